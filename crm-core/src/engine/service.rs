@@ -1,0 +1,153 @@
+//! Tickets: open, assign, work, wait for the customer, resolve, close, reopen
+//! and transfer.
+
+use serde_json::{Value, json};
+
+use crate::access::{Actor, Permission};
+use crate::engine::deals::with_reason;
+use crate::engine::{Crm, Note, TransitionInput};
+use crate::error::Result;
+use crate::model::{EntityKind, NewTicket, RecordKey, TeamId, Ticket, TicketId, UserId};
+use crate::store::Store;
+
+impl<S: Store> Crm<S> {
+    /// Opens a ticket, unassigned, in its group's queue.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Forbidden`](crate::Error::Forbidden) unless the actor may create
+    /// tickets; [`Error::Validation`](crate::Error::Validation) for a blank
+    /// subject or invalid custom values.
+    pub fn open_ticket(&mut self, actor: &Actor, new: NewTicket) -> Result<Ticket> {
+        let mut tx = self.begin(actor);
+        let ticket = Ticket {
+            id: TicketId::from_uuid(self.next_id(tx.now)),
+            meta: self.new_meta(&tx),
+            subject: new.subject,
+            status: self.initial_state(EntityKind::Ticket)?,
+            priority: new.priority,
+            category: new.category,
+            channel: new.channel,
+            customer: new.customer,
+            contact: new.contact,
+            group: new.group.or_else(|| actor.team.clone()),
+            assignee: None,
+            resolution: None,
+            reopen_count: 0,
+            resolved_at: None,
+            closed_at: None,
+            custom: new.custom,
+        };
+        self.authorize_create(actor, &ticket)?;
+        let ticket = self.put(&mut tx, None, ticket, Note::action("create"))?;
+        self.finish(tx)?;
+        Ok(ticket)
+    }
+
+    /// Assigns a ticket to an agent (taking it yourself needs edit; giving it to
+    /// someone else needs assign). The agent is notified through the outbox.
+    ///
+    /// # Errors
+    ///
+    /// As [`Crm::transition`].
+    pub fn assign_ticket(&mut self, actor: &Actor, id: TicketId, assignee: UserId) -> Result<Ticket> {
+        let permission = if assignee == actor.user { Permission::Edit } else { Permission::Assign };
+        self.ticket_step(actor, id, "assign", TransitionInput::default(), permission, |ticket| {
+            ticket.assignee = Some(assignee);
+        })
+    }
+
+    /// Starts work on a ticket.
+    ///
+    /// # Errors
+    ///
+    /// As [`Crm::transition`].
+    pub fn start_ticket(&mut self, actor: &Actor, id: TicketId) -> Result<Ticket> {
+        self.transition_typed(actor, id.into(), "start", TransitionInput::default())
+    }
+
+    /// Puts a ticket on hold until the customer answers.
+    ///
+    /// # Errors
+    ///
+    /// As [`Crm::transition`].
+    pub fn await_customer(&mut self, actor: &Actor, id: TicketId) -> Result<Ticket> {
+        self.transition_typed(actor, id.into(), "await_customer", TransitionInput::default())
+    }
+
+    /// Resumes a ticket the customer has answered.
+    ///
+    /// # Errors
+    ///
+    /// As [`Crm::transition`].
+    pub fn customer_replied(&mut self, actor: &Actor, id: TicketId) -> Result<Ticket> {
+        self.transition_typed(actor, id.into(), "customer_replied", TransitionInput::default())
+    }
+
+    /// Resolves a ticket, saying how.
+    ///
+    /// # Errors
+    ///
+    /// As [`Crm::transition`]; [`Error::Validation`](crate::Error::Validation)
+    /// on `resolution` when it is blank.
+    pub fn resolve_ticket(&mut self, actor: &Actor, id: TicketId, resolution: &str) -> Result<Ticket> {
+        let resolution = resolution.to_string();
+        self.ticket_step(actor, id, "resolve", TransitionInput::default(), Permission::Edit, |ticket| {
+            ticket.resolution = Some(resolution).filter(|r| !r.trim().is_empty());
+        })
+    }
+
+    /// Closes a resolved ticket.
+    ///
+    /// # Errors
+    ///
+    /// As [`Crm::transition`].
+    pub fn close_ticket(&mut self, actor: &Actor, id: TicketId) -> Result<Ticket> {
+        self.transition_typed(actor, id.into(), "close", TransitionInput::default())
+    }
+
+    /// Reopens a resolved ticket the customer is not satisfied with; the
+    /// group's supervisor is notified.
+    ///
+    /// # Errors
+    ///
+    /// As [`Crm::transition`]; [`Error::Validation`](crate::Error::Validation)
+    /// on `reason` when it is blank.
+    pub fn reopen_ticket(&mut self, actor: &Actor, id: TicketId, reason: &str) -> Result<Ticket> {
+        self.transition_typed(actor, id.into(), "reopen", with_reason(reason))
+    }
+
+    /// Hands a ticket to another group: it goes back to `new`, unassigned, in
+    /// that group's queue.
+    ///
+    /// # Errors
+    ///
+    /// As [`Crm::transition`] (needs assign).
+    pub fn transfer_ticket(&mut self, actor: &Actor, id: TicketId, group: TeamId, reason: &str) -> Result<Ticket> {
+        self.ticket_step(actor, id, "transfer", with_reason(reason), Permission::Assign, |ticket| {
+            ticket.group = Some(group);
+            ticket.assignee = None;
+        })
+    }
+
+    fn ticket_step(
+        &mut self,
+        actor: &Actor,
+        id: TicketId,
+        action: &str,
+        input: TransitionInput,
+        permission: Permission,
+        prepare: impl FnOnce(&mut Ticket),
+    ) -> Result<Ticket> {
+        let before: Ticket = self.load(&RecordKey::from(id))?;
+        self.authorize(actor, permission, &before)?;
+        let mut tx = self.begin(actor);
+        let payload = match action {
+            "transfer" => json!({ "from_group": before.group }),
+            _ => Value::Null,
+        };
+        let after = self.step(&mut tx, &before, action, &input, payload, prepare)?;
+        self.finish(tx)?;
+        Ok(after)
+    }
+}

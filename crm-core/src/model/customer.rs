@@ -1,0 +1,134 @@
+//! Customers: the companies and people a business sells to.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::Result;
+use crate::model::{
+    Access, CustomFields, CustomerId, IndexKeys, LeadId, Meta, Record, SHORT_TEXT, TeamId, UserId,
+    check_labels, check_opt_text, check_text, normalize_email, normalize_phone,
+};
+
+/// Whether a customer is a company or a person.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CustomerKind {
+    /// A company (B2B).
+    #[default]
+    Company,
+    /// A person (B2C).
+    Person,
+}
+
+/// A customer's value tier: A high value, B potential, C sleeping.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Tier {
+    /// High value.
+    A,
+    /// Potential.
+    B,
+    /// Sleeping.
+    C,
+}
+
+/// A customer: a company or a person that buys, or may buy.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Customer {
+    /// The customer's id.
+    pub id: CustomerId,
+    /// Version, times, creator, shares.
+    #[serde(flatten)]
+    pub meta: Meta,
+    /// Company or person.
+    pub kind: CustomerKind,
+    /// The company's or the person's name.
+    pub name: String,
+    /// The lifecycle stage (`prospect`, `new`, `active`, `at_risk`, `dormant`, `churned`).
+    pub stage: String,
+    /// The value tier, once scored.
+    pub tier: Option<Tier>,
+    /// The account owner.
+    pub owner: Option<UserId>,
+    /// The owning team.
+    pub team: Option<TeamId>,
+    /// The sales region.
+    pub region: Option<String>,
+    /// The industry.
+    pub industry: Option<String>,
+    /// Free tags.
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// The main phone number.
+    pub phone: Option<String>,
+    /// The main email.
+    pub email: Option<String>,
+    /// The lead this customer was converted from.
+    pub source_lead: Option<LeadId>,
+    /// Custom values.
+    #[serde(default)]
+    pub custom: CustomFields,
+}
+
+/// What a new customer is made of; the rest is filled in by the engine.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NewCustomer {
+    /// Company or person.
+    pub kind: CustomerKind,
+    /// The company's or the person's name.
+    pub name: String,
+    /// The account owner (defaults to the creator).
+    pub owner: Option<UserId>,
+    /// The owning team (defaults to the owner's team).
+    pub team: Option<TeamId>,
+    /// The sales region.
+    pub region: Option<String>,
+    /// The industry.
+    pub industry: Option<String>,
+    /// Free tags.
+    pub tags: Vec<String>,
+    /// The main phone number.
+    pub phone: Option<String>,
+    /// The main email.
+    pub email: Option<String>,
+    /// Custom values.
+    pub custom: CustomFields,
+}
+
+impl Record for Customer {
+    const KIND: crate::model::EntityKind = crate::model::EntityKind::Customer;
+    const PROTECTED: &'static [&'static str] = &["stage", "owner", "source_lead"];
+
+    record_basics!(Customer, stage);
+
+    fn access(&self) -> Access {
+        Access {
+            owners: self.owner.iter().cloned().collect(),
+            team: self.team.clone(),
+            region: self.region.clone(),
+        }
+    }
+
+    fn index(&self) -> IndexKeys {
+        IndexKeys {
+            owner: self.owner.clone(),
+            team: self.team.clone(),
+            status: Some(self.stage.clone()),
+            phones: self.phone.iter().filter_map(|p| normalize_phone(p).ok()).collect(),
+            emails: self.email.iter().filter_map(|e| normalize_email(e).ok()).collect(),
+            ..IndexKeys::default()
+        }
+    }
+
+    fn validate(&self) -> Result<()> {
+        check_text("name", &self.name, SHORT_TEXT)?;
+        check_opt_text("region", &self.region, SHORT_TEXT)?;
+        check_opt_text("industry", &self.industry, SHORT_TEXT)?;
+        check_labels("tags", &self.tags)?;
+        if let Some(phone) = &self.phone {
+            normalize_phone(phone)?;
+        }
+        if let Some(email) = &self.email {
+            normalize_email(email)?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,571 @@
+//! The store conformance suite: one set of checks, written once against
+//! [`Store`], that every backend runs against itself.
+//!
+//! A backend's tests call [`store_conformance_tests!`](crate::store_conformance_tests)
+//! with an expression that makes a fresh, empty store; it expands to one
+//! `#[test]` per check. Each check panics (through `assert!`) when the store
+//! breaks the [`Store`] contract.
+//!
+//! ```
+//! # mod t {
+//! use crm_core::store::MemoryStore;
+//! crm_core::store_conformance_tests!(MemoryStore::new());
+//! # }
+//! ```
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use rust_decimal::Decimal;
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::error::Error;
+use crate::event::{Event, FieldChange, OutboxMessage};
+use crate::model::{
+    Activity, ActivityKind, AnyRecord, Contact, ContactId, Contract, ContractId, Conversion,
+    Customer, CustomerId, CustomerKind, EntityKind, EventId, FieldValue, Grantee, Lead, LeadId,
+    Meta, Money, Opportunity, OpportunityId, Record, RecordKey, Share, ShareAccess, Task, TaskId,
+    TaskLogEntry, TaskPriority, Team, TeamId, Ticket, TicketId, TicketPriority, User, UserId,
+};
+use crate::store::{ChangeSet, Query, Store};
+
+/// Expands to one `#[test]` per conformance check, each on a fresh store made
+/// by `$make` (an expression evaluated once per test).
+#[macro_export]
+macro_rules! store_conformance_tests {
+    ($make:expr) => {
+        $crate::store_conformance_tests!(@each $make;
+            put_and_get,
+            creating_twice_conflicts,
+            stale_writes_conflict_and_change_nothing,
+            change_sets_are_atomic,
+            one_record_twice_is_refused,
+            every_kind_round_trips,
+            queries_filter_and_order,
+            history_and_event_log,
+            outbox_leases_and_acks,
+            sequences_count_up
+        );
+    };
+    (@each $make:expr; $($check:ident),*) => {
+        $(
+            #[test]
+            fn $check() {
+                let mut store = $make;
+                $crate::store::conformance::$check(&mut store);
+            }
+        )*
+    };
+}
+
+/// Runs every check, each on a fresh store from `make`.
+pub fn run_all<S: Store>(mut make: impl FnMut() -> S) {
+    put_and_get(&mut make());
+    creating_twice_conflicts(&mut make());
+    stale_writes_conflict_and_change_nothing(&mut make());
+    change_sets_are_atomic(&mut make());
+    one_record_twice_is_refused(&mut make());
+    every_kind_round_trips(&mut make());
+    queries_filter_and_order(&mut make());
+    history_and_event_log(&mut make());
+    outbox_leases_and_acks(&mut make());
+    sequences_count_up(&mut make());
+}
+
+/// A fixed instant, `minutes` after 2026-01-05 09:00 UTC.
+pub fn at(minutes: i64) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).single().unwrap_or_default() + Duration::minutes(minutes)
+}
+
+fn uuid(n: u128) -> Uuid {
+    // A valid v7 layout with a fixed time, counting in the low bits.
+    Uuid::from_u128(0x0194_3b7a_0000_7000_8000_0000_0000_0000 | n)
+}
+
+fn user(id: &str) -> UserId {
+    UserId::new(id).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn meta() -> Meta {
+    Meta::new(at(0), user("tester"))
+}
+
+/// A lead numbered `n` with an owner (or in the pool), a phone and an email
+/// derived from `n`.
+pub fn sample_lead(n: u128, owner: Option<&str>) -> Lead {
+    Lead {
+        id: LeadId::from_uuid(uuid(n)),
+        meta: meta(),
+        status: "new".into(),
+        source: Some("web".into()),
+        channel: None,
+        company: Some(format!("Company {n}")),
+        contact_name: Some(format!("Person {n}")),
+        title: None,
+        phone: Some(format!("+44 20 7946 {:04}", n % 10_000)),
+        email: Some(format!("person{n}@example.com")),
+        region: Some("north".into()),
+        product_line: None,
+        owner: owner.map(user),
+        team: Some(TeamId::new("east").unwrap_or_else(|e| panic!("{e}"))),
+        quality_score: Some(50),
+        assigned_at: None,
+        first_contact_due_at: None,
+        first_contacted_at: None,
+        next_follow_up_at: None,
+        discard_reason: None,
+        conversion: None,
+        custom: Default::default(),
+    }
+}
+
+fn new_event(n: u128, entity: RecordKey, action: &str) -> Event {
+    Event {
+        id: EventId::from_uuid(uuid(1_000_000 + n)),
+        seq: 0,
+        at: at(n as i64),
+        actor: user("tester"),
+        entity,
+        action: action.into(),
+        from: None,
+        to: Some("new".into()),
+        reason: None,
+        changes: vec![FieldChange {
+            field: "status".into(),
+            old: serde_json::Value::Null,
+            new: json!("new"),
+        }],
+        payload: json!({"n": n as u64}),
+    }
+}
+
+fn new_message(n: u128, entity: RecordKey) -> OutboxMessage {
+    OutboxMessage {
+        id: EventId::from_uuid(uuid(2_000_000 + n)),
+        created_at: at(n as i64),
+        event: EventId::from_uuid(uuid(1_000_000 + n)),
+        topic: "notify".into(),
+        record: entity,
+        recipient: Some(user("ana")),
+        payload: json!({"template": "t"}),
+        attempts: 0,
+        leased_until: None,
+        acked_at: None,
+    }
+}
+
+fn create<S: Store>(store: &mut S, record: impl Record) {
+    let mut changes = ChangeSet::default();
+    changes.write(record.into_any(), 0);
+    store.commit(changes).unwrap_or_else(|e| panic!("create: {e}"));
+}
+
+fn get<S: Store>(store: &S, key: &RecordKey) -> Option<AnyRecord> {
+    store.get(key).unwrap_or_else(|e| panic!("get: {e}"))
+}
+
+fn query<S: Store>(store: &S, query: &Query) -> Vec<RecordKey> {
+    store
+        .query(query)
+        .unwrap_or_else(|e| panic!("query: {e}"))
+        .iter()
+        .map(AnyRecord::key)
+        .collect()
+}
+
+/// A record written comes back equal, at version 1; a missing key reads as `None`.
+pub fn put_and_get<S: Store>(store: &mut S) {
+    let lead = sample_lead(1, Some("ana"));
+    create(store, lead.clone());
+    let mut expected = lead.clone();
+    expected.meta.version = 1;
+    assert_eq!(get(store, &lead.key()), Some(AnyRecord::Lead(expected)));
+    assert_eq!(get(store, &sample_lead(2, None).key()), None);
+}
+
+/// Creating a record that exists is a conflict naming the stored version.
+pub fn creating_twice_conflicts<S: Store>(store: &mut S) {
+    let lead = sample_lead(1, None);
+    create(store, lead.clone());
+    let mut changes = ChangeSet::default();
+    changes.write(lead.clone().into_any(), 0);
+    match store.commit(changes) {
+        Err(Error::Conflict { entity, expected_version, found, .. }) => {
+            assert_eq!(entity, EntityKind::Lead);
+            assert_eq!(expected_version, 0);
+            assert_eq!(found, Some(1));
+        }
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+}
+
+/// A write based on an old version (or on a record that does not exist) is a
+/// conflict, and neither the record, the events nor the outbox change.
+pub fn stale_writes_conflict_and_change_nothing<S: Store>(store: &mut S) {
+    let lead = sample_lead(1, None);
+    create(store, lead.clone());
+    let mut v2 = lead.clone();
+    v2.status = "contacted".into();
+    let mut changes = ChangeSet::default();
+    changes.write(v2.clone().into_any(), 1);
+    store.commit(changes).unwrap_or_else(|e| panic!("update: {e}"));
+
+    let mut stale = lead.clone();
+    stale.status = "discarded".into();
+    let mut changes = ChangeSet::default();
+    changes.write(stale.into_any(), 1);
+    changes.events.push(new_event(1, lead.key(), "discard"));
+    changes.outbox.push(new_message(1, lead.key()));
+    match store.commit(changes) {
+        Err(Error::Conflict { expected_version: 1, found: Some(2), .. }) => {}
+        other => panic!("expected a conflict at version 2, got {other:?}"),
+    }
+    match get(store, &lead.key()) {
+        Some(AnyRecord::Lead(stored)) => {
+            assert_eq!(stored.status, "contacted");
+            assert_eq!(stored.meta.version, 2);
+        }
+        other => panic!("lead lost: {other:?}"),
+    }
+    assert!(store.history(&lead.key()).unwrap_or_else(|e| panic!("{e}")).is_empty());
+    assert!(store.take_outbox(at(0), 10, Duration::minutes(5)).unwrap_or_else(|e| panic!("{e}")).is_empty());
+
+    let ghost = sample_lead(9, None);
+    let mut changes = ChangeSet::default();
+    changes.write(ghost.clone().into_any(), 3);
+    match store.commit(changes) {
+        Err(Error::Conflict { expected_version: 3, found: None, .. }) => {}
+        other => panic!("expected a conflict with no record, got {other:?}"),
+    }
+    assert_eq!(get(store, &ghost.key()), None);
+}
+
+/// When one write of a change set conflicts, the others are not applied either.
+pub fn change_sets_are_atomic<S: Store>(store: &mut S) {
+    let existing = sample_lead(1, None);
+    create(store, existing.clone());
+    let fresh = sample_lead(2, None);
+    let mut changes = ChangeSet::default();
+    changes.write(fresh.clone().into_any(), 0);
+    changes.write(existing.clone().into_any(), 0);
+    changes.events.push(new_event(1, fresh.key(), "create"));
+    changes.outbox.push(new_message(1, fresh.key()));
+    assert!(matches!(store.commit(changes), Err(Error::Conflict { .. })));
+    assert_eq!(get(store, &fresh.key()), None);
+    assert!(store.events_after(0, 100).unwrap_or_else(|e| panic!("{e}")).is_empty());
+    assert!(store.take_outbox(at(0), 10, Duration::minutes(5)).unwrap_or_else(|e| panic!("{e}")).is_empty());
+}
+
+/// Two writes of one record in one change set are refused, and nothing is written.
+pub fn one_record_twice_is_refused<S: Store>(store: &mut S) {
+    let lead = sample_lead(1, None);
+    let other = sample_lead(2, None);
+    let mut changes = ChangeSet::default();
+    changes.write(other.clone().into_any(), 0);
+    changes.write(lead.clone().into_any(), 0);
+    changes.write(lead.clone().into_any(), 0);
+    let err = store.commit(changes).expect_err("a record written twice must be refused");
+    assert_eq!(err.kind(), crate::ErrorKind::Validation, "{err}");
+    assert_eq!(get(store, &lead.key()), None);
+    assert_eq!(get(store, &other.key()), None);
+}
+
+/// One record of every kind, with money, dates, custom values, shares and
+/// nested lists, comes back exactly as written.
+pub fn every_kind_round_trips<S: Store>(store: &mut S) {
+    let records = every_kind();
+    for record in &records {
+        let mut changes = ChangeSet::default();
+        changes.write(record.clone(), 0);
+        store.commit(changes).unwrap_or_else(|e| panic!("create {}: {e}", record.kind()));
+    }
+    for record in records {
+        let mut expected = record.clone();
+        expected.meta_mut().version = 1;
+        assert_eq!(get(store, &record.key()), Some(expected), "{}", record.kind());
+    }
+}
+
+/// One record of every kind, filled in as fully as possible.
+pub fn every_kind() -> Vec<AnyRecord> {
+    let eur = |amount: i64| Money::new(Decimal::new(amount, 2), "EUR".parse().unwrap_or_else(|e| panic!("{e}"))).unwrap_or_else(|e| panic!("{e}"));
+    let team = TeamId::new("east").unwrap_or_else(|e| panic!("{e}"));
+    let mut full_meta = meta();
+    full_meta.shares = vec![
+        Share { grantee: Grantee::User(user("bo")), access: ShareAccess::Read },
+        Share { grantee: Grantee::Team(team.clone()), access: ShareAccess::Edit },
+    ];
+    full_meta.updated_at = at(90) + Duration::microseconds(123_456);
+    let customer_id = CustomerId::from_uuid(uuid(10));
+    let contact_id = ContactId::from_uuid(uuid(11));
+    let opportunity_id = OpportunityId::from_uuid(uuid(12));
+    let contract_id = ContractId::from_uuid(uuid(13));
+    let mut lead = sample_lead(14, Some("ana"));
+    lead.meta = full_meta.clone();
+    lead.status = "converted".into();
+    lead.first_contact_due_at = Some(at(60 * 24));
+    lead.next_follow_up_at = Some(at(60 * 72));
+    lead.conversion = Some(Conversion {
+        customer: customer_id,
+        contact: contact_id,
+        opportunity: Some(opportunity_id),
+    });
+    lead.custom.insert("budget".into(), FieldValue::Decimal(Decimal::new(1_250_000, 2)));
+    lead.custom.insert("seats".into(), FieldValue::Number(-12));
+    lead.custom.insert("since".into(), FieldValue::Date(at(0).date_naive()));
+    lead.custom.insert("vip".into(), FieldValue::Bool(true));
+    lead.custom.insert("size".into(), FieldValue::Choice("large".into()));
+    lead.custom.insert("note".into(), FieldValue::Text("Grüße, 你好 \"quoted\" 'x'; DROP TABLE".into()));
+    vec![
+        AnyRecord::Customer(Customer {
+            id: customer_id,
+            meta: full_meta.clone(),
+            kind: CustomerKind::Company,
+            name: "Müller & Söhne GmbH".into(),
+            stage: "active".into(),
+            tier: Some(crate::model::Tier::A),
+            owner: Some(user("ana")),
+            team: Some(team.clone()),
+            region: Some("north".into()),
+            industry: Some("machinery".into()),
+            tags: vec!["key".into(), "export".into()],
+            phone: Some("+49 30 1234567".into()),
+            email: Some("info@example.de".into()),
+            source_lead: Some(lead.id),
+            custom: lead.custom.clone(),
+        }),
+        AnyRecord::Contact(Contact {
+            id: contact_id,
+            meta: meta(),
+            customer: customer_id,
+            name: "Jana Müller".into(),
+            title: Some("CFO".into()),
+            phones: vec!["+49 30 1234568".into(), "030 555".into()],
+            emails: vec!["jana@example.de".into()],
+            owner: Some(user("ana")),
+            team: None,
+            custom: Default::default(),
+        }),
+        AnyRecord::Lead(lead),
+        AnyRecord::Opportunity(Opportunity {
+            id: opportunity_id,
+            meta: meta(),
+            name: "50 machines".into(),
+            stage: "won".into(),
+            customer: customer_id,
+            contact: Some(contact_id),
+            lead: None,
+            owner: Some(user("ana")),
+            team: Some(team.clone()),
+            product_line: Some("presses".into()),
+            expected_amount: Some(eur(12_345_678)),
+            expected_close_date: Some(at(0).date_naive()),
+            probability: 100,
+            lost_reason: None,
+            contract: Some(contract_id),
+            closed_at: Some(at(5)),
+            custom: Default::default(),
+        }),
+        AnyRecord::Contract(Contract {
+            id: contract_id,
+            meta: meta(),
+            number: "C-000001".into(),
+            status: "signed".into(),
+            customer: customer_id,
+            opportunity: Some(opportunity_id),
+            owner: Some(user("ana")),
+            team: None,
+            amount: eur(12_345_678),
+            signed_at: Some(at(7)),
+            ended_at: None,
+            termination_reason: None,
+            custom: Default::default(),
+        }),
+        AnyRecord::Ticket(Ticket {
+            id: TicketId::from_uuid(uuid(15)),
+            meta: meta(),
+            subject: "Press 4 leaks oil".into(),
+            status: "reopened".into(),
+            priority: TicketPriority::Urgent,
+            category: Some("repair".into()),
+            channel: Some("phone".into()),
+            customer: Some(customer_id),
+            contact: Some(contact_id),
+            group: Some(team.clone()),
+            assignee: Some(user("bo")),
+            resolution: Some("replaced seal".into()),
+            reopen_count: 2,
+            resolved_at: Some(at(30)),
+            closed_at: None,
+            custom: Default::default(),
+        }),
+        AnyRecord::Activity(Activity {
+            id: crate::model::ActivityId::from_uuid(uuid(16)),
+            meta: meta(),
+            kind: ActivityKind::Visit,
+            subject: RecordKey::from(customer_id),
+            summary: "Visited the plant.\nTwo lines.".into(),
+            occurred_at: at(3),
+            by: user("ana"),
+            team: Some(team.clone()),
+            next_follow_up_at: Some(at(60 * 24 * 3)),
+            custom: Default::default(),
+        }),
+        AnyRecord::Task(Task {
+            id: TaskId::from_uuid(uuid(17)),
+            meta: meta(),
+            title: "Prepare the quote".into(),
+            description: None,
+            status: "in_progress".into(),
+            priority: TaskPriority::Urgent,
+            assignee: Some(user("bo")),
+            team: None,
+            due_at: Some(at(120)),
+            related: Some(RecordKey::from(opportunity_id)),
+            log: vec![TaskLogEntry { at: at(4), by: user("bo"), note: "started".into() }],
+            custom: Default::default(),
+        }),
+        AnyRecord::User(User {
+            id: user("ana"),
+            meta: meta(),
+            name: "Ana".into(),
+            email: Some("ana@example.com".into()),
+            team: Some(team.clone()),
+            region: Some("north".into()),
+            product_lines: vec!["presses".into()],
+            roles: vec!["sales".into()],
+            active: false,
+            custom: Default::default(),
+        }),
+        AnyRecord::Team(Team {
+            id: team,
+            meta: meta(),
+            name: "East".into(),
+            region: None,
+            supervisor: Some(user("sue")),
+            custom: Default::default(),
+        }),
+    ]
+}
+
+/// Each query condition filters as [`Query::matches`] says, results come
+/// ordered by id, and the limit holds.
+pub fn queries_filter_and_order<S: Store>(store: &mut S) {
+    let mut leads = Vec::new();
+    for n in [5u128, 3, 1, 4, 2] {
+        let mut lead = sample_lead(n, if n % 2 == 0 { Some("ana") } else { None });
+        if n == 4 {
+            lead.status = "contacted".into();
+            lead.team = None;
+        }
+        lead.first_contact_due_at = Some(at(n as i64 * 10));
+        create(store, lead.clone());
+        leads.push(lead);
+    }
+    leads.sort_by_key(|lead| lead.id);
+    let key = |n: u128| sample_lead(n, None).key();
+    // A record of another kind never shows up.
+    let mut contact = match every_kind().into_iter().find(|r| r.kind() == EntityKind::Contact) {
+        Some(AnyRecord::Contact(contact)) => contact,
+        _ => unreachable!(),
+    };
+    contact.customer = CustomerId::from_uuid(uuid(10));
+    create(store, contact.clone());
+
+    assert_eq!(query(store, &Query::new(EntityKind::Lead)), (1..=5).map(key).collect::<Vec<_>>());
+    assert_eq!(query(store, &Query::new(EntityKind::Lead).owner(user("ana"))), vec![key(2), key(4)]);
+    assert_eq!(query(store, &Query::new(EntityKind::Lead).unowned()), vec![key(1), key(3), key(5)]);
+    let east = TeamId::new("east").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(query(store, &Query::new(EntityKind::Lead).team(east)), vec![key(1), key(2), key(3), key(5)]);
+    assert_eq!(query(store, &Query::new(EntityKind::Lead).status("contacted")), vec![key(4)]);
+    assert_eq!(
+        query(store, &Query::new(EntityKind::Lead).status("contacted").status("new").limit(2)),
+        vec![key(1), key(2)]
+    );
+    assert_eq!(query(store, &Query::new(EntityKind::Lead).due_before(at(30))), vec![key(1), key(2)]);
+    assert_eq!(query(store, &Query::new(EntityKind::Lead).phone("+442079460003")), vec![key(3)]);
+    assert_eq!(query(store, &Query::new(EntityKind::Lead).email(" PERSON5@example.com")), vec![key(5)]);
+    assert!(query(store, &Query::new(EntityKind::Lead).email("nobody@example.com")).is_empty());
+    assert_eq!(
+        query(store, &Query::new(EntityKind::Contact).parent(RecordKey::from(CustomerId::from_uuid(uuid(10))))),
+        vec![contact.key()]
+    );
+    assert_eq!(query(store, &Query::new(EntityKind::Contact).phone("030 555")), vec![contact.key()]);
+    assert!(query(store, &Query::new(EntityKind::Ticket)).is_empty());
+}
+
+/// Events come back per record in commit order, and the whole log pages by
+/// `seq` without gaps.
+pub fn history_and_event_log<S: Store>(store: &mut S) {
+    let a = sample_lead(1, None);
+    let b = sample_lead(2, None);
+    let mut changes = ChangeSet::default();
+    changes.write(a.clone().into_any(), 0);
+    changes.write(b.clone().into_any(), 0);
+    changes.events.push(new_event(1, a.key(), "create"));
+    changes.events.push(new_event(2, b.key(), "create"));
+    store.commit(changes).unwrap_or_else(|e| panic!("{e}"));
+    let mut changes = ChangeSet::default();
+    changes.events.push(new_event(3, a.key(), "qualify"));
+    store.commit(changes).unwrap_or_else(|e| panic!("{e}"));
+
+    let history = store.history(&a.key()).unwrap_or_else(|e| panic!("{e}"));
+    let actions: Vec<&str> = history.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, ["create", "qualify"]);
+    assert_eq!(history[0], Event { seq: 1, ..new_event(1, a.key(), "create") });
+    assert_eq!(history[1].seq, 3);
+
+    let all = store.events_after(0, 100).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(all.iter().map(|e| e.seq).collect::<Vec<_>>(), [1, 2, 3]);
+    let page = store.events_after(1, 1).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(page.len(), 1);
+    assert_eq!(page[0].seq, 2);
+    assert!(store.events_after(3, 10).unwrap_or_else(|e| panic!("{e}")).is_empty());
+}
+
+/// Outbox messages are taken oldest first, leased, handed out again once the
+/// lease runs out (with `attempts` counted), and never again once acknowledged.
+pub fn outbox_leases_and_acks<S: Store>(store: &mut S) {
+    let lead = sample_lead(1, None);
+    let mut changes = ChangeSet::default();
+    for n in 1..=3 {
+        changes.outbox.push(new_message(n, lead.key()));
+    }
+    store.commit(changes).unwrap_or_else(|e| panic!("{e}"));
+    let lease = Duration::minutes(5);
+    let first = store.take_outbox(at(0), 2, lease).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(first.iter().map(|m| m.id).collect::<Vec<_>>(), [new_message(1, lead.key()).id, new_message(2, lead.key()).id]);
+    assert_eq!(first[0].attempts, 1);
+    assert_eq!(first[0].leased_until, Some(at(5)));
+    // Leased messages are not handed out again while the lease runs.
+    let second = store.take_outbox(at(1), 10, lease).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(second.len(), 1);
+    assert_eq!(second[0].id, new_message(3, lead.key()).id);
+    assert_eq!(store.ack_outbox(&[first[0].id], at(2)).unwrap_or_else(|e| panic!("{e}")), 1);
+    assert_eq!(store.ack_outbox(&[first[0].id], at(2)).unwrap_or_else(|e| panic!("{e}")), 0);
+    // After the lease, the unacknowledged one comes back; the acknowledged one never does.
+    let again = store.take_outbox(at(5), 10, lease).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(again.len(), 1);
+    assert_eq!(again[0].id, first[1].id);
+    assert_eq!(again[0].attempts, 2);
+    let unknown = EventId::from_uuid(uuid(999));
+    let err = store.ack_outbox(&[again[0].id, unknown], at(6)).expect_err("unknown id");
+    assert_eq!(err.kind(), crate::ErrorKind::Validation);
+    // The failed ack marked nothing.
+    assert_eq!(store.ack_outbox(&[again[0].id], at(6)).unwrap_or_else(|e| panic!("{e}")), 1);
+}
+
+/// Sequences count from 1, each on its own.
+pub fn sequences_count_up<S: Store>(store: &mut S) {
+    let mut next = |name: &str| store.next_number(name).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(next("contract"), 1);
+    assert_eq!(next("contract"), 2);
+    assert_eq!(next("invoice"), 1);
+    assert_eq!(next("contract"), 3);
+}
+
+#[cfg(test)]
+mod memory {
+    use crate::store::MemoryStore;
+
+    crate::store_conformance_tests!(MemoryStore::new());
+}

@@ -1,0 +1,162 @@
+//! The in-memory store: for tests, for scoring and matching without a
+//! database, and as the reference every other backend is compared with.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use chrono::{DateTime, Duration, Utc};
+
+use crate::error::{Error, Result};
+use crate::event::{Event, OutboxMessage};
+use crate::model::{AnyRecord, EventId, RecordKey};
+use crate::store::{ChangeSet, Query, Store};
+
+/// A [`Store`] that keeps everything in memory. Nothing survives the process;
+/// use `crm-sqlite` for that.
+///
+/// # Examples
+///
+/// ```
+/// use crm_core::store::{MemoryStore, Query, Store};
+/// use crm_core::EntityKind;
+///
+/// let store = MemoryStore::new();
+/// assert!(store.query(&Query::new(EntityKind::Lead)).unwrap().is_empty());
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct MemoryStore {
+    records: BTreeMap<RecordKey, AnyRecord>,
+    events: Vec<Event>,
+    events_by_record: HashMap<RecordKey, Vec<usize>>,
+    outbox: Vec<OutboxMessage>,
+    outbox_index: HashMap<EventId, usize>,
+    sequences: BTreeMap<String, u64>,
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// How many records it holds.
+    pub fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    /// Whether it holds no record.
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
+    }
+}
+
+impl Store for MemoryStore {
+    fn get(&self, key: &RecordKey) -> Result<Option<AnyRecord>> {
+        Ok(self.records.get(key).cloned())
+    }
+
+    fn query(&self, query: &Query) -> Result<Vec<AnyRecord>> {
+        let from = RecordKey::new(query.kind, String::new());
+        let limit = query.limit.unwrap_or(usize::MAX);
+        Ok(self
+            .records
+            .range(from..)
+            .take_while(|(key, _)| key.kind == query.kind)
+            .filter(|(_, record)| query.matches(&record.index()))
+            .take(limit)
+            .map(|(_, record)| record.clone())
+            .collect())
+    }
+
+    fn commit(&mut self, changes: ChangeSet) -> Result<()> {
+        // Check everything first, so that a failure leaves nothing behind.
+        let mut seen = HashSet::new();
+        for write in &changes.writes {
+            let key = write.record.key();
+            let found = self.records.get(&key).map(AnyRecord::version);
+            let clash = match (write.expected_version, found) {
+                (0, None) => false,
+                (expected, Some(found)) => expected != found,
+                (_, None) => true,
+            };
+            if clash {
+                return Err(Error::Conflict {
+                    entity: key.kind,
+                    id: key.id,
+                    expected_version: write.expected_version,
+                    found,
+                });
+            }
+            if !seen.insert(key) {
+                return Err(Error::invalid("changes", "write the same record twice"));
+            }
+        }
+        for write in changes.writes {
+            let mut record = write.record;
+            record.meta_mut().version = write.expected_version + 1;
+            self.records.insert(record.key(), record);
+        }
+        for mut event in changes.events {
+            event.seq = self.events.len() as u64 + 1;
+            self.events_by_record
+                .entry(event.entity.clone())
+                .or_default()
+                .push(self.events.len());
+            self.events.push(event);
+        }
+        for message in changes.outbox {
+            self.outbox_index.insert(message.id, self.outbox.len());
+            self.outbox.push(message);
+        }
+        Ok(())
+    }
+
+    fn history(&self, key: &RecordKey) -> Result<Vec<Event>> {
+        Ok(self
+            .events_by_record
+            .get(key)
+            .map(|at| at.iter().map(|&i| self.events[i].clone()).collect())
+            .unwrap_or_default())
+    }
+
+    fn events_after(&self, after: u64, limit: usize) -> Result<Vec<Event>> {
+        let start = usize::try_from(after).unwrap_or(usize::MAX).min(self.events.len());
+        Ok(self.events[start..].iter().take(limit).cloned().collect())
+    }
+
+    fn take_outbox(&mut self, now: DateTime<Utc>, limit: usize, lease: Duration) -> Result<Vec<OutboxMessage>> {
+        let mut taken = Vec::new();
+        for message in &mut self.outbox {
+            if taken.len() == limit {
+                break;
+            }
+            let free = message.acked_at.is_none() && message.leased_until.is_none_or(|until| until <= now);
+            if free {
+                message.attempts += 1;
+                message.leased_until = Some(now + lease);
+                taken.push(message.clone());
+            }
+        }
+        Ok(taken)
+    }
+
+    fn ack_outbox(&mut self, ids: &[EventId], now: DateTime<Utc>) -> Result<usize> {
+        if let Some(missing) = ids.iter().find(|id| !self.outbox_index.contains_key(id)) {
+            return Err(Error::invalid("ids", "is not an outbox message").with_value(missing));
+        }
+        let mut newly = 0;
+        for id in ids {
+            let message = &mut self.outbox[self.outbox_index[id]];
+            if message.acked_at.is_none() {
+                message.acked_at = Some(now);
+                newly += 1;
+            }
+        }
+        Ok(newly)
+    }
+
+    fn next_number(&mut self, sequence: &str) -> Result<u64> {
+        let next = self.sequences.entry(sequence.to_string()).or_insert(0);
+        *next += 1;
+        Ok(*next)
+    }
+}

@@ -1,0 +1,55 @@
+//! # crm
+//!
+//! An embeddable CRM engine: the rules a CRM lives by (lifecycles, access,
+//! an event log, an outbox) as a library, used from Rust, Python, Node.js and
+//! mobile apps.
+//!
+//! This crate re-exports [`crm_core`] and adds what a host needs to run it for
+//! real: a [`SystemClock`] and ids seeded from the operating system
+//! ([`ids_from_entropy`]). Tests use [`FixedClock`] and [`SeededIds`] instead.
+//!
+//! ```
+//! use crm::access::Actor;
+//! use crm::store::MemoryStore;
+//! use crm::{Config, Crm, NewLead, UserId};
+//!
+//! let mut crm = Crm::new(MemoryStore::new(), Config::default(), crm::SystemClock, crm::ids_from_entropy())?;
+//! let ana = Actor::new(UserId::new("ana")?).with_role("sales");
+//! let lead = crm.create_lead(&ana, NewLead {
+//!     company: Some("Acme".into()),
+//!     owner: Some(ana.user.clone()),
+//!     ..NewLead::default()
+//! })?;
+//! assert_eq!(crm.history(&ana, lead.id)?[0].action, "create");
+//! # Ok::<(), crm::Error>(())
+//! ```
+
+#![deny(missing_docs)]
+
+use std::hash::{BuildHasher, Hasher};
+
+pub use crm_core::*;
+
+/// The operating system's clock: the one place crm reads the time, for hosts
+/// that want the real one.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        chrono::Utc::now()
+    }
+}
+
+/// A [`SeededIds`] generator seeded from the operating system's randomness
+/// (through the standard library's hash keys), so that ids from separate
+/// processes sharing one database do not collide.
+pub fn ids_from_entropy() -> SeededIds {
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u128(std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default());
+    hasher.write_u32(std::process::id());
+    SeededIds::new(hasher.finish())
+}
