@@ -37,7 +37,7 @@ pub struct SystemClock;
 
 impl Clock for SystemClock {
     fn now(&self) -> chrono::DateTime<chrono::Utc> {
-        chrono::Utc::now()
+        chrono::DateTime::<chrono::Utc>::from(std::time::SystemTime::now())
     }
 }
 
