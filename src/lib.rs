@@ -26,6 +26,11 @@
 
 #![deny(missing_docs)]
 
+/// The README's Rust example, run as a doc test so that it stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+mod readme {}
+
 use std::hash::{BuildHasher, Hasher};
 
 pub use crm_core::*;
@@ -46,10 +51,12 @@ impl Clock for SystemClock {
 /// processes sharing one database do not collide.
 pub fn ids_from_entropy() -> SeededIds {
     let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-    hasher.write_u128(std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or_default());
+    hasher.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default(),
+    );
     hasher.write_u32(std::process::id());
     SeededIds::new(hasher.finish())
 }

@@ -126,7 +126,8 @@ mod tests {
     #[test]
     fn diff_names_changed_fields_only() {
         let before = json!({"a": 1, "b": "x", "version": 1, "custom": {"k": {"number": 1}}});
-        let after = json!({"a": 1, "b": "y", "c": true, "version": 2, "custom": {"k": {"number": 2}}});
+        let after =
+            json!({"a": 1, "b": "y", "c": true, "version": 2, "custom": {"k": {"number": 2}}});
         let changes = diff(&before, &after);
         let fields: Vec<&str> = changes.iter().map(|c| c.field.as_str()).collect();
         assert_eq!(fields, ["b", "c", "custom.k"]);

@@ -57,7 +57,7 @@ pub mod model;
 pub mod store;
 
 pub use clock::{Clock, FixedClock};
-pub use engine::{Config, ConvertLead, Crm, DealFromLead, TransitionInput, UserInput, TeamInput};
+pub use engine::{Config, ConvertLead, Crm, DealFromLead, TeamInput, TransitionInput, UserInput};
 pub use error::{Error, ErrorKind, Result};
 pub use event::{Event, FieldChange, OutboxMessage};
 pub use model::*;

@@ -299,7 +299,9 @@ impl Policy {
             .iter()
             .filter_map(|role| self.roles.get(role))
             .flatten()
-            .filter(|grant| grant.entities.contains(&entity) && grant.permissions.contains(&permission))
+            .filter(|grant| {
+                grant.entities.contains(&entity) && grant.permissions.contains(&permission)
+            })
             .any(|grant| match target {
                 None => true,
                 Some(target) => in_scope(actor, grant.scope, target),
@@ -380,7 +382,14 @@ impl Default for Policy {
             vec![
                 Grant {
                     entities: Selector::Only(vec![
-                        Customer, Contact, Lead, Opportunity, Contract, Ticket, Activity, Task,
+                        Customer,
+                        Contact,
+                        Lead,
+                        Opportunity,
+                        Contract,
+                        Ticket,
+                        Activity,
+                        Task,
                     ]),
                     permissions: Selector::All,
                     scope: Scope::Team,
@@ -423,9 +432,15 @@ mod tests {
             },
             ..Target::default()
         };
-        let sales = Actor::new(user("ana")).with_role("sales").with_team(team("east"));
-        let supervisor_east = Actor::new(user("sue")).with_role("supervisor").with_team(team("east"));
-        let supervisor_west = Actor::new(user("sam")).with_role("supervisor").with_team(team("west"));
+        let sales = Actor::new(user("ana"))
+            .with_role("sales")
+            .with_team(team("east"));
+        let supervisor_east = Actor::new(user("sue"))
+            .with_role("supervisor")
+            .with_team(team("east"));
+        let supervisor_west = Actor::new(user("sam"))
+            .with_role("supervisor")
+            .with_team(team("west"));
         let admin = Actor::new(user("root")).with_role("admin");
         let nobody = Actor::new(user("guest"));
         let t = Some(&lead_of_bo_in_east);
@@ -440,27 +455,59 @@ mod tests {
             owner_teams: vec![team("west")],
             ..Target::owned_by(user("wes"))
         };
-        assert!(policy.allows(&supervisor_west, EntityKind::Opportunity, Permission::Edit, Some(&owned_by_member)));
+        assert!(policy.allows(
+            &supervisor_west,
+            EntityKind::Opportunity,
+            Permission::Edit,
+            Some(&owned_by_member)
+        ));
     }
 
     #[test]
     fn shares_open_one_record() {
         let policy = Policy::default();
         let mut target = Target::owned_by(user("bo"));
-        let ana = Actor::new(user("ana")).with_role("sales").with_team(team("east"));
-        assert!(!policy.allows(&ana, EntityKind::Opportunity, Permission::Read, Some(&target)));
+        let ana = Actor::new(user("ana"))
+            .with_role("sales")
+            .with_team(team("east"));
+        assert!(!policy.allows(
+            &ana,
+            EntityKind::Opportunity,
+            Permission::Read,
+            Some(&target)
+        ));
         target.shares.push(Share {
             grantee: Grantee::Team(team("east")),
             access: ShareAccess::Read,
         });
-        assert!(policy.allows(&ana, EntityKind::Opportunity, Permission::Read, Some(&target)));
-        assert!(!policy.allows(&ana, EntityKind::Opportunity, Permission::Edit, Some(&target)));
+        assert!(policy.allows(
+            &ana,
+            EntityKind::Opportunity,
+            Permission::Read,
+            Some(&target)
+        ));
+        assert!(!policy.allows(
+            &ana,
+            EntityKind::Opportunity,
+            Permission::Edit,
+            Some(&target)
+        ));
         target.shares.push(Share {
             grantee: Grantee::User(user("ana")),
             access: ShareAccess::Edit,
         });
-        assert!(policy.allows(&ana, EntityKind::Opportunity, Permission::Edit, Some(&target)));
-        assert!(!policy.allows(&ana, EntityKind::Opportunity, Permission::Assign, Some(&target)));
+        assert!(policy.allows(
+            &ana,
+            EntityKind::Opportunity,
+            Permission::Edit,
+            Some(&target)
+        ));
+        assert!(!policy.allows(
+            &ana,
+            EntityKind::Opportunity,
+            Permission::Assign,
+            Some(&target)
+        ));
     }
 
     #[test]

@@ -20,7 +20,11 @@ impl<S: Store> Crm<S> {
     /// [`Error::NotFound`] when it does not exist, [`Error::Forbidden`] unless
     /// the actor may create this deal, [`Error::Validation`] for a blank name or
     /// a negative amount.
-    pub fn create_opportunity(&mut self, actor: &Actor, new: NewOpportunity) -> Result<Opportunity> {
+    pub fn create_opportunity(
+        &mut self,
+        actor: &Actor,
+        new: NewOpportunity,
+    ) -> Result<Opportunity> {
         let customer_id = new
             .customer
             .ok_or_else(|| Error::invalid("customer", "a deal belongs to a customer"))?;
@@ -68,7 +72,12 @@ impl<S: Store> Crm<S> {
     ///
     /// As [`Crm::transition`]; [`Error::Validation`] naming the missing fields
     /// (e.g. `expected_amount` to enter `proposal`).
-    pub fn advance_opportunity(&mut self, actor: &Actor, id: OpportunityId, to_stage: Option<&str>) -> Result<Opportunity> {
+    pub fn advance_opportunity(
+        &mut self,
+        actor: &Actor,
+        id: OpportunityId,
+        to_stage: Option<&str>,
+    ) -> Result<Opportunity> {
         let input = TransitionInput {
             to: to_stage.map(str::to_string),
             ..TransitionInput::default()
@@ -77,7 +86,13 @@ impl<S: Store> Crm<S> {
         let machine = self.machine(EntityKind::Opportunity)?;
         // "advance" goes to the next stage; to any other named stage, "move".
         let action = match to_stage {
-            Some(stage) if machine.step(&id.to_string(), &before.stage, "advance", Some(stage)).is_err() => "move",
+            Some(stage)
+                if machine
+                    .step(&id.to_string(), &before.stage, "advance", Some(stage))
+                    .is_err() =>
+            {
+                "move"
+            }
             _ => "advance",
         };
         self.transition_typed(actor, id.into(), action, input)
@@ -91,16 +106,26 @@ impl<S: Store> Crm<S> {
     ///
     /// As [`Crm::transition`]; [`Error::Validation`] on `expected_amount` when
     /// it is missing.
-    pub fn win_opportunity(&mut self, actor: &Actor, id: OpportunityId) -> Result<(Opportunity, Contract)> {
+    pub fn win_opportunity(
+        &mut self,
+        actor: &Actor,
+        id: OpportunityId,
+    ) -> Result<(Opportunity, Contract)> {
         let before: Opportunity = self.load(&RecordKey::from(id))?;
         self.authorize(actor, Permission::Edit, &before)?;
         let machine = self.machine(EntityKind::Opportunity)?;
         // Check the move and its guards before taking a contract number.
-        let transition = machine.step(&id.to_string(), &before.stage, "win", None)?.clone();
-        let json = serde_json::to_value(&before).map_err(|e| Error::storage("a record did not serialise", e))?;
+        let transition = machine
+            .step(&id.to_string(), &before.stage, "win", None)?
+            .clone();
+        let json = serde_json::to_value(&before)
+            .map_err(|e| Error::storage("a record did not serialise", e))?;
         machine.check_guards(&transition, None, |field| super::has_field(&json, field))?;
         let Some(amount) = before.expected_amount else {
-            return Err(Error::invalid("expected_amount", "a deal is won for an amount"));
+            return Err(Error::invalid(
+                "expected_amount",
+                "a deal is won for an amount",
+            ));
         };
         let number = self.store.next_number("contract")?;
         let mut tx = self.begin(actor);
@@ -121,19 +146,40 @@ impl<S: Store> Crm<S> {
         };
         let contract_id = contract.id;
         let input = TransitionInput::default();
-        let won = self.step(&mut tx, &before, "win", &input, json!({ "contract": contract_id }), |deal| {
-            deal.contract = Some(contract_id);
-        })?;
-        let note = Note { action: "create", reason: None, payload: json!({ "opportunity": id }) };
+        let won = self.step(
+            &mut tx,
+            &before,
+            "win",
+            &input,
+            json!({ "contract": contract_id }),
+            |deal| {
+                deal.contract = Some(contract_id);
+            },
+        )?;
+        let note = Note {
+            action: "create",
+            reason: None,
+            payload: json!({ "opportunity": id }),
+        };
         let contract = self.put(&mut tx, None, contract, note)?;
         let customer: Customer = self.load(&RecordKey::from(before.customer))?;
         let customers = self.machine(EntityKind::Customer)?;
-        if customers.step(&customer.id.to_string(), &customer.stage, "onboard", None).is_ok() {
+        if customers
+            .step(&customer.id.to_string(), &customer.stage, "onboard", None)
+            .is_ok()
+        {
             let input = TransitionInput {
                 reason: Some("first deal won".into()),
                 ..TransitionInput::default()
             };
-            self.step(&mut tx, &customer, "onboard", &input, json!({ "opportunity": id }), |_| {})?;
+            self.step(
+                &mut tx,
+                &customer,
+                "onboard",
+                &input,
+                json!({ "opportunity": id }),
+                |_| {},
+            )?;
         }
         self.finish(tx)?;
         Ok((won, contract))
@@ -146,7 +192,12 @@ impl<S: Store> Crm<S> {
     ///
     /// As [`Crm::transition`]; [`Error::Validation`] on `reason` when it is not
     /// in the list.
-    pub fn lose_opportunity(&mut self, actor: &Actor, id: OpportunityId, reason: &str) -> Result<Opportunity> {
+    pub fn lose_opportunity(
+        &mut self,
+        actor: &Actor,
+        id: OpportunityId,
+        reason: &str,
+    ) -> Result<Opportunity> {
         self.transition_typed(actor, id.into(), "lose", with_reason(reason))
     }
 
@@ -182,7 +233,12 @@ impl<S: Store> Crm<S> {
     /// # Errors
     ///
     /// As [`Crm::transition`]; [`Error::Validation`] on `reason` when it is blank.
-    pub fn terminate_contract(&mut self, actor: &Actor, id: ContractId, reason: &str) -> Result<Contract> {
+    pub fn terminate_contract(
+        &mut self,
+        actor: &Actor,
+        id: ContractId,
+        reason: &str,
+    ) -> Result<Contract> {
         self.transition_typed(actor, id.into(), "terminate", with_reason(reason))
     }
 }
@@ -193,4 +249,3 @@ pub(super) fn with_reason(reason: &str) -> TransitionInput {
         ..TransitionInput::default()
     }
 }
-

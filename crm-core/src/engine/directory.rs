@@ -85,11 +85,22 @@ impl<S: Store> Crm<S> {
             product_lines: input.product_lines,
             roles: input.roles,
             active: input.active,
-            custom: existing.as_ref().map(|u| u.custom.clone()).unwrap_or_default(),
+            custom: existing
+                .as_ref()
+                .map(|u| u.custom.clone())
+                .unwrap_or_default(),
         };
-        let permission = if existing.is_some() { Permission::Edit } else { Permission::Create };
+        let permission = if existing.is_some() {
+            Permission::Edit
+        } else {
+            Permission::Create
+        };
         self.authorize(actor, permission, existing.as_ref().unwrap_or(&user))?;
-        let action = if existing.is_some() { "update" } else { "create" };
+        let action = if existing.is_some() {
+            "update"
+        } else {
+            "create"
+        };
         let user = self.put(&mut tx, existing.as_ref(), user, Note::action(action))?;
         self.finish(tx)?;
         Ok(user)
@@ -115,11 +126,22 @@ impl<S: Store> Crm<S> {
             name: input.name,
             region: input.region,
             supervisor: input.supervisor,
-            custom: existing.as_ref().map(|t| t.custom.clone()).unwrap_or_default(),
+            custom: existing
+                .as_ref()
+                .map(|t| t.custom.clone())
+                .unwrap_or_default(),
         };
-        let permission = if existing.is_some() { Permission::Edit } else { Permission::Create };
+        let permission = if existing.is_some() {
+            Permission::Edit
+        } else {
+            Permission::Create
+        };
         self.authorize(actor, permission, existing.as_ref().unwrap_or(&team))?;
-        let action = if existing.is_some() { "update" } else { "create" };
+        let action = if existing.is_some() {
+            "update"
+        } else {
+            "create"
+        };
         let team = self.put(&mut tx, existing.as_ref(), team, Note::action(action))?;
         self.finish(tx)?;
         Ok(team)
@@ -216,10 +238,19 @@ impl<S: Store> Crm<S> {
     /// # Errors
     ///
     /// [`Error::Storage`] when the store fails.
-    pub fn find_by_contact_point(&self, actor: &Actor, email: Option<&str>, phone: Option<&str>) -> Result<Vec<AnyRecord>> {
+    pub fn find_by_contact_point(
+        &self,
+        actor: &Actor,
+        email: Option<&str>,
+        phone: Option<&str>,
+    ) -> Result<Vec<AnyRecord>> {
         let mut found: Vec<AnyRecord> = Vec::new();
         for kind in [EntityKind::Customer, EntityKind::Contact] {
-            if !self.config.policy.allows(actor, kind, Permission::Read, None) {
+            if !self
+                .config
+                .policy
+                .allows(actor, kind, Permission::Read, None)
+            {
                 continue;
             }
             let mut queries = Vec::new();

@@ -9,8 +9,8 @@ use crate::engine::{Crm, Note, TransitionInput};
 use crate::error::{Error, Result};
 use crate::model::{
     Activity, ActivityId, AnyRecord, Contact, ContactId, Conversion, Customer, CustomerId,
-    CustomerKind, EntityKind, Lead, LeadId, Money, NewActivity, Opportunity, OpportunityId,
-    Record, RecordKey, UserId, normalize_email, normalize_phone,
+    CustomerKind, EntityKind, Lead, LeadId, Money, NewActivity, Opportunity, OpportunityId, Record,
+    RecordKey, UserId, normalize_email, normalize_phone,
 };
 use crate::store::{Query, Store};
 
@@ -111,7 +111,11 @@ impl<S: Store> Crm<S> {
             custom: new.custom,
         };
         self.authorize_create(actor, &lead)?;
-        if lead.owner.as_ref().is_some_and(|owner| *owner != actor.user) {
+        if lead
+            .owner
+            .as_ref()
+            .is_some_and(|owner| *owner != actor.user)
+        {
             self.authorize(actor, Permission::Assign, &lead)?;
         }
         let lead = self.put(&mut tx, None, lead, Note::action("create"))?;
@@ -130,7 +134,8 @@ impl<S: Store> Crm<S> {
         let before: Lead = self.load(&RecordKey::from(id))?;
         self.authorize(actor, Permission::Assign, &before)?;
         let machine = self.machine(EntityKind::Lead)?;
-        if machine.state(&before.status).is_none_or(|s| s.terminal) || before.status == "discarded" {
+        if machine.state(&before.status).is_none_or(|s| s.terminal) || before.status == "discarded"
+        {
             return Err(Error::InvalidTransition {
                 entity: EntityKind::Lead,
                 id: id.to_string(),
@@ -166,8 +171,14 @@ impl<S: Store> Crm<S> {
     /// summary or a subject that cannot carry activities (users, teams,
     /// activities).
     pub fn log_activity(&mut self, actor: &Actor, new: NewActivity) -> Result<Activity> {
-        if matches!(new.subject.kind, EntityKind::User | EntityKind::Team | EntityKind::Activity) {
-            return Err(Error::invalid("subject", format!("activities are not logged on a {}", new.subject.kind)));
+        if matches!(
+            new.subject.kind,
+            EntityKind::User | EntityKind::Team | EntityKind::Activity
+        ) {
+            return Err(Error::invalid(
+                "subject",
+                format!("activities are not logged on a {}", new.subject.kind),
+            ));
         }
         let subject = self.load_any(&new.subject)?;
         self.authorize_any(actor, Permission::Edit, &subject)?;
@@ -178,7 +189,10 @@ impl<S: Store> Crm<S> {
             kind: new.kind,
             subject: new.subject,
             summary: new.summary,
-            occurred_at: new.occurred_at.map(crate::clock::to_micros).unwrap_or(tx.now),
+            occurred_at: new
+                .occurred_at
+                .map(crate::clock::to_micros)
+                .unwrap_or(tx.now),
             by: actor.user.clone(),
             team: actor.team.clone(),
             next_follow_up_at: new.next_follow_up_at.map(crate::clock::to_micros),
@@ -190,7 +204,9 @@ impl<S: Store> Crm<S> {
                 .next_follow_up_at
                 .unwrap_or(tx.now + self.config.follow_up_after);
             let machine = self.machine(EntityKind::Lead)?;
-            let first_contact = machine.step(&lead.id.to_string(), &lead.status, "contact", None).is_ok();
+            let first_contact = machine
+                .step(&lead.id.to_string(), &lead.status, "contact", None)
+                .is_ok();
             let payload = json!({ "activity": activity.id });
             if first_contact {
                 let input = TransitionInput::default();
@@ -200,7 +216,11 @@ impl<S: Store> Crm<S> {
             } else if lead.conversion.is_none() && lead.status != "discarded" {
                 let mut after = lead.clone();
                 after.next_follow_up_at = Some(next);
-                let note = Note { action: "follow_up", reason: None, payload };
+                let note = Note {
+                    action: "follow_up",
+                    reason: None,
+                    payload,
+                };
                 self.put(&mut tx, Some(&lead), after, note)?;
             }
         }
@@ -244,7 +264,12 @@ impl<S: Store> Crm<S> {
     /// records when it would create a duplicate; [`Error::NotFound`] when
     /// `into_customer` does not exist; [`Error::Forbidden`] unless the actor may
     /// create customers, contacts and deals.
-    pub fn convert_lead(&mut self, actor: &Actor, id: LeadId, options: ConvertLead) -> Result<Conversion> {
+    pub fn convert_lead(
+        &mut self,
+        actor: &Actor,
+        id: LeadId,
+        options: ConvertLead,
+    ) -> Result<Conversion> {
         let lead: Lead = self.load(&RecordKey::from(id))?;
         self.authorize(actor, Permission::Edit, &lead)?;
         // Check the move first, so a lead in the wrong state fails with that error.
@@ -277,11 +302,19 @@ impl<S: Store> Crm<S> {
                 if !options.allow_duplicate {
                     self.refuse_duplicates(email.as_deref(), phone.as_deref())?;
                 }
-                let name = lead.company.clone().or_else(|| lead.contact_name.clone()).unwrap_or_default();
+                let name = lead
+                    .company
+                    .clone()
+                    .or_else(|| lead.contact_name.clone())
+                    .unwrap_or_default();
                 let customer = Customer {
                     id: CustomerId::from_uuid(self.next_id(tx.now)),
                     meta: self.new_meta(&tx),
-                    kind: if lead.company.is_some() { CustomerKind::Company } else { CustomerKind::Person },
+                    kind: if lead.company.is_some() {
+                        CustomerKind::Company
+                    } else {
+                        CustomerKind::Person
+                    },
                     name,
                     stage: self.initial_state(EntityKind::Customer)?,
                     tier: None,
@@ -296,21 +329,30 @@ impl<S: Store> Crm<S> {
                     custom: Default::default(),
                 };
                 self.authorize_create(actor, &customer)?;
-                let note = Note { action: "create", reason: None, payload: json!({ "lead": id }) };
+                let note = Note {
+                    action: "create",
+                    reason: None,
+                    payload: json!({ "lead": id }),
+                };
                 self.put(&mut tx, None, customer, note)?
             }
         };
 
         let existing_contact = if options.into_customer.is_some() {
-            let contacts = self.store.query(&Query::new(EntityKind::Contact).parent(customer.key()))?;
-            contacts.into_iter().filter_map(|r| match r {
-                AnyRecord::Contact(contact) => Some(contact),
-                _ => None,
-            }).find(|contact| {
-                let index = contact.index();
-                email.as_ref().is_some_and(|e| index.emails.contains(e))
-                    || phone.as_ref().is_some_and(|p| index.phones.contains(p))
-            })
+            let contacts = self
+                .store
+                .query(&Query::new(EntityKind::Contact).parent(customer.key()))?;
+            contacts
+                .into_iter()
+                .filter_map(|r| match r {
+                    AnyRecord::Contact(contact) => Some(contact),
+                    _ => None,
+                })
+                .find(|contact| {
+                    let index = contact.index();
+                    email.as_ref().is_some_and(|e| index.emails.contains(e))
+                        || phone.as_ref().is_some_and(|p| index.phones.contains(p))
+                })
         } else {
             None
         };
@@ -330,7 +372,11 @@ impl<S: Store> Crm<S> {
                     custom: Default::default(),
                 };
                 self.authorize_create(actor, &contact)?;
-                let note = Note { action: "create", reason: None, payload: json!({ "lead": id }) };
+                let note = Note {
+                    action: "create",
+                    reason: None,
+                    payload: json!({ "lead": id }),
+                };
                 self.put(&mut tx, None, contact, note)?
             }
         };
@@ -341,7 +387,11 @@ impl<S: Store> Crm<S> {
                 let stage = deals.initial.clone();
                 let probability = deals.state(&stage).and_then(|s| s.probability).unwrap_or(0);
                 let name = deal.name.unwrap_or_else(|| {
-                    let who = lead.company.clone().or_else(|| lead.contact_name.clone()).unwrap_or_default();
+                    let who = lead
+                        .company
+                        .clone()
+                        .or_else(|| lead.contact_name.clone())
+                        .unwrap_or_default();
                     match &lead.product_line {
                         Some(line) => format!("{who} – {line}"),
                         None => who,
@@ -367,18 +417,33 @@ impl<S: Store> Crm<S> {
                     custom: Default::default(),
                 };
                 self.authorize_create(actor, &opportunity)?;
-                let note = Note { action: "create", reason: None, payload: json!({ "lead": id }) };
+                let note = Note {
+                    action: "create",
+                    reason: None,
+                    payload: json!({ "lead": id }),
+                };
                 Some(self.put(&mut tx, None, opportunity, note)?.id)
             }
             None => None,
         };
 
-        let conversion = Conversion { customer: customer.id, contact: contact.id, opportunity };
+        let conversion = Conversion {
+            customer: customer.id,
+            contact: contact.id,
+            opportunity,
+        };
         let input = TransitionInput::default();
         let converted = conversion.clone();
-        self.step(&mut tx, &lead, "convert", &input, json!(conversion), move |lead| {
-            lead.conversion = Some(converted);
-        })?;
+        self.step(
+            &mut tx,
+            &lead,
+            "convert",
+            &input,
+            json!(conversion),
+            move |lead| {
+                lead.conversion = Some(converted);
+            },
+        )?;
         self.finish(tx)?;
         Ok(conversion)
     }
@@ -388,7 +453,11 @@ impl<S: Store> Crm<S> {
         for (field, value) in [("email", email), ("phone", phone)] {
             let Some(value) = value else { continue };
             for kind in [EntityKind::Customer, EntityKind::Contact] {
-                let query = if field == "email" { Query::new(kind).email(value) } else { Query::new(kind).phone(value) };
+                let query = if field == "email" {
+                    Query::new(kind).email(value)
+                } else {
+                    Query::new(kind).phone(value)
+                };
                 let found = self.store.query(&query.limit(5))?;
                 if !found.is_empty() {
                     let ids: Vec<String> = found.iter().map(|r| r.key().to_string()).collect();

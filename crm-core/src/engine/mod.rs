@@ -106,7 +106,9 @@ pub struct Crm<S: Store> {
 
 impl<S: Store> std::fmt::Debug for Crm<S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Crm").field("config", &self.config).finish_non_exhaustive()
+        f.debug_struct("Crm")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
     }
 }
 
@@ -192,7 +194,10 @@ impl<S: Store> Crm<S> {
     pub fn get<R: Record>(&self, actor: &Actor, key: impl Into<RecordKey>) -> Result<R> {
         let key = key.into();
         if key.kind != R::KIND {
-            return Err(Error::invalid("id", format!("names a {}, not a {}", key.kind, R::KIND)));
+            return Err(Error::invalid(
+                "id",
+                format!("names a {}, not a {}", key.kind, R::KIND),
+            ));
         }
         let record: R = self.load(&key)?;
         self.authorize(actor, Permission::Read, &record)?;
@@ -259,7 +264,11 @@ impl<S: Store> Crm<S> {
     /// # Errors
     ///
     /// As [`Crm::get`]; [`Error::Validation`] on `entity` when the kind has no lifecycle.
-    pub fn available_actions(&self, actor: &Actor, key: impl Into<RecordKey>) -> Result<Vec<String>> {
+    pub fn available_actions(
+        &self,
+        actor: &Actor,
+        key: impl Into<RecordKey>,
+    ) -> Result<Vec<String>> {
         let key = key.into();
         let machine = self.machine(key.kind)?;
         let record = self.load_any(&key)?;
@@ -293,15 +302,28 @@ impl<S: Store> Crm<S> {
     ) -> Result<AnyRecord> {
         let key = key.into();
         match key.kind {
-            EntityKind::Customer => self.transition_typed::<crate::model::Customer>(actor, key, action, input).map(Record::into_any),
-            EntityKind::Lead => self.transition_typed::<crate::model::Lead>(actor, key, action, input).map(Record::into_any),
-            EntityKind::Opportunity => self.transition_typed::<crate::model::Opportunity>(actor, key, action, input).map(Record::into_any),
-            EntityKind::Contract => self.transition_typed::<crate::model::Contract>(actor, key, action, input).map(Record::into_any),
-            EntityKind::Ticket => self.transition_typed::<crate::model::Ticket>(actor, key, action, input).map(Record::into_any),
-            EntityKind::Task => self.transition_typed::<Task>(actor, key, action, input).map(Record::into_any),
-            kind @ (EntityKind::Contact | EntityKind::Activity | EntityKind::User | EntityKind::Team) => {
-                Err(no_lifecycle(kind))
-            }
+            EntityKind::Customer => self
+                .transition_typed::<crate::model::Customer>(actor, key, action, input)
+                .map(Record::into_any),
+            EntityKind::Lead => self
+                .transition_typed::<crate::model::Lead>(actor, key, action, input)
+                .map(Record::into_any),
+            EntityKind::Opportunity => self
+                .transition_typed::<crate::model::Opportunity>(actor, key, action, input)
+                .map(Record::into_any),
+            EntityKind::Contract => self
+                .transition_typed::<crate::model::Contract>(actor, key, action, input)
+                .map(Record::into_any),
+            EntityKind::Ticket => self
+                .transition_typed::<crate::model::Ticket>(actor, key, action, input)
+                .map(Record::into_any),
+            EntityKind::Task => self
+                .transition_typed::<Task>(actor, key, action, input)
+                .map(Record::into_any),
+            kind @ (EntityKind::Contact
+            | EntityKind::Activity
+            | EntityKind::User
+            | EntityKind::Team) => Err(no_lifecycle(kind)),
         }
     }
 
@@ -429,8 +451,16 @@ impl<S: Store> Crm<S> {
     ) -> Result<AnyRecord> {
         let key = key.into();
         let record = self.load_any(&key)?;
-        if !record.meta().shares.iter().any(|share| share.grantee == *grantee) {
-            return Err(Error::invalid("grantee", format!("the {} is not shared with them", key.kind)));
+        if !record
+            .meta()
+            .shares
+            .iter()
+            .any(|share| share.grantee == *grantee)
+        {
+            return Err(Error::invalid(
+                "grantee",
+                format!("the {} is not shared with them", key.kind),
+            ));
         }
         self.change_shares(actor, key, "unshare", |shares| {
             shares.retain(|share| share.grantee != *grantee);
@@ -528,7 +558,11 @@ impl<S: Store> Crm<S> {
     }
 
     /// The teams of a record's owners, looked up in the store's users.
-    fn target(&self, access: crate::model::Access, shares: &[crate::model::Share]) -> Result<Target> {
+    fn target(
+        &self,
+        access: crate::model::Access,
+        shares: &[crate::model::Share],
+    ) -> Result<Target> {
         let mut owner_teams = Vec::new();
         for owner in &access.owners {
             if let Some(AnyRecord::User(user)) = self.store.get(&RecordKey::from(owner))? {
@@ -542,7 +576,12 @@ impl<S: Store> Crm<S> {
         })
     }
 
-    fn authorize<R: Record>(&self, actor: &Actor, permission: Permission, record: &R) -> Result<()> {
+    fn authorize<R: Record>(
+        &self,
+        actor: &Actor,
+        permission: Permission,
+        record: &R,
+    ) -> Result<()> {
         let target = self.target(record.access(), &record.meta().shares)?;
         if self
             .config
@@ -568,7 +607,12 @@ impl<S: Store> Crm<S> {
         }
     }
 
-    fn authorize_any(&self, actor: &Actor, permission: Permission, record: &AnyRecord) -> Result<()> {
+    fn authorize_any(
+        &self,
+        actor: &Actor,
+        permission: Permission,
+        record: &AnyRecord,
+    ) -> Result<()> {
         let target = self.target(record.access(), &record.meta().shares)?;
         if self
             .config
@@ -583,7 +627,13 @@ impl<S: Store> Crm<S> {
 
     /// Validates `after`, stamps it, and adds its write and its event to the
     /// transaction. Runs on-entry actions when the state changed.
-    fn put<R: Record>(&mut self, tx: &mut Tx, before: Option<&R>, mut after: R, note: Note<'_>) -> Result<R> {
+    fn put<R: Record>(
+        &mut self,
+        tx: &mut Tx,
+        before: Option<&R>,
+        mut after: R,
+        note: Note<'_>,
+    ) -> Result<R> {
         after.validate()?;
         self.config.fields.check(R::KIND, after.custom())?;
         let expected_version = before.map_or(0, |b| b.meta().version);
@@ -618,7 +668,13 @@ impl<S: Store> Crm<S> {
         Ok(after)
     }
 
-    fn put_any(&mut self, tx: &mut Tx, before: &AnyRecord, after: AnyRecord, note: Note<'_>) -> Result<AnyRecord> {
+    fn put_any(
+        &mut self,
+        tx: &mut Tx,
+        before: &AnyRecord,
+        after: AnyRecord,
+        note: Note<'_>,
+    ) -> Result<AnyRecord> {
         macro_rules! typed {
             ($($variant:ident),*) => {
                 match (before, after) {
@@ -629,7 +685,18 @@ impl<S: Store> Crm<S> {
                 }
             };
         }
-        typed!(Customer, Contact, Lead, Opportunity, Contract, Ticket, Activity, Task, User, Team)
+        typed!(
+            Customer,
+            Contact,
+            Lead,
+            Opportunity,
+            Contract,
+            Ticket,
+            Activity,
+            Task,
+            User,
+            Team
+        )
     }
 
     /// Applies a lifecycle step to a loaded record: finds the transition, lets
@@ -650,17 +717,27 @@ impl<S: Store> Crm<S> {
         let machine = self.machine(R::KIND)?;
         let from = before.state().unwrap_or_default();
         let key = before.key();
-        let transition = machine.step(&key.id, from, action, input.to.as_deref())?.clone();
+        let transition = machine
+            .step(&key.id, from, action, input.to.as_deref())?
+            .clone();
         let mut after = before.clone();
         prepare(&mut after);
         let json = to_json(&after)?;
-        machine.check_guards(&transition, input.reason.as_deref(), |field| has_field(&json, field))?;
-        let state = machine
-            .state(&transition.to)
-            .cloned()
-            .ok_or_else(|| Error::config(format!("{}.states", R::KIND), format!("unknown state `{}`", transition.to)))?;
+        machine.check_guards(&transition, input.reason.as_deref(), |field| {
+            has_field(&json, field)
+        })?;
+        let state = machine.state(&transition.to).cloned().ok_or_else(|| {
+            Error::config(
+                format!("{}.states", R::KIND),
+                format!("unknown state `{}`", transition.to),
+            )
+        })?;
         after.set_state(&state.name);
-        let reason = input.reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
+        let reason = input
+            .reason
+            .as_deref()
+            .map(str::trim)
+            .filter(|r| !r.is_empty());
         after.entered(&state, tx.now, reason);
         let note = Note {
             action,
@@ -670,7 +747,13 @@ impl<S: Store> Crm<S> {
         self.put(tx, Some(before), after, note)
     }
 
-    fn transition_typed<R: Record>(&mut self, actor: &Actor, key: RecordKey, action: &str, input: TransitionInput) -> Result<R> {
+    fn transition_typed<R: Record>(
+        &mut self,
+        actor: &Actor,
+        key: RecordKey,
+        action: &str,
+        input: TransitionInput,
+    ) -> Result<R> {
         let before: R = self.load(&key)?;
         self.authorize(actor, Permission::Edit, &before)?;
         let mut tx = self.begin(actor);
@@ -679,7 +762,13 @@ impl<S: Store> Crm<S> {
         Ok(after)
     }
 
-    fn run_on_enter<R: Record>(&mut self, tx: &mut Tx, record: &R, state: &str, event: EventId) -> Result<()> {
+    fn run_on_enter<R: Record>(
+        &mut self,
+        tx: &mut Tx,
+        record: &R,
+        state: &str,
+        event: EventId,
+    ) -> Result<()> {
         let actions = self
             .machine(R::KIND)?
             .state(state)
@@ -688,7 +777,11 @@ impl<S: Store> Crm<S> {
         let access = record.access();
         for action in actions {
             match action {
-                OnEnter::CreateTask { title, due_in_hours, priority } => {
+                OnEnter::CreateTask {
+                    title,
+                    due_in_hours,
+                    priority,
+                } => {
                     let task = Task {
                         id: TaskId::from_uuid(self.next_id(tx.now)),
                         meta: self.new_meta(tx),
@@ -706,16 +799,33 @@ impl<S: Store> Crm<S> {
                     // Tasks made on entry do not run on-entry actions of their own.
                     self.put_plain(tx, task, "create")?;
                 }
-                OnEnter::Notify { recipient, template } => {
+                OnEnter::Notify {
+                    recipient,
+                    template,
+                } => {
                     let to = match recipient {
                         Recipient::Owner => access.owners.first().cloned(),
                         Recipient::Supervisor => self.supervisor_of(access.team.as_ref())?,
                     };
-                    self.emit(tx, record.key(), event, "notify", to, json!({ "template": template, "state": state }));
+                    self.emit(
+                        tx,
+                        record.key(),
+                        event,
+                        "notify",
+                        to,
+                        json!({ "template": template, "state": state }),
+                    );
                 }
                 OnEnter::Emit { topic } => {
                     let owner = access.owners.first().cloned();
-                    self.emit(tx, record.key(), event, &topic, owner, json!({ "state": state }));
+                    self.emit(
+                        tx,
+                        record.key(),
+                        event,
+                        &topic,
+                        owner,
+                        json!({ "state": state }),
+                    );
                 }
             }
         }
@@ -754,7 +864,15 @@ impl<S: Store> Crm<S> {
         })
     }
 
-    fn emit(&mut self, tx: &mut Tx, record: RecordKey, event: EventId, topic: &str, recipient: Option<UserId>, payload: Value) {
+    fn emit(
+        &mut self,
+        tx: &mut Tx,
+        record: RecordKey,
+        event: EventId,
+        topic: &str,
+        recipient: Option<UserId>,
+        payload: Value,
+    ) {
         let id = EventId::from_uuid(self.next_id(tx.now));
         tx.changes.outbox.push(OutboxMessage {
             id,
@@ -825,14 +943,23 @@ fn has_field(record: &Value, field: &str) -> bool {
     }
 }
 
-const META_FIELDS: [&str; 6] = ["id", "version", "created_at", "updated_at", "created_by", "shares"];
+const META_FIELDS: [&str; 6] = [
+    "id",
+    "version",
+    "created_at",
+    "updated_at",
+    "created_by",
+    "shares",
+];
 
 fn check_protected<R: Record>(before: &R, after: &R) -> Result<()> {
     let changes = diff(&to_json(before)?, &to_json(after)?);
     let touched: Vec<String> = changes
         .into_iter()
         .map(|change| change.field)
-        .filter(|field| META_FIELDS.contains(&field.as_str()) || R::PROTECTED.contains(&field.as_str()))
+        .filter(|field| {
+            META_FIELDS.contains(&field.as_str()) || R::PROTECTED.contains(&field.as_str())
+        })
         .collect();
     if touched.is_empty() {
         Ok(())
@@ -853,15 +980,21 @@ fn merge_fields<R: Record>(record: &R, fields: serde_json::Map<String, Value>) -
     for (field, value) in fields {
         if !object.contains_key(&field) {
             let shown: String = field.chars().take(64).collect();
-            return Err(Error::invalid("fields", format!("is not a {} field", R::KIND)).with_value(shown));
+            return Err(
+                Error::invalid("fields", format!("is not a {} field", R::KIND)).with_value(shown),
+            );
         }
         object.insert(field.clone(), value);
         // Check field by field, so that the error names the one that does not fit.
         if let Err(err) = serde_json::from_value::<R>(Value::Object(object.clone())) {
-            return Err(Error::invalid(field, format!("does not fit: {}", strip_personal(&err.to_string()))));
+            return Err(Error::invalid(
+                field,
+                format!("does not fit: {}", strip_personal(&err.to_string())),
+            ));
         }
     }
-    serde_json::from_value(json).map_err(|e| Error::invalid("fields", strip_personal(&e.to_string())))
+    serde_json::from_value(json)
+        .map_err(|e| Error::invalid("fields", strip_personal(&e.to_string())))
 }
 
 /// A serde message without the quoted input it may echo (which could be

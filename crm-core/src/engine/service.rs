@@ -50,11 +50,27 @@ impl<S: Store> Crm<S> {
     /// # Errors
     ///
     /// As [`Crm::transition`].
-    pub fn assign_ticket(&mut self, actor: &Actor, id: TicketId, assignee: UserId) -> Result<Ticket> {
-        let permission = if assignee == actor.user { Permission::Edit } else { Permission::Assign };
-        self.ticket_step(actor, id, "assign", TransitionInput::default(), permission, |ticket| {
-            ticket.assignee = Some(assignee);
-        })
+    pub fn assign_ticket(
+        &mut self,
+        actor: &Actor,
+        id: TicketId,
+        assignee: UserId,
+    ) -> Result<Ticket> {
+        let permission = if assignee == actor.user {
+            Permission::Edit
+        } else {
+            Permission::Assign
+        };
+        self.ticket_step(
+            actor,
+            id,
+            "assign",
+            TransitionInput::default(),
+            permission,
+            |ticket| {
+                ticket.assignee = Some(assignee);
+            },
+        )
     }
 
     /// Starts work on a ticket.
@@ -72,7 +88,12 @@ impl<S: Store> Crm<S> {
     ///
     /// As [`Crm::transition`].
     pub fn await_customer(&mut self, actor: &Actor, id: TicketId) -> Result<Ticket> {
-        self.transition_typed(actor, id.into(), "await_customer", TransitionInput::default())
+        self.transition_typed(
+            actor,
+            id.into(),
+            "await_customer",
+            TransitionInput::default(),
+        )
     }
 
     /// Resumes a ticket the customer has answered.
@@ -81,7 +102,12 @@ impl<S: Store> Crm<S> {
     ///
     /// As [`Crm::transition`].
     pub fn customer_replied(&mut self, actor: &Actor, id: TicketId) -> Result<Ticket> {
-        self.transition_typed(actor, id.into(), "customer_replied", TransitionInput::default())
+        self.transition_typed(
+            actor,
+            id.into(),
+            "customer_replied",
+            TransitionInput::default(),
+        )
     }
 
     /// Resolves a ticket, saying how.
@@ -90,11 +116,23 @@ impl<S: Store> Crm<S> {
     ///
     /// As [`Crm::transition`]; [`Error::Validation`](crate::Error::Validation)
     /// on `resolution` when it is blank.
-    pub fn resolve_ticket(&mut self, actor: &Actor, id: TicketId, resolution: &str) -> Result<Ticket> {
+    pub fn resolve_ticket(
+        &mut self,
+        actor: &Actor,
+        id: TicketId,
+        resolution: &str,
+    ) -> Result<Ticket> {
         let resolution = resolution.to_string();
-        self.ticket_step(actor, id, "resolve", TransitionInput::default(), Permission::Edit, |ticket| {
-            ticket.resolution = Some(resolution).filter(|r| !r.trim().is_empty());
-        })
+        self.ticket_step(
+            actor,
+            id,
+            "resolve",
+            TransitionInput::default(),
+            Permission::Edit,
+            |ticket| {
+                ticket.resolution = Some(resolution).filter(|r| !r.trim().is_empty());
+            },
+        )
     }
 
     /// Closes a resolved ticket.
@@ -123,11 +161,24 @@ impl<S: Store> Crm<S> {
     /// # Errors
     ///
     /// As [`Crm::transition`] (needs assign).
-    pub fn transfer_ticket(&mut self, actor: &Actor, id: TicketId, group: TeamId, reason: &str) -> Result<Ticket> {
-        self.ticket_step(actor, id, "transfer", with_reason(reason), Permission::Assign, |ticket| {
-            ticket.group = Some(group);
-            ticket.assignee = None;
-        })
+    pub fn transfer_ticket(
+        &mut self,
+        actor: &Actor,
+        id: TicketId,
+        group: TeamId,
+        reason: &str,
+    ) -> Result<Ticket> {
+        self.ticket_step(
+            actor,
+            id,
+            "transfer",
+            with_reason(reason),
+            Permission::Assign,
+            |ticket| {
+                ticket.group = Some(group);
+                ticket.assignee = None;
+            },
+        )
     }
 
     fn ticket_step(

@@ -114,4 +114,3 @@ impl<S: Store> Crm<S> {
         Ok(after)
     }
 }
-

@@ -41,8 +41,14 @@ fn notify(recipient: Recipient, template: &str) -> OnEnter {
 }
 
 /// The lost reasons of the default pipeline.
-pub(crate) const LOST_REASONS: [&str; 6] =
-    ["price", "budget", "competitor", "timing", "no_decision", "other"];
+pub(crate) const LOST_REASONS: [&str; 6] = [
+    "price",
+    "budget",
+    "competitor",
+    "timing",
+    "no_decision",
+    "other",
+];
 
 pub(super) fn lifecycles() -> Lifecycles {
     Lifecycles {
@@ -57,7 +63,9 @@ pub(super) fn lifecycles() -> Lifecycles {
 
 fn customer() -> Machine {
     let mut at_risk = state("at_risk");
-    at_risk.on_enter.push(notify(Recipient::Owner, "customer_at_risk"));
+    at_risk
+        .on_enter
+        .push(notify(Recipient::Owner, "customer_at_risk"));
     Machine {
         entity: EntityKind::Customer,
         initial: "prospect".into(),
@@ -74,8 +82,16 @@ fn customer() -> Machine {
             transition("activate", from(&["new"]), "active"),
             transition("flag_at_risk", from(&["new", "active"]), "at_risk"),
             transition("go_dormant", from(&["active", "at_risk"]), "dormant"),
-            with_reason(transition("churn", from(&["new", "active", "at_risk", "dormant"]), "churned")),
-            transition("reactivate", from(&["at_risk", "dormant", "churned"]), "active"),
+            with_reason(transition(
+                "churn",
+                from(&["new", "active", "at_risk", "dormant"]),
+                "churned",
+            )),
+            transition(
+                "reactivate",
+                from(&["at_risk", "dormant", "churned"]),
+                "active",
+            ),
         ],
     }
 }
@@ -97,7 +113,11 @@ fn lead() -> Machine {
             transition("contact", from(&["new"]), "contacted"),
             transition("qualify", from(&["new", "contacted"]), "qualified"),
             convert,
-            with_reason(transition("discard", from(&["new", "contacted", "qualified"]), "discarded")),
+            with_reason(transition(
+                "discard",
+                from(&["new", "contacted", "qualified"]),
+                "discarded",
+            )),
             transition("recycle", from(&["discarded"]), "new"),
         ],
     }
@@ -131,7 +151,9 @@ fn opportunity() -> Machine {
         won_requires: vec!["expected_amount".into()],
     };
     // The default pipeline is a constant that the tests validate.
-    pipeline.to_machine().unwrap_or_else(|err| unreachable!("default pipeline: {err}"))
+    pipeline
+        .to_machine()
+        .unwrap_or_else(|err| unreachable!("default pipeline: {err}"))
 }
 
 fn contract() -> Machine {
@@ -153,19 +175,33 @@ fn contract() -> Machine {
             transition("sign", from(&["draft"]), "signed"),
             transition("activate", from(&["signed"]), "active"),
             transition("complete", from(&["active"]), "completed"),
-            with_reason(transition("terminate", from(&["draft", "signed", "active"]), "terminated")),
+            with_reason(transition(
+                "terminate",
+                from(&["draft", "signed", "active"]),
+                "terminated",
+            )),
         ],
     }
 }
 
 fn ticket() -> Machine {
     let mut assigned = state("assigned");
-    assigned.on_enter.push(notify(Recipient::Owner, "ticket_assigned"));
+    assigned
+        .on_enter
+        .push(notify(Recipient::Owner, "ticket_assigned"));
     let mut resolved = state("resolved");
     resolved.required_fields.push("resolution".into());
     let mut reopened = state("reopened");
-    reopened.on_enter.push(notify(Recipient::Supervisor, "ticket_reopened"));
-    let open = ["new", "assigned", "in_progress", "awaiting_customer", "reopened"];
+    reopened
+        .on_enter
+        .push(notify(Recipient::Supervisor, "ticket_reopened"));
+    let open = [
+        "new",
+        "assigned",
+        "in_progress",
+        "awaiting_customer",
+        "reopened",
+    ];
     let mut assign = transition("assign", from(&["new", "assigned", "reopened"]), "assigned");
     assign.required_fields.push("assignee".into());
     Machine {
@@ -183,9 +219,21 @@ fn ticket() -> Machine {
         transitions: vec![
             assign,
             transition("start", from(&["assigned", "reopened"]), "in_progress"),
-            transition("await_customer", from(&["in_progress"]), "awaiting_customer"),
-            transition("customer_replied", from(&["awaiting_customer"]), "in_progress"),
-            transition("resolve", from(&["assigned", "in_progress", "awaiting_customer"]), "resolved"),
+            transition(
+                "await_customer",
+                from(&["in_progress"]),
+                "awaiting_customer",
+            ),
+            transition(
+                "customer_replied",
+                from(&["awaiting_customer"]),
+                "in_progress",
+            ),
+            transition(
+                "resolve",
+                from(&["assigned", "in_progress", "awaiting_customer"]),
+                "resolved",
+            ),
             transition("close", from(&["resolved"]), "closed"),
             with_reason(transition("reopen", from(&["resolved"]), "reopened")),
             transition("transfer", from(&open), "new"),
@@ -208,8 +256,16 @@ fn task() -> Machine {
             transition("start", from(&["open"]), "in_progress"),
             transition("submit", from(&["in_progress"]), "pending_review"),
             transition("approve", from(&["pending_review"]), "done"),
-            with_reason(transition("reject", from(&["pending_review"]), "in_progress")),
-            with_reason(transition("cancel", from(&["open", "in_progress", "pending_review"]), "cancelled")),
+            with_reason(transition(
+                "reject",
+                from(&["pending_review"]),
+                "in_progress",
+            )),
+            with_reason(transition(
+                "cancel",
+                from(&["open", "in_progress", "pending_review"]),
+                "cancelled",
+            )),
         ],
     }
 }

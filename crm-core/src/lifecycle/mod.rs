@@ -181,7 +181,10 @@ impl Machine {
     pub fn validate(&self) -> Result<()> {
         let entity = self.entity;
         if self.states.is_empty() {
-            return Err(Error::config(format!("{entity}.states"), "a machine needs states"));
+            return Err(Error::config(
+                format!("{entity}.states"),
+                "a machine needs states",
+            ));
         }
         for (at, state) in self.states.iter().enumerate() {
             let path = format!("{entity}.states[{at}]");
@@ -193,7 +196,10 @@ impl Machine {
                 ));
             }
             if state.probability.is_some_and(|p| p > 100) {
-                return Err(Error::config(format!("{path}.probability"), "must be 0 to 100"));
+                return Err(Error::config(
+                    format!("{path}.probability"),
+                    "must be 0 to 100",
+                ));
             }
             check_fields(&format!("{path}.required_fields"), &state.required_fields)?;
         }
@@ -217,7 +223,10 @@ impl Machine {
             }
             for from in &transition.from {
                 if self.state(from).is_none() {
-                    return Err(Error::config(format!("{path}.from"), format!("unknown state `{from}`")));
+                    return Err(Error::config(
+                        format!("{path}.from"),
+                        format!("unknown state `{from}`"),
+                    ));
                 }
                 let twice = self.transitions[..at].iter().any(|earlier| {
                     earlier.action == transition.action
@@ -239,7 +248,10 @@ impl Machine {
                     return Err(Error::config(format!("{path}.reason"), "lists no reason"));
                 }
             }
-            check_fields(&format!("{path}.required_fields"), &transition.required_fields)?;
+            check_fields(
+                &format!("{path}.required_fields"),
+                &transition.required_fields,
+            )?;
         }
         Ok(())
     }
@@ -271,7 +283,13 @@ impl Machine {
     /// [`Error::InvalidTransition`] naming the record `id`, the state and the
     /// action when no such transition exists; [`Error::Validation`] on `to` when
     /// the action leads to several states and `to` does not say which.
-    pub fn step(&self, id: &str, from: &str, action: &str, to: Option<&str>) -> Result<&TransitionDef> {
+    pub fn step(
+        &self,
+        id: &str,
+        from: &str,
+        action: &str,
+        to: Option<&str>,
+    ) -> Result<&TransitionDef> {
         let mut candidates = self.transitions.iter().filter(|t| {
             t.action == action && t.from.iter().any(|f| f == from) && to.is_none_or(|to| t.to == to)
         });
@@ -363,7 +381,10 @@ fn check_fields(path: &str, fields: &[String]) -> Result<()> {
     for field in fields {
         let key = field.strip_prefix("custom.").unwrap_or(field);
         if !is_field_key(key) {
-            return Err(Error::config(path, format!("`{field}` is not a field name")));
+            return Err(Error::config(
+                path,
+                format!("`{field}` is not a field name"),
+            ));
         }
     }
     Ok(())
@@ -396,7 +417,9 @@ impl Lifecycles {
             EntityKind::Contract => Some(&self.contract),
             EntityKind::Ticket => Some(&self.ticket),
             EntityKind::Task => Some(&self.task),
-            EntityKind::Contact | EntityKind::Activity | EntityKind::User | EntityKind::Team => None,
+            EntityKind::Contact | EntityKind::Activity | EntityKind::User | EntityKind::Team => {
+                None
+            }
         }
     }
 
@@ -472,7 +495,10 @@ mod tests {
         let step = deals.step("O1", "needs_analysis", "advance", None).unwrap();
         assert_eq!(step.to, "proposal");
         let err = deals.check_guards(step, None, |_| false).unwrap_err();
-        assert_eq!(err.to_string(), "invalid expected_amount: required to enter `proposal`");
+        assert_eq!(
+            err.to_string(),
+            "invalid expected_amount: required to enter `proposal`"
+        );
         assert!(deals.check_guards(step, None, |_| true).is_ok());
     }
 
@@ -483,7 +509,9 @@ mod tests {
         let lose = deals.step("O1", "proposal", "lose", None).unwrap();
         let err = deals.check_guards(lose, None, |_| true).unwrap_err();
         assert_eq!(err.to_string(), "invalid reason: `lose` needs a reason");
-        let err = deals.check_guards(lose, Some("weather"), |_| true).unwrap_err();
+        let err = deals
+            .check_guards(lose, Some("weather"), |_| true)
+            .unwrap_err();
         assert!(err.to_string().contains("must be one of: price"), "{err}");
         assert!(deals.check_guards(lose, Some("price"), |_| true).is_ok());
     }
@@ -492,11 +520,17 @@ mod tests {
     fn moves_to_several_states_need_a_target() {
         let lifecycles = Lifecycles::default();
         let deals = &lifecycles.opportunity;
-        let err = deals.step("O1", "needs_analysis", "move", None).unwrap_err();
+        let err = deals
+            .step("O1", "needs_analysis", "move", None)
+            .unwrap_err();
         assert_eq!(err.kind(), crate::ErrorKind::Validation);
-        let step = deals.step("O1", "needs_analysis", "move", Some("negotiation")).unwrap();
+        let step = deals
+            .step("O1", "needs_analysis", "move", Some("negotiation"))
+            .unwrap();
         assert_eq!(step.to, "negotiation");
-        let err = deals.step("O1", "won", "move", Some("proposal")).unwrap_err();
+        let err = deals
+            .step("O1", "won", "move", Some("proposal"))
+            .unwrap_err();
         assert_eq!(
             err.to_string(),
             "cannot move opportunity O1: not allowed from state `won`"
@@ -517,6 +551,9 @@ mod tests {
         let mut lifecycles = Lifecycles::default();
         lifecycles.lead.entity = EntityKind::Ticket;
         let err = lifecycles.validate().unwrap_err();
-        assert_eq!(err.to_string(), "invalid configuration at lead.entity: is `ticket`, expected `lead`");
+        assert_eq!(
+            err.to_string(),
+            "invalid configuration at lead.entity: is `ticket`, expected `lead`"
+        );
     }
 }

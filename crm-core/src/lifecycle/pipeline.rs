@@ -89,14 +89,21 @@ impl Pipeline {
                 "a pipeline needs at least one open stage",
             ));
         }
-        if let Some(at) = self.stages.iter().position(|s| s.name == "won" || s.name == "lost") {
+        if let Some(at) = self
+            .stages
+            .iter()
+            .position(|s| s.name == "won" || s.name == "lost")
+        {
             return Err(Error::config(
                 format!("pipeline.stages[{at}].name"),
                 "`won` and `lost` are added by the pipeline; name open stages otherwise",
             ));
         }
         if self.lost_reasons.is_empty() {
-            return Err(Error::config("pipeline.lost_reasons", "list at least one reason"));
+            return Err(Error::config(
+                "pipeline.lost_reasons",
+                "list at least one reason",
+            ));
         }
         let open: Vec<String> = self.stages.iter().map(|s| s.name.clone()).collect();
         let mut states: Vec<StateDef> = self

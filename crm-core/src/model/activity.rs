@@ -73,7 +73,11 @@ pub struct NewActivity {
 
 impl NewActivity {
     /// An activity of `kind` about `subject`, with a summary.
-    pub fn new(kind: ActivityKind, subject: impl Into<RecordKey>, summary: impl Into<String>) -> Self {
+    pub fn new(
+        kind: ActivityKind,
+        subject: impl Into<RecordKey>,
+        summary: impl Into<String>,
+    ) -> Self {
         NewActivity {
             kind,
             subject: subject.into(),

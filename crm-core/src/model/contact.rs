@@ -72,8 +72,16 @@ impl Record for Contact {
         IndexKeys {
             owner: self.owner.clone(),
             team: self.team.clone(),
-            phones: self.phones.iter().filter_map(|p| normalize_phone(p).ok()).collect(),
-            emails: self.emails.iter().filter_map(|e| normalize_email(e).ok()).collect(),
+            phones: self
+                .phones
+                .iter()
+                .filter_map(|p| normalize_phone(p).ok())
+                .collect(),
+            emails: self
+                .emails
+                .iter()
+                .filter_map(|e| normalize_email(e).ok())
+                .collect(),
             parent: Some(RecordKey::from(&self.customer)),
             ..IndexKeys::default()
         }

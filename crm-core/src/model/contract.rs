@@ -57,7 +57,12 @@ impl Record for Contract {
 
     record_basics!(Contract, status);
 
-    fn entered(&mut self, state: &crate::lifecycle::StateDef, now: DateTime<Utc>, reason: Option<&str>) {
+    fn entered(
+        &mut self,
+        state: &crate::lifecycle::StateDef,
+        now: DateTime<Utc>,
+        reason: Option<&str>,
+    ) {
         if state.name == "signed" {
             self.signed_at = Some(now);
         }
@@ -91,7 +96,9 @@ impl Record for Contract {
         check_text("number", &self.number, SHORT_TEXT)?;
         check_opt_text("termination_reason", &self.termination_reason, SHORT_TEXT)?;
         if self.amount.is_negative() {
-            return Err(Error::invalid("amount", "must not be negative").with_value(self.amount.amount()));
+            return Err(
+                Error::invalid("amount", "must not be negative").with_value(self.amount.amount())
+            );
         }
         Ok(())
     }

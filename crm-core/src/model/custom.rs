@@ -196,7 +196,10 @@ impl FieldSchema {
         for (key, value) in values {
             let field = format!("custom.{key}");
             let Some(def) = defs.iter().find(|def| &def.key == key) else {
-                return Err(Error::invalid(field, format!("is not a defined {kind} field")));
+                return Err(Error::invalid(
+                    field,
+                    format!("is not a defined {kind} field"),
+                ));
             };
             match (&def.field_type, value) {
                 (FieldType::Text { max_len }, FieldValue::Text(text)) => {
@@ -210,9 +213,8 @@ impl FieldSchema {
                 (FieldType::Choice { options }, FieldValue::Choice(choice)) => {
                     if !options.contains(choice) {
                         let shown: String = choice.chars().take(40).collect();
-                        return Err(
-                            Error::invalid(field, "is not one of the field's options").with_value(shown)
-                        );
+                        return Err(Error::invalid(field, "is not one of the field's options")
+                            .with_value(shown));
                     }
                 }
                 (FieldType::Number, FieldValue::Number(_))
@@ -284,10 +286,19 @@ mod tests {
 
     #[test]
     fn required_fields_are_named() {
-        let err = schema().check(EntityKind::Lead, &CustomFields::new()).unwrap_err();
-        assert_eq!(err.to_string(), "invalid custom.budget: required on every lead");
+        let err = schema()
+            .check(EntityKind::Lead, &CustomFields::new())
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid custom.budget: required on every lead"
+        );
         // Other kinds have no definitions, so nothing is required of them.
-        assert!(schema().check(EntityKind::Ticket, &CustomFields::new()).is_ok());
+        assert!(
+            schema()
+                .check(EntityKind::Ticket, &CustomFields::new())
+                .is_ok()
+        );
     }
 
     #[test]
@@ -296,7 +307,10 @@ mod tests {
         values.insert("budget".into(), FieldValue::Decimal(Decimal::new(125, 1)));
         values.insert("seats".into(), FieldValue::Text("ten".into()));
         let err = schema().check(EntityKind::Lead, &values).unwrap_err();
-        assert_eq!(err.to_string(), "invalid custom.seats: expects a number value (got `text`)");
+        assert_eq!(
+            err.to_string(),
+            "invalid custom.seats: expects a number value (got `text`)"
+        );
         values.insert("seats".into(), FieldValue::Number(10));
         values.insert("note".into(), FieldValue::Text("too long".into()));
         assert!(schema().check(EntityKind::Lead, &values).is_err());
@@ -304,20 +318,25 @@ mod tests {
         assert!(schema().check(EntityKind::Lead, &values).is_ok());
         values.insert("other".into(), FieldValue::Bool(true));
         let err = schema().check(EntityKind::Lead, &values).unwrap_err();
-        assert_eq!(err.to_string(), "invalid custom.other: is not a defined lead field");
+        assert_eq!(
+            err.to_string(),
+            "invalid custom.other: is not a defined lead field"
+        );
     }
 
     #[test]
     fn bad_definitions_are_config_errors() {
-        let err = FieldSchema::from_json(r#"{"lead": [{"key": "Bad Key", "type": "bool"}]}"#).unwrap_err();
+        let err = FieldSchema::from_json(r#"{"lead": [{"key": "Bad Key", "type": "bool"}]}"#)
+            .unwrap_err();
         assert_eq!(err.kind(), crate::ErrorKind::Config);
         let err = FieldSchema::from_json(
             r#"{"lead": [{"key": "a", "type": "bool"}, {"key": "a", "type": "date"}]}"#,
         )
         .unwrap_err();
         assert!(err.to_string().contains("defined twice"));
-        let err = FieldSchema::from_json(r#"{"lead": [{"key": "c", "type": "choice", "options": []}]}"#)
-            .unwrap_err();
+        let err =
+            FieldSchema::from_json(r#"{"lead": [{"key": "c", "type": "choice", "options": []}]}"#)
+                .unwrap_err();
         assert!(err.to_string().contains("at least one option"));
     }
 

@@ -112,8 +112,16 @@ impl Record for Customer {
             owner: self.owner.clone(),
             team: self.team.clone(),
             status: Some(self.stage.clone()),
-            phones: self.phone.iter().filter_map(|p| normalize_phone(p).ok()).collect(),
-            emails: self.email.iter().filter_map(|e| normalize_email(e).ok()).collect(),
+            phones: self
+                .phone
+                .iter()
+                .filter_map(|p| normalize_phone(p).ok())
+                .collect(),
+            emails: self
+                .email
+                .iter()
+                .filter_map(|e| normalize_email(e).ok())
+                .collect(),
             ..IndexKeys::default()
         }
     }

@@ -366,7 +366,10 @@ mod tests {
         let id: LeadId = "0190c4a6-0000-7000-8000-000000000001".parse().unwrap();
         assert_eq!(id.to_string(), "0190c4a6-0000-7000-8000-000000000001");
         let err = "nope".parse::<LeadId>().unwrap_err();
-        assert_eq!(err.to_string(), "invalid lead_id: is not a UUID (got `nope`)");
+        assert_eq!(
+            err.to_string(),
+            "invalid lead_id: is not a UUID (got `nope`)"
+        );
         let err = "".parse::<CustomerId>().unwrap_err();
         assert_eq!(err.to_string(), "invalid customer_id: must not be empty");
     }

@@ -128,7 +128,12 @@ impl Record for Lead {
 
     record_basics!(Lead, status);
 
-    fn entered(&mut self, state: &crate::lifecycle::StateDef, now: DateTime<Utc>, reason: Option<&str>) {
+    fn entered(
+        &mut self,
+        state: &crate::lifecycle::StateDef,
+        now: DateTime<Utc>,
+        reason: Option<&str>,
+    ) {
         match state.name.as_str() {
             "contacted" => {
                 self.first_contacted_at.get_or_insert(now);
@@ -162,8 +167,16 @@ impl Record for Lead {
             team: self.team.clone(),
             status: Some(self.status.clone()),
             due_at: self.next_due_at(),
-            phones: self.phone.iter().filter_map(|p| normalize_phone(p).ok()).collect(),
-            emails: self.email.iter().filter_map(|e| normalize_email(e).ok()).collect(),
+            phones: self
+                .phone
+                .iter()
+                .filter_map(|p| normalize_phone(p).ok())
+                .collect(),
+            emails: self
+                .email
+                .iter()
+                .filter_map(|e| normalize_email(e).ok())
+                .collect(),
             parent: None,
         }
     }

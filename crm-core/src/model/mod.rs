@@ -251,7 +251,9 @@ pub struct IndexKeys {
 }
 
 /// What the engine and the stores need of every kind of record.
-pub trait Record: Clone + fmt::Debug + Serialize + DeserializeOwned + Send + Sync + 'static {
+pub trait Record:
+    Clone + fmt::Debug + Serialize + DeserializeOwned + Send + Sync + 'static
+{
     /// The kind of record.
     const KIND: EntityKind;
     /// The JSON fields that only dedicated commands change (the lifecycle state
@@ -275,7 +277,13 @@ pub trait Record: Clone + fmt::Debug + Serialize + DeserializeOwned + Send + Syn
     /// Keeps the record's own bookkeeping in step with a state it just entered
     /// (a deal's probability and close time, a ticket's resolution time, a
     /// discard reason). Called by the engine after [`set_state`](Self::set_state).
-    fn entered(&mut self, _state: &crate::lifecycle::StateDef, _now: DateTime<Utc>, _reason: Option<&str>) {}
+    fn entered(
+        &mut self,
+        _state: &crate::lifecycle::StateDef,
+        _now: DateTime<Utc>,
+        _reason: Option<&str>,
+    ) {
+    }
     /// The custom values.
     fn custom(&self) -> &CustomFields;
     /// Whom the record belongs to, for data scopes.
@@ -382,7 +390,18 @@ macro_rules! any_record {
     };
 }
 
-any_record!(Customer, Contact, Lead, Opportunity, Contract, Ticket, Activity, Task, User, Team);
+any_record!(
+    Customer,
+    Contact,
+    Lead,
+    Opportunity,
+    Contract,
+    Ticket,
+    Activity,
+    Task,
+    User,
+    Team
+);
 
 /// Checks a required free text: not blank, at most `max` characters, no control
 /// characters other than tab and line breaks. The value is not echoed (it may be
@@ -404,7 +423,10 @@ pub(crate) fn check_opt_text(field: &str, text: &Option<String>, max: usize) -> 
 
 fn check_len(field: &str, text: &str, max: usize) -> Result<()> {
     if text.chars().count() > max {
-        return Err(Error::invalid(field, format!("is longer than {max} characters")));
+        return Err(Error::invalid(
+            field,
+            format!("is longer than {max} characters"),
+        ));
     }
     if text
         .chars()

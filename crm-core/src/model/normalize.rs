@@ -25,9 +25,12 @@ pub fn normalize_email(email: &str) -> Result<String> {
     let email = email.trim();
     let valid = email.len() <= 254
         && email.split('@').count() == 2
-        && email
-            .split_once('@')
-            .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.'))
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+        })
         && !email.chars().any(|c| c.is_whitespace() || c.is_control());
     if !valid {
         return Err(Error::invalid("email", "is not an email address"));
@@ -60,7 +63,10 @@ pub fn normalize_phone(phone: &str) -> Result<String> {
         .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '+' | '-' | '.' | '(' | ')' | '/'))
         || phone.chars().skip(1).any(|c| c == '+')
     {
-        return Err(Error::invalid("phone", "holds characters a phone number does not"));
+        return Err(Error::invalid(
+            "phone",
+            "holds characters a phone number does not",
+        ));
     }
     let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
     let (international, digits) = if phone.starts_with('+') {
@@ -98,7 +104,10 @@ mod tests {
     #[test]
     fn phones() {
         assert_eq!(normalize_phone("030 1234567").unwrap(), "0301234567");
-        assert_eq!(normalize_phone("+1 (555) 010-9999").unwrap(), "+15550109999");
+        assert_eq!(
+            normalize_phone("+1 (555) 010-9999").unwrap(),
+            "+15550109999"
+        );
         assert!(normalize_phone("123").is_err());
         assert!(normalize_phone("1+23456").is_err());
         assert!(normalize_phone(&"9".repeat(21)).is_err());

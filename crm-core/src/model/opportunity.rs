@@ -86,12 +86,21 @@ impl Record for Opportunity {
 
     record_basics!(Opportunity, stage);
 
-    fn entered(&mut self, state: &crate::lifecycle::StateDef, now: DateTime<Utc>, reason: Option<&str>) {
+    fn entered(
+        &mut self,
+        state: &crate::lifecycle::StateDef,
+        now: DateTime<Utc>,
+        reason: Option<&str>,
+    ) {
         if let Some(probability) = state.probability {
             self.probability = probability;
         }
         self.closed_at = state.terminal.then_some(now);
-        self.lost_reason = if state.name == "lost" { reason.map(str::to_string) } else { None };
+        self.lost_reason = if state.name == "lost" {
+            reason.map(str::to_string)
+        } else {
+            None
+        };
     }
 
     fn access(&self) -> Access {
@@ -123,7 +132,9 @@ impl Record for Opportunity {
             }
         }
         if self.probability > 100 {
-            return Err(Error::invalid("probability", "must be 0 to 100").with_value(self.probability));
+            return Err(
+                Error::invalid("probability", "must be 0 to 100").with_value(self.probability)
+            );
         }
         Ok(())
     }

@@ -10,7 +10,9 @@ use crate::model::{
 };
 
 /// How urgent a ticket is.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum TicketPriority {
     /// Can wait.
@@ -98,7 +100,12 @@ impl Record for Ticket {
 
     record_basics!(Ticket, status);
 
-    fn entered(&mut self, state: &crate::lifecycle::StateDef, now: DateTime<Utc>, _reason: Option<&str>) {
+    fn entered(
+        &mut self,
+        state: &crate::lifecycle::StateDef,
+        now: DateTime<Utc>,
+        _reason: Option<&str>,
+    ) {
         match state.name.as_str() {
             "resolved" => self.resolved_at = Some(now),
             "closed" => self.closed_at = Some(now),

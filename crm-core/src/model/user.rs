@@ -93,7 +93,11 @@ impl Record for User {
             owner: Some(self.id.clone()),
             team: self.team.clone(),
             status: Some(if self.active { "active" } else { "inactive" }.to_string()),
-            emails: self.email.iter().filter_map(|e| normalize_email(e).ok()).collect(),
+            emails: self
+                .email
+                .iter()
+                .filter_map(|e| normalize_email(e).ok())
+                .collect(),
             ..IndexKeys::default()
         }
     }

@@ -73,7 +73,10 @@ pub fn run_all<S: Store>(mut make: impl FnMut() -> S) {
 
 /// A fixed instant, `minutes` after 2026-01-05 09:00 UTC.
 pub fn at(minutes: i64) -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).single().unwrap_or_default() + Duration::minutes(minutes)
+    Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0)
+        .single()
+        .unwrap_or_default()
+        + Duration::minutes(minutes)
 }
 
 fn uuid(n: u128) -> Uuid {
@@ -156,7 +159,9 @@ fn new_message(n: u128, entity: RecordKey) -> OutboxMessage {
 fn create<S: Store>(store: &mut S, record: impl Record) {
     let mut changes = ChangeSet::default();
     changes.write(record.into_any(), 0);
-    store.commit(changes).unwrap_or_else(|e| panic!("create: {e}"));
+    store
+        .commit(changes)
+        .unwrap_or_else(|e| panic!("create: {e}"));
 }
 
 fn get<S: Store>(store: &S, key: &RecordKey) -> Option<AnyRecord> {
@@ -189,7 +194,12 @@ pub fn creating_twice_conflicts<S: Store>(store: &mut S) {
     let mut changes = ChangeSet::default();
     changes.write(lead.clone().into_any(), 0);
     match store.commit(changes) {
-        Err(Error::Conflict { entity, expected_version, found, .. }) => {
+        Err(Error::Conflict {
+            entity,
+            expected_version,
+            found,
+            ..
+        }) => {
             assert_eq!(entity, EntityKind::Lead);
             assert_eq!(expected_version, 0);
             assert_eq!(found, Some(1));
@@ -207,7 +217,9 @@ pub fn stale_writes_conflict_and_change_nothing<S: Store>(store: &mut S) {
     v2.status = "contacted".into();
     let mut changes = ChangeSet::default();
     changes.write(v2.clone().into_any(), 1);
-    store.commit(changes).unwrap_or_else(|e| panic!("update: {e}"));
+    store
+        .commit(changes)
+        .unwrap_or_else(|e| panic!("update: {e}"));
 
     let mut stale = lead.clone();
     stale.status = "discarded".into();
@@ -216,7 +228,11 @@ pub fn stale_writes_conflict_and_change_nothing<S: Store>(store: &mut S) {
     changes.events.push(new_event(1, lead.key(), "discard"));
     changes.outbox.push(new_message(1, lead.key()));
     match store.commit(changes) {
-        Err(Error::Conflict { expected_version: 1, found: Some(2), .. }) => {}
+        Err(Error::Conflict {
+            expected_version: 1,
+            found: Some(2),
+            ..
+        }) => {}
         other => panic!("expected a conflict at version 2, got {other:?}"),
     }
     match get(store, &lead.key()) {
@@ -226,14 +242,28 @@ pub fn stale_writes_conflict_and_change_nothing<S: Store>(store: &mut S) {
         }
         other => panic!("lead lost: {other:?}"),
     }
-    assert!(store.history(&lead.key()).unwrap_or_else(|e| panic!("{e}")).is_empty());
-    assert!(store.take_outbox(at(0), 10, Duration::minutes(5)).unwrap_or_else(|e| panic!("{e}")).is_empty());
+    assert!(
+        store
+            .history(&lead.key())
+            .unwrap_or_else(|e| panic!("{e}"))
+            .is_empty()
+    );
+    assert!(
+        store
+            .take_outbox(at(0), 10, Duration::minutes(5))
+            .unwrap_or_else(|e| panic!("{e}"))
+            .is_empty()
+    );
 
     let ghost = sample_lead(9, None);
     let mut changes = ChangeSet::default();
     changes.write(ghost.clone().into_any(), 3);
     match store.commit(changes) {
-        Err(Error::Conflict { expected_version: 3, found: None, .. }) => {}
+        Err(Error::Conflict {
+            expected_version: 3,
+            found: None,
+            ..
+        }) => {}
         other => panic!("expected a conflict with no record, got {other:?}"),
     }
     assert_eq!(get(store, &ghost.key()), None);
@@ -251,8 +281,18 @@ pub fn change_sets_are_atomic<S: Store>(store: &mut S) {
     changes.outbox.push(new_message(1, fresh.key()));
     assert!(matches!(store.commit(changes), Err(Error::Conflict { .. })));
     assert_eq!(get(store, &fresh.key()), None);
-    assert!(store.events_after(0, 100).unwrap_or_else(|e| panic!("{e}")).is_empty());
-    assert!(store.take_outbox(at(0), 10, Duration::minutes(5)).unwrap_or_else(|e| panic!("{e}")).is_empty());
+    assert!(
+        store
+            .events_after(0, 100)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .is_empty()
+    );
+    assert!(
+        store
+            .take_outbox(at(0), 10, Duration::minutes(5))
+            .unwrap_or_else(|e| panic!("{e}"))
+            .is_empty()
+    );
 }
 
 /// Two writes of one record in one change set are refused, and nothing is written.
@@ -263,7 +303,9 @@ pub fn one_record_twice_is_refused<S: Store>(store: &mut S) {
     changes.write(other.clone().into_any(), 0);
     changes.write(lead.clone().into_any(), 0);
     changes.write(lead.clone().into_any(), 0);
-    let err = store.commit(changes).expect_err("a record written twice must be refused");
+    let err = store
+        .commit(changes)
+        .expect_err("a record written twice must be refused");
     assert_eq!(err.kind(), crate::ErrorKind::Validation, "{err}");
     assert_eq!(get(store, &lead.key()), None);
     assert_eq!(get(store, &other.key()), None);
@@ -276,23 +318,42 @@ pub fn every_kind_round_trips<S: Store>(store: &mut S) {
     for record in &records {
         let mut changes = ChangeSet::default();
         changes.write(record.clone(), 0);
-        store.commit(changes).unwrap_or_else(|e| panic!("create {}: {e}", record.kind()));
+        store
+            .commit(changes)
+            .unwrap_or_else(|e| panic!("create {}: {e}", record.kind()));
     }
     for record in records {
         let mut expected = record.clone();
         expected.meta_mut().version = 1;
-        assert_eq!(get(store, &record.key()), Some(expected), "{}", record.kind());
+        assert_eq!(
+            get(store, &record.key()),
+            Some(expected),
+            "{}",
+            record.kind()
+        );
     }
 }
 
 /// One record of every kind, filled in as fully as possible.
 pub fn every_kind() -> Vec<AnyRecord> {
-    let eur = |amount: i64| Money::new(Decimal::new(amount, 2), "EUR".parse().unwrap_or_else(|e| panic!("{e}"))).unwrap_or_else(|e| panic!("{e}"));
+    let eur = |amount: i64| {
+        Money::new(
+            Decimal::new(amount, 2),
+            "EUR".parse().unwrap_or_else(|e| panic!("{e}")),
+        )
+        .unwrap_or_else(|e| panic!("{e}"))
+    };
     let team = TeamId::new("east").unwrap_or_else(|e| panic!("{e}"));
     let mut full_meta = meta();
     full_meta.shares = vec![
-        Share { grantee: Grantee::User(user("bo")), access: ShareAccess::Read },
-        Share { grantee: Grantee::Team(team.clone()), access: ShareAccess::Edit },
+        Share {
+            grantee: Grantee::User(user("bo")),
+            access: ShareAccess::Read,
+        },
+        Share {
+            grantee: Grantee::Team(team.clone()),
+            access: ShareAccess::Edit,
+        },
     ];
     full_meta.updated_at = at(90) + Duration::microseconds(123_456);
     let customer_id = CustomerId::from_uuid(uuid(10));
@@ -309,12 +370,20 @@ pub fn every_kind() -> Vec<AnyRecord> {
         contact: contact_id,
         opportunity: Some(opportunity_id),
     });
-    lead.custom.insert("budget".into(), FieldValue::Decimal(Decimal::new(1_250_000, 2)));
+    lead.custom.insert(
+        "budget".into(),
+        FieldValue::Decimal(Decimal::new(1_250_000, 2)),
+    );
     lead.custom.insert("seats".into(), FieldValue::Number(-12));
-    lead.custom.insert("since".into(), FieldValue::Date(at(0).date_naive()));
+    lead.custom
+        .insert("since".into(), FieldValue::Date(at(0).date_naive()));
     lead.custom.insert("vip".into(), FieldValue::Bool(true));
-    lead.custom.insert("size".into(), FieldValue::Choice("large".into()));
-    lead.custom.insert("note".into(), FieldValue::Text("Grüße, 你好 \"quoted\" 'x'; DROP TABLE".into()));
+    lead.custom
+        .insert("size".into(), FieldValue::Choice("large".into()));
+    lead.custom.insert(
+        "note".into(),
+        FieldValue::Text("Grüße, 你好 \"quoted\" 'x'; DROP TABLE".into()),
+    );
     vec![
         AnyRecord::Customer(Customer {
             id: customer_id,
@@ -421,7 +490,11 @@ pub fn every_kind() -> Vec<AnyRecord> {
             team: None,
             due_at: Some(at(120)),
             related: Some(RecordKey::from(opportunity_id)),
-            log: vec![TaskLogEntry { at: at(4), by: user("bo"), note: "started".into() }],
+            log: vec![TaskLogEntry {
+                at: at(4),
+                by: user("bo"),
+                note: "started".into(),
+            }],
             custom: Default::default(),
         }),
         AnyRecord::User(User {
@@ -464,32 +537,81 @@ pub fn queries_filter_and_order<S: Store>(store: &mut S) {
     leads.sort_by_key(|lead| lead.id);
     let key = |n: u128| sample_lead(n, None).key();
     // A record of another kind never shows up.
-    let mut contact = match every_kind().into_iter().find(|r| r.kind() == EntityKind::Contact) {
+    let mut contact = match every_kind()
+        .into_iter()
+        .find(|r| r.kind() == EntityKind::Contact)
+    {
         Some(AnyRecord::Contact(contact)) => contact,
         _ => unreachable!(),
     };
     contact.customer = CustomerId::from_uuid(uuid(10));
     create(store, contact.clone());
 
-    assert_eq!(query(store, &Query::new(EntityKind::Lead)), (1..=5).map(key).collect::<Vec<_>>());
-    assert_eq!(query(store, &Query::new(EntityKind::Lead).owner(user("ana"))), vec![key(2), key(4)]);
-    assert_eq!(query(store, &Query::new(EntityKind::Lead).unowned()), vec![key(1), key(3), key(5)]);
-    let east = TeamId::new("east").unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(query(store, &Query::new(EntityKind::Lead).team(east)), vec![key(1), key(2), key(3), key(5)]);
-    assert_eq!(query(store, &Query::new(EntityKind::Lead).status("contacted")), vec![key(4)]);
     assert_eq!(
-        query(store, &Query::new(EntityKind::Lead).status("contacted").status("new").limit(2)),
+        query(store, &Query::new(EntityKind::Lead)),
+        (1..=5).map(key).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        query(store, &Query::new(EntityKind::Lead).owner(user("ana"))),
+        vec![key(2), key(4)]
+    );
+    assert_eq!(
+        query(store, &Query::new(EntityKind::Lead).unowned()),
+        vec![key(1), key(3), key(5)]
+    );
+    let east = TeamId::new("east").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        query(store, &Query::new(EntityKind::Lead).team(east)),
+        vec![key(1), key(2), key(3), key(5)]
+    );
+    assert_eq!(
+        query(store, &Query::new(EntityKind::Lead).status("contacted")),
+        vec![key(4)]
+    );
+    assert_eq!(
+        query(
+            store,
+            &Query::new(EntityKind::Lead)
+                .status("contacted")
+                .status("new")
+                .limit(2)
+        ),
         vec![key(1), key(2)]
     );
-    assert_eq!(query(store, &Query::new(EntityKind::Lead).due_before(at(30))), vec![key(1), key(2)]);
-    assert_eq!(query(store, &Query::new(EntityKind::Lead).phone("+442079460003")), vec![key(3)]);
-    assert_eq!(query(store, &Query::new(EntityKind::Lead).email(" PERSON5@example.com")), vec![key(5)]);
-    assert!(query(store, &Query::new(EntityKind::Lead).email("nobody@example.com")).is_empty());
     assert_eq!(
-        query(store, &Query::new(EntityKind::Contact).parent(RecordKey::from(CustomerId::from_uuid(uuid(10))))),
+        query(store, &Query::new(EntityKind::Lead).due_before(at(30))),
+        vec![key(1), key(2)]
+    );
+    assert_eq!(
+        query(store, &Query::new(EntityKind::Lead).phone("+442079460003")),
+        vec![key(3)]
+    );
+    assert_eq!(
+        query(
+            store,
+            &Query::new(EntityKind::Lead).email(" PERSON5@example.com")
+        ),
+        vec![key(5)]
+    );
+    assert!(
+        query(
+            store,
+            &Query::new(EntityKind::Lead).email("nobody@example.com")
+        )
+        .is_empty()
+    );
+    assert_eq!(
+        query(
+            store,
+            &Query::new(EntityKind::Contact)
+                .parent(RecordKey::from(CustomerId::from_uuid(uuid(10))))
+        ),
         vec![contact.key()]
     );
-    assert_eq!(query(store, &Query::new(EntityKind::Contact).phone("030 555")), vec![contact.key()]);
+    assert_eq!(
+        query(store, &Query::new(EntityKind::Contact).phone("030 555")),
+        vec![contact.key()]
+    );
     assert!(query(store, &Query::new(EntityKind::Ticket)).is_empty());
 }
 
@@ -511,7 +633,13 @@ pub fn history_and_event_log<S: Store>(store: &mut S) {
     let history = store.history(&a.key()).unwrap_or_else(|e| panic!("{e}"));
     let actions: Vec<&str> = history.iter().map(|e| e.action.as_str()).collect();
     assert_eq!(actions, ["create", "qualify"]);
-    assert_eq!(history[0], Event { seq: 1, ..new_event(1, a.key(), "create") });
+    assert_eq!(
+        history[0],
+        Event {
+            seq: 1,
+            ..new_event(1, a.key(), "create")
+        }
+    );
     assert_eq!(history[1].seq, 3);
 
     let all = store.events_after(0, 100).unwrap_or_else(|e| panic!("{e}"));
@@ -519,7 +647,12 @@ pub fn history_and_event_log<S: Store>(store: &mut S) {
     let page = store.events_after(1, 1).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(page.len(), 1);
     assert_eq!(page[0].seq, 2);
-    assert!(store.events_after(3, 10).unwrap_or_else(|e| panic!("{e}")).is_empty());
+    assert!(
+        store
+            .events_after(3, 10)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .is_empty()
+    );
 }
 
 /// Outbox messages are taken oldest first, leased, handed out again once the
@@ -532,26 +665,52 @@ pub fn outbox_leases_and_acks<S: Store>(store: &mut S) {
     }
     store.commit(changes).unwrap_or_else(|e| panic!("{e}"));
     let lease = Duration::minutes(5);
-    let first = store.take_outbox(at(0), 2, lease).unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(first.iter().map(|m| m.id).collect::<Vec<_>>(), [new_message(1, lead.key()).id, new_message(2, lead.key()).id]);
+    let first = store
+        .take_outbox(at(0), 2, lease)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        first.iter().map(|m| m.id).collect::<Vec<_>>(),
+        [new_message(1, lead.key()).id, new_message(2, lead.key()).id]
+    );
     assert_eq!(first[0].attempts, 1);
     assert_eq!(first[0].leased_until, Some(at(5)));
     // Leased messages are not handed out again while the lease runs.
-    let second = store.take_outbox(at(1), 10, lease).unwrap_or_else(|e| panic!("{e}"));
+    let second = store
+        .take_outbox(at(1), 10, lease)
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(second.len(), 1);
     assert_eq!(second[0].id, new_message(3, lead.key()).id);
-    assert_eq!(store.ack_outbox(&[first[0].id], at(2)).unwrap_or_else(|e| panic!("{e}")), 1);
-    assert_eq!(store.ack_outbox(&[first[0].id], at(2)).unwrap_or_else(|e| panic!("{e}")), 0);
+    assert_eq!(
+        store
+            .ack_outbox(&[first[0].id], at(2))
+            .unwrap_or_else(|e| panic!("{e}")),
+        1
+    );
+    assert_eq!(
+        store
+            .ack_outbox(&[first[0].id], at(2))
+            .unwrap_or_else(|e| panic!("{e}")),
+        0
+    );
     // After the lease, the unacknowledged one comes back; the acknowledged one never does.
-    let again = store.take_outbox(at(5), 10, lease).unwrap_or_else(|e| panic!("{e}"));
+    let again = store
+        .take_outbox(at(5), 10, lease)
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(again.len(), 1);
     assert_eq!(again[0].id, first[1].id);
     assert_eq!(again[0].attempts, 2);
     let unknown = EventId::from_uuid(uuid(999));
-    let err = store.ack_outbox(&[again[0].id, unknown], at(6)).expect_err("unknown id");
+    let err = store
+        .ack_outbox(&[again[0].id, unknown], at(6))
+        .expect_err("unknown id");
     assert_eq!(err.kind(), crate::ErrorKind::Validation);
     // The failed ack marked nothing.
-    assert_eq!(store.ack_outbox(&[again[0].id], at(6)).unwrap_or_else(|e| panic!("{e}")), 1);
+    assert_eq!(
+        store
+            .ack_outbox(&[again[0].id], at(6))
+            .unwrap_or_else(|e| panic!("{e}")),
+        1
+    );
 }
 
 /// Sequences count from 1, each on its own.

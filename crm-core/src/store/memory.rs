@@ -119,17 +119,25 @@ impl Store for MemoryStore {
     }
 
     fn events_after(&self, after: u64, limit: usize) -> Result<Vec<Event>> {
-        let start = usize::try_from(after).unwrap_or(usize::MAX).min(self.events.len());
+        let start = usize::try_from(after)
+            .unwrap_or(usize::MAX)
+            .min(self.events.len());
         Ok(self.events[start..].iter().take(limit).cloned().collect())
     }
 
-    fn take_outbox(&mut self, now: DateTime<Utc>, limit: usize, lease: Duration) -> Result<Vec<OutboxMessage>> {
+    fn take_outbox(
+        &mut self,
+        now: DateTime<Utc>,
+        limit: usize,
+        lease: Duration,
+    ) -> Result<Vec<OutboxMessage>> {
         let mut taken = Vec::new();
         for message in &mut self.outbox {
             if taken.len() == limit {
                 break;
             }
-            let free = message.acked_at.is_none() && message.leased_until.is_none_or(|until| until <= now);
+            let free =
+                message.acked_at.is_none() && message.leased_until.is_none_or(|until| until <= now);
             if free {
                 message.attempts += 1;
                 message.leased_until = Some(now + lease);

@@ -184,15 +184,24 @@ impl Query {
             OwnerFilter::User(user) => keys.owner.as_ref() == Some(user),
         };
         owner_ok
-            && self.team.as_ref().is_none_or(|team| keys.team.as_ref() == Some(team))
+            && self
+                .team
+                .as_ref()
+                .is_none_or(|team| keys.team.as_ref() == Some(team))
             && (self.statuses.is_empty()
-                || keys.status.as_ref().is_some_and(|s| self.statuses.contains(s)))
+                || keys
+                    .status
+                    .as_ref()
+                    .is_some_and(|s| self.statuses.contains(s)))
             && self
                 .due_before
                 .is_none_or(|before| keys.due_at.is_some_and(|due| due < before))
             && self.phone.as_ref().is_none_or(|p| keys.phones.contains(p))
             && self.email.as_ref().is_none_or(|e| keys.emails.contains(e))
-            && self.parent.as_ref().is_none_or(|p| keys.parent.as_ref() == Some(p))
+            && self
+                .parent
+                .as_ref()
+                .is_none_or(|p| keys.parent.as_ref() == Some(p))
     }
 }
 
@@ -263,7 +272,12 @@ pub trait Store {
     /// # Errors
     ///
     /// [`Error::Storage`](crate::Error::Storage) when the backend fails.
-    fn take_outbox(&mut self, now: DateTime<Utc>, limit: usize, lease: Duration) -> Result<Vec<OutboxMessage>>;
+    fn take_outbox(
+        &mut self,
+        now: DateTime<Utc>,
+        limit: usize,
+        lease: Duration,
+    ) -> Result<Vec<OutboxMessage>>;
 
     /// Marks outbox messages as done at `now`; acknowledging one twice is not an
     /// error. Returns how many were newly acknowledged.
