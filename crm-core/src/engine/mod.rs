@@ -204,6 +204,19 @@ impl<S: Store> Crm<S> {
         Ok(record)
     }
 
+    /// The record with this key, of whatever kind, as the actor may see it:
+    /// what bindings use to read a record named by kind and id.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotFound`] when there is no such record, [`Error::Forbidden`]
+    /// when the actor may not read it.
+    pub fn get_any(&self, actor: &Actor, key: impl Into<RecordKey>) -> Result<AnyRecord> {
+        let record = self.load_any(&key.into())?;
+        self.authorize_any(actor, Permission::Read, &record)?;
+        Ok(record)
+    }
+
     /// The records matching a query that the actor may read, ordered by id.
     ///
     /// # Errors
