@@ -1,0 +1,3 @@
+//! Kotlin and Swift bindings of crm, through uniffi.
+
+uniffi::setup_scaffolding!();
