@@ -1,9 +1,38 @@
-//! Python bindings of crm.
+//! Python bindings of crm: the `crm._crm` native module behind `import crm`.
+//!
+//! Thin by design: [`convert`] turns Python values into crm's types and back,
+//! [`error`] turns crm's errors into `crm` exceptions, [`model`] wraps the
+//! records, [`engine`] wraps the engine. No CRM rule lives here.
+
+mod convert;
+mod engine;
+mod error;
+mod model;
 
 use pyo3::prelude::*;
 
 /// The native module behind `import crm`.
 #[pymodule]
-fn _crm(_m: &Bound<'_, PyModule>) -> PyResult<()> {
+fn _crm(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<engine::PyCrm>()?;
+    m.add_class::<model::PyActor>()?;
+    m.add_class::<model::PyMoney>()?;
+    m.add_class::<model::PyRecordKey>()?;
+    m.add_class::<model::PyShare>()?;
+    m.add_class::<model::PyConversion>()?;
+    m.add_class::<model::PyTaskLogEntry>()?;
+    m.add_class::<model::PyFieldChange>()?;
+    m.add_class::<model::PyEvent>()?;
+    m.add_class::<model::PyOutboxMessage>()?;
+    m.add_class::<model::PyCustomer>()?;
+    m.add_class::<model::PyContact>()?;
+    m.add_class::<model::PyLead>()?;
+    m.add_class::<model::PyOpportunity>()?;
+    m.add_class::<model::PyContract>()?;
+    m.add_class::<model::PyTicket>()?;
+    m.add_class::<model::PyActivity>()?;
+    m.add_class::<model::PyTask>()?;
+    m.add_class::<model::PyUser>()?;
+    m.add_class::<model::PyTeam>()?;
     Ok(())
 }

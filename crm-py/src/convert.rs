@@ -1,0 +1,296 @@
+//! Conversions between Python values and crm's types: Rust to Python through
+//! [`ToPy`], Python to Rust through the `extract_*` functions. They convert and
+//! check types; every rule about the values themselves stays in the core.
+
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use pyo3::IntoPyObjectExt;
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyDate, PyDateTime, PyDict, PyFloat, PyInt, PyList, PyString};
+use rust_decimal::Decimal;
+use serde_json::Value;
+
+use crate::error::invalid;
+use crate::model;
+
+/// A Rust value that becomes a Python object.
+pub trait ToPy {
+    /// The Python object.
+    fn to_py(&self, py: Python<'_>) -> PyResult<Py<PyAny>>;
+}
+
+macro_rules! native {
+    ($($ty:ty),*) => {$(
+        impl ToPy for $ty {
+            fn to_py(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+                self.clone().into_py_any(py)
+            }
+        }
+    )*};
+}
+native!(String, bool, u8, u32, u64, i64, Decimal, DateTime<Utc>, NaiveDate);
+
+macro_rules! as_text {
+    ($($ty:ty),*) => {$(
+        impl ToPy for $ty {
+            fn to_py(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+                self.to_string().into_py_any(py)
+            }
+        }
+    )*};
+}
+as_text!(
+    crm::UserId, crm::TeamId, crm::LeadId, crm::CustomerId, crm::ContactId, crm::OpportunityId,
+    crm::ContractId, crm::TicketId, crm::ActivityId, crm::TaskId, crm::EventId, crm::EntityKind
+);
+
+macro_rules! as_serde_name {
+    ($($ty:ty),*) => {$(
+        impl ToPy for $ty {
+            fn to_py(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+                let name = serde_json::to_value(self).ok().and_then(|v| v.as_str().map(str::to_string));
+                name.unwrap_or_default().into_py_any(py)
+            }
+        }
+    )*};
+}
+as_serde_name!(
+    crm::CustomerKind, crm::Tier, crm::TicketPriority, crm::TaskPriority, crm::ActivityKind,
+    crm::ShareAccess
+);
+
+impl<T: ToPy> ToPy for Option<T> {
+    fn to_py(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        match self {
+            Some(value) => value.to_py(py),
+            None => Ok(py.None()),
+        }
+    }
+}
+
+impl<T: ToPy> ToPy for Vec<T> {
+    fn to_py(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        let items = self.iter().map(|item| item.to_py(py)).collect::<PyResult<Vec<_>>>()?;
+        Ok(PyList::new(py, items)?.into_any().unbind())
+    }
+}
+
+impl ToPy for crm::FieldValue {
+    fn to_py(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        match self {
+            crm::FieldValue::Text(text) | crm::FieldValue::Choice(text) => text.to_py(py),
+            crm::FieldValue::Number(number) => number.to_py(py),
+            crm::FieldValue::Decimal(decimal) => decimal.to_py(py),
+            crm::FieldValue::Date(date) => date.to_py(py),
+            crm::FieldValue::Bool(flag) => flag.to_py(py),
+        }
+    }
+}
+
+impl ToPy for crm::CustomFields {
+    fn to_py(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        let dict = PyDict::new(py);
+        for (key, value) in self {
+            dict.set_item(key, value.to_py(py)?)?;
+        }
+        Ok(dict.into_any().unbind())
+    }
+}
+
+impl ToPy for Value {
+    fn to_py(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        match self {
+            Value::Null => Ok(py.None()),
+            Value::Bool(flag) => flag.to_py(py),
+            Value::Number(number) => match number.as_i64() {
+                Some(int) => int.to_py(py),
+                // Numbers in events are counts and versions; anything else stays exact as text.
+                None => number.to_string().into_py_any(py),
+            },
+            Value::String(text) => text.to_py(py),
+            Value::Array(items) => items.clone().to_py(py),
+            Value::Object(map) => {
+                let dict = PyDict::new(py);
+                for (key, value) in map {
+                    dict.set_item(key, value.to_py(py)?)?;
+                }
+                Ok(dict.into_any().unbind())
+            }
+        }
+    }
+}
+
+macro_rules! wrapped {
+    ($($core:ty => $py:ty),*) => {$(
+        impl ToPy for $core {
+            fn to_py(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+                Py::new(py, <$py>::from(self.clone())).map(Py::into_any)
+            }
+        }
+    )*};
+}
+wrapped!(
+    crm::Money => model::PyMoney,
+    crm::RecordKey => model::PyRecordKey,
+    crm::Share => model::PyShare,
+    crm::Conversion => model::PyConversion,
+    crm::TaskLogEntry => model::PyTaskLogEntry,
+    crm::FieldChange => model::PyFieldChange
+);
+
+impl ToPy for crm::Grantee {
+    fn to_py(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        let dict = PyDict::new(py);
+        match self {
+            crm::Grantee::User(user) => dict.set_item("user", user.as_str())?,
+            crm::Grantee::Team(team) => dict.set_item("team", team.as_str())?,
+        }
+        Ok(dict.into_any().unbind())
+    }
+}
+
+// ----- Python to Rust ---------------------------------------------------------
+
+/// A timezone-aware `datetime`, in UTC. A naive `datetime` is refused: crm
+/// never guesses a time zone.
+pub fn extract_time(field: &str, value: &Bound<'_, PyAny>) -> PyResult<DateTime<Utc>> {
+    let Ok(datetime) = value.cast::<PyDateTime>() else {
+        return Err(invalid(field, format!("expects a datetime, got {}", type_name(value))));
+    };
+    if datetime.getattr("tzinfo")?.is_none() || datetime.call_method0("utcoffset")?.is_none() {
+        return Err(invalid(field, "is a naive datetime; give it a time zone (e.g. tzinfo=timezone.utc)"));
+    }
+    let aware: DateTime<FixedOffset> = datetime.extract()?;
+    Ok(aware.with_timezone(&Utc))
+}
+
+/// An optional [`extract_time`].
+pub fn extract_opt_time(field: &str, value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<DateTime<Utc>>> {
+    value.filter(|v| !v.is_none()).map(|v| extract_time(field, v)).transpose()
+}
+
+/// A `datetime.date` (a `datetime` is refused: it says more than a date).
+pub fn extract_date(field: &str, value: &Bound<'_, PyAny>) -> PyResult<NaiveDate> {
+    if value.is_instance_of::<PyDateTime>() || !value.is_instance_of::<PyDate>() {
+        return Err(invalid(field, format!("expects a date, got {}", type_name(value))));
+    }
+    value.extract()
+}
+
+/// An exact decimal from `decimal.Decimal`, `int` or `str`. A `float` is
+/// refused: it cannot hold money exactly.
+pub fn extract_decimal(field: &str, value: &Bound<'_, PyAny>) -> PyResult<Decimal> {
+    if value.is_instance_of::<PyFloat>() {
+        return Err(invalid(field, "is a float; use decimal.Decimal or a str for exact amounts"));
+    }
+    if value.is_instance_of::<PyBool>() {
+        return Err(invalid(field, "expects a number, got bool"));
+    }
+    if value.is_instance_of::<PyInt>() {
+        let int: i64 = value.extract().map_err(|_| invalid(field, "is out of range"))?;
+        return Ok(Decimal::from(int));
+    }
+    if value.is_instance_of::<PyString>() {
+        let text: String = value.extract()?;
+        return Decimal::from_str_exact(text.trim()).map_err(|_| {
+            to_core(crm::Error::invalid(field, "is not a decimal number").with_value(short(&text)))
+        });
+    }
+    let class = value.getattr("__class__")?.getattr("__name__")?;
+    if class.extract::<String>()? == "Decimal" {
+        if !value.call_method0("is_finite")?.extract::<bool>()? {
+            return Err(to_core(crm::Error::invalid(field, "must be finite").with_value(value.str()?.to_string())));
+        }
+        let shown = value.str()?.to_string();
+        return value
+            .extract::<Decimal>()
+            .map_err(|_| to_core(crm::Error::invalid(field, "is out of range").with_value(short(&shown))));
+    }
+    Err(invalid(field, format!("expects a decimal.Decimal, got {}", type_name(value))))
+}
+
+/// A whole number that is not negative (a version, a limit, a score), from an
+/// `int`; `bool`, `float` (NaN included) and others are refused.
+pub fn extract_count(field: &str, value: &Bound<'_, PyAny>) -> PyResult<u64> {
+    if !value.is_instance_of::<PyInt>() || value.is_instance_of::<PyBool>() {
+        return Err(invalid(field, format!("expects an int, got {}", type_name(value))));
+    }
+    value
+        .extract::<u64>()
+        .map_err(|_| to_core(crm::Error::invalid(field, "must be a whole number, zero or more").with_value(value.str().map(|s| s.to_string()).unwrap_or_default())))
+}
+
+/// Money from a `crm.Money`.
+pub fn extract_money(field: &str, value: &Bound<'_, PyAny>) -> PyResult<crm::Money> {
+    match value.cast::<model::PyMoney>() {
+        Ok(money) => Ok(money.get().0),
+        Err(_) => Err(invalid(field, format!("expects a crm.Money, got {}", type_name(value)))),
+    }
+}
+
+/// An optional [`extract_money`].
+pub fn extract_opt_money(field: &str, value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<crm::Money>> {
+    value.filter(|v| !v.is_none()).map(|v| extract_money(field, v)).transpose()
+}
+
+/// A Python value as the canonical JSON of a field (what `Crm.update` takes):
+/// `Decimal` and `Money` amounts as strings, aware `datetime` as RFC 3339,
+/// `date` as ISO; `float` is refused.
+pub fn to_json(field: &str, value: &Bound<'_, PyAny>) -> PyResult<Value> {
+    if value.is_none() {
+        return Ok(Value::Null);
+    }
+    if value.is_instance_of::<PyBool>() {
+        return Ok(Value::Bool(value.extract()?));
+    }
+    if value.is_instance_of::<PyInt>() {
+        let int: i64 = value.extract().map_err(|_| invalid(field, "is out of range"))?;
+        return Ok(Value::from(int));
+    }
+    if value.is_instance_of::<PyFloat>() {
+        return Err(invalid(field, "is a float; use int, decimal.Decimal or str"));
+    }
+    if value.is_instance_of::<PyString>() {
+        return Ok(Value::String(value.extract()?));
+    }
+    if value.is_instance_of::<PyDateTime>() {
+        return Ok(Value::String(extract_time(field, value)?.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)));
+    }
+    if value.is_instance_of::<PyDate>() {
+        return Ok(Value::String(extract_date(field, value)?.to_string()));
+    }
+    if let Ok(money) = value.cast::<model::PyMoney>() {
+        return serde_json::to_value(money.get().0).map_err(|e| invalid(field, e.to_string()));
+    }
+    if let Ok(list) = value.cast::<PyList>() {
+        return list.iter().map(|item| to_json(field, &item)).collect::<PyResult<Vec<_>>>().map(Value::Array);
+    }
+    if let Ok(dict) = value.cast::<PyDict>() {
+        let mut map = serde_json::Map::new();
+        for (key, item) in dict.iter() {
+            let key: String = key.extract().map_err(|_| invalid(field, "has a key that is not a str"))?;
+            let item = to_json(&format!("{field}.{key}"), &item)?;
+            map.insert(key, item);
+        }
+        return Ok(Value::Object(map));
+    }
+    if value.getattr("__class__")?.getattr("__name__")?.extract::<String>()? == "Decimal" {
+        return Ok(Value::String(extract_decimal(field, value)?.to_string()));
+    }
+    Err(invalid(field, format!("cannot hold a {}", type_name(value))))
+}
+
+fn type_name(value: &Bound<'_, PyAny>) -> String {
+    value
+        .get_type()
+        .name()
+        .map(|name| name.to_string())
+        .unwrap_or_else(|_| "object".to_string())
+}
+
+fn short(text: &str) -> String {
+    text.chars().take(40).collect()
+}
+
+fn to_core(err: crm::Error) -> PyErr {
+    crate::error::to_py(err)
+}

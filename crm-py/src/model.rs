@@ -1,0 +1,568 @@
+//! Python classes for crm's records and values: frozen wrappers over the core
+//! types, with read-only attributes, `to_dict()`, `repr()` and `==`.
+
+use chrono::{DateTime, Utc};
+use pyo3::IntoPyObjectExt;
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use rust_decimal::Decimal;
+
+use crate::convert::{ToPy, extract_decimal};
+use crate::error::to_py;
+
+macro_rules! record_class {
+    ($py:ident, $name:literal, $core:ty, $summary:literal, [$($field:ident),* $(,)?]) => {
+        #[doc = $summary]
+        #[pyclass(name = $name, module = "crm", frozen, eq, from_py_object)]
+        #[derive(Clone, PartialEq)]
+        pub struct $py(pub $core);
+
+        impl From<$core> for $py {
+            fn from(record: $core) -> Self {
+                Self(record)
+            }
+        }
+
+        #[pymethods]
+        impl $py {
+            $(
+                #[getter]
+                fn $field(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+                    self.0.$field.to_py(py)
+                }
+            )*
+
+            /// Bumped by one on every write.
+            #[getter]
+            fn version(&self) -> u64 {
+                self.0.meta.version
+            }
+
+            /// When the record was created.
+            #[getter]
+            fn created_at(&self) -> DateTime<Utc> {
+                self.0.meta.created_at
+            }
+
+            /// When the record last changed.
+            #[getter]
+            fn updated_at(&self) -> DateTime<Utc> {
+                self.0.meta.updated_at
+            }
+
+            /// Who created it.
+            #[getter]
+            fn created_by(&self) -> String {
+                self.0.meta.created_by.to_string()
+            }
+
+            /// Whom it is shared with.
+            #[getter]
+            fn shares(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+                self.0.meta.shares.to_py(py)
+            }
+
+            /// Every attribute, as a dict of Python values.
+            fn to_dict(&self, py: Python<'_>) -> PyResult<Py<PyDict>> {
+                let dict = PyDict::new(py);
+                $( dict.set_item(stringify!($field), self.0.$field.to_py(py)?)?; )*
+                dict.set_item("version", self.0.meta.version)?;
+                dict.set_item("created_at", self.0.meta.created_at)?;
+                dict.set_item("updated_at", self.0.meta.updated_at)?;
+                dict.set_item("created_by", self.0.meta.created_by.as_str())?;
+                dict.set_item("shares", self.0.meta.shares.to_py(py)?)?;
+                Ok(dict.unbind())
+            }
+
+            fn __repr__(&self) -> String {
+                let state = crm::Record::state(&self.0).map(|s| format!(", state='{s}'")).unwrap_or_default();
+                format!("{}(id='{}', version={}{})", $name, crm::Record::key(&self.0).id, self.0.meta.version, state)
+            }
+        }
+    };
+}
+
+record_class!(PyCustomer, "Customer", crm::Customer, "A customer: a company or a person that buys, or may buy.",
+    [id, kind, name, stage, tier, owner, team, region, industry, tags, phone, email, source_lead, custom]);
+record_class!(PyContact, "Contact", crm::Contact, "A person at a customer.",
+    [id, customer, name, title, phones, emails, owner, team, custom]);
+record_class!(PyLead, "Lead", crm::Lead, "A lead: an enquiry not yet qualified into a customer and a deal.",
+    [id, status, source, channel, company, contact_name, title, phone, email, region, product_line, owner, team,
+     quality_score, assigned_at, first_contact_due_at, first_contacted_at, next_follow_up_at, discard_reason,
+     conversion, custom]);
+record_class!(PyOpportunity, "Opportunity", crm::Opportunity, "An opportunity (a deal) moving through a pipeline.",
+    [id, name, stage, customer, contact, lead, owner, team, product_line, expected_amount, expected_close_date,
+     probability, lost_reason, contract, closed_at, custom]);
+record_class!(PyContract, "Contract", crm::Contract, "A contract with a customer.",
+    [id, number, status, customer, opportunity, owner, team, amount, signed_at, ended_at, termination_reason, custom]);
+record_class!(PyTicket, "Ticket", crm::Ticket, "A service ticket.",
+    [id, subject, status, priority, category, channel, customer, contact, group, assignee, resolution, reopen_count,
+     resolved_at, closed_at, custom]);
+record_class!(PyActivity, "Activity", crm::Activity, "A call, email, visit, meeting or note.",
+    [id, kind, subject, summary, occurred_at, by, team, next_follow_up_at, custom]);
+record_class!(PyTask, "Task", crm::Task, "A collaboration task with a log.",
+    [id, title, description, status, priority, assignee, team, due_at, related, log, custom]);
+record_class!(PyUser, "User", crm::User, "A user of the CRM.",
+    [id, name, email, team, region, product_lines, roles, active, custom]);
+record_class!(PyTeam, "Team", crm::Team, "A sales team or service group.",
+    [id, name, region, supervisor, custom]);
+
+/// Any record as its Python class.
+pub fn any_record(py: Python<'_>, record: crm::AnyRecord) -> PyResult<Py<PyAny>> {
+    match record {
+        crm::AnyRecord::Customer(r) => PyCustomer(r).into_py_any(py),
+        crm::AnyRecord::Contact(r) => PyContact(r).into_py_any(py),
+        crm::AnyRecord::Lead(r) => PyLead(r).into_py_any(py),
+        crm::AnyRecord::Opportunity(r) => PyOpportunity(r).into_py_any(py),
+        crm::AnyRecord::Contract(r) => PyContract(r).into_py_any(py),
+        crm::AnyRecord::Ticket(r) => PyTicket(r).into_py_any(py),
+        crm::AnyRecord::Activity(r) => PyActivity(r).into_py_any(py),
+        crm::AnyRecord::Task(r) => PyTask(r).into_py_any(py),
+        crm::AnyRecord::User(r) => PyUser(r).into_py_any(py),
+        crm::AnyRecord::Team(r) => PyTeam(r).into_py_any(py),
+    }
+}
+
+/// An exact amount of money in one currency.
+///
+/// >>> from decimal import Decimal
+/// >>> import crm
+/// >>> crm.Money(Decimal("12.5"), "EUR")
+/// Money('12.50', 'EUR')
+#[pyclass(name = "Money", module = "crm", frozen, eq, hash, from_py_object)]
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct PyMoney(pub crm::Money);
+
+impl From<crm::Money> for PyMoney {
+    fn from(money: crm::Money) -> Self {
+        Self(money)
+    }
+}
+
+#[pymethods]
+impl PyMoney {
+    #[new]
+    fn new(amount: &Bound<'_, PyAny>, currency: &str) -> PyResult<Self> {
+        let amount = extract_decimal("amount", amount)?;
+        let currency: crm::Currency = currency.parse().map_err(to_py)?;
+        crm::Money::new(amount, currency).map(Self).map_err(to_py)
+    }
+
+    /// The amount, at the currency's minor units.
+    #[getter]
+    fn amount(&self) -> Decimal {
+        self.0.amount()
+    }
+
+    /// The ISO 4217 code.
+    #[getter]
+    fn currency(&self) -> String {
+        self.0.currency().to_string()
+    }
+
+    fn __repr__(&self) -> String {
+        format!("Money('{}', '{}')", self.0.amount(), self.0.currency())
+    }
+
+    fn __str__(&self) -> String {
+        self.0.to_string()
+    }
+}
+
+/// A record's identity: its kind and id.
+#[pyclass(name = "RecordKey", module = "crm", frozen, eq, hash, from_py_object)]
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct PyRecordKey(pub crm::RecordKey);
+
+impl From<crm::RecordKey> for PyRecordKey {
+    fn from(key: crm::RecordKey) -> Self {
+        Self(key)
+    }
+}
+
+#[pymethods]
+impl PyRecordKey {
+    #[new]
+    fn new(kind: &str, id: String) -> PyResult<Self> {
+        let kind: crm::EntityKind = kind.parse().map_err(to_py)?;
+        Ok(Self(crm::RecordKey::new(kind, id)))
+    }
+
+    /// The kind of record: `"lead"`, `"customer"`, ...
+    #[getter]
+    fn kind(&self) -> &'static str {
+        self.0.kind.as_str()
+    }
+
+    /// The record's id.
+    #[getter]
+    fn id(&self) -> String {
+        self.0.id.clone()
+    }
+
+    fn __repr__(&self) -> String {
+        format!("RecordKey('{}', '{}')", self.0.kind, self.0.id)
+    }
+}
+
+/// One share of a record.
+#[pyclass(name = "Share", module = "crm", frozen, eq, from_py_object)]
+#[derive(Clone, PartialEq)]
+pub struct PyShare(pub crm::Share);
+
+impl From<crm::Share> for PyShare {
+    fn from(share: crm::Share) -> Self {
+        Self(share)
+    }
+}
+
+#[pymethods]
+impl PyShare {
+    /// The user it is shared with, if a user.
+    #[getter]
+    fn user(&self) -> Option<String> {
+        match &self.0.grantee {
+            crm::Grantee::User(user) => Some(user.to_string()),
+            crm::Grantee::Team(_) => None,
+        }
+    }
+
+    /// The team it is shared with, if a team.
+    #[getter]
+    fn team(&self) -> Option<String> {
+        match &self.0.grantee {
+            crm::Grantee::Team(team) => Some(team.to_string()),
+            crm::Grantee::User(_) => None,
+        }
+    }
+
+    /// `"read"` or `"edit"`.
+    #[getter]
+    fn access(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        self.0.access.to_py(py)
+    }
+
+    fn __repr__(&self) -> String {
+        let who = match &self.0.grantee {
+            crm::Grantee::User(user) => format!("user='{user}'"),
+            crm::Grantee::Team(team) => format!("team='{team}'"),
+        };
+        format!("Share({who}, access='{}')", if self.0.access == crm::ShareAccess::Edit { "edit" } else { "read" })
+    }
+}
+
+/// What a converted lead became.
+#[pyclass(name = "Conversion", module = "crm", frozen, eq, from_py_object)]
+#[derive(Clone, PartialEq)]
+pub struct PyConversion(pub crm::Conversion);
+
+impl From<crm::Conversion> for PyConversion {
+    fn from(conversion: crm::Conversion) -> Self {
+        Self(conversion)
+    }
+}
+
+#[pymethods]
+impl PyConversion {
+    /// The customer's id.
+    #[getter]
+    fn customer(&self) -> String {
+        self.0.customer.to_string()
+    }
+
+    /// The contact's id.
+    #[getter]
+    fn contact(&self) -> String {
+        self.0.contact.to_string()
+    }
+
+    /// The opportunity's id, when one was opened.
+    #[getter]
+    fn opportunity(&self) -> Option<String> {
+        self.0.opportunity.map(|id| id.to_string())
+    }
+
+    fn __repr__(&self) -> String {
+        format!("Conversion(customer='{}', contact='{}', opportunity={:?})", self.0.customer, self.0.contact, self.0.opportunity.map(|id| id.to_string()))
+    }
+}
+
+/// One line of a task's log.
+#[pyclass(name = "TaskLogEntry", module = "crm", frozen, eq, from_py_object)]
+#[derive(Clone, PartialEq)]
+pub struct PyTaskLogEntry(pub crm::TaskLogEntry);
+
+impl From<crm::TaskLogEntry> for PyTaskLogEntry {
+    fn from(entry: crm::TaskLogEntry) -> Self {
+        Self(entry)
+    }
+}
+
+#[pymethods]
+impl PyTaskLogEntry {
+    /// When it was written.
+    #[getter]
+    fn at(&self) -> DateTime<Utc> {
+        self.0.at
+    }
+
+    /// Who wrote it.
+    #[getter]
+    fn by(&self) -> String {
+        self.0.by.to_string()
+    }
+
+    /// What was written.
+    #[getter]
+    fn note(&self) -> String {
+        self.0.note.clone()
+    }
+
+    fn __repr__(&self) -> String {
+        format!("TaskLogEntry(at='{}', by='{}')", self.0.at, self.0.by)
+    }
+}
+
+/// One changed field of an event.
+#[pyclass(name = "FieldChange", module = "crm", frozen, eq, from_py_object)]
+#[derive(Clone, PartialEq)]
+pub struct PyFieldChange(pub crm::FieldChange);
+
+impl From<crm::FieldChange> for PyFieldChange {
+    fn from(change: crm::FieldChange) -> Self {
+        Self(change)
+    }
+}
+
+#[pymethods]
+impl PyFieldChange {
+    /// The field's name (`custom.KEY` for custom fields).
+    #[getter]
+    fn field(&self) -> String {
+        self.0.field.clone()
+    }
+
+    /// The value before, as JSON-like Python values (amounts as str).
+    #[getter]
+    fn old(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        self.0.old.to_py(py)
+    }
+
+    /// The value after.
+    #[getter]
+    fn new(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        self.0.new.to_py(py)
+    }
+
+    fn __repr__(&self) -> String {
+        format!("FieldChange(field='{}')", self.0.field)
+    }
+}
+
+/// One change to one record: who, when, what, from which state to which, why.
+#[pyclass(name = "Event", module = "crm", frozen, eq, from_py_object)]
+#[derive(Clone, PartialEq)]
+pub struct PyEvent(pub crm::Event);
+
+#[pymethods]
+impl PyEvent {
+    /// The event's id.
+    #[getter]
+    fn id(&self) -> String {
+        self.0.id.to_string()
+    }
+
+    /// Its position in the store's log.
+    #[getter]
+    fn seq(&self) -> u64 {
+        self.0.seq
+    }
+
+    /// When it happened.
+    #[getter]
+    fn at(&self) -> DateTime<Utc> {
+        self.0.at
+    }
+
+    /// Who did it.
+    #[getter]
+    fn actor(&self) -> String {
+        self.0.actor.to_string()
+    }
+
+    /// The record it changed.
+    #[getter]
+    fn entity(&self) -> PyRecordKey {
+        PyRecordKey(self.0.entity.clone())
+    }
+
+    /// What was done (`create`, `update`, `qualify`, ...).
+    #[getter]
+    fn action(&self) -> String {
+        self.0.action.clone()
+    }
+
+    /// The state before (`from` is a Python keyword).
+    #[getter]
+    fn from_state(&self) -> Option<String> {
+        self.0.from.clone()
+    }
+
+    /// The state after.
+    #[getter]
+    fn to_state(&self) -> Option<String> {
+        self.0.to.clone()
+    }
+
+    /// Why, when a reason was given.
+    #[getter]
+    fn reason(&self) -> Option<String> {
+        self.0.reason.clone()
+    }
+
+    /// The fields that changed.
+    #[getter]
+    fn changes(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        self.0.changes.to_py(py)
+    }
+
+    /// Anything else the event keeps, as JSON-like Python values.
+    #[getter]
+    fn payload(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        self.0.payload.to_py(py)
+    }
+
+    fn __repr__(&self) -> String {
+        format!("Event(seq={}, action='{}', entity=RecordKey('{}', '{}'))", self.0.seq, self.0.action, self.0.entity.kind, self.0.entity.id)
+    }
+}
+
+/// A side effect for the host to perform; acknowledge it when done.
+#[pyclass(name = "OutboxMessage", module = "crm", frozen, eq, from_py_object)]
+#[derive(Clone, PartialEq)]
+pub struct PyOutboxMessage(pub crm::OutboxMessage);
+
+#[pymethods]
+impl PyOutboxMessage {
+    /// The message's id: the host's idempotency key.
+    #[getter]
+    fn id(&self) -> String {
+        self.0.id.to_string()
+    }
+
+    /// When it was written.
+    #[getter]
+    fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+
+    /// The event that caused it.
+    #[getter]
+    fn event(&self) -> String {
+        self.0.event.to_string()
+    }
+
+    /// What to do (`notify`, `send_quote_template`, ...).
+    #[getter]
+    fn topic(&self) -> String {
+        self.0.topic.clone()
+    }
+
+    /// The record it is about.
+    #[getter]
+    fn record(&self) -> PyRecordKey {
+        PyRecordKey(self.0.record.clone())
+    }
+
+    /// Whom it is for.
+    #[getter]
+    fn recipient(&self) -> Option<String> {
+        self.0.recipient.as_ref().map(ToString::to_string)
+    }
+
+    /// Details for the host.
+    #[getter]
+    fn payload(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        self.0.payload.to_py(py)
+    }
+
+    /// How many times it has been taken.
+    #[getter]
+    fn attempts(&self) -> u32 {
+        self.0.attempts
+    }
+
+    /// Until when the last taker holds it.
+    #[getter]
+    fn leased_until(&self) -> Option<DateTime<Utc>> {
+        self.0.leased_until
+    }
+
+    /// When the host acknowledged it.
+    #[getter]
+    fn acked_at(&self) -> Option<DateTime<Utc>> {
+        self.0.acked_at
+    }
+
+    fn __repr__(&self) -> String {
+        format!("OutboxMessage(topic='{}', record=RecordKey('{}', '{}'), attempts={})", self.0.topic, self.0.record.kind, self.0.record.id, self.0.attempts)
+    }
+}
+
+/// Who runs a command: a user with roles, a team and a region.
+///
+/// >>> import crm
+/// >>> crm.Actor("ana", roles=["sales"], team="east")
+/// Actor(user='ana', roles=['sales'], team='east', region=None)
+#[pyclass(name = "Actor", module = "crm", frozen, eq, from_py_object)]
+#[derive(Clone, PartialEq)]
+pub struct PyActor(pub crm::access::Actor);
+
+#[pymethods]
+impl PyActor {
+    #[new]
+    #[pyo3(signature = (user, *, roles = Vec::new(), team = None, region = None))]
+    fn new(user: String, roles: Vec<String>, team: Option<String>, region: Option<String>) -> PyResult<Self> {
+        let mut actor = crm::access::Actor::new(crm::UserId::new(user).map_err(to_py)?);
+        actor.roles = roles;
+        actor.team = team.map(crm::TeamId::new).transpose().map_err(to_py)?;
+        actor.region = region;
+        Ok(Self(actor))
+    }
+
+    /// The user's id.
+    #[getter]
+    fn user(&self) -> String {
+        self.0.user.to_string()
+    }
+
+    /// The roles.
+    #[getter]
+    fn roles(&self) -> Vec<String> {
+        self.0.roles.clone()
+    }
+
+    /// The team.
+    #[getter]
+    fn team(&self) -> Option<String> {
+        self.0.team.as_ref().map(ToString::to_string)
+    }
+
+    /// The region.
+    #[getter]
+    fn region(&self) -> Option<String> {
+        self.0.region.clone()
+    }
+
+    fn __repr__(&self) -> String {
+        let quoted = |v: &Option<String>| v.as_ref().map_or("None".to_string(), |v| format!("'{v}'"));
+        let roles: Vec<String> = self.0.roles.iter().map(|role| format!("'{role}'")).collect();
+        format!(
+            "Actor(user='{}', roles=[{}], team={}, region={})",
+            self.0.user,
+            roles.join(", "),
+            quoted(&self.0.team.as_ref().map(ToString::to_string)),
+            quoted(&self.0.region)
+        )
+    }
+}
