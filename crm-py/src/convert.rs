@@ -27,7 +27,17 @@ macro_rules! native {
         }
     )*};
 }
-native!(String, bool, u8, u32, u64, i64, Decimal, DateTime<Utc>, NaiveDate);
+native!(
+    String,
+    bool,
+    u8,
+    u32,
+    u64,
+    i64,
+    Decimal,
+    DateTime<Utc>,
+    NaiveDate
+);
 
 macro_rules! as_text {
     ($($ty:ty),*) => {$(
@@ -39,8 +49,18 @@ macro_rules! as_text {
     )*};
 }
 as_text!(
-    crm::UserId, crm::TeamId, crm::LeadId, crm::CustomerId, crm::ContactId, crm::OpportunityId,
-    crm::ContractId, crm::TicketId, crm::ActivityId, crm::TaskId, crm::EventId, crm::EntityKind
+    crm::UserId,
+    crm::TeamId,
+    crm::LeadId,
+    crm::CustomerId,
+    crm::ContactId,
+    crm::OpportunityId,
+    crm::ContractId,
+    crm::TicketId,
+    crm::ActivityId,
+    crm::TaskId,
+    crm::EventId,
+    crm::EntityKind
 );
 
 macro_rules! as_serde_name {
@@ -54,7 +74,11 @@ macro_rules! as_serde_name {
     )*};
 }
 as_serde_name!(
-    crm::CustomerKind, crm::Tier, crm::TicketPriority, crm::TaskPriority, crm::ActivityKind,
+    crm::CustomerKind,
+    crm::Tier,
+    crm::TicketPriority,
+    crm::TaskPriority,
+    crm::ActivityKind,
     crm::ShareAccess
 );
 
@@ -69,7 +93,10 @@ impl<T: ToPy> ToPy for Option<T> {
 
 impl<T: ToPy> ToPy for Vec<T> {
     fn to_py(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        let items = self.iter().map(|item| item.to_py(py)).collect::<PyResult<Vec<_>>>()?;
+        let items = self
+            .iter()
+            .map(|item| item.to_py(py))
+            .collect::<PyResult<Vec<_>>>()?;
         Ok(PyList::new(py, items)?.into_any().unbind())
     }
 }
@@ -154,24 +181,39 @@ impl ToPy for crm::Grantee {
 /// never guesses a time zone.
 pub fn extract_time(field: &str, value: &Bound<'_, PyAny>) -> PyResult<DateTime<Utc>> {
     let Ok(datetime) = value.cast::<PyDateTime>() else {
-        return Err(invalid(field, format!("expects a datetime, got {}", type_name(value))));
+        return Err(invalid(
+            field,
+            format!("expects a datetime, got {}", type_name(value)),
+        ));
     };
     if datetime.getattr("tzinfo")?.is_none() || datetime.call_method0("utcoffset")?.is_none() {
-        return Err(invalid(field, "is a naive datetime; give it a time zone (e.g. tzinfo=timezone.utc)"));
+        return Err(invalid(
+            field,
+            "is a naive datetime; give it a time zone (e.g. tzinfo=timezone.utc)",
+        ));
     }
     let aware: DateTime<FixedOffset> = datetime.extract()?;
     Ok(aware.with_timezone(&Utc))
 }
 
 /// An optional [`extract_time`].
-pub fn extract_opt_time(field: &str, value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<DateTime<Utc>>> {
-    value.filter(|v| !v.is_none()).map(|v| extract_time(field, v)).transpose()
+pub fn extract_opt_time(
+    field: &str,
+    value: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Option<DateTime<Utc>>> {
+    value
+        .filter(|v| !v.is_none())
+        .map(|v| extract_time(field, v))
+        .transpose()
 }
 
 /// A `datetime.date` (a `datetime` is refused: it says more than a date).
 pub fn extract_date(field: &str, value: &Bound<'_, PyAny>) -> PyResult<NaiveDate> {
     if value.is_instance_of::<PyDateTime>() || !value.is_instance_of::<PyDate>() {
-        return Err(invalid(field, format!("expects a date, got {}", type_name(value))));
+        return Err(invalid(
+            field,
+            format!("expects a date, got {}", type_name(value)),
+        ));
     }
     value.extract()
 }
@@ -180,13 +222,18 @@ pub fn extract_date(field: &str, value: &Bound<'_, PyAny>) -> PyResult<NaiveDate
 /// refused: it cannot hold money exactly.
 pub fn extract_decimal(field: &str, value: &Bound<'_, PyAny>) -> PyResult<Decimal> {
     if value.is_instance_of::<PyFloat>() {
-        return Err(invalid(field, "is a float; use decimal.Decimal or a str for exact amounts"));
+        return Err(invalid(
+            field,
+            "is a float; use decimal.Decimal or a str for exact amounts",
+        ));
     }
     if value.is_instance_of::<PyBool>() {
         return Err(invalid(field, "expects a number, got bool"));
     }
     if value.is_instance_of::<PyInt>() {
-        let int: i64 = value.extract().map_err(|_| invalid(field, "is out of range"))?;
+        let int: i64 = value
+            .extract()
+            .map_err(|_| invalid(field, "is out of range"))?;
         return Ok(Decimal::from(int));
     }
     if value.is_instance_of::<PyString>() {
@@ -198,38 +245,58 @@ pub fn extract_decimal(field: &str, value: &Bound<'_, PyAny>) -> PyResult<Decima
     let class = value.getattr("__class__")?.getattr("__name__")?;
     if class.extract::<String>()? == "Decimal" {
         if !value.call_method0("is_finite")?.extract::<bool>()? {
-            return Err(to_core(crm::Error::invalid(field, "must be finite").with_value(value.str()?.to_string())));
+            return Err(to_core(
+                crm::Error::invalid(field, "must be finite").with_value(value.str()?.to_string()),
+            ));
         }
         let shown = value.str()?.to_string();
-        return value
-            .extract::<Decimal>()
-            .map_err(|_| to_core(crm::Error::invalid(field, "is out of range").with_value(short(&shown))));
+        return value.extract::<Decimal>().map_err(|_| {
+            to_core(crm::Error::invalid(field, "is out of range").with_value(short(&shown)))
+        });
     }
-    Err(invalid(field, format!("expects a decimal.Decimal, got {}", type_name(value))))
+    Err(invalid(
+        field,
+        format!("expects a decimal.Decimal, got {}", type_name(value)),
+    ))
 }
 
 /// A whole number that is not negative (a version, a limit, a score), from an
 /// `int`; `bool`, `float` (NaN included) and others are refused.
 pub fn extract_count(field: &str, value: &Bound<'_, PyAny>) -> PyResult<u64> {
     if !value.is_instance_of::<PyInt>() || value.is_instance_of::<PyBool>() {
-        return Err(invalid(field, format!("expects an int, got {}", type_name(value))));
+        return Err(invalid(
+            field,
+            format!("expects an int, got {}", type_name(value)),
+        ));
     }
-    value
-        .extract::<u64>()
-        .map_err(|_| to_core(crm::Error::invalid(field, "must be a whole number, zero or more").with_value(value.str().map(|s| s.to_string()).unwrap_or_default())))
+    value.extract::<u64>().map_err(|_| {
+        to_core(
+            crm::Error::invalid(field, "must be a whole number, zero or more")
+                .with_value(value.str().map(|s| s.to_string()).unwrap_or_default()),
+        )
+    })
 }
 
 /// Money from a `crm.Money`.
 pub fn extract_money(field: &str, value: &Bound<'_, PyAny>) -> PyResult<crm::Money> {
     match value.cast::<model::PyMoney>() {
         Ok(money) => Ok(money.get().0),
-        Err(_) => Err(invalid(field, format!("expects a crm.Money, got {}", type_name(value)))),
+        Err(_) => Err(invalid(
+            field,
+            format!("expects a crm.Money, got {}", type_name(value)),
+        )),
     }
 }
 
 /// An optional [`extract_money`].
-pub fn extract_opt_money(field: &str, value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<crm::Money>> {
-    value.filter(|v| !v.is_none()).map(|v| extract_money(field, v)).transpose()
+pub fn extract_opt_money(
+    field: &str,
+    value: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Option<crm::Money>> {
+    value
+        .filter(|v| !v.is_none())
+        .map(|v| extract_money(field, v))
+        .transpose()
 }
 
 /// A Python value as the canonical JSON of a field (what `Crm.update` takes):
@@ -243,17 +310,24 @@ pub fn to_json(field: &str, value: &Bound<'_, PyAny>) -> PyResult<Value> {
         return Ok(Value::Bool(value.extract()?));
     }
     if value.is_instance_of::<PyInt>() {
-        let int: i64 = value.extract().map_err(|_| invalid(field, "is out of range"))?;
+        let int: i64 = value
+            .extract()
+            .map_err(|_| invalid(field, "is out of range"))?;
         return Ok(Value::from(int));
     }
     if value.is_instance_of::<PyFloat>() {
-        return Err(invalid(field, "is a float; use int, decimal.Decimal or str"));
+        return Err(invalid(
+            field,
+            "is a float; use int, decimal.Decimal or str",
+        ));
     }
     if value.is_instance_of::<PyString>() {
         return Ok(Value::String(value.extract()?));
     }
     if value.is_instance_of::<PyDateTime>() {
-        return Ok(Value::String(extract_time(field, value)?.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)));
+        return Ok(Value::String(
+            extract_time(field, value)?.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+        ));
     }
     if value.is_instance_of::<PyDate>() {
         return Ok(Value::String(extract_date(field, value)?.to_string()));
@@ -262,21 +336,35 @@ pub fn to_json(field: &str, value: &Bound<'_, PyAny>) -> PyResult<Value> {
         return serde_json::to_value(money.get().0).map_err(|e| invalid(field, e.to_string()));
     }
     if let Ok(list) = value.cast::<PyList>() {
-        return list.iter().map(|item| to_json(field, &item)).collect::<PyResult<Vec<_>>>().map(Value::Array);
+        return list
+            .iter()
+            .map(|item| to_json(field, &item))
+            .collect::<PyResult<Vec<_>>>()
+            .map(Value::Array);
     }
     if let Ok(dict) = value.cast::<PyDict>() {
         let mut map = serde_json::Map::new();
         for (key, item) in dict.iter() {
-            let key: String = key.extract().map_err(|_| invalid(field, "has a key that is not a str"))?;
+            let key: String = key
+                .extract()
+                .map_err(|_| invalid(field, "has a key that is not a str"))?;
             let item = to_json(&format!("{field}.{key}"), &item)?;
             map.insert(key, item);
         }
         return Ok(Value::Object(map));
     }
-    if value.getattr("__class__")?.getattr("__name__")?.extract::<String>()? == "Decimal" {
+    if value
+        .getattr("__class__")?
+        .getattr("__name__")?
+        .extract::<String>()?
+        == "Decimal"
+    {
         return Ok(Value::String(extract_decimal(field, value)?.to_string()));
     }
-    Err(invalid(field, format!("cannot hold a {}", type_name(value))))
+    Err(invalid(
+        field,
+        format!("cannot hold a {}", type_name(value)),
+    ))
 }
 
 fn type_name(value: &Bound<'_, PyAny>) -> String {

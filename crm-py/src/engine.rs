@@ -11,7 +11,9 @@ use crm::store::MemoryStore;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use crate::convert::{extract_count, extract_date, extract_opt_money, extract_opt_time, extract_time, to_json};
+use crate::convert::{
+    extract_count, extract_date, extract_opt_money, extract_opt_time, extract_time, to_json,
+};
 use crate::error::{invalid, to_py};
 use crate::model::{
     PyActivity, PyActor, PyContact, PyContract, PyConversion, PyCustomer, PyEvent, PyLead,
@@ -46,27 +48,41 @@ impl PyCrm {
         // A panic inside the engine would poison the lock; the engine does not
         // panic, and a poisoned lock still holds a consistent store (commits are
         // all or nothing), so carry on with it.
-        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Runs `work` on the engine with the GIL released.
-    fn run<T: Send>(&self, py: Python<'_>, work: impl FnOnce(&mut Engine) -> crm::Result<T> + Send) -> PyResult<T> {
+    fn run<T: Send>(
+        &self,
+        py: Python<'_>,
+        work: impl FnOnce(&mut Engine) -> crm::Result<T> + Send,
+    ) -> PyResult<T> {
         py.detach(|| work(&mut self.engine())).map_err(to_py)
     }
 }
 
 fn user(field: &str, id: Option<String>) -> PyResult<Option<crm::UserId>> {
-    id.map(crm::UserId::new).transpose().map_err(|e| rename(e, field))
+    id.map(crm::UserId::new)
+        .transpose()
+        .map_err(|e| rename(e, field))
 }
 
 fn team(field: &str, id: Option<String>) -> PyResult<Option<crm::TeamId>> {
-    id.map(crm::TeamId::new).transpose().map_err(|e| rename(e, field))
+    id.map(crm::TeamId::new)
+        .transpose()
+        .map_err(|e| rename(e, field))
 }
 
 /// A validation error about `user_id` reported for the argument that held it.
 fn rename(err: crm::Error, field: &str) -> PyErr {
     match err {
-        crm::Error::Validation { value, reason, .. } => to_py(crm::Error::Validation { fields: vec![field.to_string()], value, reason }),
+        crm::Error::Validation { value, reason, .. } => to_py(crm::Error::Validation {
+            fields: vec![field.to_string()],
+            value,
+            reason,
+        }),
         other => to_py(other),
     }
 }
@@ -112,7 +128,9 @@ fn score(value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<u8>> {
         .filter(|v| !v.is_none())
         .map(|v| {
             let count = extract_count("quality_score", v)?;
-            u8::try_from(count).map_err(|_| to_py(crm::Error::invalid("quality_score", "must be 0 to 100").with_value(count)))
+            u8::try_from(count).map_err(|_| {
+                to_py(crm::Error::invalid("quality_score", "must be 0 to 100").with_value(count))
+            })
         })
         .transpose()
 }
@@ -127,11 +145,20 @@ impl PyCrm {
         let (engine, clock) = match extract_opt_time("now", now)? {
             Some(start) => {
                 let clock = crm::FixedClock::new(start);
-                (crm::Crm::new(MemoryStore::new(), config, clock.clone(), ids), Some(clock))
+                (
+                    crm::Crm::new(MemoryStore::new(), config, clock.clone(), ids),
+                    Some(clock),
+                )
             }
-            None => (crm::Crm::new(MemoryStore::new(), config, crm::SystemClock, ids), None),
+            None => (
+                crm::Crm::new(MemoryStore::new(), config, crm::SystemClock, ids),
+                None,
+            ),
         };
-        Ok(PyCrm { inner: Mutex::new(engine.map_err(to_py)?), clock })
+        Ok(PyCrm {
+            inner: Mutex::new(engine.map_err(to_py)?),
+            clock,
+        })
     }
 
     /// The engine's current time.
@@ -142,16 +169,30 @@ impl PyCrm {
     /// Moves a fixed clock on.
     #[pyo3(signature = (*, minutes = 0, hours = 0, days = 0))]
     fn advance_clock(&self, minutes: i64, hours: i64, days: i64) -> PyResult<()> {
-        let clock = self.clock.as_ref().ok_or_else(|| invalid("clock", "the system clock cannot be moved; pass now= to Crm()"))?;
-        let total = minutes.checked_add(hours.checked_mul(60).unwrap_or(i64::MAX)).and_then(|m| m.checked_add(days.checked_mul(24 * 60)?));
-        let total = total.filter(|m| m.abs() < 1_000_000_000).ok_or_else(|| invalid("minutes", "is out of range"))?;
+        let clock = self.clock.as_ref().ok_or_else(|| {
+            invalid(
+                "clock",
+                "the system clock cannot be moved; pass now= to Crm()",
+            )
+        })?;
+        let total = minutes
+            .checked_add(hours.checked_mul(60).unwrap_or(i64::MAX))
+            .and_then(|m| m.checked_add(days.checked_mul(24 * 60)?));
+        let total = total
+            .filter(|m| m.abs() < 1_000_000_000)
+            .ok_or_else(|| invalid("minutes", "is out of range"))?;
         clock.advance(Duration::minutes(total));
         Ok(())
     }
 
     /// Sets a fixed clock to a time.
     fn set_now(&self, now: &Bound<'_, PyAny>) -> PyResult<()> {
-        let clock = self.clock.as_ref().ok_or_else(|| invalid("clock", "the system clock cannot be set; pass now= to Crm()"))?;
+        let clock = self.clock.as_ref().ok_or_else(|| {
+            invalid(
+                "clock",
+                "the system clock cannot be set; pass now= to Crm()",
+            )
+        })?;
         clock.set(extract_time("now", now)?);
         Ok(())
     }
@@ -160,16 +201,41 @@ impl PyCrm {
 
     /// Creates or updates a team.
     #[pyo3(signature = (actor, id, name, *, region = None, supervisor = None))]
-    fn save_team(&self, py: Python<'_>, actor: &PyActor, id: String, name: String, region: Option<String>, supervisor: Option<String>) -> PyResult<PyTeam> {
-        let input = crm::TeamInput { id: crm::TeamId::new(id).map_err(to_py)?, name, region, supervisor: user("supervisor", supervisor)? };
+    fn save_team(
+        &self,
+        py: Python<'_>,
+        actor: &PyActor,
+        id: String,
+        name: String,
+        region: Option<String>,
+        supervisor: Option<String>,
+    ) -> PyResult<PyTeam> {
+        let input = crm::TeamInput {
+            id: crm::TeamId::new(id).map_err(to_py)?,
+            name,
+            region,
+            supervisor: user("supervisor", supervisor)?,
+        };
         let actor = actor.0.clone();
-        self.run(py, move |crm| crm.save_team(&actor, input)).map(PyTeam)
+        self.run(py, move |crm| crm.save_team(&actor, input))
+            .map(PyTeam)
     }
 
     /// Creates or updates a user.
     #[pyo3(signature = (actor, id, name, *, email = None, team = None, region = None, roles = Vec::new(), active = true))]
     #[allow(clippy::too_many_arguments)]
-    fn save_user(&self, py: Python<'_>, actor: &PyActor, id: String, name: String, email: Option<String>, team: Option<String>, region: Option<String>, roles: Vec<String>, active: bool) -> PyResult<PyUser> {
+    fn save_user(
+        &self,
+        py: Python<'_>,
+        actor: &PyActor,
+        id: String,
+        name: String,
+        email: Option<String>,
+        team: Option<String>,
+        region: Option<String>,
+        roles: Vec<String>,
+        active: bool,
+    ) -> PyResult<PyUser> {
         let mut input = crm::UserInput::new(crm::UserId::new(id).map_err(to_py)?, name);
         input.email = email;
         input.team = self::team("team", team)?;
@@ -177,13 +243,27 @@ impl PyCrm {
         input.roles = roles;
         input.active = active;
         let actor = actor.0.clone();
-        self.run(py, move |crm| crm.save_user(&actor, input)).map(PyUser)
+        self.run(py, move |crm| crm.save_user(&actor, input))
+            .map(PyUser)
     }
 
     /// Creates a customer.
     #[pyo3(signature = (actor, name, *, kind = "company", owner = None, team = None, region = None, industry = None, phone = None, email = None, tags = Vec::new()))]
     #[allow(clippy::too_many_arguments)]
-    fn create_customer(&self, py: Python<'_>, actor: &PyActor, name: String, kind: &str, owner: Option<String>, team: Option<String>, region: Option<String>, industry: Option<String>, phone: Option<String>, email: Option<String>, tags: Vec<String>) -> PyResult<PyCustomer> {
+    fn create_customer(
+        &self,
+        py: Python<'_>,
+        actor: &PyActor,
+        name: String,
+        kind: &str,
+        owner: Option<String>,
+        team: Option<String>,
+        region: Option<String>,
+        industry: Option<String>,
+        phone: Option<String>,
+        email: Option<String>,
+        tags: Vec<String>,
+    ) -> PyResult<PyCustomer> {
         let new = crm::NewCustomer {
             kind: enum_value("kind", kind)?,
             name,
@@ -197,16 +277,34 @@ impl PyCrm {
             custom: Default::default(),
         };
         let actor = actor.0.clone();
-        self.run(py, move |crm| crm.create_customer(&actor, new)).map(PyCustomer)
+        self.run(py, move |crm| crm.create_customer(&actor, new))
+            .map(PyCustomer)
     }
 
     /// Adds a contact to a customer.
     #[pyo3(signature = (actor, customer, name, *, title = None, phones = Vec::new(), emails = Vec::new()))]
     #[allow(clippy::too_many_arguments)]
-    fn add_contact(&self, py: Python<'_>, actor: &PyActor, customer: &str, name: String, title: Option<String>, phones: Vec<String>, emails: Vec<String>) -> PyResult<PyContact> {
-        let new = crm::NewContact { customer: Some(parse(customer)?), name, title, phones, emails, custom: Default::default() };
+    fn add_contact(
+        &self,
+        py: Python<'_>,
+        actor: &PyActor,
+        customer: &str,
+        name: String,
+        title: Option<String>,
+        phones: Vec<String>,
+        emails: Vec<String>,
+    ) -> PyResult<PyContact> {
+        let new = crm::NewContact {
+            customer: Some(parse(customer)?),
+            name,
+            title,
+            phones,
+            emails,
+            custom: Default::default(),
+        };
         let actor = actor.0.clone();
-        self.run(py, move |crm| crm.add_contact(&actor, new)).map(PyContact)
+        self.run(py, move |crm| crm.add_contact(&actor, new))
+            .map(PyContact)
     }
 
     // ----- leads ---------------------------------------------------------------
@@ -214,7 +312,23 @@ impl PyCrm {
     /// Records a new lead; with an owner it is assigned, without one it goes to the pool.
     #[pyo3(signature = (actor, *, source = None, channel = None, company = None, contact_name = None, title = None, phone = None, email = None, region = None, product_line = None, owner = None, team = None, quality_score = None))]
     #[allow(clippy::too_many_arguments)]
-    fn create_lead(&self, py: Python<'_>, actor: &PyActor, source: Option<String>, channel: Option<String>, company: Option<String>, contact_name: Option<String>, title: Option<String>, phone: Option<String>, email: Option<String>, region: Option<String>, product_line: Option<String>, owner: Option<String>, team: Option<String>, quality_score: Option<&Bound<'_, PyAny>>) -> PyResult<PyLead> {
+    fn create_lead(
+        &self,
+        py: Python<'_>,
+        actor: &PyActor,
+        source: Option<String>,
+        channel: Option<String>,
+        company: Option<String>,
+        contact_name: Option<String>,
+        title: Option<String>,
+        phone: Option<String>,
+        email: Option<String>,
+        region: Option<String>,
+        product_line: Option<String>,
+        owner: Option<String>,
+        team: Option<String>,
+        quality_score: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PyLead> {
         let new = crm::NewLead {
             source,
             channel,
@@ -231,47 +345,95 @@ impl PyCrm {
             custom: Default::default(),
         };
         let actor = actor.0.clone();
-        self.run(py, move |crm| crm.create_lead(&actor, new)).map(PyLead)
+        self.run(py, move |crm| crm.create_lead(&actor, new))
+            .map(PyLead)
     }
 
     /// Gives a lead to an owner; the first contact falls due.
-    fn assign_lead(&self, py: Python<'_>, actor: &PyActor, id: &str, owner: String) -> PyResult<PyLead> {
-        let (id, owner) = (parse(id)?, crm::UserId::new(owner).map_err(|e| rename(e, "owner"))?);
+    fn assign_lead(
+        &self,
+        py: Python<'_>,
+        actor: &PyActor,
+        id: &str,
+        owner: String,
+    ) -> PyResult<PyLead> {
+        let (id, owner) = (
+            parse(id)?,
+            crm::UserId::new(owner).map_err(|e| rename(e, "owner"))?,
+        );
         let actor = actor.0.clone();
-        self.run(py, move |crm| crm.assign_lead(&actor, id, owner)).map(PyLead)
+        self.run(py, move |crm| crm.assign_lead(&actor, id, owner))
+            .map(PyLead)
     }
 
     /// Records a call, email, visit, meeting or note about a record.
     #[pyo3(signature = (actor, subject_kind, subject_id, kind, summary, *, occurred_at = None, next_follow_up_at = None))]
     #[allow(clippy::too_many_arguments)]
-    fn log_activity(&self, py: Python<'_>, actor: &PyActor, subject_kind: &str, subject_id: &str, kind: &str, summary: String, occurred_at: Option<&Bound<'_, PyAny>>, next_follow_up_at: Option<&Bound<'_, PyAny>>) -> PyResult<PyActivity> {
-        let mut new = crm::NewActivity::new(enum_value("kind", kind)?, key(subject_kind, subject_id)?, summary);
+    fn log_activity(
+        &self,
+        py: Python<'_>,
+        actor: &PyActor,
+        subject_kind: &str,
+        subject_id: &str,
+        kind: &str,
+        summary: String,
+        occurred_at: Option<&Bound<'_, PyAny>>,
+        next_follow_up_at: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PyActivity> {
+        let mut new = crm::NewActivity::new(
+            enum_value("kind", kind)?,
+            key(subject_kind, subject_id)?,
+            summary,
+        );
         new.occurred_at = extract_opt_time("occurred_at", occurred_at)?;
         new.next_follow_up_at = extract_opt_time("next_follow_up_at", next_follow_up_at)?;
         let actor = actor.0.clone();
-        self.run(py, move |crm| crm.log_activity(&actor, new)).map(PyActivity)
+        self.run(py, move |crm| crm.log_activity(&actor, new))
+            .map(PyActivity)
     }
 
     /// Marks a lead as qualified.
     fn qualify_lead(&self, py: Python<'_>, actor: &PyActor, id: &str) -> PyResult<PyLead> {
         let (id, actor) = (parse(id)?, actor.0.clone());
-        self.run(py, move |crm| crm.qualify_lead(&actor, id)).map(PyLead)
+        self.run(py, move |crm| crm.qualify_lead(&actor, id))
+            .map(PyLead)
     }
 
     /// Discards a lead, with a reason.
-    fn discard_lead(&self, py: Python<'_>, actor: &PyActor, id: &str, reason: String) -> PyResult<PyLead> {
+    fn discard_lead(
+        &self,
+        py: Python<'_>,
+        actor: &PyActor,
+        id: &str,
+        reason: String,
+    ) -> PyResult<PyLead> {
         let (id, actor) = (parse(id)?, actor.0.clone());
-        self.run(py, move |crm| crm.discard_lead(&actor, id, &reason)).map(PyLead)
+        self.run(py, move |crm| crm.discard_lead(&actor, id, &reason))
+            .map(PyLead)
     }
 
     /// Converts a qualified lead into a customer, a contact and (by default) a deal.
     #[pyo3(signature = (actor, id, *, into_customer = None, create_opportunity = true, opportunity_name = None, expected_amount = None, expected_close_date = None, allow_duplicate = false))]
     #[allow(clippy::too_many_arguments)]
-    fn convert_lead(&self, py: Python<'_>, actor: &PyActor, id: &str, into_customer: Option<&str>, create_opportunity: bool, opportunity_name: Option<String>, expected_amount: Option<&Bound<'_, PyAny>>, expected_close_date: Option<&Bound<'_, PyAny>>, allow_duplicate: bool) -> PyResult<PyConversion> {
+    fn convert_lead(
+        &self,
+        py: Python<'_>,
+        actor: &PyActor,
+        id: &str,
+        into_customer: Option<&str>,
+        create_opportunity: bool,
+        opportunity_name: Option<String>,
+        expected_amount: Option<&Bound<'_, PyAny>>,
+        expected_close_date: Option<&Bound<'_, PyAny>>,
+        allow_duplicate: bool,
+    ) -> PyResult<PyConversion> {
         let deal = crm::DealFromLead {
             name: opportunity_name,
             expected_amount: extract_opt_money("expected_amount", expected_amount)?,
-            expected_close_date: expected_close_date.filter(|d| !d.is_none()).map(|d| extract_date("expected_close_date", d)).transpose()?,
+            expected_close_date: expected_close_date
+                .filter(|d| !d.is_none())
+                .map(|d| extract_date("expected_close_date", d))
+                .transpose()?,
         };
         let options = crm::ConvertLead {
             into_customer: into_customer.map(parse).transpose()?,
@@ -279,7 +441,8 @@ impl PyCrm {
             allow_duplicate,
         };
         let (id, actor) = (parse(id)?, actor.0.clone());
-        self.run(py, move |crm| crm.convert_lead(&actor, id, options)).map(PyConversion)
+        self.run(py, move |crm| crm.convert_lead(&actor, id, options))
+            .map(PyConversion)
     }
 
     // ----- deals and contracts -------------------------------------------------
@@ -287,7 +450,18 @@ impl PyCrm {
     /// Opens a deal with a customer.
     #[pyo3(signature = (actor, customer, name, *, owner = None, contact = None, product_line = None, expected_amount = None, expected_close_date = None))]
     #[allow(clippy::too_many_arguments)]
-    fn create_opportunity(&self, py: Python<'_>, actor: &PyActor, customer: &str, name: String, owner: Option<String>, contact: Option<&str>, product_line: Option<String>, expected_amount: Option<&Bound<'_, PyAny>>, expected_close_date: Option<&Bound<'_, PyAny>>) -> PyResult<PyOpportunity> {
+    fn create_opportunity(
+        &self,
+        py: Python<'_>,
+        actor: &PyActor,
+        customer: &str,
+        name: String,
+        owner: Option<String>,
+        contact: Option<&str>,
+        product_line: Option<String>,
+        expected_amount: Option<&Bound<'_, PyAny>>,
+        expected_close_date: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PyOpportunity> {
         let new = crm::NewOpportunity {
             name,
             customer: Some(parse(customer)?),
@@ -295,54 +469,90 @@ impl PyCrm {
             owner: user("owner", owner)?,
             product_line,
             expected_amount: extract_opt_money("expected_amount", expected_amount)?,
-            expected_close_date: expected_close_date.filter(|d| !d.is_none()).map(|d| extract_date("expected_close_date", d)).transpose()?,
+            expected_close_date: expected_close_date
+                .filter(|d| !d.is_none())
+                .map(|d| extract_date("expected_close_date", d))
+                .transpose()?,
             custom: Default::default(),
         };
         let actor = actor.0.clone();
-        self.run(py, move |crm| crm.create_opportunity(&actor, new)).map(PyOpportunity)
+        self.run(py, move |crm| crm.create_opportunity(&actor, new))
+            .map(PyOpportunity)
     }
 
     /// Moves a deal to the next stage, or to the stage named.
     #[pyo3(signature = (actor, id, *, to = None))]
-    fn advance_opportunity(&self, py: Python<'_>, actor: &PyActor, id: &str, to: Option<String>) -> PyResult<PyOpportunity> {
+    fn advance_opportunity(
+        &self,
+        py: Python<'_>,
+        actor: &PyActor,
+        id: &str,
+        to: Option<String>,
+    ) -> PyResult<PyOpportunity> {
         let (id, actor) = (parse(id)?, actor.0.clone());
-        self.run(py, move |crm| crm.advance_opportunity(&actor, id, to.as_deref())).map(PyOpportunity)
+        self.run(py, move |crm| {
+            crm.advance_opportunity(&actor, id, to.as_deref())
+        })
+        .map(PyOpportunity)
     }
 
     /// Wins a deal; returns the deal and its new draft contract.
-    fn win_opportunity(&self, py: Python<'_>, actor: &PyActor, id: &str) -> PyResult<(PyOpportunity, PyContract)> {
+    fn win_opportunity(
+        &self,
+        py: Python<'_>,
+        actor: &PyActor,
+        id: &str,
+    ) -> PyResult<(PyOpportunity, PyContract)> {
         let (id, actor) = (parse(id)?, actor.0.clone());
-        self.run(py, move |crm| crm.win_opportunity(&actor, id)).map(|(deal, contract)| (PyOpportunity(deal), PyContract(contract)))
+        self.run(py, move |crm| crm.win_opportunity(&actor, id))
+            .map(|(deal, contract)| (PyOpportunity(deal), PyContract(contract)))
     }
 
     /// Loses a deal, with a reason from the pipeline's list.
-    fn lose_opportunity(&self, py: Python<'_>, actor: &PyActor, id: &str, reason: String) -> PyResult<PyOpportunity> {
+    fn lose_opportunity(
+        &self,
+        py: Python<'_>,
+        actor: &PyActor,
+        id: &str,
+        reason: String,
+    ) -> PyResult<PyOpportunity> {
         let (id, actor) = (parse(id)?, actor.0.clone());
-        self.run(py, move |crm| crm.lose_opportunity(&actor, id, &reason)).map(PyOpportunity)
+        self.run(py, move |crm| crm.lose_opportunity(&actor, id, &reason))
+            .map(PyOpportunity)
     }
 
     /// Signs a draft contract.
     fn sign_contract(&self, py: Python<'_>, actor: &PyActor, id: &str) -> PyResult<PyContract> {
         let (id, actor) = (parse(id)?, actor.0.clone());
-        self.run(py, move |crm| crm.sign_contract(&actor, id)).map(PyContract)
+        self.run(py, move |crm| crm.sign_contract(&actor, id))
+            .map(PyContract)
     }
 
     /// Puts a signed contract into force.
     fn activate_contract(&self, py: Python<'_>, actor: &PyActor, id: &str) -> PyResult<PyContract> {
         let (id, actor) = (parse(id)?, actor.0.clone());
-        self.run(py, move |crm| crm.activate_contract(&actor, id)).map(PyContract)
+        self.run(py, move |crm| crm.activate_contract(&actor, id))
+            .map(PyContract)
     }
 
     /// Completes an active contract.
     fn complete_contract(&self, py: Python<'_>, actor: &PyActor, id: &str) -> PyResult<PyContract> {
         let (id, actor) = (parse(id)?, actor.0.clone());
-        self.run(py, move |crm| crm.complete_contract(&actor, id)).map(PyContract)
+        self.run(py, move |crm| crm.complete_contract(&actor, id))
+            .map(PyContract)
     }
 
     /// Terminates a contract, with a reason.
-    fn terminate_contract(&self, py: Python<'_>, actor: &PyActor, id: &str, reason: String) -> PyResult<PyContract> {
+    fn terminate_contract(
+        &self,
+        py: Python<'_>,
+        actor: &PyActor,
+        id: &str,
+        reason: String,
+    ) -> PyResult<PyContract> {
         let (id, actor) = (parse(id)?, actor.0.clone());
-        self.run(py, move |crm| crm.terminate_contract(&actor, id, &reason)).map(PyContract)
+        self.run(py, move |crm| crm.terminate_contract(&actor, id, &reason))
+            .map(PyContract)
     }
 
     // ----- tickets -------------------------------------------------------------
@@ -350,7 +560,18 @@ impl PyCrm {
     /// Opens a ticket in its group's queue.
     #[pyo3(signature = (actor, subject, *, priority = "normal", category = None, channel = None, customer = None, contact = None, group = None))]
     #[allow(clippy::too_many_arguments)]
-    fn open_ticket(&self, py: Python<'_>, actor: &PyActor, subject: String, priority: &str, category: Option<String>, channel: Option<String>, customer: Option<&str>, contact: Option<&str>, group: Option<String>) -> PyResult<PyTicket> {
+    fn open_ticket(
+        &self,
+        py: Python<'_>,
+        actor: &PyActor,
+        subject: String,
+        priority: &str,
+        category: Option<String>,
+        channel: Option<String>,
+        customer: Option<&str>,
+        contact: Option<&str>,
+        group: Option<String>,
+    ) -> PyResult<PyTicket> {
         let new = crm::NewTicket {
             subject,
             priority: enum_value("priority", priority)?,
@@ -362,57 +583,99 @@ impl PyCrm {
             custom: Default::default(),
         };
         let actor = actor.0.clone();
-        self.run(py, move |crm| crm.open_ticket(&actor, new)).map(PyTicket)
+        self.run(py, move |crm| crm.open_ticket(&actor, new))
+            .map(PyTicket)
     }
 
     /// Assigns a ticket to an agent.
-    fn assign_ticket(&self, py: Python<'_>, actor: &PyActor, id: &str, assignee: String) -> PyResult<PyTicket> {
-        let (id, assignee) = (parse(id)?, crm::UserId::new(assignee).map_err(|e| rename(e, "assignee"))?);
+    fn assign_ticket(
+        &self,
+        py: Python<'_>,
+        actor: &PyActor,
+        id: &str,
+        assignee: String,
+    ) -> PyResult<PyTicket> {
+        let (id, assignee) = (
+            parse(id)?,
+            crm::UserId::new(assignee).map_err(|e| rename(e, "assignee"))?,
+        );
         let actor = actor.0.clone();
-        self.run(py, move |crm| crm.assign_ticket(&actor, id, assignee)).map(PyTicket)
+        self.run(py, move |crm| crm.assign_ticket(&actor, id, assignee))
+            .map(PyTicket)
     }
 
     /// Starts work on a ticket.
     fn start_ticket(&self, py: Python<'_>, actor: &PyActor, id: &str) -> PyResult<PyTicket> {
         let (id, actor) = (parse(id)?, actor.0.clone());
-        self.run(py, move |crm| crm.start_ticket(&actor, id)).map(PyTicket)
+        self.run(py, move |crm| crm.start_ticket(&actor, id))
+            .map(PyTicket)
     }
 
     /// Puts a ticket on hold until the customer answers.
     fn await_customer(&self, py: Python<'_>, actor: &PyActor, id: &str) -> PyResult<PyTicket> {
         let (id, actor) = (parse(id)?, actor.0.clone());
-        self.run(py, move |crm| crm.await_customer(&actor, id)).map(PyTicket)
+        self.run(py, move |crm| crm.await_customer(&actor, id))
+            .map(PyTicket)
     }
 
     /// Resumes a ticket the customer has answered.
     fn customer_replied(&self, py: Python<'_>, actor: &PyActor, id: &str) -> PyResult<PyTicket> {
         let (id, actor) = (parse(id)?, actor.0.clone());
-        self.run(py, move |crm| crm.customer_replied(&actor, id)).map(PyTicket)
+        self.run(py, move |crm| crm.customer_replied(&actor, id))
+            .map(PyTicket)
     }
 
     /// Resolves a ticket, saying how.
-    fn resolve_ticket(&self, py: Python<'_>, actor: &PyActor, id: &str, resolution: String) -> PyResult<PyTicket> {
+    fn resolve_ticket(
+        &self,
+        py: Python<'_>,
+        actor: &PyActor,
+        id: &str,
+        resolution: String,
+    ) -> PyResult<PyTicket> {
         let (id, actor) = (parse(id)?, actor.0.clone());
-        self.run(py, move |crm| crm.resolve_ticket(&actor, id, &resolution)).map(PyTicket)
+        self.run(py, move |crm| crm.resolve_ticket(&actor, id, &resolution))
+            .map(PyTicket)
     }
 
     /// Closes a resolved ticket.
     fn close_ticket(&self, py: Python<'_>, actor: &PyActor, id: &str) -> PyResult<PyTicket> {
         let (id, actor) = (parse(id)?, actor.0.clone());
-        self.run(py, move |crm| crm.close_ticket(&actor, id)).map(PyTicket)
+        self.run(py, move |crm| crm.close_ticket(&actor, id))
+            .map(PyTicket)
     }
 
     /// Reopens a resolved ticket, with a reason.
-    fn reopen_ticket(&self, py: Python<'_>, actor: &PyActor, id: &str, reason: String) -> PyResult<PyTicket> {
+    fn reopen_ticket(
+        &self,
+        py: Python<'_>,
+        actor: &PyActor,
+        id: &str,
+        reason: String,
+    ) -> PyResult<PyTicket> {
         let (id, actor) = (parse(id)?, actor.0.clone());
-        self.run(py, move |crm| crm.reopen_ticket(&actor, id, &reason)).map(PyTicket)
+        self.run(py, move |crm| crm.reopen_ticket(&actor, id, &reason))
+            .map(PyTicket)
     }
 
     /// Hands a ticket to another group.
-    fn transfer_ticket(&self, py: Python<'_>, actor: &PyActor, id: &str, group: String, reason: String) -> PyResult<PyTicket> {
-        let (id, group) = (parse(id)?, crm::TeamId::new(group).map_err(|e| rename(e, "group"))?);
+    fn transfer_ticket(
+        &self,
+        py: Python<'_>,
+        actor: &PyActor,
+        id: &str,
+        group: String,
+        reason: String,
+    ) -> PyResult<PyTicket> {
+        let (id, group) = (
+            parse(id)?,
+            crm::TeamId::new(group).map_err(|e| rename(e, "group"))?,
+        );
         let actor = actor.0.clone();
-        self.run(py, move |crm| crm.transfer_ticket(&actor, id, group, &reason)).map(PyTicket)
+        self.run(py, move |crm| {
+            crm.transfer_ticket(&actor, id, group, &reason)
+        })
+        .map(PyTicket)
     }
 
     // ----- tasks ---------------------------------------------------------------
@@ -420,7 +683,16 @@ impl PyCrm {
     /// Creates a task.
     #[pyo3(signature = (actor, title, *, description = None, priority = "normal", assignee = None, due_at = None))]
     #[allow(clippy::too_many_arguments)]
-    fn create_task(&self, py: Python<'_>, actor: &PyActor, title: String, description: Option<String>, priority: &str, assignee: Option<String>, due_at: Option<&Bound<'_, PyAny>>) -> PyResult<PyTask> {
+    fn create_task(
+        &self,
+        py: Python<'_>,
+        actor: &PyActor,
+        title: String,
+        description: Option<String>,
+        priority: &str,
+        assignee: Option<String>,
+        due_at: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PyTask> {
         let new = crm::NewTask {
             title,
             description,
@@ -431,43 +703,68 @@ impl PyCrm {
             custom: Default::default(),
         };
         let actor = actor.0.clone();
-        self.run(py, move |crm| crm.create_task(&actor, new)).map(PyTask)
+        self.run(py, move |crm| crm.create_task(&actor, new))
+            .map(PyTask)
     }
 
     /// Starts a task.
     fn start_task(&self, py: Python<'_>, actor: &PyActor, id: &str) -> PyResult<PyTask> {
         let (id, actor) = (parse(id)?, actor.0.clone());
-        self.run(py, move |crm| crm.start_task(&actor, id)).map(PyTask)
+        self.run(py, move |crm| crm.start_task(&actor, id))
+            .map(PyTask)
     }
 
     /// Hands a task in for review.
     fn submit_task(&self, py: Python<'_>, actor: &PyActor, id: &str) -> PyResult<PyTask> {
         let (id, actor) = (parse(id)?, actor.0.clone());
-        self.run(py, move |crm| crm.submit_task(&actor, id)).map(PyTask)
+        self.run(py, move |crm| crm.submit_task(&actor, id))
+            .map(PyTask)
     }
 
     /// Accepts a reviewed task.
     fn approve_task(&self, py: Python<'_>, actor: &PyActor, id: &str) -> PyResult<PyTask> {
         let (id, actor) = (parse(id)?, actor.0.clone());
-        self.run(py, move |crm| crm.approve_task(&actor, id)).map(PyTask)
+        self.run(py, move |crm| crm.approve_task(&actor, id))
+            .map(PyTask)
     }
 
     /// Sends a reviewed task back, with a reason.
-    fn reject_task(&self, py: Python<'_>, actor: &PyActor, id: &str, reason: String) -> PyResult<PyTask> {
+    fn reject_task(
+        &self,
+        py: Python<'_>,
+        actor: &PyActor,
+        id: &str,
+        reason: String,
+    ) -> PyResult<PyTask> {
         let (id, actor) = (parse(id)?, actor.0.clone());
-        self.run(py, move |crm| crm.reject_task(&actor, id, &reason)).map(PyTask)
+        self.run(py, move |crm| crm.reject_task(&actor, id, &reason))
+            .map(PyTask)
     }
 
     /// Cancels a task, with a reason.
-    fn cancel_task(&self, py: Python<'_>, actor: &PyActor, id: &str, reason: String) -> PyResult<PyTask> {
+    fn cancel_task(
+        &self,
+        py: Python<'_>,
+        actor: &PyActor,
+        id: &str,
+        reason: String,
+    ) -> PyResult<PyTask> {
         let (id, actor) = (parse(id)?, actor.0.clone());
-        self.run(py, move |crm| crm.cancel_task(&actor, id, &reason)).map(PyTask)
+        self.run(py, move |crm| crm.cancel_task(&actor, id, &reason))
+            .map(PyTask)
     }
 
     /// Adds a line to a task's log.
-    fn add_task_note(&self, py: Python<'_>, actor: &PyActor, id: &str, note: String) -> PyResult<PyTask> {
+    fn add_task_note(
+        &self,
+        py: Python<'_>,
+        actor: &PyActor,
+        id: &str,
+        note: String,
+    ) -> PyResult<PyTask> {
         let (id, actor) = (parse(id)?, actor.0.clone());
-        self.run(py, move |crm| crm.add_task_note(&actor, id, &note)).map(PyTask)
+        self.run(py, move |crm| crm.add_task_note(&actor, id, &note))
+            .map(PyTask)
     }
 
     // ----- any record ----------------------------------------------------------
@@ -475,10 +772,27 @@ impl PyCrm {
     /// Moves any record with a lifecycle by an action.
     #[pyo3(signature = (actor, kind, id, action, *, to = None, reason = None, expected_version = None))]
     #[allow(clippy::too_many_arguments)]
-    fn transition(&self, py: Python<'_>, actor: &PyActor, kind: &str, id: &str, action: String, to: Option<String>, reason: Option<String>, expected_version: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
+    fn transition(
+        &self,
+        py: Python<'_>,
+        actor: &PyActor,
+        kind: &str,
+        id: &str,
+        action: String,
+        to: Option<String>,
+        reason: Option<String>,
+        expected_version: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
         let key = key(kind, id)?;
-        let expected_version = expected_version.filter(|v| !v.is_none()).map(|v| extract_count("expected_version", v)).transpose()?;
-        let input = crm::TransitionInput { to, reason, expected_version };
+        let expected_version = expected_version
+            .filter(|v| !v.is_none())
+            .map(|v| extract_count("expected_version", v))
+            .transpose()?;
+        let input = crm::TransitionInput {
+            to,
+            reason,
+            expected_version,
+        };
         let actor = actor.0.clone();
         let record = self.run(py, move |crm| crm.transition(&actor, key, &action, input))?;
         any_record(py, record)
@@ -486,22 +800,45 @@ impl PyCrm {
 
     /// Changes a record's own fields, based on the version read. `fields` maps
     /// field names to new values (`None` clears; amounts as `crm.Money`).
-    fn update(&self, py: Python<'_>, actor: &PyActor, kind: &str, id: &str, expected_version: &Bound<'_, PyAny>, fields: &Bound<'_, PyDict>) -> PyResult<Py<PyAny>> {
+    fn update(
+        &self,
+        py: Python<'_>,
+        actor: &PyActor,
+        kind: &str,
+        id: &str,
+        expected_version: &Bound<'_, PyAny>,
+        fields: &Bound<'_, PyDict>,
+    ) -> PyResult<Py<PyAny>> {
         let key = key(kind, id)?;
         let expected_version = extract_count("expected_version", expected_version)?;
         let serde_json::Value::Object(fields) = to_json("fields", fields.as_any())? else {
             return Err(invalid("fields", "expects a dict"));
         };
         let actor = actor.0.clone();
-        let record = self.run(py, move |crm| crm.update_fields(&actor, key, expected_version, fields))?;
+        let record = self.run(py, move |crm| {
+            crm.update_fields(&actor, key, expected_version, fields)
+        })?;
         any_record(py, record)
     }
 
     /// Shares a record with a user or a team (`access` is `"read"` or `"edit"`).
     #[pyo3(signature = (actor, kind, id, *, user = None, team = None, access = "read"))]
     #[allow(clippy::too_many_arguments)]
-    fn share(&self, py: Python<'_>, actor: &PyActor, kind: &str, id: &str, user: Option<String>, team: Option<String>, access: &str) -> PyResult<Py<PyAny>> {
-        let (key, grantee, access) = (key(kind, id)?, grantee(user, team)?, enum_value::<crm::ShareAccess>("access", access)?);
+    fn share(
+        &self,
+        py: Python<'_>,
+        actor: &PyActor,
+        kind: &str,
+        id: &str,
+        user: Option<String>,
+        team: Option<String>,
+        access: &str,
+    ) -> PyResult<Py<PyAny>> {
+        let (key, grantee, access) = (
+            key(kind, id)?,
+            grantee(user, team)?,
+            enum_value::<crm::ShareAccess>("access", access)?,
+        );
         let actor = actor.0.clone();
         let record = self.run(py, move |crm| crm.share(&actor, key, grantee, access))?;
         any_record(py, record)
@@ -509,7 +846,15 @@ impl PyCrm {
 
     /// Withdraws a share.
     #[pyo3(signature = (actor, kind, id, *, user = None, team = None))]
-    fn unshare(&self, py: Python<'_>, actor: &PyActor, kind: &str, id: &str, user: Option<String>, team: Option<String>) -> PyResult<Py<PyAny>> {
+    fn unshare(
+        &self,
+        py: Python<'_>,
+        actor: &PyActor,
+        kind: &str,
+        id: &str,
+        user: Option<String>,
+        team: Option<String>,
+    ) -> PyResult<Py<PyAny>> {
         let (key, grantee) = (key(kind, id)?, grantee(user, team)?);
         let actor = actor.0.clone();
         let record = self.run(py, move |crm| crm.unshare(&actor, key, &grantee))?;
@@ -524,7 +869,13 @@ impl PyCrm {
     }
 
     /// The events of a record, oldest first.
-    fn history(&self, py: Python<'_>, actor: &PyActor, kind: &str, id: &str) -> PyResult<Vec<PyEvent>> {
+    fn history(
+        &self,
+        py: Python<'_>,
+        actor: &PyActor,
+        kind: &str,
+        id: &str,
+    ) -> PyResult<Vec<PyEvent>> {
         let (key, actor) = (key(kind, id)?, actor.0.clone());
         let events = self.run(py, move |crm| crm.history(&actor, key))?;
         Ok(events.into_iter().map(PyEvent).collect())
@@ -532,7 +883,15 @@ impl PyCrm {
 
     /// The records of a kind the actor may read, optionally filtered.
     #[pyo3(signature = (actor, kind, *, owner = None, status = None, limit = None))]
-    fn list(&self, py: Python<'_>, actor: &PyActor, kind: &str, owner: Option<String>, status: Option<String>, limit: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<Py<PyAny>>> {
+    fn list(
+        &self,
+        py: Python<'_>,
+        actor: &PyActor,
+        kind: &str,
+        owner: Option<String>,
+        status: Option<String>,
+        limit: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Vec<Py<PyAny>>> {
         let mut query = crm::store::Query::new(parse(kind)?);
         if let Some(owner) = user("owner", owner)? {
             query = query.owner(owner);
@@ -541,15 +900,23 @@ impl PyCrm {
             query = query.status(status);
         }
         if let Some(limit) = limit.filter(|l| !l.is_none()) {
-            query = query.limit(usize::try_from(extract_count("limit", limit)?).unwrap_or(usize::MAX));
+            query =
+                query.limit(usize::try_from(extract_count("limit", limit)?).unwrap_or(usize::MAX));
         }
         let actor: Actor = actor.0.clone();
         let records = self.run(py, move |crm| crm.list(&actor, &query))?;
-        records.into_iter().map(|record| any_record(py, record)).collect()
+        records
+            .into_iter()
+            .map(|record| any_record(py, record))
+            .collect()
     }
 
     /// Takes up to `limit` outbox messages to perform (leased for a while).
-    fn take_outbox(&self, py: Python<'_>, limit: &Bound<'_, PyAny>) -> PyResult<Vec<PyOutboxMessage>> {
+    fn take_outbox(
+        &self,
+        py: Python<'_>,
+        limit: &Bound<'_, PyAny>,
+    ) -> PyResult<Vec<PyOutboxMessage>> {
         let limit = usize::try_from(extract_count("limit", limit)?).unwrap_or(usize::MAX);
         let messages = self.run(py, move |crm| crm.take_outbox(limit))?;
         Ok(messages.into_iter().map(PyOutboxMessage).collect())
@@ -557,12 +924,22 @@ impl PyCrm {
 
     /// Marks outbox messages as performed; returns how many were newly marked.
     fn ack_outbox(&self, py: Python<'_>, ids: Vec<String>) -> PyResult<usize> {
-        let ids = ids.iter().map(|id| parse::<crm::EventId>(id)).collect::<PyResult<Vec<_>>>()?;
+        let ids = ids
+            .iter()
+            .map(|id| parse::<crm::EventId>(id))
+            .collect::<PyResult<Vec<_>>>()?;
         self.run(py, move |crm| crm.ack_outbox(&ids))
     }
 
     fn __repr__(&self) -> String {
-        format!("Crm(now='{}', clock={})", self.engine().now(), if self.clock.is_some() { "fixed" } else { "system" })
+        format!(
+            "Crm(now='{}', clock={})",
+            self.engine().now(),
+            if self.clock.is_some() {
+                "fixed"
+            } else {
+                "system"
+            }
+        )
     }
 }
-

@@ -22,13 +22,22 @@ pub fn invalid(field: &str, reason: impl Into<String>) -> PyErr {
 fn build(py: Python<'_>, err: &crm::Error) -> PyResult<PyErr> {
     let kwargs = PyDict::new(py);
     let class = match err {
-        crm::Error::Validation { fields, value, reason } => {
+        crm::Error::Validation {
+            fields,
+            value,
+            reason,
+        } => {
             kwargs.set_item("fields", fields.clone())?;
             kwargs.set_item("value", value.clone())?;
             kwargs.set_item("reason", reason)?;
             "ValidationError"
         }
-        crm::Error::InvalidTransition { entity, id, from, action } => {
+        crm::Error::InvalidTransition {
+            entity,
+            id,
+            from,
+            action,
+        } => {
             kwargs.set_item("entity", entity.as_str())?;
             kwargs.set_item("id", id)?;
             kwargs.set_item("from_state", from)?;
@@ -40,14 +49,24 @@ fn build(py: Python<'_>, err: &crm::Error) -> PyResult<PyErr> {
             kwargs.set_item("id", id)?;
             "NotFoundError"
         }
-        crm::Error::Conflict { entity, id, expected_version, found } => {
+        crm::Error::Conflict {
+            entity,
+            id,
+            expected_version,
+            found,
+        } => {
             kwargs.set_item("entity", entity.as_str())?;
             kwargs.set_item("id", id)?;
             kwargs.set_item("expected_version", expected_version)?;
             kwargs.set_item("found", found)?;
             "ConflictError"
         }
-        crm::Error::Forbidden { actor, action, entity, id } => {
+        crm::Error::Forbidden {
+            actor,
+            action,
+            entity,
+            id,
+        } => {
             kwargs.set_item("actor", actor)?;
             kwargs.set_item("action", action)?;
             kwargs.set_item("entity", entity.as_str())?;
@@ -66,7 +85,8 @@ fn build(py: Python<'_>, err: &crm::Error) -> PyResult<PyErr> {
     };
     kwargs.set_item("code", err.kind().code())?;
     let module = py.import("crm._errors")?;
-    let instance = module.getattr(class)?.call((err.to_string(),), Some(&kwargs))?;
+    let instance = module
+        .getattr(class)?
+        .call((err.to_string(),), Some(&kwargs))?;
     Ok(PyErr::from_value(instance))
 }
-

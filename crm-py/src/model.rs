@@ -82,30 +82,193 @@ macro_rules! record_class {
     };
 }
 
-record_class!(PyCustomer, "Customer", crm::Customer, "A customer: a company or a person that buys, or may buy.",
-    [id, kind, name, stage, tier, owner, team, region, industry, tags, phone, email, source_lead, custom]);
-record_class!(PyContact, "Contact", crm::Contact, "A person at a customer.",
-    [id, customer, name, title, phones, emails, owner, team, custom]);
-record_class!(PyLead, "Lead", crm::Lead, "A lead: an enquiry not yet qualified into a customer and a deal.",
-    [id, status, source, channel, company, contact_name, title, phone, email, region, product_line, owner, team,
-     quality_score, assigned_at, first_contact_due_at, first_contacted_at, next_follow_up_at, discard_reason,
-     conversion, custom]);
-record_class!(PyOpportunity, "Opportunity", crm::Opportunity, "An opportunity (a deal) moving through a pipeline.",
-    [id, name, stage, customer, contact, lead, owner, team, product_line, expected_amount, expected_close_date,
-     probability, lost_reason, contract, closed_at, custom]);
-record_class!(PyContract, "Contract", crm::Contract, "A contract with a customer.",
-    [id, number, status, customer, opportunity, owner, team, amount, signed_at, ended_at, termination_reason, custom]);
-record_class!(PyTicket, "Ticket", crm::Ticket, "A service ticket.",
-    [id, subject, status, priority, category, channel, customer, contact, group, assignee, resolution, reopen_count,
-     resolved_at, closed_at, custom]);
-record_class!(PyActivity, "Activity", crm::Activity, "A call, email, visit, meeting or note.",
-    [id, kind, subject, summary, occurred_at, by, team, next_follow_up_at, custom]);
-record_class!(PyTask, "Task", crm::Task, "A collaboration task with a log.",
-    [id, title, description, status, priority, assignee, team, due_at, related, log, custom]);
-record_class!(PyUser, "User", crm::User, "A user of the CRM.",
-    [id, name, email, team, region, product_lines, roles, active, custom]);
-record_class!(PyTeam, "Team", crm::Team, "A sales team or service group.",
-    [id, name, region, supervisor, custom]);
+record_class!(
+    PyCustomer,
+    "Customer",
+    crm::Customer,
+    "A customer: a company or a person that buys, or may buy.",
+    [
+        id,
+        kind,
+        name,
+        stage,
+        tier,
+        owner,
+        team,
+        region,
+        industry,
+        tags,
+        phone,
+        email,
+        source_lead,
+        custom
+    ]
+);
+record_class!(
+    PyContact,
+    "Contact",
+    crm::Contact,
+    "A person at a customer.",
+    [
+        id, customer, name, title, phones, emails, owner, team, custom
+    ]
+);
+record_class!(
+    PyLead,
+    "Lead",
+    crm::Lead,
+    "A lead: an enquiry not yet qualified into a customer and a deal.",
+    [
+        id,
+        status,
+        source,
+        channel,
+        company,
+        contact_name,
+        title,
+        phone,
+        email,
+        region,
+        product_line,
+        owner,
+        team,
+        quality_score,
+        assigned_at,
+        first_contact_due_at,
+        first_contacted_at,
+        next_follow_up_at,
+        discard_reason,
+        conversion,
+        custom
+    ]
+);
+record_class!(
+    PyOpportunity,
+    "Opportunity",
+    crm::Opportunity,
+    "An opportunity (a deal) moving through a pipeline.",
+    [
+        id,
+        name,
+        stage,
+        customer,
+        contact,
+        lead,
+        owner,
+        team,
+        product_line,
+        expected_amount,
+        expected_close_date,
+        probability,
+        lost_reason,
+        contract,
+        closed_at,
+        custom
+    ]
+);
+record_class!(
+    PyContract,
+    "Contract",
+    crm::Contract,
+    "A contract with a customer.",
+    [
+        id,
+        number,
+        status,
+        customer,
+        opportunity,
+        owner,
+        team,
+        amount,
+        signed_at,
+        ended_at,
+        termination_reason,
+        custom
+    ]
+);
+record_class!(
+    PyTicket,
+    "Ticket",
+    crm::Ticket,
+    "A service ticket.",
+    [
+        id,
+        subject,
+        status,
+        priority,
+        category,
+        channel,
+        customer,
+        contact,
+        group,
+        assignee,
+        resolution,
+        reopen_count,
+        resolved_at,
+        closed_at,
+        custom
+    ]
+);
+record_class!(
+    PyActivity,
+    "Activity",
+    crm::Activity,
+    "A call, email, visit, meeting or note.",
+    [
+        id,
+        kind,
+        subject,
+        summary,
+        occurred_at,
+        by,
+        team,
+        next_follow_up_at,
+        custom
+    ]
+);
+record_class!(
+    PyTask,
+    "Task",
+    crm::Task,
+    "A collaboration task with a log.",
+    [
+        id,
+        title,
+        description,
+        status,
+        priority,
+        assignee,
+        team,
+        due_at,
+        related,
+        log,
+        custom
+    ]
+);
+record_class!(
+    PyUser,
+    "User",
+    crm::User,
+    "A user of the CRM.",
+    [
+        id,
+        name,
+        email,
+        team,
+        region,
+        product_lines,
+        roles,
+        active,
+        custom
+    ]
+);
+record_class!(
+    PyTeam,
+    "Team",
+    crm::Team,
+    "A sales team or service group.",
+    [id, name, region, supervisor, custom]
+);
 
 /// Any record as its Python class.
 pub fn any_record(py: Python<'_>, record: crm::AnyRecord) -> PyResult<Py<PyAny>> {
@@ -247,7 +410,14 @@ impl PyShare {
             crm::Grantee::User(user) => format!("user='{user}'"),
             crm::Grantee::Team(team) => format!("team='{team}'"),
         };
-        format!("Share({who}, access='{}')", if self.0.access == crm::ShareAccess::Edit { "edit" } else { "read" })
+        format!(
+            "Share({who}, access='{}')",
+            if self.0.access == crm::ShareAccess::Edit {
+                "edit"
+            } else {
+                "read"
+            }
+        )
     }
 }
 
@@ -283,7 +453,12 @@ impl PyConversion {
     }
 
     fn __repr__(&self) -> String {
-        format!("Conversion(customer='{}', contact='{}', opportunity={:?})", self.0.customer, self.0.contact, self.0.opportunity.map(|id| id.to_string()))
+        format!(
+            "Conversion(customer='{}', contact='{}', opportunity={:?})",
+            self.0.customer,
+            self.0.contact,
+            self.0.opportunity.map(|id| id.to_string())
+        )
     }
 }
 
@@ -343,14 +518,14 @@ impl PyFieldChange {
     }
 
     /// The value before, as JSON-like Python values (amounts as str).
-    #[getter]
-    fn old(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+    #[getter(old)]
+    fn old_value(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         self.0.old.to_py(py)
     }
 
     /// The value after.
-    #[getter]
-    fn new(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+    #[getter(new)]
+    fn new_value(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         self.0.new.to_py(py)
     }
 
@@ -403,14 +578,14 @@ impl PyEvent {
     }
 
     /// The state before (`from` is a Python keyword).
-    #[getter]
-    fn from_state(&self) -> Option<String> {
+    #[getter(from_state)]
+    fn state_before(&self) -> Option<String> {
         self.0.from.clone()
     }
 
     /// The state after.
-    #[getter]
-    fn to_state(&self) -> Option<String> {
+    #[getter(to_state)]
+    fn state_after(&self) -> Option<String> {
         self.0.to.clone()
     }
 
@@ -433,7 +608,10 @@ impl PyEvent {
     }
 
     fn __repr__(&self) -> String {
-        format!("Event(seq={}, action='{}', entity=RecordKey('{}', '{}'))", self.0.seq, self.0.action, self.0.entity.kind, self.0.entity.id)
+        format!(
+            "Event(seq={}, action='{}', entity=RecordKey('{}', '{}'))",
+            self.0.seq, self.0.action, self.0.entity.kind, self.0.entity.id
+        )
     }
 }
 
@@ -505,7 +683,10 @@ impl PyOutboxMessage {
     }
 
     fn __repr__(&self) -> String {
-        format!("OutboxMessage(topic='{}', record=RecordKey('{}', '{}'), attempts={})", self.0.topic, self.0.record.kind, self.0.record.id, self.0.attempts)
+        format!(
+            "OutboxMessage(topic='{}', record=RecordKey('{}', '{}'), attempts={})",
+            self.0.topic, self.0.record.kind, self.0.record.id, self.0.attempts
+        )
     }
 }
 
@@ -522,7 +703,12 @@ pub struct PyActor(pub crm::access::Actor);
 impl PyActor {
     #[new]
     #[pyo3(signature = (user, *, roles = Vec::new(), team = None, region = None))]
-    fn new(user: String, roles: Vec<String>, team: Option<String>, region: Option<String>) -> PyResult<Self> {
+    fn new(
+        user: String,
+        roles: Vec<String>,
+        team: Option<String>,
+        region: Option<String>,
+    ) -> PyResult<Self> {
         let mut actor = crm::access::Actor::new(crm::UserId::new(user).map_err(to_py)?);
         actor.roles = roles;
         actor.team = team.map(crm::TeamId::new).transpose().map_err(to_py)?;
@@ -555,8 +741,14 @@ impl PyActor {
     }
 
     fn __repr__(&self) -> String {
-        let quoted = |v: &Option<String>| v.as_ref().map_or("None".to_string(), |v| format!("'{v}'"));
-        let roles: Vec<String> = self.0.roles.iter().map(|role| format!("'{role}'")).collect();
+        let quoted =
+            |v: &Option<String>| v.as_ref().map_or("None".to_string(), |v| format!("'{v}'"));
+        let roles: Vec<String> = self
+            .0
+            .roles
+            .iter()
+            .map(|role| format!("'{role}'"))
+            .collect();
         format!(
             "Actor(user='{}', roles=[{}], team={}, region={})",
             self.0.user,
