@@ -8,10 +8,9 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use crm::access::Actor;
 use crm::store::MemoryStore;
 use crm::{
-    ActivityKind, Config, ConvertLead, Crm, CustomerKind, DealFromLead, EntityKind, Error,
-    FixedClock, Grantee, Money, NewActivity, NewContact, NewCustomer, NewLead, NewOpportunity,
-    NewTask, NewTicket, RecordKey, SeededIds, ShareAccess, TeamId, TeamInput, TransitionInput,
-    UserId, UserInput,
+    ActivityKind, Config, ConvertLead, Crm, CustomerKind, DealFromLead, Error, FixedClock, Grantee,
+    Money, NewActivity, NewContact, NewCustomer, NewLead, NewOpportunity, NewTask, NewTicket,
+    RecordKey, SeededIds, ShareAccess, TeamId, TeamInput, TransitionInput, UserId, UserInput,
 };
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
@@ -56,22 +55,10 @@ fn money(args: &Map<String, Value>, name: &str) -> crm::Result<Option<Money>> {
 }
 
 fn key(args: &Map<String, Value>, kind_field: &str, id_field: &str) -> crm::Result<RecordKey> {
-    let kind: EntityKind = arg::<String>(args, kind_field)?.parse()?;
-    let id: String = arg(args, id_field)?;
-    // Parse through the typed id so that a malformed id is the same error everywhere.
-    let id = match kind {
-        EntityKind::User => UserId::new(id)?.to_string(),
-        EntityKind::Team => TeamId::new(id)?.to_string(),
-        EntityKind::Lead => id.parse::<crm::LeadId>()?.to_string(),
-        EntityKind::Customer => id.parse::<crm::CustomerId>()?.to_string(),
-        EntityKind::Contact => id.parse::<crm::ContactId>()?.to_string(),
-        EntityKind::Opportunity => id.parse::<crm::OpportunityId>()?.to_string(),
-        EntityKind::Contract => id.parse::<crm::ContractId>()?.to_string(),
-        EntityKind::Ticket => id.parse::<crm::TicketId>()?.to_string(),
-        EntityKind::Activity => id.parse::<crm::ActivityId>()?.to_string(),
-        EntityKind::Task => id.parse::<crm::TaskId>()?.to_string(),
-    };
-    Ok(RecordKey::new(kind, id))
+    RecordKey::parse(
+        &arg::<String>(args, kind_field)?,
+        &arg::<String>(args, id_field)?,
+    )
 }
 
 fn id<T: std::str::FromStr<Err = Error>>(args: &Map<String, Value>) -> crm::Result<T> {

@@ -92,20 +92,7 @@ fn parse<T: std::str::FromStr<Err = crm::Error>>(text: &str) -> PyResult<T> {
 }
 
 fn key(kind: &str, id: &str) -> PyResult<crm::RecordKey> {
-    let kind: crm::EntityKind = parse(kind)?;
-    let id = match kind {
-        crm::EntityKind::User => crm::UserId::new(id).map_err(to_py)?.to_string(),
-        crm::EntityKind::Team => crm::TeamId::new(id).map_err(to_py)?.to_string(),
-        crm::EntityKind::Lead => parse::<crm::LeadId>(id)?.to_string(),
-        crm::EntityKind::Customer => parse::<crm::CustomerId>(id)?.to_string(),
-        crm::EntityKind::Contact => parse::<crm::ContactId>(id)?.to_string(),
-        crm::EntityKind::Opportunity => parse::<crm::OpportunityId>(id)?.to_string(),
-        crm::EntityKind::Contract => parse::<crm::ContractId>(id)?.to_string(),
-        crm::EntityKind::Ticket => parse::<crm::TicketId>(id)?.to_string(),
-        crm::EntityKind::Activity => parse::<crm::ActivityId>(id)?.to_string(),
-        crm::EntityKind::Task => parse::<crm::TaskId>(id)?.to_string(),
-    };
-    Ok(crm::RecordKey::new(kind, id))
+    crm::RecordKey::parse(kind, id).map_err(to_py)
 }
 
 fn enum_value<T: serde::de::DeserializeOwned>(field: &str, value: &str) -> PyResult<T> {

@@ -159,6 +159,34 @@ impl RecordKey {
             id: id.into(),
         }
     }
+
+    /// A key from a kind's name and an id as text, checking both the way the
+    /// typed ids do: what bindings use to name a record.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Validation`] on `entity` for an unknown kind, on `KIND_id` for
+    /// an id that is not a UUID (or not a valid user or team id).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crm_core::{EntityKind, RecordKey};
+    ///
+    /// let key = RecordKey::parse("lead", "0194a000-0000-7000-8000-000000000001").unwrap();
+    /// assert_eq!(key.kind, EntityKind::Lead);
+    /// assert_eq!(RecordKey::parse("lead", "x").unwrap_err().to_string(), "invalid lead_id: is not a UUID (got `x`)");
+    /// assert!(RecordKey::parse("spaceship", "x").is_err());
+    /// ```
+    pub fn parse(kind: &str, id: &str) -> Result<Self> {
+        let kind: EntityKind = kind.parse()?;
+        let id = match kind {
+            EntityKind::User => UserId::new(id)?.0,
+            EntityKind::Team => TeamId::new(id)?.0,
+            _ => parse_uuid(kind.as_str(), id)?.hyphenated().to_string(),
+        };
+        Ok(RecordKey { kind, id })
+    }
 }
 
 impl fmt::Display for RecordKey {
