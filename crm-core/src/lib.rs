@@ -43,11 +43,13 @@
 //! - [`Crm`]: the engine. Each command checks access, applies a transition,
 //!   and writes its records, one event per change and any outbox messages in a
 //!   single atomic commit.
+//! - [`backup`]: a whole store as JSON Lines, out and back in, across backends.
 //! - [`Error`]: one error type with stable kinds.
 
 #![deny(missing_docs)]
 
 pub mod access;
+pub mod backup;
 mod clock;
 mod engine;
 mod error;

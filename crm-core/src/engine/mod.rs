@@ -497,6 +497,28 @@ impl<S: Store> Crm<S> {
         Ok(after)
     }
 
+    // ----- backup --------------------------------------------------------------
+
+    /// Streams every record, event, outbox message and sequence of the store to
+    /// `writer` as JSON Lines (see [`backup`](crate::backup)).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Storage`] when the store or the writer fails.
+    pub fn export(&self, writer: impl std::io::Write) -> Result<crate::backup::BackupStats> {
+        crate::backup::export(&self.store, writer)
+    }
+
+    /// Reads a backup made by [`Crm::export`] into this engine's store, which
+    /// must not hold its records yet.
+    ///
+    /// # Errors
+    ///
+    /// As [`backup::import`](crate::backup::import).
+    pub fn import(&mut self, reader: impl std::io::BufRead) -> Result<crate::backup::BackupStats> {
+        crate::backup::import(&mut self.store, reader)
+    }
+
     // ----- outbox --------------------------------------------------------------
 
     /// Takes up to `limit` outbox messages to perform, leasing them for the

@@ -8,7 +8,7 @@ use chrono::{DateTime, Duration, Utc};
 use crate::error::{Error, Result};
 use crate::event::{Event, OutboxMessage};
 use crate::model::{AnyRecord, EventId, RecordKey};
-use crate::store::{ChangeSet, Query, Store};
+use crate::store::{ChangeSet, Query, Restore, Store};
 
 /// A [`Store`] that keeps everything in memory. Nothing survives the process;
 /// use `crm-sqlite` for that.
@@ -166,5 +166,76 @@ impl Store for MemoryStore {
         let next = self.sequences.entry(sequence.to_string()).or_insert(0);
         *next += 1;
         Ok(*next)
+    }
+
+    fn outbox_page(&self, offset: usize, limit: usize) -> Result<Vec<OutboxMessage>> {
+        Ok(self
+            .outbox
+            .iter()
+            .skip(offset)
+            .take(limit)
+            .cloned()
+            .collect())
+    }
+
+    fn sequences(&self) -> Result<Vec<(String, u64)>> {
+        Ok(self
+            .sequences
+            .iter()
+            .map(|(name, value)| (name.clone(), *value))
+            .collect())
+    }
+
+    fn restore(&mut self, part: Restore) -> Result<()> {
+        let mut seen = HashSet::new();
+        for record in &part.records {
+            let key = record.key();
+            if let Some(existing) = self.records.get(&key) {
+                return Err(Error::Conflict {
+                    entity: key.kind,
+                    id: key.id,
+                    expected_version: 0,
+                    found: Some(existing.version()),
+                });
+            }
+            if !seen.insert(key) {
+                return Err(Error::invalid("records", "restore the same record twice"));
+            }
+        }
+        for (at, event) in part.events.iter().enumerate() {
+            let next = (self.events.len() + at) as u64 + 1;
+            if event.seq != next {
+                return Err(Error::invalid("seq", format!("expected event {next} next"))
+                    .with_value(event.seq));
+            }
+        }
+        if let Some(message) = part
+            .outbox
+            .iter()
+            .find(|m| self.outbox_index.contains_key(&m.id))
+        {
+            return Err(
+                Error::invalid("outbox", "holds a message the store has").with_value(message.id)
+            );
+        }
+        for record in part.records {
+            self.records.insert(record.key(), record);
+        }
+        for event in part.events {
+            self.events_by_record
+                .entry(event.entity.clone())
+                .or_default()
+                .push(self.events.len());
+            self.events.push(event);
+        }
+        for message in part.outbox {
+            self.outbox_index.insert(message.id, self.outbox.len());
+            self.outbox.push(message);
+        }
+        for (name, value) in part.sequences {
+            let current = self.sequences.entry(name).or_insert(0);
+            *current = (*current).max(value);
+        }
+        Ok(())
     }
 }

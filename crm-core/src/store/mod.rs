@@ -297,4 +297,48 @@ pub trait Store {
     ///
     /// [`Error::Storage`](crate::Error::Storage) when the backend fails.
     fn next_number(&mut self, sequence: &str) -> Result<u64>;
+
+    /// Up to `limit` outbox messages from position `offset` (0-based, in the
+    /// order they were written), acknowledged ones included: for backups.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Storage`](crate::Error::Storage) when the backend fails.
+    fn outbox_page(&self, offset: usize, limit: usize) -> Result<Vec<OutboxMessage>>;
+
+    /// Every named sequence and its last number handed out, by name.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Storage`](crate::Error::Storage) when the backend fails.
+    fn sequences(&self) -> Result<Vec<(String, u64)>>;
+
+    /// Writes a part of a backup exactly as it was exported, atomically:
+    /// records keep their versions, events their `seq`, outbox messages their
+    /// state, sequences the higher of their value and the store's. Used by
+    /// [`import`](crate::backup::import)
+    /// into a store that did not have these records.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Conflict`](crate::Error::Conflict) when a record already
+    /// exists, [`Error::Validation`](crate::Error::Validation) on `seq` when an
+    /// event does not come next in the log, on `outbox` when a message is
+    /// there already; [`Error::Storage`](crate::Error::Storage) when the backend
+    /// fails. In every case nothing of this part is written.
+    fn restore(&mut self, part: Restore) -> Result<()>;
+}
+
+/// A part of a backup to write back with [`Store::restore`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Restore {
+    /// Records, with their versions.
+    pub records: Vec<AnyRecord>,
+    /// Events, with their `seq`, continuing the store's log without a gap.
+    pub events: Vec<Event>,
+    /// Outbox messages, in the order they were written, appended after the
+    /// store's own.
+    pub outbox: Vec<OutboxMessage>,
+    /// Sequences and their last numbers (set when higher than the store's).
+    pub sequences: Vec<(String, u64)>,
 }
