@@ -724,13 +724,6 @@ pub fn sequences_count_up<S: Store>(store: &mut S) {
     assert_eq!(next("contract"), 3);
 }
 
-#[cfg(test)]
-mod memory {
-    use crate::store::MemoryStore;
-
-    crate::store_conformance_tests!(MemoryStore::new());
-}
-
 /// A backup of a store holding every kind of item (records of every kind,
 /// events, leased and acknowledged outbox messages, sequences), imported into
 /// this store, exports to the same bytes; importing it again is refused and
@@ -787,4 +780,11 @@ pub fn backups_round_trip<S: Store>(store: &mut S) {
             .unwrap_or_else(|e| panic!("{e}")),
         3
     );
+}
+
+#[cfg(test)]
+mod memory {
+    use crate::store::MemoryStore;
+
+    crate::store_conformance_tests!(MemoryStore::new());
 }
