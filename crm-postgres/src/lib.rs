@@ -1,0 +1,1 @@
+//! crm's shared store: [`crm_core::Store`] on PostgreSQL.

@@ -1,0 +1,1 @@
+//! crm's embedded default store: [`crm_core::Store`] on SQLite.
