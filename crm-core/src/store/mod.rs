@@ -329,6 +329,66 @@ pub trait Store {
     fn restore(&mut self, part: Restore) -> Result<()>;
 }
 
+/// A boxed store is a store: what lets a host (or a binding) pick the backend
+/// at run time, e.g. `Crm<Box<dyn Store + Send>>` over SQLite or PostgreSQL.
+impl<S: Store + ?Sized> Store for Box<S> {
+    fn get(&self, key: &RecordKey) -> Result<Option<AnyRecord>> {
+        (**self).get(key)
+    }
+
+    fn query(&self, query: &Query) -> Result<Vec<AnyRecord>> {
+        (**self).query(query)
+    }
+
+    fn commit(&mut self, changes: ChangeSet) -> Result<()> {
+        (**self).commit(changes)
+    }
+
+    fn history(&self, key: &RecordKey) -> Result<Vec<Event>> {
+        (**self).history(key)
+    }
+
+    fn events_after(&self, after: u64, limit: usize) -> Result<Vec<Event>> {
+        (**self).events_after(after, limit)
+    }
+
+    fn take_outbox(
+        &mut self,
+        now: DateTime<Utc>,
+        limit: usize,
+        lease: Duration,
+    ) -> Result<Vec<OutboxMessage>> {
+        (**self).take_outbox(now, limit, lease)
+    }
+
+    fn ack_outbox(&mut self, ids: &[EventId], now: DateTime<Utc>) -> Result<usize> {
+        (**self).ack_outbox(ids, now)
+    }
+
+    fn next_number(&mut self, sequence: &str) -> Result<u64> {
+        (**self).next_number(sequence)
+    }
+
+    fn outbox_page(&self, offset: usize, limit: usize) -> Result<Vec<OutboxMessage>> {
+        (**self).outbox_page(offset, limit)
+    }
+
+    fn sequences(&self) -> Result<Vec<(String, u64)>> {
+        (**self).sequences()
+    }
+
+    fn restore(&mut self, part: Restore) -> Result<()> {
+        (**self).restore(part)
+    }
+}
+
+#[cfg(test)]
+mod boxed {
+    use crate::store::{MemoryStore, Store};
+
+    crate::store_conformance_tests!(Box::new(MemoryStore::new()) as Box<dyn Store + Send>);
+}
+
 /// A part of a backup to write back with [`Store::restore`].
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Restore {
