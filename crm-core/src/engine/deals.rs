@@ -106,6 +106,30 @@ impl<S: Store> Crm<S> {
     ///
     /// As [`Crm::transition`]; [`Error::Validation`] on `expected_amount` when
     /// it is missing.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use chrono::{TimeZone, Utc};
+    /// # use crm_core::{access::Actor, store::MemoryStore, *};
+    /// # let clock = FixedClock::new(Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap());
+    /// # let mut crm = Crm::new(MemoryStore::new(), Config::default(), clock, SeededIds::new(1))?;
+    /// # let ana = Actor::new(UserId::new("ana")?).with_role("sales");
+    /// let customer = crm.create_customer(&ana, NewCustomer { name: "Acme".into(), ..Default::default() })?;
+    /// let deal = crm.create_opportunity(&ana, NewOpportunity {
+    ///     name: "Presses".into(),
+    ///     customer: Some(customer.id),
+    ///     ..Default::default()
+    /// })?;
+    /// // No amount, no win.
+    /// let err = crm.win_opportunity(&ana, deal.id).unwrap_err();
+    /// assert!(matches!(&err, Error::Validation { fields, .. } if fields == &["expected_amount"]));
+    ///
+    /// crm.update::<Opportunity>(&ana, deal.id, 1, |d| d.expected_amount = Some(Money::parse("900", "EUR").unwrap()))?;
+    /// let (won, contract) = crm.win_opportunity(&ana, deal.id)?;
+    /// assert_eq!((won.stage.as_str(), contract.number.as_str()), ("won", "C-000001"));
+    /// # Ok::<(), Error>(())
+    /// ```
     pub fn win_opportunity(
         &mut self,
         actor: &Actor,

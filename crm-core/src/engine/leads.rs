@@ -264,6 +264,31 @@ impl<S: Store> Crm<S> {
     /// records when it would create a duplicate; [`Error::NotFound`] when
     /// `into_customer` does not exist; [`Error::Forbidden`] unless the actor may
     /// create customers, contacts and deals.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use chrono::{TimeZone, Utc};
+    /// # use crm_core::{access::Actor, store::MemoryStore, *};
+    /// # let clock = FixedClock::new(Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap());
+    /// # let mut crm = Crm::new(MemoryStore::new(), Config::default(), clock, SeededIds::new(1))?;
+    /// # let ana = Actor::new(UserId::new("ana")?).with_role("sales");
+    /// let lead = crm.create_lead(&ana, NewLead {
+    ///     company: Some("Acme".into()),
+    ///     contact_name: Some("Jo".into()),
+    ///     owner: Some(ana.user.clone()),
+    ///     ..Default::default()
+    /// })?;
+    /// // Only a qualified lead converts.
+    /// let err = crm.convert_lead(&ana, lead.id, ConvertLead::default()).unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::InvalidTransition);
+    ///
+    /// crm.qualify_lead(&ana, lead.id)?;
+    /// let made = crm.convert_lead(&ana, lead.id, ConvertLead::default())?;
+    /// let customer: Customer = crm.get(&ana, made.customer)?;
+    /// assert_eq!((customer.name.as_str(), customer.stage.as_str()), ("Acme", "prospect"));
+    /// # Ok::<(), Error>(())
+    /// ```
     pub fn convert_lead(
         &mut self,
         actor: &Actor,

@@ -254,6 +254,29 @@ impl<S: Store> Crm<S> {
     ///
     /// [`Error::NotFound`] when there is no such record, [`Error::Forbidden`]
     /// when the actor may not read it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use chrono::{TimeZone, Utc};
+    /// # use crm_core::{access::Actor, store::MemoryStore, *};
+    /// # let clock = FixedClock::new(Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap());
+    /// # let mut crm = Crm::new(MemoryStore::new(), Config::default(), clock, SeededIds::new(1))?;
+    /// # let ana = Actor::new(UserId::new("ana")?).with_role("sales");
+    /// let lead = crm.create_lead(&ana, NewLead {
+    ///     company: Some("Acme".into()),
+    ///     owner: Some(ana.user.clone()),
+    ///     ..Default::default()
+    /// })?;
+    /// crm.qualify_lead(&ana, lead.id)?;
+    /// let events = crm.history(&ana, lead.id)?;
+    /// assert_eq!(events[1].from.as_deref(), Some("new"));
+    /// assert_eq!(events[1].to.as_deref(), Some("qualified"));
+    ///
+    /// let stranger = Actor::new(UserId::new("eve")?).with_role("sales");
+    /// assert_eq!(crm.history(&stranger, lead.id).unwrap_err().kind(), ErrorKind::Forbidden);
+    /// # Ok::<(), Error>(())
+    /// ```
     pub fn history(&self, actor: &Actor, key: impl Into<RecordKey>) -> Result<Vec<Event>> {
         let key = key.into();
         let record = self
@@ -306,6 +329,28 @@ impl<S: Store> Crm<S> {
     /// `expected_version` is stale, [`Error::InvalidTransition`] when the
     /// lifecycle does not allow the action from the current state,
     /// [`Error::Validation`] for a missing reason or missing fields.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use chrono::{TimeZone, Utc};
+    /// # use crm_core::{access::Actor, store::MemoryStore, *};
+    /// # let clock = FixedClock::new(Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap());
+    /// # let mut crm = Crm::new(MemoryStore::new(), Config::default(), clock, SeededIds::new(1))?;
+    /// # let ana = Actor::new(UserId::new("ana")?).with_role("sales");
+    /// let lead = crm.create_lead(&ana, NewLead {
+    ///     company: Some("Acme".into()),
+    ///     owner: Some(ana.user.clone()),
+    ///     ..Default::default()
+    /// })?;
+    /// let discard = TransitionInput { reason: Some("duplicate".into()), ..Default::default() };
+    /// let lead = crm.transition(&ana, lead.id, "discard", discard)?;
+    /// assert_eq!(lead.state(), Some("discarded"));
+    ///
+    /// let err = crm.transition(&ana, lead.key(), "qualify", TransitionInput::default()).unwrap_err();
+    /// assert_eq!(err.to_string(), format!("cannot qualify lead {}: not allowed from state `discarded`", lead.key().id));
+    /// # Ok::<(), Error>(())
+    /// ```
     pub fn transition(
         &mut self,
         actor: &Actor,
@@ -437,6 +482,23 @@ impl<S: Store> Crm<S> {
     /// # Errors
     ///
     /// [`Error::NotFound`], [`Error::Forbidden`] (share).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use chrono::{TimeZone, Utc};
+    /// # use crm_core::{access::Actor, store::MemoryStore, *};
+    /// # let clock = FixedClock::new(Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap());
+    /// # let mut crm = Crm::new(MemoryStore::new(), Config::default(), clock, SeededIds::new(1))?;
+    /// # let ana = Actor::new(UserId::new("ana")?).with_role("sales");
+    /// let bo = Actor::new(UserId::new("bo")?).with_role("sales");
+    /// let customer = crm.create_customer(&ana, NewCustomer { name: "Acme".into(), ..Default::default() })?;
+    /// assert_eq!(crm.get::<Customer>(&bo, customer.id).unwrap_err().kind(), ErrorKind::Forbidden);
+    ///
+    /// crm.share(&ana, customer.id, Grantee::User(bo.user.clone()), ShareAccess::Read)?;
+    /// assert_eq!(crm.get::<Customer>(&bo, customer.id)?.name, "Acme");
+    /// # Ok::<(), Error>(())
+    /// ```
     pub fn share(
         &mut self,
         actor: &Actor,
@@ -529,6 +591,29 @@ impl<S: Store> Crm<S> {
     /// # Errors
     ///
     /// [`Error::Storage`] when the store fails.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use chrono::{TimeZone, Utc};
+    /// # use crm_core::{access::Actor, store::MemoryStore, *};
+    /// # let clock = FixedClock::new(Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap());
+    /// # let mut crm = Crm::new(MemoryStore::new(), Config::default(), clock, SeededIds::new(1))?;
+    /// # let ana = Actor::new(UserId::new("ana")?).with_role("sales");
+    /// let customer = crm.create_customer(&ana, NewCustomer { name: "Acme".into(), ..Default::default() })?;
+    /// let deal = crm.create_opportunity(&ana, NewOpportunity {
+    ///     name: "Presses".into(),
+    ///     customer: Some(customer.id),
+    ///     expected_amount: Some(Money::parse("900", "EUR")?),
+    ///     ..Default::default()
+    /// })?;
+    /// crm.advance_opportunity(&ana, deal.id, None)?; // enters `proposal`
+    /// let messages = crm.take_outbox(10)?;
+    /// assert_eq!(messages[0].topic, "send_quote_template");
+    /// assert!(crm.take_outbox(10)?.is_empty(), "leased, not handed out twice");
+    /// assert_eq!(crm.ack_outbox(&[messages[0].id])?, 1);
+    /// # Ok::<(), Error>(())
+    /// ```
     pub fn take_outbox(&mut self, limit: usize) -> Result<Vec<OutboxMessage>> {
         let now = self.now();
         let lease = self.config.outbox_lease;
