@@ -1,3 +1,39 @@
-//! Kotlin and Swift bindings of crm, through uniffi.
+//! Kotlin and Swift (and Python) bindings of crm, through uniffi.
+//!
+//! One object, `Crm`, holds an engine over an in-memory store; each command
+//! is a method taking the [`Actor`] who runs it. Records come back as plain
+//! records (`Lead`, `Ticket`, ...), the generic commands return an
+//! [`AnyRecord`], and every failure is a [`CrmError`] with the core's stable
+//! kinds and fields. See `crm-ffi/README.md` for the type mappings and a
+//! Kotlin example.
+//!
+//! This crate converts and never decides: every rule lives in `crm-core`.
+//!
+//! ```ignore
+//! // Kotlin
+//! val crm = Crm(now = Instant.parse("2026-01-05T09:00:00Z"), seed = 1uL)
+//! val ana = Actor(user = "ana", roles = listOf("sales"))
+//! val lead = crm.createLead(ana, NewLead(company = "Acme", owner = "ana"))
+//! ```
+
+#![warn(missing_docs)]
+
+mod access;
+mod clock;
+mod engine;
+mod error;
+mod event;
+mod model;
+
+pub use access::Actor;
+pub use engine::{FfiCrm, TransitionOptions};
+pub use error::CrmError;
+pub use event::{Event, FieldChange, OutboxMessage};
+pub use model::{
+    Activity, AnyRecord, Contact, Contract, Conversion, ConvertLeadOptions, Customer, Grantee,
+    Lead, Money, NewActivity, NewContact, NewCustomer, NewLead, NewOpportunity, NewTask, NewTicket,
+    Opportunity, RecordKey, Share, Task, TaskLogEntry, Team, TeamInput, Ticket, User, UserInput,
+    Win,
+};
 
 uniffi::setup_scaffolding!();

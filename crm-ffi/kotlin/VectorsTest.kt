@@ -1,0 +1,561 @@
+// The FFI parity suite on the JVM: runs every shared test vector
+// (tests/vectors/*.json) through the generated Kotlin API, then checks that bad
+// input comes back as typed CrmException cases. No Gradle, no JUnit: a plain
+// main that prints one line per failure and ends with "N passed, M failed";
+// it exits non-zero when anything failed.
+//
+//   java -Djna.library.path=<dir of libcrm_ffi.so> -cp tests.jar:jna.jar \
+//       crm.ffi.test.VectorsTestKt tests/vectors
+
+package crm.ffi.test
+
+import java.io.File
+import java.lang.reflect.Modifier
+import java.math.BigDecimal
+import java.time.Instant
+import kotlin.system.exitProcess
+import uniffi.crm_ffi.*
+
+// ----- a small JSON reader (the JVM has none built in) -----------------------
+
+/** Reads JSON into Map (insertion-ordered), List, String, Long, BigDecimal, Boolean and null. */
+class JsonReader(private val text: String) {
+    private var at = 0
+
+    fun readDocument(): Any? {
+        val value = readValue()
+        skipSpace()
+        if (at != text.length) fail("trailing text")
+        return value
+    }
+
+    private fun fail(what: String): Nothing = throw IllegalArgumentException("bad JSON at $at: $what")
+
+    private fun skipSpace() {
+        while (at < text.length && text[at].isWhitespace()) at++
+    }
+
+    private fun readValue(): Any? {
+        skipSpace()
+        if (at >= text.length) fail("unexpected end")
+        return when (val c = text[at]) {
+            '{' -> readObject()
+            '[' -> readArray()
+            '"' -> readString()
+            't' -> literal("true", true)
+            'f' -> literal("false", false)
+            'n' -> literal("null", null)
+            else -> if (c == '-' || c.isDigit()) readNumber() else fail("unexpected '$c'")
+        }
+    }
+
+    private fun literal(word: String, value: Any?): Any? {
+        if (!text.startsWith(word, at)) fail("expected $word")
+        at += word.length
+        return value
+    }
+
+    private fun readObject(): Map<String, Any?> {
+        val map = LinkedHashMap<String, Any?>()
+        at++
+        skipSpace()
+        if (text[at] == '}') { at++; return map }
+        while (true) {
+            skipSpace()
+            if (text[at] != '"') fail("expected a key")
+            val key = readString()
+            skipSpace()
+            if (text[at] != ':') fail("expected ':'")
+            at++
+            map[key] = readValue()
+            skipSpace()
+            when (text[at]) {
+                ',' -> at++
+                '}' -> { at++; return map }
+                else -> fail("expected ',' or '}'")
+            }
+        }
+    }
+
+    private fun readArray(): List<Any?> {
+        val list = ArrayList<Any?>()
+        at++
+        skipSpace()
+        if (text[at] == ']') { at++; return list }
+        while (true) {
+            list.add(readValue())
+            skipSpace()
+            when (text[at]) {
+                ',' -> at++
+                ']' -> { at++; return list }
+                else -> fail("expected ',' or ']'")
+            }
+        }
+    }
+
+    private fun readString(): String {
+        val out = StringBuilder()
+        at++
+        while (true) {
+            if (at >= text.length) fail("unterminated string")
+            val c = text[at++]
+            when (c) {
+                '"' -> return out.toString()
+                '\\' -> {
+                    when (val e = text[at++]) {
+                        '"', '\\', '/' -> out.append(e)
+                        'b' -> out.append('\b')
+                        'f' -> out.append('\u000C')
+                        'n' -> out.append('\n')
+                        'r' -> out.append('\r')
+                        't' -> out.append('\t')
+                        'u' -> { out.append(text.substring(at, at + 4).toInt(16).toChar()); at += 4 }
+                        else -> fail("bad escape \\$e")
+                    }
+                }
+                else -> out.append(c)
+            }
+        }
+    }
+
+    private fun readNumber(): Any {
+        val start = at
+        if (text[at] == '-') at++
+        while (at < text.length && (text[at].isDigit() || text[at] in ".eE+-")) at++
+        val number = text.substring(start, at)
+        return number.toLongOrNull() ?: BigDecimal(number)
+    }
+}
+
+fun parseJson(text: String): Any? = JsonReader(text).readDocument()
+
+// ----- results in the canonical form of tests/vectors/README.md ---------------
+
+fun snakeCase(name: String): String =
+    name.replace(Regex("([a-z0-9])([A-Z])"), "$1_$2").lowercase()
+
+/**
+ * The canonical JSON-like value of anything the Kotlin API returns: records
+ * become maps with snake_case keys, `*Json` text fields are parsed and lose the
+ * suffix, `Instant`s become RFC 3339 strings, unsigned numbers become Longs.
+ */
+fun canonical(value: Any?): Any? = when (value) {
+    null, is Unit -> null
+    is String, is Boolean -> value
+    is ULong -> value.toLong()
+    is UInt -> value.toLong()
+    is UByte -> value.toLong()
+    is Instant -> value.toString()
+    is List<*> -> value.map(::canonical)
+    is AnyRecord -> anyRecord(value)
+    is Grantee -> when (value) {
+        is Grantee.User -> mapOf("user" to value.id)
+        is Grantee.Team -> mapOf("team" to value.id)
+    }
+    else -> recordFields(value)
+}
+
+fun anyRecord(any: AnyRecord): Any? {
+    val (entity, record) = when (any) {
+        is AnyRecord.Customer -> "customer" to any.record
+        is AnyRecord.Contact -> "contact" to any.record
+        is AnyRecord.Lead -> "lead" to any.record
+        is AnyRecord.Opportunity -> "opportunity" to any.record
+        is AnyRecord.Contract -> "contract" to any.record
+        is AnyRecord.Ticket -> "ticket" to any.record
+        is AnyRecord.Activity -> "activity" to any.record
+        is AnyRecord.Task -> "task" to any.record
+        is AnyRecord.User -> "user" to any.record
+        is AnyRecord.Team -> "team" to any.record
+    }
+    @Suppress("UNCHECKED_CAST")
+    return (canonical(record) as Map<String, Any?>) + ("entity" to entity)
+}
+
+/** A generated data class as a map, by reflection over its fields. */
+fun recordFields(record: Any): Map<String, Any?> {
+    require(record.javaClass.packageName == "uniffi.crm_ffi") { "not a crm record: ${record.javaClass}" }
+    val map = LinkedHashMap<String, Any?>()
+    for (field in record.javaClass.declaredFields) {
+        if (Modifier.isStatic(field.modifiers) || field.isSynthetic) continue
+        field.isAccessible = true
+        val raw = field.get(record)
+        if (field.name.endsWith("Json")) {
+            map[snakeCase(field.name.removeSuffix("Json"))] = (raw as String?)?.let(::parseJson)
+        } else {
+            // Non-null unsigned fields are stored as plain JVM primitives.
+            map[snakeCase(field.name)] = when (raw) {
+                is Byte -> raw.toUByte().toLong()
+                is Short -> raw.toUShort().toLong()
+                is Int -> raw.toUInt().toLong()
+                is Long -> raw.toULong().toLong()
+                else -> canonical(raw)
+            }
+        }
+    }
+    return map
+}
+
+/** The error as the vectors describe it: its kind and fields. */
+fun errorJson(err: CrmException): Map<String, Any?> = when (err) {
+    is CrmException.Validation ->
+        mapOf("kind" to "validation", "fields" to err.fields, "value" to err.value, "reason" to err.reason)
+    is CrmException.InvalidTransition ->
+        mapOf("kind" to "invalid_transition", "entity" to err.entity, "id" to err.id, "from" to err.from, "action" to err.action)
+    is CrmException.NotFound -> mapOf("kind" to "not_found", "entity" to err.entity, "id" to err.id)
+    is CrmException.Conflict -> mapOf(
+        "kind" to "conflict", "entity" to err.entity, "id" to err.id,
+        "expected_version" to err.expectedVersion.toLong(), "found" to err.found?.toLong(),
+    )
+    is CrmException.Forbidden ->
+        mapOf("kind" to "forbidden", "actor" to err.actor, "action" to err.action, "entity" to err.entity, "id" to err.id)
+    is CrmException.Storage -> mapOf("kind" to "storage", "reason" to err.reason)
+    is CrmException.Config -> mapOf("kind" to "config", "path" to err.path, "reason" to err.reason)
+}
+
+fun lookup(value: Any?, path: String): Any? =
+    path.split('.').fold(value) { current, segment ->
+        when (current) {
+            is List<*> -> segment.toIntOrNull()?.let { current.getOrNull(it) }
+            is Map<*, *> -> current[segment]
+            else -> null
+        }
+    }
+
+fun same(actual: Any?, expected: Any?): Boolean = when {
+    actual is Number && expected is Number ->
+        BigDecimal(actual.toString()).compareTo(BigDecimal(expected.toString())) == 0
+    actual is List<*> && expected is List<*> ->
+        actual.size == expected.size && actual.indices.all { same(actual[it], expected[it]) }
+    actual is Map<*, *> && expected is Map<*, *> ->
+        actual.keys == expected.keys && actual.keys.all { same(actual[it], expected[it]) }
+    else -> actual == expected
+}
+
+// ----- running vectors ------------------------------------------------------------
+
+/** A step's arguments, typed on the way out. */
+class Args(private val map: Map<String, Any?>) {
+    fun str(name: String): String? = map[name] as String?
+    fun req(name: String): String = str(name) ?: error("argument `$name` missing")
+    fun long(name: String): Long? = (map[name] as Number?)?.toLong()
+    fun bool(name: String): Boolean? = map[name] as Boolean?
+    @Suppress("UNCHECKED_CAST")
+    fun strings(name: String): List<String>? = map[name] as List<String>?
+    fun money(name: String): Money? = (map[name] as Map<*, *>?)?.let {
+        Money(amount = it["amount"] as String, currency = it["currency"] as String)
+    }
+    fun instant(name: String): Instant? = str(name)?.let(Instant::parse)
+    fun grantee(): Grantee = when {
+        str("user") != null && str("team") == null -> Grantee.User(req("user"))
+        str("team") != null && str("user") == null -> Grantee.Team(req("team"))
+        else -> error("name a user or a team")
+    }
+    fun raw(name: String): Any? = map[name]
+}
+
+/** Writes canonical values back as JSON text (for `update`'s fields). */
+fun toJson(value: Any?): String = when (value) {
+    null -> "null"
+    is String -> "\"" + value.flatMap {
+        when (it) {
+            '"' -> listOf('\\', '"'); '\\' -> listOf('\\', '\\'); '\n' -> listOf('\\', 'n')
+            else -> listOf(it)
+        }
+    }.joinToString("") + "\""
+    is Map<*, *> -> value.entries.joinToString(",", "{", "}") { toJson(it.key) + ":" + toJson(it.value) }
+    is List<*> -> value.joinToString(",", "[", "]") { toJson(it) }
+    else -> value.toString()
+}
+
+fun runCommand(crm: Crm, command: String, actor: Actor?, a: Args): Any? {
+    val who by lazy { actor ?: error("`$command` needs an actor") }
+    return when (command) {
+        "advance_clock" -> crm.advanceClock(a.long("minutes") ?: 0, a.long("hours") ?: 0, a.long("days") ?: 0)
+        "save_team" -> crm.saveTeam(who, TeamInput(id = a.req("id"), name = a.req("name"), region = a.str("region"), supervisor = a.str("supervisor")))
+        "save_user" -> crm.saveUser(who, UserInput(
+            id = a.req("id"), name = a.req("name"), email = a.str("email"), team = a.str("team"),
+            region = a.str("region"), roles = a.strings("roles") ?: listOf(), active = a.bool("active") ?: true,
+        ))
+        "create_customer" -> crm.createCustomer(who, NewCustomer(
+            name = a.req("name"), kind = a.str("kind"), owner = a.str("owner"), region = a.str("region"),
+            industry = a.str("industry"), phone = a.str("phone"), email = a.str("email"), tags = a.strings("tags") ?: listOf(),
+        ))
+        "add_contact" -> crm.addContact(who, NewContact(
+            customer = a.req("customer"), name = a.req("name"), title = a.str("title"),
+            phones = a.strings("phones") ?: listOf(), emails = a.strings("emails") ?: listOf(),
+        ))
+        "create_lead" -> crm.createLead(who, NewLead(
+            source = a.str("source"), channel = a.str("channel"), company = a.str("company"),
+            contactName = a.str("contact_name"), title = a.str("title"), phone = a.str("phone"), email = a.str("email"),
+            region = a.str("region"), productLine = a.str("product_line"), owner = a.str("owner"), team = a.str("team"),
+            qualityScore = a.long("quality_score")?.toUByte(),
+        ))
+        "assign_lead" -> crm.assignLead(who, a.req("id"), a.req("owner"))
+        "log_activity" -> crm.logActivity(who, NewActivity(
+            subject = RecordKey(kind = a.req("subject_kind"), id = a.req("subject_id")), kind = a.req("kind"),
+            summary = a.req("summary"), nextFollowUpAt = a.instant("next_follow_up_at"),
+        ))
+        "qualify_lead" -> crm.qualifyLead(who, a.req("id"))
+        "discard_lead" -> crm.discardLead(who, a.req("id"), a.req("reason"))
+        "convert_lead" -> crm.convertLead(who, a.req("id"), ConvertLeadOptions(
+            intoCustomer = a.str("into_customer"), createOpportunity = a.bool("create_opportunity") ?: true,
+            opportunityName = a.str("opportunity_name"), expectedAmount = a.money("expected_amount"),
+            allowDuplicate = a.bool("allow_duplicate") ?: false,
+        ))
+        "create_opportunity" -> crm.createOpportunity(who, NewOpportunity(
+            customer = a.req("customer"), name = a.req("name"), owner = a.str("owner"), productLine = a.str("product_line"),
+            expectedAmount = a.money("expected_amount"), expectedCloseDate = a.str("expected_close_date"),
+        ))
+        "advance_opportunity" -> crm.advanceOpportunity(who, a.req("id"), a.str("to"))
+        "win_opportunity" -> crm.winOpportunity(who, a.req("id"))
+        "lose_opportunity" -> crm.loseOpportunity(who, a.req("id"), a.req("reason"))
+        "sign_contract" -> crm.signContract(who, a.req("id"))
+        "activate_contract" -> crm.activateContract(who, a.req("id"))
+        "complete_contract" -> crm.completeContract(who, a.req("id"))
+        "terminate_contract" -> crm.terminateContract(who, a.req("id"), a.req("reason"))
+        "open_ticket" -> crm.openTicket(who, NewTicket(
+            subject = a.req("subject"), priority = a.str("priority"), category = a.str("category"),
+            channel = a.str("channel"), customer = a.str("customer"), group = a.str("group"),
+        ))
+        "assign_ticket" -> crm.assignTicket(who, a.req("id"), a.req("assignee"))
+        "start_ticket" -> crm.startTicket(who, a.req("id"))
+        "await_customer" -> crm.awaitCustomer(who, a.req("id"))
+        "customer_replied" -> crm.customerReplied(who, a.req("id"))
+        "close_ticket" -> crm.closeTicket(who, a.req("id"))
+        "resolve_ticket" -> crm.resolveTicket(who, a.req("id"), a.req("resolution"))
+        "reopen_ticket" -> crm.reopenTicket(who, a.req("id"), a.req("reason"))
+        "transfer_ticket" -> crm.transferTicket(who, a.req("id"), a.req("group"), a.req("reason"))
+        "create_task" -> crm.createTask(who, NewTask(
+            title = a.req("title"), description = a.str("description"), priority = a.str("priority"),
+            assignee = a.str("assignee"), dueAt = a.instant("due_at"),
+        ))
+        "start_task" -> crm.startTask(who, a.req("id"))
+        "submit_task" -> crm.submitTask(who, a.req("id"))
+        "approve_task" -> crm.approveTask(who, a.req("id"))
+        "reject_task" -> crm.rejectTask(who, a.req("id"), a.req("reason"))
+        "cancel_task" -> crm.cancelTask(who, a.req("id"), a.req("reason"))
+        "add_task_note" -> crm.addTaskNote(who, a.req("id"), a.req("note"))
+        "transition" -> crm.transition(who, a.req("kind"), a.req("id"), a.req("action"), TransitionOptions(
+            to = a.str("to"), reason = a.str("reason"), expectedVersion = a.long("expected_version")?.toULong(),
+        ))
+        "update" -> crm.update(who, a.req("kind"), a.req("id"), a.long("expected_version")!!.toULong(), toJson(a.raw("fields")))
+        "share" -> crm.share(who, a.req("kind"), a.req("id"), a.grantee(), a.req("access"))
+        "unshare" -> crm.unshare(who, a.req("kind"), a.req("id"), a.grantee())
+        "get" -> crm.`get`(who, a.req("kind"), a.req("id"))
+        "history" -> crm.history(who, a.req("kind"), a.req("id"))
+        "take_outbox" -> crm.takeOutbox(a.long("limit")!!.toUInt())
+        "ack_outbox" -> crm.ackOutbox(a.strings("ids")!!)
+        else -> error("unknown command `$command` in a vector")
+    }
+}
+
+fun resolve(value: Any?, saved: Map<String, Any?>): Any? = when (value) {
+    is String -> if (value.startsWith("$")) {
+        if (value.substring(1) !in saved) error("nothing saved as $value")
+        saved[value.substring(1)]
+    } else value
+    is List<*> -> value.map { resolve(it, saved) }
+    is Map<*, *> -> value.entries.associate { (k, v) -> k as String to resolve(v, saved) }
+    else -> value
+}
+
+class Tally {
+    var passed = 0
+    var failed = 0
+
+    fun check(name: String, ok: Boolean, detail: () -> String = { "" }) {
+        if (ok) passed++ else { failed++; println("FAIL $name ${detail()}") }
+    }
+}
+
+@Suppress("UNCHECKED_CAST")
+fun runVector(file: File, tally: Tally) {
+    val vector = parseJson(file.readText()) as Map<String, Any?>
+    val crm = Crm(now = Instant.parse(vector["start"] as String), seed = (vector["seed"] as Long).toULong())
+    val actors = (vector["actors"] as Map<String, Map<String, Any?>>).mapValues { (_, spec) ->
+        Actor(
+            user = spec["user"] as String, roles = spec["roles"] as List<String>? ?: listOf(),
+            team = spec["team"] as String?, region = spec["region"] as String?,
+        )
+    }
+    val saved = HashMap<String, Any?>()
+    for ((at, step) in (vector["steps"] as List<Map<String, Any?>>).withIndex()) {
+        val command = step["do"] as String
+        val context = "${file.name} step $at ($command)"
+        val actor = (step["as"] as String?)?.let { actors.getValue(it) }
+        val args = Args(resolve(step["args"] ?: mapOf<String, Any?>(), saved) as Map<String, Any?>)
+        val expectedError = step["error"] as Map<String, Any?>?
+        val result = try {
+            Result.success(runCommand(crm, command, actor, args))
+        } catch (err: CrmException) {
+            Result.failure(err)
+        }
+        result.fold(
+            onSuccess = { raw ->
+                if (expectedError != null) {
+                    tally.check(context, false) { "expected error $expectedError, got ${canonical(raw)}" }
+                    return
+                }
+                val value = when (val c = canonical(raw)) {
+                    is List<*>, is Map<*, *> -> c
+                    else -> mapOf("value" to c)
+                }
+                val mismatches = ArrayList<String>()
+                for ((path, expected) in (step["expect"] as Map<String, Any?>?) ?: mapOf()) {
+                    val want = resolve(expected, saved)
+                    val actual = if (path == "len") (value as? List<*>)?.size else lookup(value, path)
+                    if (!same(actual, want)) mismatches.add("$path is $actual, expected $want")
+                }
+                for ((name, path) in (step["save"] as Map<String, String>?) ?: mapOf()) {
+                    saved[name] = lookup(value, path) ?: error("$context: nothing at $path")
+                }
+                tally.check(context, mismatches.isEmpty()) { mismatches.joinToString("; ") }
+                if (mismatches.isNotEmpty()) return
+            },
+            onFailure = { err ->
+                err as CrmException
+                if (expectedError == null) {
+                    tally.check(context, false) { "unexpected error ${err::class.simpleName}: $err" }
+                    return
+                }
+                val actual = errorJson(err)
+                val wrong = expectedError.filter { (field, want) -> !same(actual[field], resolve(want, saved)) }
+                tally.check(context, wrong.isEmpty()) { "error $actual does not match $wrong" }
+                if (wrong.isNotEmpty()) return
+            },
+        )
+    }
+}
+
+// ----- bad input: typed errors, never a crash ---------------------------------------
+
+inline fun <reified E : CrmException> expectError(tally: Tally, name: String, block: () -> Unit): E? {
+    try {
+        block()
+        tally.check(name, false) { "expected ${E::class.simpleName}, got success" }
+    } catch (err: CrmException) {
+        if (err is E) {
+            tally.check(name, true)
+            return err
+        }
+        tally.check(name, false) { "expected ${E::class.simpleName}, got ${err::class.simpleName}: $err" }
+    }
+    return null
+}
+
+fun badInput(tally: Tally) {
+    val crm = Crm(now = Instant.parse("2026-01-05T09:00:00Z"), seed = 7uL)
+    val admin = Actor(user = "root", roles = listOf("admin"))
+    val ana = Actor(user = "ana", roles = listOf("sales"))
+    val customer = crm.createCustomer(ana, NewCustomer(name = "Acme"))
+    val deal = crm.createOpportunity(ana, NewOpportunity(customer = customer.id, name = "Deal"))
+    val lead = crm.createLead(ana, NewLead(company = "Acme", owner = "ana"))
+
+    expectError<CrmException.Validation>(tally, "negative amount") {
+        crm.createOpportunity(ana, NewOpportunity(customer = customer.id, name = "N", expectedAmount = Money("-5", "EUR")))
+    }?.let { tally.check("negative amount names expected_amount", it.fields == listOf("expected_amount")) { "${it.fields}" } }
+    expectError<CrmException.Validation>(tally, "amount as a float string") {
+        crm.createOpportunity(ana, NewOpportunity(customer = customer.id, name = "N", expectedAmount = Money("1e3", "EUR")))
+    }?.let { tally.check("float amount names amount", it.fields == listOf("amount")) { "${it.fields}" } }
+    expectError<CrmException.InvalidTransition>(tally, "unknown action") {
+        crm.transition(ana, "lead", lead.id, "fly")
+    }?.let { tally.check("unknown action is named", it.action == "fly" && it.from == "new") { "$it" } }
+    expectError<CrmException.Validation>(tally, "unknown kind") {
+        crm.get(ana, "spaceship", lead.id)
+    }?.let { tally.check("unknown kind names entity", it.fields == listOf("entity") && it.value == "spaceship") { "$it" } }
+    expectError<CrmException.Validation>(tally, "empty id") {
+        crm.qualifyLead(ana, "")
+    }?.let { tally.check("empty id message", it.toString() == "invalid lead_id: must not be empty") { it.toString() } }
+    expectError<CrmException.Validation>(tally, "empty actor") {
+        crm.qualifyLead(Actor(user = ""), lead.id)
+    }?.let { tally.check("empty actor names user_id", it.fields == listOf("user_id")) { "${it.fields}" } }
+    val huge = "x".repeat(1_000_000)
+    expectError<CrmException.Validation>(tally, "huge company name") {
+        crm.createLead(ana, NewLead(company = huge))
+    }?.let { tally.check("huge string names company", it.fields == listOf("company")) { "${it.fields}" } }
+    expectError<CrmException.Validation>(tally, "huge id") {
+        crm.get(ana, "lead", huge)
+    }?.let { tally.check("huge id is echoed short", (it.value?.length ?: 0) <= 40) { "${it.value?.length}" } }
+    expectError<CrmException.Validation>(tally, "control characters") {
+        crm.createLead(ana, NewLead(company = "a\u0000b"))
+    }
+    expectError<CrmException.Validation>(tally, "malformed JSON fields") {
+        crm.update(ana, "opportunity", deal.id, 1uL, "{\"name\": ")
+    }?.let { tally.check("malformed JSON names fields", it.fields == listOf("fields") && !it.reason.contains("name")) { "$it" } }
+    expectError<CrmException.Validation>(tally, "JSON fields not an object") {
+        crm.update(ana, "opportunity", deal.id, 1uL, "[1, 2]")
+    }
+    expectError<CrmException.Validation>(tally, "malformed custom JSON") {
+        crm.createLead(ana, NewLead(company = "Acme", customJson = "{oops"))
+    }?.let { tally.check("custom JSON names custom", it.fields == listOf("custom")) { "${it.fields}" } }
+    expectError<CrmException.Validation>(tally, "unknown priority") {
+        crm.openTicket(ana, NewTicket(subject = "Leak", priority = "asap"))
+    }?.let { tally.check("priority is named", it.fields == listOf("priority") && it.value == "asap") { "$it" } }
+    expectError<CrmException.Validation>(tally, "bad date") {
+        crm.createOpportunity(ana, NewOpportunity(customer = customer.id, name = "D", expectedCloseDate = "31.03.2026"))
+    }?.let { tally.check("bad date names the field", it.fields == listOf("expected_close_date")) { "${it.fields}" } }
+    expectError<CrmException.Validation>(tally, "unknown share access") {
+        crm.share(ana, "opportunity", deal.id, Grantee.User("bo"), "own")
+    }
+    expectError<CrmException.Validation>(tally, "time out of range") {
+        crm.setNow(Instant.MAX)
+    }?.let { tally.check("out-of-range time names now", it.fields == listOf("now")) { "${it.fields}" } }
+    expectError<CrmException.Validation>(tally, "clock overflow") {
+        crm.advanceClock(days = Long.MAX_VALUE)
+    }
+    expectError<CrmException.Validation>(tally, "system clock cannot move") {
+        Crm().advanceClock(hours = 1)
+    }?.let { tally.check("system clock error names clock", it.fields == listOf("clock")) { "${it.fields}" } }
+    expectError<CrmException.Conflict>(tally, "stale version") {
+        crm.update(ana, "opportunity", deal.id, 7uL, "{\"name\": \"Stale\"}")
+    }?.let { tally.check("conflict carries versions", it.expectedVersion == 7uL && it.found == 1uL) { "$it" } }
+    expectError<CrmException.NotFound>(tally, "unknown id") {
+        crm.get(admin, "ticket", "0194a000-0000-7000-8000-000000000000")
+    }
+
+    // A lone surrogate is not text in UTF-8: the generated code refuses it before
+    // the call, and the engine is unharmed.
+    try {
+        crm.createLead(ana, NewLead(company = "\uD800"))
+        tally.check("lone surrogate", false) { "was accepted" }
+    } catch (err: java.nio.charset.CharacterCodingException) {
+        tally.check("lone surrogate is refused before the call", true)
+    }
+    tally.check("the engine works after refused input", crm.get(ana, "lead", lead.id) is AnyRecord.Lead)
+
+    // Values that do go through keep their exact form.
+    val precise = Crm(now = Instant.parse("2026-01-05T09:00:00.123456789Z"), seed = 1uL)
+    tally.check("times are kept to the (rounded) microsecond", precise.now() == Instant.parse("2026-01-05T09:00:00.123457Z")) { "${precise.now()}" }
+    val priced = crm.update(ana, "opportunity", deal.id, 1uL, "{\"expected_amount\": {\"amount\": \"0.1\", \"currency\": \"EUR\"}}")
+    tally.check("amounts stay decimal strings", (priced as? AnyRecord.Opportunity)?.record?.expectedAmount == Money("0.10", "EUR")) { "$priced" }
+    val custom = crm.createLead(ana, NewLead(company = "Acme", customJson = "{}"))
+    tally.check("custom values come back as JSON text", custom.customJson == "{}") { custom.customJson }
+    tally.check("a seed gives the same ids", Crm(now = Instant.parse("2026-01-05T09:00:00Z"), seed = 7uL).let {
+        it.createCustomer(ana, NewCustomer(name = "Acme")).id == customer.id
+    })
+    val history = crm.history(ana, "opportunity", deal.id)
+    tally.check("events carry field changes as JSON text", history.last().changes.any { it.field == "expected_amount" && it.newJson.contains("0.10") }) { "${history.last().changes}" }
+}
+
+fun main(args: Array<String>) {
+    val dir = File(args.getOrElse(0) { "tests/vectors" })
+    val files = dir.listFiles { f -> f.name.endsWith(".json") }?.sortedBy { it.name } ?: listOf()
+    val tally = Tally()
+    tally.check("vectors found in $dir", files.size >= 4) { "only ${files.size}" }
+    for (file in files) {
+        try {
+            runVector(file, tally)
+        } catch (err: Throwable) {
+            tally.check(file.name, false) { "crashed: $err" }
+        }
+    }
+    try {
+        badInput(tally)
+    } catch (err: Throwable) {
+        tally.check("bad input", false) { "crashed: $err" }
+    }
+    println("${files.size} vector files")
+    println("${tally.passed} passed, ${tally.failed} failed")
+    exitProcess(if (tally.failed == 0) 0 else 1)
+}

@@ -1,0 +1,354 @@
+//! The engine object, `Crm` on the foreign side: its constructor, its clock,
+//! and the generic commands (`get`, `history`, `transition`, `update`,
+//! `share`, `unshare`, the outbox). The typed commands live in one file per
+//! concept, as in the core: `leads.rs`, `deals.rs`, `service.rs`, `tasks.rs`,
+//! `directory.rs`.
+//!
+//! Every method is synchronous: over the memory store each call takes
+//! microseconds. See the crate README for how long calls will be marked once
+//! file-backed stores arrive.
+
+mod deals;
+mod directory;
+mod leads;
+mod service;
+mod tasks;
+
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::SystemTime;
+
+use chrono::Duration;
+use crm::Crm as CoreCrm;
+use crm::Error as CoreError;
+use crm::RecordKey as CoreRecordKey;
+use crm::TransitionInput as CoreTransitionInput;
+use crm::access::Actor as CoreActor;
+use crm::store::MemoryStore;
+use crm::{Config, EventId, FixedClock, Grantee as CoreGrantee, SeededIds, SystemClock};
+
+use crate::access::Actor;
+use crate::clock::{from_system_time, to_system_time};
+use crate::error::CrmError;
+use crate::event::{Event, OutboxMessage};
+use crate::model::{AnyRecord, Grantee, parse_access, parse_json};
+
+/// The CRM engine over an in-memory store.
+///
+/// Every command takes the [`Actor`] running it, checks their permission and
+/// data scope, and commits its records, one event per change and any outbox
+/// messages at once. An object is safe to share between threads; calls run one
+/// at a time.
+#[derive(uniffi::Object)]
+#[uniffi(name = "Crm")]
+pub struct FfiCrm {
+    engine: Mutex<CoreCrm<MemoryStore>>,
+    /// The clock the engine reads, when it is a fixed one the host moves.
+    clock: Option<FixedClock>,
+}
+
+impl std::fmt::Debug for FfiCrm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Crm")
+            .field("fixed_clock", &self.clock.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl FfiCrm {
+    /// The engine, for one call.
+    ///
+    /// # Errors
+    ///
+    /// [`CrmError::Storage`] when an earlier call panicked half-way (a bug):
+    /// the store may then be inconsistent, so it is not used again.
+    pub(crate) fn engine(&self) -> Result<MutexGuard<'_, CoreCrm<MemoryStore>>, CrmError> {
+        self.engine.lock().map_err(|_| CrmError::Storage {
+            reason: "an earlier call failed half-way; this engine can no longer be used".into(),
+        })
+    }
+
+    /// The fixed clock, for the commands that move it.
+    fn fixed_clock(&self) -> Result<&FixedClock, CoreError> {
+        self.clock.as_ref().ok_or_else(|| {
+            CoreError::invalid(
+                "clock",
+                "is the system clock; only a crm made with `now` can be moved",
+            )
+        })
+    }
+}
+
+/// The core actor for an actor from the foreign side.
+pub(crate) fn actor(actor: Actor) -> Result<CoreActor, CoreError> {
+    actor.try_into()
+}
+
+/// Options of a lifecycle move through `transition`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, uniffi::Record)]
+pub struct TransitionOptions {
+    /// The target state, when the action can lead to several (`move` in a pipeline).
+    #[uniffi(default)]
+    pub to: Option<String>,
+    /// Why (required by some actions, e.g. `discard`, `lose`).
+    #[uniffi(default)]
+    pub reason: Option<String>,
+    /// The version the caller read; a different stored version is a conflict.
+    #[uniffi(default)]
+    pub expected_version: Option<u64>,
+}
+
+impl From<TransitionOptions> for CoreTransitionInput {
+    fn from(options: TransitionOptions) -> Self {
+        CoreTransitionInput {
+            to: options.to,
+            reason: options.reason,
+            expected_version: options.expected_version,
+        }
+    }
+}
+
+#[uniffi::export(name = "Crm")]
+impl FfiCrm {
+    /// A new engine over an empty in-memory store with the default
+    /// configuration.
+    ///
+    /// With `now`, the engine runs on a fixed clock showing that time, which
+    /// only `advanceClock` and `setNow` move (tests, demos, replays); without
+    /// it, on the system clock. With `seed`, ids come from a seeded generator
+    /// (the same seed and clock give the same ids); without it, from the
+    /// operating system's randomness.
+    ///
+    /// # Errors
+    ///
+    /// `Validation` on `now` when the time is out of range.
+    #[uniffi::constructor(default(now = None, seed = None))]
+    pub fn new(now: Option<SystemTime>, seed: Option<u64>) -> Result<Arc<Self>, CrmError> {
+        let ids = seed.map_or_else(crm::ids_from_entropy, SeededIds::new);
+        let (engine, clock) = match now {
+            Some(now) => {
+                let clock = FixedClock::new(from_system_time("now", now)?);
+                let engine =
+                    CoreCrm::new(MemoryStore::new(), Config::default(), clock.clone(), ids)?;
+                (engine, Some(clock))
+            }
+            None => {
+                let engine = CoreCrm::new(MemoryStore::new(), Config::default(), SystemClock, ids)?;
+                (engine, None)
+            }
+        };
+        Ok(Arc::new(FfiCrm {
+            engine: Mutex::new(engine),
+            clock,
+        }))
+    }
+
+    /// The current time by the engine's clock, to the microsecond.
+    ///
+    /// # Errors
+    ///
+    /// `Storage` only when the engine is unusable after an internal failure.
+    pub fn now(&self) -> Result<SystemTime, CrmError> {
+        Ok(to_system_time(self.engine()?.now()))
+    }
+
+    /// Moves the fixed clock on by the sum of `minutes`, `hours` and `days`
+    /// (back, with negative values).
+    ///
+    /// # Errors
+    ///
+    /// `Validation` on `clock` when the engine runs on the system clock or
+    /// the move leaves the range of supported times.
+    #[uniffi::method(default(minutes = 0, hours = 0, days = 0))]
+    pub fn advance_clock(&self, minutes: i64, hours: i64, days: i64) -> Result<(), CrmError> {
+        let clock = self.fixed_clock()?;
+        let out_of_range =
+            || CoreError::invalid("clock", "would leave the range of supported times");
+        let total = hours
+            .checked_mul(60)
+            .and_then(|h| days.checked_mul(24 * 60).and_then(|d| h.checked_add(d)))
+            .and_then(|hd| hd.checked_add(minutes))
+            .and_then(Duration::try_minutes)
+            .ok_or_else(out_of_range)?;
+        let now = crm::Clock::now(clock)
+            .checked_add_signed(total)
+            .ok_or_else(out_of_range)?;
+        clock.set(now);
+        Ok(())
+    }
+
+    /// Sets the fixed clock to `now`.
+    ///
+    /// # Errors
+    ///
+    /// `Validation` on `clock` when the engine runs on the system clock, on
+    /// `now` when the time is out of range.
+    pub fn set_now(&self, now: SystemTime) -> Result<(), CrmError> {
+        let clock = self.fixed_clock()?;
+        clock.set(from_system_time("now", now)?);
+        Ok(())
+    }
+
+    /// The record of `kind` (`"lead"`, `"ticket"`, ...) with this id.
+    ///
+    /// # Errors
+    ///
+    /// `Validation` on `entity` for an unknown kind or on `<kind>_id` for a
+    /// malformed id, `NotFound`, `Forbidden` (read).
+    pub fn get(&self, actor: Actor, kind: String, id: String) -> Result<AnyRecord, CrmError> {
+        let actor = self::actor(actor)?;
+        let key = CoreRecordKey::parse(&kind, &id)?;
+        Ok(self.engine()?.get_any(&actor, key)?.into())
+    }
+
+    /// The events of a record, oldest first.
+    ///
+    /// # Errors
+    ///
+    /// As `get`.
+    pub fn history(&self, actor: Actor, kind: String, id: String) -> Result<Vec<Event>, CrmError> {
+        let actor = self::actor(actor)?;
+        let key = CoreRecordKey::parse(&kind, &id)?;
+        let events = self.engine()?.history(&actor, key)?;
+        Ok(events.into_iter().map(Event::from).collect())
+    }
+
+    /// The lifecycle actions possible from the record's current state (what a
+    /// screen can offer as buttons).
+    ///
+    /// # Errors
+    ///
+    /// As `get`.
+    pub fn available_actions(
+        &self,
+        actor: Actor,
+        kind: String,
+        id: String,
+    ) -> Result<Vec<String>, CrmError> {
+        let actor = self::actor(actor)?;
+        let key = CoreRecordKey::parse(&kind, &id)?;
+        Ok(self.engine()?.available_actions(&actor, key)?)
+    }
+
+    /// Moves any record with a lifecycle by `action` (`"qualify"`,
+    /// `"recycle"`, `"move"` with `options.to`, ...).
+    ///
+    /// # Errors
+    ///
+    /// `NotFound`, `Forbidden` (edit), `Conflict` when
+    /// `options.expectedVersion` is stale, `InvalidTransition` when the
+    /// lifecycle does not allow the action from the current state (an unknown
+    /// action included), `Validation` for a missing reason or missing fields.
+    #[uniffi::method(default(options))]
+    pub fn transition(
+        &self,
+        actor: Actor,
+        kind: String,
+        id: String,
+        action: String,
+        options: TransitionOptions,
+    ) -> Result<AnyRecord, CrmError> {
+        let actor = self::actor(actor)?;
+        let key = CoreRecordKey::parse(&kind, &id)?;
+        let record = self
+            .engine()?
+            .transition(&actor, key, &action, options.into())?;
+        Ok(record.into())
+    }
+
+    /// Changes fields of a record. `fieldsJson` is a JSON object of field
+    /// names to canonical values (`{"name": "New", "expected_amount":
+    /// {"amount": "10.00", "currency": "EUR"}}`); `expectedVersion` is the
+    /// version the caller read.
+    ///
+    /// # Errors
+    ///
+    /// `Validation` on `fields` when the text is not a JSON object, on a
+    /// field that only a dedicated command changes (`stage`, `owner`, ...) or
+    /// a bad value; `Conflict` when `expectedVersion` is stale; `NotFound`,
+    /// `Forbidden` (edit).
+    pub fn update(
+        &self,
+        actor: Actor,
+        kind: String,
+        id: String,
+        expected_version: u64,
+        fields_json: String,
+    ) -> Result<AnyRecord, CrmError> {
+        let actor = self::actor(actor)?;
+        let key = CoreRecordKey::parse(&kind, &id)?;
+        let fields = parse_json("fields", "a JSON object", &fields_json)?;
+        let record = self
+            .engine()?
+            .update_fields(&actor, key, expected_version, fields)?;
+        Ok(record.into())
+    }
+
+    /// Shares a record with a user or a team, for `access` `"read"` or
+    /// `"edit"` (replacing an earlier share with the same grantee).
+    ///
+    /// # Errors
+    ///
+    /// `Validation` on `access`, on `user_id` or `team_id`; `NotFound`,
+    /// `Forbidden` (share).
+    pub fn share(
+        &self,
+        actor: Actor,
+        kind: String,
+        id: String,
+        grantee: Grantee,
+        access: String,
+    ) -> Result<AnyRecord, CrmError> {
+        let actor = self::actor(actor)?;
+        let key = CoreRecordKey::parse(&kind, &id)?;
+        let grantee = CoreGrantee::try_from(grantee)?;
+        let access = parse_access(&access)?;
+        Ok(self.engine()?.share(&actor, key, grantee, access)?.into())
+    }
+
+    /// Takes back a share.
+    ///
+    /// # Errors
+    ///
+    /// As `share`; `Validation` on `grantee` when the record is not shared
+    /// with them.
+    pub fn unshare(
+        &self,
+        actor: Actor,
+        kind: String,
+        id: String,
+        grantee: Grantee,
+    ) -> Result<AnyRecord, CrmError> {
+        let actor = self::actor(actor)?;
+        let key = CoreRecordKey::parse(&kind, &id)?;
+        let grantee = CoreGrantee::try_from(grantee)?;
+        Ok(self.engine()?.unshare(&actor, key, &grantee)?.into())
+    }
+
+    /// Takes up to `limit` outbox messages that are due, leasing them to the
+    /// caller for a while; a message not acknowledged in time is handed out
+    /// again.
+    ///
+    /// # Errors
+    ///
+    /// `Storage` when the store fails.
+    pub fn take_outbox(&self, limit: u32) -> Result<Vec<OutboxMessage>, CrmError> {
+        let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+        let messages = self.engine()?.take_outbox(limit)?;
+        Ok(messages.into_iter().map(OutboxMessage::from).collect())
+    }
+
+    /// Marks outbox messages as done; returns how many were newly marked.
+    ///
+    /// # Errors
+    ///
+    /// `Validation` on `event_id` for a malformed id, on `ids` when an id is
+    /// not an outbox message.
+    pub fn ack_outbox(&self, ids: Vec<String>) -> Result<u64, CrmError> {
+        let ids = ids
+            .iter()
+            .map(|id| id.parse())
+            .collect::<Result<Vec<EventId>, CoreError>>()?;
+        let acked = self.engine()?.ack_outbox(&ids)?;
+        Ok(u64::try_from(acked).unwrap_or(u64::MAX))
+    }
+}

@@ -1,0 +1,135 @@
+//! Customers: the companies and people a business sells to.
+
+use std::time::SystemTime;
+
+use crm::Customer as CoreCustomer;
+use crm::Error as CoreError;
+use crm::NewCustomer as CoreNewCustomer;
+
+use crate::clock::to_system_time;
+use crate::model::ids::opt_text;
+use crate::model::{
+    Share, custom_json, name_of, opt_team, opt_user, parse_custom, parse_name_or_default, shares,
+};
+
+/// A customer: a company or a person that buys, or may buy.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct Customer {
+    /// The customer's id.
+    pub id: String,
+    /// Bumped by one on every write.
+    pub version: u64,
+    /// When it was created.
+    pub created_at: SystemTime,
+    /// When it last changed.
+    pub updated_at: SystemTime,
+    /// Who created it.
+    pub created_by: String,
+    /// Whom it is shared with.
+    pub shares: Vec<Share>,
+    /// `company` or `person`.
+    pub kind: String,
+    /// The company's or the person's name.
+    pub name: String,
+    /// The lifecycle stage: `prospect`, `new`, `active`, `at_risk`, `dormant`, `churned`.
+    pub stage: String,
+    /// The value tier, once scored: `A` (high value), `B` (potential), `C` (sleeping).
+    pub tier: Option<String>,
+    /// The account owner.
+    pub owner: Option<String>,
+    /// The owning team.
+    pub team: Option<String>,
+    /// The sales region.
+    pub region: Option<String>,
+    /// The industry.
+    pub industry: Option<String>,
+    /// Free tags.
+    pub tags: Vec<String>,
+    /// The main phone number.
+    pub phone: Option<String>,
+    /// The main email.
+    pub email: Option<String>,
+    /// The lead this customer was converted from.
+    pub source_lead: Option<String>,
+    /// Custom values as JSON text.
+    pub custom_json: String,
+}
+
+impl From<CoreCustomer> for Customer {
+    fn from(customer: CoreCustomer) -> Self {
+        Customer {
+            id: customer.id.to_string(),
+            version: customer.meta.version,
+            created_at: to_system_time(customer.meta.created_at),
+            updated_at: to_system_time(customer.meta.updated_at),
+            created_by: customer.meta.created_by.to_string(),
+            shares: shares(&customer.meta),
+            kind: name_of(&customer.kind),
+            name: customer.name,
+            stage: customer.stage,
+            tier: customer.tier.map(|tier| name_of(&tier)),
+            owner: opt_text(customer.owner),
+            team: opt_text(customer.team),
+            region: customer.region,
+            industry: customer.industry,
+            tags: customer.tags,
+            phone: customer.phone,
+            email: customer.email,
+            source_lead: opt_text(customer.source_lead),
+            custom_json: custom_json(&customer.custom),
+        }
+    }
+}
+
+/// What a new customer is made of.
+#[derive(Debug, Clone, Default, PartialEq, uniffi::Record)]
+pub struct NewCustomer {
+    /// The company's or the person's name.
+    pub name: String,
+    /// `company` (the default) or `person`.
+    #[uniffi(default)]
+    pub kind: Option<String>,
+    /// The account owner (default: the creator).
+    #[uniffi(default)]
+    pub owner: Option<String>,
+    /// The owning team (default: the owner's team).
+    #[uniffi(default)]
+    pub team: Option<String>,
+    /// The sales region.
+    #[uniffi(default)]
+    pub region: Option<String>,
+    /// The industry.
+    #[uniffi(default)]
+    pub industry: Option<String>,
+    /// Free tags.
+    #[uniffi(default)]
+    pub tags: Vec<String>,
+    /// The main phone number.
+    #[uniffi(default)]
+    pub phone: Option<String>,
+    /// The main email.
+    #[uniffi(default)]
+    pub email: Option<String>,
+    /// Custom values as JSON text (`null`: none).
+    #[uniffi(default)]
+    pub custom_json: Option<String>,
+}
+
+impl TryFrom<NewCustomer> for CoreNewCustomer {
+    type Error = CoreError;
+
+    fn try_from(new: NewCustomer) -> Result<Self, CoreError> {
+        Ok(CoreNewCustomer {
+            kind: parse_name_or_default("kind", "company, person", new.kind)?,
+            name: new.name,
+            owner: opt_user(new.owner)?,
+            team: opt_team(new.team)?,
+            region: new.region,
+            industry: new.industry,
+            tags: new.tags,
+            phone: new.phone,
+            email: new.email,
+            custom: parse_custom(new.custom_json)?,
+        })
+    }
+}

@@ -1,0 +1,205 @@
+"""Runs a shared test vector through the Python module that uniffi generates
+for crm-ffi (not the PyO3 package): the parity check of the FFI layer itself."""
+
+import datetime
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import crm_ffi as ffi
+
+VECTORS = Path(__file__).resolve().parents[2] / "tests" / "vectors"
+
+_ANY_RECORD_KINDS = ("CUSTOMER", "CONTACT", "LEAD", "OPPORTUNITY", "CONTRACT",
+                     "TICKET", "ACTIVITY", "TASK", "USER", "TEAM")
+
+
+def canonical(value):
+    """A result in the canonical form of tests/vectors/README.md."""
+    if value is None or isinstance(value, (str, bool, int)):
+        return value
+    if isinstance(value, datetime.datetime):
+        return value.astimezone(datetime.timezone.utc).isoformat().replace("+00:00", "Z")
+    if isinstance(value, list):
+        return [canonical(item) for item in value]
+    for kind in _ANY_RECORD_KINDS:
+        if isinstance(value, getattr(ffi.AnyRecord, kind)):
+            return {**canonical(value.record), "entity": kind.lower()}
+    if isinstance(value, ffi.Grantee.USER):
+        return {"user": value.id}
+    if isinstance(value, ffi.Grantee.TEAM):
+        return {"team": value.id}
+    out = {}
+    for name, field in vars(value).items():
+        key = name.lstrip("_")  # `_from` is Python's spelling of `from`
+        if key.endswith("_json"):
+            out[key[: -len("_json")]] = None if field is None else json.loads(field)
+        else:
+            out[key] = canonical(field)
+    return out
+
+
+def error_json(err):
+    """The error as the vectors describe it."""
+    fields = {k.lstrip("_"): v for k, v in vars(err).items() if not k.startswith("__")}
+    kinds = {
+        ffi.CrmError.Validation: "validation",
+        ffi.CrmError.InvalidTransition: "invalid_transition",
+        ffi.CrmError.NotFound: "not_found",
+        ffi.CrmError.Conflict: "conflict",
+        ffi.CrmError.Forbidden: "forbidden",
+        ffi.CrmError.Storage: "storage",
+        ffi.CrmError.Config: "config",
+    }
+    fields["kind"] = kinds[type(err)]
+    return fields
+
+
+def _money(value):
+    return None if value is None else ffi.Money(amount=value["amount"], currency=value["currency"])
+
+
+def _time(value):
+    return None if value is None else datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def _grantee(a):
+    if a.get("user") is not None and a.get("team") is None:
+        return ffi.Grantee.USER(id=a["user"])
+    if a.get("team") is not None and a.get("user") is None:
+        return ffi.Grantee.TEAM(id=a["team"])
+    raise ValueError("name a user or a team")
+
+
+def run_command(crm, command, actor, a):
+    """One step's command through the generated Python API."""
+    if command == "advance_clock":
+        return crm.advance_clock(minutes=a.get("minutes", 0), hours=a.get("hours", 0), days=a.get("days", 0))
+    if command == "save_team":
+        return crm.save_team(actor, ffi.TeamInput(id=a["id"], name=a["name"], region=a.get("region"),
+                                                  supervisor=a.get("supervisor")))
+    if command == "save_user":
+        return crm.save_user(actor, ffi.UserInput(
+            id=a["id"], name=a["name"], email=a.get("email"), team=a.get("team"), region=a.get("region"),
+            roles=a.get("roles", []), active=a.get("active", True)))
+    if command == "create_customer":
+        return crm.create_customer(actor, ffi.NewCustomer(
+            name=a["name"], kind=a.get("kind"), owner=a.get("owner"), region=a.get("region"),
+            industry=a.get("industry"), phone=a.get("phone"), email=a.get("email"), tags=a.get("tags", [])))
+    if command == "add_contact":
+        return crm.add_contact(actor, ffi.NewContact(
+            customer=a["customer"], name=a["name"], title=a.get("title"),
+            phones=a.get("phones", []), emails=a.get("emails", [])))
+    if command == "create_lead":
+        keys = ("source", "channel", "company", "contact_name", "title", "phone", "email", "region",
+                "product_line", "owner", "team", "quality_score")
+        return crm.create_lead(actor, ffi.NewLead(**{k: a.get(k) for k in keys}))
+    if command == "log_activity":
+        return crm.log_activity(actor, ffi.NewActivity(
+            subject=ffi.RecordKey(kind=a["subject_kind"], id=a["subject_id"]), kind=a["kind"],
+            summary=a["summary"], next_follow_up_at=_time(a.get("next_follow_up_at"))))
+    if command == "convert_lead":
+        return crm.convert_lead(actor, a["id"], ffi.ConvertLeadOptions(
+            into_customer=a.get("into_customer"), create_opportunity=a.get("create_opportunity", True),
+            opportunity_name=a.get("opportunity_name"), expected_amount=_money(a.get("expected_amount")),
+            allow_duplicate=a.get("allow_duplicate", False)))
+    if command == "create_opportunity":
+        return crm.create_opportunity(actor, ffi.NewOpportunity(
+            customer=a["customer"], name=a["name"], owner=a.get("owner"), product_line=a.get("product_line"),
+            expected_amount=_money(a.get("expected_amount")), expected_close_date=a.get("expected_close_date")))
+    if command == "advance_opportunity":
+        return crm.advance_opportunity(actor, a["id"], a.get("to"))
+    if command == "open_ticket":
+        return crm.open_ticket(actor, ffi.NewTicket(
+            subject=a["subject"], priority=a.get("priority"), category=a.get("category"),
+            channel=a.get("channel"), customer=a.get("customer"), group=a.get("group")))
+    if command == "create_task":
+        return crm.create_task(actor, ffi.NewTask(
+            title=a["title"], description=a.get("description"), priority=a.get("priority"),
+            assignee=a.get("assignee"), due_at=_time(a.get("due_at"))))
+    if command == "transition":
+        return crm.transition(actor, a["kind"], a["id"], a["action"], ffi.TransitionOptions(
+            to=a.get("to"), reason=a.get("reason"), expected_version=a.get("expected_version")))
+    if command == "update":
+        return crm.update(actor, a["kind"], a["id"], a["expected_version"], json.dumps(a["fields"]))
+    if command == "share":
+        return crm.share(actor, a["kind"], a["id"], _grantee(a), a["access"])
+    if command == "unshare":
+        return crm.unshare(actor, a["kind"], a["id"], _grantee(a))
+    if command in ("get", "history"):
+        return getattr(crm, command)(actor, a["kind"], a["id"])
+    if command == "take_outbox":
+        return crm.take_outbox(a["limit"])
+    if command == "ack_outbox":
+        return crm.ack_outbox(a["ids"])
+    # The commands that take an id and, at most, one more string argument.
+    second = {"assign_lead": "owner", "discard_lead": "reason", "lose_opportunity": "reason",
+              "terminate_contract": "reason", "assign_ticket": "assignee", "resolve_ticket": "resolution",
+              "reopen_ticket": "reason", "reject_task": "reason", "cancel_task": "reason",
+              "add_task_note": "note"}
+    by_id = {"qualify_lead", "win_opportunity", "sign_contract", "activate_contract", "complete_contract",
+             "start_ticket", "await_customer", "customer_replied", "close_ticket", "start_task",
+             "submit_task", "approve_task"}
+    if command == "transfer_ticket":
+        return crm.transfer_ticket(actor, a["id"], a["group"], a["reason"])
+    if command in second:
+        return getattr(crm, command)(actor, a["id"], a[second[command]])
+    if command in by_id:
+        return getattr(crm, command)(actor, a["id"])
+    raise ValueError(f"unknown command `{command}` in a vector")
+
+
+def _lookup(value, path):
+    for segment in path.split("."):
+        if isinstance(value, list):
+            value = value[int(segment)] if segment.isdigit() and int(segment) < len(value) else None
+        elif isinstance(value, dict):
+            value = value.get(segment)
+        else:
+            return None
+    return value
+
+
+def _resolve(value, saved):
+    if isinstance(value, str) and value.startswith("$"):
+        return saved[value[1:]]
+    if isinstance(value, list):
+        return [_resolve(v, saved) for v in value]
+    if isinstance(value, dict):
+        return {k: _resolve(v, saved) for k, v in value.items()}
+    return value
+
+
+def run_vector(path: Path):
+    """Runs every step of one vector file; raises AssertionError at the first mismatch."""
+    vector = json.loads(path.read_text(), parse_float=Decimal)
+    crm = ffi.Crm(now=_time(vector["start"]), seed=vector["seed"])
+    actors = {
+        name: ffi.Actor(user=spec["user"], roles=spec.get("roles", []), team=spec.get("team"),
+                        region=spec.get("region"))
+        for name, spec in vector["actors"].items()
+    }
+    saved = {}
+    for at, step in enumerate(vector["steps"]):
+        command = step["do"]
+        context = f"{path.name} step {at} ({command})"
+        actor = actors[step["as"]] if "as" in step else None
+        args = _resolve(step.get("args", {}), saved)
+        try:
+            result = run_command(crm, command, actor, args)
+        except ffi.CrmError as err:
+            assert "error" in step, f"{context}: unexpected error {err!r}"
+            actual = error_json(err)
+            for field, want in step["error"].items():
+                assert actual.get(field) == _resolve(want, saved), f"{context}: error {field} of {actual}"
+            continue
+        assert "error" not in step, f"{context}: expected error {step['error']}, got {result!r}"
+        value = canonical(result)
+        if not isinstance(value, (list, dict)):
+            value = {"value": value}
+        for path_, want in step.get("expect", {}).items():
+            actual = len(value) if path_ == "len" else _lookup(value, path_)
+            assert actual == _resolve(want, saved), f"{context}: {path_}"
+        for name, path_ in step.get("save", {}).items():
+            saved[name] = _lookup(value, path_)
+            assert saved[name] is not None, f"{context}: nothing at {path_}"
