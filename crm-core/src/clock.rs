@@ -45,10 +45,23 @@ impl FixedClock {
         self.micros.store(now.timestamp_micros(), Ordering::SeqCst);
     }
 
-    /// Moves the time on (or back, with a negative duration).
+    /// Moves the time on (or back, with a negative duration). The time stops
+    /// at the ends of what a `DateTime` can hold rather than wrap around.
     pub fn advance(&self, by: Duration) {
-        let by = by.num_microseconds().unwrap_or(i64::MAX);
-        self.micros.fetch_add(by, Ordering::SeqCst);
+        let by = by.num_microseconds().unwrap_or(if by < Duration::zero() {
+            i64::MIN
+        } else {
+            i64::MAX
+        });
+        // A day inside the ends, so that the time always reads back.
+        let max = (DateTime::<Utc>::MAX_UTC - Duration::days(1)).timestamp_micros();
+        let min = (DateTime::<Utc>::MIN_UTC + Duration::days(1)).timestamp_micros();
+        // One writer at a time is what a test clock sees; fetch_update keeps it exact anyway.
+        let _ = self
+            .micros
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |now| {
+                Some(now.saturating_add(by).clamp(min, max))
+            });
     }
 }
 
@@ -62,4 +75,20 @@ impl Clock for FixedClock {
 /// record reads back equal from any of them.
 pub(crate) fn to_micros(now: DateTime<Utc>) -> DateTime<Utc> {
     DateTime::from_timestamp_micros(now.timestamp_micros()).unwrap_or(now)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_fixed_clock_stops_at_the_ends_instead_of_wrapping() {
+        let start = DateTime::<Utc>::MAX_UTC - Duration::days(10);
+        let clock = FixedClock::new(start);
+        clock.advance(Duration::days(365 * 1000));
+        assert!(clock.now() > start, "moving on never goes back");
+        clock.advance(Duration::MIN);
+        assert!(clock.now() < DateTime::<Utc>::MIN_UTC + Duration::days(2));
+        assert!(clock.now() > DateTime::<Utc>::MIN_UTC);
+    }
 }

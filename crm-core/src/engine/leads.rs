@@ -297,9 +297,12 @@ impl<S: Store> Crm<S> {
     ) -> Result<Conversion> {
         let lead: Lead = self.load(&RecordKey::from(id))?;
         self.authorize(actor, Permission::Edit, &lead)?;
-        // Check the move first, so a lead in the wrong state fails with that error.
+        // Check the move and its guards first, so a lead in the wrong state or
+        // without a contact name fails with that error, naming the lead's field.
         let machine = self.machine(EntityKind::Lead)?;
-        machine.step(&id.to_string(), &lead.status, "convert", None)?;
+        let transition = machine.step(&id.to_string(), &lead.status, "convert", None)?;
+        let json = super::to_json(&lead)?;
+        machine.check_guards(transition, None, |field| super::has_field(&json, field))?;
         let email = lead.email.as_deref().and_then(|e| normalize_email(e).ok());
         let phone = lead.phone.as_deref().and_then(|p| normalize_phone(p).ok());
 

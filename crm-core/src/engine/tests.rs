@@ -1076,3 +1076,29 @@ fn bad_configuration_is_refused() {
         "invalid configuration at follow_up_after: must be longer than zero"
     );
 }
+
+#[test]
+fn converting_without_a_contact_name_names_the_leads_field() {
+    let mut w = world();
+    let ana = w.ana.clone();
+    let lead = w
+        .crm
+        .create_lead(
+            &ana,
+            NewLead {
+                company: Some("Acme".into()),
+                owner: Some(ana.user.clone()),
+                ..NewLead::default()
+            },
+        )
+        .unwrap();
+    w.crm.qualify_lead(&ana, lead.id).unwrap();
+    let err = w
+        .crm
+        .convert_lead(&ana, lead.id, ConvertLead::default())
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Validation { fields, .. } if fields == &["contact_name"]),
+        "{err}"
+    );
+}
