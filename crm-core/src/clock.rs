@@ -87,8 +87,9 @@ mod tests {
         let clock = FixedClock::new(start);
         clock.advance(Duration::days(365 * 1000));
         assert!(clock.now() > start, "moving on never goes back");
-        clock.advance(Duration::MIN);
-        assert!(clock.now() < DateTime::<Utc>::MIN_UTC + Duration::days(2));
-        assert!(clock.now() > DateTime::<Utc>::MIN_UTC);
+        for _ in 0..3 {
+            clock.advance(Duration::MIN);
+        }
+        assert!(clock.now() < DateTime::<Utc>::MIN_UTC + Duration::days(2), "{}", clock.now());
     }
 }
