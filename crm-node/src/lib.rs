@@ -1,1 +1,46 @@
-//! Node.js bindings of crm.
+//! # crm for Node.js
+//!
+//! The Node.js binding of crm, an embeddable CRM engine: a `Crm` class with one
+//! method per command, records as plain objects, and errors as `Error` objects
+//! with a stable `code`.
+//!
+//! ```js
+//! const { Crm } = require('crm')
+//! const crm = new Crm({ now: '2026-01-05T09:00:00Z', seed: 1 })
+//! const ana = { user: 'ana', roles: ['sales'] }
+//! const lead = crm.createLead(ana, { company: 'Acme GmbH', owner: 'ana' })
+//! crm.qualifyLead(ana, lead.id).status // 'qualified'
+//! ```
+//!
+//! The binding is thin: every module wraps the core module of the same name
+//! and converts, never decides.
+//!
+//! - [`engine`]: the `Crm` class and its commands.
+//! - [`model`]: records as plain objects (`Lead`, `Customer`, ...), and the
+//!   inputs of the create commands.
+//! - [`event`]: events and outbox messages.
+//! - [`access`]: the actor.
+//! - [`clock`]: times in and out, and the engine's clock.
+//! - [`error`]: crm's errors as JS errors (the only place they are converted).
+//! - [`convert`]: numbers, choices, dates and custom fields from JS.
+//!
+//! Policies: money amounts are decimal strings, never JS numbers; times are RFC
+//! 3339 strings in UTC, exact to the microsecond; kinds, priorities and states
+//! are lowercase strings as in the core's JSON.
+
+#![deny(missing_docs)]
+
+// The order of the modules matters: napi's type generation writes a wrapper's
+// JS name (`Share` for `JsShare`) into index.d.ts only for the structs it has
+// already expanded, so each module comes after the modules whose types it
+// names (__test__/types.test.mjs checks the result).
+pub mod access;
+pub mod clock;
+pub mod convert;
+pub mod error;
+// Records first,
+pub mod model;
+// then events, which name records,
+pub mod event;
+// then the engine, which names both.
+pub mod engine;

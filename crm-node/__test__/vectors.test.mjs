@@ -1,0 +1,213 @@
+// Runs every shared test vector (tests/vectors/*.json) through the Node API.
+// The Rust, Python and FFI suites run the same files through theirs; see
+// tests/vectors/README.md for the format and tests/vectors.rs for the Rust runner.
+
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { readdirSync, readFileSync } from 'node:fs'
+
+import { Crm } from '../index.js'
+
+const vectorsDir = new URL('../../tests/vectors/', import.meta.url)
+
+const camelCase = (name) => name.replace(/_([a-z0-9])/g, (_, c) => c.toUpperCase())
+const snakeCase = (name) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)
+
+/** An object's keys in camelCase (one level: the values are passed as they are). */
+const camelKeys = (args) =>
+  Object.fromEntries(Object.entries(args).map(([key, value]) => [camelCase(key), value]))
+
+// How each command's vector arguments become the method's arguments (after the
+// actor). The method is always the camelCase of the command: `qualify_lead`
+// calls `crm.qualifyLead(actor, ...)`.
+const idOnly = (a) => [a.id]
+const idAnd = (name) => (a) => [a.id, a[name]]
+const inputObject = (a) => [camelKeys(a)]
+const keyOf = (a) => [a.kind, a.id]
+const grantee = (a) => ({ user: a.user, team: a.team })
+
+const commands = {
+  save_team: inputObject,
+  save_user: inputObject,
+  create_customer: inputObject,
+  add_contact: inputObject,
+  create_lead: inputObject,
+  assign_lead: idAnd('owner'),
+  log_activity: ({ subject_kind, subject_id, ...rest }) => [
+    { subject: { kind: subject_kind, id: subject_id }, ...camelKeys(rest) },
+  ],
+  qualify_lead: idOnly,
+  discard_lead: idAnd('reason'),
+  convert_lead: ({ id, ...options }) => [id, camelKeys(options)],
+  create_opportunity: inputObject,
+  advance_opportunity: idAnd('to'),
+  win_opportunity: idOnly,
+  lose_opportunity: idAnd('reason'),
+  sign_contract: idOnly,
+  activate_contract: idOnly,
+  complete_contract: idOnly,
+  terminate_contract: idAnd('reason'),
+  open_ticket: inputObject,
+  assign_ticket: idAnd('assignee'),
+  start_ticket: idOnly,
+  await_customer: idOnly,
+  customer_replied: idOnly,
+  close_ticket: idOnly,
+  resolve_ticket: idAnd('resolution'),
+  reopen_ticket: idAnd('reason'),
+  transfer_ticket: (a) => [a.id, a.group, a.reason],
+  create_task: inputObject,
+  start_task: idOnly,
+  submit_task: idOnly,
+  approve_task: idOnly,
+  reject_task: idAnd('reason'),
+  cancel_task: idAnd('reason'),
+  add_task_note: idAnd('note'),
+  transition: (a) => [
+    ...keyOf(a),
+    a.action,
+    { to: a.to, reason: a.reason, expectedVersion: a.expected_version },
+  ],
+  update: (a) => [...keyOf(a), a.expected_version, a.fields],
+  share: (a) => [...keyOf(a), grantee(a), a.access],
+  unshare: (a) => [...keyOf(a), grantee(a)],
+  get: keyOf,
+  history: keyOf,
+  // Commands without an actor.
+  take_outbox: (a) => [a.limit],
+  ack_outbox: (a) => [a.ids],
+  advance_clock: (a) => [camelKeys(a)],
+}
+const withoutActor = new Set(['take_outbox', 'ack_outbox', 'advance_clock'])
+// Commands that return a record tagged with its kind (`AnyRecord`).
+const generic = new Set(['get', 'transition', 'update', 'share', 'unshare'])
+// Properties whose values are JSON from the core, already canonical.
+const jsonValued = new Set(['custom', 'payload', 'old', 'new'])
+
+/** A result in the canonical form of the vectors: snake_case keys, records flat. */
+function canonical(value) {
+  if (Array.isArray(value)) return value.map(canonical)
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, inner]) => [
+        snakeCase(key),
+        jsonValued.has(key) ? inner : canonical(inner),
+      ]),
+    )
+  }
+  return value === undefined ? null : value
+}
+
+function canonicalResult(command, result) {
+  if (generic.has(command)) {
+    assert.equal(typeof result.entity, 'string', `${command} returns an AnyRecord`)
+    const set = Object.keys(result).filter((key) => key !== 'entity' && result[key] != null)
+    assert.deepEqual(set, [result.entity], 'an AnyRecord holds exactly the record it names')
+    return { entity: result.entity, ...canonical(result[result.entity]) }
+  }
+  const value = canonical(result)
+  return value !== null && typeof value === 'object' ? value : { value }
+}
+
+function lookup(value, path) {
+  let current = value
+  for (const segment of path.split('.')) {
+    if (current === null || typeof current !== 'object') return null
+    current = Array.isArray(current) ? current[Number(segment)] : current[segment]
+    if (current === undefined) return null
+  }
+  return current
+}
+
+function resolve(value, saved) {
+  if (typeof value === 'string' && value.startsWith('$')) {
+    const name = value.slice(1)
+    assert.ok(name in saved, `nothing saved as ${value}`)
+    return saved[name]
+  }
+  if (Array.isArray(value)) return value.map((item) => resolve(item, saved))
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolve(v, saved)]))
+  }
+  return value
+}
+
+function runVector(file) {
+  const vector = JSON.parse(readFileSync(new URL(file, vectorsDir), 'utf8'))
+  const crm = new Crm({ now: vector.start, seed: vector.seed })
+  const saved = {}
+  vector.steps.forEach((step, at) => {
+    const context = `${file} step ${at} (${step.do})`
+    const adapt = commands[step.do]
+    assert.ok(adapt, `${context}: unknown command`)
+    const method = camelCase(step.do)
+    assert.equal(typeof crm[method], 'function', `${context}: Crm has no method ${method}`)
+    const args = adapt(resolve(step.args ?? {}, saved))
+    const actor = step.as === undefined ? undefined : vector.actors[step.as]
+    const call = () =>
+      withoutActor.has(step.do) ? crm[method](...args) : crm[method](actor, ...args)
+
+    if (step.error) {
+      let thrown
+      try {
+        const result = call()
+        assert.fail(`${context}: expected error ${JSON.stringify(step.error)}, got ${JSON.stringify(result)}`)
+      } catch (err) {
+        if (err instanceof assert.AssertionError) throw err
+        thrown = err
+      }
+      assert.ok(thrown instanceof Error, `${context}: throws an Error`)
+      for (const [field, expected] of Object.entries(resolve(step.error, saved))) {
+        const actual = field === 'kind' ? thrown.code : thrown[camelCase(field)]
+        assert.deepEqual(actual, expected, `${context}: error ${field} of ${thrown.message}`)
+      }
+      return
+    }
+
+    let result
+    try {
+      result = canonicalResult(step.do, call() ?? null)
+    } catch (err) {
+      if (err instanceof assert.AssertionError) throw err
+      assert.fail(`${context}: unexpected error [${err.code}] ${err.message}`)
+    }
+    for (const [path, expected] of Object.entries(step.expect ?? {})) {
+      const actual = path === 'len' ? (Array.isArray(result) ? result.length : null) : lookup(result, path)
+      assert.deepEqual(actual, resolve(expected, saved), `${context}: ${path}`)
+    }
+    for (const [name, path] of Object.entries(step.save ?? {})) {
+      const value = lookup(result, path)
+      assert.notEqual(value, null, `${context}: nothing at ${path}`)
+      saved[name] = value
+    }
+  })
+}
+
+const files = readdirSync(vectorsDir)
+  .filter((name) => name.endsWith('.json'))
+  .sort()
+
+test('the vectors are there', () => {
+  assert.ok(files.length >= 4, `vectors missing in ${vectorsDir.pathname}`)
+})
+
+test('every command of the vectors README has a method', () => {
+  const readme = readFileSync(new URL('README.md', vectorsDir), 'utf8')
+  const section = readme.slice(readme.indexOf('## Commands'))
+  const documented = new Set()
+  for (const line of section.split('\n')) {
+    const firstCell = line.match(/^\| (`[a-z_]+`(?:, `[a-z_]+`)*) \|/)
+    if (firstCell) for (const [, name] of firstCell[1].matchAll(/`([a-z_]+)`/g)) documented.add(name)
+  }
+  assert.ok(documented.size > 30, 'the command table was read')
+  assert.deepEqual([...documented].sort(), Object.keys(commands).sort())
+  const crm = new Crm({ now: '2026-01-05T09:00:00Z', seed: 1 })
+  for (const name of documented) {
+    assert.equal(typeof crm[camelCase(name)], 'function', `Crm.${camelCase(name)}`)
+  }
+})
+
+for (const file of files) {
+  const { name } = JSON.parse(readFileSync(new URL(file, vectorsDir), 'utf8'))
+  test(`${file}: ${name}`, () => runVector(file))
+}

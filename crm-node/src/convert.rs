@@ -1,0 +1,162 @@
+//! Turning JS input into core values: numbers, choices, dates, custom fields.
+//!
+//! Every refusal is a [`crm::Error::Validation`] naming the field (snake_case,
+//! as the core names its fields), so that bad input from JS is a `validation`
+//! error like any other, never a panic.
+
+use chrono::NaiveDate;
+use serde_json::Value;
+
+use crm::{CustomFields, Error};
+
+/// The largest integer a JS number holds exactly (2^53 - 1).
+const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
+
+/// At most this many characters of a rejected value are echoed in an error.
+const SHOWN: usize = 40;
+
+fn shown(text: &str) -> String {
+    text.chars().take(SHOWN).collect()
+}
+
+/// A JS number that must be a whole number (not NaN, not infinite, no fraction,
+/// exact in a double).
+pub(crate) fn integer(field: &str, value: f64) -> crm::Result<i64> {
+    if !value.is_finite() {
+        return Err(Error::invalid(field, "must be a finite number").with_value(value));
+    }
+    if value.fract() != 0.0 {
+        return Err(Error::invalid(field, "must be a whole number").with_value(value));
+    }
+    if value.abs() > MAX_SAFE_INTEGER {
+        return Err(Error::invalid(field, "is larger than 2^53 - 1").with_value(value));
+    }
+    Ok(value as i64)
+}
+
+/// A JS number that must be a whole number, zero or more.
+pub(crate) fn count(field: &str, value: f64) -> crm::Result<u64> {
+    let whole = integer(field, value)?;
+    u64::try_from(whole)
+        .map_err(|_| Error::invalid(field, "must not be negative").with_value(value))
+}
+
+/// [`count`] as a `usize`.
+pub(crate) fn size(field: &str, value: f64) -> crm::Result<usize> {
+    let whole = count(field, value)?;
+    usize::try_from(whole).map_err(|_| Error::invalid(field, "is too large").with_value(value))
+}
+
+/// [`count`] for a field of at most 255 (a score).
+pub(crate) fn small(field: &str, value: f64) -> crm::Result<u8> {
+    let whole = count(field, value)?;
+    u8::try_from(whole).map_err(|_| Error::invalid(field, "is out of range").with_value(value))
+}
+
+/// A string naming one value of a core enum, in its serde (snake_case) form:
+/// `choice!(crm::TicketPriority, "priority", "high")`. A macro rather than a
+/// generic function so that this crate needs no direct serde dependency.
+macro_rules! choice {
+    ($ty:ty, $field:expr, $text:expr) => {{
+        let text: &str = $text;
+        serde_json::from_value::<$ty>(serde_json::Value::String(text.to_owned()))
+            .map_err(|err| $crate::convert::refused_choice($field, text, &err))
+    }};
+}
+pub(crate) use choice;
+
+/// An optional [`choice!`], defaulting as the core's `Default` does.
+macro_rules! choice_or_default {
+    ($ty:ty, $field:expr, $text:expr) => {{
+        let text: Option<&str> = $text;
+        match text {
+            Some(text) => $crate::convert::choice!($ty, $field, text),
+            None => Ok(<$ty>::default()),
+        }
+    }};
+}
+pub(crate) use choice_or_default;
+
+/// The error of a refused [`choice!`]: serde says "unknown variant `x`,
+/// expected one of `a`, `b`"; the reason keeps the list, not the echoed input.
+pub(crate) fn refused_choice(field: &str, text: &str, err: &serde_json::Error) -> Error {
+    let message = err.to_string();
+    let reason = match message.split_once("expected ") {
+        Some((_, expected)) => format!("must be {expected}"),
+        None => "is not a valid value".to_owned(),
+    };
+    Error::invalid(field, reason).with_value(shown(text))
+}
+
+/// The serde (snake_case) name of a core enum value, what [`choice!`] reads
+/// back: `"high"` for [`crm::TicketPriority::High`].
+macro_rules! label {
+    ($value:expr) => {
+        match serde_json::to_value($value) {
+            Ok(serde_json::Value::String(text)) => text,
+            _ => String::new(),
+        }
+    };
+}
+pub(crate) use label;
+
+/// A core count or version as a JS number (exact up to 2^53, far beyond any
+/// version or sequence number a store reaches).
+pub(crate) fn number(value: u64) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
+}
+
+/// A calendar date, `YYYY-MM-DD`.
+pub(crate) fn date(field: &str, text: &str) -> crm::Result<NaiveDate> {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map_err(|_| Error::invalid(field, "is not a date (YYYY-MM-DD)").with_value(shown(text)))
+}
+
+/// Custom field values in their canonical JSON form, `{"key": {"text": "..."}}`.
+pub(crate) fn custom(value: Option<Value>) -> crm::Result<CustomFields> {
+    match value {
+        None | Some(Value::Null) => Ok(CustomFields::new()),
+        // The values may be personal data: the reason does not echo them.
+        Some(value) => serde_json::from_value(value).map_err(|_| {
+            Error::invalid(
+                "custom",
+                "must map field keys to typed values such as {\"text\": \"...\"} or {\"number\": 3}",
+            )
+        }),
+    }
+}
+
+/// Custom field values as JSON, for JS.
+pub(crate) fn custom_json(custom: &CustomFields) -> Value {
+    serde_json::to_value(custom).unwrap_or_default()
+}
+
+/// A record field name in the core's snake_case: `expectedAmount` becomes
+/// `expected_amount`; snake_case names stay as they are.
+pub(crate) fn snake_case(name: &str) -> String {
+    let mut out = String::with_capacity(name.len() + 4);
+    for c in name.chars() {
+        if c.is_ascii_uppercase() {
+            out.push('_');
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The fields of an update: a JS object whose keys are record fields in
+/// camelCase or snake_case and whose values are canonical JSON.
+pub(crate) fn fields(value: Value) -> crm::Result<serde_json::Map<String, Value>> {
+    match value {
+        Value::Object(map) => Ok(map
+            .into_iter()
+            .map(|(key, value)| (snake_case(&key), value))
+            .collect()),
+        _ => Err(Error::invalid(
+            "fields",
+            "must be an object of field names and values",
+        )),
+    }
+}
