@@ -11,10 +11,13 @@ import { fileURLToPath } from 'node:url'
 
 const packageDir = fileURLToPath(new URL('..', import.meta.url))
 
-test("the README's example runs", () => {
-  const readme = readFileSync(join(packageDir, 'README.md'), 'utf8')
-  const example = readme.slice(readme.indexOf('## Example')).match(/```js\n([\s\S]*?)```/)
-  assert.ok(example, 'the README has an example')
+for (const [name, readmePath, heading] of [
+  ['crm-node/README.md', join(packageDir, 'README.md'), '## Example'],
+  ['README.md', join(packageDir, '..', 'README.md'), '## In Node.js'],
+]) test(`the example of ${name} runs`, () => {
+  const readme = readFileSync(readmePath, 'utf8')
+  const example = readme.slice(readme.indexOf(heading)).match(/```js\n([\s\S]*?)```/)
+  assert.ok(readme.includes(heading) && example, `${name} has a Node example`)
   const app = mkdtempSync(join(tmpdir(), 'crm-readme-'))
   try {
     mkdirSync(join(app, 'node_modules'))
