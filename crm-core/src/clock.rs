@@ -90,6 +90,10 @@ mod tests {
         for _ in 0..3 {
             clock.advance(Duration::MIN);
         }
-        assert!(clock.now() < DateTime::<Utc>::MIN_UTC + Duration::days(2), "{}", clock.now());
+        assert!(
+            clock.now() < DateTime::<Utc>::MIN_UTC + Duration::days(2),
+            "{}",
+            clock.now()
+        );
     }
 }

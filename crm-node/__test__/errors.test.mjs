@@ -146,6 +146,7 @@ test('a 1 MB string is refused, and never echoed whole', () => {
     [() => crm.createLead(ana, { company: megabyte }), ['company']],
     [() => crm.discardLead(ana, lead.id, megabyte), ['discard_reason']],
     [() => crm.qualifyLead(ana, megabyte), ['lead_id']],
+    [() => crm.transition(ana, 'lead', lead.id, megabyte), ['action']],
     [() => crm.get(ana, megabyte, lead.id), ['entity']],
     [() => crm.qualifyLead({ user: megabyte }, lead.id), ['user_id']],
     [() => crm.openTicket(ana, { subject: 'S', priority: megabyte }), ['priority']],

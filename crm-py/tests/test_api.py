@@ -108,6 +108,14 @@ def test_bad_input_is_a_validation_error(engine: crm.Crm, admin: crm.Actor, call
     assert caught.value.fields[0].startswith(field), caught.value
 
 
+def test_names_that_cannot_exist_are_bad_input(engine: crm.Crm, ana: crm.Actor) -> None:
+    lead = engine.create_lead(ana, company="Acme", owner="ana")
+    with pytest.raises(crm.ValidationError) as caught:
+        engine.transition(ana, "lead", lead.id, "x" * 1_000_000)
+    assert caught.value.fields == ["action"]
+    assert caught.value.value is not None and len(caught.value.value) == 40
+
+
 def test_naive_datetimes_are_refused() -> None:
     with pytest.raises(crm.ValidationError) as caught:
         crm.Crm(now=datetime(2026, 1, 5, 9))

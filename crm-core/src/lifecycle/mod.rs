@@ -282,7 +282,9 @@ impl Machine {
     ///
     /// [`Error::InvalidTransition`] naming the record `id`, the state and the
     /// action when no such transition exists; [`Error::Validation`] on `to` when
-    /// the action leads to several states and `to` does not say which.
+    /// the action leads to several states and `to` does not say which, and on
+    /// `action` or `to` when they are not names at all (`a-z`, `0-9`, `_`, at
+    /// most 64 characters).
     pub fn step(
         &self,
         id: &str,
@@ -290,6 +292,16 @@ impl Machine {
         action: &str,
         to: Option<&str>,
     ) -> Result<&TransitionDef> {
+        // Names that cannot be in any machine are bad input, not a refused move:
+        // say so without echoing a huge or odd string back.
+        for (field, name) in [("action", Some(action)), ("to", to)] {
+            if let Some(name) = name.filter(|name| !is_field_key(name)) {
+                let shown: String = name.chars().take(40).collect();
+                return Err(
+                    Error::invalid(field, "is not a state or action name").with_value(shown)
+                );
+            }
+        }
         let mut candidates = self.transitions.iter().filter(|t| {
             t.action == action && t.from.iter().any(|f| f == from) && to.is_none_or(|to| t.to == to)
         });
@@ -534,6 +546,30 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "cannot move opportunity O1: not allowed from state `won`"
+        );
+    }
+
+    #[test]
+    fn names_that_cannot_exist_are_bad_input() {
+        let lifecycles = Lifecycles::default();
+        let err = lifecycles
+            .lead
+            .step("L1", "new", &"x".repeat(1_000_000), None)
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "invalid action: is not a state or action name (got `{}`)",
+                "x".repeat(40)
+            )
+        );
+        let err = lifecycles
+            .opportunity
+            .step("O1", "needs_analysis", "move", Some("Won!"))
+            .unwrap_err();
+        assert!(
+            matches!(&err, Error::Validation { fields, .. } if fields == &["to"]),
+            "{err}"
         );
     }
 
