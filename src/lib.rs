@@ -5,7 +5,9 @@
 //! mobile apps.
 //!
 //! This crate re-exports [`crm_core`] and adds what a host needs to run it for
-//! real: a [`SystemClock`] and ids seeded from the operating system
+//! real: the durable stores ([`SqliteStore`], the embedded default, and
+//! [`PostgresStore`]), [`open_store`] that picks one from a path or URL, a
+//! [`SystemClock`] and ids seeded from the operating system
 //! ([`ids_from_entropy`]). Tests use [`FixedClock`] and [`SeededIds`] instead.
 //!
 //! ```
@@ -34,6 +36,50 @@ mod readme {}
 use std::hash::{BuildHasher, Hasher};
 
 pub use crm_core::*;
+
+pub use crm_postgres::PostgresStore;
+pub use crm_sqlite::SqliteStore;
+
+/// A store picked at run time: what [`open_store`] returns and the bindings use.
+pub type DynStore = Box<dyn Store + Send>;
+
+/// Opens the store at `location`: a `postgres://` (or `postgresql://`) URL is
+/// a [`PostgresStore`], `:memory:` an in-memory [`SqliteStore`], anything else
+/// the path of a [`SqliteStore`] file (created when missing).
+///
+/// # Errors
+///
+/// [`Error::Validation`] on `location` when it is empty;
+/// [`Error::Storage`] when the file or server cannot be opened, or was
+/// written by a newer version of crm.
+///
+/// # Examples
+///
+/// ```
+/// let dir = std::env::temp_dir().join(format!("crm-open-{}", std::process::id()));
+/// std::fs::create_dir_all(&dir)?;
+/// let store = crm::open_store(dir.join("crm.db").to_str().unwrap())?;
+/// assert!(store.query(&crm::store::Query::new(crm::EntityKind::Lead))?.is_empty());
+/// assert_eq!(crm::open_store("").err().map(|e| e.kind()), Some(crm::ErrorKind::Validation));
+/// # drop(store);
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn open_store(location: &str) -> Result<DynStore> {
+    if location.trim().is_empty() {
+        return Err(Error::invalid(
+            "location",
+            "name a file path or a postgres:// URL",
+        ));
+    }
+    if location.starts_with("postgres://") || location.starts_with("postgresql://") {
+        return Ok(Box::new(PostgresStore::connect(location)?));
+    }
+    if location == ":memory:" {
+        return Ok(Box::new(SqliteStore::in_memory()?));
+    }
+    Ok(Box::new(SqliteStore::open(location)?))
+}
 
 /// The operating system's clock: the one place crm reads the time, for hosts
 /// that want the real one.
