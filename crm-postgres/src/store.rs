@@ -781,7 +781,7 @@ impl Store for PostgresStore {
             let version = write.expected_version.checked_add(1).ok_or_else(|| {
                 Error::invalid("expected_version", "is the highest version there is")
             })?;
-            set_version(&mut record, version);
+            record.meta_mut().version = version;
             records.push(record);
         }
         if changes.writes.iter().all(|w| w.expected_version == 0) {
@@ -1001,30 +1001,6 @@ impl Store for PostgresStore {
         }
         tx.commit().context("committing a restore")
     }
-}
-
-/// Sets a record's version. (`AnyRecord::meta_mut` is crate-private to
-/// crm-core, so this goes through the typed record.)
-fn set_version(record: &mut AnyRecord, version: u64) {
-    macro_rules! set {
-        ($($variant:ident),*) => {
-            match record {
-                $(AnyRecord::$variant(inner) => inner.meta.version = version,)*
-            }
-        };
-    }
-    set!(
-        Customer,
-        Contact,
-        Lead,
-        Opportunity,
-        Contract,
-        Ticket,
-        Activity,
-        Task,
-        User,
-        Team
-    );
 }
 
 #[cfg(test)]

@@ -530,7 +530,7 @@ impl Store for SqliteStore {
             let version = write.expected_version.checked_add(1).ok_or_else(|| {
                 Error::invalid("expected_version", "is the highest version there is")
             })?;
-            record_version_mut(&mut record, version);
+            record.meta_mut().version = version;
             let expected = (write.expected_version > 0).then_some(write.expected_version);
             put_record(&tx, &record, expected)?;
         }
@@ -771,28 +771,4 @@ impl Store for SqliteStore {
         }
         tx.commit().context("committing a restore")
     }
-}
-
-/// Sets a record's version. (`AnyRecord::meta_mut` is crate-private to
-/// crm-core, so this goes through the typed record.)
-fn record_version_mut(record: &mut AnyRecord, version: u64) {
-    macro_rules! set {
-        ($($variant:ident),*) => {
-            match record {
-                $(AnyRecord::$variant(inner) => inner.meta.version = version,)*
-            }
-        };
-    }
-    set!(
-        Customer,
-        Contact,
-        Lead,
-        Opportunity,
-        Contract,
-        Ticket,
-        Activity,
-        Task,
-        User,
-        Team
-    );
 }

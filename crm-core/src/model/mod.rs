@@ -381,7 +381,8 @@ macro_rules! any_record {
                 }
             }
 
-            pub(crate) fn meta_mut(&mut self) -> &mut Meta {
+            /// The record's meta, to change (stores set `version` on commit).
+            pub fn meta_mut(&mut self) -> &mut Meta {
                 match self {
                     $(AnyRecord::$variant(record) => record.meta_mut(),)*
                 }

@@ -44,7 +44,8 @@ macro_rules! store_conformance_tests {
             history_and_event_log,
             outbox_leases_and_acks,
             sequences_count_up,
-            backups_round_trip
+            backups_round_trip,
+            outbox_ids_are_unique
         );
     };
     (@each $make:expr; $($check:ident),*) => {
@@ -71,6 +72,7 @@ pub fn run_all<S: Store>(mut make: impl FnMut() -> S) {
     outbox_leases_and_acks(&mut make());
     sequences_count_up(&mut make());
     backups_round_trip(&mut make());
+    outbox_ids_are_unique(&mut make());
 }
 
 /// A fixed instant, `minutes` after 2026-01-05 09:00 UTC.
@@ -779,6 +781,48 @@ pub fn backups_round_trip<S: Store>(store: &mut S) {
             .next_number("contract")
             .unwrap_or_else(|e| panic!("{e}")),
         3
+    );
+}
+
+/// An outbox message whose id is taken (in the store or twice in one change
+/// set) is refused, and nothing of its change set is written; a lease that runs
+/// past the last representable time is refused.
+pub fn outbox_ids_are_unique<S: Store>(store: &mut S) {
+    let lead = sample_lead(1, None);
+    let mut changes = ChangeSet::default();
+    changes.outbox.push(new_message(1, lead.key()));
+    store.commit(changes).unwrap_or_else(|e| panic!("{e}"));
+    let mut changes = ChangeSet::default();
+    changes.write(lead.clone().into_any(), 0);
+    changes.outbox.push(new_message(1, lead.key()));
+    let err = store
+        .commit(changes)
+        .expect_err("a taken outbox id must be refused");
+    assert!(
+        matches!(&err, Error::Validation { fields, .. } if fields == &["outbox"]),
+        "{err}"
+    );
+    assert_eq!(get(store, &lead.key()), None);
+    let mut changes = ChangeSet::default();
+    changes.outbox.push(new_message(2, lead.key()));
+    changes.outbox.push(new_message(2, lead.key()));
+    let err = store
+        .commit(changes)
+        .expect_err("one id twice must be refused");
+    assert_eq!(err.kind(), crate::ErrorKind::Validation, "{err}");
+    let err = store
+        .take_outbox(at(0), 10, Duration::MAX)
+        .expect_err("a lease past the end of time must be refused");
+    assert!(
+        matches!(&err, Error::Validation { fields, .. } if fields == &["lease"]),
+        "{err}"
+    );
+    assert_eq!(
+        store
+            .take_outbox(at(0), 10, Duration::minutes(5))
+            .unwrap_or_else(|e| panic!("{e}"))
+            .len(),
+        1
     );
 }
 

@@ -90,6 +90,7 @@ impl Store for MemoryStore {
                 return Err(Error::invalid("changes", "write the same record twice"));
             }
         }
+        check_new_messages(&self.outbox_index, &changes.outbox)?;
         for write in changes.writes {
             let mut record = write.record;
             record.meta_mut().version = write.expected_version + 1;
@@ -131,6 +132,9 @@ impl Store for MemoryStore {
         limit: usize,
         lease: Duration,
     ) -> Result<Vec<OutboxMessage>> {
+        let until = now
+            .checked_add_signed(lease)
+            .ok_or_else(|| Error::invalid("lease", "runs past the last representable time"))?;
         let mut taken = Vec::new();
         for message in &mut self.outbox {
             if taken.len() == limit {
@@ -140,7 +144,7 @@ impl Store for MemoryStore {
                 message.acked_at.is_none() && message.leased_until.is_none_or(|until| until <= now);
             if free {
                 message.attempts += 1;
-                message.leased_until = Some(now + lease);
+                message.leased_until = Some(until);
                 taken.push(message.clone());
             }
         }
@@ -209,15 +213,7 @@ impl Store for MemoryStore {
                     .with_value(event.seq));
             }
         }
-        if let Some(message) = part
-            .outbox
-            .iter()
-            .find(|m| self.outbox_index.contains_key(&m.id))
-        {
-            return Err(
-                Error::invalid("outbox", "holds a message the store has").with_value(message.id)
-            );
-        }
+        check_new_messages(&self.outbox_index, &part.outbox)?;
         for record in part.records {
             self.records.insert(record.key(), record);
         }
@@ -238,4 +234,17 @@ impl Store for MemoryStore {
         }
         Ok(())
     }
+}
+
+/// Refuses outbox messages whose id the store (or the same batch) has already.
+fn check_new_messages(index: &HashMap<EventId, usize>, messages: &[OutboxMessage]) -> Result<()> {
+    let mut seen = HashSet::with_capacity(messages.len());
+    for message in messages {
+        if index.contains_key(&message.id) || !seen.insert(message.id) {
+            return Err(
+                Error::invalid("outbox", "holds a message the store has").with_value(message.id)
+            );
+        }
+    }
+    Ok(())
 }
