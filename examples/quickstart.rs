@@ -1,23 +1,40 @@
-//! The life of one customer, from a web enquiry to a closed service ticket.
+//! The life of one customer, from a web enquiry to a closed service ticket,
+//! kept in the embedded default store: an SQLite file.
 //!
-//! Run it with `cargo run --example quickstart`.
+//! Run it with `cargo run --example quickstart` (it writes `crm.db`; give
+//! another path as the first argument). Run it again and it continues the same
+//! data: the customer comes back with a new enquiry and is recognised.
 
 use chrono::{Duration, TimeZone, Utc};
 use crm::access::Actor;
-use crm::store::MemoryStore;
 use crm::{
     ActivityKind, Config, ConvertLead, Crm, DealFromLead, Error, FixedClock, Money, NewActivity,
-    NewLead, NewTicket, RecordKey, SeededIds, TeamId, TeamInput, UserId, UserInput,
+    NewLead, NewTicket, RecordKey, SeededIds, SqliteStore, Store, TeamId, TeamInput, UserId,
+    UserInput,
 };
 
 fn main() -> Result<(), Error> {
-    // The host provides the clock and the ids; a fixed clock makes the story repeatable.
-    let clock = FixedClock::new(Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap());
+    let path = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "crm.db".to_string());
+    let store = SqliteStore::open(&path)?;
+
+    // The host provides the clock and the ids; a fixed clock makes the story
+    // repeatable. A file that already holds a story continues a day after it.
+    let earlier = store.events_after(0, usize::MAX)?;
+    let (start, seed) = match earlier.last() {
+        None => (Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap(), 2026),
+        Some(last) => {
+            println!("{path}: continuing after {} events", earlier.len());
+            (last.at + Duration::days(1), 2026 + earlier.len() as u64)
+        }
+    };
+    let clock = FixedClock::new(start);
     let mut crm = Crm::new(
-        MemoryStore::new(),
+        store,
         Config::default(),
         clock.clone(),
-        SeededIds::new(2026),
+        SeededIds::new(seed),
     )?;
 
     // Who works here.
@@ -109,10 +126,18 @@ fn main() -> Result<(), Error> {
     // 4. Qualified and converted: a customer, a contact and a deal, in one commit.
     clock.advance(Duration::days(1));
     crm.qualify_lead(&ana, lead.id)?;
+    // After an earlier run a customer with this email exists: the duplicate
+    // check would refuse a second one, so the lead is converted into it.
+    let known = crm.find_by_contact_point(&ana, lead.email.as_deref(), None)?;
+    let into_customer = known.iter().find_map(|record| match record {
+        crm::AnyRecord::Customer(customer) => Some(customer.id),
+        _ => None,
+    });
     let conversion = crm.convert_lead(
         &ana,
         lead.id,
         ConvertLead {
+            into_customer,
             opportunity: Some(DealFromLead {
                 expected_amount: Some(Money::parse("48000.00", "EUR")?),
                 ..DealFromLead::default()

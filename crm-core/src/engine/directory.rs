@@ -61,7 +61,8 @@ pub struct TeamInput {
 
 impl<S: Store> Crm<S> {
     /// Creates a user, or updates the one with this id (an event records what
-    /// changed; deactivating is `active: false`, never a deletion).
+    /// changed; deactivating is `active: false`, never a deletion). Saving a
+    /// user exactly as stored writes nothing.
     ///
     /// # Errors
     ///
@@ -96,6 +97,10 @@ impl<S: Store> Crm<S> {
             Permission::Create
         };
         self.authorize(actor, permission, existing.as_ref().unwrap_or(&user))?;
+        if existing.as_ref() == Some(&user) {
+            // Saving what is stored changes nothing and records no event.
+            return Ok(user);
+        }
         let action = if existing.is_some() {
             "update"
         } else {
@@ -106,7 +111,8 @@ impl<S: Store> Crm<S> {
         Ok(user)
     }
 
-    /// Creates a team, or updates the one with this id.
+    /// Creates a team, or updates the one with this id. Saving a team exactly
+    /// as stored writes nothing.
     ///
     /// # Errors
     ///
@@ -137,6 +143,10 @@ impl<S: Store> Crm<S> {
             Permission::Create
         };
         self.authorize(actor, permission, existing.as_ref().unwrap_or(&team))?;
+        if existing.as_ref() == Some(&team) {
+            // Saving what is stored changes nothing and records no event.
+            return Ok(team);
+        }
         let action = if existing.is_some() {
             "update"
         } else {

@@ -1102,3 +1102,24 @@ fn converting_without_a_contact_name_names_the_leads_field() {
         "{err}"
     );
 }
+
+#[test]
+fn saving_a_user_as_stored_records_nothing() {
+    let mut w = world();
+    let admin = w.admin.clone();
+    let mut input = UserInput::new(user("ana"), "ANA");
+    input.team = Some(team("east"));
+    input.roles = vec!["sales".into()];
+    let before = w.crm.history(&admin, user("ana")).unwrap().len();
+    let same = w.crm.save_user(&admin, input.clone()).unwrap();
+    assert_eq!(same.meta.version, 1);
+    assert_eq!(w.crm.history(&admin, user("ana")).unwrap().len(), before);
+    input.active = false;
+    let changed = w.crm.save_user(&admin, input).unwrap();
+    assert_eq!((changed.meta.version, changed.active), (2, false));
+    let last = w.crm.history(&admin, user("ana")).unwrap().pop().unwrap();
+    assert_eq!(
+        (last.action.as_str(), last.changes[0].field.as_str()),
+        ("update", "active")
+    );
+}
