@@ -20,7 +20,9 @@ use crate::model::{
     PyOpportunity, PyOutboxMessage, PyTask, PyTeam, PyTicket, PyUser, any_record,
 };
 
-/// The CRM engine, over an in-memory store.
+/// The CRM engine. `Crm()` keeps everything in memory; `crm.open(location)`
+/// keeps it in an SQLite file (a path) or a PostgreSQL database (a
+/// `postgres://` URL).
 ///
 /// With `now`, the engine runs on a fixed clock that starts there and moves
 /// only when told (`advance_clock`, `set_now`): what tests and replays want.
@@ -37,11 +39,11 @@ use crate::model::{
 /// 'qualified'
 #[pyclass(name = "Crm", module = "crm")]
 pub struct PyCrm {
-    inner: Mutex<crm::Crm<MemoryStore>>,
+    inner: Mutex<Engine>,
     clock: Option<crm::FixedClock>,
 }
 
-type Engine = crm::Crm<MemoryStore>;
+type Engine = crm::Crm<crm::DynStore>;
 
 impl PyCrm {
     fn engine(&self) -> MutexGuard<'_, Engine> {
@@ -60,6 +62,21 @@ impl PyCrm {
         work: impl FnOnce(&mut Engine) -> crm::Result<T> + Send,
     ) -> PyResult<T> {
         py.detach(|| work(&mut self.engine())).map_err(to_py)
+    }
+}
+
+impl PyCrm {
+    fn build(store: crm::DynStore, now: Option<&Bound<'_, PyAny>>, seed: Option<u64>) -> PyResult<Self> {
+        let ids = seed.map_or_else(crm::ids_from_entropy, crm::SeededIds::new);
+        let config = crm::Config::default();
+        let (engine, clock) = match extract_opt_time("now", now)? {
+            Some(start) => {
+                let clock = crm::FixedClock::new(start);
+                (crm::Crm::new(store, config, clock.clone(), ids), Some(clock))
+            }
+            None => (crm::Crm::new(store, config, crm::SystemClock, ids), None),
+        };
+        Ok(PyCrm { inner: Mutex::new(engine.map_err(to_py)?), clock })
     }
 }
 
@@ -127,25 +144,17 @@ impl PyCrm {
     #[new]
     #[pyo3(signature = (*, now = None, seed = None))]
     fn new(now: Option<&Bound<'_, PyAny>>, seed: Option<u64>) -> PyResult<Self> {
-        let ids = seed.map_or_else(crm::ids_from_entropy, crm::SeededIds::new);
-        let config = crm::Config::default();
-        let (engine, clock) = match extract_opt_time("now", now)? {
-            Some(start) => {
-                let clock = crm::FixedClock::new(start);
-                (
-                    crm::Crm::new(MemoryStore::new(), config, clock.clone(), ids),
-                    Some(clock),
-                )
-            }
-            None => (
-                crm::Crm::new(MemoryStore::new(), config, crm::SystemClock, ids),
-                None,
-            ),
-        };
-        Ok(PyCrm {
-            inner: Mutex::new(engine.map_err(to_py)?),
-            clock,
-        })
+        Self::build(Box::new(MemoryStore::new()), now, seed)
+    }
+
+    /// Opens a durable store: an SQLite file at a path (created when missing),
+    /// or a PostgreSQL database at a `postgres://` URL. The file or database
+    /// keeps everything between runs.
+    #[staticmethod]
+    #[pyo3(signature = (location, *, now = None, seed = None))]
+    fn open(py: Python<'_>, location: String, now: Option<&Bound<'_, PyAny>>, seed: Option<u64>) -> PyResult<Self> {
+        let store = py.detach(|| crm::open_store(&location)).map_err(to_py)?;
+        Self::build(store, now, seed)
     }
 
     /// The engine's current time.

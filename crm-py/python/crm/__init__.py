@@ -14,6 +14,9 @@ of side effects) from Python, over the same Rust core as every other binding.
 >>> [event.action for event in engine.history(ana, "lead", lead.id)]
 ['create', 'qualify']
 
+``crm.Crm()`` keeps everything in memory; ``crm.open("crm.db")`` keeps it in
+an SQLite file and ``crm.open("postgres://...")`` in PostgreSQL.
+
 Money is ``decimal.Decimal`` (``crm.Money``), never float; times are
 timezone-aware ``datetime`` objects (a naive one is refused).
 """
@@ -51,6 +54,9 @@ from ._errors import (
     ValidationError,
 )
 
+open = Crm.open
+"""Opens a durable store: ``crm.open("crm.db")`` (SQLite) or ``crm.open("postgres://...")``."""
+
 __all__ = [
     "Activity",
     "Actor",
@@ -80,4 +86,5 @@ __all__ = [
     "Ticket",
     "User",
     "ValidationError",
+    "open",
 ]

@@ -469,7 +469,7 @@ class Team(_Record):
 
 @final
 class Crm:
-    """The CRM engine over an in-memory store.
+    """The CRM engine: in memory (``Crm()``) or durable (``Crm.open(location)``).
 
     With ``now`` it runs on a fixed clock (moved by ``advance_clock`` and
     ``set_now``); without it, on the system clock. ``seed`` makes ids repeatable.
@@ -477,6 +477,9 @@ class Crm:
     """
 
     def __new__(cls, *, now: Optional[datetime] = None, seed: Optional[int] = None) -> "Crm": ...
+    @staticmethod
+    def open(location: str, *, now: Optional[datetime] = None, seed: Optional[int] = None) -> "Crm":
+        """Opens an SQLite file (a path) or a PostgreSQL database (a ``postgres://`` URL)."""
     def now(self) -> datetime: ...
     def advance_clock(self, *, minutes: int = 0, hours: int = 0, days: int = 0) -> None: ...
     def set_now(self, now: datetime) -> None: ...
