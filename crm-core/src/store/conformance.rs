@@ -45,7 +45,9 @@ macro_rules! store_conformance_tests {
             outbox_leases_and_acks,
             sequences_count_up,
             backups_round_trip,
-            outbox_ids_are_unique
+            outbox_ids_are_unique,
+            queries_agree_with_memory,
+            commits_agree_with_memory
         );
     };
     (@each $make:expr; $($check:ident),*) => {
@@ -73,6 +75,8 @@ pub fn run_all<S: Store>(mut make: impl FnMut() -> S) {
     sequences_count_up(&mut make());
     backups_round_trip(&mut make());
     outbox_ids_are_unique(&mut make());
+    queries_agree_with_memory(&mut make());
+    commits_agree_with_memory(&mut make());
 }
 
 /// A fixed instant, `minutes` after 2026-01-05 09:00 UTC.
@@ -823,6 +827,203 @@ pub fn outbox_ids_are_unique<S: Store>(store: &mut S) {
             .unwrap_or_else(|e| panic!("{e}"))
             .len(),
         1
+    );
+}
+
+/// A small deterministic random stream (SplitMix64) for the checks below:
+/// the same cases on every backend and every run.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+
+    fn pick<T: Copy>(&mut self, items: &[T]) -> T {
+        items[self.below(items.len() as u64) as usize]
+    }
+
+    fn maybe<T>(&mut self, make: impl FnOnce(&mut Self) -> T) -> Option<T> {
+        if self.next() % 2 == 0 {
+            None
+        } else {
+            Some(make(self))
+        }
+    }
+}
+
+const OWNERS: [Option<&str>; 3] = [None, Some("ana"), Some("bo")];
+const TEAMS: [Option<&str>; 3] = [None, Some("east"), Some("west")];
+const STATUSES: [&str; 3] = ["new", "contacted", "qualified"];
+/// Nanoseconds that fall in one microsecond, in the next, or on a whole one:
+/// times finer than the microseconds an index column may keep.
+const NANOS: [i64; 7] = [0, 1, 500, 999, 1_000, 1_001, 2_500];
+
+fn random_due(rng: &mut Rng) -> DateTime<Utc> {
+    at(rng.below(3) as i64) + Duration::nanoseconds(rng.pick(&NANOS))
+}
+
+fn phone_number(n: u64) -> String {
+    format!("+44 20 7946 {n:04}")
+}
+
+fn random_query(rng: &mut Rng) -> Query {
+    let mut query = Query::new(if rng.below(3) == 0 {
+        EntityKind::Contact
+    } else {
+        EntityKind::Lead
+    });
+    match rng.maybe(|rng| rng.pick(&OWNERS)) {
+        None => {}
+        Some(None) => query = query.unowned(),
+        Some(Some(owner)) => query = query.owner(user(owner)),
+    }
+    if let Some(Some(team)) = rng.maybe(|rng| rng.pick(&TEAMS)) {
+        query = query.team(TeamId::new(team).unwrap_or_else(|e| panic!("{e}")));
+    }
+    for _ in 0..rng.below(3) {
+        query = query.status(rng.pick(&STATUSES));
+    }
+    if let Some(before) = rng.maybe(random_due) {
+        query = query.due_before(before);
+    }
+    if let Some(n) = rng.maybe(|rng| rng.below(5)) {
+        query = query.phone(&phone_number(n));
+    }
+    if let Some(customer) = rng.maybe(|rng| rng.below(3)) {
+        query = query.parent(RecordKey::from(CustomerId::from_uuid(uuid(
+            u128::from(customer) + 1,
+        ))));
+    }
+    if let Some(limit) = rng.maybe(|rng| rng.below(6) as usize) {
+        query = query.limit(limit);
+    }
+    query
+}
+
+/// Random leads and contacts (owners, teams, states, due times finer than a
+/// microsecond, shared phone numbers, parents) and random queries: the store
+/// answers exactly what [`MemoryStore`](crate::store::MemoryStore) answers,
+/// record for record, in the same order, within the same limit.
+pub fn queries_agree_with_memory<S: Store>(store: &mut S) {
+    let mut memory = crate::store::MemoryStore::new();
+    let mut rng = Rng(0x5EED_0001);
+    let (mut leads, mut contacts) = (0u128, 0u128);
+    for _ in 0..24 {
+        let mut changes = ChangeSet::default();
+        for _ in 0..rng.below(5) {
+            leads += 1;
+            let mut lead = sample_lead(leads, rng.pick(&OWNERS));
+            lead.team = rng
+                .pick(&TEAMS)
+                .map(|t| TeamId::new(t).unwrap_or_else(|e| panic!("{e}")));
+            lead.status = rng.pick(&STATUSES).into();
+            lead.first_contact_due_at = rng.maybe(random_due);
+            lead.phone = Some(phone_number(rng.below(4)));
+            changes.write(lead.into_any(), 0);
+        }
+        for _ in 0..rng.below(3) {
+            contacts += 1;
+            let number = phone_number(rng.below(4));
+            let contact = Contact {
+                id: ContactId::from_uuid(uuid(0x1_0000 + contacts)),
+                meta: meta(),
+                customer: CustomerId::from_uuid(uuid(u128::from(rng.below(3)) + 1)),
+                name: format!("Contact {contacts}"),
+                title: None,
+                phones: vec![number.clone(), number],
+                emails: vec![],
+                owner: rng.pick(&OWNERS).map(user),
+                team: None,
+                custom: Default::default(),
+            };
+            changes.write(contact.into_any(), 0);
+        }
+        memory
+            .commit(changes.clone())
+            .unwrap_or_else(|e| panic!("{e}"));
+        store.commit(changes).unwrap_or_else(|e| panic!("{e}"));
+        for _ in 0..6 {
+            let query = random_query(&mut rng);
+            let expected = memory.query(&query).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(
+                store.query(&query).unwrap_or_else(|e| panic!("{e}")),
+                expected,
+                "{query:?}"
+            );
+        }
+    }
+}
+
+/// What a commit returned, comparably.
+fn outcome(result: crate::Result<()>) -> String {
+    match result {
+        Ok(()) => "ok".into(),
+        Err(Error::Conflict {
+            entity,
+            id,
+            expected_version,
+            found,
+        }) => {
+            format!("conflict {entity} {id} {expected_version} {found:?}")
+        }
+        Err(other) => format!("{:?}", other.kind()),
+    }
+}
+
+/// Random change sets (new records, right and stale versions, a record written
+/// twice, events) get the same answer, error for error, as in
+/// [`MemoryStore`](crate::store::MemoryStore), and leave the same records and
+/// the same log.
+pub fn commits_agree_with_memory<S: Store>(store: &mut S) {
+    let mut memory = crate::store::MemoryStore::new();
+    let mut rng = Rng(0x5EED_0002);
+    for set in 0..40u128 {
+        let mut changes = ChangeSet::default();
+        let first = u128::from(rng.below(4)) + 1;
+        let mut targets = vec![first];
+        for _ in 0..rng.below(3) {
+            targets.push(u128::from(rng.below(4)) + 1);
+        }
+        for n in targets {
+            let mut lead = sample_lead(n, Some("ana"));
+            lead.title = Some(format!("set {set}"));
+            changes.write(lead.into_any(), rng.below(3));
+        }
+        changes.events.push(new_event(
+            0x3_0000 + set,
+            sample_lead(first, None).key(),
+            "update",
+        ));
+        let expected = outcome(memory.commit(changes.clone()));
+        assert_eq!(outcome(store.commit(changes)), expected, "change set {set}");
+    }
+    for n in 1..5u128 {
+        let key = sample_lead(n, None).key();
+        assert_eq!(
+            get(store, &key),
+            memory.get(&key).unwrap_or_else(|e| panic!("{e}"))
+        );
+        assert_eq!(
+            store.history(&key).unwrap_or_else(|e| panic!("{e}")),
+            memory.history(&key).unwrap_or_else(|e| panic!("{e}"))
+        );
+    }
+    assert_eq!(
+        store
+            .events_after(0, 1_000)
+            .unwrap_or_else(|e| panic!("{e}")),
+        memory
+            .events_after(0, 1_000)
+            .unwrap_or_else(|e| panic!("{e}"))
     );
 }
 

@@ -69,27 +69,9 @@ impl Store for MemoryStore {
 
     fn commit(&mut self, changes: ChangeSet) -> Result<()> {
         // Check everything first, so that a failure leaves nothing behind.
-        let mut seen = HashSet::new();
-        for write in &changes.writes {
-            let key = write.record.key();
-            let found = self.records.get(&key).map(AnyRecord::version);
-            let clash = match (write.expected_version, found) {
-                (0, None) => false,
-                (expected, Some(found)) => expected != found,
-                (_, None) => true,
-            };
-            if clash {
-                return Err(Error::Conflict {
-                    entity: key.kind,
-                    id: key.id,
-                    expected_version: write.expected_version,
-                    found,
-                });
-            }
-            if !seen.insert(key) {
-                return Err(Error::invalid("changes", "write the same record twice"));
-            }
-        }
+        crate::store::backend::check_writes(&changes.writes, |key| {
+            Ok(self.records.get(key).map(AnyRecord::version))
+        })?;
         check_new_messages(&self.outbox_index, &changes.outbox)?;
         for write in changes.writes {
             let mut record = write.record;

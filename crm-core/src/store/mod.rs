@@ -8,6 +8,7 @@
 //! [`Error::Conflict`]. This keeps the engine free of I/O and lets any database
 //! with transactions be a backend.
 
+pub mod backend;
 pub mod conformance;
 mod memory;
 
