@@ -1,6 +1,7 @@
 // The FFI parity suite on the JVM: runs every shared test vector
 // (tests/vectors/*.json) through the generated Kotlin API, then checks that bad
-// input comes back as typed CrmException cases. No Gradle, no JUnit: a plain
+// input comes back as typed CrmException cases, and that `Crm.open` keeps what
+// was written in an SQLite file across objects. No Gradle, no JUnit: a plain
 // main that prints one line per failure and ends with "N passed, M failed";
 // it exits non-zero when anything failed.
 //
@@ -538,6 +539,60 @@ fun badInput(tally: Tally) {
     tally.check("events carry field changes as JSON text", history.last().changes.any { it.field == "expected_amount" && it.newJson.contains("0.10") }) { "${history.last().changes}" }
 }
 
+// ----- a file store: Crm.open ---------------------------------------------------------
+
+fun fileStore(tally: Tally) {
+    val dir = java.nio.file.Files.createTempDirectory("crm-ffi-test").toFile()
+    try {
+        val path = File(dir, "crm.db").path
+        val ana = Actor(user = "ana", roles = listOf("sales"))
+        val start = Instant.parse("2026-01-05T09:00:00Z")
+
+        // Write through one object, then close it (as an app does when it stops).
+        val (leadId, written) = Crm.open(path, now = start).use { crm ->
+            val lead = crm.createLead(ana, NewLead(company = "Acme", owner = "ana"))
+            crm.advanceClock(hours = 1)
+            crm.logActivity(ana, NewActivity(subject = RecordKey("lead", lead.id), kind = "call", summary = "Wants a demo"))
+            crm.qualifyLead(ana, lead.id)
+            lead.id to crm.history(ana, "lead", lead.id)
+        }
+        tally.check("the file exists", File(path).isFile)
+
+        // A new object over the same file reads it back.
+        Crm.open(path).use { crm ->
+            val read = (crm.get(ana, "lead", leadId) as? AnyRecord.Lead)?.record
+            tally.check("the lead is read back from the file", read != null && read.status == "qualified" && read.company == "Acme" && read.createdAt == start) { "$read" }
+            val history = crm.history(ana, "lead", leadId)
+            tally.check("its history is read back", history == written && history.last().action == "qualify") { "${history.map { it.action }}" }
+
+            // Calls from several threads at once (as from Dispatchers.IO): each runs whole, one at a time.
+            val pool = java.util.concurrent.Executors.newFixedThreadPool(4)
+            try {
+                val futures = (1..20).map { n ->
+                    pool.submit<String> { crm.createLead(ana, NewLead(company = "Worker $n", owner = "ana")).id }
+                }
+                val ids = futures.map { it.get() }
+                tally.check("calls from 4 threads all commit, with distinct ids", ids.toSet().size == 20 && ids.all { crm.history(ana, "lead", it).isNotEmpty() })
+            } finally {
+                pool.shutdown()
+            }
+        }
+
+        expectError<CrmException.Validation>(tally, "empty location") {
+            Crm.open("")
+        }?.let { tally.check("empty location names location", it.fields == listOf("location")) { "${it.fields}" } }
+        expectError<CrmException.Storage>(tally, "a file in a missing directory") {
+            Crm.open(File(dir, "missing/crm.db").path)
+        }?.let { tally.check("the storage error says why", it.reason.isNotEmpty()) { it.reason } }
+        val early = File(dir, "early.db")
+        expectError<CrmException.Validation>(tally, "open with a time out of range") {
+            Crm.open(early.path, now = Instant.MAX)
+        }?.let { tally.check("a bad time is refused before the file is made", it.fields == listOf("now") && !early.exists()) { "$it" } }
+    } finally {
+        dir.deleteRecursively()
+    }
+}
+
 fun main(args: Array<String>) {
     val dir = File(args.getOrElse(0) { "tests/vectors" })
     val files = dir.listFiles { f -> f.name.endsWith(".json") }?.sortedBy { it.name } ?: listOf()
@@ -554,6 +609,11 @@ fun main(args: Array<String>) {
         badInput(tally)
     } catch (err: Throwable) {
         tally.check("bad input", false) { "crashed: $err" }
+    }
+    try {
+        fileStore(tally)
+    } catch (err: Throwable) {
+        tally.check("file store", false) { "crashed: $err" }
     }
     println("${files.size} vector files")
     println("${tally.passed} passed, ${tally.failed} failed")

@@ -1,7 +1,9 @@
 //! Kotlin and Swift (and Python) bindings of crm, through uniffi.
 //!
-//! One object, `Crm`, holds an engine over an in-memory store; each command
-//! is a method taking the [`Actor`] who runs it. Records come back as plain
+//! One object, `Crm`, holds an engine over a store (in memory, or an SQLite
+//! file or PostgreSQL database through `Crm.open(location)`); each command is
+//! a method taking the [`Actor`] who runs it. Methods are synchronous: over a
+//! file, hosts call them off the UI thread. Records come back as plain
 //! records (`Lead`, `Ticket`, ...), the generic commands return an
 //! [`AnyRecord`], and every failure is a [`CrmError`] with the core's stable
 //! kinds and fields. See `crm-ffi/README.md` for the type mappings and a
@@ -14,6 +16,7 @@
 //! val crm = Crm(now = Instant.parse("2026-01-05T09:00:00Z"), seed = 1uL)
 //! val ana = Actor(user = "ana", roles = listOf("sales"))
 //! val lead = crm.createLead(ana, NewLead(company = "Acme", owner = "ana"))
+//! val saved = Crm.open(File(context.filesDir, "crm.db").path)  // an SQLite file
 //! ```
 
 #![warn(missing_docs)]

@@ -66,17 +66,27 @@ impl PyCrm {
 }
 
 impl PyCrm {
-    fn build(store: crm::DynStore, now: Option<&Bound<'_, PyAny>>, seed: Option<u64>) -> PyResult<Self> {
+    fn build(
+        store: crm::DynStore,
+        now: Option<&Bound<'_, PyAny>>,
+        seed: Option<u64>,
+    ) -> PyResult<Self> {
         let ids = seed.map_or_else(crm::ids_from_entropy, crm::SeededIds::new);
         let config = crm::Config::default();
         let (engine, clock) = match extract_opt_time("now", now)? {
             Some(start) => {
                 let clock = crm::FixedClock::new(start);
-                (crm::Crm::new(store, config, clock.clone(), ids), Some(clock))
+                (
+                    crm::Crm::new(store, config, clock.clone(), ids),
+                    Some(clock),
+                )
             }
             None => (crm::Crm::new(store, config, crm::SystemClock, ids), None),
         };
-        Ok(PyCrm { inner: Mutex::new(engine.map_err(to_py)?), clock })
+        Ok(PyCrm {
+            inner: Mutex::new(engine.map_err(to_py)?),
+            clock,
+        })
     }
 }
 
@@ -152,7 +162,12 @@ impl PyCrm {
     /// keeps everything between runs.
     #[staticmethod]
     #[pyo3(signature = (location, *, now = None, seed = None))]
-    fn open(py: Python<'_>, location: String, now: Option<&Bound<'_, PyAny>>, seed: Option<u64>) -> PyResult<Self> {
+    fn open(
+        py: Python<'_>,
+        location: String,
+        now: Option<&Bound<'_, PyAny>>,
+        seed: Option<u64>,
+    ) -> PyResult<Self> {
         let store = py.detach(|| crm::open_store(&location)).map_err(to_py)?;
         Self::build(store, now, seed)
     }

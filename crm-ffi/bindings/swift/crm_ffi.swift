@@ -643,12 +643,14 @@ fileprivate struct FfiConverterTimestamp: FfiConverterRustBuffer {
 
 
 /**
- * The CRM engine over an in-memory store.
+ * The CRM engine over a store: in memory (`Crm(...)`), or an SQLite file or
+ * a PostgreSQL database (`Crm.open(location, ...)`).
  *
  * Every command takes the [`Actor`] running it, checks their permission and
  * data scope, and commits its records, one event per change and any outbox
  * messages at once. An object is safe to share between threads; calls run one
- * at a time.
+ * at a time. Over a file or a server every call blocks on I/O: make them off
+ * the UI thread.
  */
 public protocol CrmProtocol: AnyObject, Sendable {
     
@@ -1110,12 +1112,14 @@ public protocol CrmProtocol: AnyObject, Sendable {
     
 }
 /**
- * The CRM engine over an in-memory store.
+ * The CRM engine over a store: in memory (`Crm(...)`), or an SQLite file or
+ * a PostgreSQL database (`Crm.open(location, ...)`).
  *
  * Every command takes the [`Actor`] running it, checks their permission and
  * data scope, and commits its records, one event per change and any outbox
  * messages at once. An object is safe to share between threads; calls run one
- * at a time.
+ * at a time. Over a file or a server every call blocks on I/O: make them off
+ * the UI thread.
  */
 open class Crm: CrmProtocol, @unchecked Sendable {
     fileprivate let handle: UInt64
@@ -1191,6 +1195,37 @@ public convenience init(now: Date? = nil, seed: UInt64? = nil)throws  {
         try! rustCall { uniffi_crm_ffi_fn_free_crm(handle, $0) }
     }
 
+    
+    /**
+     * An engine over the store at `location`, with the default
+     * configuration: the path of an SQLite file (created when missing; on a
+     * phone, one in the app's data directory), `:memory:` for an in-memory
+     * SQLite database, or a `postgres://` URL. What was written there before
+     * is read back.
+     *
+     * `now` and `seed` are as for the main constructor. A seed repeats its
+     * ids from the start in every session, so over a file that outlives the
+     * object leave it out (tests that write once excepted).
+     *
+     * Opening and every later call do I/O: call them off the UI thread.
+     *
+     * # Errors
+     *
+     * `Validation` on `location` when it is empty, on `now` when the time
+     * is out of range; `Storage` when the file or server cannot be opened
+     * (a missing directory, no permission, a file that is not a crm
+     * database or was written by a newer crm).
+     */
+public static func `open`(location: String, now: Date? = nil, seed: UInt64? = nil)throws  -> Crm  {
+    return try  FfiConverterTypeCrm_lift(try rustCallWithError(FfiConverterTypeCrmError_lift) {
+        uniffiCallStatus in
+    uniffi_crm_ffi_fn_constructor_crm_open(
+        FfiConverterString.lower(location),
+        FfiConverterOptionTimestamp.lower(now),
+        FfiConverterOptionUInt64.lower(seed),uniffiCallStatus
+    )
+})
+}
     
 
     
@@ -7636,6 +7671,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_crm_ffi_checksum_constructor_crm_new() != 28102) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_crm_ffi_checksum_constructor_crm_open() != 8088) {
         return InitializationResult.apiChecksumMismatch
     }
 

@@ -258,6 +258,11 @@ void uniffi_crm_ffi_fn_free_crm(uint64_t handle, RustCallStatus *_Nonnull out_st
 uint64_t uniffi_crm_ffi_fn_constructor_crm_new(RustBuffer now, RustBuffer seed, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_CONSTRUCTOR_CRM_OPEN
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_CONSTRUCTOR_CRM_OPEN
+uint64_t uniffi_crm_ffi_fn_constructor_crm_open(RustBuffer location, RustBuffer now, RustBuffer seed, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_ACK_OUTBOX
 #define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_ACK_OUTBOX
 uint64_t uniffi_crm_ffi_fn_method_crm_ack_outbox(uint64_t ptr, RustBuffer ids, RustCallStatus *_Nonnull out_status
@@ -1032,6 +1037,12 @@ uint16_t uniffi_crm_ffi_checksum_method_crm_submit_task(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_CONSTRUCTOR_CRM_NEW
 #define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_CONSTRUCTOR_CRM_NEW
 uint16_t uniffi_crm_ffi_checksum_constructor_crm_new(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_CONSTRUCTOR_CRM_OPEN
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_CONSTRUCTOR_CRM_OPEN
+uint16_t uniffi_crm_ffi_checksum_constructor_crm_open(void
     
 );
 #endif

@@ -4,9 +4,9 @@
 //! concept, as in the core: `leads.rs`, `deals.rs`, `service.rs`, `tasks.rs`,
 //! `directory.rs`.
 //!
-//! Every method is synchronous: over the memory store each call takes
-//! microseconds. See the crate README for how long calls will be marked once
-//! file-backed stores arrive.
+//! Every method is synchronous and, over a file or a server, blocks on I/O:
+//! the host calls it off its UI thread (Kotlin `Dispatchers.IO`, a Swift
+//! background task). The crate README says why there are no `async` variants.
 
 mod deals;
 mod directory;
@@ -24,24 +24,26 @@ use crm::RecordKey as CoreRecordKey;
 use crm::TransitionInput as CoreTransitionInput;
 use crm::access::Actor as CoreActor;
 use crm::store::MemoryStore;
-use crm::{Config, EventId, FixedClock, Grantee as CoreGrantee, SeededIds, SystemClock};
+use crm::{Config, DynStore, EventId, FixedClock, Grantee as CoreGrantee, SeededIds, SystemClock};
 
 use crate::access::Actor;
-use crate::clock::{from_system_time, to_system_time};
+use crate::clock::{from_system_time, from_system_time_opt, to_system_time};
 use crate::error::CrmError;
 use crate::event::{Event, OutboxMessage};
 use crate::model::{AnyRecord, Grantee, parse_access, parse_json};
 
-/// The CRM engine over an in-memory store.
+/// The CRM engine over a store: in memory (`Crm(...)`), or an SQLite file or
+/// a PostgreSQL database (`Crm.open(location, ...)`).
 ///
 /// Every command takes the [`Actor`] running it, checks their permission and
 /// data scope, and commits its records, one event per change and any outbox
 /// messages at once. An object is safe to share between threads; calls run one
-/// at a time.
+/// at a time. Over a file or a server every call blocks on I/O: make them off
+/// the UI thread.
 #[derive(uniffi::Object)]
 #[uniffi(name = "Crm")]
 pub struct FfiCrm {
-    engine: Mutex<CoreCrm<MemoryStore>>,
+    engine: Mutex<CoreCrm<DynStore>>,
     /// The clock the engine reads, when it is a fixed one the host moves.
     clock: Option<FixedClock>,
 }
@@ -61,10 +63,44 @@ impl FfiCrm {
     ///
     /// [`CrmError::Storage`] when an earlier call panicked half-way (a bug):
     /// the store may then be inconsistent, so it is not used again.
-    pub(crate) fn engine(&self) -> Result<MutexGuard<'_, CoreCrm<MemoryStore>>, CrmError> {
+    pub(crate) fn engine(&self) -> Result<MutexGuard<'_, CoreCrm<DynStore>>, CrmError> {
         self.engine.lock().map_err(|_| CrmError::Storage {
             reason: "an earlier call failed half-way; this engine can no longer be used".into(),
         })
+    }
+
+    /// An engine over `store`, on a fixed clock at `now` or the system clock.
+    fn over(
+        store: DynStore,
+        now: Option<SystemTime>,
+        seed: Option<u64>,
+    ) -> Result<Arc<Self>, CrmError> {
+        let now = from_system_time_opt("now", now)?;
+        Self::with_clock(store, now, seed)
+    }
+
+    /// [`FfiCrm::over`] with the time already converted.
+    fn with_clock(
+        store: DynStore,
+        now: Option<chrono::DateTime<chrono::Utc>>,
+        seed: Option<u64>,
+    ) -> Result<Arc<Self>, CrmError> {
+        let ids = seed.map_or_else(crm::ids_from_entropy, SeededIds::new);
+        let (engine, clock) = match now {
+            Some(now) => {
+                let clock = FixedClock::new(now);
+                let engine = CoreCrm::new(store, Config::default(), clock.clone(), ids)?;
+                (engine, Some(clock))
+            }
+            None => {
+                let engine = CoreCrm::new(store, Config::default(), SystemClock, ids)?;
+                (engine, None)
+            }
+        };
+        Ok(Arc::new(FfiCrm {
+            engine: Mutex::new(engine),
+            clock,
+        }))
     }
 
     /// The fixed clock, for the commands that move it.
@@ -123,23 +159,37 @@ impl FfiCrm {
     /// `Validation` on `now` when the time is out of range.
     #[uniffi::constructor(default(now = None, seed = None))]
     pub fn new(now: Option<SystemTime>, seed: Option<u64>) -> Result<Arc<Self>, CrmError> {
-        let ids = seed.map_or_else(crm::ids_from_entropy, SeededIds::new);
-        let (engine, clock) = match now {
-            Some(now) => {
-                let clock = FixedClock::new(from_system_time("now", now)?);
-                let engine =
-                    CoreCrm::new(MemoryStore::new(), Config::default(), clock.clone(), ids)?;
-                (engine, Some(clock))
-            }
-            None => {
-                let engine = CoreCrm::new(MemoryStore::new(), Config::default(), SystemClock, ids)?;
-                (engine, None)
-            }
-        };
-        Ok(Arc::new(FfiCrm {
-            engine: Mutex::new(engine),
-            clock,
-        }))
+        Self::over(Box::new(MemoryStore::new()), now, seed)
+    }
+
+    /// An engine over the store at `location`, with the default
+    /// configuration: the path of an SQLite file (created when missing; on a
+    /// phone, one in the app's data directory), `:memory:` for an in-memory
+    /// SQLite database, or a `postgres://` URL. What was written there before
+    /// is read back.
+    ///
+    /// `now` and `seed` are as for the main constructor. A seed repeats its
+    /// ids from the start in every session, so over a file that outlives the
+    /// object leave it out (tests that write once excepted).
+    ///
+    /// Opening and every later call do I/O: call them off the UI thread.
+    ///
+    /// # Errors
+    ///
+    /// `Validation` on `location` when it is empty, on `now` when the time
+    /// is out of range; `Storage` when the file or server cannot be opened
+    /// (a missing directory, no permission, a file that is not a crm
+    /// database or was written by a newer crm).
+    #[uniffi::constructor(default(now = None, seed = None))]
+    pub fn open(
+        location: String,
+        now: Option<SystemTime>,
+        seed: Option<u64>,
+    ) -> Result<Arc<Self>, CrmError> {
+        // Check the clock before touching the disk or the network.
+        let now = from_system_time_opt("now", now)?;
+        let store = crm::open_store(&location)?;
+        Self::with_clock(store, now, seed)
     }
 
     /// The current time by the engine's clock, to the microsecond.
@@ -350,5 +400,70 @@ impl FfiCrm {
             .collect::<Result<Vec<EventId>, CoreError>>()?;
         let acked = self.engine()?.ack_outbox(&ids)?;
         Ok(u64::try_from(acked).unwrap_or(u64::MAX))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::NewLead;
+
+    fn ana() -> Actor {
+        Actor {
+            user: "ana".into(),
+            roles: vec!["sales".into()],
+            team: None,
+            region: None,
+        }
+    }
+
+    /// What one object writes to a file, a new object over it reads back.
+    #[test]
+    fn a_file_outlives_the_object() {
+        let dir = std::env::temp_dir().join(format!("crm-ffi-open-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("crm.db").to_str().unwrap().to_owned();
+        let start = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_767_603_600);
+
+        let crm = FfiCrm::open(path.clone(), Some(start), None).unwrap();
+        let lead = crm
+            .create_lead(
+                ana(),
+                NewLead {
+                    company: Some("Acme".into()),
+                    owner: Some("ana".into()),
+                    ..NewLead::default()
+                },
+            )
+            .unwrap();
+        let written = crm.history(ana(), "lead".into(), lead.id.clone()).unwrap();
+        drop(crm);
+
+        let again = FfiCrm::open(path, None, None).unwrap();
+        match again.get(ana(), "lead".into(), lead.id.clone()).unwrap() {
+            AnyRecord::Lead { record } => assert_eq!(record, lead),
+            other => panic!("not a lead: {other:?}"),
+        }
+        assert_eq!(
+            again.history(ana(), "lead".into(), lead.id).unwrap(),
+            written
+        );
+        drop(again);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn bad_locations_are_typed_errors() {
+        match FfiCrm::open(String::new(), None, None).unwrap_err() {
+            CrmError::Validation { fields, .. } => assert_eq!(fields, ["location"]),
+            other => panic!("wrong case: {other:?}"),
+        }
+        let missing = std::env::temp_dir()
+            .join(format!("crm-ffi-missing-{}", std::process::id()))
+            .join("crm.db");
+        match FfiCrm::open(missing.to_str().unwrap().to_owned(), None, None).unwrap_err() {
+            CrmError::Storage { reason } => assert!(!reason.is_empty()),
+            other => panic!("wrong case: {other:?}"),
+        }
     }
 }

@@ -769,6 +769,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_crm_ffi_checksum_constructor_crm_new(
     ): Int
+    external fun uniffi_crm_ffi_checksum_constructor_crm_open(
+    ): Int
     external fun ffi_crm_ffi_uniffi_contract_version(
     ): Int
 
@@ -794,6 +796,8 @@ internal object UniffiLib {
     external fun uniffi_crm_ffi_fn_free_crm(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
     external fun uniffi_crm_ffi_fn_constructor_crm_new(`now`: RustBuffer.ByValue,`seed`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_crm_ffi_fn_constructor_crm_open(`location`: RustBuffer.ByValue,`now`: RustBuffer.ByValue,`seed`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_crm_ffi_fn_method_crm_ack_outbox(`ptr`: Long,`ids`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
@@ -1147,6 +1151,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_crm_ffi_checksum_constructor_crm_new() and 0xFFFF) != 28102) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_crm_ffi_checksum_constructor_crm_open() and 0xFFFF) != 8088) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
 }
@@ -1622,12 +1629,14 @@ public object FfiConverterTimestamp: FfiConverterRustBuffer<java.time.Instant> {
 
 
 /**
- * The CRM engine over an in-memory store.
+ * The CRM engine over a store: in memory (`Crm(...)`), or an SQLite file or
+ * a PostgreSQL database (`Crm.open(location, ...)`).
  *
  * Every command takes the [`Actor`] running it, checks their permission and
  * data scope, and commits its records, one event per change and any outbox
  * messages at once. An object is safe to share between threads; calls run one
- * at a time.
+ * at a time. Over a file or a server every call blocks on I/O: make them off
+ * the UI thread.
  */
 public interface CrmInterface {
     
@@ -2091,12 +2100,14 @@ public interface CrmInterface {
 }
 
 /**
- * The CRM engine over an in-memory store.
+ * The CRM engine over a store: in memory (`Crm(...)`), or an SQLite file or
+ * a PostgreSQL database (`Crm.open(location, ...)`).
  *
  * Every command takes the [`Actor`] running it, checks their permission and
  * data scope, and commits its records, one event per change and any outbox
  * messages at once. An object is safe to share between threads; calls run one
- * at a time.
+ * at a time. Over a file or a server every call blocks on I/O: make them off
+ * the UI thread.
  */
 open class Crm: Disposable, AutoCloseable, CrmInterface
 {
@@ -3351,11 +3362,44 @@ open class Crm: Disposable, AutoCloseable, CrmInterface
 
 
     
-    
+    companion object {
+        
     /**
-     * @suppress
+     * An engine over the store at `location`, with the default
+     * configuration: the path of an SQLite file (created when missing; on a
+     * phone, one in the app's data directory), `:memory:` for an in-memory
+     * SQLite database, or a `postgres://` URL. What was written there before
+     * is read back.
+     *
+     * `now` and `seed` are as for the main constructor. A seed repeats its
+     * ids from the start in every session, so over a file that outlives the
+     * object leave it out (tests that write once excepted).
+     *
+     * Opening and every later call do I/O: call them off the UI thread.
+     *
+     * # Errors
+     *
+     * `Validation` on `location` when it is empty, on `now` when the time
+     * is out of range; `Storage` when the file or server cannot be opened
+     * (a missing directory, no permission, a file that is not a crm
+     * database or was written by a newer crm).
      */
-    companion object
+    @Throws(CrmException::class) fun `open`(`location`: kotlin.String, `now`: java.time.Instant? = null, `seed`: kotlin.ULong? = null): Crm {
+            return FfiConverterTypeCrm.lift(
+    uniffiRustCallWithError(CrmException) { _status ->
+    UniffiLib.uniffi_crm_ffi_fn_constructor_crm_open(
+    
+        
+        FfiConverterString.lower(`location`),
+        FfiConverterOptionalTimestamp.lower(`now`),
+        FfiConverterOptionalULong.lower(`seed`),_status)
+}
+    )
+    }
+    
+
+        
+    }
     
 }
 
