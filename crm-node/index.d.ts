@@ -10,7 +10,11 @@
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
 /**
- * An embedded CRM engine over an in-memory store.
+ * An embedded CRM engine.
+ *
+ * `new Crm(options?)` keeps its records in memory; `Crm.open(location,
+ * options?)` in a SQLite file or a PostgreSQL database, where they outlive
+ * the process.
  *
  * Every command takes the actor running it first (`{ user, roles?, team?,
  * region? }`), checks their permission and data scope, and commits its
@@ -22,6 +26,13 @@ export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-was
  * (`validation`, `invalid_transition`, `not_found`, `conflict`, `forbidden`,
  * `storage`, `config`) and the error's fields as properties (`fields`,
  * `from`, `action`, `entity`, `id`, `expectedVersion`, `found`, ...).
+ *
+ * Every method has an `...Async` twin (`createLeadAsync`, `getAsync`, ...)
+ * that runs the command on libuv's thread pool, store I/O included, and
+ * returns a Promise of the same result, rejected with the same `Error`. Use
+ * them in servers, where a command waiting for the disk or the database
+ * should not hold up other requests. Commands on one engine run one at a
+ * time; those started together (`Promise.all`) run in no particular order.
  *
  * @example
  * ```js
@@ -48,6 +59,11 @@ export declare class Crm {
    */
   createOpportunity(actor: Actor, opportunity: NewOpportunity): Opportunity
   /**
+   * `createOpportunity` off the main thread: a Promise of the deal, rejected
+   * with the `Error` that `createOpportunity` throws.
+   */
+  createOpportunityAsync(actor: Actor, opportunity: NewOpportunity): Promise<Opportunity>
+  /**
    * Moves a deal to the next stage of its pipeline, or to the stage `to`.
    *
    * @throws {Error} `validation` naming the fields a stage needs (entering
@@ -55,6 +71,11 @@ export declare class Crm {
    * `forbidden` (edit).
    */
   advanceOpportunity(actor: Actor, id: string, to?: string | undefined | null): Opportunity
+  /**
+   * `advanceOpportunity` off the main thread: a Promise of the deal,
+   * rejected with the `Error` that `advanceOpportunity` throws.
+   */
+  advanceOpportunityAsync(actor: Actor, id: string, to?: string | undefined | null): Promise<Opportunity>
   /**
    * Wins a deal: it becomes `won` and a numbered draft contract is created
    * for its expected amount, in one commit.
@@ -64,12 +85,22 @@ export declare class Crm {
    */
   winOpportunity(actor: Actor, id: string): Win
   /**
+   * `winOpportunity` off the main thread: a Promise of the won deal and its
+   * contract, rejected with the `Error` that `winOpportunity` throws.
+   */
+  winOpportunityAsync(actor: Actor, id: string): Promise<Win>
+  /**
    * Loses a deal, for a reason.
    *
    * @throws {Error} `validation` on `reason` (blank, or not one the
    * pipeline accepts); `invalid_transition`; `not_found`; `forbidden` (edit).
    */
   loseOpportunity(actor: Actor, id: string, reason: string): Opportunity
+  /**
+   * `loseOpportunity` off the main thread: a Promise of the deal, rejected
+   * with the `Error` that `loseOpportunity` throws.
+   */
+  loseOpportunityAsync(actor: Actor, id: string, reason: string): Promise<Opportunity>
   /**
    * Signs a draft contract.
    *
@@ -78,17 +109,32 @@ export declare class Crm {
    */
   signContract(actor: Actor, id: string): Contract
   /**
+   * `signContract` off the main thread: a Promise of the contract, rejected
+   * with the `Error` that `signContract` throws.
+   */
+  signContractAsync(actor: Actor, id: string): Promise<Contract>
+  /**
    * Activates a signed contract.
    *
    * @throws {Error} as `signContract`.
    */
   activateContract(actor: Actor, id: string): Contract
   /**
+   * `activateContract` off the main thread: a Promise of the contract,
+   * rejected with the `Error` that `activateContract` throws.
+   */
+  activateContractAsync(actor: Actor, id: string): Promise<Contract>
+  /**
    * Completes an active contract.
    *
    * @throws {Error} as `signContract`.
    */
   completeContract(actor: Actor, id: string): Contract
+  /**
+   * `completeContract` off the main thread: a Promise of the contract,
+   * rejected with the `Error` that `completeContract` throws.
+   */
+  completeContractAsync(actor: Actor, id: string): Promise<Contract>
   /**
    * Terminates a contract, for a reason.
    *
@@ -97,12 +143,22 @@ export declare class Crm {
    */
   terminateContract(actor: Actor, id: string, reason: string): Contract
   /**
+   * `terminateContract` off the main thread: a Promise of the contract,
+   * rejected with the `Error` that `terminateContract` throws.
+   */
+  terminateContractAsync(actor: Actor, id: string, reason: string): Promise<Contract>
+  /**
    * Creates a team, or replaces the one with this id.
    *
    * @throws {Error} `validation` on `team_id`, `user_id` (supervisor) or
    * `name`; `forbidden` (create, edit).
    */
   saveTeam(actor: Actor, team: TeamInput): Team
+  /**
+   * `saveTeam` off the main thread: a Promise of the team, rejected with the
+   * `Error` that `saveTeam` throws.
+   */
+  saveTeamAsync(actor: Actor, team: TeamInput): Promise<Team>
   /**
    * Creates a user, or replaces the one with this id.
    *
@@ -111,6 +167,11 @@ export declare class Crm {
    */
   saveUser(actor: Actor, user: UserInput): User
   /**
+   * `saveUser` off the main thread: a Promise of the user, rejected with the
+   * `Error` that `saveUser` throws.
+   */
+  saveUserAsync(actor: Actor, user: UserInput): Promise<User>
+  /**
    * Creates a customer (stage `prospect`), owned by `owner` or the actor.
    *
    * @throws {Error} `validation` on `name`, `kind`, `phone`, `email`,
@@ -118,12 +179,22 @@ export declare class Crm {
    */
   createCustomer(actor: Actor, customer: NewCustomer): Customer
   /**
+   * `createCustomer` off the main thread: a Promise of the customer,
+   * rejected with the `Error` that `createCustomer` throws.
+   */
+  createCustomerAsync(actor: Actor, customer: NewCustomer): Promise<Customer>
+  /**
    * Adds a contact to a customer; it shares the customer's owner and team.
    *
    * @throws {Error} `validation` on `customer_id`, `name`, `phones`,
    * `emails`, ...; `not_found` (the customer); `forbidden` (create).
    */
   addContact(actor: Actor, contact: NewContact): Contact
+  /**
+   * `addContact` off the main thread: a Promise of the contact, rejected
+   * with the `Error` that `addContact` throws.
+   */
+  addContactAsync(actor: Actor, contact: NewContact): Promise<Contact>
   /**
    * Creates a lead (status `new`). With an `owner`, the first contact is due
    * within 24 hours; without one the lead waits in the team's pool.
@@ -134,12 +205,22 @@ export declare class Crm {
    */
   createLead(actor: Actor, lead: NewLead): Lead
   /**
+   * `createLead` off the main thread: a Promise of the lead, rejected with
+   * the `Error` that `createLead` throws.
+   */
+  createLeadAsync(actor: Actor, lead: NewLead): Promise<Lead>
+  /**
    * Assigns a lead to a user; the first contact is due within 24 hours.
    *
    * @throws {Error} `invalid_transition` for a converted or discarded lead;
    * `validation` on `lead_id` or `user_id`; `not_found`; `forbidden` (assign).
    */
   assignLead(actor: Actor, id: string, owner: string): Lead
+  /**
+   * `assignLead` off the main thread: a Promise of the lead, rejected with
+   * the `Error` that `assignLead` throws.
+   */
+  assignLeadAsync(actor: Actor, id: string, owner: string): Promise<Lead>
   /**
    * Logs an activity on a record. On a new lead it counts as the first
    * contact (`new` → `contacted`) and sets the next follow-up.
@@ -149,6 +230,11 @@ export declare class Crm {
    */
   logActivity(actor: Actor, activity: NewActivity): Activity
   /**
+   * `logActivity` off the main thread: a Promise of the activity, rejected
+   * with the `Error` that `logActivity` throws.
+   */
+  logActivityAsync(actor: Actor, activity: NewActivity): Promise<Activity>
+  /**
    * Qualifies a lead.
    *
    * @throws {Error} `invalid_transition` (e.g. from `converted`);
@@ -156,12 +242,22 @@ export declare class Crm {
    */
   qualifyLead(actor: Actor, id: string): Lead
   /**
+   * `qualifyLead` off the main thread: a Promise of the lead, rejected with
+   * the `Error` that `qualifyLead` throws.
+   */
+  qualifyLeadAsync(actor: Actor, id: string): Promise<Lead>
+  /**
    * Discards a lead, for a reason.
    *
    * @throws {Error} `validation` on `reason` when it is blank;
    * `invalid_transition`; `not_found`; `forbidden` (edit).
    */
   discardLead(actor: Actor, id: string, reason: string): Lead
+  /**
+   * `discardLead` off the main thread: a Promise of the lead, rejected with
+   * the `Error` that `discardLead` throws.
+   */
+  discardLeadAsync(actor: Actor, id: string, reason: string): Promise<Lead>
   /**
    * Converts a qualified lead into a customer (new, or `intoCustomer`), a
    * contact and, unless `createOpportunity` is `false`, a deal, in one
@@ -174,12 +270,22 @@ export declare class Crm {
    */
   convertLead(actor: Actor, id: string, options?: ConvertLeadOptions | undefined | null): Conversion
   /**
+   * `convertLead` off the main thread: a Promise of the new ids, rejected
+   * with the `Error` that `convertLead` throws.
+   */
+  convertLeadAsync(actor: Actor, id: string, options?: ConvertLeadOptions | undefined | null): Promise<Conversion>
+  /**
    * Opens a ticket (status `new`) in a team's queue.
    *
    * @throws {Error} `validation` on `subject`, `priority`, `customer_id`,
    * `team_id`, ...; `forbidden` (create).
    */
   openTicket(actor: Actor, ticket: NewTicket): Ticket
+  /**
+   * `openTicket` off the main thread: a Promise of the ticket, rejected with
+   * the `Error` that `openTicket` throws.
+   */
+  openTicketAsync(actor: Actor, ticket: NewTicket): Promise<Ticket>
   /**
    * Assigns a ticket to a user (`new` → `assigned`).
    *
@@ -188,6 +294,11 @@ export declare class Crm {
    */
   assignTicket(actor: Actor, id: string, assignee: string): Ticket
   /**
+   * `assignTicket` off the main thread: a Promise of the ticket, rejected
+   * with the `Error` that `assignTicket` throws.
+   */
+  assignTicketAsync(actor: Actor, id: string, assignee: string): Promise<Ticket>
+  /**
    * Starts work on a ticket (→ `in_progress`).
    *
    * @throws {Error} `invalid_transition`; `validation` on `ticket_id`;
@@ -195,17 +306,32 @@ export declare class Crm {
    */
   startTicket(actor: Actor, id: string): Ticket
   /**
+   * `startTicket` off the main thread: a Promise of the ticket, rejected
+   * with the `Error` that `startTicket` throws.
+   */
+  startTicketAsync(actor: Actor, id: string): Promise<Ticket>
+  /**
    * Waits for the customer (→ `awaiting_customer`).
    *
    * @throws {Error} as `startTicket`.
    */
   awaitCustomer(actor: Actor, id: string): Ticket
   /**
+   * `awaitCustomer` off the main thread: a Promise of the ticket, rejected
+   * with the `Error` that `awaitCustomer` throws.
+   */
+  awaitCustomerAsync(actor: Actor, id: string): Promise<Ticket>
+  /**
    * The customer replied (→ `in_progress`).
    *
    * @throws {Error} as `startTicket`.
    */
   customerReplied(actor: Actor, id: string): Ticket
+  /**
+   * `customerReplied` off the main thread: a Promise of the ticket, rejected
+   * with the `Error` that `customerReplied` throws.
+   */
+  customerRepliedAsync(actor: Actor, id: string): Promise<Ticket>
   /**
    * Resolves a ticket, saying how (→ `resolved`).
    *
@@ -214,11 +340,21 @@ export declare class Crm {
    */
   resolveTicket(actor: Actor, id: string, resolution: string): Ticket
   /**
+   * `resolveTicket` off the main thread: a Promise of the ticket, rejected
+   * with the `Error` that `resolveTicket` throws.
+   */
+  resolveTicketAsync(actor: Actor, id: string, resolution: string): Promise<Ticket>
+  /**
    * Closes a resolved ticket (→ `closed`).
    *
    * @throws {Error} as `startTicket`.
    */
   closeTicket(actor: Actor, id: string): Ticket
+  /**
+   * `closeTicket` off the main thread: a Promise of the ticket, rejected
+   * with the `Error` that `closeTicket` throws.
+   */
+  closeTicketAsync(actor: Actor, id: string): Promise<Ticket>
   /**
    * Reopens a ticket, for a reason (→ `reopened`).
    *
@@ -226,6 +362,11 @@ export declare class Crm {
    * `startTicket`.
    */
   reopenTicket(actor: Actor, id: string, reason: string): Ticket
+  /**
+   * `reopenTicket` off the main thread: a Promise of the ticket, rejected
+   * with the `Error` that `reopenTicket` throws.
+   */
+  reopenTicketAsync(actor: Actor, id: string, reason: string): Promise<Ticket>
   /**
    * Moves a ticket to another team's queue, for a reason (→ `new`,
    * unassigned).
@@ -235,12 +376,22 @@ export declare class Crm {
    */
   transferTicket(actor: Actor, id: string, group: string, reason: string): Ticket
   /**
+   * `transferTicket` off the main thread: a Promise of the ticket, rejected
+   * with the `Error` that `transferTicket` throws.
+   */
+  transferTicketAsync(actor: Actor, id: string, group: string, reason: string): Promise<Ticket>
+  /**
    * Creates a task (status `open`) for `assignee` or the actor.
    *
    * @throws {Error} `validation` on `title`, `priority`, `due_at`,
    * `user_id`, ...; `not_found` (the related record); `forbidden` (create).
    */
   createTask(actor: Actor, task: NewTask): Task
+  /**
+   * `createTask` off the main thread: a Promise of the task, rejected with
+   * the `Error` that `createTask` throws.
+   */
+  createTaskAsync(actor: Actor, task: NewTask): Promise<Task>
   /**
    * Starts a task (→ `in_progress`).
    *
@@ -249,11 +400,21 @@ export declare class Crm {
    */
   startTask(actor: Actor, id: string): Task
   /**
+   * `startTask` off the main thread: a Promise of the task, rejected with
+   * the `Error` that `startTask` throws.
+   */
+  startTaskAsync(actor: Actor, id: string): Promise<Task>
+  /**
    * Submits a task for review (→ `pending_review`).
    *
    * @throws {Error} as `startTask`.
    */
   submitTask(actor: Actor, id: string): Task
+  /**
+   * `submitTask` off the main thread: a Promise of the task, rejected with
+   * the `Error` that `submitTask` throws.
+   */
+  submitTaskAsync(actor: Actor, id: string): Promise<Task>
   /**
    * Approves a reviewed task (→ `done`).
    *
@@ -261,11 +422,21 @@ export declare class Crm {
    */
   approveTask(actor: Actor, id: string): Task
   /**
+   * `approveTask` off the main thread: a Promise of the task, rejected with
+   * the `Error` that `approveTask` throws.
+   */
+  approveTaskAsync(actor: Actor, id: string): Promise<Task>
+  /**
    * Sends a reviewed task back into work, for a reason (→ `in_progress`).
    *
    * @throws {Error} `validation` on `reason` when it is blank; as `startTask`.
    */
   rejectTask(actor: Actor, id: string, reason: string): Task
+  /**
+   * `rejectTask` off the main thread: a Promise of the task, rejected with
+   * the `Error` that `rejectTask` throws.
+   */
+  rejectTaskAsync(actor: Actor, id: string, reason: string): Promise<Task>
   /**
    * Cancels a task, for a reason (→ `cancelled`).
    *
@@ -273,12 +444,22 @@ export declare class Crm {
    */
   cancelTask(actor: Actor, id: string, reason: string): Task
   /**
+   * `cancelTask` off the main thread: a Promise of the task, rejected with
+   * the `Error` that `cancelTask` throws.
+   */
+  cancelTaskAsync(actor: Actor, id: string, reason: string): Promise<Task>
+  /**
    * Adds a note to a task's log.
    *
    * @throws {Error} `validation` on `note` when it is blank or too long; as
    * `startTask`.
    */
   addTaskNote(actor: Actor, id: string, note: string): Task
+  /**
+   * `addTaskNote` off the main thread: a Promise of the task, rejected with
+   * the `Error` that `addTaskNote` throws.
+   */
+  addTaskNoteAsync(actor: Actor, id: string, note: string): Promise<Task>
   /**
    * A new engine with the default configuration over an empty in-memory
    * store.
@@ -291,10 +472,38 @@ export declare class Crm {
    */
   constructor(options?: CrmOptions | undefined | null)
   /**
+   * An engine over the store at `location`, with the default
+   * configuration: a `postgres://` (or `postgresql://`) URL opens a
+   * PostgreSQL database, which several processes and servers can share;
+   * `:memory:` an in-memory SQLite database; any other string is the path
+   * of a SQLite file, created when missing. The records, their history and
+   * the outbox are kept there: open the same file or URL again to carry on.
+   *
+   * `options` are those of `new Crm`. Without `seed`, ids are random enough
+   * for processes sharing a database; with it, they repeat from run to run
+   * and would collide with the ids already stored.
+   *
+   * Opening a file or connecting waits for the disk or the network: a
+   * server opens with `openAsync`.
+   *
+   * @throws {Error} `validation` on `location` when it is empty, on `now` or
+   * `seed` when one is malformed; `storage` when the file or the database
+   * cannot be opened (a missing directory, no permission, an unreachable
+   * server, a store written by a newer version of crm).
+   */
+  static open(location: string, options?: CrmOptions | undefined | null): Crm
+  /**
+   * `open` off the main thread: a Promise of the engine, rejected with the
+   * `Error` that `open` throws.
+   */
+  static openAsync(location: string, options?: CrmOptions | undefined | null): Promise<Crm>
+  /**
    * The current time by the engine's clock, to the microsecond, as an RFC
    * 3339 string in UTC (`2026-01-05T09:00:00Z`).
    */
   now(): string
+  /** `now` off the main thread: a Promise of the time. */
+  nowAsync(): Promise<string>
   /**
    * Moves the fixed clock on by `{ minutes?, hours?, days? }` (whole
    * numbers; negative moves it back).
@@ -305,12 +514,22 @@ export declare class Crm {
    */
   advanceClock(by: ClockAdvance): void
   /**
+   * `advanceClock` off the main thread: a Promise that resolves once the
+   * clock moved, rejected with the `Error` that `advanceClock` throws.
+   */
+  advanceClockAsync(by: ClockAdvance): Promise<void>
+  /**
    * Sets the fixed clock to a time (an RFC 3339 string or a `Date`).
    *
    * @throws {Error} `validation` on `clock` when the engine runs on the
    * system clock; on `now` when the time is malformed.
    */
   setNow(now: string | Date): void
+  /**
+   * `setNow` off the main thread: a Promise that resolves once the clock is
+   * set, rejected with the `Error` that `setNow` throws.
+   */
+  setNowAsync(now: string | Date): Promise<void>
   /**
    * The record of this kind and id, as the actor may see it, tagged with its
    * kind: `{ entity: 'lead', lead: {...} }` (see `AnyRecord`).
@@ -320,12 +539,22 @@ export declare class Crm {
    */
   get(actor: Actor, kind: 'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'activity' | 'task' | 'user' | 'team', id: string): AnyRecord
   /**
+   * `get` off the main thread: a Promise of the record, rejected with the
+   * `Error` that `get` throws.
+   */
+  getAsync(actor: Actor, kind: 'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'activity' | 'task' | 'user' | 'team', id: string): Promise<AnyRecord>
+  /**
    * The events of a record, oldest first: who changed what, when, from which
    * state to which, and why.
    *
    * @throws {Error} as `get`.
    */
   history(actor: Actor, kind: 'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'activity' | 'task' | 'user' | 'team', id: string): Array<Event>
+  /**
+   * `history` off the main thread: a Promise of the events, rejected with
+   * the `Error` that `history` throws.
+   */
+  historyAsync(actor: Actor, kind: 'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'activity' | 'task' | 'user' | 'team', id: string): Promise<Array<Event>>
   /**
    * Moves any record with a lifecycle by `action` (`qualify`, `recycle`,
    * `move`, ...), with `{ to?, reason?, expectedVersion? }`. Returns the
@@ -337,6 +566,11 @@ export declare class Crm {
    * `expectedVersion` is stale; `not_found`; `forbidden` (edit).
    */
   transition(actor: Actor, kind: 'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'activity' | 'task' | 'user' | 'team', id: string, action: string, options?: TransitionOptions | undefined | null): AnyRecord
+  /**
+   * `transition` off the main thread: a Promise of the record, rejected with
+   * the `Error` that `transition` throws.
+   */
+  transitionAsync(actor: Actor, kind: 'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'activity' | 'task' | 'user' | 'team', id: string, action: string, options?: TransitionOptions | undefined | null): Promise<AnyRecord>
   /**
    * Changes a record's own fields, based on the version you read.
    *
@@ -353,6 +587,11 @@ export declare class Crm {
    */
   update(actor: Actor, kind: 'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'activity' | 'task' | 'user' | 'team', id: string, expectedVersion: number, fields: Record<string, any>): AnyRecord
   /**
+   * `update` off the main thread: a Promise of the record, rejected with the
+   * `Error` that `update` throws.
+   */
+  updateAsync(actor: Actor, kind: 'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'activity' | 'task' | 'user' | 'team', id: string, expectedVersion: number, fields: Record<string, any>): Promise<AnyRecord>
+  /**
    * Shares a record with a user or a team (`{ user }` or `{ team }`), with
    * `read` or `edit` access, or changes what an existing share allows.
    * Returns the record, tagged with its kind (see `AnyRecord`).
@@ -363,6 +602,11 @@ export declare class Crm {
    */
   share(actor: Actor, kind: 'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'activity' | 'task' | 'user' | 'team', id: string, grantee: Grantee, access: 'read' | 'edit'): AnyRecord
   /**
+   * `share` off the main thread: a Promise of the record, rejected with the
+   * `Error` that `share` throws.
+   */
+  shareAsync(actor: Actor, kind: 'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'activity' | 'task' | 'user' | 'team', id: string, grantee: Grantee, access: 'read' | 'edit'): Promise<AnyRecord>
+  /**
    * Withdraws a share. Returns the record, tagged with its kind (see
    * `AnyRecord`).
    *
@@ -370,6 +614,11 @@ export declare class Crm {
    * with them; `not_found`; `forbidden` (share).
    */
   unshare(actor: Actor, kind: 'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'activity' | 'task' | 'user' | 'team', id: string, grantee: Grantee): AnyRecord
+  /**
+   * `unshare` off the main thread: a Promise of the record, rejected with
+   * the `Error` that `unshare` throws.
+   */
+  unshareAsync(actor: Actor, kind: 'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'activity' | 'task' | 'user' | 'team', id: string, grantee: Grantee): Promise<AnyRecord>
   /**
    * Takes up to `limit` outbox messages to perform, leasing them for five
    * minutes. Perform each (idempotently, keyed by its id), then
@@ -381,12 +630,22 @@ export declare class Crm {
    */
   takeOutbox(limit: number): Array<OutboxMessage>
   /**
+   * `takeOutbox` off the main thread: a Promise of the messages, rejected
+   * with the `Error` that `takeOutbox` throws.
+   */
+  takeOutboxAsync(limit: number): Promise<Array<OutboxMessage>>
+  /**
    * Marks outbox messages as performed; returns how many were newly marked.
    *
    * @throws {Error} `validation` on `event_id` for a malformed id, on `ids`
    * when an id is not an outbox message.
    */
   ackOutbox(ids: Array<string>): number
+  /**
+   * `ackOutbox` off the main thread: a Promise of the count, rejected with
+   * the `Error` that `ackOutbox` throws.
+   */
+  ackOutboxAsync(ids: Array<string>): Promise<number>
 }
 export type JsCrm = Crm
 

@@ -1,5 +1,8 @@
-// The example of crm-node/README.md runs as written, with `require('crm')`
-// resolving to this package as it does after `npm install ./crm-node`.
+// The examples of crm-node/README.md and of the root README run as written,
+// with `require('crm')` resolving to this package as it does after
+// `npm install ./crm-node`. Each runs in a temporary directory (the file store
+// example writes crm.db there); a failed assertion or an unhandled rejection
+// exits non-zero and fails the test.
 
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
@@ -13,8 +16,9 @@ const packageDir = fileURLToPath(new URL('..', import.meta.url))
 
 for (const [name, readmePath, heading] of [
   ['crm-node/README.md', join(packageDir, 'README.md'), '## Example'],
+  ['crm-node/README.md', join(packageDir, 'README.md'), '## Keeping data'],
   ['README.md', join(packageDir, '..', 'README.md'), '## In Node.js'],
-]) test(`the example of ${name} runs`, () => {
+]) test(`the example of ${name} (${heading.replace(/^#+ /, '')}) runs`, () => {
   const readme = readFileSync(readmePath, 'utf8')
   const example = readme.slice(readme.indexOf(heading)).match(/```js\n([\s\S]*?)```/)
   assert.ok(readme.includes(heading) && example, `${name} has a Node example`)

@@ -5,6 +5,8 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 
+import { Crm } from '../index.js'
+
 const dts = readFileSync(new URL('../index.d.ts', import.meta.url), 'utf8')
 
 test('index.d.ts names only the JS types it declares', () => {
@@ -23,9 +25,34 @@ test('every exported item and every method has TSDoc', () => {
   const lines = dts.split('\n')
   lines.forEach((line, at) => {
     const exported = /^export (declare class|interface) /.test(line)
-    const member = /^  (\w+)(\?)?[(:]/.test(line) || /^  constructor\(/.test(line)
+    const member = /^  (static )?(\w+)(\?)?[(:]/.test(line) || /^  constructor\(/.test(line)
     if (exported || member) {
       assert.match(lines[at - 1], /\*\/$/, `no TSDoc before line ${at + 1}: ${line}`)
     }
   })
+})
+
+test('every method has an Async twin returning a Promise of a declared type', () => {
+  const methods = Object.getOwnPropertyNames(Crm.prototype).filter((name) => name !== 'constructor')
+  const sync = methods.filter((name) => !name.endsWith('Async'))
+  assert.ok(sync.length > 40, 'the commands are there')
+  for (const name of sync) {
+    assert.equal(typeof Crm.prototype[`${name}Async`], 'function', `${name}Async`)
+  }
+  assert.equal(methods.length, 2 * sync.length, 'every Async method has a synchronous twin')
+  assert.equal(typeof Crm.open, 'function')
+  assert.equal(typeof Crm.openAsync, 'function')
+
+  const code = dts.replace(/\/\*\*[\s\S]*?\*\//g, '')
+  const declared = new Set([...code.matchAll(/export (?:declare class|interface|type) (\w+)/g)].map((m) => m[1]))
+  const builtIn = new Set(['string', 'number', 'void'])
+  for (const name of [...methods, 'openAsync']) {
+    if (!name.endsWith('Async')) continue
+    const declaration = code.match(new RegExp(`^  (?:static )?${name}\\(.*\\): (.*)$`, 'm'))
+    assert.ok(declaration, `${name} is declared`)
+    const promised = declaration[1].match(/^Promise<(?:Array<(\w+)>|(\w+))>$/)
+    assert.ok(promised, `${name} returns a Promise, not ${declaration[1]}`)
+    const type = promised[1] ?? promised[2]
+    assert.ok(declared.has(type) || builtIn.has(type), `${name}: ${type} is declared`)
+  }
 })

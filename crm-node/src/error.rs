@@ -19,6 +19,11 @@
 //! The mapping is an exhaustive `match`: a new kind of error in the core does
 //! not compile here until it is mapped. A Rust panic (a bug) never crosses into
 //! JS as an abort: it is caught and thrown as an `Error` with code `internal`.
+//!
+//! The `...Async` methods fail on the thread pool, where there is no `Env` to
+//! build a JS error with: they carry a [`Failure`] back to the main thread,
+//! which converts it as the synchronous methods do, so a rejected Promise holds
+//! the same `Error` (code and fields) that the synchronous method throws.
 
 use std::any::Any;
 
@@ -31,6 +36,29 @@ use crate::convert::number;
 /// bad input).
 const INTERNAL: &str = "internal";
 
+/// Why a command failed, kept as Rust values until the main thread converts it
+/// (see `Failure::into_js`).
+pub enum Failure {
+    /// The core refused or failed: a `crm::Error`.
+    Crm(crm::Error),
+    /// The engine panicked (a bug); the panic's payload.
+    Panic(Box<dyn Any + Send>),
+    /// A command was called while another ran on the same thread (see
+    /// `reentered`).
+    Busy,
+}
+
+impl Failure {
+    /// The JS error to throw, or to reject a Promise with.
+    pub(crate) fn into_js(self, env: &Env) -> napi::Error {
+        match self {
+            Failure::Crm(err) => to_js(env, err),
+            Failure::Panic(payload) => from_panic(env, payload),
+            Failure::Busy => reentered(env),
+        }
+    }
+}
+
 /// Converts a core error into the JS `Error` (with `code` and the structured
 /// fields) that the calling method throws.
 pub(crate) fn to_js(env: &Env, err: crm::Error) -> napi::Error {
@@ -40,7 +68,7 @@ pub(crate) fn to_js(env: &Env, err: crm::Error) -> napi::Error {
 }
 
 /// Converts a caught panic into a JS `Error` with code `internal`.
-pub(crate) fn from_panic(env: &Env, payload: Box<dyn Any + Send>) -> napi::Error {
+fn from_panic(env: &Env, payload: Box<dyn Any + Send>) -> napi::Error {
     let detail = payload
         .downcast_ref::<String>()
         .map(String::as_str)
@@ -53,7 +81,7 @@ pub(crate) fn from_panic(env: &Env, payload: Box<dyn Any + Send>) -> napi::Error
 /// The error of a command called while another runs on the same engine (only
 /// possible from JS code that the conversion of an argument runs, such as a
 /// getter): code `internal`.
-pub(crate) fn reentered(env: &Env) -> napi::Error {
+fn reentered(env: &Env) -> napi::Error {
     let message = "crm is busy with another command on this engine \
                    (called from inside an argument's getter?)";
     thrown(env, message.to_owned(), INTERNAL, |_| Ok(()))

@@ -1,8 +1,10 @@
 //! # crm for Node.js
 //!
-//! The Node.js binding of crm, an embeddable CRM engine: a `Crm` class with one
-//! method per command, records as plain objects, and errors as `Error` objects
-//! with a stable `code`.
+//! The Node.js binding of crm, an embeddable CRM engine: a `Crm` class over an
+//! in-memory store (`new Crm()`), a SQLite file or a PostgreSQL database
+//! (`Crm.open(location)`), with one method per command and a Promise-returning
+//! `...Async` twin of each that runs on libuv's thread pool; records as plain
+//! objects, and errors as `Error` objects with a stable `code`.
 //!
 //! ```js
 //! const { Crm } = require('crm')
@@ -15,7 +17,7 @@
 //! The binding is thin: every module wraps the core module of the same name
 //! and converts, never decides.
 //!
-//! - [`engine`]: the `Crm` class and its commands.
+//! - [`engine`]: the `Crm` class, its commands and their `...Async` twins.
 //! - [`model`]: records as plain objects (`Lead`, `Customer`, ...), and the
 //!   inputs of the create commands.
 //! - [`event`]: events and outbox messages.

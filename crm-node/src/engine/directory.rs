@@ -6,7 +6,7 @@ use napi_derive::napi;
 use crm::{TeamId, TeamInput, UserId, UserInput};
 
 use crate::access::JsActor;
-use crate::engine::JsCrm;
+use crate::engine::{Command, JsCrm, Pending};
 use crate::model::{JsContact, JsCustomer, JsNewContact, JsNewCustomer, JsTeam, JsUser};
 
 /// A user for `saveUser`: created, or replaced when the id exists.
@@ -75,9 +75,14 @@ impl JsCrm {
     /// `name`; `forbidden` (create, edit).
     #[napi]
     pub fn save_team(&self, env: Env, actor: JsActor, team: JsTeamInput) -> napi::Result<JsTeam> {
-        self.run(&env, |crm| {
-            Ok(crm.save_team(&actor.to_core()?, team.into_core()?)?.into())
-        })
+        self.run(&env, save_team(actor, team))
+    }
+
+    /// `saveTeam` off the main thread: a Promise of the team, rejected with the
+    /// `Error` that `saveTeam` throws.
+    #[napi(ts_return_type = "Promise<Team>")]
+    pub fn save_team_async(&self, actor: JsActor, team: JsTeamInput) -> Pending<JsTeam> {
+        self.spawn(save_team(actor, team))
     }
 
     /// Creates a user, or replaces the one with this id.
@@ -86,9 +91,14 @@ impl JsCrm {
     /// `email`; `forbidden` (create, edit).
     #[napi]
     pub fn save_user(&self, env: Env, actor: JsActor, user: JsUserInput) -> napi::Result<JsUser> {
-        self.run(&env, |crm| {
-            Ok(crm.save_user(&actor.to_core()?, user.into_core()?)?.into())
-        })
+        self.run(&env, save_user(actor, user))
+    }
+
+    /// `saveUser` off the main thread: a Promise of the user, rejected with the
+    /// `Error` that `saveUser` throws.
+    #[napi(ts_return_type = "Promise<User>")]
+    pub fn save_user_async(&self, actor: JsActor, user: JsUserInput) -> Pending<JsUser> {
+        self.spawn(save_user(actor, user))
     }
 
     /// Creates a customer (stage `prospect`), owned by `owner` or the actor.
@@ -102,11 +112,18 @@ impl JsCrm {
         actor: JsActor,
         customer: JsNewCustomer,
     ) -> napi::Result<JsCustomer> {
-        self.run(&env, |crm| {
-            Ok(crm
-                .create_customer(&actor.to_core()?, customer.into_core()?)?
-                .into())
-        })
+        self.run(&env, create_customer(actor, customer))
+    }
+
+    /// `createCustomer` off the main thread: a Promise of the customer,
+    /// rejected with the `Error` that `createCustomer` throws.
+    #[napi(ts_return_type = "Promise<Customer>")]
+    pub fn create_customer_async(
+        &self,
+        actor: JsActor,
+        customer: JsNewCustomer,
+    ) -> Pending<JsCustomer> {
+        self.spawn(create_customer(actor, customer))
     }
 
     /// Adds a contact to a customer; it shares the customer's owner and team.
@@ -120,10 +137,40 @@ impl JsCrm {
         actor: JsActor,
         contact: JsNewContact,
     ) -> napi::Result<JsContact> {
-        self.run(&env, |crm| {
-            Ok(crm
-                .add_contact(&actor.to_core()?, contact.into_core()?)?
-                .into())
-        })
+        self.run(&env, add_contact(actor, contact))
     }
+
+    /// `addContact` off the main thread: a Promise of the contact, rejected
+    /// with the `Error` that `addContact` throws.
+    #[napi(ts_return_type = "Promise<Contact>")]
+    pub fn add_contact_async(&self, actor: JsActor, contact: JsNewContact) -> Pending<JsContact> {
+        self.spawn(add_contact(actor, contact))
+    }
+}
+
+// The commands of the methods above, each run by its synchronous method and
+// its `...Async` twin.
+
+fn save_team(actor: JsActor, team: JsTeamInput) -> Command<JsTeam> {
+    Box::new(move |crm| Ok(crm.save_team(&actor.to_core()?, team.into_core()?)?.into()))
+}
+
+fn save_user(actor: JsActor, user: JsUserInput) -> Command<JsUser> {
+    Box::new(move |crm| Ok(crm.save_user(&actor.to_core()?, user.into_core()?)?.into()))
+}
+
+fn create_customer(actor: JsActor, customer: JsNewCustomer) -> Command<JsCustomer> {
+    Box::new(move |crm| {
+        Ok(crm
+            .create_customer(&actor.to_core()?, customer.into_core()?)?
+            .into())
+    })
+}
+
+fn add_contact(actor: JsActor, contact: JsNewContact) -> Command<JsContact> {
+    Box::new(move |crm| {
+        Ok(crm
+            .add_contact(&actor.to_core()?, contact.into_core()?)?
+            .into())
+    })
 }

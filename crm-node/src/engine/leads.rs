@@ -7,7 +7,7 @@ use crm::{ConvertLead, DealFromLead, UserId};
 
 use crate::access::JsActor;
 use crate::convert::date;
-use crate::engine::JsCrm;
+use crate::engine::{Command, JsCrm, Pending};
 use crate::model::{JsActivity, JsConversion, JsLead, JsMoney, JsNewActivity, JsNewLead};
 
 /// Options of `convertLead`.
@@ -67,11 +67,14 @@ impl JsCrm {
     /// `forbidden` (create, assign).
     #[napi]
     pub fn create_lead(&self, env: Env, actor: JsActor, lead: JsNewLead) -> napi::Result<JsLead> {
-        self.run(&env, |crm| {
-            Ok(crm
-                .create_lead(&actor.to_core()?, lead.into_core()?)?
-                .into())
-        })
+        self.run(&env, create_lead(actor, lead))
+    }
+
+    /// `createLead` off the main thread: a Promise of the lead, rejected with
+    /// the `Error` that `createLead` throws.
+    #[napi(ts_return_type = "Promise<Lead>")]
+    pub fn create_lead_async(&self, actor: JsActor, lead: JsNewLead) -> Pending<JsLead> {
+        self.spawn(create_lead(actor, lead))
     }
 
     /// Assigns a lead to a user; the first contact is due within 24 hours.
@@ -86,10 +89,14 @@ impl JsCrm {
         id: String,
         owner: String,
     ) -> napi::Result<JsLead> {
-        self.run(&env, |crm| {
-            let lead = crm.assign_lead(&actor.to_core()?, id.parse()?, UserId::new(owner)?)?;
-            Ok(lead.into())
-        })
+        self.run(&env, assign_lead(actor, id, owner))
+    }
+
+    /// `assignLead` off the main thread: a Promise of the lead, rejected with
+    /// the `Error` that `assignLead` throws.
+    #[napi(ts_return_type = "Promise<Lead>")]
+    pub fn assign_lead_async(&self, actor: JsActor, id: String, owner: String) -> Pending<JsLead> {
+        self.spawn(assign_lead(actor, id, owner))
     }
 
     /// Logs an activity on a record. On a new lead it counts as the first
@@ -104,11 +111,18 @@ impl JsCrm {
         actor: JsActor,
         activity: JsNewActivity,
     ) -> napi::Result<JsActivity> {
-        self.run(&env, |crm| {
-            Ok(crm
-                .log_activity(&actor.to_core()?, activity.into_core()?)?
-                .into())
-        })
+        self.run(&env, log_activity(actor, activity))
+    }
+
+    /// `logActivity` off the main thread: a Promise of the activity, rejected
+    /// with the `Error` that `logActivity` throws.
+    #[napi(ts_return_type = "Promise<Activity>")]
+    pub fn log_activity_async(
+        &self,
+        actor: JsActor,
+        activity: JsNewActivity,
+    ) -> Pending<JsActivity> {
+        self.spawn(log_activity(actor, activity))
     }
 
     /// Qualifies a lead.
@@ -117,9 +131,14 @@ impl JsCrm {
     /// `validation` on `lead_id`; `not_found`; `forbidden` (edit).
     #[napi]
     pub fn qualify_lead(&self, env: Env, actor: JsActor, id: String) -> napi::Result<JsLead> {
-        self.run(&env, |crm| {
-            Ok(crm.qualify_lead(&actor.to_core()?, id.parse()?)?.into())
-        })
+        self.run(&env, qualify_lead(actor, id))
+    }
+
+    /// `qualifyLead` off the main thread: a Promise of the lead, rejected with
+    /// the `Error` that `qualifyLead` throws.
+    #[napi(ts_return_type = "Promise<Lead>")]
+    pub fn qualify_lead_async(&self, actor: JsActor, id: String) -> Pending<JsLead> {
+        self.spawn(qualify_lead(actor, id))
     }
 
     /// Discards a lead, for a reason.
@@ -134,11 +153,19 @@ impl JsCrm {
         id: String,
         reason: String,
     ) -> napi::Result<JsLead> {
-        self.run(&env, |crm| {
-            Ok(crm
-                .discard_lead(&actor.to_core()?, id.parse()?, &reason)?
-                .into())
-        })
+        self.run(&env, discard_lead(actor, id, reason))
+    }
+
+    /// `discardLead` off the main thread: a Promise of the lead, rejected with
+    /// the `Error` that `discardLead` throws.
+    #[napi(ts_return_type = "Promise<Lead>")]
+    pub fn discard_lead_async(
+        &self,
+        actor: JsActor,
+        id: String,
+        reason: String,
+    ) -> Pending<JsLead> {
+        self.spawn(discard_lead(actor, id, reason))
     }
 
     /// Converts a qualified lead into a customer (new, or `intoCustomer`), a
@@ -157,14 +184,72 @@ impl JsCrm {
         id: String,
         options: Option<JsConvertLead>,
     ) -> napi::Result<JsConversion> {
-        self.run(&env, |crm| {
-            let actor = actor.to_core()?;
-            let id = id.parse()?;
-            let options = match options {
-                Some(options) => options.into_core()?,
-                None => ConvertLead::default(),
-            };
-            Ok(crm.convert_lead(&actor, id, options)?.into())
-        })
+        self.run(&env, convert_lead(actor, id, options))
     }
+
+    /// `convertLead` off the main thread: a Promise of the new ids, rejected
+    /// with the `Error` that `convertLead` throws.
+    #[napi(ts_return_type = "Promise<Conversion>")]
+    pub fn convert_lead_async(
+        &self,
+        actor: JsActor,
+        id: String,
+        options: Option<JsConvertLead>,
+    ) -> Pending<JsConversion> {
+        self.spawn(convert_lead(actor, id, options))
+    }
+}
+
+// The commands of the methods above, each run by its synchronous method and
+// its `...Async` twin.
+
+fn create_lead(actor: JsActor, lead: JsNewLead) -> Command<JsLead> {
+    Box::new(move |crm| {
+        Ok(crm
+            .create_lead(&actor.to_core()?, lead.into_core()?)?
+            .into())
+    })
+}
+
+fn assign_lead(actor: JsActor, id: String, owner: String) -> Command<JsLead> {
+    Box::new(move |crm| {
+        let lead = crm.assign_lead(&actor.to_core()?, id.parse()?, UserId::new(owner)?)?;
+        Ok(lead.into())
+    })
+}
+
+fn log_activity(actor: JsActor, activity: JsNewActivity) -> Command<JsActivity> {
+    Box::new(move |crm| {
+        Ok(crm
+            .log_activity(&actor.to_core()?, activity.into_core()?)?
+            .into())
+    })
+}
+
+fn qualify_lead(actor: JsActor, id: String) -> Command<JsLead> {
+    Box::new(move |crm| Ok(crm.qualify_lead(&actor.to_core()?, id.parse()?)?.into()))
+}
+
+fn discard_lead(actor: JsActor, id: String, reason: String) -> Command<JsLead> {
+    Box::new(move |crm| {
+        Ok(crm
+            .discard_lead(&actor.to_core()?, id.parse()?, &reason)?
+            .into())
+    })
+}
+
+fn convert_lead(
+    actor: JsActor,
+    id: String,
+    options: Option<JsConvertLead>,
+) -> Command<JsConversion> {
+    Box::new(move |crm| {
+        let actor = actor.to_core()?;
+        let id = id.parse()?;
+        let options = match options {
+            Some(options) => options.into_core()?,
+            None => ConvertLead::default(),
+        };
+        Ok(crm.convert_lead(&actor, id, options)?.into())
+    })
 }

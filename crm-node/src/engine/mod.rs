@@ -1,32 +1,56 @@
-//! The engine as a JS class: `new Crm(options?)` and one method per command.
+//! The engine as a JS class: `new Crm(options?)`, `Crm.open(location,
+//! options?)` and one method per command, each with a Promise-returning
+//! `...Async` twin.
 //!
 //! The methods live beside the core's: `leads.rs`, `deals.rs`, `service.rs`,
-//! `tasks.rs` and `directory.rs` hold the typed commands, this file the clock,
-//! the generic commands and the outbox.
+//! `tasks.rs` and `directory.rs` hold the typed commands, this file the
+//! engine's setup, the clock, the generic commands and the outbox, and
+//! `pool.rs` what runs the `...Async` methods on the libuv thread pool.
+//!
+//! Each command is written once, as a function returning a `Command` (a
+//! closure over its arguments, already converted from JS by napi); the
+//! synchronous method runs it on the main thread (`JsCrm::run`), the
+//! `...Async` method on the thread pool (`JsCrm::spawn`).
 
-use std::cell::RefCell;
-use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::cell::Cell;
+use std::sync::{Arc, Mutex};
 
 use chrono::Duration;
 use napi::Env;
+use napi::bindgen_prelude::AsyncTask;
 use napi_derive::napi;
 use serde_json::Value;
 
 use crm::store::MemoryStore;
-use crm::{Config, Crm, Error, FixedClock, ShareAccess, TransitionInput};
+use crm::{Config, Crm, DynStore, Error, FixedClock, ShareAccess, TransitionInput};
 
 use crate::access::JsActor;
 use crate::clock::{JsClockAdvance, JsCrmOptions, TimeInput, rfc3339, time};
 use crate::convert::{self, choice, count, integer, size};
-use crate::error;
+use crate::error::{self, Failure};
 use crate::event::{JsEvent, JsOutboxMessage};
 use crate::model::{JsAnyRecord, JsGrantee, record_key};
+
+use pool::{Command, execute, guarded};
 
 pub use deals::JsWin;
 pub use directory::{JsTeamInput, JsUserInput};
 pub use leads::JsConvertLead;
+pub use pool::Job;
 
-/// An embedded CRM engine over an in-memory store.
+/// The engine a `Crm` wraps: over a store picked at run time (in memory, a
+/// SQLite file or a PostgreSQL database).
+pub(crate) type Engine = Crm<DynStore>;
+
+/// What an `...Async` method returns: napi runs the [`Job`] on the libuv
+/// thread pool and settles a Promise with its result.
+pub type Pending<T> = AsyncTask<Job<T>>;
+
+/// An embedded CRM engine.
+///
+/// `new Crm(options?)` keeps its records in memory; `Crm.open(location,
+/// options?)` in a SQLite file or a PostgreSQL database, where they outlive
+/// the process.
 ///
 /// Every command takes the actor running it first (`{ user, roles?, team?,
 /// region? }`), checks their permission and data scope, and commits its
@@ -38,6 +62,13 @@ pub use leads::JsConvertLead;
 /// (`validation`, `invalid_transition`, `not_found`, `conflict`, `forbidden`,
 /// `storage`, `config`) and the error's fields as properties (`fields`,
 /// `from`, `action`, `entity`, `id`, `expectedVersion`, `found`, ...).
+///
+/// Every method has an `...Async` twin (`createLeadAsync`, `getAsync`, ...)
+/// that runs the command on libuv's thread pool, store I/O included, and
+/// returns a Promise of the same result, rejected with the same `Error`. Use
+/// them in servers, where a command waiting for the disk or the database
+/// should not hold up other requests. Commands on one engine run one at a
+/// time; those started together (`Promise.all`) run in no particular order.
 ///
 /// @example
 /// ```js
@@ -55,11 +86,16 @@ pub use leads::JsConvertLead;
 /// ```
 #[napi(js_name = "Crm")]
 pub struct JsCrm {
-    /// The engine. Methods take `&self` and borrow it only while a command
-    /// runs, after napi has converted the arguments: converting them may run
-    /// JS code (a getter) that calls back into this object, which two live
-    /// `&mut JsCrm` would make unsound.
-    crm: RefCell<Crm<MemoryStore>>,
+    /// The engine, shared with the thread pool that runs the `...Async`
+    /// methods; a command holds the lock while it runs.
+    engine: Arc<Mutex<Engine>>,
+    /// Whether a synchronous command is running on the main thread. Methods
+    /// take `&self` and lock the engine only while a command runs, after napi
+    /// has converted the arguments: converting them may run JS code (a getter)
+    /// that calls back into this object. Should a command ever be reached on
+    /// the main thread while another one holds the lock there, it fails
+    /// (`internal`) instead of deadlocking on the lock.
+    running: Cell<bool>,
     /// The engine's clock when the host moves it (a clone shares the time).
     clock: Option<FixedClock>,
 }
@@ -69,6 +105,7 @@ pub struct JsCrm {
 mod deals;
 mod directory;
 mod leads;
+mod pool;
 mod service;
 mod tasks;
 
@@ -84,22 +121,74 @@ pub struct JsTransitionOptions {
     pub expected_version: Option<f64>,
 }
 
-impl JsCrm {
-    /// Runs one command: core errors become JS errors (see `error.rs`), and a
-    /// panic (a bug) is caught rather than aborting the process.
-    fn run<T>(
-        &self,
-        env: &Env,
-        command: impl FnOnce(&mut Crm<MemoryStore>) -> crm::Result<T>,
-    ) -> napi::Result<T> {
-        let Ok(mut crm) = self.crm.try_borrow_mut() else {
-            return Err(error::reentered(env));
+/// What `{ now, seed }` ask for, read and checked before a store is opened (a
+/// malformed option does not create a file).
+struct Setup {
+    ids: crm::SeededIds,
+    clock: Option<FixedClock>,
+}
+
+impl Setup {
+    fn read(options: Option<JsCrmOptions>) -> crm::Result<Setup> {
+        let options = options.unwrap_or(JsCrmOptions {
+            now: None,
+            seed: None,
+        });
+        let ids = match options.seed {
+            Some(seed) => crm::SeededIds::new(count("seed", seed)?),
+            None => crm::ids_from_entropy(),
         };
-        match catch_unwind(AssertUnwindSafe(|| command(&mut crm))) {
-            Ok(Ok(value)) => Ok(value),
-            Ok(Err(err)) => Err(error::to_js(env, err)),
-            Err(panic) => Err(error::from_panic(env, panic)),
+        let clock = match options.now {
+            Some(now) => Some(FixedClock::new(time("now", now)?)),
+            None => None,
+        };
+        Ok(Setup { ids, clock })
+    }
+}
+
+impl JsCrm {
+    /// An engine over `store`, with the default configuration, set up as
+    /// `setup` says.
+    fn over(store: DynStore, setup: Setup) -> crm::Result<JsCrm> {
+        let config = Config::default();
+        let engine = match &setup.clock {
+            Some(clock) => Crm::new(store, config, clock.clone(), setup.ids)?,
+            None => Crm::new(store, config, crm::SystemClock, setup.ids)?,
+        };
+        Ok(JsCrm {
+            engine: Arc::new(Mutex::new(engine)),
+            running: Cell::new(false),
+            clock: setup.clock,
+        })
+    }
+
+    /// Opens the store at `location` and an engine over it: what `Crm.open`
+    /// and `Crm.openAsync` run.
+    fn open_at(location: &str, options: Option<JsCrmOptions>) -> crm::Result<JsCrm> {
+        let setup = Setup::read(options)?;
+        JsCrm::over(crm::open_store(location)?, setup)
+    }
+
+    /// Runs a command on the main thread: core errors become JS errors (see
+    /// `error.rs`), and a panic (a bug) is caught rather than aborting the
+    /// process. Waits while an `...Async` command holds the engine.
+    fn run<T>(&self, env: &Env, command: Command<T>) -> napi::Result<T> {
+        if self.running.replace(true) {
+            return Err(Failure::Busy.into_js(env));
         }
+        let outcome = execute(&self.engine, command);
+        self.running.set(false);
+        outcome.map_err(|failure| failure.into_js(env))
+    }
+
+    /// Runs a command on the thread pool: the `...Async` methods.
+    fn spawn<T>(&self, command: Command<T>) -> Pending<T>
+    where
+        T: 'static,
+        Job<T>: napi::Task,
+    {
+        let engine = Arc::clone(&self.engine);
+        AsyncTask::new(Job::new(move || execute(&engine, command)))
     }
 }
 
@@ -115,39 +204,54 @@ impl JsCrm {
     /// @throws {Error} `validation` naming `now` or `seed` when one is malformed.
     #[napi(constructor)]
     pub fn new(env: Env, options: Option<JsCrmOptions>) -> napi::Result<Self> {
-        let options = options.unwrap_or(JsCrmOptions {
-            now: None,
-            seed: None,
-        });
-        let built = (|| -> crm::Result<JsCrm> {
-            let ids = match options.seed {
-                Some(seed) => crm::SeededIds::new(count("seed", seed)?),
-                None => crm::ids_from_entropy(),
-            };
-            let store = MemoryStore::new();
-            let config = Config::default();
-            Ok(match options.now {
-                Some(now) => {
-                    let clock = FixedClock::new(time("now", now)?);
-                    JsCrm {
-                        crm: RefCell::new(Crm::new(store, config, clock.clone(), ids)?),
-                        clock: Some(clock),
-                    }
-                }
-                None => JsCrm {
-                    crm: RefCell::new(Crm::new(store, config, crm::SystemClock, ids)?),
-                    clock: None,
-                },
-            })
-        })();
-        built.map_err(|err| error::to_js(&env, err))
+        Setup::read(options)
+            .and_then(|setup| JsCrm::over(Box::new(MemoryStore::new()), setup))
+            .map_err(|err| error::to_js(&env, err))
+    }
+
+    /// An engine over the store at `location`, with the default
+    /// configuration: a `postgres://` (or `postgresql://`) URL opens a
+    /// PostgreSQL database, which several processes and servers can share;
+    /// `:memory:` an in-memory SQLite database; any other string is the path
+    /// of a SQLite file, created when missing. The records, their history and
+    /// the outbox are kept there: open the same file or URL again to carry on.
+    ///
+    /// `options` are those of `new Crm`. Without `seed`, ids are random enough
+    /// for processes sharing a database; with it, they repeat from run to run
+    /// and would collide with the ids already stored.
+    ///
+    /// Opening a file or connecting waits for the disk or the network: a
+    /// server opens with `openAsync`.
+    ///
+    /// @throws {Error} `validation` on `location` when it is empty, on `now` or
+    /// `seed` when one is malformed; `storage` when the file or the database
+    /// cannot be opened (a missing directory, no permission, an unreachable
+    /// server, a store written by a newer version of crm).
+    #[napi(factory)]
+    pub fn open(env: Env, location: String, options: Option<JsCrmOptions>) -> napi::Result<Self> {
+        guarded(|| JsCrm::open_at(&location, options)).map_err(|failure| failure.into_js(&env))
+    }
+
+    /// `open` off the main thread: a Promise of the engine, rejected with the
+    /// `Error` that `open` throws.
+    #[napi(ts_return_type = "Promise<Crm>")]
+    pub fn open_async(location: String, options: Option<JsCrmOptions>) -> Pending<JsCrm> {
+        AsyncTask::new(Job::new(move || {
+            guarded(|| JsCrm::open_at(&location, options))
+        }))
     }
 
     /// The current time by the engine's clock, to the microsecond, as an RFC
     /// 3339 string in UTC (`2026-01-05T09:00:00Z`).
     #[napi]
     pub fn now(&self, env: Env) -> napi::Result<String> {
-        self.run(&env, |crm| Ok(rfc3339(crm.now())))
+        self.run(&env, now())
+    }
+
+    /// `now` off the main thread: a Promise of the time.
+    #[napi(ts_return_type = "Promise<string>")]
+    pub fn now_async(&self) -> Pending<String> {
+        self.spawn(now())
     }
 
     /// Moves the fixed clock on by `{ minutes?, hours?, days? }` (whole
@@ -158,31 +262,14 @@ impl JsCrm {
     /// number or the time would leave the representable range.
     #[napi]
     pub fn advance_clock(&self, env: Env, by: JsClockAdvance) -> napi::Result<()> {
-        let clock = self.clock.clone();
-        self.run(&env, move |crm| {
-            let clock = clock.ok_or_else(no_fixed_clock)?;
-            let mut step = Duration::zero();
-            for (field, value, minutes) in [
-                ("minutes", by.minutes, 1),
-                ("hours", by.hours, 60),
-                ("days", by.days, 24 * 60),
-            ] {
-                let Some(value) = value else { continue };
-                let out_of_range =
-                    || Error::invalid(field, "moves the clock out of range").with_value(value);
-                let part = integer(field, value)?
-                    .checked_mul(minutes)
-                    .and_then(Duration::try_minutes)
-                    .ok_or_else(out_of_range)?;
-                step = step.checked_add(&part).ok_or_else(out_of_range)?;
-            }
-            let now = crm
-                .now()
-                .checked_add_signed(step)
-                .ok_or_else(|| Error::invalid("clock", "would leave the representable range"))?;
-            clock.set(now);
-            Ok(())
-        })
+        self.run(&env, advance_clock(self.clock.clone(), by))
+    }
+
+    /// `advanceClock` off the main thread: a Promise that resolves once the
+    /// clock moved, rejected with the `Error` that `advanceClock` throws.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn advance_clock_async(&self, by: JsClockAdvance) -> Pending<()> {
+        self.spawn(advance_clock(self.clock.clone(), by))
     }
 
     /// Sets the fixed clock to a time (an RFC 3339 string or a `Date`).
@@ -195,12 +282,17 @@ impl JsCrm {
         env: Env,
         #[napi(ts_arg_type = "string | Date")] now: TimeInput,
     ) -> napi::Result<()> {
-        let clock = self.clock.clone();
-        self.run(&env, move |_| {
-            let clock = clock.ok_or_else(no_fixed_clock)?;
-            clock.set(time("now", now)?);
-            Ok(())
-        })
+        self.run(&env, set_now(self.clock.clone(), now))
+    }
+
+    /// `setNow` off the main thread: a Promise that resolves once the clock is
+    /// set, rejected with the `Error` that `setNow` throws.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn set_now_async(
+        &self,
+        #[napi(ts_arg_type = "string | Date")] now: TimeInput,
+    ) -> Pending<()> {
+        self.spawn(set_now(self.clock.clone(), now))
     }
 
     /// The record of this kind and id, as the actor may see it, tagged with its
@@ -219,10 +311,22 @@ impl JsCrm {
         kind: String,
         id: String,
     ) -> napi::Result<JsAnyRecord> {
-        self.run(&env, |crm| {
-            let record = crm.get_any(&actor.to_core()?, record_key(&kind, &id)?)?;
-            Ok(record.into())
-        })
+        self.run(&env, get(actor, kind, id))
+    }
+
+    /// `get` off the main thread: a Promise of the record, rejected with the
+    /// `Error` that `get` throws.
+    #[napi(ts_return_type = "Promise<AnyRecord>")]
+    pub fn get_async(
+        &self,
+        actor: JsActor,
+        #[napi(
+            ts_arg_type = "'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'activity' | 'task' | 'user' | 'team'"
+        )]
+        kind: String,
+        id: String,
+    ) -> Pending<JsAnyRecord> {
+        self.spawn(get(actor, kind, id))
     }
 
     /// The events of a record, oldest first: who changed what, when, from which
@@ -240,10 +344,22 @@ impl JsCrm {
         kind: String,
         id: String,
     ) -> napi::Result<Vec<JsEvent>> {
-        self.run(&env, |crm| {
-            let events = crm.history(&actor.to_core()?, record_key(&kind, &id)?)?;
-            Ok(events.into_iter().map(JsEvent::from).collect())
-        })
+        self.run(&env, history(actor, kind, id))
+    }
+
+    /// `history` off the main thread: a Promise of the events, rejected with
+    /// the `Error` that `history` throws.
+    #[napi(ts_return_type = "Promise<Array<Event>>")]
+    pub fn history_async(
+        &self,
+        actor: JsActor,
+        #[napi(
+            ts_arg_type = "'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'activity' | 'task' | 'user' | 'team'"
+        )]
+        kind: String,
+        id: String,
+    ) -> Pending<Vec<JsEvent>> {
+        self.spawn(history(actor, kind, id))
     }
 
     /// Moves any record with a lifecycle by `action` (`qualify`, `recycle`,
@@ -267,22 +383,24 @@ impl JsCrm {
         action: String,
         options: Option<JsTransitionOptions>,
     ) -> napi::Result<JsAnyRecord> {
-        self.run(&env, |crm| {
-            let actor = actor.to_core()?;
-            let key = record_key(&kind, &id)?;
-            let input = match options {
-                Some(options) => TransitionInput {
-                    to: options.to,
-                    reason: options.reason,
-                    expected_version: options
-                        .expected_version
-                        .map(|version| count("expected_version", version))
-                        .transpose()?,
-                },
-                None => TransitionInput::default(),
-            };
-            Ok(crm.transition(&actor, key, &action, input)?.into())
-        })
+        self.run(&env, transition(actor, kind, id, action, options))
+    }
+
+    /// `transition` off the main thread: a Promise of the record, rejected with
+    /// the `Error` that `transition` throws.
+    #[napi(ts_return_type = "Promise<AnyRecord>")]
+    pub fn transition_async(
+        &self,
+        actor: JsActor,
+        #[napi(
+            ts_arg_type = "'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'activity' | 'task' | 'user' | 'team'"
+        )]
+        kind: String,
+        id: String,
+        action: String,
+        options: Option<JsTransitionOptions>,
+    ) -> Pending<JsAnyRecord> {
+        self.spawn(transition(actor, kind, id, action, options))
     }
 
     /// Changes a record's own fields, based on the version you read.
@@ -310,13 +428,24 @@ impl JsCrm {
         expected_version: f64,
         #[napi(ts_arg_type = "Record<string, any>")] fields: Value,
     ) -> napi::Result<JsAnyRecord> {
-        self.run(&env, |crm| {
-            let actor = actor.to_core()?;
-            let key = record_key(&kind, &id)?;
-            let version = count("expected_version", expected_version)?;
-            let record = crm.update_fields(&actor, key, version, convert::fields(fields)?)?;
-            Ok(record.into())
-        })
+        self.run(&env, update(actor, kind, id, expected_version, fields))
+    }
+
+    /// `update` off the main thread: a Promise of the record, rejected with the
+    /// `Error` that `update` throws.
+    #[napi(ts_return_type = "Promise<AnyRecord>")]
+    pub fn update_async(
+        &self,
+        actor: JsActor,
+        #[napi(
+            ts_arg_type = "'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'activity' | 'task' | 'user' | 'team'"
+        )]
+        kind: String,
+        id: String,
+        expected_version: f64,
+        #[napi(ts_arg_type = "Record<string, any>")] fields: Value,
+    ) -> Pending<JsAnyRecord> {
+        self.spawn(update(actor, kind, id, expected_version, fields))
     }
 
     /// Shares a record with a user or a team (`{ user }` or `{ team }`), with
@@ -339,13 +468,24 @@ impl JsCrm {
         grantee: JsGrantee,
         #[napi(ts_arg_type = "'read' | 'edit'")] access: String,
     ) -> napi::Result<JsAnyRecord> {
-        self.run(&env, |crm| {
-            let actor = actor.to_core()?;
-            let key = record_key(&kind, &id)?;
-            let grantee = grantee.to_core()?;
-            let access = choice!(ShareAccess, "access", &access)?;
-            Ok(crm.share(&actor, key, grantee, access)?.into())
-        })
+        self.run(&env, share(actor, kind, id, grantee, access))
+    }
+
+    /// `share` off the main thread: a Promise of the record, rejected with the
+    /// `Error` that `share` throws.
+    #[napi(ts_return_type = "Promise<AnyRecord>")]
+    pub fn share_async(
+        &self,
+        actor: JsActor,
+        #[napi(
+            ts_arg_type = "'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'activity' | 'task' | 'user' | 'team'"
+        )]
+        kind: String,
+        id: String,
+        grantee: JsGrantee,
+        #[napi(ts_arg_type = "'read' | 'edit'")] access: String,
+    ) -> Pending<JsAnyRecord> {
+        self.spawn(share(actor, kind, id, grantee, access))
     }
 
     /// Withdraws a share. Returns the record, tagged with its kind (see
@@ -365,11 +505,23 @@ impl JsCrm {
         id: String,
         grantee: JsGrantee,
     ) -> napi::Result<JsAnyRecord> {
-        self.run(&env, |crm| {
-            let actor = actor.to_core()?;
-            let key = record_key(&kind, &id)?;
-            Ok(crm.unshare(&actor, key, &grantee.to_core()?)?.into())
-        })
+        self.run(&env, unshare(actor, kind, id, grantee))
+    }
+
+    /// `unshare` off the main thread: a Promise of the record, rejected with
+    /// the `Error` that `unshare` throws.
+    #[napi(ts_return_type = "Promise<AnyRecord>")]
+    pub fn unshare_async(
+        &self,
+        actor: JsActor,
+        #[napi(
+            ts_arg_type = "'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'activity' | 'task' | 'user' | 'team'"
+        )]
+        kind: String,
+        id: String,
+        grantee: JsGrantee,
+    ) -> Pending<JsAnyRecord> {
+        self.spawn(unshare(actor, kind, id, grantee))
     }
 
     /// Takes up to `limit` outbox messages to perform, leasing them for five
@@ -381,10 +533,14 @@ impl JsCrm {
     /// or more; `storage`.
     #[napi]
     pub fn take_outbox(&self, env: Env, limit: f64) -> napi::Result<Vec<JsOutboxMessage>> {
-        self.run(&env, |crm| {
-            let messages = crm.take_outbox(size("limit", limit)?)?;
-            Ok(messages.into_iter().map(JsOutboxMessage::from).collect())
-        })
+        self.run(&env, take_outbox(limit))
+    }
+
+    /// `takeOutbox` off the main thread: a Promise of the messages, rejected
+    /// with the `Error` that `takeOutbox` throws.
+    #[napi(ts_return_type = "Promise<Array<OutboxMessage>>")]
+    pub fn take_outbox_async(&self, limit: f64) -> Pending<Vec<JsOutboxMessage>> {
+        self.spawn(take_outbox(limit))
     }
 
     /// Marks outbox messages as performed; returns how many were newly marked.
@@ -393,15 +549,154 @@ impl JsCrm {
     /// when an id is not an outbox message.
     #[napi]
     pub fn ack_outbox(&self, env: Env, ids: Vec<String>) -> napi::Result<u32> {
-        self.run(&env, |crm| {
-            let ids = ids
-                .iter()
-                .map(|id| id.parse())
-                .collect::<crm::Result<Vec<_>>>()?;
-            let acked = crm.ack_outbox(&ids)?;
-            Ok(u32::try_from(acked).unwrap_or(u32::MAX))
-        })
+        self.run(&env, ack_outbox(ids))
     }
+
+    /// `ackOutbox` off the main thread: a Promise of the count, rejected with
+    /// the `Error` that `ackOutbox` throws.
+    #[napi(ts_return_type = "Promise<number>")]
+    pub fn ack_outbox_async(&self, ids: Vec<String>) -> Pending<u32> {
+        self.spawn(ack_outbox(ids))
+    }
+}
+
+// The commands of the methods above, each run by its synchronous method and
+// its `...Async` twin.
+
+fn now() -> Command<String> {
+    Box::new(|crm| Ok(rfc3339(crm.now())))
+}
+
+fn advance_clock(clock: Option<FixedClock>, by: JsClockAdvance) -> Command<()> {
+    Box::new(move |crm| {
+        let clock = clock.ok_or_else(no_fixed_clock)?;
+        let mut step = Duration::zero();
+        for (field, value, minutes) in [
+            ("minutes", by.minutes, 1),
+            ("hours", by.hours, 60),
+            ("days", by.days, 24 * 60),
+        ] {
+            let Some(value) = value else { continue };
+            let out_of_range =
+                || Error::invalid(field, "moves the clock out of range").with_value(value);
+            let part = integer(field, value)?
+                .checked_mul(minutes)
+                .and_then(Duration::try_minutes)
+                .ok_or_else(out_of_range)?;
+            step = step.checked_add(&part).ok_or_else(out_of_range)?;
+        }
+        let now = crm
+            .now()
+            .checked_add_signed(step)
+            .ok_or_else(|| Error::invalid("clock", "would leave the representable range"))?;
+        clock.set(now);
+        Ok(())
+    })
+}
+
+fn set_now(clock: Option<FixedClock>, now: TimeInput) -> Command<()> {
+    Box::new(move |_| {
+        let clock = clock.ok_or_else(no_fixed_clock)?;
+        clock.set(time("now", now)?);
+        Ok(())
+    })
+}
+
+fn get(actor: JsActor, kind: String, id: String) -> Command<JsAnyRecord> {
+    Box::new(move |crm| {
+        let record = crm.get_any(&actor.to_core()?, record_key(&kind, &id)?)?;
+        Ok(record.into())
+    })
+}
+
+fn history(actor: JsActor, kind: String, id: String) -> Command<Vec<JsEvent>> {
+    Box::new(move |crm| {
+        let events = crm.history(&actor.to_core()?, record_key(&kind, &id)?)?;
+        Ok(events.into_iter().map(JsEvent::from).collect())
+    })
+}
+
+fn transition(
+    actor: JsActor,
+    kind: String,
+    id: String,
+    action: String,
+    options: Option<JsTransitionOptions>,
+) -> Command<JsAnyRecord> {
+    Box::new(move |crm| {
+        let actor = actor.to_core()?;
+        let key = record_key(&kind, &id)?;
+        let input = match options {
+            Some(options) => TransitionInput {
+                to: options.to,
+                reason: options.reason,
+                expected_version: options
+                    .expected_version
+                    .map(|version| count("expected_version", version))
+                    .transpose()?,
+            },
+            None => TransitionInput::default(),
+        };
+        Ok(crm.transition(&actor, key, &action, input)?.into())
+    })
+}
+
+fn update(
+    actor: JsActor,
+    kind: String,
+    id: String,
+    expected_version: f64,
+    fields: Value,
+) -> Command<JsAnyRecord> {
+    Box::new(move |crm| {
+        let actor = actor.to_core()?;
+        let key = record_key(&kind, &id)?;
+        let version = count("expected_version", expected_version)?;
+        let record = crm.update_fields(&actor, key, version, convert::fields(fields)?)?;
+        Ok(record.into())
+    })
+}
+
+fn share(
+    actor: JsActor,
+    kind: String,
+    id: String,
+    grantee: JsGrantee,
+    access: String,
+) -> Command<JsAnyRecord> {
+    Box::new(move |crm| {
+        let actor = actor.to_core()?;
+        let key = record_key(&kind, &id)?;
+        let grantee = grantee.to_core()?;
+        let access = choice!(ShareAccess, "access", &access)?;
+        Ok(crm.share(&actor, key, grantee, access)?.into())
+    })
+}
+
+fn unshare(actor: JsActor, kind: String, id: String, grantee: JsGrantee) -> Command<JsAnyRecord> {
+    Box::new(move |crm| {
+        let actor = actor.to_core()?;
+        let key = record_key(&kind, &id)?;
+        Ok(crm.unshare(&actor, key, &grantee.to_core()?)?.into())
+    })
+}
+
+fn take_outbox(limit: f64) -> Command<Vec<JsOutboxMessage>> {
+    Box::new(move |crm| {
+        let messages = crm.take_outbox(size("limit", limit)?)?;
+        Ok(messages.into_iter().map(JsOutboxMessage::from).collect())
+    })
+}
+
+fn ack_outbox(ids: Vec<String>) -> Command<u32> {
+    Box::new(move |crm| {
+        let ids = ids
+            .iter()
+            .map(|id| id.parse())
+            .collect::<crm::Result<Vec<_>>>()?;
+        let acked = crm.ack_outbox(&ids)?;
+        Ok(u32::try_from(acked).unwrap_or(u32::MAX))
+    })
 }
 
 fn no_fixed_clock() -> Error {
