@@ -556,6 +556,22 @@ export declare class Crm {
    */
   historyAsync(actor: Actor, kind: 'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'activity' | 'task' | 'user' | 'team', id: string): Promise<Array<Event>>
   /**
+   * The records of a kind that the actor may read, ordered by id, each
+   * tagged with its kind (see `AnyRecord`). `{ owner?, status?, limit? }`
+   * keep only the records this user owns, those in this state, and at most
+   * `limit` of them; records the actor may not read are left out.
+   *
+   * @throws {Error} `validation` on `entity` for an unknown kind, on `owner`
+   * for a malformed user id, on `limit` unless it is a whole number, 0 or
+   * more; `forbidden` (read) when the actor may read no record of the kind.
+   */
+  list(actor: Actor, kind: 'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'activity' | 'task' | 'user' | 'team', options?: ListOptions | undefined | null): Array<AnyRecord>
+  /**
+   * `list` off the main thread: a Promise of the records, rejected with the
+   * `Error` that `list` throws.
+   */
+  listAsync(actor: Actor, kind: 'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'activity' | 'task' | 'user' | 'team', options?: ListOptions | undefined | null): Promise<Array<AnyRecord>>
+  /**
    * Moves any record with a lifecycle by `action` (`qualify`, `recycle`,
    * `move`, ...), with `{ to?, reason?, expectedVersion? }`. Returns the
    * record, tagged with its kind (see `AnyRecord`).
@@ -1033,6 +1049,16 @@ export interface Lead {
   conversion: Conversion | null
   /** Custom values, `{ key: { text: '...' } }`. */
   custom: Record<string, any>
+}
+
+/** Options of `list`: filters on the records listed. */
+export interface ListOptions {
+  /** Only the records this user owns. */
+  owner?: string
+  /** Only the records in this state (`qualified`, `open`, ...). */
+  status?: string
+  /** At most this many records (a whole number, 0 or more). */
+  limit?: number
 }
 
 /**

@@ -307,6 +307,19 @@ impl Runner {
             "unshare" => out(crm.unshare(&actor(), key(args, "kind", "id")?, &grantee(args)?)?),
             "get" => out(crm.get_any(&actor(), key(args, "kind", "id")?)?),
             "history" => out(crm.history(&actor(), key(args, "kind", "id")?)?),
+            "list" => {
+                let mut query = crm::store::Query::new(arg::<String>(args, "kind")?.parse()?);
+                if let Some(owner) = opt_user(args, "owner")? {
+                    query = query.owner(owner);
+                }
+                if let Some(status) = opt::<String>(args, "status")? {
+                    query = query.status(status);
+                }
+                if let Some(limit) = opt::<usize>(args, "limit")? {
+                    query = query.limit(limit);
+                }
+                out(crm.list(&actor(), &query)?)
+            }
             "take_outbox" => out(crm.take_outbox(arg(args, "limit")?)?),
             "ack_outbox" => {
                 let ids: Vec<String> = arg(args, "ids")?;

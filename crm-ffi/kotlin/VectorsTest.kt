@@ -345,6 +345,9 @@ fun runCommand(crm: Crm, command: String, actor: Actor?, a: Args): Any? {
         "unshare" -> crm.unshare(who, a.req("kind"), a.req("id"), a.grantee())
         "get" -> crm.`get`(who, a.req("kind"), a.req("id"))
         "history" -> crm.history(who, a.req("kind"), a.req("id"))
+        "list" -> crm.list(who, a.req("kind"), ListOptions(
+            owner = a.str("owner"), status = a.str("status"), limit = a.long("limit")?.toUInt(),
+        ))
         "take_outbox" -> crm.takeOutbox(a.long("limit")!!.toUInt())
         "ack_outbox" -> crm.ackOutbox(a.strings("ids")!!)
         else -> error("unknown command `$command` in a vector")

@@ -29,7 +29,7 @@ mod event;
 mod model;
 
 pub use access::Actor;
-pub use engine::{FfiCrm, TransitionOptions};
+pub use engine::{FfiCrm, ListOptions, TransitionOptions};
 pub use error::CrmError;
 pub use event::{Event, FieldChange, OutboxMessage};
 pub use model::{

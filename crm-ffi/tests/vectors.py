@@ -128,6 +128,9 @@ def run_command(crm, command, actor, a):
         return crm.unshare(actor, a["kind"], a["id"], _grantee(a))
     if command in ("get", "history"):
         return getattr(crm, command)(actor, a["kind"], a["id"])
+    if command == "list":
+        return crm.list(actor, a["kind"], ffi.ListOptions(
+            owner=a.get("owner"), status=a.get("status"), limit=a.get("limit")))
     if command == "take_outbox":
         return crm.take_outbox(a["limit"])
     if command == "ack_outbox":

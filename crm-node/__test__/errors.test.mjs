@@ -302,6 +302,24 @@ test('generic results hold exactly the record their entity names', () => {
   fails(() => crm.unshare(ana, 'lead', lead.id, { user: 'bo' }), 'validation', { fields: ['grantee'] })
 })
 
+test('list: bad kind, owner and limit are validation errors naming them', async () => {
+  const { crm, deal } = setUp()
+  fails(() => crm.list(ana, 'spaceship'), 'validation', { fields: ['entity'] })
+  fails(() => crm.list(ana, 'opportunity', { owner: '' }), 'validation', { fields: ['owner'] })
+  for (const limit of [-1, NaN, 1.5, Infinity]) {
+    fails(() => crm.list(ana, 'opportunity', { limit }), 'validation', { fields: ['limit'] })
+  }
+  await assert.rejects(crm.listAsync(ana, 'opportunity', { limit: -1 }), {
+    code: 'validation',
+    fields: ['limit'],
+  })
+  const listed = await crm.listAsync(ana, 'opportunity', { owner: 'ana', limit: 1 })
+  assert.deepEqual(
+    listed.map((any) => [any.entity, any.opportunity.id]),
+    [['opportunity', deal.id]],
+  )
+})
+
 test('a getter that calls back into the engine while arguments are read is safe', () => {
   const { crm, lead } = setUp()
   let inner

@@ -73,14 +73,17 @@ const commands = {
   unshare: (a) => [...keyOf(a), grantee(a)],
   get: keyOf,
   history: keyOf,
+  list: ({ kind, ...options }) => [kind, options],
   // Commands without an actor.
   take_outbox: (a) => [a.limit],
   ack_outbox: (a) => [a.ids],
   advance_clock: (a) => [camelKeys(a)],
 }
 const withoutActor = new Set(['take_outbox', 'ack_outbox', 'advance_clock'])
-// Commands that return a record tagged with its kind (`AnyRecord`).
+// Commands that return a record tagged with its kind (`AnyRecord`), and those
+// that return a list of them.
 const generic = new Set(['get', 'transition', 'update', 'share', 'unshare'])
+const genericList = new Set(['list'])
 // Properties whose values are JSON from the core, already canonical.
 const jsonValued = new Set(['custom', 'payload', 'old', 'new'])
 
@@ -98,12 +101,19 @@ function canonical(value) {
   return value === undefined ? null : value
 }
 
+/** An `AnyRecord` unwrapped: the record it names, with its `entity`. */
+function unwrapped(command, result) {
+  assert.equal(typeof result.entity, 'string', `${command} returns an AnyRecord`)
+  const set = Object.keys(result).filter((key) => key !== 'entity' && result[key] != null)
+  assert.deepEqual(set, [result.entity], 'an AnyRecord holds exactly the record it names')
+  return { entity: result.entity, ...canonical(result[result.entity]) }
+}
+
 function canonicalResult(command, result) {
-  if (generic.has(command)) {
-    assert.equal(typeof result.entity, 'string', `${command} returns an AnyRecord`)
-    const set = Object.keys(result).filter((key) => key !== 'entity' && result[key] != null)
-    assert.deepEqual(set, [result.entity], 'an AnyRecord holds exactly the record it names')
-    return { entity: result.entity, ...canonical(result[result.entity]) }
+  if (generic.has(command)) return unwrapped(command, result)
+  if (genericList.has(command)) {
+    assert.ok(Array.isArray(result), `${command} returns an array`)
+    return result.map((record) => unwrapped(command, record))
   }
   const value = canonical(result)
   return value !== null && typeof value === 'object' ? value : { value }

@@ -705,6 +705,17 @@ public protocol CrmProtocol: AnyObject, Sendable {
     func history(actor: CrmActor, kind: String, id: String) throws  -> [Event]
     
     /**
+     * The records of `kind` the actor may read, ordered by id, filtered by
+     * `options` (owner, state, at most `limit`).
+     *
+     * # Errors
+     *
+     * `Validation` on `entity` for an unknown kind, on `owner` for a
+     * malformed user id.
+     */
+    func list(actor: CrmActor, kind: String, options: ListOptions) throws  -> [AnyRecord]
+    
+    /**
      * The current time by the engine's clock, to the microsecond.
      *
      * # Errors
@@ -1322,6 +1333,27 @@ open func history(actor: CrmActor, kind: String, id: String)throws  -> [Event]  
         FfiConverterTypeCrmActor_lower(actor),
         FfiConverterString.lower(kind),
         FfiConverterString.lower(id),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The records of `kind` the actor may read, ordered by id, filtered by
+     * `options` (owner, state, at most `limit`).
+     *
+     * # Errors
+     *
+     * `Validation` on `entity` for an unknown kind, on `owner` for a
+     * malformed user id.
+     */
+open func list(actor: CrmActor, kind: String, options: ListOptions = ListOptions())throws  -> [AnyRecord]  {
+    return try  FfiConverterSequenceTypeAnyRecord.lift(try rustCallWithError(FfiConverterTypeCrmError_lift) {
+        uniffiCallStatus in
+    uniffi_crm_ffi_fn_method_crm_list(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeCrmActor_lower(actor),
+        FfiConverterString.lower(kind),
+        FfiConverterTypeListOptions_lower(options),uniffiCallStatus
     )
 })
 }
@@ -4044,6 +4076,85 @@ public func FfiConverterTypeLead_lift(_ buf: RustBuffer) throws -> Lead {
 #endif
 public func FfiConverterTypeLead_lower(_ value: Lead) -> RustBuffer {
     return FfiConverterTypeLead.lower(value)
+}
+
+
+/**
+ * Filters of `list`; each left null matches every record.
+ */
+public struct ListOptions: Equatable, Hashable {
+    /**
+     * Only records owned by this user.
+     */
+    public var owner: String?
+    /**
+     * Only records in this state (`"new"`, `"qualified"`, ...).
+     */
+    public var status: String?
+    /**
+     * At most this many records.
+     */
+    public var limit: UInt32?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Only records owned by this user.
+         */owner: String? = nil, 
+        /**
+         * Only records in this state (`"new"`, `"qualified"`, ...).
+         */status: String? = nil, 
+        /**
+         * At most this many records.
+         */limit: UInt32? = nil) {
+        self.owner = owner
+        self.status = status
+        self.limit = limit
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ListOptions: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeListOptions: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ListOptions {
+        return
+            try ListOptions(
+                owner: FfiConverterOptionString.read(from: &buf), 
+                status: FfiConverterOptionString.read(from: &buf), 
+                limit: FfiConverterOptionUInt32.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ListOptions, into buf: inout [UInt8]) {
+        FfiConverterOptionString.write(value.owner, into: &buf)
+        FfiConverterOptionString.write(value.status, into: &buf)
+        FfiConverterOptionUInt32.write(value.limit, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeListOptions_lift(_ buf: RustBuffer) throws -> ListOptions {
+    return try FfiConverterTypeListOptions.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeListOptions_lower(_ value: ListOptions) -> RustBuffer {
+    return FfiConverterTypeListOptions.lower(value)
 }
 
 
@@ -7226,6 +7337,30 @@ fileprivate struct FfiConverterOptionUInt8: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionUInt32: FfiConverterRustBuffer {
+    typealias SwiftType = UInt32?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterUInt32.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterUInt32.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionUInt64: FfiConverterRustBuffer {
     typealias SwiftType = UInt64?
 
@@ -7517,6 +7652,31 @@ fileprivate struct FfiConverterSequenceTypeTaskLogEntry: FfiConverterRustBuffer 
     }
 }
 
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeAnyRecord: FfiConverterRustBuffer {
+    typealias SwiftType = [AnyRecord]
+
+    public static func write(_ value: [AnyRecord], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeAnyRecord.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [AnyRecord] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [AnyRecord]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeAnyRecord.read(from: &buf))
+        }
+        return seq
+    }
+}
+
 private enum InitializationResult {
     case ok
     case contractVersionMismatch
@@ -7545,6 +7705,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_crm_ffi_checksum_method_crm_history() != 47841) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_crm_ffi_checksum_method_crm_list() != 14228) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_crm_ffi_checksum_method_crm_now() != 29928) {

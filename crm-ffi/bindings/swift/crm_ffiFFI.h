@@ -288,6 +288,11 @@ RustBuffer uniffi_crm_ffi_fn_method_crm_get(uint64_t ptr, RustBuffer actor, Rust
 RustBuffer uniffi_crm_ffi_fn_method_crm_history(uint64_t ptr, RustBuffer actor, RustBuffer kind, RustBuffer id, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_LIST
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_LIST
+RustBuffer uniffi_crm_ffi_fn_method_crm_list(uint64_t ptr, RustBuffer actor, RustBuffer kind, RustBuffer options, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_NOW
 #define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_NOW
 RustBuffer uniffi_crm_ffi_fn_method_crm_now(uint64_t ptr, RustCallStatus *_Nonnull out_status
@@ -785,6 +790,12 @@ uint16_t uniffi_crm_ffi_checksum_method_crm_get(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_HISTORY
 #define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_HISTORY
 uint16_t uniffi_crm_ffi_checksum_method_crm_history(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_LIST
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_LIST
+uint16_t uniffi_crm_ffi_checksum_method_crm_list(void
     
 );
 #endif

@@ -1,6 +1,6 @@
 //! The engine object, `Crm` on the foreign side: its constructor, its clock,
-//! and the generic commands (`get`, `history`, `transition`, `update`,
-//! `share`, `unshare`, the outbox). The typed commands live in one file per
+//! and the generic commands (`get`, `history`, `list`, `transition`,
+//! `update`, `share`, `unshare`, the outbox). The typed commands live in one file per
 //! concept, as in the core: `leads.rs`, `deals.rs`, `service.rs`, `tasks.rs`,
 //! `directory.rs`.
 //!
@@ -23,7 +23,7 @@ use crm::Error as CoreError;
 use crm::RecordKey as CoreRecordKey;
 use crm::TransitionInput as CoreTransitionInput;
 use crm::access::Actor as CoreActor;
-use crm::store::MemoryStore;
+use crm::store::{MemoryStore, Query};
 use crm::{Config, DynStore, EventId, FixedClock, Grantee as CoreGrantee, SeededIds, SystemClock};
 
 use crate::access::Actor;
@@ -143,6 +143,48 @@ impl From<TransitionOptions> for CoreTransitionInput {
     }
 }
 
+/// Filters of `list`; each left null matches every record.
+#[derive(Debug, Clone, Default, PartialEq, Eq, uniffi::Record)]
+pub struct ListOptions {
+    /// Only records owned by this user.
+    #[uniffi(default)]
+    pub owner: Option<String>,
+    /// Only records in this state (`"new"`, `"qualified"`, ...).
+    #[uniffi(default)]
+    pub status: Option<String>,
+    /// At most this many records.
+    #[uniffi(default)]
+    pub limit: Option<u32>,
+}
+
+/// The query of `list`: `kind` and the filters set in `options`.
+///
+/// # Errors
+///
+/// A validation error on `entity` for an unknown kind, on `owner` for a
+/// malformed user id.
+fn list_query(kind: &str, options: ListOptions) -> Result<Query, CoreError> {
+    let mut query = Query::new(kind.parse()?);
+    if let Some(owner) = options.owner {
+        let owner = crm::UserId::new(owner).map_err(|err| match err {
+            CoreError::Validation { value, reason, .. } => CoreError::Validation {
+                fields: vec!["owner".into()],
+                value,
+                reason,
+            },
+            other => other,
+        })?;
+        query = query.owner(owner);
+    }
+    if let Some(status) = options.status {
+        query = query.status(status);
+    }
+    if let Some(limit) = options.limit {
+        query = query.limit(usize::try_from(limit).unwrap_or(usize::MAX));
+    }
+    Ok(query)
+}
+
 #[uniffi::export(name = "Crm")]
 impl FfiCrm {
     /// A new engine over an empty in-memory store with the default
@@ -260,6 +302,26 @@ impl FfiCrm {
         let key = CoreRecordKey::parse(&kind, &id)?;
         let events = self.engine()?.history(&actor, key)?;
         Ok(events.into_iter().map(Event::from).collect())
+    }
+
+    /// The records of `kind` the actor may read, ordered by id, filtered by
+    /// `options` (owner, state, at most `limit`).
+    ///
+    /// # Errors
+    ///
+    /// `Validation` on `entity` for an unknown kind, on `owner` for a
+    /// malformed user id.
+    #[uniffi::method(default(options))]
+    pub fn list(
+        &self,
+        actor: Actor,
+        kind: String,
+        options: ListOptions,
+    ) -> Result<Vec<AnyRecord>, CrmError> {
+        let actor = self::actor(actor)?;
+        let query = list_query(&kind, options)?;
+        let records = self.engine()?.list(&actor, &query)?;
+        Ok(records.into_iter().map(AnyRecord::from).collect())
     }
 
     /// The lifecycle actions possible from the record's current state (what a
@@ -450,6 +512,24 @@ mod tests {
         );
         drop(again);
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn list_names_the_bad_argument() {
+        let crm = FfiCrm::new(None, Some(1)).unwrap();
+        let field = |kind: &str, options: ListOptions| match crm
+            .list(ana(), kind.into(), options)
+            .unwrap_err()
+        {
+            CrmError::Validation { fields, .. } => fields,
+            other => panic!("wrong case: {other:?}"),
+        };
+        assert_eq!(field("nope", ListOptions::default()), ["entity"]);
+        let bad_owner = ListOptions {
+            owner: Some(String::new()),
+            ..ListOptions::default()
+        };
+        assert_eq!(field("lead", bad_owner), ["owner"]);
     }
 
     #[test]

@@ -21,8 +21,8 @@ use napi::bindgen_prelude::AsyncTask;
 use napi_derive::napi;
 use serde_json::Value;
 
-use crm::store::MemoryStore;
-use crm::{Config, Crm, DynStore, Error, FixedClock, ShareAccess, TransitionInput};
+use crm::store::{MemoryStore, Query};
+use crm::{Config, Crm, DynStore, Error, FixedClock, ShareAccess, TransitionInput, UserId};
 
 use crate::access::JsActor;
 use crate::clock::{JsClockAdvance, JsCrmOptions, TimeInput, rfc3339, time};
@@ -119,6 +119,17 @@ pub struct JsTransitionOptions {
     pub reason: Option<String>,
     /// The version you read; a different stored version is a `conflict`.
     pub expected_version: Option<f64>,
+}
+
+/// Options of `list`: filters on the records listed.
+#[napi(object, js_name = "ListOptions", object_to_js = false)]
+pub struct JsListOptions {
+    /// Only the records this user owns.
+    pub owner: Option<String>,
+    /// Only the records in this state (`qualified`, `open`, ...).
+    pub status: Option<String>,
+    /// At most this many records (a whole number, 0 or more).
+    pub limit: Option<f64>,
 }
 
 /// What `{ now, seed }` ask for, read and checked before a store is opened (a
@@ -360,6 +371,43 @@ impl JsCrm {
         id: String,
     ) -> Pending<Vec<JsEvent>> {
         self.spawn(history(actor, kind, id))
+    }
+
+    /// The records of a kind that the actor may read, ordered by id, each
+    /// tagged with its kind (see `AnyRecord`). `{ owner?, status?, limit? }`
+    /// keep only the records this user owns, those in this state, and at most
+    /// `limit` of them; records the actor may not read are left out.
+    ///
+    /// @throws {Error} `validation` on `entity` for an unknown kind, on `owner`
+    /// for a malformed user id, on `limit` unless it is a whole number, 0 or
+    /// more; `forbidden` (read) when the actor may read no record of the kind.
+    #[napi]
+    pub fn list(
+        &self,
+        env: Env,
+        actor: JsActor,
+        #[napi(
+            ts_arg_type = "'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'activity' | 'task' | 'user' | 'team'"
+        )]
+        kind: String,
+        options: Option<JsListOptions>,
+    ) -> napi::Result<Vec<JsAnyRecord>> {
+        self.run(&env, list(actor, kind, options))
+    }
+
+    /// `list` off the main thread: a Promise of the records, rejected with the
+    /// `Error` that `list` throws.
+    #[napi(ts_return_type = "Promise<Array<AnyRecord>>")]
+    pub fn list_async(
+        &self,
+        actor: JsActor,
+        #[napi(
+            ts_arg_type = "'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'activity' | 'task' | 'user' | 'team'"
+        )]
+        kind: String,
+        options: Option<JsListOptions>,
+    ) -> Pending<Vec<JsAnyRecord>> {
+        self.spawn(list(actor, kind, options))
     }
 
     /// Moves any record with a lifecycle by `action` (`qualify`, `recycle`,
@@ -616,6 +664,26 @@ fn history(actor: JsActor, kind: String, id: String) -> Command<Vec<JsEvent>> {
     })
 }
 
+fn list(actor: JsActor, kind: String, options: Option<JsListOptions>) -> Command<Vec<JsAnyRecord>> {
+    Box::new(move |crm| {
+        let actor = actor.to_core()?;
+        let mut query = Query::new(kind.parse()?);
+        if let Some(options) = options {
+            if let Some(owner) = options.owner {
+                query = query.owner(UserId::new(owner).map_err(|err| renamed(err, "owner"))?);
+            }
+            if let Some(status) = options.status {
+                query = query.status(status);
+            }
+            if let Some(limit) = options.limit {
+                query = query.limit(size("limit", limit)?);
+            }
+        }
+        let records = crm.list(&actor, &query)?;
+        Ok(records.into_iter().map(JsAnyRecord::from).collect())
+    })
+}
+
 fn transition(
     actor: JsActor,
     kind: String,
@@ -697,6 +765,19 @@ fn ack_outbox(ids: Vec<String>) -> Command<u32> {
         let acked = crm.ack_outbox(&ids)?;
         Ok(u32::try_from(acked).unwrap_or(u32::MAX))
     })
+}
+
+/// A validation error of a typed id (`user_id`, ...) reported for the argument
+/// that held it.
+fn renamed(err: Error, field: &str) -> Error {
+    match err {
+        Error::Validation { value, reason, .. } => Error::Validation {
+            fields: vec![field.to_owned()],
+            value,
+            reason,
+        },
+        other => other,
+    }
 }
 
 fn no_fixed_clock() -> Error {

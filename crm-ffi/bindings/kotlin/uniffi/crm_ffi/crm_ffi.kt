@@ -685,6 +685,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_crm_ffi_checksum_method_crm_history(
     ): Int
+    external fun uniffi_crm_ffi_checksum_method_crm_list(
+    ): Int
     external fun uniffi_crm_ffi_checksum_method_crm_now(
     ): Int
     external fun uniffi_crm_ffi_checksum_method_crm_set_now(
@@ -808,6 +810,8 @@ internal object UniffiLib {
     external fun uniffi_crm_ffi_fn_method_crm_get(`ptr`: Long,`actor`: RustBuffer.ByValue,`kind`: RustBuffer.ByValue,`id`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_crm_ffi_fn_method_crm_history(`ptr`: Long,`actor`: RustBuffer.ByValue,`kind`: RustBuffer.ByValue,`id`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_crm_ffi_fn_method_crm_list(`ptr`: Long,`actor`: RustBuffer.ByValue,`kind`: RustBuffer.ByValue,`options`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_crm_ffi_fn_method_crm_now(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -1025,6 +1029,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_crm_ffi_checksum_method_crm_history() and 0xFFFF) != 47841) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_crm_ffi_checksum_method_crm_list() and 0xFFFF) != 14228) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_crm_ffi_checksum_method_crm_now() and 0xFFFF) != 29928) {
@@ -1691,6 +1698,17 @@ public interface CrmInterface {
     fun `history`(`actor`: Actor, `kind`: kotlin.String, `id`: kotlin.String): List<Event>
     
     /**
+     * The records of `kind` the actor may read, ordered by id, filtered by
+     * `options` (owner, state, at most `limit`).
+     *
+     * # Errors
+     *
+     * `Validation` on `entity` for an unknown kind, on `owner` for a
+     * malformed user id.
+     */
+    fun `list`(`actor`: Actor, `kind`: kotlin.String, `options`: ListOptions = ListOptions()): List<AnyRecord>
+    
+    /**
      * The current time by the engine's clock, to the microsecond.
      *
      * # Errors
@@ -2350,6 +2368,32 @@ open class Crm: Disposable, AutoCloseable, CrmInterface
         FfiConverterTypeActor.lower(`actor`),
         FfiConverterString.lower(`kind`),
         FfiConverterString.lower(`id`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The records of `kind` the actor may read, ordered by id, filtered by
+     * `options` (owner, state, at most `limit`).
+     *
+     * # Errors
+     *
+     * `Validation` on `entity` for an unknown kind, on `owner` for a
+     * malformed user id.
+     */
+    @Throws(CrmException::class)override fun `list`(`actor`: Actor, `kind`: kotlin.String, `options`: ListOptions): List<AnyRecord> {
+            return FfiConverterSequenceTypeAnyRecord.lift(
+    callWithHandle {
+    uniffiRustCallWithError(CrmException) { _status ->
+    UniffiLib.uniffi_crm_ffi_fn_method_crm_list(
+        it,
+        
+        FfiConverterTypeActor.lower(`actor`),
+        FfiConverterString.lower(`kind`),
+        FfiConverterTypeListOptions.lower(`options`),_status)
 }
     }
     )
@@ -4677,6 +4721,61 @@ public object FfiConverterTypeLead: FfiConverterRustBuffer<Lead> {
             FfiConverterOptionalString.write(value.`discardReason`, buf)
             FfiConverterOptionalTypeConversion.write(value.`conversion`, buf)
             FfiConverterString.write(value.`customJson`, buf)
+    }
+}
+
+
+
+/**
+ * Filters of `list`; each left null matches every record.
+ */
+data class ListOptions (
+    /**
+     * Only records owned by this user.
+     */
+    var `owner`: kotlin.String? = null 
+    , 
+    /**
+     * Only records in this state (`"new"`, `"qualified"`, ...).
+     */
+    var `status`: kotlin.String? = null 
+    , 
+    /**
+     * At most this many records.
+     */
+    var `limit`: kotlin.UInt? = null 
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeListOptions: FfiConverterRustBuffer<ListOptions> {
+    override fun read(buf: ByteBuffer): ListOptions {
+        return ListOptions(
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalUInt.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ListOptions) = (
+            FfiConverterOptionalString.allocationSize(value.`owner`) +
+            FfiConverterOptionalString.allocationSize(value.`status`) +
+            FfiConverterOptionalUInt.allocationSize(value.`limit`)
+    )
+
+    override fun write(value: ListOptions, buf: ByteBuffer) {
+            FfiConverterOptionalString.write(value.`owner`, buf)
+            FfiConverterOptionalString.write(value.`status`, buf)
+            FfiConverterOptionalUInt.write(value.`limit`, buf)
     }
 }
 
@@ -7571,6 +7670,38 @@ public object FfiConverterOptionalUByte: FfiConverterRustBuffer<kotlin.UByte?> {
 /**
  * @suppress
  */
+public object FfiConverterOptionalUInt: FfiConverterRustBuffer<kotlin.UInt?> {
+    override fun read(buf: ByteBuffer): kotlin.UInt? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterUInt.read(buf)
+    }
+
+    override fun allocationSize(value: kotlin.UInt?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterUInt.allocationSize(value)
+        }
+    }
+
+    override fun write(value: kotlin.UInt?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterUInt.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterOptionalULong: FfiConverterRustBuffer<kotlin.ULong?> {
     override fun read(buf: ByteBuffer): kotlin.ULong? {
         if (buf.get().toInt() == 0) {
@@ -7921,6 +8052,34 @@ public object FfiConverterSequenceTypeTaskLogEntry: FfiConverterRustBuffer<List<
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypeTaskLogEntry.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeAnyRecord: FfiConverterRustBuffer<List<AnyRecord>> {
+    override fun read(buf: ByteBuffer): List<AnyRecord> {
+        val len = buf.getInt()
+        return List<AnyRecord>(len) {
+            FfiConverterTypeAnyRecord.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<AnyRecord>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeAnyRecord.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<AnyRecord>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeAnyRecord.write(it, buf)
         }
     }
 }
