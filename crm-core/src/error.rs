@@ -171,6 +171,27 @@ impl Error {
         self
     }
 
+    /// A [`Error::Validation`] reported on `field` instead of the fields it
+    /// named: for a value checked by a general rule (a user id) but given as a
+    /// particular argument (`owner`, `assignee`). Other kinds are unchanged.
+    ///
+    /// ```
+    /// use crm_core::UserId;
+    ///
+    /// let err = UserId::new("").unwrap_err().in_field("owner");
+    /// assert_eq!(err.to_string(), "invalid owner: must not be empty");
+    /// ```
+    pub fn in_field(self, field: &str) -> Self {
+        match self {
+            Error::Validation { value, reason, .. } => Error::Validation {
+                fields: vec![field.to_string()],
+                value,
+                reason,
+            },
+            other => other,
+        }
+    }
+
     /// A [`Error::NotFound`].
     pub fn not_found(entity: EntityKind, id: impl fmt::Display) -> Self {
         Error::NotFound {

@@ -53,52 +53,17 @@ pub(crate) fn small(field: &str, value: f64) -> crm::Result<u8> {
     u8::try_from(whole).map_err(|_| Error::invalid(field, "is out of range").with_value(value))
 }
 
-/// A string naming one value of a core enum, in its serde (snake_case) form:
-/// `choice!(crm::TicketPriority, "priority", "high")`. A macro rather than a
-/// generic function so that this crate needs no direct serde dependency.
-macro_rules! choice {
-    ($ty:ty, $field:expr, $text:expr) => {{
-        let text: &str = $text;
-        serde_json::from_value::<$ty>(serde_json::Value::String(text.to_owned()))
-            .map_err(|err| $crate::convert::refused_choice($field, text, &err))
-    }};
+/// An optional name of a core enum value (`"urgent"`), the core's default
+/// when absent; a wrong name is the core's validation error on the enum's
+/// field, listing the names.
+pub(crate) fn parse_or_default<T>(text: Option<&str>) -> crm::Result<T>
+where
+    T: std::str::FromStr<Err = Error> + Default,
+{
+    text.map(str::parse)
+        .transpose()
+        .map(Option::unwrap_or_default)
 }
-pub(crate) use choice;
-
-/// An optional [`choice!`], defaulting as the core's `Default` does.
-macro_rules! choice_or_default {
-    ($ty:ty, $field:expr, $text:expr) => {{
-        let text: Option<&str> = $text;
-        match text {
-            Some(text) => $crate::convert::choice!($ty, $field, text),
-            None => Ok(<$ty>::default()),
-        }
-    }};
-}
-pub(crate) use choice_or_default;
-
-/// The error of a refused [`choice!`]: serde says "unknown variant `x`,
-/// expected one of `a`, `b`"; the reason keeps the list, not the echoed input.
-pub(crate) fn refused_choice(field: &str, text: &str, err: &serde_json::Error) -> Error {
-    let message = err.to_string();
-    let reason = match message.split_once("expected ") {
-        Some((_, expected)) => format!("must be {expected}"),
-        None => "is not a valid value".to_owned(),
-    };
-    Error::invalid(field, reason).with_value(shown(text))
-}
-
-/// The serde (snake_case) name of a core enum value, what [`choice!`] reads
-/// back: `"high"` for [`crm::TicketPriority::High`].
-macro_rules! label {
-    ($value:expr) => {
-        match serde_json::to_value($value) {
-            Ok(serde_json::Value::String(text)) => text,
-            _ => String::new(),
-        }
-    };
-}
-pub(crate) use label;
 
 /// A core count or version as a JS number (exact up to 2^53, far beyond any
 /// version or sequence number a store reaches).

@@ -63,17 +63,7 @@ as_text!(
     crm::EntityKind
 );
 
-macro_rules! as_serde_name {
-    ($($ty:ty),*) => {$(
-        impl ToPy for $ty {
-            fn to_py(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-                let name = serde_json::to_value(self).ok().and_then(|v| v.as_str().map(str::to_string));
-                name.unwrap_or_default().into_py_any(py)
-            }
-        }
-    )*};
-}
-as_serde_name!(
+as_text!(
     crm::CustomerKind,
     crm::Tier,
     crm::TicketPriority,

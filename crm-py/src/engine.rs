@@ -93,25 +93,13 @@ impl PyCrm {
 fn user(field: &str, id: Option<String>) -> PyResult<Option<crm::UserId>> {
     id.map(crm::UserId::new)
         .transpose()
-        .map_err(|e| rename(e, field))
+        .map_err(|e| to_py_in(e, field))
 }
 
 fn team(field: &str, id: Option<String>) -> PyResult<Option<crm::TeamId>> {
     id.map(crm::TeamId::new)
         .transpose()
-        .map_err(|e| rename(e, field))
-}
-
-/// A validation error about `user_id` reported for the argument that held it.
-fn rename(err: crm::Error, field: &str) -> PyErr {
-    match err {
-        crm::Error::Validation { value, reason, .. } => to_py(crm::Error::Validation {
-            fields: vec![field.to_string()],
-            value,
-            reason,
-        }),
-        other => to_py(other),
-    }
+        .map_err(|e| to_py_in(e, field))
 }
 
 fn parse<T: std::str::FromStr<Err = crm::Error>>(text: &str) -> PyResult<T> {
@@ -122,11 +110,15 @@ fn key(kind: &str, id: &str) -> PyResult<crm::RecordKey> {
     crm::RecordKey::parse(kind, id).map_err(to_py)
 }
 
-fn enum_value<T: serde::de::DeserializeOwned>(field: &str, value: &str) -> PyResult<T> {
-    serde_json::from_value(serde_json::Value::String(value.to_string())).map_err(|_| {
-        let shown: String = value.chars().take(40).collect();
-        to_py(crm::Error::invalid(field, "is not one of the allowed values").with_value(shown))
-    })
+/// A core error about a general rule (a user id) reported for the argument
+/// that held the value (`owner`).
+fn to_py_in(err: crm::Error, field: &str) -> PyErr {
+    to_py(err.in_field(field))
+}
+
+/// An enum value from its name (`"urgent"`), the error on `field`.
+fn enum_value<T: std::str::FromStr<Err = crm::Error>>(field: &str, value: &str) -> PyResult<T> {
+    value.parse().map_err(|err| to_py_in(err, field))
 }
 
 fn grantee(user_id: Option<String>, team_id: Option<String>) -> PyResult<crm::Grantee> {
@@ -370,7 +362,7 @@ impl PyCrm {
     ) -> PyResult<PyLead> {
         let (id, owner) = (
             parse(id)?,
-            crm::UserId::new(owner).map_err(|e| rename(e, "owner"))?,
+            crm::UserId::new(owner).map_err(|e| to_py_in(e, "owner"))?,
         );
         let actor = actor.0.clone();
         self.run(py, move |crm| crm.assign_lead(&actor, id, owner))
@@ -608,7 +600,7 @@ impl PyCrm {
     ) -> PyResult<PyTicket> {
         let (id, assignee) = (
             parse(id)?,
-            crm::UserId::new(assignee).map_err(|e| rename(e, "assignee"))?,
+            crm::UserId::new(assignee).map_err(|e| to_py_in(e, "assignee"))?,
         );
         let actor = actor.0.clone();
         self.run(py, move |crm| crm.assign_ticket(&actor, id, assignee))
@@ -680,7 +672,7 @@ impl PyCrm {
     ) -> PyResult<PyTicket> {
         let (id, group) = (
             parse(id)?,
-            crm::TeamId::new(group).map_err(|e| rename(e, "group"))?,
+            crm::TeamId::new(group).map_err(|e| to_py_in(e, "group"))?,
         );
         let actor = actor.0.clone();
         self.run(py, move |crm| {

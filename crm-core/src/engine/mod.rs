@@ -7,6 +7,8 @@ mod leads;
 mod service;
 mod tasks;
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{Value, json};
 
@@ -232,11 +234,13 @@ impl<S: Store> Crm<S> {
             ..query.clone()
         };
         let mut visible = Vec::new();
+        // Records share owners: look each owner's team up once per list.
+        let mut teams = HashMap::new();
         for record in self.store.query(&unlimited)? {
             if visible.len() == limit {
                 break;
             }
-            let target = self.target(record.access(), &record.meta().shares)?;
+            let target = self.target_with(record.access(), &record.meta().shares, &mut teams)?;
             if self
                 .config
                 .policy
@@ -425,12 +429,25 @@ impl<S: Store> Crm<S> {
         expected_version: u64,
         edit: impl FnOnce(&mut R),
     ) -> Result<R> {
-        let key = key.into();
+        self.update_checked(actor, key.into(), expected_version, |record| {
+            edit(record);
+            Ok(())
+        })
+    }
+
+    /// [`Crm::update`] with an edit that may fail (and then writes nothing).
+    fn update_checked<R: Record>(
+        &mut self,
+        actor: &Actor,
+        key: RecordKey,
+        expected_version: u64,
+        edit: impl FnOnce(&mut R) -> Result<()>,
+    ) -> Result<R> {
         let before: R = self.load(&key)?;
         self.authorize(actor, Permission::Edit, &before)?;
         check_version(&before, expected_version)?;
         let mut after = before.clone();
-        edit(&mut after);
+        edit(&mut after)?;
         check_protected(&before, &after)?;
         let mut tx = self.begin(actor);
         let after = self.put(&mut tx, Some(&before), after, Note::action("update"))?;
@@ -455,12 +472,13 @@ impl<S: Store> Crm<S> {
     ) -> Result<AnyRecord> {
         let key = key.into();
         macro_rules! typed {
-            ($ty:ty) => {{
-                let before: $ty = self.load(&key)?;
-                let after: $ty = merge_fields(&before, fields)?;
-                self.update::<$ty>(actor, key, expected_version, |record| *record = after)
-                    .map(Record::into_any)
-            }};
+            ($ty:ty) => {
+                self.update_checked::<$ty>(actor, key, expected_version, |record| {
+                    *record = merge_fields(record, fields)?;
+                    Ok(())
+                })
+                .map(Record::into_any)
+            };
         }
         match key.kind {
             EntityKind::Customer => typed!(crate::model::Customer),
@@ -677,17 +695,34 @@ impl<S: Store> Crm<S> {
         })
     }
 
-    /// The teams of a record's owners, looked up in the store's users.
+    /// What a permission is checked against: the record's access, its shares,
+    /// and the teams of its owners, looked up in the store's users.
     fn target(
         &self,
         access: crate::model::Access,
         shares: &[crate::model::Share],
     ) -> Result<Target> {
+        self.target_with(access, shares, &mut HashMap::new())
+    }
+
+    /// [`Crm::target`] remembering each owner's team in `teams`.
+    fn target_with(
+        &self,
+        access: crate::model::Access,
+        shares: &[crate::model::Share],
+        teams: &mut HashMap<UserId, Option<crate::model::TeamId>>,
+    ) -> Result<Target> {
         let mut owner_teams = Vec::new();
         for owner in &access.owners {
-            if let Some(AnyRecord::User(user)) = self.store.get(&RecordKey::from(owner))? {
-                owner_teams.extend(user.team);
-            }
+            let team = match teams.get(owner) {
+                Some(team) => team.clone(),
+                None => {
+                    let team = self.user_record(owner)?.and_then(|user| user.team);
+                    teams.insert(owner.clone(), team.clone());
+                    team
+                }
+            };
+            owner_teams.extend(team);
         }
         Ok(Target {
             access,

@@ -159,6 +159,52 @@ impl FromStr for EntityKind {
     }
 }
 
+/// Gives a small enum its names: `as_str()`, `Display`, `NAMES`, and a
+/// `FromStr` whose error is a [`Error::Validation`] on `$field` listing the
+/// names. One spelling for the bindings, which read and write these as text.
+macro_rules! named {
+    ($ty:ident, $field:literal, { $($variant:ident => $name:literal),* $(,)? }) => {
+        impl $ty {
+            /// Every name, in declaration order.
+            pub const NAMES: &'static [&'static str] = &[$($name),*];
+
+            /// The name, as in JSON: e.g. `"urgent"`.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($ty::$variant => $name,)*
+                }
+            }
+        }
+
+        impl fmt::Display for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl FromStr for $ty {
+            type Err = Error;
+
+            fn from_str(text: &str) -> Result<Self> {
+                match text {
+                    $($name => Ok($ty::$variant),)*
+                    _ => {
+                        let shown: String = text.chars().take(40).collect();
+                        Err(Error::invalid($field, format!("is not one of {}", Self::NAMES.join(", ")))
+                            .with_value(shown))
+                    }
+                }
+            }
+        }
+    };
+}
+
+named!(CustomerKind, "kind", { Company => "company", Person => "person" });
+named!(Tier, "tier", { A => "A", B => "B", C => "C" });
+named!(TicketPriority, "priority", { Low => "low", Normal => "normal", High => "high", Urgent => "urgent" });
+named!(TaskPriority, "priority", { Normal => "normal", Important => "important", Urgent => "urgent" });
+named!(ActivityKind, "kind", { Call => "call", Email => "email", Visit => "visit", Meeting => "meeting", Note => "note" });
+
 /// Who a record is shared with, beyond what their role's data scope allows.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -178,6 +224,8 @@ pub enum ShareAccess {
     /// Read and edit (including moving it through its lifecycle).
     Edit,
 }
+
+named!(ShareAccess, "access", { Read => "read", Edit => "edit" });
 
 /// One share of a record.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -448,4 +496,36 @@ pub(crate) fn check_labels(field: &str, labels: &[String]) -> Result<()> {
     labels
         .iter()
         .try_for_each(|label| check_text(field, label, SHORT_TEXT))
+}
+
+#[cfg(test)]
+mod names {
+    use super::*;
+
+    #[test]
+    fn names_match_the_json_spelling() {
+        fn check<T: Serialize + FromStr<Err = Error> + fmt::Display + PartialEq + fmt::Debug>(
+            names: &[&str],
+        ) {
+            for name in names {
+                let value: T = name.parse().unwrap();
+                assert_eq!(
+                    serde_json::to_value(&value).unwrap(),
+                    serde_json::json!(name)
+                );
+                assert_eq!(value.to_string(), *name);
+            }
+        }
+        check::<CustomerKind>(CustomerKind::NAMES);
+        check::<Tier>(Tier::NAMES);
+        check::<TicketPriority>(TicketPriority::NAMES);
+        check::<TaskPriority>(TaskPriority::NAMES);
+        check::<ActivityKind>(ActivityKind::NAMES);
+        check::<ShareAccess>(ShareAccess::NAMES);
+        let err = "whenever".parse::<TicketPriority>().unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid priority: is not one of low, normal, high, urgent (got `whenever`)"
+        );
+    }
 }

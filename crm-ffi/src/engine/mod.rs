@@ -30,7 +30,7 @@ use crate::access::Actor;
 use crate::clock::{from_system_time, from_system_time_opt, to_system_time};
 use crate::error::CrmError;
 use crate::event::{Event, OutboxMessage};
-use crate::model::{AnyRecord, Grantee, parse_access, parse_json};
+use crate::model::{AnyRecord, Grantee, parse_json};
 
 /// The CRM engine over a store: in memory (`Crm(...)`), or an SQLite file or
 /// a PostgreSQL database (`Crm.open(location, ...)`).
@@ -166,14 +166,7 @@ pub struct ListOptions {
 fn list_query(kind: &str, options: ListOptions) -> Result<Query, CoreError> {
     let mut query = Query::new(kind.parse()?);
     if let Some(owner) = options.owner {
-        let owner = crm::UserId::new(owner).map_err(|err| match err {
-            CoreError::Validation { value, reason, .. } => CoreError::Validation {
-                fields: vec!["owner".into()],
-                value,
-                reason,
-            },
-            other => other,
-        })?;
+        let owner = crm::UserId::new(owner).map_err(|err| err.in_field("owner"))?;
         query = query.owner(owner);
     }
     if let Some(status) = options.status {
@@ -413,7 +406,7 @@ impl FfiCrm {
         let actor = self::actor(actor)?;
         let key = CoreRecordKey::parse(&kind, &id)?;
         let grantee = CoreGrantee::try_from(grantee)?;
-        let access = parse_access(&access)?;
+        let access: crm::ShareAccess = access.parse()?;
         Ok(self.engine()?.share(&actor, key, grantee, access)?.into())
     }
 

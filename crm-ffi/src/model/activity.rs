@@ -8,7 +8,7 @@ use crm::NewActivity as CoreNewActivity;
 
 use crate::clock::{from_system_time_opt, to_system_time, to_system_time_opt};
 use crate::model::ids::opt_text;
-use crate::model::{RecordKey, Share, custom_json, name_of, parse_custom, parse_name, shares};
+use crate::model::{RecordKey, Share, custom_json, parse_custom, shares};
 
 /// One communication with a lead, customer, contact, opportunity or ticket.
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
@@ -52,7 +52,7 @@ impl From<CoreActivity> for Activity {
             updated_at: to_system_time(activity.meta.updated_at),
             created_by: activity.meta.created_by.to_string(),
             shares: shares(&activity.meta),
-            kind: name_of(&activity.kind),
+            kind: activity.kind.to_string(),
             subject: activity.subject.into(),
             summary: activity.summary,
             occurred_at: to_system_time(activity.occurred_at),
@@ -89,7 +89,7 @@ impl TryFrom<NewActivity> for CoreNewActivity {
     type Error = CoreError;
 
     fn try_from(new: NewActivity) -> Result<Self, CoreError> {
-        let kind = parse_name("kind", "call, email, visit, meeting, note", &new.kind)?;
+        let kind: crm::ActivityKind = new.kind.parse()?;
         let subject = crm::RecordKey::try_from(new.subject)?;
         let mut activity = CoreNewActivity::new(kind, subject, new.summary);
         activity.occurred_at = from_system_time_opt("occurred_at", new.occurred_at)?;

@@ -9,7 +9,7 @@ use crm::NewCustomer as CoreNewCustomer;
 use crate::clock::to_system_time;
 use crate::model::ids::opt_text;
 use crate::model::{
-    Share, custom_json, name_of, opt_team, opt_user, parse_custom, parse_name_or_default, shares,
+    Share, custom_json, opt_team, opt_user, parse_custom, parse_name_or_default, shares,
 };
 
 /// A customer: a company or a person that buys, or may buy.
@@ -64,10 +64,10 @@ impl From<CoreCustomer> for Customer {
             updated_at: to_system_time(customer.meta.updated_at),
             created_by: customer.meta.created_by.to_string(),
             shares: shares(&customer.meta),
-            kind: name_of(&customer.kind),
+            kind: customer.kind.to_string(),
             name: customer.name,
             stage: customer.stage,
-            tier: customer.tier.map(|tier| name_of(&tier)),
+            tier: customer.tier.map(|tier| tier.to_string()),
             owner: opt_text(customer.owner),
             team: opt_text(customer.team),
             region: customer.region,
@@ -120,7 +120,7 @@ impl TryFrom<NewCustomer> for CoreNewCustomer {
 
     fn try_from(new: NewCustomer) -> Result<Self, CoreError> {
         Ok(CoreNewCustomer {
-            kind: parse_name_or_default("kind", "company, person", new.kind)?,
+            kind: parse_name_or_default(new.kind)?,
             name: new.name,
             owner: opt_user(new.owner)?,
             team: opt_team(new.team)?,

@@ -46,8 +46,6 @@ use crm::CustomFields;
 use crm::Error as CoreError;
 use crm::Grantee as CoreGrantee;
 use crm::Share as CoreShare;
-use crm::ShareAccess as CoreShareAccess;
-use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
@@ -193,18 +191,9 @@ impl From<CoreShare> for Share {
     fn from(share: CoreShare) -> Self {
         Share {
             grantee: share.grantee.into(),
-            access: name_of(&share.access),
+            access: share.access.to_string(),
         }
     }
-}
-
-/// Parses `"read"` or `"edit"`.
-///
-/// # Errors
-///
-/// A validation error on `access` for anything else.
-pub(crate) fn parse_access(access: &str) -> Result<CoreShareAccess, CoreError> {
-    parse_name("access", "read, edit", access)
 }
 
 /// The shares of a record's meta.
@@ -212,43 +201,19 @@ pub(crate) fn shares(meta: &crm::Meta) -> Vec<Share> {
     meta.shares.iter().cloned().map(Share::from).collect()
 }
 
-/// The lowercase name of a core enum value, as the canonical JSON spells it
-/// (`CustomerKind::Company` is `"company"`).
-pub(crate) fn name_of<T: Serialize>(value: &T) -> String {
-    match serde_json::to_value(value) {
-        Ok(Value::String(name)) => name,
-        Ok(other) => other.to_string(),
-        Err(_) => String::new(),
-    }
-}
-
-/// Parses the lowercase name of a core enum value (`"urgent"`); `choices`
-/// lists the accepted names for the message.
+/// A core enum value from its optional name (`"urgent"`), the core's default
+/// when absent.
 ///
 /// # Errors
 ///
-/// A validation error on `field`, echoing (the start of) the rejected name.
-pub(crate) fn parse_name<T: DeserializeOwned>(
-    field: &str,
-    choices: &str,
-    name: &str,
-) -> Result<T, CoreError> {
-    serde_json::from_value(Value::String(name.to_owned())).map_err(|_| {
-        let shown: String = name.chars().take(40).collect();
-        CoreError::invalid(field, format!("is not one of {choices}")).with_value(shown)
-    })
-}
-
-/// [`parse_name`] for an optional value, with the core's default when absent.
-pub(crate) fn parse_name_or_default<T: DeserializeOwned + Default>(
-    field: &str,
-    choices: &str,
-    name: Option<String>,
-) -> Result<T, CoreError> {
-    name.map_or_else(
-        || Ok(T::default()),
-        |name| parse_name(field, choices, &name),
-    )
+/// The core's validation error on the enum's field, listing the names.
+pub(crate) fn parse_name_or_default<T>(name: Option<String>) -> Result<T, CoreError>
+where
+    T: std::str::FromStr<Err = CoreError> + Default,
+{
+    name.map(|name| name.parse())
+        .transpose()
+        .map(Option::unwrap_or_default)
 }
 
 /// Custom values as JSON text: `{"key": {"decimal": "12.50"}}`.
@@ -304,10 +269,10 @@ mod tests {
 
     #[test]
     fn names_round_trip() {
-        assert_eq!(name_of(&crm::TicketPriority::Urgent), "urgent");
-        let kind: crm::CustomerKind = parse_name("kind", "company, person", "person").unwrap();
+        assert_eq!(crm::TicketPriority::Urgent.to_string(), "urgent");
+        let kind: crm::CustomerKind = "person".parse().unwrap();
         assert_eq!(kind, crm::CustomerKind::Person);
-        let err = parse_name::<crm::CustomerKind>("kind", "company, person", "robot").unwrap_err();
+        let err = "robot".parse::<crm::CustomerKind>().unwrap_err();
         assert_eq!(
             err.to_string(),
             "invalid kind: is not one of company, person (got `robot`)"

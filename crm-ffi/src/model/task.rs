@@ -10,7 +10,7 @@ use crm::TaskLogEntry as CoreTaskLogEntry;
 use crate::clock::{from_system_time_opt, to_system_time, to_system_time_opt};
 use crate::model::ids::opt_text;
 use crate::model::{
-    RecordKey, Share, custom_json, name_of, opt_user, parse_custom, parse_name_or_default, shares,
+    RecordKey, Share, custom_json, opt_user, parse_custom, parse_name_or_default, shares,
 };
 
 /// A collaboration task.
@@ -62,7 +62,7 @@ impl From<CoreTask> for Task {
             title: task.title,
             description: task.description,
             status: task.status,
-            priority: name_of(&task.priority),
+            priority: task.priority.to_string(),
             assignee: opt_text(task.assignee),
             team: opt_text(task.team),
             due_at: to_system_time_opt(task.due_at),
@@ -126,7 +126,7 @@ impl TryFrom<NewTask> for CoreNewTask {
         Ok(CoreNewTask {
             title: new.title,
             description: new.description,
-            priority: parse_name_or_default("priority", "normal, important, urgent", new.priority)?,
+            priority: parse_name_or_default(new.priority)?,
             assignee: opt_user(new.assignee)?,
             due_at: from_system_time_opt("due_at", new.due_at)?,
             related: new.related.map(TryInto::try_into).transpose()?,

@@ -8,9 +8,7 @@ use crm::Ticket as CoreTicket;
 
 use crate::clock::{to_system_time, to_system_time_opt};
 use crate::model::ids::opt_text;
-use crate::model::{
-    Share, custom_json, name_of, opt_team, parse_custom, parse_name_or_default, shares,
-};
+use crate::model::{Share, custom_json, opt_team, parse_custom, parse_name_or_default, shares};
 
 /// A service ticket.
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
@@ -69,7 +67,7 @@ impl From<CoreTicket> for Ticket {
             shares: shares(&ticket.meta),
             subject: ticket.subject,
             status: ticket.status,
-            priority: name_of(&ticket.priority),
+            priority: ticket.priority.to_string(),
             category: ticket.category,
             channel: ticket.channel,
             customer: opt_text(ticket.customer),
@@ -119,7 +117,7 @@ impl TryFrom<NewTicket> for CoreNewTicket {
     fn try_from(new: NewTicket) -> Result<Self, CoreError> {
         Ok(CoreNewTicket {
             subject: new.subject,
-            priority: parse_name_or_default("priority", "low, normal, high, urgent", new.priority)?,
+            priority: parse_name_or_default(new.priority)?,
             category: new.category,
             channel: new.channel,
             customer: new.customer.map(|id| id.parse()).transpose()?,

@@ -26,7 +26,7 @@ use crm::{Config, Crm, DynStore, Error, FixedClock, ShareAccess, TransitionInput
 
 use crate::access::JsActor;
 use crate::clock::{JsClockAdvance, JsCrmOptions, TimeInput, rfc3339, time};
-use crate::convert::{self, choice, count, integer, size};
+use crate::convert::{self, count, integer, size};
 use crate::error::{self, Failure};
 use crate::event::{JsEvent, JsOutboxMessage};
 use crate::model::{JsAnyRecord, JsGrantee, record_key};
@@ -670,7 +670,7 @@ fn list(actor: JsActor, kind: String, options: Option<JsListOptions>) -> Command
         let mut query = Query::new(kind.parse()?);
         if let Some(options) = options {
             if let Some(owner) = options.owner {
-                query = query.owner(UserId::new(owner).map_err(|err| renamed(err, "owner"))?);
+                query = query.owner(UserId::new(owner).map_err(|err| err.in_field("owner"))?);
             }
             if let Some(status) = options.status {
                 query = query.status(status);
@@ -736,7 +736,7 @@ fn share(
         let actor = actor.to_core()?;
         let key = record_key(&kind, &id)?;
         let grantee = grantee.to_core()?;
-        let access = choice!(ShareAccess, "access", &access)?;
+        let access = access.parse::<ShareAccess>()?;
         Ok(crm.share(&actor, key, grantee, access)?.into())
     })
 }
@@ -765,19 +765,6 @@ fn ack_outbox(ids: Vec<String>) -> Command<u32> {
         let acked = crm.ack_outbox(&ids)?;
         Ok(u32::try_from(acked).unwrap_or(u32::MAX))
     })
-}
-
-/// A validation error of a typed id (`user_id`, ...) reported for the argument
-/// that held it.
-fn renamed(err: Error, field: &str) -> Error {
-    match err {
-        Error::Validation { value, reason, .. } => Error::Validation {
-            fields: vec![field.to_owned()],
-            value,
-            reason,
-        },
-        other => other,
-    }
 }
 
 fn no_fixed_clock() -> Error {

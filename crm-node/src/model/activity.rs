@@ -6,7 +6,7 @@ use serde_json::Value;
 use crm::{Activity, ActivityKind, NewActivity};
 
 use crate::clock::{TimeInput, opt_rfc3339, opt_time, rfc3339};
-use crate::convert::{choice, custom, custom_json, label};
+use crate::convert::{custom, custom_json};
 use crate::model::{JsRecordKey, JsShare, MetaFields, opt_string};
 
 /// An activity logged on a record: a call, an email, a visit, a meeting or a
@@ -60,7 +60,7 @@ impl From<Activity> for JsActivity {
             updated_at: meta.updated_at,
             created_by: meta.created_by,
             shares: meta.shares,
-            kind: label!(activity.kind),
+            kind: activity.kind.to_string(),
             subject: activity.subject.into(),
             summary: activity.summary,
             occurred_at: rfc3339(activity.occurred_at),
@@ -98,7 +98,7 @@ impl JsNewActivity {
     /// The core input.
     pub(crate) fn into_core(self) -> crm::Result<NewActivity> {
         let subject = self.subject.to_core()?;
-        let kind = choice!(ActivityKind, "kind", &self.kind)?;
+        let kind = self.kind.parse::<ActivityKind>()?;
         let mut new = NewActivity::new(kind, subject, self.summary);
         new.occurred_at = opt_time("occurred_at", self.occurred_at)?;
         new.next_follow_up_at = opt_time("next_follow_up_at", self.next_follow_up_at)?;

@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use crm::{Customer, CustomerKind, NewCustomer, TeamId, UserId};
 
-use crate::convert::{choice_or_default, custom, custom_json, label};
+use crate::convert::{custom, custom_json};
 use crate::model::{JsShare, MetaFields, opt_string};
 
 /// A customer: a company or a person the business sells to.
@@ -69,10 +69,10 @@ impl From<Customer> for JsCustomer {
             updated_at: meta.updated_at,
             created_by: meta.created_by,
             shares: meta.shares,
-            kind: label!(customer.kind),
+            kind: customer.kind.to_string(),
             name: customer.name,
             stage: customer.stage,
-            tier: customer.tier.map(|tier| label!(tier)),
+            tier: customer.tier.map(|tier| tier.to_string()),
             owner: opt_string(customer.owner),
             team: opt_string(customer.team),
             region: customer.region,
@@ -117,7 +117,7 @@ impl JsNewCustomer {
     /// The core input.
     pub(crate) fn into_core(self) -> crm::Result<NewCustomer> {
         Ok(NewCustomer {
-            kind: choice_or_default!(CustomerKind, "kind", self.kind.as_deref())?,
+            kind: crate::convert::parse_or_default::<CustomerKind>(self.kind.as_deref())?,
             name: self.name,
             owner: self.owner.map(UserId::new).transpose()?,
             team: self.team.map(TeamId::new).transpose()?,

@@ -18,7 +18,7 @@ use napi_derive::napi;
 use crm::{AnyRecord, Grantee, Meta, Share, TeamId, UserId};
 
 use crate::clock::rfc3339;
-use crate::convert::{label, number};
+use crate::convert::number;
 
 pub use activity::{JsActivity, JsNewActivity};
 pub use contact::{JsContact, JsNewContact};
@@ -105,7 +105,7 @@ impl From<Share> for JsShare {
     fn from(share: Share) -> Self {
         JsShare {
             grantee: share.grantee.into(),
-            access: label!(share.access),
+            access: share.access.to_string(),
         }
     }
 }

@@ -6,7 +6,7 @@ use serde_json::Value;
 use crm::{NewTask, Task, TaskLogEntry, TaskPriority, UserId};
 
 use crate::clock::{TimeInput, opt_rfc3339, opt_time, rfc3339};
-use crate::convert::{choice_or_default, custom, custom_json, label};
+use crate::convert::{custom, custom_json};
 use crate::model::{JsRecordKey, JsShare, MetaFields, opt_string};
 
 /// A note in a task's log.
@@ -83,7 +83,7 @@ impl From<Task> for JsTask {
             title: task.title,
             description: task.description,
             status: task.status,
-            priority: label!(task.priority),
+            priority: task.priority.to_string(),
             assignee: opt_string(task.assignee),
             team: opt_string(task.team),
             due_at: opt_rfc3339(task.due_at),
@@ -122,7 +122,7 @@ impl JsNewTask {
         Ok(NewTask {
             title: self.title,
             description: self.description,
-            priority: choice_or_default!(TaskPriority, "priority", self.priority.as_deref())?,
+            priority: crate::convert::parse_or_default::<TaskPriority>(self.priority.as_deref())?,
             assignee: self.assignee.map(UserId::new).transpose()?,
             due_at: opt_time("due_at", self.due_at)?,
             related: self.related.map(|key| key.to_core()).transpose()?,

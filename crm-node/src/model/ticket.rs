@@ -6,7 +6,7 @@ use serde_json::Value;
 use crm::{NewTicket, TeamId, Ticket, TicketPriority};
 
 use crate::clock::opt_rfc3339;
-use crate::convert::{choice_or_default, custom, custom_json, label};
+use crate::convert::{custom, custom_json};
 use crate::model::{JsShare, MetaFields, opt_string};
 
 /// A service ticket: assigned, worked, resolved and closed (or reopened).
@@ -74,7 +74,7 @@ impl From<Ticket> for JsTicket {
             shares: meta.shares,
             subject: ticket.subject,
             status: ticket.status,
-            priority: label!(ticket.priority),
+            priority: ticket.priority.to_string(),
             category: ticket.category,
             channel: ticket.channel,
             customer: opt_string(ticket.customer),
@@ -118,7 +118,7 @@ impl JsNewTicket {
     pub(crate) fn into_core(self) -> crm::Result<NewTicket> {
         Ok(NewTicket {
             subject: self.subject,
-            priority: choice_or_default!(TicketPriority, "priority", self.priority.as_deref())?,
+            priority: crate::convert::parse_or_default::<TicketPriority>(self.priority.as_deref())?,
             category: self.category,
             channel: self.channel,
             customer: self.customer.map(|id| id.parse()).transpose()?,
