@@ -32,7 +32,7 @@ use chrono::{DateTime, Duration, Utc};
 use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
 use crm::access::Actor;
 use crm::event::{Event, OutboxMessage};
-use crm::store::{ChangeSet, MemoryStore, Query, Restore};
+use crm::store::{ChangeSet, MemoryStore, Query, Restore, State};
 use crm::{
     ActivityKind, AnyRecord, Config, Crm, CustomerId, CustomerKind, EventId, Money, NewActivity,
     NewContact, NewCustomer, NewLead, NewOpportunity, OpportunityId, RecordKey, Store, UserId,
@@ -289,6 +289,19 @@ impl<S: Store> Store for Batch<S> {
         self.pending.writes.extend(changes.writes);
         self.pending.events.extend(changes.events);
         self.pending.outbox.extend(changes.outbox);
+        // A state written again in the batch keeps the version it was first
+        // read at (`state` below answers that one), which the flush checks.
+        for write in changes.states {
+            match self
+                .pending
+                .states
+                .iter_mut()
+                .find(|w| w.name == write.name)
+            {
+                Some(pending) => pending.value = write.value,
+                None => self.pending.states.push(write),
+            }
+        }
         Ok(())
     }
     fn history(&self, key: &RecordKey) -> crm::Result<Vec<Event>> {
@@ -319,6 +332,20 @@ impl<S: Store> Store for Batch<S> {
     }
     fn restore(&mut self, part: Restore) -> crm::Result<()> {
         self.inner.restore(part)
+    }
+    fn state(&self, name: &str) -> crm::Result<Option<State>> {
+        match self.pending.states.iter().find(|w| w.name == name) {
+            // Pending: at the version the flush will check (0 while new).
+            Some(pending) => Ok(Some(State {
+                name: pending.name.clone(),
+                version: pending.expected_version,
+                value: pending.value.clone(),
+            })),
+            _ => self.inner.state(name),
+        }
+    }
+    fn states(&self) -> crm::Result<Vec<State>> {
+        self.inner.states()
     }
 }
 

@@ -8,9 +8,10 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use crm::access::Actor;
 use crm::store::MemoryStore;
 use crm::{
-    ActivityKind, Config, ConvertLead, Crm, CustomerKind, DealFromLead, Error, FixedClock, Grantee,
-    Money, NewActivity, NewContact, NewCustomer, NewLead, NewOpportunity, NewTask, NewTicket,
-    RecordKey, SeededIds, ShareAccess, TeamId, TeamInput, TransitionInput, UserId, UserInput,
+    ActivityKind, Config, ConvertLead, Crm, CustomerKind, DealFromLead, EntityKind, Error,
+    FixedClock, Grantee, Money, NewActivity, NewContact, NewCustomer, NewLead, NewOpportunity,
+    NewTask, NewTicket, RecordKey, SeededIds, ShareAccess, TeamId, TeamInput, TransitionInput,
+    UserId, UserInput,
 };
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
@@ -113,6 +114,7 @@ impl Runner {
                 input.region = opt(args, "region")?;
                 input.roles = opt(args, "roles")?.unwrap_or_default();
                 input.active = opt(args, "active")?.unwrap_or(true);
+                input.away = opt(args, "away")?.unwrap_or_default();
                 out(crm.save_user(&actor(), input)?)
             }
             "create_customer" => out(crm.create_customer(
@@ -329,6 +331,43 @@ impl Runner {
                     .collect::<crm::Result<Vec<_>>>()?;
                 out(crm.ack_outbox(&ids)?)
             }
+            "route" => {
+                let kind: String = arg(args, "kind")?;
+                let ids: Vec<String> = arg(args, "ids")?;
+                let keys = ids
+                    .iter()
+                    .map(|id| RecordKey::parse(&kind, id))
+                    .collect::<crm::Result<Vec<_>>>()?;
+                out(crm.route(&actor(), &keys)?)
+            }
+            "route_lead" => out(crm.route_lead(&actor(), id(args)?)?),
+            "route_pool" => {
+                let kind: EntityKind = arg::<String>(args, "kind")?.parse()?;
+                out(crm.route_pool(&actor(), kind, opt_team(args, "team")?.as_ref())?)
+            }
+            "pool" => {
+                let kind: EntityKind = arg::<String>(args, "kind")?.parse()?;
+                out(crm.pool(&actor(), kind, opt_team(args, "team")?.as_ref())?)
+            }
+            "claim" => out(crm.claim(&actor(), key(args, "kind", "id")?)?),
+            "release" => {
+                let reason: String = arg(args, "reason")?;
+                out(crm.release(&actor(), key(args, "kind", "id")?, &reason)?)
+            }
+            "due_work" => {
+                let now = opt(args, "now")?.unwrap_or_else(|| crm.now());
+                out(crm.due_work(&actor(), now)?)
+            }
+            "reclaim_overdue" => {
+                let now = opt(args, "now")?.unwrap_or_else(|| crm.now());
+                out(crm.reclaim_overdue(&actor(), now)?)
+            }
+            "transfer_work" => {
+                let reason: String = arg(args, "reason")?;
+                let to = opt_user(args, "to")?;
+                out(crm.transfer_work(&actor(), &user(args, "from")?, to.as_ref(), &reason)?)
+            }
+            "score_lead" => out(crm.score_lead(&actor(), id(args)?)?),
             other => panic!("unknown command `{other}` in a vector"),
         }
     }
@@ -395,9 +434,13 @@ fn run_vector(path: &Path) {
     let vector: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     let start: DateTime<Utc> = vector["start"].as_str().unwrap().parse().unwrap();
     let clock = FixedClock::new(start);
+    let config = match vector.get("config") {
+        Some(config) => Config::from_json(&config.to_string()).unwrap(),
+        None => Config::default(),
+    };
     let crm = Crm::new(
         MemoryStore::new(),
-        Config::default(),
+        config,
         clock.clone(),
         SeededIds::new(vector["seed"].as_u64().unwrap()),
     )

@@ -1,9 +1,10 @@
 //! Backup and restore: a whole store as JSON Lines, one item a line.
 //!
-//! [`export`] streams every sequence, record, event and outbox message of a
-//! store to a writer; [`import`] reads them back into a store of any kind
-//! (memory, SQLite, PostgreSQL) that does not hold them yet, keeping versions,
-//! event numbers and outbox states, so the copy equals the original.
+//! [`export`] streams every sequence, named engine state, record, event and
+//! outbox message of a store to a writer; [`import`] reads them back into a
+//! store of any kind (memory, SQLite, PostgreSQL) that does not hold them yet,
+//! keeping versions, event numbers and outbox states, so the copy equals the
+//! original.
 //!
 //! ```
 //! use chrono::{TimeZone, Utc};
@@ -35,7 +36,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::event::{Event, OutboxMessage};
 use crate::model::{AnyRecord, EntityKind};
-use crate::store::{Query, Restore, Store};
+use crate::store::{Query, Restore, State, Store};
 
 /// The format written in the first line; [`import`] refuses other versions.
 pub const FORMAT_VERSION: u32 = 1;
@@ -60,6 +61,15 @@ pub enum Line {
         /// The last number handed out.
         value: u64,
     },
+    /// A named engine state (see [`State`]).
+    State {
+        /// The state's name.
+        name: String,
+        /// Its version.
+        version: u64,
+        /// The state itself.
+        value: serde_json::Value,
+    },
     /// A record.
     Record {
         /// The record.
@@ -82,6 +92,8 @@ pub enum Line {
 pub struct BackupStats {
     /// Sequences.
     pub sequences: usize,
+    /// Named engine states.
+    pub states: usize,
     /// Records.
     pub records: usize,
     /// Events.
@@ -91,7 +103,8 @@ pub struct BackupStats {
 }
 
 /// Writes every item of `store` to `writer` as JSON Lines: a header, the
-/// sequences, the records kind by kind, the events in order, the outbox.
+/// sequences, the named states by name, the records kind by kind, the events
+/// in order, the outbox.
 ///
 /// # Errors
 ///
@@ -107,6 +120,22 @@ pub fn export<S: Store + ?Sized>(store: &S, mut writer: impl Write) -> Result<Ba
     for (name, value) in store.sequences()? {
         write_line(&mut writer, &Line::Sequence { name, value })?;
         stats.sequences += 1;
+    }
+    for State {
+        name,
+        version,
+        value,
+    } in store.states()?
+    {
+        write_line(
+            &mut writer,
+            &Line::State {
+                name,
+                version,
+                value,
+            },
+        )?;
+        stats.states += 1;
     }
     for kind in EntityKind::ALL {
         for record in store.query(&Query::new(kind))? {
@@ -189,6 +218,18 @@ pub fn import<S: Store + ?Sized>(store: &mut S, reader: impl BufRead) -> Result<
                 part.sequences.push((name, value));
                 stats.sequences += 1;
             }
+            Line::State {
+                name,
+                version,
+                value,
+            } => {
+                part.states.push(State {
+                    name,
+                    version,
+                    value,
+                });
+                stats.states += 1;
+            }
             Line::Record { record } => {
                 part.records.push(record);
                 stats.records += 1;
@@ -241,7 +282,79 @@ impl Classify for serde_json::Error {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::MemoryStore;
+    use crate::store::{ChangeSet, MemoryStore, StateWrite};
+    use serde_json::json;
+
+    fn with_states() -> MemoryStore {
+        let mut store = MemoryStore::new();
+        for (name, value) in [
+            ("rr", json!({"next": 2, "note": "Grüße \"x\""})),
+            ("a", json!([1, -2, 3.5, null])),
+        ] {
+            let mut changes = ChangeSet::default();
+            changes.states.push(StateWrite {
+                name: name.into(),
+                value,
+                expected_version: 0,
+                entity: EntityKind::Lead,
+            });
+            store.commit(changes).unwrap();
+        }
+        let mut changes = ChangeSet::default();
+        changes.states.push(StateWrite {
+            name: "rr".into(),
+            value: json!({"next": 3}),
+            expected_version: 1,
+            entity: EntityKind::Lead,
+        });
+        store.commit(changes).unwrap();
+        store
+    }
+
+    #[test]
+    fn states_are_exported_by_name_and_imported_with_their_versions() {
+        let source = with_states();
+        let mut lines = Vec::new();
+        let exported = export(&source, &mut lines).unwrap();
+        assert_eq!(exported.states, 2);
+        let text = String::from_utf8(lines.clone()).unwrap();
+        let rows: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            rows[1..],
+            [
+                r#"{"type":"state","name":"a","version":1,"value":[1,-2,3.5,null]}"#,
+                r#"{"type":"state","name":"rr","version":2,"value":{"next":3}}"#,
+            ]
+        );
+        let mut copy = MemoryStore::new();
+        let imported = import(&mut copy, lines.as_slice()).unwrap();
+        assert_eq!(imported, exported);
+        assert_eq!(copy.states().unwrap(), source.states().unwrap());
+        let mut again = Vec::new();
+        export(&copy, &mut again).unwrap();
+        assert_eq!(again, lines);
+    }
+
+    #[test]
+    fn a_state_at_version_0_or_twice_is_refused() {
+        for body in [
+            r#"{"type":"state","name":"a","version":0,"value":1}"#.to_string(),
+            format!(
+                "{}\n{}",
+                r#"{"type":"state","name":"a","version":1,"value":1}"#,
+                r#"{"type":"state","name":"a","version":2,"value":2}"#
+            ),
+        ] {
+            let mut store = MemoryStore::new();
+            let backup = format!("{{\"type\":\"header\",\"format_version\":1}}\n{body}\n");
+            let err = import(&mut store, backup.as_bytes()).unwrap_err();
+            assert!(
+                matches!(&err, Error::Validation { fields, .. } if fields == &["states"]),
+                "{err}"
+            );
+            assert!(store.states().unwrap().is_empty());
+        }
+    }
 
     #[test]
     fn bad_backups_name_the_line() {

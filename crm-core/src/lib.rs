@@ -38,6 +38,9 @@
 //! - [`lifecycle`]: one state machine per kind, as data, with guards and
 //!   on-entry actions; configurable pipelines.
 //! - [`access`]: actors, roles, data scopes, sharing.
+//! - [`assign`]: assignment rules as data (conditions, round robin, load
+//!   balancing, weighted, by field, caps, hours) with explained decisions,
+//!   and lead scoring.
 //! - [`store`]: the [`Store`] trait, [`MemoryStore`](store::MemoryStore), and
 //!   the conformance suite every backend runs.
 //! - [`Crm`]: the engine. Each command checks access, applies a transition,
@@ -49,6 +52,7 @@
 #![deny(missing_docs)]
 
 pub mod access;
+pub mod assign;
 pub mod backup;
 mod clock;
 mod engine;
@@ -59,7 +63,10 @@ pub mod model;
 pub mod store;
 
 pub use clock::{Clock, FixedClock};
-pub use engine::{Config, ConvertLead, Crm, DealFromLead, TeamInput, TransitionInput, UserInput};
+pub use engine::{
+    Config, ConvertLead, Crm, DealFromLead, DueItem, DueKind, DueWork, Reclaim, ReclaimTo,
+    TeamInput, TransitionInput, UserInput,
+};
 pub use error::{Error, ErrorKind, Result};
 pub use event::{Event, FieldChange, OutboxMessage};
 pub use model::*;

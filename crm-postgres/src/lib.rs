@@ -40,7 +40,7 @@
 //! ## Guarantees
 //!
 //! - **Atomic commands.** Every [`Store::commit`](crm_core::Store::commit)
-//!   (a command's records, events and outbox messages),
+//!   (a command's records, events, outbox messages and engine states),
 //!   [`restore`](crm_core::Store::restore), outbox take and ack is one
 //!   transaction; [`next_number`](crm_core::Store::next_number) is one
 //!   statement. A command that returned `Ok` is committed, and as durable as
@@ -54,8 +54,10 @@
 //!   and an insert of a key that exists (or that another connection inserted
 //!   meanwhile) changes nothing. Either way the loser gets
 //!   [`Error::Conflict`](crm_core::Error::Conflict) with the version it met,
-//!   never a silent overwrite. This needs no `SERIALIZABLE` isolation, and so
-//!   no retry loop for serialization failures the engine cannot see.
+//!   never a silent overwrite. Named engine states are versioned the same way
+//!   (their rows locked after the records', in name order). This needs no
+//!   `SERIALIZABLE` isolation, and so no retry loop for serialization
+//!   failures the engine cannot see.
 //! - **One event log, in commit order.** Appending events or outbox messages
 //!   takes the lock of a single row holding the last `seq` and the last outbox
 //!   position, held until the commit ends: `seq` counts 1, 2, 3, ... without

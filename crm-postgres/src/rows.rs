@@ -7,7 +7,10 @@ use serde::de::DeserializeOwned;
 
 use crate::error::{unreadable, unwritable};
 
-pub(crate) use crm_core::store::backend::{Projection, check_writes, finer_than_micros, micros};
+pub(crate) use crm_core::store::backend::{
+    Projection, check_restored_states, check_states, check_writes, finer_than_micros, micros,
+    state_conflict,
+};
 
 /// A value as JSON text.
 pub(crate) fn to_json<T: Serialize>(what: &str, value: &T) -> Result<String> {

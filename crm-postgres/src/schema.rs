@@ -12,7 +12,7 @@ use postgres::Client;
 use crate::error::{Context, broken};
 
 /// The schema version this library writes; see [`MIGRATIONS`].
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// The PostgreSQL schema [`PostgresStore::connect`](crate::PostgresStore::connect) uses.
 pub const DEFAULT_SCHEMA: &str = "crm";
@@ -21,7 +21,7 @@ pub const DEFAULT_SCHEMA: &str = "crm";
 const MIGRATION_LOCK: i64 = 0x6372_6d2d_6d69_6772;
 
 /// The steps from each schema version to the next.
-const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [V1];
+const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [V1, V2];
 
 /// Version 1: the tables of crm-sqlite, with PostgreSQL types. Text columns
 /// that are compared or ordered use the `C` collation, so that ids sort by
@@ -91,6 +91,19 @@ CREATE TABLE log_head (
     outbox bigint NOT NULL
 );
 INSERT INTO log_head (one, events, outbox) VALUES (true, 0, 0);
+"#;
+
+/// Version 2: `states`, the engine's named states
+/// ([`Store::state`](crm_core::Store::state)): one row per name (in the `C`
+/// collation, so that they list in byte order) with its version and its value
+/// as JSON text. A commit locks the rows of the states it writes after the
+/// records' rows and before `log_head`.
+const V2: &str = r#"
+CREATE TABLE states (
+    name    text COLLATE "C" NOT NULL PRIMARY KEY,
+    version bigint NOT NULL,
+    body    text NOT NULL
+);
 "#;
 
 /// Whether `name` may name the store's PostgreSQL schema: `[a-z_][a-z0-9_]*`,

@@ -5,14 +5,15 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use chrono::{DateTime, Duration, Utc};
 use crm_core::event::{Event, OutboxMessage};
-use crm_core::store::{ChangeSet, OwnerFilter, Query, Restore, Store};
+use crm_core::store::{ChangeSet, OwnerFilter, Query, Restore, State, StateWrite, Store};
 use crm_core::{AnyRecord, Error, EventId, RecordKey, Result};
 use postgres::types::ToSql;
 use postgres::{Client, IsolationLevel, NoTls, Statement, Transaction};
 
 use crate::error::{Context, broken};
 use crate::rows::{
-    Projection, check_writes, finer_than_micros, from_json, micros, to_i64, to_json,
+    Projection, check_restored_states, check_states, check_writes, finer_than_micros, from_json,
+    micros, state_conflict, to_i64, to_json,
 };
 use crate::schema::{self, DEFAULT_SCHEMA};
 
@@ -38,6 +39,12 @@ struct Statements {
     outbox_page: Statement,
     sequences: Statement,
     restore_sequence: Statement,
+    lock_states: Statement,
+    insert_state: Statement,
+    update_state: Statement,
+    put_state: Statement,
+    state: Statement,
+    states: Statement,
 }
 
 impl Statements {
@@ -140,6 +147,24 @@ impl Statements {
                 "INSERT INTO sequences (name, value) VALUES ($1, $2)
                  ON CONFLICT (name) DO UPDATE SET value = GREATEST(sequences.value, EXCLUDED.value)",
             )?,
+            lock_states: prepare(
+                "SELECT name, version FROM states WHERE name = ANY($1::text[])
+                 ORDER BY name
+                 FOR UPDATE",
+            )?,
+            insert_state: prepare(
+                "INSERT INTO states (name, version, body) VALUES ($1, $2, $3)
+                 ON CONFLICT (name) DO NOTHING",
+            )?,
+            update_state: prepare(
+                "UPDATE states SET version = $2, body = $3 WHERE name = $1 AND version = $4",
+            )?,
+            put_state: prepare(
+                "INSERT INTO states (name, version, body) VALUES ($1, $2, $3)
+                 ON CONFLICT (name) DO UPDATE SET version = EXCLUDED.version, body = EXCLUDED.body",
+            )?,
+            state: prepare("SELECT version, body FROM states WHERE name = $1")?,
+            states: prepare("SELECT name, version, body FROM states ORDER BY name")?,
         })
     }
 }
@@ -631,6 +656,66 @@ fn rewrite_message(
     Ok(())
 }
 
+/// Checks and writes a change set's states: locks the stored rows of the
+/// states written (in name order, after the records' rows and before the
+/// log's head, the order every commit takes its locks in), checks their
+/// versions as every backend does, then writes each at `expected_version + 1`.
+/// A state another connection created meanwhile (its row could not be locked
+/// before it existed) is a conflict.
+fn write_states(
+    tx: &mut Transaction<'_>,
+    statements: &Statements,
+    states: &[StateWrite],
+) -> Result<()> {
+    if states.is_empty() {
+        return Ok(());
+    }
+    let mut names: Vec<&str> = states.iter().map(|w| w.name.as_str()).collect();
+    names.sort_unstable();
+    names.dedup();
+    let mut stored = HashMap::with_capacity(names.len());
+    for row in tx
+        .query(&statements.lock_states, &[&names])
+        .context("locking the states written")?
+    {
+        stored.insert(row.get::<_, String>(0), version_from(row.get(1))?);
+    }
+    check_states(states, |name| Ok(stored.get(name).copied()))?;
+    for write in states {
+        let body = to_json("a state", &write.value)?;
+        // check_states made sure the version counts up.
+        let version = to_i64("version", write.expected_version + 1)?;
+        let changed = if write.expected_version == 0 {
+            tx.execute(&statements.insert_state, &[&write.name, &version, &body])
+                .context("writing a state")?
+        } else {
+            let expected = to_i64("version", write.expected_version)?;
+            tx.execute(
+                &statements.update_state,
+                &[&write.name, &version, &body, &expected],
+            )
+            .context("writing a state")?
+        };
+        if changed != 1 {
+            let found = tx
+                .query_opt(&statements.state, &[&write.name])
+                .context("reading a state's version")?
+                .map(|row| version_from(row.get(0)))
+                .transpose()?;
+            return Err(state_conflict(write, found));
+        }
+    }
+    Ok(())
+}
+
+fn decode_state(name: String, version: i64, body: &str) -> Result<State> {
+    Ok(State {
+        value: from_json("a stored state", body)?,
+        version: version_from(version)?,
+        name,
+    })
+}
+
 /// The SQL and parameters of a query, from fixed fragments only, and whether
 /// the SQL alone is exact (it is not when `due_before` is finer than the
 /// microseconds the index column holds; then it is widened and the exact test
@@ -801,6 +886,7 @@ impl Store for PostgresStore {
                 put_record(&mut tx, statements, record, expected, points)?;
             }
         }
+        write_states(&mut tx, statements, &changes.states)?;
         if !changes.events.is_empty() || !changes.outbox.is_empty() {
             check_new_messages(&mut tx, statements, &changes.outbox)?;
             // Takes the log's head row lock, held to the end of this
@@ -962,6 +1048,7 @@ impl Store for PostgresStore {
     }
 
     fn restore(&mut self, part: Restore) -> Result<()> {
+        check_restored_states(&part.states)?;
         let Connection {
             client, statements, ..
         } = self.conn_mut();
@@ -973,8 +1060,16 @@ impl Store for PostgresStore {
             "records",
             "restore the same record twice",
         )?;
-        // Records first, then the log's head: the order every commit takes
-        // its locks in.
+        for state in &part.states {
+            let body = to_json("a state", &state.value)?;
+            tx.execute(
+                &statements.put_state,
+                &[&state.name, &to_i64("version", state.version)?, &body],
+            )
+            .context("restoring a state")?;
+        }
+        // Records, then states, then the log's head: the order every commit
+        // takes its locks in.
         let last: i64 = tx
             .query_one(&statements.lock_head, &[])
             .context("locking the event log")?
@@ -1000,6 +1095,31 @@ impl Store for PostgresStore {
             .context("restoring a sequence")?;
         }
         tx.commit().context("committing a restore")
+    }
+
+    fn state(&self, name: &str) -> Result<Option<State>> {
+        let mut conn = self.lock();
+        let Connection {
+            client, statements, ..
+        } = &mut *conn;
+        client
+            .query_opt(&statements.state, &[&name])
+            .context("reading a state")?
+            .map(|row| decode_state(name.to_string(), row.get(0), row.get::<_, &str>(1)))
+            .transpose()
+    }
+
+    fn states(&self) -> Result<Vec<State>> {
+        let mut conn = self.lock();
+        let Connection {
+            client, statements, ..
+        } = &mut *conn;
+        client
+            .query(&statements.states, &[])
+            .context("reading the states")?
+            .iter()
+            .map(|row| decode_state(row.get(0), row.get(1), row.get::<_, &str>(2)))
+            .collect()
     }
 }
 

@@ -8,7 +8,8 @@ mod support;
 use std::time::Instant;
 
 use crm_core::store::conformance::{
-    concurrent_outbox_takers_never_share_a_message, concurrent_writers_lose_no_update,
+    concurrent_outbox_takers_never_share_a_message, concurrent_state_writers_lose_no_update,
+    concurrent_writers_lose_no_update,
 };
 use crm_postgres::PostgresStore;
 use support::{drop_schema, fresh_schema, pg_url, report};
@@ -60,5 +61,17 @@ fn concurrent_outbox_takers_never_share_a_message_on_one_schema() {
     let taken = concurrent_outbox_takers_never_share_a_message(&|| schema.connect());
     report(&format!(
         "postgres outbox: 4 concurrent takers drained 200 messages, {taken:?} each, none twice"
+    ));
+}
+
+#[test]
+fn concurrent_state_writers_lose_no_update_on_one_schema() {
+    let Some(url) = pg_url() else { return };
+    let schema = Schema::new(&url, "states");
+    let seen = concurrent_state_writers_lose_no_update(&|| schema.connect());
+    report(&format!(
+        "postgres states: 8 writers x 50 updates of one state: {} applied = its version, \
+         {} conflicts retried",
+        seen.applied, seen.conflicts
     ));
 }

@@ -1,20 +1,22 @@
 //! Backup round trip across every backend: a store built by engine commands in
 //! memory is exported, imported into SQLite, exported, imported into
 //! PostgreSQL, exported, imported into memory and exported again; all four
-//! exports are byte-identical. Skipped (saying so) without `CRM_PG_URL`.
+//! exports are byte-identical, named engine states included. Skipped (saying
+//! so) without `CRM_PG_URL`.
 
 mod support;
 
 use chrono::{Duration, TimeZone, Utc};
 use crm_core::access::Actor;
-use crm_core::store::MemoryStore;
+use crm_core::store::{ChangeSet, MemoryStore, StateWrite};
 use crm_core::{
-    ActivityKind, Config, ConvertLead, Crm, DealFromLead, FieldSchema, FieldValue, FixedClock,
-    Grantee, Money, NewActivity, NewLead, NewTask, NewTicket, SeededIds, ShareAccess, Store,
-    TeamId, TeamInput, UserId, UserInput, backup,
+    ActivityKind, Config, ConvertLead, Crm, DealFromLead, EntityKind, FieldSchema, FieldValue,
+    FixedClock, Grantee, Money, NewActivity, NewLead, NewTask, NewTicket, SeededIds, ShareAccess,
+    Store, TeamId, TeamInput, UserId, UserInput, backup,
 };
 use crm_sqlite::SqliteStore;
 use rust_decimal::Decimal;
+use serde_json::json;
 use support::{SchemaStore, pg_url, report};
 
 /// Enough deals that the backup spans several import pages (1,000 lines).
@@ -147,7 +149,39 @@ fn build() -> MemoryStore {
     let taken = crm.take_outbox(10).unwrap();
     crm.ack_outbox(&taken.iter().take(4).map(|m| m.id).collect::<Vec<_>>())
         .unwrap();
-    crm.into_store()
+    let mut store = crm.into_store();
+    add_states(&mut store);
+    store
+}
+
+/// Named engine states beside whatever the engine keeps itself: names in
+/// every byte range, values of every JSON kind, versions counted up.
+fn add_states(store: &mut MemoryStore) {
+    let names = ["test.assignment", "test.B", "test.ä", "test.quota 1"];
+    for round in 0..3u64 {
+        let mut changes = ChangeSet::default();
+        for (n, name) in names.iter().enumerate() {
+            let expected = store.state(name).unwrap().map_or(0, |s| s.version);
+            if n as u64 > round + 1 {
+                continue;
+            }
+            changes.states.push(StateWrite {
+                name: name.to_string(),
+                value: json!({
+                    "round": round,
+                    "members": ["ana", "bo"],
+                    "given": {"ana": round * 2, "bo": null},
+                    "text": "Grüße \"x\" 你好\n",
+                    "big": u64::MAX - round,
+                    "neg": -42,
+                    "ok": true,
+                }),
+                expected_version: expected,
+                entity: EntityKind::Lead,
+            });
+        }
+        store.commit(changes).unwrap();
+    }
 }
 
 fn export(store: &impl Store) -> Vec<u8> {
@@ -182,6 +216,15 @@ fn memory_sqlite_postgres_memory_round_trip_is_byte_identical() {
     let mut memory = MemoryStore::new();
     backup::import(&mut memory, from_postgres.as_slice()).unwrap();
     let back_in_memory = export(&memory);
+    assert_eq!(
+        memory.states().unwrap(),
+        source.states().unwrap(),
+        "the states changed on the way"
+    );
+    assert!(
+        source.states().unwrap().iter().any(|s| s.version == 3),
+        "the states were not counted up"
+    );
 
     assert!(
         original == from_sqlite,

@@ -5,7 +5,7 @@
 mod support;
 
 use crm_core::store::conformance::sample_lead;
-use crm_core::store::{ChangeSet, Query, Store};
+use crm_core::store::{ChangeSet, Query, StateWrite, Store};
 use crm_core::{EntityKind, ErrorKind, Record};
 use crm_postgres::{PostgresStore, SCHEMA_VERSION};
 use support::{SchemaStore, drop_schema, fresh_schema, pg_url};
@@ -63,6 +63,59 @@ fn older_tables_are_migrated_forward() {
     });
     drop_schema(&url, &schema);
     result.unwrap();
+}
+
+#[test]
+fn version_1_tables_are_migrated_and_keep_their_rows() {
+    let Some(url) = pg_url() else { return };
+    let mut store = SchemaStore::new(&url, "v1");
+    let schema = store.store.schema().to_string();
+    let mut changes = ChangeSet::default();
+    changes.write(sample_lead(1, Some("ana")).into_any(), 0);
+    store.commit(changes).unwrap();
+    assert_eq!(store.next_number("contract").unwrap(), 1);
+    // The tables as version 1 left them: today's without `states`.
+    client(&url)
+        .batch_execute(&format!(
+            "DROP TABLE \"{schema}\".states; UPDATE \"{schema}\".schema_version SET version = 1;"
+        ))
+        .unwrap();
+    let mut again = PostgresStore::connect_in_schema(&url, &schema).unwrap();
+    assert_eq!(again.schema_version().unwrap(), SCHEMA_VERSION);
+    assert_eq!(again.query(&Query::new(EntityKind::Lead)).unwrap().len(), 1);
+    assert_eq!(again.sequences().unwrap(), [("contract".to_string(), 1)]);
+    assert!(again.states().unwrap().is_empty());
+    let mut changes = ChangeSet::default();
+    changes.states.push(StateWrite {
+        name: "assignment".into(),
+        value: serde_json::json!({"next": 1}),
+        expected_version: 0,
+        entity: EntityKind::Lead,
+    });
+    again.commit(changes).unwrap();
+    assert_eq!(
+        again.state("assignment").unwrap().map(|s| s.version),
+        Some(1)
+    );
+}
+
+#[test]
+fn hostile_state_names_and_values_are_only_ever_parameters() {
+    let Some(url) = pg_url() else { return };
+    let mut store = SchemaStore::new(&url, "hostile_states");
+    let name = "x'); DROP TABLE states; --";
+    let value = serde_json::json!({"sql": "'; DELETE FROM states; --"});
+    let mut changes = ChangeSet::default();
+    changes.states.push(StateWrite {
+        name: name.into(),
+        value: value.clone(),
+        expected_version: 0,
+        entity: EntityKind::Lead,
+    });
+    store.commit(changes).unwrap();
+    let states = store.states().unwrap();
+    assert_eq!(states.len(), 1);
+    assert_eq!((states[0].name.as_str(), &states[0].value), (name, &value));
 }
 
 #[test]

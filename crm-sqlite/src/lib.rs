@@ -41,7 +41,8 @@
 //! ## Guarantees
 //!
 //! - **Atomic commands.** Every [`Store::commit`](crm_core::Store::commit)
-//!   (a command's records, its events and its outbox messages),
+//!   (a command's records, its events, its outbox messages and the engine
+//!   states it changes),
 //!   [`restore`](crm_core::Store::restore), outbox take/ack and
 //!   [`next_number`](crm_core::Store::next_number) is one SQLite transaction:
 //!   a crash at any point leaves all of it or none of it.
@@ -69,7 +70,8 @@
 //! `records` (kind, id, version, the record's JSON, and its index keys: owner,
 //! team, status, due time, parent), `contact_points` (normalised phones and
 //! emails per record), `events` (seq, record, JSON), `outbox` (position, id,
-//! lease and acknowledgement times, JSON), `sequences`, `schema_version`.
+//! lease and acknowledgement times, JSON), `sequences`, `states` (the
+//! engine's named states: name, version, JSON), `schema_version`.
 //! Custom fields live in the record's JSON.
 
 #![deny(missing_docs)]

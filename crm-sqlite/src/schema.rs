@@ -11,11 +11,11 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 use crate::error::{Context, broken};
 
 /// The schema version this library writes; see [`MIGRATIONS`].
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// The steps from each schema version to the next: `MIGRATIONS[0]` creates
 /// version 1 in an empty file.
-const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [V1];
+const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [V1, V2];
 
 /// Version 1.
 ///
@@ -81,6 +81,17 @@ CREATE INDEX outbox_pending ON outbox (position) WHERE acked_at IS NULL;
 CREATE TABLE sequences (
     name  TEXT NOT NULL PRIMARY KEY,
     value INTEGER NOT NULL
+) WITHOUT ROWID;
+";
+
+/// Version 2: `states`, the engine's named states
+/// ([`Store::state`](crm_core::Store::state)): one row per name with its
+/// version and its value as JSON text.
+const V2: &str = "
+CREATE TABLE states (
+    name    TEXT NOT NULL PRIMARY KEY,
+    version INTEGER NOT NULL,
+    body    TEXT NOT NULL
 ) WITHOUT ROWID;
 ";
 
@@ -164,6 +175,42 @@ mod tests {
         // Opening again changes nothing.
         migrate(&mut conn).unwrap();
         assert_eq!(stored_version(&conn).unwrap(), Some(SCHEMA_VERSION));
+    }
+
+    #[test]
+    fn version_1_files_get_the_states_table_and_keep_their_rows() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(
+            "CREATE TABLE schema_version (version INTEGER NOT NULL);
+             INSERT INTO schema_version (version) VALUES (1);",
+        )
+        .unwrap();
+        conn.execute_batch(MIGRATIONS[0]).unwrap();
+        conn.execute(
+            "INSERT INTO sequences (name, value) VALUES ('contract', 4)",
+            [],
+        )
+        .unwrap();
+        let has_states = |conn: &Connection| -> bool {
+            conn.query_row(
+                "SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'states')",
+                [],
+                |row| row.get(0),
+            )
+            .unwrap()
+        };
+        assert!(!has_states(&conn));
+        migrate(&mut conn).unwrap();
+        assert_eq!(stored_version(&conn).unwrap(), Some(SCHEMA_VERSION));
+        assert!(has_states(&conn));
+        let value: i64 = conn
+            .query_row(
+                "SELECT value FROM sequences WHERE name = 'contract'",
+                [],
+                |row| row.get(0),
+            )
+            .unwrap();
+        assert_eq!(value, 4);
     }
 
     #[test]

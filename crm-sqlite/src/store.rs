@@ -7,14 +7,15 @@ use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, Utc};
 use crm_core::event::{Event, OutboxMessage};
-use crm_core::store::{ChangeSet, OwnerFilter, Query, Restore, Store};
+use crm_core::store::{ChangeSet, OwnerFilter, Query, Restore, State, Store};
 use crm_core::{AnyRecord, Error, EventId, RecordKey, Result};
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 
 use crate::error::{Context, broken};
 use crate::rows::{
-    Projection, check_writes, finer_than_micros, from_json, micros, to_i64, to_json,
+    Projection, check_restored_states, check_states, check_writes, finer_than_micros, from_json,
+    micros, to_i64, to_json,
 };
 use crate::schema;
 
@@ -425,6 +426,39 @@ fn rewrite_message(conn: &Connection, position: i64, message: &OutboxMessage) ->
     Ok(())
 }
 
+fn state_version(conn: &Connection, name: &str) -> Result<Option<u64>> {
+    let version: Option<i64> = conn
+        .prepare_cached("SELECT version FROM states WHERE name = ?1")
+        .and_then(|mut stmt| stmt.query_row([name], |row| row.get(0)).optional())
+        .context("reading a state's version")?;
+    version.map(version_from).transpose()
+}
+
+fn version_from(value: i64) -> Result<u64> {
+    u64::try_from(value).map_err(|_| broken("a stored state version is negative"))
+}
+
+/// Writes a state at `version`, whatever is stored (the caller checked).
+fn put_state(conn: &Connection, name: &str, version: u64, value: &serde_json::Value) -> Result<()> {
+    let body = to_json("a state", value)?;
+    let version = to_i64("version", version)?;
+    conn.prepare_cached(
+        "INSERT INTO states (name, version, body) VALUES (?1, ?2, ?3)
+         ON CONFLICT (name) DO UPDATE SET version = excluded.version, body = excluded.body",
+    )
+    .and_then(|mut stmt| stmt.execute(params![name, version, body]))
+    .context("writing a state")?;
+    Ok(())
+}
+
+fn decode_state(name: String, version: i64, body: &str) -> Result<State> {
+    Ok(State {
+        value: from_json("a stored state", body)?,
+        version: version_from(version)?,
+        name,
+    })
+}
+
 fn clamp_i64(value: usize) -> i64 {
     i64::try_from(value).unwrap_or(i64::MAX)
 }
@@ -524,6 +558,7 @@ impl Store for SqliteStore {
     fn commit(&mut self, changes: ChangeSet) -> Result<()> {
         let tx = self.write_tx("starting a commit")?;
         check_writes(&changes.writes, |key| stored_version(&tx, key))?;
+        check_states(&changes.states, |name| state_version(&tx, name))?;
         check_new_messages(&tx, &changes.outbox)?;
         for write in changes.writes {
             let mut record = write.record;
@@ -542,6 +577,10 @@ impl Store for SqliteStore {
             }
         }
         append_messages(&tx, &changes.outbox)?;
+        for write in &changes.states {
+            // check_states made sure the version counts up.
+            put_state(&tx, &write.name, write.expected_version + 1, &write.value)?;
+        }
         tx.commit().context("committing")
     }
 
@@ -725,6 +764,7 @@ impl Store for SqliteStore {
     }
 
     fn restore(&mut self, part: Restore) -> Result<()> {
+        check_restored_states(&part.states)?;
         let tx = self.write_tx("starting a restore")?;
         let mut seen = HashSet::with_capacity(part.records.len());
         for record in &part.records {
@@ -769,6 +809,36 @@ impl Store for SqliteStore {
                     .context("restoring a sequence")?;
             }
         }
+        for state in &part.states {
+            put_state(&tx, &state.name, state.version, &state.value)?;
+        }
         tx.commit().context("committing a restore")
+    }
+
+    fn state(&self, name: &str) -> Result<Option<State>> {
+        let conn = self.lock();
+        let row: Option<(i64, String)> = conn
+            .prepare_cached("SELECT version, body FROM states WHERE name = ?1")
+            .and_then(|mut stmt| {
+                stmt.query_row([name], |row| Ok((row.get(0)?, row.get(1)?)))
+                    .optional()
+            })
+            .context("reading a state")?;
+        row.map(|(version, body)| decode_state(name.to_string(), version, &body))
+            .transpose()
+    }
+
+    fn states(&self) -> Result<Vec<State>> {
+        let conn = self.lock();
+        let mut stmt = conn
+            .prepare_cached("SELECT name, version, body FROM states ORDER BY name")
+            .context("reading the states")?;
+        let rows: Vec<(String, i64, String)> = stmt
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+            .and_then(Iterator::collect)
+            .context("reading the states")?;
+        rows.into_iter()
+            .map(|(name, version, body)| decode_state(name, version, &body))
+            .collect()
     }
 }

@@ -7,7 +7,8 @@ mod support;
 use std::time::Instant;
 
 use crm_core::store::conformance::{
-    concurrent_outbox_takers_never_share_a_message, concurrent_writers_lose_no_update,
+    concurrent_outbox_takers_never_share_a_message, concurrent_state_writers_lose_no_update,
+    concurrent_writers_lose_no_update,
 };
 use crm_sqlite::SqliteStore;
 use support::{TempDir, report};
@@ -38,5 +39,19 @@ fn concurrent_outbox_takers_never_share_a_message_on_one_file() {
     });
     report(&format!(
         "sqlite outbox: 4 concurrent takers drained 200 messages, {taken:?} each, none twice"
+    ));
+}
+
+#[test]
+fn concurrent_state_writers_lose_no_update_on_one_file() {
+    let dir = TempDir::new("states");
+    let path = dir.path().join("crm.db");
+    let seen = concurrent_state_writers_lose_no_update(&|| {
+        SqliteStore::open(&path).unwrap_or_else(|e| panic!("{e}"))
+    });
+    report(&format!(
+        "sqlite states: 8 writers x 50 updates of one state: {} applied = its version, \
+         {} conflicts retried",
+        seen.applied, seen.conflicts
     ));
 }

@@ -4,7 +4,7 @@
 mod support;
 
 use crm_core::store::conformance::sample_lead;
-use crm_core::store::{ChangeSet, Query, Store};
+use crm_core::store::{ChangeSet, Query, StateWrite, Store};
 use crm_core::{EntityKind, ErrorKind, Record};
 use crm_sqlite::{SCHEMA_VERSION, SqliteStore};
 use support::TempDir;
@@ -55,6 +55,60 @@ fn an_older_file_is_migrated_forward() {
     drop(store);
     let store = SqliteStore::open(&path).unwrap();
     assert_eq!(store.query(&Query::new(EntityKind::Lead)).unwrap().len(), 1);
+}
+
+#[test]
+fn a_version_1_file_is_migrated_and_keeps_its_data() {
+    let dir = TempDir::new("v1");
+    let path = dir.path().join("crm.db");
+    // A file as version 1 left it: today's tables without `states`.
+    let mut store = SqliteStore::open(&path).unwrap();
+    let mut changes = ChangeSet::default();
+    changes.write(sample_lead(1, Some("ana")).into_any(), 0);
+    store.commit(changes).unwrap();
+    assert_eq!(store.next_number("contract").unwrap(), 1);
+    drop(store);
+    raw(&path)
+        .execute_batch("DROP TABLE states; UPDATE schema_version SET version = 1;")
+        .unwrap();
+
+    let mut store = SqliteStore::open(&path).unwrap();
+    assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+    assert_eq!(store.query(&Query::new(EntityKind::Lead)).unwrap().len(), 1);
+    assert_eq!(store.sequences().unwrap(), [("contract".to_string(), 1)]);
+    assert!(store.states().unwrap().is_empty());
+    let mut changes = ChangeSet::default();
+    changes.states.push(StateWrite {
+        name: "assignment".into(),
+        value: serde_json::json!({"next": 1}),
+        expected_version: 0,
+        entity: EntityKind::Lead,
+    });
+    store.commit(changes).unwrap();
+    drop(store);
+    let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(
+        store.state("assignment").unwrap().map(|s| s.version),
+        Some(1)
+    );
+}
+
+#[test]
+fn hostile_state_names_and_values_are_only_ever_parameters() {
+    let mut store = SqliteStore::in_memory().unwrap();
+    let name = "x'); DROP TABLE states; --";
+    let value = serde_json::json!({"sql": "'; DELETE FROM states; --"});
+    let mut changes = ChangeSet::default();
+    changes.states.push(StateWrite {
+        name: name.into(),
+        value: value.clone(),
+        expected_version: 0,
+        entity: EntityKind::Lead,
+    });
+    store.commit(changes).unwrap();
+    let states = store.states().unwrap();
+    assert_eq!(states.len(), 1);
+    assert_eq!((states[0].name.as_str(), &states[0].value), (name, &value));
 }
 
 #[test]

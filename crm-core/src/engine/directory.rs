@@ -4,8 +4,8 @@ use crate::access::{Actor, Permission};
 use crate::engine::{Crm, Note};
 use crate::error::{Error, Result};
 use crate::model::{
-    AnyRecord, Contact, ContactId, Customer, CustomerId, EntityKind, NewContact, NewCustomer,
-    Record, RecordKey, Team, TeamId, User, UserId,
+    Absence, AnyRecord, Contact, ContactId, Customer, CustomerId, EntityKind, NewContact,
+    NewCustomer, Record, RecordKey, Team, TeamId, User, UserId,
 };
 use crate::store::Store;
 
@@ -28,6 +28,8 @@ pub struct UserInput {
     pub roles: Vec<String>,
     /// Whether they can be given work.
     pub active: bool,
+    /// When they are away (assignment rules pass them over then).
+    pub away: Vec<Absence>,
 }
 
 impl UserInput {
@@ -42,6 +44,7 @@ impl UserInput {
             product_lines: Vec::new(),
             roles: Vec::new(),
             active: true,
+            away: Vec::new(),
         }
     }
 }
@@ -86,6 +89,7 @@ impl<S: Store> Crm<S> {
             product_lines: input.product_lines,
             roles: input.roles,
             active: input.active,
+            away: input.away,
             custom: existing
                 .as_ref()
                 .map(|u| u.custom.clone())

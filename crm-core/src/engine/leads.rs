@@ -51,7 +51,11 @@ pub struct DealFromLead {
 
 impl<S: Store> Crm<S> {
     /// Records a new lead. With an owner it is assigned now (first contact due
-    /// within the configured time); without one it goes to its team's pool.
+    /// within the configured time). Without one, the assignment rules choose
+    /// the owner when they route leads (the decision and its trace are in the
+    /// `create` event's payload, under `routing`); otherwise, or when no one
+    /// is available, it goes to its team's pool. Without a quality score, the
+    /// lead scoring rules (if any) give it one (under `score`).
     ///
     /// # Errors
     ///
@@ -86,7 +90,7 @@ impl<S: Store> Crm<S> {
             None => self.team_of(new.owner.as_ref(), actor)?,
         };
         let assigned = new.owner.is_some();
-        let lead = Lead {
+        let mut lead = Lead {
             id: LeadId::from_uuid(self.next_id(tx.now)),
             meta: self.new_meta(&tx),
             status: self.initial_state(EntityKind::Lead)?,
@@ -118,7 +122,15 @@ impl<S: Store> Crm<S> {
         {
             self.authorize(actor, Permission::Assign, &lead)?;
         }
-        let lead = self.put(&mut tx, None, lead, Note::action("create"))?;
+        // Scored and routed by the configured rules (the rules, not the
+        // actor, choose the owner: creating into the pool is enough).
+        let payload = self.place_new_lead(&mut tx, &mut lead)?;
+        let note = Note {
+            action: "create",
+            reason: None,
+            payload,
+        };
+        let lead = self.put(&mut tx, None, lead, note)?;
         self.finish(tx)?;
         Ok(lead)
     }

@@ -1,6 +1,7 @@
 //! The engine: commands that check access, apply a lifecycle transition and
 //! write records, events and outbox messages in one commit.
 
+mod assignment;
 mod deals;
 mod directory;
 mod leads;
@@ -13,6 +14,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::{Value, json};
 
 use crate::access::{Actor, Permission, Policy, Target};
+use crate::assign::{LeadScoring, RuleSet};
 use crate::clock::{Clock, to_micros};
 use crate::error::{Error, Result};
 use crate::event::{Event, OutboxMessage, diff};
@@ -23,6 +25,7 @@ use crate::model::{
 };
 use crate::store::{ChangeSet, Query, Store};
 
+pub use assignment::{DueItem, DueKind, DueWork, Reclaim, ReclaimTo};
 pub use directory::{TeamInput, UserInput};
 pub use leads::{ConvertLead, DealFromLead};
 
@@ -46,6 +49,19 @@ pub struct Config {
     /// How long a taken outbox message stays with its taker before it is handed
     /// out again (default 5 minutes).
     pub outbox_lease: Duration,
+    /// The assignment rules: who gets a new lead, a routed ticket, a
+    /// transferred item (default: none, so new leads without an owner go to
+    /// the pool).
+    pub assignment: RuleSet,
+    /// Points rules that score new leads (default: none).
+    pub lead_scoring: LeadScoring,
+    /// A user holding this many open items of a kind may not claim more of it
+    /// from the pool (default: no limit).
+    pub claim_limit: Option<u32>,
+    /// What [`Crm::reclaim_overdue`] takes back.
+    pub reclaim: Reclaim,
+    /// How far ahead [`Crm::due_work`] looks (default 24 hours).
+    pub due_ahead: Duration,
 }
 
 impl Default for Config {
@@ -58,6 +74,11 @@ impl Default for Config {
             follow_up_after: Duration::days(3),
             contract_number_prefix: "C-".to_string(),
             outbox_lease: Duration::minutes(5),
+            assignment: RuleSet::default(),
+            lead_scoring: LeadScoring::default(),
+            claim_limit: None,
+            reclaim: Reclaim::default(),
+            due_ahead: Duration::hours(24),
         }
     }
 }
@@ -74,12 +95,129 @@ impl Config {
             ("first_contact_within", self.first_contact_within),
             ("follow_up_after", self.follow_up_after),
             ("outbox_lease", self.outbox_lease),
+            ("due_ahead", self.due_ahead),
         ] {
             if duration <= Duration::zero() {
                 return Err(Error::config(path, "must be longer than zero"));
             }
         }
-        Ok(())
+        self.assignment
+            .validate()
+            .map_err(|e| prefix_config("assignment", e))?;
+        self.lead_scoring.validate()
+    }
+
+    /// Reads a configuration from JSON; every key is optional and defaults as
+    /// [`Config::default`]:
+    ///
+    /// ```json
+    /// {
+    ///   "lifecycles": { ... }, "fields": { ... }, "policy": { ... },
+    ///   "first_contact_within_hours": 24, "follow_up_after_hours": 72,
+    ///   "contract_number_prefix": "C-", "outbox_lease_seconds": 300,
+    ///   "assignment": { "time_zone": "Europe/Berlin", "rules": [ ... ] },
+    ///   "lead_scoring": { "base": 0, "rules": [ ... ] },
+    ///   "claim_limit": 50,
+    ///   "reclaim": { "grace_hours": 0, "follow_ups": false, "to": "pool" },
+    ///   "due_ahead_hours": 24
+    /// }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] with the path of what is wrong.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crm_core::Config;
+    ///
+    /// let config = Config::from_json(r#"{ "claim_limit": 20, "assignment": { "rules": [
+    ///     { "name": "east", "when": { "field": "region", "eq": "east" }, "users": ["ana", "ben"] } ] } }"#)?;
+    /// assert_eq!(config.assignment.rules[0].name, "east");
+    /// let err = Config::from_json(r#"{ "claim_limt": 20 }"#).unwrap_err();
+    /// assert!(err.to_string().starts_with("invalid configuration at config: unknown key `claim_limt`"));
+    /// # Ok::<(), crm_core::Error>(())
+    /// ```
+    pub fn from_json(json: &str) -> Result<Self> {
+        let value: Value =
+            serde_json::from_str(json).map_err(|e| Error::config("config", e.to_string()))?;
+        let Value::Object(map) = value else {
+            return Err(Error::config("config", "must be a JSON object"));
+        };
+        let mut config = Config::default();
+        for (key, value) in &map {
+            let text = value.to_string();
+            let hours = |what: &str| -> Result<Duration> {
+                let n = value
+                    .as_f64()
+                    .filter(|n| n.is_finite() && *n > 0.0 && *n < 1e6)
+                    .ok_or_else(|| {
+                        Error::config(key.as_str(), format!("must be a positive number of {what}"))
+                    })?;
+                let seconds = if what == "hours" { n * 3600.0 } else { n };
+                Ok(Duration::milliseconds((seconds * 1000.0).round() as i64))
+            };
+            match key.as_str() {
+                "lifecycles" => config.lifecycles = Lifecycles::from_json(&text)?,
+                "fields" => config.fields = FieldSchema::from_json(&text)?,
+                "policy" => config.policy = Policy::from_json(&text)?,
+                "first_contact_within_hours" => config.first_contact_within = hours("hours")?,
+                "follow_up_after_hours" => config.follow_up_after = hours("hours")?,
+                "due_ahead_hours" => config.due_ahead = hours("hours")?,
+                "outbox_lease_seconds" => config.outbox_lease = hours("seconds")?,
+                "contract_number_prefix" => {
+                    config.contract_number_prefix = value
+                        .as_str()
+                        .ok_or_else(|| Error::config(key.as_str(), "must be text"))?
+                        .to_string();
+                }
+                "assignment" => {
+                    config.assignment =
+                        RuleSet::from_json(&text).map_err(|e| prefix_config("assignment", e))?;
+                }
+                "lead_scoring" => config.lead_scoring = LeadScoring::from_json(&text)?,
+                "claim_limit" => {
+                    config.claim_limit = match value {
+                        Value::Null => None,
+                        _ => Some(
+                            value
+                                .as_u64()
+                                .and_then(|n| u32::try_from(n).ok())
+                                .ok_or_else(|| {
+                                    Error::config(key.as_str(), "must be a whole number or null")
+                                })?,
+                        ),
+                    };
+                }
+                "reclaim" => {
+                    config.reclaim = serde_json::from_str(&text)
+                        .map_err(|e| Error::config("reclaim", e.to_string()))?;
+                }
+                other => {
+                    return Err(Error::config(
+                        "config",
+                        format!(
+                            "unknown key `{other}`; expected one of lifecycles, fields, policy, first_contact_within_hours, follow_up_after_hours, due_ahead_hours, outbox_lease_seconds, contract_number_prefix, assignment, lead_scoring, claim_limit, reclaim"
+                        ),
+                    ));
+                }
+            }
+        }
+        config.validate()?;
+        Ok(config)
+    }
+}
+
+/// Puts a section's name in front of a configuration error's path.
+fn prefix_config(section: &str, error: Error) -> Error {
+    match error {
+        Error::Config { path, reason } if path == section => Error::Config { path, reason },
+        Error::Config { path, reason } => Error::Config {
+            path: format!("{section}.{path}"),
+            reason,
+        },
+        other => other,
     }
 }
 
@@ -1172,5 +1310,7 @@ fn strip_personal(message: &str) -> String {
     out
 }
 
+#[cfg(test)]
+mod assignment_tests;
 #[cfg(test)]
 mod tests;

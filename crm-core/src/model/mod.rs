@@ -79,7 +79,7 @@ pub use normalize::{normalize_email, normalize_phone};
 pub use opportunity::{NewOpportunity, Opportunity};
 pub use task::{NewTask, Task, TaskLogEntry, TaskPriority};
 pub use ticket::{NewTicket, Ticket, TicketPriority};
-pub use user::{Team, User};
+pub use user::{Absence, Team, User};
 
 /// The kinds of record crm keeps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -437,6 +437,70 @@ macro_rules! any_record {
             }
         }
     };
+}
+
+impl AnyRecord {
+    /// Who the record is given to: the owner, or a ticket's or task's
+    /// assignee. `None` for kinds nobody owns (activities, users, teams).
+    pub fn owner(&self) -> Option<&UserId> {
+        match self {
+            AnyRecord::Customer(r) => r.owner.as_ref(),
+            AnyRecord::Contact(r) => r.owner.as_ref(),
+            AnyRecord::Lead(r) => r.owner.as_ref(),
+            AnyRecord::Opportunity(r) => r.owner.as_ref(),
+            AnyRecord::Contract(r) => r.owner.as_ref(),
+            AnyRecord::Ticket(r) => r.assignee.as_ref(),
+            AnyRecord::Task(r) => r.assignee.as_ref(),
+            AnyRecord::Activity(_) | AnyRecord::User(_) | AnyRecord::Team(_) => None,
+        }
+    }
+
+    /// The team the record belongs to (a ticket's group).
+    pub fn team(&self) -> Option<&TeamId> {
+        match self {
+            AnyRecord::Customer(r) => r.team.as_ref(),
+            AnyRecord::Contact(r) => r.team.as_ref(),
+            AnyRecord::Lead(r) => r.team.as_ref(),
+            AnyRecord::Opportunity(r) => r.team.as_ref(),
+            AnyRecord::Contract(r) => r.team.as_ref(),
+            AnyRecord::Ticket(r) => r.group.as_ref(),
+            AnyRecord::Task(r) => r.team.as_ref(),
+            AnyRecord::Activity(r) => r.team.as_ref(),
+            AnyRecord::User(r) => r.team.as_ref(),
+            AnyRecord::Team(r) => Some(&r.id),
+        }
+    }
+
+    /// Whether the record can be given to someone ([`AnyRecord::set_owner`]).
+    pub fn has_owner(kind: EntityKind) -> bool {
+        !matches!(
+            kind,
+            EntityKind::Activity | EntityKind::User | EntityKind::Team
+        )
+    }
+
+    /// Gives the record to `owner` (or to no one), and to `team` when one is
+    /// given. Does nothing for kinds nobody owns.
+    pub fn set_owner(&mut self, owner: Option<UserId>, team: Option<TeamId>) {
+        macro_rules! give {
+            ($r:ident, $owner:ident, $team:ident) => {{
+                $r.$owner = owner;
+                if team.is_some() {
+                    $r.$team = team;
+                }
+            }};
+        }
+        match self {
+            AnyRecord::Customer(r) => give!(r, owner, team),
+            AnyRecord::Contact(r) => give!(r, owner, team),
+            AnyRecord::Lead(r) => give!(r, owner, team),
+            AnyRecord::Opportunity(r) => give!(r, owner, team),
+            AnyRecord::Contract(r) => give!(r, owner, team),
+            AnyRecord::Ticket(r) => give!(r, assignee, group),
+            AnyRecord::Task(r) => give!(r, assignee, team),
+            AnyRecord::Activity(_) | AnyRecord::User(_) | AnyRecord::Team(_) => {}
+        }
+    }
 }
 
 any_record!(

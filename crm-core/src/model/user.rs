@@ -1,8 +1,9 @@
 //! Users and teams.
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::model::{
     Access, CustomFields, IndexKeys, Meta, Record, SHORT_TEXT, TeamId, UserId, check_labels,
     check_opt_text, check_text, normalize_email,
@@ -32,6 +33,9 @@ pub struct User {
     pub roles: Vec<String>,
     /// Whether they can be given work.
     pub active: bool,
+    /// When they are away (leave, holidays): assignment rules pass them over.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub away: Vec<Absence>,
     /// Custom values.
     #[serde(default)]
     pub custom: CustomFields,
@@ -50,8 +54,28 @@ impl User {
             product_lines: Vec::new(),
             roles: Vec::new(),
             active: true,
+            away: Vec::new(),
             custom: CustomFields::new(),
         }
+    }
+}
+
+/// A time a user is away, from `from` until (not including) `until`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Absence {
+    /// When it starts.
+    pub from: DateTime<Utc>,
+    /// When it ends (the user is back at this instant).
+    pub until: DateTime<Utc>,
+    /// Why (holiday, sick leave, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+impl User {
+    /// Whether they are away at `at`.
+    pub fn is_away(&self, at: DateTime<Utc>) -> bool {
+        self.away.iter().any(|a| a.from <= at && at < a.until)
     }
 }
 
@@ -107,6 +131,18 @@ impl Record for User {
         check_opt_text("region", &self.region, SHORT_TEXT)?;
         check_labels("product_lines", &self.product_lines)?;
         check_labels("roles", &self.roles)?;
+        for (i, absence) in self.away.iter().enumerate() {
+            if absence.until <= absence.from {
+                return Err(
+                    Error::invalid(format!("away[{i}].until"), "must be after from").with_value(
+                        absence
+                            .until
+                            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                    ),
+                );
+            }
+            check_opt_text(&format!("away[{i}].reason"), &absence.reason, SHORT_TEXT)?;
+        }
         if let Some(email) = &self.email {
             normalize_email(email)?;
         }

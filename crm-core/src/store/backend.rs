@@ -1,5 +1,6 @@
 //! What every storage backend does the same way, written once: the version
-//! checks of a change set, and the columns a record is indexed by.
+//! checks of a change set (records and named states), the checks of restored
+//! states, and the columns a record is indexed by.
 
 use std::collections::HashSet;
 
@@ -7,7 +8,7 @@ use chrono::{DateTime, Utc};
 
 use crate::error::{Error, Result};
 use crate::model::{AnyRecord, RecordKey};
-use crate::store::Write;
+use crate::store::{State, StateWrite, Write};
 
 /// Checks a change set's writes against the versions stored before it, in
 /// the order every backend must report: for each write, a stale or clashing
@@ -41,6 +42,80 @@ pub fn check_writes(
         }
         if !seen.insert(key) {
             return Err(Error::invalid("changes", "write the same record twice"));
+        }
+    }
+    Ok(())
+}
+
+/// Checks a change set's state writes against the versions stored before it,
+/// in the order every backend must report (after [`check_writes`]): for each
+/// state write, a version other than the stored one (0: the state must not
+/// exist) is [`Error::Conflict`] naming the write's `entity` and the id
+/// `state:NAME`; then a name seen before in the same set is
+/// [`Error::Validation`] on `changes`; then a stored version that cannot be
+/// counted up is [`Error::Validation`] on `expected_version`. `found` gives
+/// the stored version of a state (`None`: no such state).
+///
+/// A successful write stores the state at `expected_version + 1`.
+///
+/// # Errors
+///
+/// As described, or whatever `found` returns.
+pub fn check_states(
+    states: &[StateWrite],
+    mut found: impl FnMut(&str) -> Result<Option<u64>>,
+) -> Result<()> {
+    let mut seen = HashSet::with_capacity(states.len());
+    for write in states {
+        let stored = found(&write.name)?;
+        let clash = match (write.expected_version, stored) {
+            (0, None) => false,
+            (expected, Some(stored)) => expected != stored,
+            (_, None) => true,
+        };
+        if clash {
+            return Err(state_conflict(write, stored));
+        }
+        if !seen.insert(write.name.as_str()) {
+            return Err(Error::invalid("changes", "write the same state twice"));
+        }
+        if write.expected_version == u64::MAX {
+            return Err(Error::invalid(
+                "expected_version",
+                "is the highest version there is",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The [`Error::Conflict`] of a state write that met version `found`
+/// (`None`: the state does not exist).
+pub fn state_conflict(write: &StateWrite, found: Option<u64>) -> Error {
+    Error::Conflict {
+        entity: write.entity,
+        id: format!("state:{}", write.name),
+        expected_version: write.expected_version,
+        found,
+    }
+}
+
+/// Checks the states of a [`Restore`](crate::store::Restore) part before
+/// anything is written, the same way in every backend: each name at most once
+/// and each version at least 1 (a stored state has been written at least
+/// once), else [`Error::Validation`] on `states`.
+///
+/// # Errors
+///
+/// As described.
+pub fn check_restored_states(states: &[State]) -> Result<()> {
+    let mut seen = HashSet::with_capacity(states.len());
+    for state in states {
+        if state.version == 0 {
+            return Err(Error::invalid("states", "holds a state at version 0"));
+        }
+        if !seen.insert(state.name.as_str()) {
+            return Err(Error::invalid("states", "restore the same state twice"));
         }
     }
     Ok(())

@@ -26,7 +26,7 @@ use crate::model::{
     Meta, Money, Opportunity, OpportunityId, Record, RecordKey, Share, ShareAccess, Task, TaskId,
     TaskLogEntry, TaskPriority, Team, TeamId, Ticket, TicketId, TicketPriority, User, UserId,
 };
-use crate::store::{ChangeSet, Query, Store};
+use crate::store::{ChangeSet, Query, Restore, State, StateWrite, Store};
 
 /// Expands to one `#[test]` per conformance check, each on a fresh store made
 /// by `$make` (an expression evaluated once per test).
@@ -47,7 +47,11 @@ macro_rules! store_conformance_tests {
             backups_round_trip,
             outbox_ids_are_unique,
             queries_agree_with_memory,
-            commits_agree_with_memory
+            commits_agree_with_memory,
+            states_count_versions,
+            stale_states_conflict_and_change_nothing,
+            states_come_ordered_by_name,
+            states_are_restored
         );
     };
     (@each $make:expr; $($check:ident),*) => {
@@ -77,6 +81,10 @@ pub fn run_all<S: Store>(mut make: impl FnMut() -> S) {
     outbox_ids_are_unique(&mut make());
     queries_agree_with_memory(&mut make());
     commits_agree_with_memory(&mut make());
+    states_count_versions(&mut make());
+    stale_states_conflict_and_change_nothing(&mut make());
+    states_come_ordered_by_name(&mut make());
+    states_are_restored(&mut make());
 }
 
 /// A fixed instant, `minutes` after 2026-01-05 09:00 UTC.
@@ -183,6 +191,38 @@ fn query<S: Store>(store: &S, query: &Query) -> Vec<RecordKey> {
         .iter()
         .map(AnyRecord::key)
         .collect()
+}
+
+fn state_write(name: &str, value: serde_json::Value, expected_version: u64) -> StateWrite {
+    StateWrite {
+        name: name.into(),
+        value,
+        expected_version,
+        entity: EntityKind::Lead,
+    }
+}
+
+fn state<S: Store>(store: &S, name: &str) -> Option<State> {
+    store.state(name).unwrap_or_else(|e| panic!("state: {e}"))
+}
+
+fn states<S: Store>(store: &S) -> Vec<State> {
+    store.states().unwrap_or_else(|e| panic!("states: {e}"))
+}
+
+/// A state value with what JSON can hold: nesting, text beyond ASCII and
+/// quotes, large and negative integers, booleans and nulls.
+fn rich_value(n: u64) -> serde_json::Value {
+    json!({
+        "rules": {"round_robin": {"next": n, "members": ["ana", "bo", "cy"]}},
+        "given_today": {"ana": n * 3, "bo": 0},
+        "day": "2026-01-05",
+        "note": "Grüße, 你好 \"quoted\" 'x'; DROP TABLE states; --",
+        "big": u64::MAX - n,
+        "negative": -9_007_199_254_740_993_i64,
+        "flags": [true, false, null],
+        "empty": {}
+    })
 }
 
 /// A record written comes back equal, at version 1; a missing key reads as `None`.
@@ -515,6 +555,11 @@ pub fn every_kind() -> Vec<AnyRecord> {
             product_lines: vec!["presses".into()],
             roles: vec!["sales".into()],
             active: false,
+            away: vec![crate::model::Absence {
+                from: at(5),
+                until: at(6),
+                reason: Some("holiday".into()),
+            }],
             custom: Default::default(),
         }),
         AnyRecord::Team(Team {
@@ -757,14 +802,39 @@ pub fn backups_round_trip<S: Store>(store: &mut S) {
     source
         .next_number("contract")
         .unwrap_or_else(|e| panic!("{e}"));
+    let mut changes = ChangeSet::default();
+    changes
+        .states
+        .push(state_write("assignment", rich_value(1), 0));
+    changes.states.push(state_write("a", json!([1, "x"]), 0));
+    source.commit(changes).unwrap_or_else(|e| panic!("{e}"));
+    let mut changes = ChangeSet::default();
+    changes
+        .states
+        .push(state_write("assignment", rich_value(2), 1));
+    source.commit(changes).unwrap_or_else(|e| panic!("{e}"));
 
     let mut original = Vec::new();
     crate::backup::export(&source, &mut original).unwrap_or_else(|e| panic!("export: {e}"));
     let stats =
         crate::backup::import(store, original.as_slice()).unwrap_or_else(|e| panic!("import: {e}"));
     assert_eq!(
-        (stats.records, stats.events, stats.outbox, stats.sequences),
-        (10, 10, 10, 1)
+        (
+            stats.records,
+            stats.events,
+            stats.outbox,
+            stats.sequences,
+            stats.states
+        ),
+        (10, 10, 10, 1, 2)
+    );
+    assert_eq!(
+        state(store, "assignment"),
+        Some(State {
+            name: "assignment".into(),
+            version: 2,
+            value: rich_value(2),
+        })
     );
     let mut copy = Vec::new();
     crate::backup::export(store, &mut copy).unwrap_or_else(|e| panic!("export: {e}"));
@@ -780,6 +850,11 @@ pub fn backups_round_trip<S: Store>(store: &mut S) {
     let err =
         crate::backup::import(store, original.as_slice()).expect_err("importing twice must fail");
     assert!(matches!(err, Error::Conflict { .. }), "{err}");
+    assert_eq!(
+        state(store, "assignment").map(|s| s.version),
+        Some(2),
+        "a refused import changed a state"
+    );
     assert_eq!(
         store
             .next_number("contract")
@@ -980,29 +1055,54 @@ fn outcome(result: crate::Result<()>) -> String {
 }
 
 /// Random change sets (new records, right and stale versions, a record written
-/// twice, events) get the same answer, error for error, as in
-/// [`MemoryStore`](crate::store::MemoryStore), and leave the same records and
-/// the same log.
+/// twice, named states at right and stale versions or twice, events, sets of
+/// states only) get the same answer, error for error, as in
+/// [`MemoryStore`](crate::store::MemoryStore), and leave the same records,
+/// the same states and the same log.
 pub fn commits_agree_with_memory<S: Store>(store: &mut S) {
     let mut memory = crate::store::MemoryStore::new();
     let mut rng = Rng(0x5EED_0002);
-    for set in 0..40u128 {
+    for set in 0..60u128 {
         let mut changes = ChangeSet::default();
         let first = u128::from(rng.below(4)) + 1;
-        let mut targets = vec![first];
+        let states_only = rng.below(4) == 0;
+        if !states_only {
+            let mut targets = vec![first];
+            for _ in 0..rng.below(3) {
+                targets.push(u128::from(rng.below(4)) + 1);
+            }
+            for n in targets {
+                let mut lead = sample_lead(n, Some("ana"));
+                lead.title = Some(format!("set {set}"));
+                changes.write(lead.into_any(), rng.below(3));
+            }
+        }
         for _ in 0..rng.below(3) {
-            targets.push(u128::from(rng.below(4)) + 1);
+            let name = rng.pick(&["rr", "quota", "rr.east"]);
+            let expected = memory
+                .state(name)
+                .unwrap_or_else(|e| panic!("{e}"))
+                .map_or(0, |s| s.version);
+            // Mostly the version stored, sometimes one off.
+            let expected = match rng.below(4) {
+                0 => expected + 1,
+                1 => expected.saturating_sub(1),
+                _ => expected,
+            };
+            changes.states.push(StateWrite {
+                name: name.into(),
+                value: json!({"set": set as u64, "pick": rng.below(100)}),
+                expected_version: expected,
+                entity: rng.pick(&[EntityKind::Lead, EntityKind::Ticket]),
+            });
         }
-        for n in targets {
-            let mut lead = sample_lead(n, Some("ana"));
-            lead.title = Some(format!("set {set}"));
-            changes.write(lead.into_any(), rng.below(3));
+        if !states_only {
+            changes.events.push(new_event(
+                0x3_0000 + set,
+                sample_lead(first, None).key(),
+                "update",
+            ));
         }
-        changes.events.push(new_event(
-            0x3_0000 + set,
-            sample_lead(first, None).key(),
-            "update",
-        ));
         let expected = outcome(memory.commit(changes.clone()));
         assert_eq!(outcome(store.commit(changes)), expected, "change set {set}");
     }
@@ -1025,6 +1125,368 @@ pub fn commits_agree_with_memory<S: Store>(store: &mut S) {
             .events_after(0, 1_000)
             .unwrap_or_else(|e| panic!("{e}"))
     );
+    assert_eq!(states(store), states(&memory));
+    assert!(
+        states(&memory).iter().any(|s| s.version > 1),
+        "no state was written twice: the check proves little"
+    );
+}
+
+/// A named state reads as `None` until written; the first write (based on
+/// version 0) stores it at version 1 and each later write counts it up; a
+/// change set of states alone commits; the value comes back exactly. A write
+/// based on another version than the stored one is a conflict naming the
+/// write's entity and `state:NAME`, and the same name twice in one change set
+/// is refused; either way nothing of the change set is written.
+pub fn states_count_versions<S: Store>(store: &mut S) {
+    assert_eq!(state(store, "assignment"), None);
+    assert!(states(store).is_empty());
+    for version in 0..3u64 {
+        let mut changes = ChangeSet::default();
+        changes
+            .states
+            .push(state_write("assignment", rich_value(version), version));
+        store
+            .commit(changes)
+            .unwrap_or_else(|e| panic!("state write at version {version}: {e}"));
+        assert_eq!(
+            state(store, "assignment"),
+            Some(State {
+                name: "assignment".into(),
+                version: version + 1,
+                value: rich_value(version),
+            })
+        );
+    }
+    // A state written with records, events and outbox messages.
+    let lead = sample_lead(1, None);
+    let mut changes = ChangeSet::default();
+    changes.write(lead.clone().into_any(), 0);
+    changes.events.push(new_event(1, lead.key(), "create"));
+    changes.outbox.push(new_message(1, lead.key()));
+    changes
+        .states
+        .push(state_write("assignment", json!(null), 3));
+    changes.states.push(state_write("quota", json!(7), 0));
+    store.commit(changes).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(state(store, "assignment").map(|s| s.version), Some(4));
+    assert_eq!(
+        state(store, "assignment").map(|s| s.value),
+        Some(json!(null))
+    );
+    assert_eq!(
+        state(store, "quota").map(|s| (s.version, s.value)),
+        Some((1, json!(7)))
+    );
+    assert_eq!(get(store, &lead.key()).map(|r| r.version()), Some(1));
+
+    let expect_conflict =
+        |result: crate::Result<()>, expected: u64, found: Option<u64>| match result {
+            Err(Error::Conflict {
+                entity: EntityKind::Ticket,
+                id,
+                expected_version,
+                found: met,
+            }) => {
+                assert_eq!(id, "state:assignment");
+                assert_eq!((expected_version, met), (expected, found));
+            }
+            other => panic!("expected a conflict on state:assignment, got {other:?}"),
+        };
+    // Stale, ahead, and "new" while it exists.
+    for expected in [3, 5, 0] {
+        let mut changes = ChangeSet::default();
+        changes.states.push(StateWrite {
+            entity: EntityKind::Ticket,
+            ..state_write("assignment", json!("stale"), expected)
+        });
+        expect_conflict(store.commit(changes), expected, Some(4));
+    }
+    // Based on a version of a state that does not exist.
+    let mut changes = ChangeSet::default();
+    changes.states.push(state_write("ghost", json!(1), 2));
+    match store.commit(changes) {
+        Err(Error::Conflict {
+            entity: EntityKind::Lead,
+            id,
+            expected_version: 2,
+            found: None,
+        }) => assert_eq!(id, "state:ghost"),
+        other => panic!("expected a conflict with no state, got {other:?}"),
+    }
+    assert_eq!(state(store, "ghost"), None);
+    // One name twice: refused, and the other state of the set is not written.
+    let mut changes = ChangeSet::default();
+    changes.states.push(state_write("other", json!(1), 0));
+    changes.states.push(state_write("assignment", json!(1), 4));
+    changes.states.push(state_write("assignment", json!(2), 4));
+    let err = store
+        .commit(changes)
+        .expect_err("a state written twice must be refused");
+    assert!(
+        matches!(&err, Error::Validation { fields, .. } if fields == &["changes"]),
+        "{err}"
+    );
+    assert_eq!(state(store, "other"), None);
+    assert_eq!(
+        state(store, "assignment").map(|s| (s.version, s.value)),
+        Some((4, json!(null)))
+    );
+    assert_eq!(
+        states(store)
+            .iter()
+            .map(|s| s.name.as_str())
+            .collect::<Vec<_>>(),
+        ["assignment", "quota"]
+    );
+}
+
+/// A change set whose state write is stale writes nothing: not its records,
+/// events, outbox messages nor its other states; one whose record write is
+/// stale leaves its states alone. With both stale, the record is reported.
+pub fn stale_states_conflict_and_change_nothing<S: Store>(store: &mut S) {
+    let lead = sample_lead(1, None);
+    let mut changes = ChangeSet::default();
+    changes.write(lead.clone().into_any(), 0);
+    changes
+        .states
+        .push(state_write("assignment", json!({"next": 1}), 0));
+    store.commit(changes).unwrap_or_else(|e| panic!("{e}"));
+    let mut changes = ChangeSet::default();
+    changes
+        .states
+        .push(state_write("assignment", json!({"next": 2}), 1));
+    store.commit(changes).unwrap_or_else(|e| panic!("{e}"));
+    let before = state(store, "assignment");
+    assert_eq!(before.as_ref().map(|s| s.version), Some(2));
+
+    // A good record write, a fresh record, a good state and a stale one.
+    let fresh = sample_lead(2, None);
+    let mut v2 = lead.clone();
+    v2.status = "contacted".into();
+    let mut changes = ChangeSet::default();
+    changes.write(v2.clone().into_any(), 1);
+    changes.write(fresh.clone().into_any(), 0);
+    changes.events.push(new_event(1, lead.key(), "contact"));
+    changes.outbox.push(new_message(1, lead.key()));
+    changes.states.push(state_write("quota", json!(1), 0));
+    changes
+        .states
+        .push(state_write("assignment", json!({"next": 3}), 1));
+    match store.commit(changes) {
+        Err(Error::Conflict {
+            id,
+            expected_version: 1,
+            found: Some(2),
+            ..
+        }) => assert_eq!(id, "state:assignment"),
+        other => panic!("expected a conflict on the state, got {other:?}"),
+    }
+    match get(store, &lead.key()) {
+        Some(AnyRecord::Lead(stored)) => {
+            assert_eq!(stored.status, "new");
+            assert_eq!(stored.meta.version, 1);
+        }
+        other => panic!("lead lost: {other:?}"),
+    }
+    assert_eq!(get(store, &fresh.key()), None);
+    assert!(
+        store
+            .events_after(0, 100)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .is_empty()
+    );
+    assert!(
+        store
+            .take_outbox(at(0), 10, Duration::minutes(5))
+            .unwrap_or_else(|e| panic!("{e}"))
+            .is_empty()
+    );
+    assert_eq!(state(store, "quota"), None);
+    assert_eq!(state(store, "assignment"), before);
+
+    // A stale record write with a good state write: the state stays.
+    let mut stale = lead.clone();
+    stale.status = "discarded".into();
+    let mut changes = ChangeSet::default();
+    changes.write(stale.clone().into_any(), 2);
+    changes
+        .states
+        .push(state_write("assignment", json!({"next": 3}), 2));
+    match store.commit(changes) {
+        Err(Error::Conflict {
+            entity: EntityKind::Lead,
+            id,
+            expected_version: 2,
+            found: Some(1),
+        }) => assert_eq!(id, lead.key().id),
+        other => panic!("expected a conflict on the lead, got {other:?}"),
+    }
+    assert_eq!(state(store, "assignment"), before);
+
+    // Both stale: the record's conflict is the one reported.
+    let mut changes = ChangeSet::default();
+    changes.write(stale.into_any(), 2);
+    changes
+        .states
+        .push(state_write("assignment", json!({"next": 3}), 1));
+    match store.commit(changes) {
+        Err(Error::Conflict { id, .. }) => assert_eq!(id, lead.key().id),
+        other => panic!("expected a conflict on the lead, got {other:?}"),
+    }
+    assert_eq!(state(store, "assignment"), before);
+    assert_eq!(get(store, &lead.key()).map(|r| r.version()), Some(1));
+
+    // Right versions for both: both written.
+    let mut changes = ChangeSet::default();
+    changes.write(v2.into_any(), 1);
+    changes
+        .states
+        .push(state_write("assignment", json!({"next": 3}), 2));
+    store.commit(changes).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(get(store, &lead.key()).map(|r| r.version()), Some(2));
+    assert_eq!(
+        state(store, "assignment").map(|s| (s.version, s.value)),
+        Some((3, json!({"next": 3})))
+    );
+}
+
+/// [`Store::states`] lists every state by name, in byte order (upper case
+/// before lower case, ASCII before other text), each at its own version.
+pub fn states_come_ordered_by_name<S: Store>(store: &mut S) {
+    let names = ["b", "a.z", "ä", "B", "a", "_", "a.b", "z", "10", "9"];
+    for (n, name) in names.iter().enumerate() {
+        let mut changes = ChangeSet::default();
+        changes
+            .states
+            .push(state_write(name, json!({"n": n as u64, "name": name}), 0));
+        store
+            .commit(changes)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+    }
+    // Count one of them up twice.
+    for version in 1..3 {
+        let mut changes = ChangeSet::default();
+        changes
+            .states
+            .push(state_write("a.b", json!(version), version));
+        store.commit(changes).unwrap_or_else(|e| panic!("{e}"));
+    }
+    let listed = states(store);
+    let mut sorted: Vec<&str> = names.to_vec();
+    sorted.sort_unstable();
+    assert_eq!(
+        listed.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(),
+        sorted
+    );
+    assert_eq!(
+        sorted,
+        ["10", "9", "B", "_", "a", "a.b", "a.z", "b", "z", "ä"]
+    );
+    for state in &listed {
+        let expected = if state.name == "a.b" {
+            (3, json!(2))
+        } else {
+            let n = names.iter().position(|n| *n == state.name).unwrap_or(0);
+            (1, json!({"n": n as u64, "name": state.name}))
+        };
+        assert_eq!(
+            (state.version, state.value.clone()),
+            expected,
+            "{}",
+            state.name
+        );
+        assert_eq!(self::state(store, &state.name).as_ref(), Some(state));
+    }
+}
+
+/// [`Store::restore`] writes its states as given, versions kept, replacing
+/// the store's states of those names and leaving the others; later writes
+/// count up from the restored version. A part naming a state twice, or a
+/// state at version 0, is refused, and nothing of it is written.
+pub fn states_are_restored<S: Store>(store: &mut S) {
+    let mut changes = ChangeSet::default();
+    changes
+        .states
+        .push(state_write("assignment", json!("old"), 0));
+    changes.states.push(state_write("kept", json!("mine"), 0));
+    store.commit(changes).unwrap_or_else(|e| panic!("{e}"));
+    let restored = |name: &str, version: u64, value: serde_json::Value| State {
+        name: name.into(),
+        version,
+        value,
+    };
+    store
+        .restore(Restore {
+            states: vec![
+                restored("assignment", 7, rich_value(7)),
+                restored("new", 3, json!([1, 2, 3])),
+            ],
+            ..Restore::default()
+        })
+        .unwrap_or_else(|e| panic!("restore: {e}"));
+    assert_eq!(
+        states(store),
+        [
+            restored("assignment", 7, rich_value(7)),
+            restored("kept", 1, json!("mine")),
+            restored("new", 3, json!([1, 2, 3])),
+        ]
+    );
+    // Restoring a state at a lower version than the store's replaces it too.
+    store
+        .restore(Restore {
+            states: vec![restored("new", 2, json!("back"))],
+            ..Restore::default()
+        })
+        .unwrap_or_else(|e| panic!("restore: {e}"));
+    assert_eq!(state(store, "new"), Some(restored("new", 2, json!("back"))));
+
+    let mut changes = ChangeSet::default();
+    changes
+        .states
+        .push(state_write("assignment", json!("next"), 7));
+    store.commit(changes).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        state(store, "assignment"),
+        Some(restored("assignment", 8, json!("next")))
+    );
+    let before = states(store);
+    let lead = sample_lead(1, None);
+    for bad in [
+        vec![restored("x", 1, json!(1)), restored("x", 2, json!(2))],
+        vec![
+            restored("assignment", 9, json!(9)),
+            restored("y", 0, json!(0)),
+        ],
+    ] {
+        let err = store
+            .restore(Restore {
+                records: vec![lead.clone().into_any()],
+                states: bad,
+                ..Restore::default()
+            })
+            .expect_err("a bad part must be refused");
+        assert!(
+            matches!(&err, Error::Validation { fields, .. } if fields == &["states"]),
+            "{err}"
+        );
+        assert_eq!(states(store), before);
+        assert_eq!(get(store, &lead.key()), None);
+    }
+    // A part refused for its records writes none of its states either.
+    let mut existing = sample_lead(2, None);
+    create(store, existing.clone());
+    existing.meta.version = 1;
+    let err = store
+        .restore(Restore {
+            records: vec![existing.into_any()],
+            states: vec![restored("assignment", 20, json!(20))],
+            ..Restore::default()
+        })
+        .expect_err("a record the store holds must be refused");
+    assert!(matches!(err, Error::Conflict { .. }), "{err}");
+    assert_eq!(states(store), before);
 }
 
 /// What [`concurrent_writers_lose_no_update`] saw, for the test to report.
@@ -1146,6 +1608,95 @@ pub fn concurrent_writers_lose_no_update<S: Store>(open: &(dyn Fn() -> S + Sync)
     }
     assert_eq!(applied, WRITERS * UPDATES);
     assert_eq!(total as usize, applied, "an update was lost");
+    assert!(
+        conflicts > 0,
+        "the writers never collided: the test proves nothing"
+    );
+    Contention { applied, conflicts }
+}
+
+/// No lost state update: 8 threads, each with its own store from `open`,
+/// count one named state up 50 times each (read it, write the value plus one
+/// based on the version read, retry on [`Error::Conflict`]); the first write
+/// of all (based on version 0) races too. Each write also creates a record of
+/// its own in the same change set, so a conflict must drop that as well. At
+/// the end the state's value and version equal the writes that returned `Ok`,
+/// there is exactly one record per such write, and the writers did collide.
+pub fn concurrent_state_writers_lose_no_update<S: Store>(
+    open: &(dyn Fn() -> S + Sync),
+) -> Contention {
+    const WRITERS: usize = 8;
+    const UPDATES: usize = 50;
+    let barrier = std::sync::Barrier::new(WRITERS);
+    let (applied, conflicts) = std::thread::scope(|scope| {
+        let writers: Vec<_> = (0..WRITERS)
+            .map(|writer| {
+                let barrier = &barrier;
+                scope.spawn(move || {
+                    let mut store = open();
+                    barrier.wait();
+                    let (mut applied, mut conflicts) = (0usize, 0usize);
+                    for n in 0..UPDATES {
+                        let id = 0x4_0000 + (writer * UPDATES + n) as u128;
+                        loop {
+                            let read = store
+                                .state("counter")
+                                .unwrap_or_else(|e| panic!("writer {writer}: {e}"));
+                            let (version, count) = read.map_or((0, 0), |s| {
+                                (s.version, s.value["count"].as_u64().unwrap_or(0))
+                            });
+                            let mut changes = ChangeSet::default();
+                            changes.write(sample_lead(id, None).into_any(), 0);
+                            changes.states.push(state_write(
+                                "counter",
+                                json!({"count": count + 1}),
+                                version,
+                            ));
+                            match store.commit(changes) {
+                                Ok(()) => {
+                                    applied += 1;
+                                    break;
+                                }
+                                Err(Error::Conflict { id, .. }) => {
+                                    assert_eq!(id, "state:counter");
+                                    conflicts += 1;
+                                }
+                                Err(other) => panic!("writer {writer}: {other}"),
+                            }
+                        }
+                    }
+                    (applied, conflicts)
+                })
+            })
+            .collect();
+        writers
+            .into_iter()
+            .map(|writer| {
+                writer
+                    .join()
+                    .unwrap_or_else(|_| panic!("a writer panicked"))
+            })
+            .fold((0, 0), |(a, c), (applied, conflicts)| {
+                (a + applied, c + conflicts)
+            })
+    });
+    let store = open();
+    let counter = state(&store, "counter").unwrap_or_else(|| panic!("the state was lost"));
+    assert_eq!(applied, WRITERS * UPDATES);
+    assert_eq!(counter.version as usize, applied, "one version per write");
+    assert_eq!(
+        counter.value,
+        json!({"count": applied as u64}),
+        "an update was lost"
+    );
+    let leads = store
+        .query(&Query::new(EntityKind::Lead))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        leads.len(),
+        applied,
+        "a conflicting change set wrote its record"
+    );
     assert!(
         conflicts > 0,
         "the writers never collided: the test proves nothing"

@@ -8,7 +8,7 @@ use chrono::{DateTime, Duration, Utc};
 use crate::error::{Error, Result};
 use crate::event::{Event, OutboxMessage};
 use crate::model::{AnyRecord, EventId, RecordKey};
-use crate::store::{ChangeSet, Query, Restore, Store};
+use crate::store::{ChangeSet, Query, Restore, State, Store};
 
 /// A [`Store`] that keeps everything in memory. Nothing survives the process;
 /// use `crm-sqlite` for that.
@@ -30,6 +30,7 @@ pub struct MemoryStore {
     outbox: Vec<OutboxMessage>,
     outbox_index: HashMap<EventId, usize>,
     sequences: BTreeMap<String, u64>,
+    states: BTreeMap<String, State>,
 }
 
 impl MemoryStore {
@@ -72,6 +73,9 @@ impl Store for MemoryStore {
         crate::store::backend::check_writes(&changes.writes, |key| {
             Ok(self.records.get(key).map(AnyRecord::version))
         })?;
+        crate::store::backend::check_states(&changes.states, |name| {
+            Ok(self.states.get(name).map(|state| state.version))
+        })?;
         check_new_messages(&self.outbox_index, &changes.outbox)?;
         for write in changes.writes {
             let mut record = write.record;
@@ -89,6 +93,14 @@ impl Store for MemoryStore {
         for message in changes.outbox {
             self.outbox_index.insert(message.id, self.outbox.len());
             self.outbox.push(message);
+        }
+        for write in changes.states {
+            let state = State {
+                name: write.name,
+                version: write.expected_version + 1,
+                value: write.value,
+            };
+            self.states.insert(state.name.clone(), state);
         }
         Ok(())
     }
@@ -173,6 +185,7 @@ impl Store for MemoryStore {
     }
 
     fn restore(&mut self, part: Restore) -> Result<()> {
+        crate::store::backend::check_restored_states(&part.states)?;
         let mut seen = HashSet::new();
         for record in &part.records {
             let key = record.key();
@@ -214,7 +227,18 @@ impl Store for MemoryStore {
             let current = self.sequences.entry(name).or_insert(0);
             *current = (*current).max(value);
         }
+        for state in part.states {
+            self.states.insert(state.name.clone(), state);
+        }
         Ok(())
+    }
+
+    fn state(&self, name: &str) -> Result<Option<State>> {
+        Ok(self.states.get(name).cloned())
+    }
+
+    fn states(&self) -> Result<Vec<State>> {
+        Ok(self.states.values().cloned().collect())
     }
 }
 

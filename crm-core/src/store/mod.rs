@@ -44,6 +44,36 @@ pub struct ChangeSet {
     pub events: Vec<Event>,
     /// Outbox messages to add.
     pub outbox: Vec<OutboxMessage>,
+    /// Named engine state to write (e.g. the assignment rules' positions).
+    pub states: Vec<StateWrite>,
+}
+
+/// A named piece of the engine's own state, kept beside the records: e.g. where
+/// each round-robin rule stands and how many items each user was given today.
+/// Versioned like a record, so two servers routing at once cannot both win.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct State {
+    /// The state's name, e.g. `"assignment"`.
+    pub name: String,
+    /// 1 after the first write, counted up by each write.
+    pub version: u64,
+    /// The state itself.
+    pub value: serde_json::Value,
+}
+
+/// A named state to write, based on the version read (0: it did not exist).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StateWrite {
+    /// The state's name.
+    pub name: String,
+    /// The new value.
+    pub value: serde_json::Value,
+    /// The version read; a different stored version makes the commit fail
+    /// with [`Error::Conflict`](crate::Error::Conflict) naming `entity` and the
+    /// id `state:NAME`.
+    pub expected_version: u64,
+    /// The kind of record the command was changing, named in a conflict.
+    pub entity: EntityKind,
 }
 
 impl ChangeSet {
@@ -328,6 +358,20 @@ pub trait Store {
     /// there already; [`Error::Storage`](crate::Error::Storage) when the backend
     /// fails. In every case nothing of this part is written.
     fn restore(&mut self, part: Restore) -> Result<()>;
+
+    /// The named engine state, if it was ever written.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Storage`](crate::Error::Storage) when the backend fails.
+    fn state(&self, name: &str) -> Result<Option<State>>;
+
+    /// Every named engine state, by name: for backups.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Storage`](crate::Error::Storage) when the backend fails.
+    fn states(&self) -> Result<Vec<State>>;
 }
 
 /// A boxed store is a store: what lets a host (or a binding) pick the backend
@@ -381,6 +425,14 @@ impl<S: Store + ?Sized> Store for Box<S> {
     fn restore(&mut self, part: Restore) -> Result<()> {
         (**self).restore(part)
     }
+
+    fn state(&self, name: &str) -> Result<Option<State>> {
+        (**self).state(name)
+    }
+
+    fn states(&self) -> Result<Vec<State>> {
+        (**self).states()
+    }
 }
 
 #[cfg(test)]
@@ -402,4 +454,6 @@ pub struct Restore {
     pub outbox: Vec<OutboxMessage>,
     /// Sequences and their last numbers (set when higher than the store's).
     pub sequences: Vec<(String, u64)>,
+    /// Named engine states, with their versions (replacing the store's).
+    pub states: Vec<State>,
 }

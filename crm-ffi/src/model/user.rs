@@ -107,6 +107,7 @@ impl TryFrom<UserInput> for CoreUserInput {
             product_lines: input.product_lines,
             roles: input.roles,
             active: input.active,
+            away: Vec::new(),
         })
     }
 }

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use chrono::{DateTime, Duration, Utc};
 use crm_core::event::{Event, OutboxMessage};
-use crm_core::store::{ChangeSet, Query, Restore, Store};
+use crm_core::store::{ChangeSet, Query, Restore, State, Store};
 use crm_core::{AnyRecord, EventId, RecordKey, Result};
 use crm_postgres::PostgresStore;
 
@@ -121,5 +121,11 @@ impl Store for SchemaStore {
     }
     fn restore(&mut self, part: Restore) -> Result<()> {
         self.store.restore(part)
+    }
+    fn state(&self, name: &str) -> Result<Option<State>> {
+        self.store.state(name)
+    }
+    fn states(&self) -> Result<Vec<State>> {
+        self.store.states()
     }
 }
