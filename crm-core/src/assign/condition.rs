@@ -467,7 +467,16 @@ impl fmt::Display for Fact {
 pub struct FieldIndex {
     names: Vec<String>,
     slots: HashMap<String, usize>,
+    /// The texts the conditions compare with (`eq`, `in`), numbered, so
+    /// that comparing a fact with them is comparing two numbers.
+    symbols: HashMap<String, u32>,
 }
+
+/// A fact's code for the quick text comparisons: [`GENERIC`] for a fact that
+/// is not a single text (compared the long way), [`UNKNOWN_TEXT`] for a text
+/// no condition names, else the text's symbol + 2.
+const GENERIC: u32 = 0;
+const UNKNOWN_TEXT: u32 = 1;
 
 impl FieldIndex {
     /// The slot of a field, adding it when new.
@@ -490,46 +499,79 @@ impl FieldIndex {
         &self.names
     }
 
+    fn symbol(&mut self, text: &str) -> u32 {
+        let next = u32::try_from(self.symbols.len()).unwrap_or(u32::MAX - 2);
+        *self.symbols.entry(text.to_string()).or_insert(next)
+    }
+
+    fn code(&self, fact: &Fact) -> u32 {
+        match fact {
+            Fact::Text(text, _) => self.symbols.get(text).map_or(UNKNOWN_TEXT, |s| s + 2),
+            _ => GENERIC,
+        }
+    }
+
     /// Reads every indexed field of a record (as JSON).
     pub fn facts(&self, record: &Value) -> Facts {
-        Facts(
-            self.names
-                .iter()
-                .map(|path| {
-                    let mut at = record;
-                    for part in path.split('.') {
-                        match at.get(part) {
-                            Some(next) => at = next,
-                            None => return Fact::Missing,
-                        }
+        let values: Vec<Fact> = self
+            .names
+            .iter()
+            .map(|path| {
+                let mut at = record;
+                for part in path.split('.') {
+                    match at.get(part) {
+                        Some(next) => at = next,
+                        None => return Fact::Missing,
                     }
-                    Fact::from_value(at)
-                })
-                .collect(),
-        )
+                }
+                Fact::from_value(at)
+            })
+            .collect();
+        let codes = values.iter().map(|f| self.code(f)).collect();
+        Facts { values, codes }
     }
 
     /// Facts from field names and values; fields not indexed are ignored.
     pub fn facts_from<'a>(&self, pairs: impl IntoIterator<Item = (&'a str, Fact)>) -> Facts {
-        let mut facts = Facts(vec![Fact::Missing; self.names.len()]);
+        let mut values = vec![Fact::Missing; self.names.len()];
         for (name, fact) in pairs {
             if let Some(slot) = self.get(name) {
-                facts.0[slot] = fact;
+                values[slot] = fact;
             }
         }
-        facts
+        let codes = values.iter().map(|f| self.code(f)).collect();
+        Facts { values, codes }
     }
 }
 
 /// One record's values of the indexed fields, by slot.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Facts(pub Vec<Fact>);
+pub struct Facts {
+    values: Vec<Fact>,
+    codes: Vec<u32>,
+}
 
 impl Facts {
     /// The value in a slot.
     pub fn get(&self, slot: usize) -> &Fact {
-        self.0.get(slot).unwrap_or(&Fact::Missing)
+        self.values.get(slot).unwrap_or(&Fact::Missing)
     }
+
+    /// The values, by slot.
+    pub fn values(&self) -> &[Fact] {
+        &self.values
+    }
+
+    fn code(&self, slot: usize) -> u32 {
+        self.codes.get(slot).copied().unwrap_or(GENERIC)
+    }
+}
+
+/// A quick form of a text test: the symbols it accepts.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Quick {
+    Eq(u32),
+    In(Vec<u32>),
 }
 
 /// A condition with its fields resolved to slots.
@@ -539,7 +581,11 @@ pub(crate) enum Node {
     All(Vec<Node>),
     Any(Vec<Node>),
     Not(Box<Node>),
-    Field { slot: usize, test: Test },
+    Field {
+        slot: usize,
+        test: Test,
+        quick: Option<Quick>,
+    },
 }
 
 impl Node {
@@ -553,10 +599,26 @@ impl Node {
                 Node::Any(items.iter().map(|c| Node::compile(c, fields)).collect())
             }
             Condition::Not(inner) => Node::Not(Box::new(Node::compile(inner, fields))),
-            Condition::Field { field, test } => Node::Field {
-                slot: fields.slot(field),
-                test: test.clone(),
-            },
+            Condition::Field { field, test } => {
+                let text = |s: &Scalar| match s {
+                    Scalar::Text(text) => Some(text.clone()),
+                    _ => None,
+                };
+                let quick = match test {
+                    Test::Eq(want) => text(want).map(|t| Quick::Eq(fields.symbol(&t))),
+                    Test::In(wants) => wants
+                        .iter()
+                        .map(text)
+                        .collect::<Option<Vec<_>>>()
+                        .map(|ts| Quick::In(ts.iter().map(|t| fields.symbol(t)).collect())),
+                    _ => None,
+                };
+                Node::Field {
+                    slot: fields.slot(field),
+                    test: test.clone(),
+                    quick,
+                }
+            }
         }
     }
 
@@ -566,7 +628,19 @@ impl Node {
             Node::All(items) => items.iter().all(|n| n.eval(facts)),
             Node::Any(items) => items.iter().any(|n| n.eval(facts)),
             Node::Not(inner) => !inner.eval(facts),
-            Node::Field { slot, test } => {
+            Node::Field { slot, test, quick } => {
+                if let Some(quick) = quick {
+                    match facts.code(*slot) {
+                        GENERIC => {}
+                        UNKNOWN_TEXT => return false,
+                        code => {
+                            return match quick {
+                                Quick::Eq(sym) => code == sym + 2,
+                                Quick::In(syms) => syms.iter().any(|s| code == s + 2),
+                            };
+                        }
+                    }
+                }
                 let fact = facts.get(*slot);
                 match test {
                     Test::Eq(want) => fact.equals(want),
@@ -610,7 +684,7 @@ impl Node {
                 }
             }
             Node::Not(inner) => format!("not ({})", inner.explain(facts, names)),
-            Node::Field { slot, test } => {
+            Node::Field { slot, test, .. } => {
                 let name = names.get(*slot).map_or("?", String::as_str);
                 let fact = facts.get(*slot);
                 let want = match test {

@@ -62,7 +62,7 @@ use crate::model::{EntityKind, TeamId, UserId};
 pub use condition::{Condition, Fact, Facts, FieldIndex, Scalar, Test};
 pub use router::{
     Agent, Decision, Item, Outcome, Router, RouterState, Routing, RuleState, SkipReason, Skipped,
-    Step, StepResult, TraceStep,
+    Step, StepResult, TraceStep, Who,
 };
 pub use score::{LeadScoring, NaiveBayes, PointRule, Score, ScorePart};
 

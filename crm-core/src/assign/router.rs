@@ -1,6 +1,6 @@
 //! The router: a rule set compiled against the users it can assign to.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use chrono::{DateTime, Datelike, Duration, TimeZone, Utc};
 use chrono_tz::Tz;
@@ -24,7 +24,8 @@ pub struct Agent {
     /// When they are away: `[from, until)` spans.
     pub away: Vec<(DateTime<Utc>, DateTime<Utc>)>,
     open: [u32; EntityKind::ALL.len()],
-    given: Vec<(EntityKind, DateTime<Utc>)>,
+    /// Per kind: when they were given items, oldest first.
+    given: [VecDeque<DateTime<Utc>>; EntityKind::ALL.len()],
 }
 
 impl Agent {
@@ -36,7 +37,7 @@ impl Agent {
             active: true,
             away: Vec::new(),
             open: [0; EntityKind::ALL.len()],
-            given: Vec::new(),
+            given: Default::default(),
         }
     }
 
@@ -69,17 +70,34 @@ impl Agent {
         self.open[kind as usize]
     }
 
-    fn given_since(&self, kind: EntityKind, since: DateTime<Utc>) -> u32 {
-        let mut count = 0;
-        for (k, at) in self.given.iter().rev() {
-            if *at < since {
-                break;
-            }
-            if *k == kind {
-                count += 1;
-            }
+    /// Whether they were given `cap` items of a kind since `since`: the
+    /// `cap`-th most recent is that new (the list is sorted).
+    fn at_cap(&self, kind: EntityKind, since: DateTime<Utc>, cap: u32) -> bool {
+        let given = &self.given[kind as usize];
+        let cap = cap as usize;
+        cap == 0 || (given.len() >= cap && given[given.len() - cap] >= since)
+    }
+
+    /// Remembers an item given at `now`, forgetting what no cap can count any
+    /// more: older than the horizon, or beyond the largest cap's count.
+    fn remember(
+        &mut self,
+        kind: EntityKind,
+        now: DateTime<Utc>,
+        oldest: DateTime<Utc>,
+        keep: usize,
+    ) {
+        let given = &mut self.given[kind as usize];
+        // Times only move forward in practice; keep the list sorted if not.
+        if given.back().is_none_or(|last| *last <= now) {
+            given.push_back(now);
+        } else {
+            let at = given.partition_point(|t| *t <= now);
+            given.insert(at, now);
         }
-        count
+        while given.front().is_some_and(|t| *t < oldest) || given.len() > keep {
+            given.pop_front();
+        }
     }
 }
 
@@ -204,6 +222,15 @@ impl StepResult {
     }
 }
 
+/// A user passed over, compactly: [`Router::explain`] names them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Who {
+    /// The router's agent at this position ([`Router::agents`]).
+    Agent(usize),
+    /// A user the router does not know.
+    Unknown(UserId),
+}
+
 /// One rule tried in a decision (compact; [`Router::explain`] spells it out).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Step {
@@ -211,8 +238,8 @@ pub struct Step {
     pub rule: usize,
     /// What became of it.
     pub result: StepResult,
-    /// The users it passed over.
-    pub skipped: Vec<Skipped>,
+    /// The users it passed over, and why.
+    pub skipped: Vec<(Who, SkipReason)>,
 }
 
 /// Where a record goes.
@@ -235,9 +262,13 @@ pub enum Outcome {
 /// A decision and its trace.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Decision {
+    /// The kind of record decided on.
+    pub kind: EntityKind,
     /// Where the record goes.
     pub outcome: Outcome,
-    /// The rules tried, in order.
+    /// The rules that were out of hours or matched, in the order tried.
+    /// Rules tried whose condition did not hold are left out (deciding stays
+    /// cheap); [`Router::explain`] lists them from the facts.
     pub steps: Vec<Step>,
 }
 
@@ -327,6 +358,11 @@ pub struct Router {
     by_team: HashMap<String, Vec<usize>>,
     keep: usize,
     horizon: Duration,
+    /// Today's span in the rule set's zone, for daily caps.
+    day: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    /// The zone's offset during one UTC minute (offsets change on whole
+    /// minutes), so a batch converts the time once.
+    offset: Option<(i64, chrono::FixedOffset)>,
 }
 
 fn kind_bit(kind: EntityKind) -> u32 {
@@ -463,13 +499,15 @@ impl Router {
             .max()
             .unwrap_or_else(|| Duration::hours(26));
         for agent in &mut agents {
-            agent.given.clear();
+            agent.given = Default::default();
             if keep > 0 {
                 if let Some(kinds) = state.given.get(&agent.user) {
                     for (kind, times) in kinds {
-                        agent.given.extend(times.iter().map(|t| (*kind, *t)));
+                        let mut times = times.clone();
+                        times.sort();
+                        let skip = times.len().saturating_sub(keep);
+                        agent.given[*kind as usize] = times.into_iter().skip(skip).collect();
                     }
-                    agent.given.sort_by_key(|(_, t)| *t);
                 }
             }
         }
@@ -483,6 +521,8 @@ impl Router {
             by_team,
             keep,
             horizon,
+            day: None,
+            offset: None,
         })
     }
 
@@ -527,6 +567,8 @@ impl Router {
             zone,
             keep,
             horizon,
+            day,
+            offset,
             ..
         } = self;
         let mut local = None;
@@ -538,7 +580,18 @@ impl Router {
                 continue;
             }
             if let Some(schedule) = &rule.schedule {
-                let local = *local.get_or_insert_with(|| now.with_timezone(zone));
+                let local = *local.get_or_insert_with(|| {
+                    let minute = now.timestamp().div_euclid(60);
+                    let fixed = match offset {
+                        Some((at, fixed)) if *at == minute => *fixed,
+                        _ => {
+                            let fixed = now.with_timezone(zone).fixed_offset().timezone();
+                            *offset = Some((minute, fixed));
+                            fixed
+                        }
+                    };
+                    now.with_timezone(&fixed)
+                });
                 if !active(schedule, &local) {
                     steps.push(Step {
                         rule: rule.index,
@@ -549,15 +602,12 @@ impl Router {
                 }
             }
             if !rule.node.eval(item.facts) {
-                steps.push(Step {
-                    rule: rule.index,
-                    result: StepResult::NotMatched,
-                    skipped: Vec::new(),
-                });
+                // Not recorded: explain finds these again from the facts.
                 continue;
             }
             let mut skipped = Vec::new();
-            let mut check = |agent: &Agent, skipped: &mut Vec<Skipped>| -> bool {
+            let mut check = |i: usize, skipped: &mut Vec<(Who, SkipReason)>| -> bool {
+                let agent = &agents[i];
                 let reason = if item.exclude.contains(&agent.user) {
                     Some(SkipReason::Excluded)
                 } else if !agent.active {
@@ -569,30 +619,31 @@ impl Router {
                 {
                     Some(SkipReason::OnLeave)
                 } else if rule.caps.per_day.is_some_and(|cap| {
-                    let start = *day_start.get_or_insert_with(|| start_of_day(zone, now));
-                    agent.given_since(item.kind, start) >= cap
+                    let start = *day_start.get_or_insert_with(|| match day {
+                        Some((start, end)) if *start <= now && now < *end => *start,
+                        _ => {
+                            let span = day_span(zone, now);
+                            *day = Some(span);
+                            span.0
+                        }
+                    });
+                    agent.at_cap(item.kind, start, cap)
                 }) {
                     Some(SkipReason::AtDailyCap)
                 } else if rule.caps.per_window.is_some_and(|w| {
-                    agent.given_since(item.kind, now - Duration::hours(i64::from(w.hours))) >= w.max
+                    agent.at_cap(item.kind, now - Duration::hours(i64::from(w.hours)), w.max)
                 }) {
                     Some(SkipReason::AtWindowCap)
                 } else {
                     None
                 };
                 if let Some(reason) = reason {
-                    skipped.push(Skipped {
-                        user: agent.user.clone(),
-                        reason,
-                    });
+                    skipped.push((Who::Agent(i), reason));
                 }
                 reason.is_none()
             };
-            let unknown = |user: &UserId, skipped: &mut Vec<Skipped>| {
-                skipped.push(Skipped {
-                    user: user.clone(),
-                    reason: SkipReason::Unknown,
-                });
+            let unknown = |user: &UserId, skipped: &mut Vec<(Who, SkipReason)>| {
+                skipped.push((Who::Unknown(user.clone()), SkipReason::Unknown));
             };
             let n = rule.targets.len();
             let chosen: Option<usize> = match &mut rule.pick {
@@ -604,7 +655,7 @@ impl Router {
                         match &rule.targets[at] {
                             Target::Unknown(user) => unknown(user, &mut skipped),
                             Target::Agent(i) => {
-                                if check(&agents[*i], &mut skipped) {
+                                if check(*i, &mut skipped) {
                                     rule.last = Some(at);
                                     chosen = Some(*i);
                                     break;
@@ -620,7 +671,7 @@ impl Router {
                         match target {
                             Target::Unknown(user) => unknown(user, &mut skipped),
                             Target::Agent(i) => {
-                                if check(&agents[*i], &mut skipped)
+                                if check(*i, &mut skipped)
                                     && best.is_none_or(|b| {
                                         agents[*i].open(item.kind) < agents[b].open(item.kind)
                                     })
@@ -639,7 +690,7 @@ impl Router {
                         match target {
                             Target::Unknown(user) => unknown(user, &mut skipped),
                             Target::Agent(i) => {
-                                if check(&agents[*i], &mut skipped) {
+                                if check(*i, &mut skipped) {
                                     rule.credit[at] += weights[at];
                                     total += weights[at];
                                     if best.is_none_or(|b| rule.credit[at] > rule.credit[b]) {
@@ -660,7 +711,7 @@ impl Router {
                 Pick::ByField { slot, names } => match item.facts.get(*slot) {
                     crate::assign::Fact::Text(name, _) => match names {
                         Names::User => match by_id.get(name.as_str()) {
-                            Some(i) => check(&agents[*i], &mut skipped).then_some(*i),
+                            Some(i) => check(*i, &mut skipped).then_some(*i),
                             None => {
                                 if let Ok(user) = UserId::new(name.as_str()) {
                                     unknown(&user, &mut skipped);
@@ -680,7 +731,7 @@ impl Router {
                             let mut chosen = None;
                             for k in 0..members.len() {
                                 let i = members[(start + k) % members.len()];
-                                if check(&agents[i], &mut skipped) {
+                                if check(i, &mut skipped) {
                                     rule.team_last.insert(name.clone(), i);
                                     chosen = Some(i);
                                     break;
@@ -697,8 +748,7 @@ impl Router {
                     let agent = &mut agents[i];
                     agent.open[item.kind as usize] += 1;
                     if *keep > 0 {
-                        agent.given.push((item.kind, now));
-                        prune(&mut agent.given, now - *horizon, *keep, item.kind);
+                        agent.remember(item.kind, now, now - *horizon, *keep);
                     }
                     steps.push(Step {
                         rule: rule.index,
@@ -706,6 +756,7 @@ impl Router {
                         skipped,
                     });
                     return Decision {
+                        kind: item.kind,
                         outcome: Outcome::Assigned {
                             user: agent.user.clone(),
                             rule: rule.index,
@@ -726,6 +777,7 @@ impl Router {
             }
         }
         Decision {
+            kind: item.kind,
             outcome: Outcome::Pooled { team: pool_team },
             steps,
         }
@@ -741,11 +793,34 @@ impl Router {
     /// condition, who was passed over and why, the pool reason.
     pub fn explain(&self, decision: &Decision, facts: &Facts) -> Routing {
         let names = self.fields.names();
-        let trace: Vec<TraceStep> = decision
-            .steps
+        // Every rule tried, in order: the recorded steps, and in between the
+        // rules for this kind whose condition did not hold.
+        let not_matched = Step {
+            rule: usize::MAX,
+            result: StepResult::NotMatched,
+            skipped: Vec::new(),
+        };
+        let last = match &decision.outcome {
+            Outcome::Assigned { rule, .. } => self.by_position[*rule],
+            Outcome::Pooled { .. } => self.rules.len().saturating_sub(1),
+        };
+        let tried: Vec<(&Compiled, &Step)> = self
+            .rules
             .iter()
-            .map(|step| {
-                let rule = &self.rules[self.by_position[step.rule]];
+            .take(last + 1)
+            .filter(|rule| rule.kinds & kind_bit(decision.kind) != 0)
+            .map(|rule| {
+                let step = decision
+                    .steps
+                    .iter()
+                    .find(|s| s.rule == rule.index)
+                    .unwrap_or(&not_matched);
+                (rule, step)
+            })
+            .collect();
+        let trace: Vec<TraceStep> = tried
+            .into_iter()
+            .map(|(rule, step)| {
                 let detail = match step.result {
                     StepResult::OutsideHours => {
                         format!(
@@ -768,7 +843,17 @@ impl Router {
                     rule: rule.name.clone(),
                     result: step.result,
                     detail,
-                    skipped: step.skipped.clone(),
+                    skipped: step
+                        .skipped
+                        .iter()
+                        .map(|(who, reason)| Skipped {
+                            user: match who {
+                                Who::Agent(i) => self.agents[*i].user.clone(),
+                                Who::Unknown(user) => user.clone(),
+                            },
+                            reason: *reason,
+                        })
+                        .collect(),
                 }
             })
             .collect();
@@ -848,10 +933,11 @@ impl Router {
             }
         }
         for agent in &self.agents {
-            if !agent.given.is_empty() {
-                let kinds = state.given.entry(agent.user.clone()).or_default();
-                for (kind, at) in &agent.given {
-                    kinds.entry(*kind).or_default().push(*at);
+            for kind in EntityKind::ALL {
+                let given = &agent.given[kind as usize];
+                if !given.is_empty() {
+                    let kinds = state.given.entry(agent.user.clone()).or_default();
+                    kinds.insert(kind, given.iter().copied().collect());
                 }
             }
         }
@@ -859,38 +945,24 @@ impl Router {
     }
 }
 
-/// Drops what no cap can count any more: older than the horizon, or beyond
-/// the largest cap's count of this kind.
-fn prune(
-    given: &mut Vec<(EntityKind, DateTime<Utc>)>,
-    oldest: DateTime<Utc>,
-    keep: usize,
-    kind: EntityKind,
-) {
-    given.retain(|(_, at)| *at >= oldest);
-    let of_kind = given.iter().filter(|(k, _)| *k == kind).count();
-    if of_kind > keep {
-        let mut extra = of_kind - keep;
-        given.retain(|(k, _)| {
-            if *k == kind && extra > 0 {
-                extra -= 1;
-                false
-            } else {
-                true
-            }
-        });
-    }
-}
-
-fn start_of_day(zone: &Tz, now: DateTime<Utc>) -> DateTime<Utc> {
+/// The start and end of the local day `now` falls in.
+fn day_span(zone: &Tz, now: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
     let date = now.with_timezone(zone).date_naive();
-    let midnight = date.and_hms_opt(0, 0, 0).unwrap_or_default();
-    zone.from_local_datetime(&midnight)
-        .earliest()
-        .map_or(now - Duration::hours(24), |t| t.with_timezone(&Utc))
+    let start_of = |date: chrono::NaiveDate| {
+        let midnight = date.and_hms_opt(0, 0, 0).unwrap_or_default();
+        zone.from_local_datetime(&midnight)
+            .earliest()
+            .map(|t| t.with_timezone(&Utc))
+    };
+    let start = start_of(date).unwrap_or(now - Duration::hours(24));
+    let end = date
+        .succ_opt()
+        .and_then(start_of)
+        .unwrap_or(now + Duration::hours(1));
+    (start, end.max(now + Duration::nanoseconds(1)))
 }
 
-fn active(schedule: &Schedule, local: &DateTime<Tz>) -> bool {
+fn active(schedule: &Schedule, local: &DateTime<chrono::FixedOffset>) -> bool {
     let time = local.time();
     let (day_ok, time_ok) = match (schedule.from, schedule.until) {
         (Some(from), Some(until)) if until < from => {

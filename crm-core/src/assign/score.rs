@@ -201,7 +201,7 @@ impl NaiveBayes {
                 model.lost += 1;
             }
             let facts = index.facts(record);
-            for (slot, fact) in facts.0.iter().enumerate() {
+            for (slot, fact) in facts.values().iter().enumerate() {
                 let entry = model.counts[slot].entry(key(fact)).or_default();
                 if won {
                     entry.0 += 1;
@@ -233,7 +233,7 @@ impl NaiveBayes {
         // Work in logs: many small likelihoods would underflow.
         let mut log_won = (won / (won + lost)).ln();
         let mut log_lost = (lost / (won + lost)).ln();
-        for (slot, fact) in facts.0.iter().enumerate() {
+        for (slot, fact) in facts.values().iter().enumerate() {
             let Some((w, l)) = self.counts[slot].get(&key(fact)) else {
                 continue;
             };
