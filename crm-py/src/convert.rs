@@ -151,7 +151,15 @@ wrapped!(
     crm::Share => model::PyShare,
     crm::Conversion => model::PyConversion,
     crm::TaskLogEntry => model::PyTaskLogEntry,
-    crm::FieldChange => model::PyFieldChange
+    crm::FieldChange => model::PyFieldChange,
+    crm::Absence => model::PyAbsence,
+    crm::assign::Routing => model::PyRouting,
+    crm::assign::TraceStep => model::PyTraceStep,
+    crm::assign::Skipped => model::PySkipped,
+    crm::DueWork => model::PyDueWork,
+    crm::DueItem => model::PyDueItem,
+    crm::assign::Score => model::PyScore,
+    crm::assign::ScorePart => model::PyScorePart
 );
 
 impl ToPy for crm::Grantee {

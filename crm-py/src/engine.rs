@@ -9,15 +9,16 @@ use chrono::Duration;
 use crm::access::Actor;
 use crm::store::MemoryStore;
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use pyo3::types::{PyDict, PyMapping, PyString, PyTuple};
 
 use crate::convert::{
     extract_count, extract_date, extract_opt_money, extract_opt_time, extract_time, to_json,
 };
 use crate::error::{invalid, to_py};
 use crate::model::{
-    PyActivity, PyActor, PyContact, PyContract, PyConversion, PyCustomer, PyEvent, PyLead,
-    PyOpportunity, PyOutboxMessage, PyTask, PyTeam, PyTicket, PyUser, any_record,
+    PyAbsence, PyActivity, PyActor, PyContact, PyContract, PyConversion, PyCustomer, PyDueWork,
+    PyEvent, PyLead, PyOpportunity, PyOutboxMessage, PyRouting, PyScore, PyTask, PyTeam, PyTicket,
+    PyUser, any_record,
 };
 
 /// The CRM engine. `Crm()` keeps everything in memory; `crm.open(location)`
@@ -27,6 +28,13 @@ use crate::model::{
 /// With `now`, the engine runs on a fixed clock that starts there and moves
 /// only when told (`advance_clock`, `set_now`): what tests and replays want.
 /// Without it, it runs on the system clock. `seed` makes ids repeatable.
+///
+/// `config` is the engine's configuration, as the Config JSON: a `str`, or a
+/// `Mapping` (serialised with `json.dumps`) with any of `lifecycles`,
+/// `fields`, `policy`, `assignment`, `lead_scoring`, `claim_limit`,
+/// `reclaim`, `first_contact_within_hours`, `follow_up_after_hours`,
+/// `due_ahead_hours`, `outbox_lease_seconds`, `contract_number_prefix`. An
+/// invalid one raises `crm.ConfigError` naming where it is wrong.
 ///
 /// >>> from datetime import datetime, timezone
 /// >>> import crm
@@ -70,9 +78,9 @@ impl PyCrm {
         store: crm::DynStore,
         now: Option<&Bound<'_, PyAny>>,
         seed: Option<u64>,
+        config: crm::Config,
     ) -> PyResult<Self> {
         let ids = seed.map_or_else(crm::ids_from_entropy, crm::SeededIds::new);
-        let config = crm::Config::default();
         let (engine, clock) = match extract_opt_time("now", now)? {
             Some(start) => {
                 let clock = crm::FixedClock::new(start);
@@ -88,6 +96,147 @@ impl PyCrm {
             clock,
         })
     }
+}
+
+/// The configuration from a `str` of JSON or a `Mapping` (through
+/// `json.dumps`); the default without one.
+fn config(value: Option<&Bound<'_, PyAny>>) -> PyResult<crm::Config> {
+    let Some(value) = value.filter(|v| !v.is_none()) else {
+        return Ok(crm::Config::default());
+    };
+    let text = if value.cast::<PyString>().is_ok() {
+        value.extract::<String>()?
+    } else if value.cast::<PyMapping>().is_ok() {
+        dumps(value)?
+    } else {
+        return Err(to_py(crm::Error::config(
+            "config",
+            format!(
+                "must be a str of JSON or a Mapping, got {}",
+                value.get_type().name()?
+            ),
+        )));
+    };
+    crm::Config::from_json(&text).map_err(to_py)
+}
+
+/// `json.dumps(value)`, with nested `Mapping`s as objects and no NaN; what it
+/// cannot write is a `crm.ConfigError`.
+fn dumps(value: &Bound<'_, PyAny>) -> PyResult<String> {
+    let py = value.py();
+    let as_object = pyo3::types::PyCFunction::new_closure(
+        py,
+        None,
+        None,
+        |args: &Bound<'_, PyTuple>, _kwargs| -> PyResult<Py<PyAny>> {
+            let item = args.get_item(0)?;
+            if item.cast::<PyMapping>().is_ok() {
+                return Ok(item.py().get_type::<PyDict>().call1((item,))?.unbind());
+            }
+            Err(pyo3::exceptions::PyTypeError::new_err(format!(
+                "a {} is not JSON",
+                item.get_type().name()?
+            )))
+        },
+    )?;
+    let kwargs = PyDict::new(py);
+    kwargs.set_item("allow_nan", false)?;
+    kwargs.set_item("default", as_object)?;
+    py.import("json")?
+        .call_method("dumps", (value,), Some(&kwargs))
+        .and_then(|text| text.extract::<String>())
+        .map_err(|err| {
+            // What json.dumps cannot write (a set, NaN, a cycle) is a bad
+            // configuration; anything else (KeyboardInterrupt) goes on as it is.
+            let unwritable = err.is_instance_of::<pyo3::exceptions::PyTypeError>(py)
+                || err.is_instance_of::<pyo3::exceptions::PyValueError>(py)
+                || err.is_instance_of::<pyo3::exceptions::PyRecursionError>(py);
+            if !unwritable {
+                return err;
+            }
+            let reason = err
+                .value(py)
+                .str()
+                .map(|s| s.to_string())
+                .unwrap_or_default();
+            to_py(crm::Error::config("config", reason))
+        })
+}
+
+/// A user's absences from `crm.Absence` objects or dicts with `from`,
+/// `until` and (optionally) `reason`.
+fn absences(value: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<crm::Absence>> {
+    let Some(value) = value.filter(|v| !v.is_none()) else {
+        return Ok(Vec::new());
+    };
+    if value.cast::<PyString>().is_ok() || value.cast::<PyMapping>().is_ok() {
+        return Err(invalid(
+            "away",
+            "expects a list of crm.Absence or of dicts with from, until and reason",
+        ));
+    }
+    let items = value.try_iter().map_err(|_| {
+        invalid(
+            "away",
+            "expects a list of crm.Absence or of dicts with from, until and reason",
+        )
+    })?;
+    let mut away = Vec::new();
+    for (at, item) in items.enumerate() {
+        let item = item?;
+        let field = format!("away[{at}]");
+        if let Ok(absence) = item.cast::<PyAbsence>() {
+            away.push(absence.get().0.clone());
+            continue;
+        }
+        let Ok(map) = item.cast::<PyMapping>() else {
+            return Err(invalid(
+                &field,
+                "expects a crm.Absence or a dict with from, until and reason",
+            ));
+        };
+        for key in map.keys()?.iter() {
+            let known = key
+                .extract::<String>()
+                .is_ok_and(|k| matches!(k.as_str(), "from" | "until" | "reason"));
+            if !known {
+                return Err(invalid(
+                    &field,
+                    format!(
+                        "has the unknown key {}; expected from, until, reason",
+                        key.repr()?
+                    ),
+                ));
+            }
+        }
+        let get = |name: &str| -> PyResult<Option<Bound<'_, PyAny>>> {
+            Ok(if map.contains(name)? {
+                Some(map.get_item(name)?).filter(|v| !v.is_none())
+            } else {
+                None
+            })
+        };
+        let time = |name: &str| -> PyResult<chrono::DateTime<chrono::Utc>> {
+            let field = format!("{field}.{name}");
+            match get(name)? {
+                Some(v) => extract_time(&field, &v),
+                None => Err(invalid(&field, "is required")),
+            }
+        };
+        let reason = match get("reason")? {
+            Some(v) => Some(
+                v.extract::<String>()
+                    .map_err(|_| invalid(&format!("{field}.reason"), "expects a str"))?,
+            ),
+            None => None,
+        };
+        away.push(crm::Absence {
+            from: time("from")?,
+            until: time("until")?,
+            reason,
+        });
+    }
+    Ok(away)
 }
 
 fn user(field: &str, id: Option<String>) -> PyResult<Option<crm::UserId>> {
@@ -144,24 +293,32 @@ fn score(value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<u8>> {
 #[pymethods]
 impl PyCrm {
     #[new]
-    #[pyo3(signature = (*, now = None, seed = None))]
-    fn new(now: Option<&Bound<'_, PyAny>>, seed: Option<u64>) -> PyResult<Self> {
-        Self::build(Box::new(MemoryStore::new()), now, seed)
+    #[pyo3(signature = (*, now = None, seed = None, config = None))]
+    fn new(
+        now: Option<&Bound<'_, PyAny>>,
+        seed: Option<u64>,
+        config: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let config = self::config(config)?;
+        Self::build(Box::new(MemoryStore::new()), now, seed, config)
     }
 
     /// Opens a durable store: an SQLite file at a path (created when missing),
     /// or a PostgreSQL database at a `postgres://` URL. The file or database
-    /// keeps everything between runs.
+    /// keeps everything between runs; the configuration is the host's to pass
+    /// each time.
     #[staticmethod]
-    #[pyo3(signature = (location, *, now = None, seed = None))]
+    #[pyo3(signature = (location, *, now = None, seed = None, config = None))]
     fn open(
         py: Python<'_>,
         location: String,
         now: Option<&Bound<'_, PyAny>>,
         seed: Option<u64>,
+        config: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
+        let config = self::config(config)?;
         let store = py.detach(|| crm::open_store(&location)).map_err(to_py)?;
-        Self::build(store, now, seed)
+        Self::build(store, now, seed, config)
     }
 
     /// The engine's current time.
@@ -224,8 +381,9 @@ impl PyCrm {
             .map(PyTeam)
     }
 
-    /// Creates or updates a user.
-    #[pyo3(signature = (actor, id, name, *, email = None, team = None, region = None, roles = Vec::new(), active = true))]
+    /// Creates or updates a user. `away` lists when they are away
+    /// (`crm.Absence`, or dicts with `from`, `until` and `reason`).
+    #[pyo3(signature = (actor, id, name, *, email = None, team = None, region = None, roles = Vec::new(), active = true, away = None))]
     #[allow(clippy::too_many_arguments)]
     fn save_user(
         &self,
@@ -238,6 +396,7 @@ impl PyCrm {
         region: Option<String>,
         roles: Vec<String>,
         active: bool,
+        away: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PyUser> {
         let mut input = crm::UserInput::new(crm::UserId::new(id).map_err(to_py)?, name);
         input.email = email;
@@ -245,6 +404,7 @@ impl PyCrm {
         input.region = region;
         input.roles = roles;
         input.active = active;
+        input.away = absences(away)?;
         let actor = actor.0.clone();
         self.run(py, move |crm| crm.save_user(&actor, input))
             .map(PyUser)
@@ -912,6 +1072,151 @@ impl PyCrm {
             .into_iter()
             .map(|record| any_record(py, record))
             .collect()
+    }
+
+    // ----- assignment ----------------------------------------------------------
+
+    /// Routes records of a kind by the assignment rules, in one commit: each
+    /// goes to the user the first matching rule chooses, or to the pool with
+    /// the reason. Returns their routings in the order of `ids`.
+    fn route(
+        &self,
+        py: Python<'_>,
+        actor: &PyActor,
+        kind: &str,
+        ids: Vec<String>,
+    ) -> PyResult<Vec<PyRouting>> {
+        let keys = ids
+            .iter()
+            .map(|id| key(kind, id))
+            .collect::<PyResult<Vec<_>>>()?;
+        let actor = actor.0.clone();
+        let routings = self.run(py, move |crm| crm.route(&actor, &keys))?;
+        Ok(routings.into_iter().map(PyRouting).collect())
+    }
+
+    /// Routes one lead by the assignment rules.
+    fn route_lead(&self, py: Python<'_>, actor: &PyActor, id: &str) -> PyResult<PyRouting> {
+        let (id, actor) = (parse(id)?, actor.0.clone());
+        self.run(py, move |crm| crm.route_lead(&actor, id))
+            .map(PyRouting)
+    }
+
+    /// Routes everything in a pool (of `kind`, in `team`'s pool or every
+    /// pool), best lead first, in one commit.
+    #[pyo3(signature = (actor, kind, *, team = None))]
+    fn route_pool(
+        &self,
+        py: Python<'_>,
+        actor: &PyActor,
+        kind: &str,
+        team: Option<String>,
+    ) -> PyResult<Vec<PyRouting>> {
+        let (kind, team) = (parse::<crm::EntityKind>(kind)?, self::team("team", team)?);
+        let actor = actor.0.clone();
+        let routings = self.run(py, move |crm| crm.route_pool(&actor, kind, team.as_ref()))?;
+        Ok(routings.into_iter().map(PyRouting).collect())
+    }
+
+    /// The open records of a kind nobody owns (in `team`'s pool, or every
+    /// pool) that the actor may see or claim: leads best score first.
+    #[pyo3(signature = (actor, kind, *, team = None))]
+    fn pool(
+        &self,
+        py: Python<'_>,
+        actor: &PyActor,
+        kind: &str,
+        team: Option<String>,
+    ) -> PyResult<Vec<Py<PyAny>>> {
+        let (kind, team) = (parse::<crm::EntityKind>(kind)?, self::team("team", team)?);
+        let actor = actor.0.clone();
+        let records = self.run(py, move |crm| crm.pool(&actor, kind, team.as_ref()))?;
+        records
+            .into_iter()
+            .map(|record| any_record(py, record))
+            .collect()
+    }
+
+    /// Takes a record from the pool: it becomes the actor's.
+    fn claim(&self, py: Python<'_>, actor: &PyActor, kind: &str, id: &str) -> PyResult<Py<PyAny>> {
+        let (key, actor) = (key(kind, id)?, actor.0.clone());
+        let record = self.run(py, move |crm| crm.claim(&actor, key))?;
+        any_record(py, record)
+    }
+
+    /// Gives a record back to its team's pool, with a reason.
+    fn release(
+        &self,
+        py: Python<'_>,
+        actor: &PyActor,
+        kind: &str,
+        id: &str,
+        reason: String,
+    ) -> PyResult<Py<PyAny>> {
+        let (key, actor) = (key(kind, id)?, actor.0.clone());
+        let record = self.run(py, move |crm| crm.release(&actor, key, &reason))?;
+        any_record(py, record)
+    }
+
+    /// What is due per user by `now` (default: the engine's clock) plus the
+    /// configured look-ahead: first contacts, follow-ups and tasks.
+    #[pyo3(signature = (actor, *, now = None))]
+    fn due_work(
+        &self,
+        py: Python<'_>,
+        actor: &PyActor,
+        now: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Vec<PyDueWork>> {
+        let (now, actor) = (extract_opt_time("now", now)?, actor.0.clone());
+        let work = self.run(py, move |crm| {
+            let now = now.unwrap_or_else(|| crm.now());
+            crm.due_work(&actor, now)
+        })?;
+        Ok(work.into_iter().map(PyDueWork).collect())
+    }
+
+    /// Takes back the leads not contacted in time by `now` (default: the
+    /// engine's clock), as the configured reclaim policy says.
+    #[pyo3(signature = (actor, *, now = None))]
+    fn reclaim_overdue(
+        &self,
+        py: Python<'_>,
+        actor: &PyActor,
+        now: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Vec<PyRouting>> {
+        let (now, actor) = (extract_opt_time("now", now)?, actor.0.clone());
+        let routings = self.run(py, move |crm| {
+            let now = now.unwrap_or_else(|| crm.now());
+            crm.reclaim_overdue(&actor, now)
+        })?;
+        Ok(routings.into_iter().map(PyRouting).collect())
+    }
+
+    /// Moves every open item of a user to others in one commit: to `to` when
+    /// given, otherwise by the rules (never back to `from_user`) or to the pool.
+    #[pyo3(signature = (actor, from_user, *, to = None, reason))]
+    fn transfer_work(
+        &self,
+        py: Python<'_>,
+        actor: &PyActor,
+        from_user: String,
+        to: Option<String>,
+        reason: String,
+    ) -> PyResult<Vec<PyRouting>> {
+        let from = crm::UserId::new(from_user).map_err(|e| to_py_in(e, "from_user"))?;
+        let (to, actor) = (user("to", to)?, actor.0.clone());
+        let routings = self.run(py, move |crm| {
+            crm.transfer_work(&actor, &from, to.as_ref(), &reason)
+        })?;
+        Ok(routings.into_iter().map(PyRouting).collect())
+    }
+
+    /// Scores a lead by the configured points rules, stores the score, and
+    /// says which rules gave what.
+    fn score_lead(&self, py: Python<'_>, actor: &PyActor, id: &str) -> PyResult<PyScore> {
+        let (id, actor) = (parse(id)?, actor.0.clone());
+        self.run(py, move |crm| crm.score_lead(&actor, id))
+            .map(PyScore)
     }
 
     /// Takes up to `limit` outbox messages to perform (leased for a while).

@@ -34,5 +34,13 @@ fn _crm(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<model::PyTask>()?;
     m.add_class::<model::PyUser>()?;
     m.add_class::<model::PyTeam>()?;
+    m.add_class::<model::PyAbsence>()?;
+    m.add_class::<model::PyRouting>()?;
+    m.add_class::<model::PyTraceStep>()?;
+    m.add_class::<model::PySkipped>()?;
+    m.add_class::<model::PyDueWork>()?;
+    m.add_class::<model::PyDueItem>()?;
+    m.add_class::<model::PyScore>()?;
+    m.add_class::<model::PyScorePart>()?;
     Ok(())
 }

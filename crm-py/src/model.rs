@@ -7,7 +7,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use rust_decimal::Decimal;
 
-use crate::convert::{ToPy, extract_decimal};
+use crate::convert::{ToPy, extract_decimal, extract_time};
 use crate::error::to_py;
 
 macro_rules! record_class {
@@ -259,6 +259,7 @@ record_class!(
         product_lines,
         roles,
         active,
+        away,
         custom
     ]
 );
@@ -757,4 +758,418 @@ impl PyActor {
             quoted(&self.0.region)
         )
     }
+}
+
+// ----- assignment --------------------------------------------------------------
+
+/// A time a user is away (leave, holidays), from `from_` until (not including)
+/// `until`: assignment rules pass them over then. `from` is a Python keyword,
+/// hence `from_`.
+///
+/// >>> from datetime import datetime, timezone
+/// >>> import crm
+/// >>> crm.Absence(datetime(2026, 1, 5, tzinfo=timezone.utc), datetime(2026, 1, 12, tzinfo=timezone.utc), "holiday")
+/// Absence(from_='2026-01-05T00:00:00Z', until='2026-01-12T00:00:00Z', reason='holiday')
+#[pyclass(name = "Absence", module = "crm", frozen, eq, from_py_object)]
+#[derive(Clone, PartialEq)]
+pub struct PyAbsence(pub crm::Absence);
+
+impl From<crm::Absence> for PyAbsence {
+    fn from(absence: crm::Absence) -> Self {
+        Self(absence)
+    }
+}
+
+#[pymethods]
+impl PyAbsence {
+    #[new]
+    #[pyo3(signature = (from_, until, reason = None))]
+    fn new(
+        from_: &Bound<'_, PyAny>,
+        until: &Bound<'_, PyAny>,
+        reason: Option<String>,
+    ) -> PyResult<Self> {
+        Ok(Self(crm::Absence {
+            from: extract_time("from_", from_)?,
+            until: extract_time("until", until)?,
+            reason,
+        }))
+    }
+
+    /// When it starts.
+    #[getter(from_)]
+    fn starts(&self) -> DateTime<Utc> {
+        self.0.from
+    }
+
+    /// When it ends (the user is back at this instant).
+    #[getter]
+    fn until(&self) -> DateTime<Utc> {
+        self.0.until
+    }
+
+    /// Why (holiday, sick leave, ...), when given.
+    #[getter]
+    fn reason(&self) -> Option<String> {
+        self.0.reason.clone()
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "Absence(from_='{}', until='{}', reason={})",
+            stamp(self.0.from),
+            stamp(self.0.until),
+            quoted(self.0.reason.as_deref())
+        )
+    }
+}
+
+/// Where a record went, and why: the user chosen (or the pool, with the
+/// reason), the rule that chose, and every rule tried (`trace`).
+///
+/// >>> from datetime import datetime, timezone
+/// >>> import crm
+/// >>> rules = {"rules": [{"name": "east", "when": {"field": "region", "eq": "east"}, "users": ["ana"]}]}
+/// >>> engine = crm.Crm(now=datetime(2026, 1, 5, 9, tzinfo=timezone.utc), seed=1, config={"assignment": rules})
+/// >>> admin = crm.Actor("root", roles=["admin"])
+/// >>> _ = engine.save_user(admin, "ana", "Ana")
+/// >>> east = engine.create_lead(admin, company="Acme", region="east")
+/// >>> east.owner
+/// 'ana'
+/// >>> west = engine.create_lead(admin, company="Globex", region="west")
+/// >>> routing = engine.route_lead(admin, west.id)
+/// >>> routing.owner, routing.pool_reason
+/// (None, 'no rule matches')
+/// >>> [(step.rule, step.result) for step in routing.trace]
+/// [('east', 'not_matched')]
+/// >>> engine.route_lead(admin, east.id)
+/// Routing(subject=RecordKey('lead', '...'), owner='ana', team=None, rule='east', pool_reason=None)
+#[pyclass(name = "Routing", module = "crm", frozen, eq, from_py_object)]
+#[derive(Clone, PartialEq)]
+pub struct PyRouting(pub crm::assign::Routing);
+
+impl From<crm::assign::Routing> for PyRouting {
+    fn from(routing: crm::assign::Routing) -> Self {
+        Self(routing)
+    }
+}
+
+#[pymethods]
+impl PyRouting {
+    /// The record decided on.
+    #[getter]
+    fn subject(&self) -> Option<PyRecordKey> {
+        self.0.subject.clone().map(PyRecordKey)
+    }
+
+    /// The user chosen; `None`: the record went to the pool.
+    #[getter]
+    fn owner(&self) -> Option<String> {
+        self.0.owner.as_ref().map(ToString::to_string)
+    }
+
+    /// The team of the owner, or of the pool.
+    #[getter]
+    fn team(&self) -> Option<String> {
+        self.0.team.as_ref().map(ToString::to_string)
+    }
+
+    /// The rule that chose.
+    #[getter]
+    fn rule(&self) -> Option<String> {
+        self.0.rule.clone()
+    }
+
+    /// Why it went to the pool.
+    #[getter]
+    fn pool_reason(&self) -> Option<String> {
+        self.0.pool_reason.clone()
+    }
+
+    /// Every rule tried, in order.
+    #[getter]
+    fn trace(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        self.0.trace.to_py(py)
+    }
+
+    fn __repr__(&self) -> String {
+        let subject = self.0.subject.as_ref().map_or("None".to_string(), |key| {
+            format!("RecordKey('{}', '{}')", key.kind, key.id)
+        });
+        let text = |v: Option<String>| quoted(v.as_deref());
+        format!(
+            "Routing(subject={subject}, owner={}, team={}, rule={}, pool_reason={})",
+            text(self.0.owner.as_ref().map(ToString::to_string)),
+            text(self.0.team.as_ref().map(ToString::to_string)),
+            text(self.0.rule.clone()),
+            text(self.0.pool_reason.clone())
+        )
+    }
+}
+
+/// One rule tried in a routing: what became of it, why, and whom it passed over.
+#[pyclass(name = "TraceStep", module = "crm", frozen, eq, from_py_object)]
+#[derive(Clone, PartialEq)]
+pub struct PyTraceStep(pub crm::assign::TraceStep);
+
+impl From<crm::assign::TraceStep> for PyTraceStep {
+    fn from(step: crm::assign::TraceStep) -> Self {
+        Self(step)
+    }
+}
+
+#[pymethods]
+impl PyTraceStep {
+    /// The rule's name.
+    #[getter]
+    fn rule(&self) -> String {
+        self.0.rule.clone()
+    }
+
+    /// `"not_matched"`, `"outside_hours"`, `"no_one_available"` or `"chosen"`.
+    #[getter]
+    fn result(&self) -> &'static str {
+        self.0.result.as_str()
+    }
+
+    /// Why: the tests that decided its condition, or its hours.
+    #[getter]
+    fn detail(&self) -> String {
+        self.0.detail.clone()
+    }
+
+    /// The users it passed over, and why.
+    #[getter]
+    fn skipped(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        self.0.skipped.to_py(py)
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "TraceStep(rule='{}', result='{}', skipped={})",
+            self.0.rule,
+            self.0.result.as_str(),
+            self.0.skipped.len()
+        )
+    }
+}
+
+/// A user a rule passed over, and why.
+#[pyclass(name = "Skipped", module = "crm", frozen, eq, from_py_object)]
+#[derive(Clone, PartialEq)]
+pub struct PySkipped(pub crm::assign::Skipped);
+
+impl From<crm::assign::Skipped> for PySkipped {
+    fn from(skipped: crm::assign::Skipped) -> Self {
+        Self(skipped)
+    }
+}
+
+#[pymethods]
+impl PySkipped {
+    /// The user.
+    #[getter]
+    fn user(&self) -> String {
+        self.0.user.to_string()
+    }
+
+    /// `"unknown"`, `"inactive"`, `"on_leave"`, `"at_daily_cap"`,
+    /// `"at_window_cap"` or `"excluded"`.
+    #[getter]
+    fn reason(&self) -> &'static str {
+        self.0.reason.as_str()
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "Skipped(user='{}', reason='{}')",
+            self.0.user,
+            self.0.reason.as_str()
+        )
+    }
+}
+
+/// One user's due work: first contacts, follow-ups and tasks, earliest first.
+#[pyclass(name = "DueWork", module = "crm", frozen, eq, from_py_object)]
+#[derive(Clone, PartialEq)]
+pub struct PyDueWork(pub crm::DueWork);
+
+impl From<crm::DueWork> for PyDueWork {
+    fn from(work: crm::DueWork) -> Self {
+        Self(work)
+    }
+}
+
+#[pymethods]
+impl PyDueWork {
+    /// The user.
+    #[getter]
+    fn user(&self) -> String {
+        self.0.user.to_string()
+    }
+
+    /// How many of the items are overdue.
+    #[getter]
+    fn overdue(&self) -> usize {
+        self.0.overdue
+    }
+
+    /// The items, earliest first.
+    #[getter]
+    fn items(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        self.0.items.to_py(py)
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "DueWork(user='{}', overdue={}, items={})",
+            self.0.user,
+            self.0.overdue,
+            self.0.items.len()
+        )
+    }
+}
+
+/// One piece of due work: a lead's first contact or follow-up, or a task.
+#[pyclass(name = "DueItem", module = "crm", frozen, eq, from_py_object)]
+#[derive(Clone, PartialEq)]
+pub struct PyDueItem(pub crm::DueItem);
+
+impl From<crm::DueItem> for PyDueItem {
+    fn from(item: crm::DueItem) -> Self {
+        Self(item)
+    }
+}
+
+#[pymethods]
+impl PyDueItem {
+    /// The lead or task.
+    #[getter]
+    fn subject(&self) -> PyRecordKey {
+        PyRecordKey(self.0.subject.clone())
+    }
+
+    /// `"first_contact"`, `"follow_up"` or `"task"`.
+    #[getter]
+    fn kind(&self) -> &'static str {
+        self.0.kind.as_str()
+    }
+
+    /// What to show: the lead's company or contact, the task's title.
+    #[getter]
+    fn title(&self) -> String {
+        self.0.title.clone()
+    }
+
+    /// When it is (or was) due.
+    #[getter]
+    fn due_at(&self) -> DateTime<Utc> {
+        self.0.due_at
+    }
+
+    /// Whether that is already past.
+    #[getter]
+    fn overdue(&self) -> bool {
+        self.0.overdue
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "DueItem(subject=RecordKey('{}', '{}'), kind='{}', due_at='{}', overdue={})",
+            self.0.subject.kind,
+            self.0.subject.id,
+            self.0.kind.as_str(),
+            stamp(self.0.due_at),
+            if self.0.overdue { "True" } else { "False" }
+        )
+    }
+}
+
+/// A lead's score (0 to 100) and how it was reached.
+#[pyclass(name = "Score", module = "crm", frozen, eq, from_py_object)]
+#[derive(Clone, PartialEq)]
+pub struct PyScore(pub crm::assign::Score);
+
+impl From<crm::assign::Score> for PyScore {
+    fn from(score: crm::assign::Score) -> Self {
+        Self(score)
+    }
+}
+
+#[pymethods]
+impl PyScore {
+    /// The score, 0 to 100.
+    #[getter]
+    fn score(&self) -> u8 {
+        self.0.score
+    }
+
+    /// Where it started.
+    #[getter]
+    fn base(&self) -> i32 {
+        self.0.base
+    }
+
+    /// The rules that gave points, in order.
+    #[getter]
+    fn parts(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        self.0.parts.to_py(py)
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "Score(score={}, base={}, parts={})",
+            self.0.score,
+            self.0.base,
+            self.0.parts.len()
+        )
+    }
+}
+
+/// The points one scoring rule gave.
+#[pyclass(name = "ScorePart", module = "crm", frozen, eq, from_py_object)]
+#[derive(Clone, PartialEq)]
+pub struct PyScorePart(pub crm::assign::ScorePart);
+
+impl From<crm::assign::ScorePart> for PyScorePart {
+    fn from(part: crm::assign::ScorePart) -> Self {
+        Self(part)
+    }
+}
+
+#[pymethods]
+impl PyScorePart {
+    /// The rule's name.
+    #[getter]
+    fn rule(&self) -> String {
+        self.0.rule.clone()
+    }
+
+    /// Its points (negative ones take away).
+    #[getter]
+    fn points(&self) -> i32 {
+        self.0.points
+    }
+
+    /// Why its condition held.
+    #[getter]
+    fn detail(&self) -> String {
+        self.0.detail.clone()
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "ScorePart(rule='{}', points={})",
+            self.0.rule, self.0.points
+        )
+    }
+}
+
+/// A time as in the canonical JSON: RFC 3339 in UTC, with a `Z`.
+fn stamp(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+}
+
+fn quoted(value: Option<&str>) -> String {
+    value.map_or("None".to_string(), |v| format!("'{v}'"))
 }

@@ -16,12 +16,15 @@ of side effects) from Python, over the same Rust core as every other binding.
 
 ``crm.Crm()`` keeps everything in memory; ``crm.open("crm.db")`` keeps it in
 an SQLite file and ``crm.open("postgres://...")`` in PostgreSQL.
+Both take ``config=``: the engine's configuration (assignment rules, lead
+scoring, lifecycles, access policy, ...) as a dict or a str of JSON.
 
 Money is ``decimal.Decimal`` (``crm.Money``), never float; times are
 timezone-aware ``datetime`` objects (a naive one is refused).
 """
 
 from ._crm import (
+    Absence,
     Activity,
     Actor,
     Contact,
@@ -29,6 +32,8 @@ from ._crm import (
     Conversion,
     Crm,
     Customer,
+    DueItem,
+    DueWork,
     Event,
     FieldChange,
     Lead,
@@ -36,11 +41,16 @@ from ._crm import (
     Opportunity,
     OutboxMessage,
     RecordKey,
+    Routing,
+    Score,
+    ScorePart,
     Share,
+    Skipped,
     Task,
     TaskLogEntry,
     Team,
     Ticket,
+    TraceStep,
     User,
 )
 from ._errors import (
@@ -58,6 +68,7 @@ open = Crm.open
 """Opens a durable store: ``crm.open("crm.db")`` (SQLite) or ``crm.open("postgres://...")``."""
 
 __all__ = [
+    "Absence",
     "Activity",
     "Actor",
     "ConfigError",
@@ -68,6 +79,8 @@ __all__ = [
     "Crm",
     "CrmError",
     "Customer",
+    "DueItem",
+    "DueWork",
     "Event",
     "FieldChange",
     "ForbiddenError",
@@ -78,12 +91,17 @@ __all__ = [
     "Opportunity",
     "OutboxMessage",
     "RecordKey",
+    "Routing",
+    "Score",
+    "ScorePart",
     "Share",
+    "Skipped",
     "StorageError",
     "Task",
     "TaskLogEntry",
     "Team",
     "Ticket",
+    "TraceStep",
     "User",
     "ValidationError",
     "open",
