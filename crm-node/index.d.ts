@@ -51,6 +51,168 @@ export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-was
  */
 export declare class Crm {
   /**
+   * Routes records of one kind by the assignment rules, in one commit: each
+   * goes to the user the first matching rule chooses, or to its team's pool
+   * with the reason. Leads are decided best score first. Returns a routing
+   * per record, in the order of `ids`, with the trace of every rule tried;
+   * each record's `route` event keeps it too.
+   *
+   * @throws {Error} `validation` on `entity` for an unknown kind, on `kind`
+   * for a kind nobody owns, on `lead_id` (etc.) for a malformed id, on `ids`
+   * when one is listed twice; `not_found`; `forbidden` (assign);
+   * `invalid_transition` for a closed record; `conflict` when another
+   * command routed at the same time (retry).
+   */
+  route(actor: Actor, kind: 'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'task', ids: Array<string>): Array<Routing>
+  /**
+   * `route` off the main thread: a Promise of the routings, rejected with
+   * the `Error` that `route` throws.
+   */
+  routeAsync(actor: Actor, kind: 'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'task', ids: Array<string>): Promise<Array<Routing>>
+  /**
+   * Routes one lead by the assignment rules (see `route`).
+   *
+   * @throws {Error} as `route`: `validation` on `lead_id`; `not_found`;
+   * `forbidden` (assign); `invalid_transition`; `conflict`.
+   */
+  routeLead(actor: Actor, id: string): Routing
+  /**
+   * `routeLead` off the main thread: a Promise of the routing, rejected
+   * with the `Error` that `routeLead` throws.
+   */
+  routeLeadAsync(actor: Actor, id: string): Promise<Routing>
+  /**
+   * Routes everything in a pool (records of `kind` nobody owns, in `team`'s
+   * pool or in every pool) by the assignment rules, best lead first, in one
+   * commit (see `route`).
+   *
+   * @throws {Error} `validation` on `entity` for an unknown kind, on `kind`
+   * for a kind nobody owns, on `team_id`; `forbidden` (assign); `conflict`.
+   */
+  routePool(actor: Actor, kind: 'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'task', team?: string | undefined | null): Array<Routing>
+  /**
+   * `routePool` off the main thread: a Promise of the routings, rejected
+   * with the `Error` that `routePool` throws.
+   */
+  routePoolAsync(actor: Actor, kind: 'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'task', team?: string | undefined | null): Promise<Array<Routing>>
+  /**
+   * The open records of `kind` nobody owns (in `team`'s pool, or every
+   * pool) that the actor may see or claim, each tagged with its kind (see
+   * `AnyRecord`): leads best score first, then oldest first.
+   *
+   * @throws {Error} `validation` on `entity` for an unknown kind, on `kind`
+   * for a kind nobody owns (activities, users, teams), on `team_id`.
+   */
+  pool(actor: Actor, kind: 'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'task', team?: string | undefined | null): Array<AnyRecord>
+  /**
+   * `pool` off the main thread: a Promise of the records, rejected with the
+   * `Error` that `pool` throws.
+   */
+  poolAsync(actor: Actor, kind: 'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'task', team?: string | undefined | null): Promise<Array<AnyRecord>>
+  /**
+   * Takes a record from the pool: it becomes the actor's (a lead's first
+   * contact falls due). Anyone who may create records of the kind may claim
+   * from their own team's pool; another team's needs the assign permission.
+   * Returns the record, tagged with its kind (see `AnyRecord`).
+   *
+   * @throws {Error} `validation` on `owner` when someone owns it already, on
+   * `claim_limit` when the actor holds as many open records of the kind as
+   * the configured limit, on `entity`, `kind` or `lead_id` (etc.);
+   * `not_found`; `forbidden` (assign); `invalid_transition` when it is
+   * closed.
+   */
+  claim(actor: Actor, kind: 'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'task', id: string): AnyRecord
+  /**
+   * `claim` off the main thread: a Promise of the record, rejected with the
+   * `Error` that `claim` throws.
+   */
+  claimAsync(actor: Actor, kind: 'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'task', id: string): Promise<AnyRecord>
+  /**
+   * Gives a record back to its team's pool, for a reason. Its owner may
+   * release it; anyone else needs the assign permission. Returns the
+   * record, tagged with its kind (see `AnyRecord`).
+   *
+   * @throws {Error} `validation` on `reason` when it is blank, on `owner`
+   * when the record is in the pool already, on `entity`, `kind` or
+   * `lead_id` (etc.); `not_found`; `forbidden`; `invalid_transition` when it
+   * is closed.
+   */
+  release(actor: Actor, kind: 'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'task', id: string, reason: string): AnyRecord
+  /**
+   * `release` off the main thread: a Promise of the record, rejected with
+   * the `Error` that `release` throws.
+   */
+  releaseAsync(actor: Actor, kind: 'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'task', id: string, reason: string): Promise<AnyRecord>
+  /**
+   * What is due per user by `now` (an RFC 3339 string or a `Date`; default:
+   * the engine's clock) plus the configured look-ahead: first contacts and
+   * follow-ups of open leads, and open tasks, earliest first, each flagged
+   * overdue when its time is past. Only records the actor may read count.
+   *
+   * @throws {Error} `validation` on `now` when it is malformed; `forbidden`
+   * (read).
+   */
+  dueWork(actor: Actor, now?: string | Date): Array<DueWork>
+  /**
+   * `dueWork` off the main thread: a Promise of the due work, rejected with
+   * the `Error` that `dueWork` throws.
+   */
+  dueWorkAsync(actor: Actor, now?: string | Date): Promise<Array<DueWork>>
+  /**
+   * Takes back the leads not contacted in time by `now` (an RFC 3339 string
+   * or a `Date`; default: the engine's clock), in one commit: to the pool,
+   * or to the next user by the rules, as the configured `reclaim` policy
+   * says. Returns a routing per lead taken back; each gets a `reclaim`
+   * event naming the owner it was taken from and why. Leads the actor may
+   * not assign are left alone.
+   *
+   * @throws {Error} `validation` on `now` when it is malformed; `conflict`
+   * when another command changed one at the same time (retry).
+   */
+  reclaimOverdue(actor: Actor, now?: string | Date): Array<Routing>
+  /**
+   * `reclaimOverdue` off the main thread: a Promise of the routings,
+   * rejected with the `Error` that `reclaimOverdue` throws.
+   */
+  reclaimOverdueAsync(actor: Actor, now?: string | Date): Promise<Array<Routing>>
+  /**
+   * Moves every open item of the user `from` (leads, customers, contacts,
+   * deals, contracts, tickets, tasks) to others, in one commit, for a
+   * reason: to `to` when given; otherwise by the rules for the kinds they
+   * route (never back to `from`), and to the pool for the rest. Returns a
+   * routing per item; each gets a `transfer` event.
+   *
+   * @example
+   * ```js
+   * crm.transferWork(sue, 'ana', { reason: 'parental leave' })
+   * crm.transferWork(sue, 'bo', { reason: 'covering', to: 'ana' })
+   * ```
+   *
+   * @throws {Error} `validation` on `reason` when it is blank, on `from` or
+   * `to` for a malformed user id, on `to` when it is `from`; `forbidden`
+   * (assign) unless the actor may assign every item.
+   */
+  transferWork(actor: Actor, from: string, options: TransferWorkOptions): Array<Routing>
+  /**
+   * `transferWork` off the main thread: a Promise of the routings, rejected
+   * with the `Error` that `transferWork` throws.
+   */
+  transferWorkAsync(actor: Actor, from: string, options: TransferWorkOptions): Promise<Array<Routing>>
+  /**
+   * Scores a lead by the configured scoring rules and keeps the score as
+   * its `qualityScore` (with a `score` event when it changed). Returns the
+   * score and the rules that gave it points.
+   *
+   * @throws {Error} `validation` on `lead_id`; `not_found`; `forbidden`
+   * (edit).
+   */
+  scoreLead(actor: Actor, id: string): Score
+  /**
+   * `scoreLead` off the main thread: a Promise of the score, rejected with
+   * the `Error` that `scoreLead` throws.
+   */
+  scoreLeadAsync(actor: Actor, id: string): Promise<Score>
+  /**
    * Opens a deal for a customer (stage `needs_analysis`).
    *
    * @throws {Error} `validation` on `customer_id`, `name`,
@@ -162,8 +324,9 @@ export declare class Crm {
   /**
    * Creates a user, or replaces the one with this id.
    *
-   * @throws {Error} `validation` on `user_id`, `team_id`, `name` or
-   * `email`; `forbidden` (create, edit).
+   * @throws {Error} `validation` on `user_id`, `team_id`, `name`, `email`,
+   * or `away[0].until` (etc.) when a time is malformed or an absence does
+   * not end after it starts; `forbidden` (create, edit).
    */
   saveUser(actor: Actor, user: UserInput): User
   /**
@@ -461,33 +624,39 @@ export declare class Crm {
    */
   addTaskNoteAsync(actor: Actor, id: string, note: string): Promise<Task>
   /**
-   * A new engine with the default configuration over an empty in-memory
-   * store.
+   * A new engine over an empty in-memory store.
    *
    * With `now`, the engine runs on a fixed clock that only `advanceClock`
    * and `setNow` move (repeatable tests and demos); without it, on the
-   * system clock. With `seed`, ids repeat from run to run.
+   * system clock. With `seed`, ids repeat from run to run. With `config`
+   * (the Config JSON as a string, or a plain object), the engine's
+   * lifecycles, fields, policy, assignment rules, lead scoring, claim limit
+   * and reclaim policy; without it, the defaults.
    *
-   * @throws {Error} `validation` naming `now` or `seed` when one is malformed.
+   * @throws {Error} `validation` naming `now` or `seed` when one is
+   * malformed; `config` naming the path (`claim_limit`,
+   * `assignment.rules[0].team`, ...) when the configuration does not read.
    */
   constructor(options?: CrmOptions | undefined | null)
   /**
-   * An engine over the store at `location`, with the default
-   * configuration: a `postgres://` (or `postgresql://`) URL opens a
-   * PostgreSQL database, which several processes and servers can share;
-   * `:memory:` an in-memory SQLite database; any other string is the path
-   * of a SQLite file, created when missing. The records, their history and
+   * An engine over the store at `location`: a `postgres://` (or
+   * `postgresql://`) URL opens a PostgreSQL database, which several
+   * processes and servers can share; `:memory:` an in-memory SQLite
+   * database; any other string is the path of a SQLite file, created when
+   * missing. The records, their history and
    * the outbox are kept there: open the same file or URL again to carry on.
    *
-   * `options` are those of `new Crm`. Without `seed`, ids are random enough
-   * for processes sharing a database; with it, they repeat from run to run
-   * and would collide with the ids already stored.
+   * `options` are those of `new Crm` (`now`, `seed`, `config`). Without
+   * `seed`, ids are random enough for processes sharing a database; with
+   * it, they repeat from run to run and would collide with the ids already
+   * stored.
    *
    * Opening a file or connecting waits for the disk or the network: a
    * server opens with `openAsync`.
    *
    * @throws {Error} `validation` on `location` when it is empty, on `now` or
-   * `seed` when one is malformed; `storage` when the file or the database
+   * `seed` when one is malformed; `config` naming the path when the
+   * configuration does not read; `storage` when the file or the database
    * cannot be opened (a missing directory, no permission, an unreachable
    * server, a store written by a newer version of crm).
    */
@@ -664,6 +833,35 @@ export declare class Crm {
   ackOutboxAsync(ids: Array<string>): Promise<number>
 }
 export type JsCrm = Crm
+
+/**
+ * A time a user is away, from `from` until (not including) `until`: the
+ * assignment rules pass them over then (`on_leave`).
+ */
+export interface Absence {
+  /** When it starts (RFC 3339, UTC). */
+  from: string
+  /** When it ends: they are back at this instant (RFC 3339, UTC). */
+  until: string
+  /** Why (holiday, sick leave, ...). */
+  reason: string | null
+}
+
+/**
+ * A time a user is away, for `saveUser`: from `from` until (not including)
+ * `until`.
+ */
+export interface AbsenceInput {
+  /** When it starts (an RFC 3339 string or a `Date`). */
+  from: string | Date
+  /**
+   * When it ends: they are back at this instant (an RFC 3339 string or a
+   * `Date`, after `from`).
+   */
+  until: string | Date
+  /** Why (holiday, sick leave, ...). */
+  reason?: string
+}
 
 /**
  * An activity logged on a record: a call, an email, a visit, a meeting or a
@@ -878,7 +1076,7 @@ export interface ConvertLeadOptions {
   allowDuplicate?: boolean
 }
 
-/** How a `Crm` is set up: `new Crm({ now, seed })`. */
+/** How a `Crm` is set up: `new Crm({ now, seed, config })`. */
 export interface CrmOptions {
   /**
    * Start a fixed clock at this time (RFC 3339, e.g. `2026-01-05T09:00:00Z`,
@@ -891,6 +1089,14 @@ export interface CrmOptions {
    * from run to run. Without it ids are seeded from the system's randomness.
    */
   seed?: number
+  /**
+   * The engine's configuration (lifecycles, fields, policy, assignment
+   * rules, lead scoring, claim limit, reclaim policy, ...): the Config JSON
+   * as a string, or a plain object, passed through `JSON.stringify`. Without
+   * it, the defaults. Unknown keys and values that do not fit are a `config`
+   * error naming the path (`claim_limit`, `assignment.rules[0].team`, ...).
+   */
+  config?: string | Record<string, any>
 }
 
 /** A customer: a company or a person the business sells to. */
@@ -933,6 +1139,33 @@ export interface Customer {
   sourceLead: string | null
   /** Custom values, `{ key: { text: '...' } }`. */
   custom: Record<string, any>
+}
+
+/** One piece of due work: a lead's first contact or follow-up, or a task. */
+export interface DueItem {
+  /** The lead or task. */
+  subject: RecordKey
+  /**
+   * What is due: a newly assigned lead's `first_contact`, a lead's
+   * `follow_up`, or a `task`.
+   */
+  kind: 'first_contact' | 'follow_up' | 'task'
+  /** What to show: the lead's company or contact, the task's title. */
+  title: string
+  /** When it is (or was) due (RFC 3339, UTC). */
+  dueAt: string
+  /** Whether that is already past. */
+  overdue: boolean
+}
+
+/** One user's due work, earliest first. */
+export interface DueWork {
+  /** The user's id. */
+  user: string
+  /** How many of the items are overdue. */
+  overdue: number
+  /** The items, earliest first. */
+  items: Array<DueItem>
 }
 
 /**
@@ -1315,6 +1548,55 @@ export interface RecordKey {
   id: string
 }
 
+/**
+ * Where a record went, and why: what `route`, `routeLead`, `routePool`,
+ * `reclaimOverdue` and `transferWork` return, one per record (the same
+ * routing is kept in the record's event, under `payload.routing`).
+ */
+export interface Routing {
+  /** The record decided on. */
+  subject: RecordKey | null
+  /** The user it went to; `null`: it went to the pool. */
+  owner: string | null
+  /** The team of the owner, or of the pool. */
+  team: string | null
+  /**
+   * The rule that chose the owner (`null` when none did, or the work was
+   * transferred to a named user).
+   */
+  rule: string | null
+  /**
+   * Why it went to the pool (`no rule matches`, `no user is available under
+   * rule east`, ...).
+   */
+  poolReason: string | null
+  /** Every rule tried, in order. */
+  trace: Array<TraceStep>
+}
+
+/**
+ * A lead's score and how it was reached: `base` plus the points of every
+ * rule whose condition holds, kept within 0 to 100.
+ */
+export interface Score {
+  /** The score, a whole number 0 to 100 (the lead's `qualityScore`). */
+  score: number
+  /** Where it started (the configured base). */
+  base: number
+  /** The rules that gave points, in order. */
+  parts: Array<ScorePart>
+}
+
+/** Points given by one scoring rule. */
+export interface ScorePart {
+  /** The rule's name. */
+  rule: string
+  /** Its points (negative ones take away). */
+  points: number
+  /** Why its condition held. */
+  detail: string
+}
+
 /** One share of a record: who, and what they may do. */
 export interface Share {
   /** Who it is shared with. */
@@ -1324,6 +1606,18 @@ export interface Share {
    * through its lifecycle).
    */
   access: 'read' | 'edit'
+}
+
+/** A user a rule passed over, and why. */
+export interface Skipped {
+  /** The user's id. */
+  user: string
+  /**
+   * Why: `unknown` (no such user), `inactive`, `on_leave` (away now),
+   * `at_daily_cap`, `at_window_cap` (given their cap), `excluded` (e.g. the
+   * owner the record is taken from).
+   */
+  reason: 'unknown' | 'inactive' | 'on_leave' | 'at_daily_cap' | 'at_window_cap' | 'excluded'
 }
 
 /**
@@ -1458,6 +1752,37 @@ export interface Ticket {
   custom: Record<string, any>
 }
 
+/** One rule tried in a routing, in words. */
+export interface TraceStep {
+  /** The rule's name. */
+  rule: string
+  /**
+   * What became of it: `not_matched` (its condition did not hold),
+   * `outside_hours` (not active at this time), `no_one_available` (it
+   * matched, but none of its users could take the record), `chosen`.
+   */
+  result: 'not_matched' | 'outside_hours' | 'no_one_available' | 'chosen'
+  /**
+   * Why: the tests that decided its condition (`region "east" is =
+   * "east"`), or its hours.
+   */
+  detail: string
+  /** The users it passed over, and why. */
+  skipped: Array<Skipped>
+}
+
+/** Options of `transferWork`: why, and to whom. */
+export interface TransferWorkOptions {
+  /** Why (required, not blank): kept in every record's `transfer` event. */
+  reason: string
+  /**
+   * The user to give everything to; without it, the rules decide for the
+   * kinds they route (never back to the user the work is taken from), and
+   * the rest goes to the pool.
+   */
+  to?: string
+}
+
 /** Options of `transition`. */
 export interface TransitionOptions {
   /**
@@ -1499,6 +1824,8 @@ export interface User {
   roles: Array<string>
   /** Whether they can still be assigned work. */
   active: boolean
+  /** When they are away, in the order given. */
+  away: Array<Absence>
   /** Custom values, `{ key: { text: '...' } }`. */
   custom: Record<string, any>
 }
@@ -1521,6 +1848,11 @@ export interface UserInput {
   roles?: Array<string>
   /** Whether they can be assigned work (default `true`). */
   active?: boolean
+  /**
+   * When they are away (default: never); the assignment rules pass them
+   * over then. Replaces the times saved before.
+   */
+  away?: Array<AbsenceInput>
 }
 
 /** What winning a deal returns: the won deal and its draft contract. */

@@ -17,6 +17,7 @@ const packageDir = fileURLToPath(new URL('..', import.meta.url))
 for (const [name, readmePath, heading] of [
   ['crm-node/README.md', join(packageDir, 'README.md'), '## Example'],
   ['crm-node/README.md', join(packageDir, 'README.md'), '## Keeping data'],
+  ['crm-node/README.md', join(packageDir, 'README.md'), '## Assignment'],
   ['README.md', join(packageDir, '..', 'README.md'), '## In Node.js'],
 ]) test(`the example of ${name} (${heading.replace(/^#+ /, '')}) runs`, () => {
   const readme = readFileSync(readmePath, 'utf8')

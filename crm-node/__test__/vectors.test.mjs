@@ -74,6 +74,16 @@ const commands = {
   get: keyOf,
   history: keyOf,
   list: ({ kind, ...options }) => [kind, options],
+  route: (a) => [a.kind, a.ids],
+  route_lead: idOnly,
+  route_pool: (a) => [a.kind, a.team],
+  pool: (a) => [a.kind, a.team],
+  claim: keyOf,
+  release: (a) => [...keyOf(a), a.reason],
+  due_work: (a) => [a.now],
+  reclaim_overdue: (a) => [a.now],
+  transfer_work: ({ from, ...options }) => [from, camelKeys(options)],
+  score_lead: idOnly,
   // Commands without an actor.
   take_outbox: (a) => [a.limit],
   ack_outbox: (a) => [a.ids],
@@ -82,8 +92,8 @@ const commands = {
 const withoutActor = new Set(['take_outbox', 'ack_outbox', 'advance_clock'])
 // Commands that return a record tagged with its kind (`AnyRecord`), and those
 // that return a list of them.
-const generic = new Set(['get', 'transition', 'update', 'share', 'unshare'])
-const genericList = new Set(['list'])
+const generic = new Set(['get', 'transition', 'update', 'share', 'unshare', 'claim', 'release'])
+const genericList = new Set(['list', 'pool'])
 // Properties whose values are JSON from the core, already canonical.
 const jsonValued = new Set(['custom', 'payload', 'old', 'new'])
 
@@ -144,7 +154,9 @@ function resolve(value, saved) {
 
 function runVector(file) {
   const vector = JSON.parse(readFileSync(new URL(file, vectorsDir), 'utf8'))
-  const crm = new Crm({ now: vector.start, seed: vector.seed })
+  // The configuration, when the vector has one, as a plain object (the binding
+  // passes it through JSON.stringify to the core's Config::from_json).
+  const crm = new Crm({ now: vector.start, seed: vector.seed, config: vector.config })
   const saved = {}
   vector.steps.forEach((step, at) => {
     const context = `${file} step ${at} (${step.do})`

@@ -12,7 +12,9 @@ use napi_derive::napi;
 
 use crm::Error;
 
-/// How a `Crm` is set up: `new Crm({ now, seed })`.
+use crate::config::ConfigInput;
+
+/// How a `Crm` is set up: `new Crm({ now, seed, config })`.
 #[napi(object, js_name = "CrmOptions", object_to_js = false)]
 pub struct JsCrmOptions {
     /// Start a fixed clock at this time (RFC 3339, e.g. `2026-01-05T09:00:00Z`,
@@ -23,6 +25,13 @@ pub struct JsCrmOptions {
     /// Seed the id generator (a whole number, 0 to 2^53 - 1) so that ids repeat
     /// from run to run. Without it ids are seeded from the system's randomness.
     pub seed: Option<f64>,
+    /// The engine's configuration (lifecycles, fields, policy, assignment
+    /// rules, lead scoring, claim limit, reclaim policy, ...): the Config JSON
+    /// as a string, or a plain object, passed through `JSON.stringify`. Without
+    /// it, the defaults. Unknown keys and values that do not fit are a `config`
+    /// error naming the path (`claim_limit`, `assignment.rules[0].team`, ...).
+    #[napi(ts_type = "string | Record<string, any>")]
+    pub config: Option<ConfigInput>,
 }
 
 /// How far to move a fixed clock: the parts add up. Each is a whole number;

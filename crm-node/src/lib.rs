@@ -21,8 +21,11 @@
 //! - [`model`]: records as plain objects (`Lead`, `Customer`, ...), and the
 //!   inputs of the create commands.
 //! - [`event`]: events and outbox messages.
+//! - [`assign`]: what assignment returns: routings and their traces, due
+//!   work, lead scores.
 //! - [`access`]: the actor.
 //! - [`clock`]: times in and out, and the engine's clock.
+//! - [`config`]: the engine's configuration, a JSON string or an object.
 //! - [`error`]: crm's errors as JS errors (the only place they are converted).
 //! - [`convert`]: numbers, choices, dates and custom fields from JS.
 //!
@@ -38,11 +41,13 @@
 // names (__test__/types.test.mjs checks the result).
 pub mod access;
 pub mod clock;
+pub mod config;
 pub mod convert;
 pub mod error;
 // Records first,
 pub mod model;
-// then events, which name records,
+// then events and the results of assignment, which name records,
+pub mod assign;
 pub mod event;
-// then the engine, which names both.
+// then the engine, which names them all.
 pub mod engine;

@@ -3,11 +3,39 @@
 use napi::Env;
 use napi_derive::napi;
 
-use crm::{TeamId, TeamInput, UserId, UserInput};
+use crm::{Absence, TeamId, TeamInput, UserId, UserInput};
 
 use crate::access::JsActor;
+use crate::clock::{TimeInput, time};
 use crate::engine::{Command, JsCrm, Pending};
 use crate::model::{JsContact, JsCustomer, JsNewContact, JsNewCustomer, JsTeam, JsUser};
+
+/// A time a user is away, for `saveUser`: from `from` until (not including)
+/// `until`.
+#[napi(object, js_name = "AbsenceInput", object_to_js = false)]
+pub struct JsAbsenceInput {
+    /// When it starts (an RFC 3339 string or a `Date`).
+    #[napi(ts_type = "string | Date")]
+    pub from: TimeInput,
+    /// When it ends: they are back at this instant (an RFC 3339 string or a
+    /// `Date`, after `from`).
+    #[napi(ts_type = "string | Date")]
+    pub until: TimeInput,
+    /// Why (holiday, sick leave, ...).
+    pub reason: Option<String>,
+}
+
+impl JsAbsenceInput {
+    /// The core absence, the `at`th of the list: a malformed time is a
+    /// `validation` error on `away[at].from` or `away[at].until`.
+    fn into_core(self, at: usize) -> crm::Result<Absence> {
+        Ok(Absence {
+            from: time(&format!("away[{at}].from"), self.from)?,
+            until: time(&format!("away[{at}].until"), self.until)?,
+            reason: self.reason,
+        })
+    }
+}
 
 /// A user for `saveUser`: created, or replaced when the id exists.
 #[napi(object, js_name = "UserInput", object_to_js = false)]
@@ -28,6 +56,9 @@ pub struct JsUserInput {
     pub roles: Option<Vec<String>>,
     /// Whether they can be assigned work (default `true`).
     pub active: Option<bool>,
+    /// When they are away (default: never); the assignment rules pass them
+    /// over then. Replaces the times saved before.
+    pub away: Option<Vec<JsAbsenceInput>>,
 }
 
 impl JsUserInput {
@@ -39,6 +70,13 @@ impl JsUserInput {
         input.product_lines = self.product_lines.unwrap_or_default();
         input.roles = self.roles.unwrap_or_default();
         input.active = self.active.unwrap_or(input.active);
+        input.away = self
+            .away
+            .unwrap_or_default()
+            .into_iter()
+            .enumerate()
+            .map(|(at, absence)| absence.into_core(at))
+            .collect::<crm::Result<_>>()?;
         Ok(input)
     }
 }
@@ -87,8 +125,9 @@ impl JsCrm {
 
     /// Creates a user, or replaces the one with this id.
     ///
-    /// @throws {Error} `validation` on `user_id`, `team_id`, `name` or
-    /// `email`; `forbidden` (create, edit).
+    /// @throws {Error} `validation` on `user_id`, `team_id`, `name`, `email`,
+    /// or `away[0].until` (etc.) when a time is malformed or an absence does
+    /// not end after it starts; `forbidden` (create, edit).
     #[napi]
     pub fn save_user(&self, env: Env, actor: JsActor, user: JsUserInput) -> napi::Result<JsUser> {
         self.run(&env, save_user(actor, user))

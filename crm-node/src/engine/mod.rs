@@ -3,7 +3,7 @@
 //! `...Async` twin.
 //!
 //! The methods live beside the core's: `leads.rs`, `deals.rs`, `service.rs`,
-//! `tasks.rs` and `directory.rs` hold the typed commands, this file the
+//! `tasks.rs`, `directory.rs` and `assignment.rs` hold the typed commands, this file the
 //! engine's setup, the clock, the generic commands and the outbox, and
 //! `pool.rs` what runs the `...Async` methods on the libuv thread pool.
 //!
@@ -26,6 +26,7 @@ use crm::{Config, Crm, DynStore, Error, FixedClock, ShareAccess, TransitionInput
 
 use crate::access::JsActor;
 use crate::clock::{JsClockAdvance, JsCrmOptions, TimeInput, rfc3339, time};
+use crate::config::config;
 use crate::convert::{self, count, integer, size};
 use crate::error::{self, Failure};
 use crate::event::{JsEvent, JsOutboxMessage};
@@ -33,6 +34,7 @@ use crate::model::{JsAnyRecord, JsGrantee, record_key};
 
 use pool::{Command, execute, guarded};
 
+pub use assignment::JsTransferWork;
 pub use deals::JsWin;
 pub use directory::{JsTeamInput, JsUserInput};
 pub use leads::JsConvertLead;
@@ -102,6 +104,7 @@ pub struct JsCrm {
 
 // The commands by concept. Declared after `JsCrm`: napi attaches an impl
 // block's methods to the JS class it has already seen.
+mod assignment;
 mod deals;
 mod directory;
 mod leads;
@@ -132,11 +135,12 @@ pub struct JsListOptions {
     pub limit: Option<f64>,
 }
 
-/// What `{ now, seed }` ask for, read and checked before a store is opened (a
-/// malformed option does not create a file).
+/// What `{ now, seed, config }` ask for, read and checked before a store is
+/// opened (a malformed option does not create a file).
 struct Setup {
     ids: crm::SeededIds,
     clock: Option<FixedClock>,
+    config: Config,
 }
 
 impl Setup {
@@ -144,6 +148,7 @@ impl Setup {
         let options = options.unwrap_or(JsCrmOptions {
             now: None,
             seed: None,
+            config: None,
         });
         let ids = match options.seed {
             Some(seed) => crm::SeededIds::new(count("seed", seed)?),
@@ -153,15 +158,15 @@ impl Setup {
             Some(now) => Some(FixedClock::new(time("now", now)?)),
             None => None,
         };
-        Ok(Setup { ids, clock })
+        let config = config(options.config)?;
+        Ok(Setup { ids, clock, config })
     }
 }
 
 impl JsCrm {
-    /// An engine over `store`, with the default configuration, set up as
-    /// `setup` says.
+    /// An engine over `store`, set up as `setup` says.
     fn over(store: DynStore, setup: Setup) -> crm::Result<JsCrm> {
-        let config = Config::default();
+        let config = setup.config;
         let engine = match &setup.clock {
             Some(clock) => Crm::new(store, config, clock.clone(), setup.ids)?,
             None => Crm::new(store, config, crm::SystemClock, setup.ids)?,
@@ -205,14 +210,18 @@ impl JsCrm {
 
 #[napi]
 impl JsCrm {
-    /// A new engine with the default configuration over an empty in-memory
-    /// store.
+    /// A new engine over an empty in-memory store.
     ///
     /// With `now`, the engine runs on a fixed clock that only `advanceClock`
     /// and `setNow` move (repeatable tests and demos); without it, on the
-    /// system clock. With `seed`, ids repeat from run to run.
+    /// system clock. With `seed`, ids repeat from run to run. With `config`
+    /// (the Config JSON as a string, or a plain object), the engine's
+    /// lifecycles, fields, policy, assignment rules, lead scoring, claim limit
+    /// and reclaim policy; without it, the defaults.
     ///
-    /// @throws {Error} `validation` naming `now` or `seed` when one is malformed.
+    /// @throws {Error} `validation` naming `now` or `seed` when one is
+    /// malformed; `config` naming the path (`claim_limit`,
+    /// `assignment.rules[0].team`, ...) when the configuration does not read.
     #[napi(constructor)]
     pub fn new(env: Env, options: Option<JsCrmOptions>) -> napi::Result<Self> {
         Setup::read(options)
@@ -220,22 +229,24 @@ impl JsCrm {
             .map_err(|err| error::to_js(&env, err))
     }
 
-    /// An engine over the store at `location`, with the default
-    /// configuration: a `postgres://` (or `postgresql://`) URL opens a
-    /// PostgreSQL database, which several processes and servers can share;
-    /// `:memory:` an in-memory SQLite database; any other string is the path
-    /// of a SQLite file, created when missing. The records, their history and
+    /// An engine over the store at `location`: a `postgres://` (or
+    /// `postgresql://`) URL opens a PostgreSQL database, which several
+    /// processes and servers can share; `:memory:` an in-memory SQLite
+    /// database; any other string is the path of a SQLite file, created when
+    /// missing. The records, their history and
     /// the outbox are kept there: open the same file or URL again to carry on.
     ///
-    /// `options` are those of `new Crm`. Without `seed`, ids are random enough
-    /// for processes sharing a database; with it, they repeat from run to run
-    /// and would collide with the ids already stored.
+    /// `options` are those of `new Crm` (`now`, `seed`, `config`). Without
+    /// `seed`, ids are random enough for processes sharing a database; with
+    /// it, they repeat from run to run and would collide with the ids already
+    /// stored.
     ///
     /// Opening a file or connecting waits for the disk or the network: a
     /// server opens with `openAsync`.
     ///
     /// @throws {Error} `validation` on `location` when it is empty, on `now` or
-    /// `seed` when one is malformed; `storage` when the file or the database
+    /// `seed` when one is malformed; `config` naming the path when the
+    /// configuration does not read; `storage` when the file or the database
     /// cannot be opened (a missing directory, no permission, an unreachable
     /// server, a store written by a newer version of crm).
     #[napi(factory)]

@@ -30,7 +30,7 @@ pub use money::JsMoney;
 pub use opportunity::{JsNewOpportunity, JsOpportunity};
 pub use task::{JsNewTask, JsTask, JsTaskLogEntry};
 pub use ticket::{JsNewTicket, JsTicket};
-pub use user::{JsTeam, JsUser};
+pub use user::{JsAbsence, JsTeam, JsUser};
 
 /// The meta every record carries, converted once for all kinds.
 pub(crate) struct MetaFields {

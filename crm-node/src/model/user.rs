@@ -3,10 +3,38 @@
 use napi_derive::napi;
 use serde_json::Value;
 
-use crm::{Team, User};
+use crm::{Absence, Team, User};
 
+use crate::clock::rfc3339;
 use crate::convert::custom_json;
 use crate::model::{JsShare, MetaFields, opt_string};
+
+/// A time a user is away, from `from` until (not including) `until`: the
+/// assignment rules pass them over then (`on_leave`).
+#[napi(
+    object,
+    js_name = "Absence",
+    object_from_js = false,
+    use_nullable = true
+)]
+pub struct JsAbsence {
+    /// When it starts (RFC 3339, UTC).
+    pub from: String,
+    /// When it ends: they are back at this instant (RFC 3339, UTC).
+    pub until: String,
+    /// Why (holiday, sick leave, ...).
+    pub reason: Option<String>,
+}
+
+impl From<Absence> for JsAbsence {
+    fn from(absence: Absence) -> Self {
+        JsAbsence {
+            from: rfc3339(absence.from),
+            until: rfc3339(absence.until),
+            reason: absence.reason,
+        }
+    }
+}
 
 /// A user of the CRM.
 #[napi(object, js_name = "User", object_from_js = false, use_nullable = true)]
@@ -37,6 +65,8 @@ pub struct JsUser {
     pub roles: Vec<String>,
     /// Whether they can still be assigned work.
     pub active: bool,
+    /// When they are away, in the order given.
+    pub away: Vec<JsAbsence>,
     /// Custom values, `{ key: { text: '...' } }`.
     #[napi(ts_type = "Record<string, any>")]
     pub custom: Value,
@@ -59,6 +89,7 @@ impl From<User> for JsUser {
             product_lines: user.product_lines,
             roles: user.roles,
             active: user.active,
+            away: user.away.into_iter().map(JsAbsence::from).collect(),
             custom: custom_json(&user.custom),
         }
     }

@@ -1,0 +1,141 @@
+//! The engine's configuration from JS: the Config JSON as a string, or a plain
+//! object that the binding passes through `JSON.stringify`.
+//!
+//! Either way the text goes to [`crm::Config::from_json`], so a bad
+//! configuration is the core's `config` error naming the path
+//! (`assignment.rules[0].team`, `claim_limit`, ...), never a crash.
+
+use std::ptr;
+
+use napi::bindgen_prelude::{FromNapiValue, TypeName};
+use napi::{ValueType, sys};
+
+use crm::{Config, Error};
+
+/// At most this many characters of the first line of a JS exception's
+/// message are kept in an error (`JSON.stringify` failing on the object).
+const SHOWN: usize = 200;
+
+/// A configuration as JS passes it: a JSON string, or an object serialised
+/// with `JSON.stringify`; `null` is none (the defaults). Anything else is kept
+/// as its JS type, so that the engine refuses it with a `config` error rather
+/// than a conversion error.
+pub struct ConfigInput(ConfigValue);
+
+enum ConfigValue {
+    /// `null` (or `undefined`): the defaults.
+    Absent,
+    /// The JSON text.
+    Json(String),
+    /// `JSON.stringify` threw (a cycle, a BigInt, a throwing getter) or gave
+    /// nothing; why.
+    Unserialisable(String),
+    /// Neither a string nor an object.
+    Other(ValueType),
+}
+
+impl TypeName for ConfigInput {
+    fn type_name() -> &'static str {
+        "string | Record<string, any>"
+    }
+
+    fn value_type() -> ValueType {
+        ValueType::Unknown
+    }
+}
+
+impl FromNapiValue for ConfigInput {
+    unsafe fn from_napi_value(env: sys::napi_env, value: sys::napi_value) -> napi::Result<Self> {
+        let value_type = unsafe { type_of(env, value) }?;
+        let config = match value_type {
+            ValueType::String => ConfigValue::Json(unsafe { String::from_napi_value(env, value) }?),
+            ValueType::Object => unsafe { stringify(env, value) }?,
+            ValueType::Null | ValueType::Undefined => ConfigValue::Absent,
+            other => ConfigValue::Other(other),
+        };
+        Ok(ConfigInput(config))
+    }
+}
+
+unsafe fn type_of(env: sys::napi_env, value: sys::napi_value) -> napi::Result<ValueType> {
+    let mut raw_type = 0;
+    check(unsafe { sys::napi_typeof(env, value, &mut raw_type) })?;
+    Ok(ValueType::from(raw_type))
+}
+
+/// `JSON.stringify(value)`, catching what it throws.
+unsafe fn stringify(env: sys::napi_env, value: sys::napi_value) -> napi::Result<ConfigValue> {
+    let mut global = ptr::null_mut();
+    check(unsafe { sys::napi_get_global(env, &mut global) })?;
+    let json = unsafe { property(env, global, c"JSON") }?;
+    let function = unsafe { property(env, json, c"stringify") }?;
+    let mut text = ptr::null_mut();
+    let status = unsafe { sys::napi_call_function(env, json, function, 1, &value, &mut text) };
+    if status == sys::Status::napi_pending_exception {
+        let mut exception = ptr::null_mut();
+        check(unsafe { sys::napi_get_and_clear_last_exception(env, &mut exception) })?;
+        let mut message = ptr::null_mut();
+        let why = if unsafe { sys::napi_coerce_to_string(env, exception, &mut message) }
+            == sys::Status::napi_ok
+        {
+            unsafe { String::from_napi_value(env, message) }?
+        } else {
+            "it threw".to_owned()
+        };
+        let first_line = why.lines().next().unwrap_or_default();
+        return Ok(ConfigValue::Unserialisable(
+            first_line.chars().take(SHOWN).collect(),
+        ));
+    }
+    check(status)?;
+    if unsafe { type_of(env, text) }? == ValueType::String {
+        Ok(ConfigValue::Json(unsafe {
+            String::from_napi_value(env, text)
+        }?))
+    } else {
+        Ok(ConfigValue::Unserialisable("it gave no JSON".to_owned()))
+    }
+}
+
+unsafe fn property(
+    env: sys::napi_env,
+    object: sys::napi_value,
+    name: &std::ffi::CStr,
+) -> napi::Result<sys::napi_value> {
+    let mut value = ptr::null_mut();
+    check(unsafe { sys::napi_get_named_property(env, object, name.as_ptr(), &mut value) })?;
+    Ok(value)
+}
+
+fn check(status: sys::napi_status) -> napi::Result<()> {
+    if status == sys::Status::napi_ok {
+        Ok(())
+    } else {
+        Err(napi::Error::new(
+            napi::Status::from(status),
+            "could not read the configuration",
+        ))
+    }
+}
+
+/// The engine's configuration: the default without one; otherwise the JSON
+/// read by [`Config::from_json`].
+///
+/// # Errors
+///
+/// [`Error::Config`] naming the path of what is wrong; on `config` when the
+/// value is neither a string nor an object, or the object does not serialise.
+pub(crate) fn config(input: Option<ConfigInput>) -> crm::Result<Config> {
+    match input.map(|input| input.0) {
+        None | Some(ConfigValue::Absent) => Ok(Config::default()),
+        Some(ConfigValue::Json(text)) => Config::from_json(&text),
+        Some(ConfigValue::Unserialisable(why)) => Err(Error::config(
+            "config",
+            format!("does not serialise with JSON.stringify: {why}"),
+        )),
+        Some(ConfigValue::Other(value_type)) => Err(Error::config(
+            "config",
+            format!("must be a JSON string or an object, not {value_type}"),
+        )),
+    }
+}
