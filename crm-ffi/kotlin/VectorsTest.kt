@@ -1,7 +1,8 @@
 // The FFI parity suite on the JVM: runs every shared test vector
 // (tests/vectors/*.json) through the generated Kotlin API, then checks that bad
-// input comes back as typed CrmException cases, and that `Crm.open` keeps what
-// was written in an SQLite file across objects. No Gradle, no JUnit: a plain
+// input comes back as typed CrmException cases, that the assignment commands
+// return typed, readable results, and that `Crm.open` keeps what was written in
+// an SQLite file across objects. No Gradle, no JUnit: a plain
 // main that prints one line per failure and ends with "N passed, M failed";
 // it exits non-zero when anything failed.
 //
@@ -138,15 +139,18 @@ fun snakeCase(name: String): String =
 /**
  * The canonical JSON-like value of anything the Kotlin API returns: records
  * become maps with snake_case keys, `*Json` text fields are parsed and lose the
- * suffix, `Instant`s become RFC 3339 strings, unsigned numbers become Longs.
+ * suffix, `Instant`s become RFC 3339 strings, unsigned numbers become Longs,
+ * enum entries (`StepResult.NOT_MATCHED`) their snake_case names.
  */
 fun canonical(value: Any?): Any? = when (value) {
     null, is Unit -> null
     is String, is Boolean -> value
+    is Int -> value.toLong()
     is ULong -> value.toLong()
     is UInt -> value.toLong()
     is UByte -> value.toLong()
     is Instant -> value.toString()
+    is Enum<*> -> value.name.lowercase()
     is List<*> -> value.map(::canonical)
     is AnyRecord -> anyRecord(value)
     is Grantee -> when (value) {
@@ -177,6 +181,7 @@ fun anyRecord(any: AnyRecord): Any? {
 fun recordFields(record: Any): Map<String, Any?> {
     require(record.javaClass.packageName == "uniffi.crm_ffi") { "not a crm record: ${record.javaClass}" }
     val map = LinkedHashMap<String, Any?>()
+    val getters = record.javaClass.methods.filter { it.parameterCount == 0 }.map { it.name }.toSet()
     for (field in record.javaClass.declaredFields) {
         if (Modifier.isStatic(field.modifiers) || field.isSynthetic) continue
         field.isAccessible = true
@@ -184,12 +189,16 @@ fun recordFields(record: Any): Map<String, Any?> {
         if (field.name.endsWith("Json")) {
             map[snakeCase(field.name.removeSuffix("Json"))] = (raw as String?)?.let(::parseJson)
         } else {
-            // Non-null unsigned fields are stored as plain JVM primitives.
-            map[snakeCase(field.name)] = when (raw) {
-                is Byte -> raw.toUByte().toLong()
-                is Short -> raw.toUShort().toLong()
-                is Int -> raw.toUInt().toLong()
-                is Long -> raw.toULong().toLong()
+            // Non-null unsigned fields are stored as plain JVM primitives; their
+            // getters have mangled names (`getOverdue-pVg5ArA`), those of signed
+            // ones (`getPoints`) do not.
+            val signed = "get" + field.name.replaceFirstChar(Char::uppercaseChar) in getters
+            map[snakeCase(field.name)] = when {
+                signed && (raw is Int || raw is Long) -> (raw as Number).toLong()
+                raw is Byte -> raw.toUByte().toLong()
+                raw is Short -> raw.toUShort().toLong()
+                raw is Int -> raw.toUInt().toLong()
+                raw is Long -> raw.toULong().toLong()
                 else -> canonical(raw)
             }
         }
@@ -247,6 +256,10 @@ class Args(private val map: Map<String, Any?>) {
         Money(amount = it["amount"] as String, currency = it["currency"] as String)
     }
     fun instant(name: String): Instant? = str(name)?.let(Instant::parse)
+    @Suppress("UNCHECKED_CAST")
+    fun absences(name: String): List<Absence>? = (map[name] as List<Map<String, Any?>>?)?.map {
+        Absence(from = Instant.parse(it["from"] as String), until = Instant.parse(it["until"] as String), reason = it["reason"] as String?)
+    }
     fun grantee(): Grantee = when {
         str("user") != null && str("team") == null -> Grantee.User(req("user"))
         str("team") != null && str("user") == null -> Grantee.Team(req("team"))
@@ -277,6 +290,7 @@ fun runCommand(crm: Crm, command: String, actor: Actor?, a: Args): Any? {
         "save_user" -> crm.saveUser(who, UserInput(
             id = a.req("id"), name = a.req("name"), email = a.str("email"), team = a.str("team"),
             region = a.str("region"), roles = a.strings("roles") ?: listOf(), active = a.bool("active") ?: true,
+            away = a.absences("away") ?: listOf(),
         ))
         "create_customer" -> crm.createCustomer(who, NewCustomer(
             name = a.req("name"), kind = a.str("kind"), owner = a.str("owner"), region = a.str("region"),
@@ -350,6 +364,16 @@ fun runCommand(crm: Crm, command: String, actor: Actor?, a: Args): Any? {
         ))
         "take_outbox" -> crm.takeOutbox(a.long("limit")!!.toUInt())
         "ack_outbox" -> crm.ackOutbox(a.strings("ids")!!)
+        "route" -> crm.route(who, a.req("kind"), a.strings("ids")!!)
+        "route_lead" -> crm.routeLead(who, a.req("id"))
+        "route_pool" -> crm.routePool(who, a.req("kind"), a.str("team"))
+        "pool" -> crm.pool(who, a.req("kind"), a.str("team"))
+        "claim" -> crm.claim(who, a.req("kind"), a.req("id"))
+        "release" -> crm.release(who, a.req("kind"), a.req("id"), a.req("reason"))
+        "due_work" -> crm.dueWork(who, a.instant("now"))
+        "reclaim_overdue" -> crm.reclaimOverdue(who, a.instant("now"))
+        "transfer_work" -> crm.transferWork(who, fromUser = a.req("from"), reason = a.req("reason"), to = a.str("to"))
+        "score_lead" -> crm.scoreLead(who, a.req("id"))
         else -> error("unknown command `$command` in a vector")
     }
 }
@@ -376,7 +400,10 @@ class Tally {
 @Suppress("UNCHECKED_CAST")
 fun runVector(file: File, tally: Tally) {
     val vector = parseJson(file.readText()) as Map<String, Any?>
-    val crm = Crm(now = Instant.parse(vector["start"] as String), seed = (vector["seed"] as Long).toULong())
+    val crm = Crm(
+        now = Instant.parse(vector["start"] as String), seed = (vector["seed"] as Long).toULong(),
+        configJson = vector["config"]?.let(::toJson),
+    )
     val actors = (vector["actors"] as Map<String, Map<String, Any?>>).mapValues { (_, spec) ->
         Actor(
             user = spec["user"] as String, roles = spec["roles"] as List<String>? ?: listOf(),
@@ -542,6 +569,112 @@ fun badInput(tally: Tally) {
     tally.check("events carry field changes as JSON text", history.last().changes.any { it.field == "expected_amount" && it.newJson.contains("0.10") }) { "${history.last().changes}" }
 }
 
+// ----- assignment: configuration, typed results, bad input --------------------------
+
+val ASSIGNMENT_CONFIG = """
+    {"assignment": {"rules": [
+        {"name": "east", "when": {"field": "region", "eq": "east"}, "users": ["ana", "bo"]}
+     ]},
+     "lead_scoring": {"base": 10, "rules": [
+        {"name": "cold", "when": {"field": "source", "eq": "cold_call"}, "points": -5}
+     ]}}
+"""
+
+fun assignment(tally: Tally) {
+    val start = Instant.parse("2026-01-05T09:00:00Z")
+
+    // A bad configuration is a typed Config error naming the path.
+    expectError<CrmException.Config>(tally, "unknown config key") {
+        Crm(configJson = "{\"claim_limt\": 2}")
+    }?.let { tally.check("unknown config key names config", it.path == "config" && it.reason.contains("claim_limt")) { "$it" } }
+    expectError<CrmException.Config>(tally, "bad config value") {
+        Crm(now = start, configJson = "{\"claim_limit\": \"two\"}")
+    }?.let { tally.check("bad config value names its key", it.path == "claim_limit") { "$it" } }
+    expectError<CrmException.Config>(tally, "bad rule") {
+        Crm(configJson = "{\"assignment\": {\"rules\": [{\"name\": \"x\", \"users\": [\"ana\"], \"strategy\": \"coin\"}]}}")
+    }?.let { tally.check("bad rule names assignment", it.path.startsWith("assignment")) { "$it" } }
+    val dir = java.nio.file.Files.createTempDirectory("crm-ffi-config").toFile()
+    try {
+        val file = File(dir, "crm.db")
+        expectError<CrmException.Config>(tally, "open with a bad config") {
+            Crm.open(file.path, configJson = "[]")
+        }?.let { tally.check("a bad config is refused before the file is made", it.path == "config" && !file.exists()) { "$it" } }
+    } finally {
+        dir.deleteRecursively()
+    }
+
+    val crm = Crm(now = start, seed = 11uL, configJson = ASSIGNMENT_CONFIG)
+    val admin = Actor(user = "root", roles = listOf("admin"))
+    val holiday = Absence(from = start.minusSeconds(3600), until = start.plusSeconds(86_400), reason = "holiday")
+    val ana = crm.saveUser(admin, UserInput(id = "ana", name = "Ana", roles = listOf("sales"), away = listOf(holiday)))
+    tally.check("a user keeps their absences", ana.away == listOf(holiday)) { "${ana.away}" }
+    crm.saveUser(admin, UserInput(id = "bo", name = "Bo", roles = listOf("sales")))
+
+    // Routing: typed, with a readable trace.
+    val lead = crm.createLead(admin, NewLead(company = "Acme", region = "east", source = "cold_call"))
+    tally.check("a new lead is routed past the absent user", lead.owner == "bo") { "${lead.owner}" }
+    crm.release(admin, "lead", lead.id, "route it again")
+    val routing = crm.routeLead(admin, lead.id)
+    val step = routing.trace.first()
+    val said = when (step.result) {
+        StepResult.NOT_MATCHED, StepResult.OUTSIDE_HOURS, StepResult.NO_ONE_AVAILABLE -> "passed"
+        StepResult.CHOSEN -> "chose ${routing.owner} by ${step.rule}: ${step.detail}"
+    }
+    tally.check("the trace says who was chosen and why", said == "chose bo by east: region \"east\" is = \"east\"") { said }
+    tally.check("the trace says who was passed over", step.skipped == listOf(Skipped(user = "ana", reason = SkipReason.ON_LEAVE))) { "${step.skipped}" }
+    tally.check("the routing names its subject", routing.subject == RecordKey("lead", lead.id) && routing.poolReason == null) { "$routing" }
+
+    // Scores: negative points stay negative.
+    val score = crm.scoreLead(admin, lead.id)
+    tally.check("a score explains itself", score.score == 5.toUByte() && score.base == 10 && score.parts.single().points == -5) { "$score" }
+    tally.check("a negative score part reads back negative", canonical(score) == mapOf(
+        "score" to 5L, "base" to 10L, "parts" to listOf(mapOf("rule" to "cold", "points" to -5L, "detail" to score.parts.single().detail)),
+    )) { "${canonical(score)}" }
+
+    // Due work at an explicit time, without moving the clock.
+    val before = crm.dueWork(admin, now = start.plusSeconds(3600))
+    tally.check("nothing is overdue an hour in", before.single().user == "bo" && before.single().overdue == 0u) { "$before" }
+    val item = before.single().items.single()
+    tally.check("the due item is typed", item.kind == DueKind.FIRST_CONTACT && item.subject.id == lead.id && item.title == "Acme" && !item.overdue) { "$item" }
+    val later = crm.dueWork(admin, now = start.plusSeconds(2 * 86_400))
+    tally.check("two days later it is overdue", later.single().overdue == 1u && later.single().items.single().overdue) { "$later" }
+    tally.check("the clock did not move", crm.now() == start) { "${crm.now()}" }
+
+    // The pool, claim and transfer.
+    crm.release(admin, "lead", lead.id, "back to the pool")
+    tally.check("the pool holds the lead", crm.pool(admin, "lead").map { (it as AnyRecord.Lead).record.id } == listOf(lead.id))
+    val claimed = crm.claim(Actor(user = "bo", roles = listOf("sales")), "lead", lead.id)
+    tally.check("a claim gives it to the claimer", (claimed as? AnyRecord.Lead)?.record?.owner == "bo") { "$claimed" }
+    val moved = crm.transferWork(admin, fromUser = "bo", reason = "leaving", to = "ana")
+    tally.check("transferred work names the new owner", moved.map { it.owner } == listOf("ana") && moved.single().rule == null) { "$moved" }
+
+    // Bad input: typed validation errors naming the field.
+    fun fieldsOf(name: String, want: List<String>, block: () -> Unit) {
+        expectError<CrmException.Validation>(tally, name, block)
+            ?.let { tally.check("$name names ${want.joinToString()}", it.fields == want) { "${it.fields}" } }
+    }
+    fieldsOf("release with a blank reason", listOf("reason")) { crm.release(admin, "lead", lead.id, " ") }
+    fieldsOf("transfer with a blank reason", listOf("reason")) { crm.transferWork(admin, fromUser = "ana", reason = "") }
+    fieldsOf("transfer from an empty user", listOf("from")) { crm.transferWork(admin, fromUser = "", reason = "x") }
+    fieldsOf("transfer to the same user", listOf("to")) { crm.transferWork(admin, fromUser = "ana", reason = "x", to = "ana") }
+    fieldsOf("route an unknown kind", listOf("entity")) { crm.route(admin, "spaceship", listOf(lead.id)) }
+    fieldsOf("route a bad id", listOf("lead_id")) { crm.route(admin, "lead", listOf("not-a-uuid")) }
+    fieldsOf("route an id twice", listOf("ids")) { crm.route(admin, "lead", listOf(lead.id, lead.id)) }
+    fieldsOf("pool of an unknown kind", listOf("entity")) { crm.pool(admin, "spaceship") }
+    fieldsOf("pool of a kind nobody owns", listOf("kind")) { crm.pool(admin, "activity") }
+    fieldsOf("pool of a malformed team", listOf("team")) { crm.routePool(admin, "lead", team = "") }
+    fieldsOf("claim a bad id", listOf("ticket_id")) { crm.claim(admin, "ticket", "42") }
+    fieldsOf("route a lead by an empty id", listOf("lead_id")) { crm.routeLead(admin, "") }
+    fieldsOf("score a bad id", listOf("lead_id")) { crm.scoreLead(admin, "x") }
+    fieldsOf("due work at a time out of range", listOf("now")) { crm.dueWork(admin, now = Instant.MAX) }
+    fieldsOf("an absence ending before it starts", listOf("away[0].until")) {
+        crm.saveUser(admin, UserInput(id = "cy", name = "Cy", away = listOf(Absence(from = start, until = start.minusSeconds(1)))))
+    }
+    expectError<CrmException.NotFound>(tally, "route a missing lead") {
+        crm.routeLead(admin, "0194a000-0000-7000-8000-000000000000")
+    }
+}
+
 // ----- a file store: Crm.open ---------------------------------------------------------
 
 fun fileStore(tally: Tally) {
@@ -612,6 +745,11 @@ fun main(args: Array<String>) {
         badInput(tally)
     } catch (err: Throwable) {
         tally.check("bad input", false) { "crashed: $err" }
+    }
+    try {
+        assignment(tally)
+    } catch (err: Throwable) {
+        tally.check("assignment", false) { "crashed: $err" }
     }
     try {
         fileStore(tally)

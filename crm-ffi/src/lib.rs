@@ -6,7 +6,9 @@
 //! file, hosts call them off the UI thread. Records come back as plain
 //! records (`Lead`, `Ticket`, ...), the generic commands return an
 //! [`AnyRecord`], and every failure is a [`CrmError`] with the core's stable
-//! kinds and fields. See `crm-ffi/README.md` for the type mappings and a
+//! kinds and fields. The assignment commands (`route`, `pool`, `claim`,
+//! `dueWork`, `scoreLead`, ...) return typed [`Routing`]s (with their trace),
+//! [`DueWork`] and [`Score`]s. See `crm-ffi/README.md` for the type mappings and a
 //! Kotlin example.
 //!
 //! This crate converts and never decides: every rule lives in `crm-core`.
@@ -22,6 +24,7 @@
 #![warn(missing_docs)]
 
 mod access;
+mod assign;
 mod clock;
 mod engine;
 mod error;
@@ -29,14 +32,18 @@ mod event;
 mod model;
 
 pub use access::Actor;
+pub use assign::{
+    DueItem, DueKind, DueWork, Routing, Score, ScorePart, SkipReason, Skipped, StepResult,
+    TraceStep,
+};
 pub use engine::{FfiCrm, ListOptions, TransitionOptions};
 pub use error::CrmError;
 pub use event::{Event, FieldChange, OutboxMessage};
 pub use model::{
-    Activity, AnyRecord, Contact, Contract, Conversion, ConvertLeadOptions, Customer, Grantee,
-    Lead, Money, NewActivity, NewContact, NewCustomer, NewLead, NewOpportunity, NewTask, NewTicket,
-    Opportunity, RecordKey, Share, Task, TaskLogEntry, Team, TeamInput, Ticket, User, UserInput,
-    Win,
+    Absence, Activity, AnyRecord, Contact, Contract, Conversion, ConvertLeadOptions, Customer,
+    Grantee, Lead, Money, NewActivity, NewContact, NewCustomer, NewLead, NewOpportunity, NewTask,
+    NewTicket, Opportunity, RecordKey, Share, Task, TaskLogEntry, Team, TeamInput, Ticket, User,
+    UserInput, Win,
 };
 
 uniffi::setup_scaffolding!();

@@ -2,6 +2,7 @@
 for crm-ffi (not the PyO3 package): the parity check of the FFI layer itself."""
 
 import datetime
+import enum
 import json
 from decimal import Decimal
 from pathlib import Path
@@ -18,6 +19,8 @@ def canonical(value):
     """A result in the canonical form of tests/vectors/README.md."""
     if value is None or isinstance(value, (str, bool, int)):
         return value
+    if isinstance(value, enum.Enum):  # StepResult.NOT_MATCHED -> "not_matched"
+        return value.name.lower()
     if isinstance(value, datetime.datetime):
         return value.astimezone(datetime.timezone.utc).isoformat().replace("+00:00", "Z")
     if isinstance(value, list):
@@ -63,6 +66,11 @@ def _time(value):
     return None if value is None else datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
+def _absences(values):
+    return [ffi.Absence(_from=_time(v["from"]), until=_time(v["until"]), reason=v.get("reason"))
+            for v in values or []]
+
+
 def _grantee(a):
     if a.get("user") is not None and a.get("team") is None:
         return ffi.Grantee.USER(id=a["user"])
@@ -81,7 +89,7 @@ def run_command(crm, command, actor, a):
     if command == "save_user":
         return crm.save_user(actor, ffi.UserInput(
             id=a["id"], name=a["name"], email=a.get("email"), team=a.get("team"), region=a.get("region"),
-            roles=a.get("roles", []), active=a.get("active", True)))
+            roles=a.get("roles", []), active=a.get("active", True), away=_absences(a.get("away"))))
     if command == "create_customer":
         return crm.create_customer(actor, ffi.NewCustomer(
             name=a["name"], kind=a.get("kind"), owner=a.get("owner"), region=a.get("region"),
@@ -135,6 +143,22 @@ def run_command(crm, command, actor, a):
         return crm.take_outbox(a["limit"])
     if command == "ack_outbox":
         return crm.ack_outbox(a["ids"])
+    if command == "route":
+        return crm.route(actor, a["kind"], a["ids"])
+    if command == "route_lead":
+        return crm.route_lead(actor, a["id"])
+    if command in ("route_pool", "pool"):
+        return getattr(crm, command)(actor, a["kind"], a.get("team"))
+    if command == "claim":
+        return crm.claim(actor, a["kind"], a["id"])
+    if command == "release":
+        return crm.release(actor, a["kind"], a["id"], a["reason"])
+    if command in ("due_work", "reclaim_overdue"):
+        return getattr(crm, command)(actor, _time(a.get("now")))
+    if command == "transfer_work":
+        return crm.transfer_work(actor, a["from"], a["reason"], a.get("to"))
+    if command == "score_lead":
+        return crm.score_lead(actor, a["id"])
     # The commands that take an id and, at most, one more string argument.
     second = {"assign_lead": "owner", "discard_lead": "reason", "lose_opportunity": "reason",
               "terminate_contract": "reason", "assign_ticket": "assignee", "resolve_ticket": "resolution",
@@ -175,8 +199,12 @@ def _resolve(value, saved):
 
 def run_vector(path: Path):
     """Runs every step of one vector file; raises AssertionError at the first mismatch."""
-    vector = json.loads(path.read_text(), parse_float=Decimal)
-    crm = ffi.Crm(now=_time(vector["start"]), seed=vector["seed"])
+    text = path.read_text()
+    vector = json.loads(text, parse_float=Decimal)
+    # The configuration goes back to JSON as written (numbers as floats, not Decimals).
+    config = json.loads(text).get("config")
+    crm = ffi.Crm(now=_time(vector["start"]), seed=vector["seed"],
+                  config_json=None if config is None else json.dumps(config))
     actors = {
         name: ffi.Actor(user=spec["user"], roles=spec.get("roles", []), team=spec.get("team"),
                         region=spec.get("region"))

@@ -497,6 +497,22 @@ fileprivate struct FfiConverterUInt32: FfiConverterPrimitive {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterInt32: FfiConverterPrimitive {
+    typealias FfiType = Int32
+    typealias SwiftType = Int32
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Int32 {
+        return try lift(readInt(&buf))
+    }
+
+    public static func write(_ value: Int32, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterUInt64: FfiConverterPrimitive {
     typealias FfiType = UInt64
     typealias SwiftType = UInt64
@@ -793,6 +809,136 @@ public protocol CrmProtocol: AnyObject, Sendable {
      * `Forbidden` (edit).
      */
     func update(actor: CrmActor, kind: String, id: String, expectedVersion: UInt64, fieldsJson: String) throws  -> AnyRecord
+    
+    /**
+     * Takes a record from the pool: it becomes the actor's. Anyone who may
+     * create records of the kind may claim from their own team's pool (or
+     * from records in no team's pool); another team's pool needs the assign
+     * permission.
+     *
+     * # Errors
+     *
+     * `Validation` on `entity` or `<kind>_id`, on `owner` when someone owns
+     * it already, on `claim_limit` when the actor holds as many open records
+     * of the kind as the configured limit; `NotFound`; `Forbidden` (assign);
+     * `InvalidTransition` when it is closed.
+     */
+    func claim(actor: CrmActor, kind: String, id: String) throws  -> AnyRecord
+    
+    /**
+     * What is due per user by `now` (default: the engine's clock) plus the
+     * configured look-ahead (`due_ahead_hours`): first contacts and
+     * follow-ups of open leads, and open tasks, each flagged overdue when
+     * its time is past. Users in id order; only records the actor may read
+     * count.
+     *
+     * # Errors
+     *
+     * `Validation` on `now` when the time is out of range; `Forbidden`
+     * unless the actor may read leads and tasks.
+     */
+    func dueWork(actor: CrmActor, now: Date?) throws  -> [DueWork]
+    
+    /**
+     * The open records of `kind` nobody owns (in `team`'s pool, or every
+     * pool) that the actor may see or claim: leads best score first, then
+     * oldest first.
+     *
+     * # Errors
+     *
+     * `Validation` on `entity` for an unknown kind, on `team` for a
+     * malformed id, on `kind` for a kind nobody owns (`"activity"`).
+     */
+    func pool(actor: CrmActor, kind: String, team: String?) throws  -> [AnyRecord]
+    
+    /**
+     * Takes back the leads not contacted in time by `now` (default: the
+     * engine's clock), in one commit: to the pool or to the next user by the
+     * rules, as the configuration's `reclaim` policy says. Each gets a
+     * `reclaim` event naming the owner it was taken from and why; leads the
+     * actor may not assign are left alone.
+     *
+     * # Errors
+     *
+     * `Validation` on `now` when the time is out of range; `Conflict` when
+     * another command changed one at the same time (retry).
+     */
+    func reclaimOverdue(actor: CrmActor, now: Date?) throws  -> [Routing]
+    
+    /**
+     * Gives a record back to its team's pool, for a reason. Its owner may
+     * release it; anyone else needs the assign permission.
+     *
+     * # Errors
+     *
+     * `Validation` on `reason` when it is blank, on `entity` or
+     * `<kind>_id`, on `owner` when it is in the pool already; `NotFound`;
+     * `Forbidden`; `InvalidTransition` when it is closed.
+     */
+    func release(actor: CrmActor, kind: String, id: String, reason: String) throws  -> AnyRecord
+    
+    /**
+     * Routes records of `kind` by the assignment rules, in one commit: each
+     * goes to the user the first matching rule chooses, or to the pool with
+     * the reason. Returns one routing per id, in the order of `ids`, each
+     * with its trace (also kept in the record's `route` event). Leads are
+     * decided best score first.
+     *
+     * # Errors
+     *
+     * `Validation` on `entity` for an unknown kind, on `<kind>_id` for a
+     * malformed id, on `ids` for an id listed twice, on `kind` for a kind
+     * nobody owns; `NotFound`; `Forbidden` (assign);
+     * `InvalidTransition` for a closed record; `Conflict` when another
+     * command routed at the same time (retry).
+     */
+    func route(actor: CrmActor, kind: String, ids: [String]) throws  -> [Routing]
+    
+    /**
+     * Routes one lead by the rules. See `route`.
+     *
+     * # Errors
+     *
+     * As `route`.
+     */
+    func routeLead(actor: CrmActor, id: String) throws  -> Routing
+    
+    /**
+     * Routes everything in a pool of `kind` (`team`'s, or every pool), best
+     * lead first, in one commit. See `route`.
+     *
+     * # Errors
+     *
+     * `Validation` on `entity` for an unknown kind, on `team` for a
+     * malformed id; as `route`.
+     */
+    func routePool(actor: CrmActor, kind: String, team: String?) throws  -> [Routing]
+    
+    /**
+     * Scores a lead by the configured points rules (`lead_scoring`), stores
+     * the score as its `qualityScore`, and says which rules gave what (also
+     * in the `score` event).
+     *
+     * # Errors
+     *
+     * `Validation` on `lead_id`; `NotFound`; `Forbidden` (edit).
+     */
+    func scoreLead(actor: CrmActor, id: String) throws  -> Score
+    
+    /**
+     * Moves every open item of `fromUser` (leads, customers, contacts,
+     * deals, contracts, tickets, tasks) to others in one commit, for a
+     * reason, with a `transfer` event each: to `to` when given; otherwise by
+     * the rules for the kinds they route (never back to `fromUser`), and to
+     * the pool for the rest.
+     *
+     * # Errors
+     *
+     * `Validation` on `reason` when it is blank, on `from` or `to` for a
+     * malformed user id, on `to` when it is `fromUser`; `Forbidden` unless
+     * the actor may assign every item.
+     */
+    func transferWork(actor: CrmActor, fromUser: String, reason: String, to: String?) throws  -> [Routing]
     
     /**
      * Puts a signed contract into force.
@@ -1172,26 +1318,31 @@ open class Crm: CrmProtocol, @unchecked Sendable {
         return try! rustCall { uniffi_crm_ffi_fn_clone_crm(self.handle, $0) }
     }
     /**
-     * A new engine over an empty in-memory store with the default
-     * configuration.
+     * A new engine over an empty in-memory store.
      *
      * With `now`, the engine runs on a fixed clock showing that time, which
      * only `advanceClock` and `setNow` move (tests, demos, replays); without
      * it, on the system clock. With `seed`, ids come from a seeded generator
      * (the same seed and clock give the same ids); without it, from the
-     * operating system's randomness.
+     * operating system's randomness. With `configJson`, the engine runs by
+     * that configuration (the Config JSON: `lifecycles`, `fields`,
+     * `policy`, `assignment`, `lead_scoring`, `claim_limit`, `reclaim`,
+     * `first_contact_within_hours`, ...); without it, by the default one.
      *
      * # Errors
      *
-     * `Validation` on `now` when the time is out of range.
+     * `Validation` on `now` when the time is out of range; `Config` naming
+     * the path of the first problem in `configJson` (`config` for JSON that
+     * does not parse or an unknown key).
      */
-public convenience init(now: Date? = nil, seed: UInt64? = nil)throws  {
+public convenience init(now: Date? = nil, seed: UInt64? = nil, configJson: String? = nil)throws  {
     let handle =
         try rustCallWithError(FfiConverterTypeCrmError_lift) {
         uniffiCallStatus in
     uniffi_crm_ffi_fn_constructor_crm_new(
         FfiConverterOptionTimestamp.lower(now),
-        FfiConverterOptionUInt64.lower(seed),uniffiCallStatus
+        FfiConverterOptionUInt64.lower(seed),
+        FfiConverterOptionString.lower(configJson),uniffiCallStatus
     )
 }
     self.init(unsafeFromHandle: handle)
@@ -1208,32 +1359,34 @@ public convenience init(now: Date? = nil, seed: UInt64? = nil)throws  {
 
     
     /**
-     * An engine over the store at `location`, with the default
-     * configuration: the path of an SQLite file (created when missing; on a
-     * phone, one in the app's data directory), `:memory:` for an in-memory
-     * SQLite database, or a `postgres://` URL. What was written there before
-     * is read back.
+     * An engine over the store at `location`: the path of an SQLite file
+     * (created when missing; on a phone, one in the app's data directory),
+     * `:memory:` for an in-memory SQLite database, or a `postgres://` URL.
+     * What was written there before is read back.
      *
-     * `now` and `seed` are as for the main constructor. A seed repeats its
-     * ids from the start in every session, so over a file that outlives the
-     * object leave it out (tests that write once excepted).
+     * `now`, `seed` and `configJson` are as for the main constructor. A seed
+     * repeats its ids from the start in every session, so over a file that
+     * outlives the object leave it out (tests that write once excepted).
+     * The configuration is not stored: pass the same one every time.
      *
      * Opening and every later call do I/O: call them off the UI thread.
      *
      * # Errors
      *
      * `Validation` on `location` when it is empty, on `now` when the time
-     * is out of range; `Storage` when the file or server cannot be opened
-     * (a missing directory, no permission, a file that is not a crm
-     * database or was written by a newer crm).
+     * is out of range; `Config` as for the main constructor; `Storage` when
+     * the file or server cannot be opened (a missing directory, no
+     * permission, a file that is not a crm database or was written by a
+     * newer crm).
      */
-public static func `open`(location: String, now: Date? = nil, seed: UInt64? = nil)throws  -> Crm  {
+public static func `open`(location: String, now: Date? = nil, seed: UInt64? = nil, configJson: String? = nil)throws  -> Crm  {
     return try  FfiConverterTypeCrm_lift(try rustCallWithError(FfiConverterTypeCrmError_lift) {
         uniffiCallStatus in
     uniffi_crm_ffi_fn_constructor_crm_open(
         FfiConverterString.lower(location),
         FfiConverterOptionTimestamp.lower(now),
-        FfiConverterOptionUInt64.lower(seed),uniffiCallStatus
+        FfiConverterOptionUInt64.lower(seed),
+        FfiConverterOptionString.lower(configJson),uniffiCallStatus
     )
 })
 }
@@ -1502,6 +1655,234 @@ open func update(actor: CrmActor, kind: String, id: String, expectedVersion: UIn
         FfiConverterString.lower(id),
         FfiConverterUInt64.lower(expectedVersion),
         FfiConverterString.lower(fieldsJson),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Takes a record from the pool: it becomes the actor's. Anyone who may
+     * create records of the kind may claim from their own team's pool (or
+     * from records in no team's pool); another team's pool needs the assign
+     * permission.
+     *
+     * # Errors
+     *
+     * `Validation` on `entity` or `<kind>_id`, on `owner` when someone owns
+     * it already, on `claim_limit` when the actor holds as many open records
+     * of the kind as the configured limit; `NotFound`; `Forbidden` (assign);
+     * `InvalidTransition` when it is closed.
+     */
+open func claim(actor: CrmActor, kind: String, id: String)throws  -> AnyRecord  {
+    return try  FfiConverterTypeAnyRecord_lift(try rustCallWithError(FfiConverterTypeCrmError_lift) {
+        uniffiCallStatus in
+    uniffi_crm_ffi_fn_method_crm_claim(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeCrmActor_lower(actor),
+        FfiConverterString.lower(kind),
+        FfiConverterString.lower(id),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * What is due per user by `now` (default: the engine's clock) plus the
+     * configured look-ahead (`due_ahead_hours`): first contacts and
+     * follow-ups of open leads, and open tasks, each flagged overdue when
+     * its time is past. Users in id order; only records the actor may read
+     * count.
+     *
+     * # Errors
+     *
+     * `Validation` on `now` when the time is out of range; `Forbidden`
+     * unless the actor may read leads and tasks.
+     */
+open func dueWork(actor: CrmActor, now: Date? = nil)throws  -> [DueWork]  {
+    return try  FfiConverterSequenceTypeDueWork.lift(try rustCallWithError(FfiConverterTypeCrmError_lift) {
+        uniffiCallStatus in
+    uniffi_crm_ffi_fn_method_crm_due_work(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeCrmActor_lower(actor),
+        FfiConverterOptionTimestamp.lower(now),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The open records of `kind` nobody owns (in `team`'s pool, or every
+     * pool) that the actor may see or claim: leads best score first, then
+     * oldest first.
+     *
+     * # Errors
+     *
+     * `Validation` on `entity` for an unknown kind, on `team` for a
+     * malformed id, on `kind` for a kind nobody owns (`"activity"`).
+     */
+open func pool(actor: CrmActor, kind: String, team: String? = nil)throws  -> [AnyRecord]  {
+    return try  FfiConverterSequenceTypeAnyRecord.lift(try rustCallWithError(FfiConverterTypeCrmError_lift) {
+        uniffiCallStatus in
+    uniffi_crm_ffi_fn_method_crm_pool(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeCrmActor_lower(actor),
+        FfiConverterString.lower(kind),
+        FfiConverterOptionString.lower(team),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Takes back the leads not contacted in time by `now` (default: the
+     * engine's clock), in one commit: to the pool or to the next user by the
+     * rules, as the configuration's `reclaim` policy says. Each gets a
+     * `reclaim` event naming the owner it was taken from and why; leads the
+     * actor may not assign are left alone.
+     *
+     * # Errors
+     *
+     * `Validation` on `now` when the time is out of range; `Conflict` when
+     * another command changed one at the same time (retry).
+     */
+open func reclaimOverdue(actor: CrmActor, now: Date? = nil)throws  -> [Routing]  {
+    return try  FfiConverterSequenceTypeRouting.lift(try rustCallWithError(FfiConverterTypeCrmError_lift) {
+        uniffiCallStatus in
+    uniffi_crm_ffi_fn_method_crm_reclaim_overdue(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeCrmActor_lower(actor),
+        FfiConverterOptionTimestamp.lower(now),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Gives a record back to its team's pool, for a reason. Its owner may
+     * release it; anyone else needs the assign permission.
+     *
+     * # Errors
+     *
+     * `Validation` on `reason` when it is blank, on `entity` or
+     * `<kind>_id`, on `owner` when it is in the pool already; `NotFound`;
+     * `Forbidden`; `InvalidTransition` when it is closed.
+     */
+open func release(actor: CrmActor, kind: String, id: String, reason: String)throws  -> AnyRecord  {
+    return try  FfiConverterTypeAnyRecord_lift(try rustCallWithError(FfiConverterTypeCrmError_lift) {
+        uniffiCallStatus in
+    uniffi_crm_ffi_fn_method_crm_release(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeCrmActor_lower(actor),
+        FfiConverterString.lower(kind),
+        FfiConverterString.lower(id),
+        FfiConverterString.lower(reason),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Routes records of `kind` by the assignment rules, in one commit: each
+     * goes to the user the first matching rule chooses, or to the pool with
+     * the reason. Returns one routing per id, in the order of `ids`, each
+     * with its trace (also kept in the record's `route` event). Leads are
+     * decided best score first.
+     *
+     * # Errors
+     *
+     * `Validation` on `entity` for an unknown kind, on `<kind>_id` for a
+     * malformed id, on `ids` for an id listed twice, on `kind` for a kind
+     * nobody owns; `NotFound`; `Forbidden` (assign);
+     * `InvalidTransition` for a closed record; `Conflict` when another
+     * command routed at the same time (retry).
+     */
+open func route(actor: CrmActor, kind: String, ids: [String])throws  -> [Routing]  {
+    return try  FfiConverterSequenceTypeRouting.lift(try rustCallWithError(FfiConverterTypeCrmError_lift) {
+        uniffiCallStatus in
+    uniffi_crm_ffi_fn_method_crm_route(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeCrmActor_lower(actor),
+        FfiConverterString.lower(kind),
+        FfiConverterSequenceString.lower(ids),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Routes one lead by the rules. See `route`.
+     *
+     * # Errors
+     *
+     * As `route`.
+     */
+open func routeLead(actor: CrmActor, id: String)throws  -> Routing  {
+    return try  FfiConverterTypeRouting_lift(try rustCallWithError(FfiConverterTypeCrmError_lift) {
+        uniffiCallStatus in
+    uniffi_crm_ffi_fn_method_crm_route_lead(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeCrmActor_lower(actor),
+        FfiConverterString.lower(id),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Routes everything in a pool of `kind` (`team`'s, or every pool), best
+     * lead first, in one commit. See `route`.
+     *
+     * # Errors
+     *
+     * `Validation` on `entity` for an unknown kind, on `team` for a
+     * malformed id; as `route`.
+     */
+open func routePool(actor: CrmActor, kind: String, team: String? = nil)throws  -> [Routing]  {
+    return try  FfiConverterSequenceTypeRouting.lift(try rustCallWithError(FfiConverterTypeCrmError_lift) {
+        uniffiCallStatus in
+    uniffi_crm_ffi_fn_method_crm_route_pool(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeCrmActor_lower(actor),
+        FfiConverterString.lower(kind),
+        FfiConverterOptionString.lower(team),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Scores a lead by the configured points rules (`lead_scoring`), stores
+     * the score as its `qualityScore`, and says which rules gave what (also
+     * in the `score` event).
+     *
+     * # Errors
+     *
+     * `Validation` on `lead_id`; `NotFound`; `Forbidden` (edit).
+     */
+open func scoreLead(actor: CrmActor, id: String)throws  -> Score  {
+    return try  FfiConverterTypeScore_lift(try rustCallWithError(FfiConverterTypeCrmError_lift) {
+        uniffiCallStatus in
+    uniffi_crm_ffi_fn_method_crm_score_lead(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeCrmActor_lower(actor),
+        FfiConverterString.lower(id),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Moves every open item of `fromUser` (leads, customers, contacts,
+     * deals, contracts, tickets, tasks) to others in one commit, for a
+     * reason, with a `transfer` event each: to `to` when given; otherwise by
+     * the rules for the kinds they route (never back to `fromUser`), and to
+     * the pool for the rest.
+     *
+     * # Errors
+     *
+     * `Validation` on `reason` when it is blank, on `from` or `to` for a
+     * malformed user id, on `to` when it is `fromUser`; `Forbidden` unless
+     * the actor may assign every item.
+     */
+open func transferWork(actor: CrmActor, fromUser: String, reason: String, to: String? = nil)throws  -> [Routing]  {
+    return try  FfiConverterSequenceTypeRouting.lift(try rustCallWithError(FfiConverterTypeCrmError_lift) {
+        uniffiCallStatus in
+    uniffi_crm_ffi_fn_method_crm_transfer_work(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeCrmActor_lower(actor),
+        FfiConverterString.lower(fromUser),
+        FfiConverterString.lower(reason),
+        FfiConverterOptionString.lower(to),uniffiCallStatus
     )
 })
 }
@@ -2199,6 +2580,86 @@ public func FfiConverterTypeCrm_lower(_ value: Crm) -> UInt64 {
 }
 
 
+
+
+/**
+ * A time a user is away, from `from` until (not including) `until`: in a
+ * [`User`], and in the [`UserInput`] of `saveUser`.
+ */
+public struct Absence: Equatable, Hashable {
+    /**
+     * When it starts.
+     */
+    public var from: Date
+    /**
+     * When it ends (the user is back at this instant); after `from`.
+     */
+    public var until: Date
+    /**
+     * Why (holiday, sick leave, ...).
+     */
+    public var reason: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * When it starts.
+         */from: Date, 
+        /**
+         * When it ends (the user is back at this instant); after `from`.
+         */until: Date, 
+        /**
+         * Why (holiday, sick leave, ...).
+         */reason: String? = nil) {
+        self.from = from
+        self.until = until
+        self.reason = reason
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Absence: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeAbsence: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Absence {
+        return
+            try Absence(
+                from: FfiConverterTimestamp.read(from: &buf), 
+                until: FfiConverterTimestamp.read(from: &buf), 
+                reason: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Absence, into buf: inout [UInt8]) {
+        FfiConverterTimestamp.write(value.from, into: &buf)
+        FfiConverterTimestamp.write(value.until, into: &buf)
+        FfiConverterOptionString.write(value.reason, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAbsence_lift(_ buf: RustBuffer) throws -> Absence {
+    return try FfiConverterTypeAbsence.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAbsence_lower(_ value: Absence) -> RustBuffer {
+    return FfiConverterTypeAbsence.lower(value)
+}
 
 
 /**
@@ -3525,6 +3986,184 @@ public func FfiConverterTypeCustomer_lift(_ buf: RustBuffer) throws -> Customer 
 #endif
 public func FfiConverterTypeCustomer_lower(_ value: Customer) -> RustBuffer {
     return FfiConverterTypeCustomer.lower(value)
+}
+
+
+/**
+ * One piece of due work.
+ */
+public struct DueItem: Equatable, Hashable {
+    /**
+     * The lead or task.
+     */
+    public var subject: RecordKey
+    /**
+     * What is due.
+     */
+    public var kind: DueKind
+    /**
+     * What to show: the lead's company or contact, the task's title.
+     */
+    public var title: String
+    /**
+     * When it is (or was) due.
+     */
+    public var dueAt: Date
+    /**
+     * Whether that is already past.
+     */
+    public var overdue: Bool
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The lead or task.
+         */subject: RecordKey, 
+        /**
+         * What is due.
+         */kind: DueKind, 
+        /**
+         * What to show: the lead's company or contact, the task's title.
+         */title: String, 
+        /**
+         * When it is (or was) due.
+         */dueAt: Date, 
+        /**
+         * Whether that is already past.
+         */overdue: Bool) {
+        self.subject = subject
+        self.kind = kind
+        self.title = title
+        self.dueAt = dueAt
+        self.overdue = overdue
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension DueItem: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeDueItem: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> DueItem {
+        return
+            try DueItem(
+                subject: FfiConverterTypeRecordKey.read(from: &buf), 
+                kind: FfiConverterTypeDueKind.read(from: &buf), 
+                title: FfiConverterString.read(from: &buf), 
+                dueAt: FfiConverterTimestamp.read(from: &buf), 
+                overdue: FfiConverterBool.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: DueItem, into buf: inout [UInt8]) {
+        FfiConverterTypeRecordKey.write(value.subject, into: &buf)
+        FfiConverterTypeDueKind.write(value.kind, into: &buf)
+        FfiConverterString.write(value.title, into: &buf)
+        FfiConverterTimestamp.write(value.dueAt, into: &buf)
+        FfiConverterBool.write(value.overdue, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDueItem_lift(_ buf: RustBuffer) throws -> DueItem {
+    return try FfiConverterTypeDueItem.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDueItem_lower(_ value: DueItem) -> RustBuffer {
+    return FfiConverterTypeDueItem.lower(value)
+}
+
+
+/**
+ * One user's due work, earliest first: what `dueWork` returns per user.
+ */
+public struct DueWork: Equatable, Hashable {
+    /**
+     * The user.
+     */
+    public var user: String
+    /**
+     * How many of the items are overdue.
+     */
+    public var overdue: UInt32
+    /**
+     * The items, earliest first.
+     */
+    public var items: [DueItem]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The user.
+         */user: String, 
+        /**
+         * How many of the items are overdue.
+         */overdue: UInt32, 
+        /**
+         * The items, earliest first.
+         */items: [DueItem]) {
+        self.user = user
+        self.overdue = overdue
+        self.items = items
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension DueWork: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeDueWork: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> DueWork {
+        return
+            try DueWork(
+                user: FfiConverterString.read(from: &buf), 
+                overdue: FfiConverterUInt32.read(from: &buf), 
+                items: FfiConverterSequenceTypeDueItem.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: DueWork, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.user, into: &buf)
+        FfiConverterUInt32.write(value.overdue, into: &buf)
+        FfiConverterSequenceTypeDueItem.write(value.items, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDueWork_lift(_ buf: RustBuffer) throws -> DueWork {
+    return try FfiConverterTypeDueWork.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDueWork_lower(_ value: DueWork) -> RustBuffer {
+    return FfiConverterTypeDueWork.lower(value)
 }
 
 
@@ -5641,6 +6280,279 @@ public func FfiConverterTypeRecordKey_lower(_ value: RecordKey) -> RustBuffer {
 
 
 /**
+ * Where the assignment rules sent a record, and why: what `route`,
+ * `routeLead`, `routePool`, `reclaimOverdue` and `transferWork` return (and
+ * what the record's event keeps in its payload).
+ */
+public struct Routing: Equatable, Hashable {
+    /**
+     * The record decided on.
+     */
+    public var subject: RecordKey?
+    /**
+     * The user chosen; `null`: the record went to the pool.
+     */
+    public var owner: String?
+    /**
+     * The team of the owner, or of the pool (the record's own team when the
+     * rules name none).
+     */
+    public var team: String?
+    /**
+     * The rule that chose (`null` when none did, or when the work was handed
+     * to a named user).
+     */
+    public var rule: String?
+    /**
+     * Why it went to the pool.
+     */
+    public var poolReason: String?
+    /**
+     * Every rule tried, in order.
+     */
+    public var trace: [TraceStep]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The record decided on.
+         */subject: RecordKey?, 
+        /**
+         * The user chosen; `null`: the record went to the pool.
+         */owner: String?, 
+        /**
+         * The team of the owner, or of the pool (the record's own team when the
+         * rules name none).
+         */team: String?, 
+        /**
+         * The rule that chose (`null` when none did, or when the work was handed
+         * to a named user).
+         */rule: String?, 
+        /**
+         * Why it went to the pool.
+         */poolReason: String?, 
+        /**
+         * Every rule tried, in order.
+         */trace: [TraceStep]) {
+        self.subject = subject
+        self.owner = owner
+        self.team = team
+        self.rule = rule
+        self.poolReason = poolReason
+        self.trace = trace
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Routing: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRouting: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Routing {
+        return
+            try Routing(
+                subject: FfiConverterOptionTypeRecordKey.read(from: &buf), 
+                owner: FfiConverterOptionString.read(from: &buf), 
+                team: FfiConverterOptionString.read(from: &buf), 
+                rule: FfiConverterOptionString.read(from: &buf), 
+                poolReason: FfiConverterOptionString.read(from: &buf), 
+                trace: FfiConverterSequenceTypeTraceStep.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Routing, into buf: inout [UInt8]) {
+        FfiConverterOptionTypeRecordKey.write(value.subject, into: &buf)
+        FfiConverterOptionString.write(value.owner, into: &buf)
+        FfiConverterOptionString.write(value.team, into: &buf)
+        FfiConverterOptionString.write(value.rule, into: &buf)
+        FfiConverterOptionString.write(value.poolReason, into: &buf)
+        FfiConverterSequenceTypeTraceStep.write(value.trace, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRouting_lift(_ buf: RustBuffer) throws -> Routing {
+    return try FfiConverterTypeRouting.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRouting_lower(_ value: Routing) -> RustBuffer {
+    return FfiConverterTypeRouting.lower(value)
+}
+
+
+/**
+ * A lead's score and how it was reached: what `scoreLead` returns.
+ */
+public struct Score: Equatable, Hashable {
+    /**
+     * The score, 0 to 100 (stored as the lead's `qualityScore`).
+     */
+    public var score: UInt8
+    /**
+     * Where it started (the scoring rules' `base`).
+     */
+    public var base: Int32
+    /**
+     * The rules that gave points, in order.
+     */
+    public var parts: [ScorePart]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The score, 0 to 100 (stored as the lead's `qualityScore`).
+         */score: UInt8, 
+        /**
+         * Where it started (the scoring rules' `base`).
+         */base: Int32, 
+        /**
+         * The rules that gave points, in order.
+         */parts: [ScorePart]) {
+        self.score = score
+        self.base = base
+        self.parts = parts
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Score: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeScore: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Score {
+        return
+            try Score(
+                score: FfiConverterUInt8.read(from: &buf), 
+                base: FfiConverterInt32.read(from: &buf), 
+                parts: FfiConverterSequenceTypeScorePart.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Score, into buf: inout [UInt8]) {
+        FfiConverterUInt8.write(value.score, into: &buf)
+        FfiConverterInt32.write(value.base, into: &buf)
+        FfiConverterSequenceTypeScorePart.write(value.parts, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeScore_lift(_ buf: RustBuffer) throws -> Score {
+    return try FfiConverterTypeScore.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeScore_lower(_ value: Score) -> RustBuffer {
+    return FfiConverterTypeScore.lower(value)
+}
+
+
+/**
+ * The points one scoring rule gave.
+ */
+public struct ScorePart: Equatable, Hashable {
+    /**
+     * The rule's name.
+     */
+    public var rule: String
+    /**
+     * Its points (negative ones take away).
+     */
+    public var points: Int32
+    /**
+     * Why its condition held.
+     */
+    public var detail: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The rule's name.
+         */rule: String, 
+        /**
+         * Its points (negative ones take away).
+         */points: Int32, 
+        /**
+         * Why its condition held.
+         */detail: String) {
+        self.rule = rule
+        self.points = points
+        self.detail = detail
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ScorePart: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeScorePart: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ScorePart {
+        return
+            try ScorePart(
+                rule: FfiConverterString.read(from: &buf), 
+                points: FfiConverterInt32.read(from: &buf), 
+                detail: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ScorePart, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.rule, into: &buf)
+        FfiConverterInt32.write(value.points, into: &buf)
+        FfiConverterString.write(value.detail, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeScorePart_lift(_ buf: RustBuffer) throws -> ScorePart {
+    return try FfiConverterTypeScorePart.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeScorePart_lower(_ value: ScorePart) -> RustBuffer {
+    return FfiConverterTypeScorePart.lower(value)
+}
+
+
+/**
  * One share of a record: who, and `"read"` or `"edit"`.
  */
 public struct Share: Equatable, Hashable {
@@ -5706,6 +6618,75 @@ public func FfiConverterTypeShare_lift(_ buf: RustBuffer) throws -> Share {
 #endif
 public func FfiConverterTypeShare_lower(_ value: Share) -> RustBuffer {
     return FfiConverterTypeShare.lower(value)
+}
+
+
+/**
+ * A user a rule passed over, and why.
+ */
+public struct Skipped: Equatable, Hashable {
+    /**
+     * The user.
+     */
+    public var user: String
+    /**
+     * Why.
+     */
+    public var reason: SkipReason
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The user.
+         */user: String, 
+        /**
+         * Why.
+         */reason: SkipReason) {
+        self.user = user
+        self.reason = reason
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Skipped: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSkipped: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Skipped {
+        return
+            try Skipped(
+                user: FfiConverterString.read(from: &buf), 
+                reason: FfiConverterTypeSkipReason.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Skipped, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.user, into: &buf)
+        FfiConverterTypeSkipReason.write(value.reason, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSkipped_lift(_ buf: RustBuffer) throws -> Skipped {
+    return try FfiConverterTypeSkipped.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSkipped_lower(_ value: Skipped) -> RustBuffer {
+    return FfiConverterTypeSkipped.lower(value)
 }
 
 
@@ -6278,6 +7259,97 @@ public func FfiConverterTypeTicket_lower(_ value: Ticket) -> RustBuffer {
 
 
 /**
+ * One rule tried in a routing decision, in words.
+ */
+public struct TraceStep: Equatable, Hashable {
+    /**
+     * The rule's name.
+     */
+    public var rule: String
+    /**
+     * What became of it.
+     */
+    public var result: StepResult
+    /**
+     * Why: the tests that decided its condition (`region "east" is =
+     * "east"`), or its hours.
+     */
+    public var detail: String
+    /**
+     * The users it passed over, and why.
+     */
+    public var skipped: [Skipped]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The rule's name.
+         */rule: String, 
+        /**
+         * What became of it.
+         */result: StepResult, 
+        /**
+         * Why: the tests that decided its condition (`region "east" is =
+         * "east"`), or its hours.
+         */detail: String, 
+        /**
+         * The users it passed over, and why.
+         */skipped: [Skipped]) {
+        self.rule = rule
+        self.result = result
+        self.detail = detail
+        self.skipped = skipped
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension TraceStep: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeTraceStep: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> TraceStep {
+        return
+            try TraceStep(
+                rule: FfiConverterString.read(from: &buf), 
+                result: FfiConverterTypeStepResult.read(from: &buf), 
+                detail: FfiConverterString.read(from: &buf), 
+                skipped: FfiConverterSequenceTypeSkipped.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: TraceStep, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.rule, into: &buf)
+        FfiConverterTypeStepResult.write(value.result, into: &buf)
+        FfiConverterString.write(value.detail, into: &buf)
+        FfiConverterSequenceTypeSkipped.write(value.skipped, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTraceStep_lift(_ buf: RustBuffer) throws -> TraceStep {
+    return try FfiConverterTypeTraceStep.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTraceStep_lower(_ value: TraceStep) -> RustBuffer {
+    return FfiConverterTypeTraceStep.lower(value)
+}
+
+
+/**
  * Options of a lifecycle move through `transition`.
  */
 public struct TransitionOptions: Equatable, Hashable {
@@ -6414,6 +7486,11 @@ public struct User: Equatable, Hashable {
      */
     public var active: Bool
     /**
+     * When they are away (leave, holidays): assignment rules pass them over
+     * then.
+     */
+    public var away: [Absence]
+    /**
      * Custom values as JSON text.
      */
     public var customJson: String
@@ -6462,6 +7539,10 @@ public struct User: Equatable, Hashable {
          * Whether they can be given work.
          */active: Bool, 
         /**
+         * When they are away (leave, holidays): assignment rules pass them over
+         * then.
+         */away: [Absence], 
+        /**
          * Custom values as JSON text.
          */customJson: String) {
         self.id = id
@@ -6477,6 +7558,7 @@ public struct User: Equatable, Hashable {
         self.productLines = productLines
         self.roles = roles
         self.active = active
+        self.away = away
         self.customJson = customJson
     }
 
@@ -6509,6 +7591,7 @@ public struct FfiConverterTypeUser: FfiConverterRustBuffer {
                 productLines: FfiConverterSequenceString.read(from: &buf), 
                 roles: FfiConverterSequenceString.read(from: &buf), 
                 active: FfiConverterBool.read(from: &buf), 
+                away: FfiConverterSequenceTypeAbsence.read(from: &buf), 
                 customJson: FfiConverterString.read(from: &buf)
         )
     }
@@ -6527,6 +7610,7 @@ public struct FfiConverterTypeUser: FfiConverterRustBuffer {
         FfiConverterSequenceString.write(value.productLines, into: &buf)
         FfiConverterSequenceString.write(value.roles, into: &buf)
         FfiConverterBool.write(value.active, into: &buf)
+        FfiConverterSequenceTypeAbsence.write(value.away, into: &buf)
         FfiConverterString.write(value.customJson, into: &buf)
     }
 }
@@ -6583,6 +7667,11 @@ public struct UserInput: Equatable, Hashable {
      * Whether they can be given work (default `true`).
      */
     public var active: Bool
+    /**
+     * When they are away (assignment rules pass them over then); replaces
+     * what was stored.
+     */
+    public var away: [Absence]
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -6610,7 +7699,11 @@ public struct UserInput: Equatable, Hashable {
          */roles: [String] = [], 
         /**
          * Whether they can be given work (default `true`).
-         */active: Bool = true) {
+         */active: Bool = true, 
+        /**
+         * When they are away (assignment rules pass them over then); replaces
+         * what was stored.
+         */away: [Absence] = []) {
         self.id = id
         self.name = name
         self.email = email
@@ -6619,6 +7712,7 @@ public struct UserInput: Equatable, Hashable {
         self.productLines = productLines
         self.roles = roles
         self.active = active
+        self.away = away
     }
 
     
@@ -6644,7 +7738,8 @@ public struct FfiConverterTypeUserInput: FfiConverterRustBuffer {
                 region: FfiConverterOptionString.read(from: &buf), 
                 productLines: FfiConverterSequenceString.read(from: &buf), 
                 roles: FfiConverterSequenceString.read(from: &buf), 
-                active: FfiConverterBool.read(from: &buf)
+                active: FfiConverterBool.read(from: &buf), 
+                away: FfiConverterSequenceTypeAbsence.read(from: &buf)
         )
     }
 
@@ -6657,6 +7752,7 @@ public struct FfiConverterTypeUserInput: FfiConverterRustBuffer {
         FfiConverterSequenceString.write(value.productLines, into: &buf)
         FfiConverterSequenceString.write(value.roles, into: &buf)
         FfiConverterBool.write(value.active, into: &buf)
+        FfiConverterSequenceTypeAbsence.write(value.away, into: &buf)
     }
 }
 
@@ -7225,6 +8321,91 @@ public func FfiConverterTypeCrmError_lower(_ value: CrmError) -> RustBuffer {
 
 
 /**
+ * What is due (`"first_contact"`, ... in the canonical JSON).
+ */
+
+public enum DueKind: Equatable, Hashable {
+    
+    /**
+     * A newly assigned lead's first contact.
+     */
+    case firstContact
+    /**
+     * A lead's next follow-up.
+     */
+    case followUp
+    /**
+     * A task's due time.
+     */
+    case task
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension DueKind: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeDueKind: FfiConverterRustBuffer {
+    typealias SwiftType = DueKind
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> DueKind {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .firstContact
+        
+        case 2: return .followUp
+        
+        case 3: return .task
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: DueKind, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .firstContact:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .followUp:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .task:
+            writeInt(&buf, Int32(3))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDueKind_lift(_ buf: RustBuffer) throws -> DueKind {
+    return try FfiConverterTypeDueKind.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDueKind_lower(_ value: DueKind) -> RustBuffer {
+    return FfiConverterTypeDueKind.lower(value)
+}
+
+
+
+/**
  * Who a record is shared with.
  */
 
@@ -7307,6 +8488,217 @@ public func FfiConverterTypeGrantee_lift(_ buf: RustBuffer) throws -> Grantee {
 #endif
 public func FfiConverterTypeGrantee_lower(_ value: Grantee) -> RustBuffer {
     return FfiConverterTypeGrantee.lower(value)
+}
+
+
+
+/**
+ * Why a user was passed over (`"on_leave"`, ... in the canonical JSON).
+ */
+
+public enum SkipReason: Equatable, Hashable {
+    
+    /**
+     * No such user.
+     */
+    case unknown
+    /**
+     * Not active.
+     */
+    case inactive
+    /**
+     * Away now.
+     */
+    case onLeave
+    /**
+     * Given their daily cap today.
+     */
+    case atDailyCap
+    /**
+     * Given their cap within the rolling window.
+     */
+    case atWindowCap
+    /**
+     * Excluded from this decision (the owner the work is taken from).
+     */
+    case excluded
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension SkipReason: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSkipReason: FfiConverterRustBuffer {
+    typealias SwiftType = SkipReason
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SkipReason {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .unknown
+        
+        case 2: return .inactive
+        
+        case 3: return .onLeave
+        
+        case 4: return .atDailyCap
+        
+        case 5: return .atWindowCap
+        
+        case 6: return .excluded
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: SkipReason, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .unknown:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .inactive:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .onLeave:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .atDailyCap:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .atWindowCap:
+            writeInt(&buf, Int32(5))
+        
+        
+        case .excluded:
+            writeInt(&buf, Int32(6))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSkipReason_lift(_ buf: RustBuffer) throws -> SkipReason {
+    return try FfiConverterTypeSkipReason.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSkipReason_lower(_ value: SkipReason) -> RustBuffer {
+    return FfiConverterTypeSkipReason.lower(value)
+}
+
+
+
+/**
+ * What became of one rule in a decision (`"not_matched"`, ... in the
+ * canonical JSON).
+ */
+
+public enum StepResult: Equatable, Hashable {
+    
+    /**
+     * Its condition did not hold.
+     */
+    case notMatched
+    /**
+     * It is not active at this time.
+     */
+    case outsideHours
+    /**
+     * It matched, but none of its users could take the record.
+     */
+    case noOneAvailable
+    /**
+     * It matched and chose a user.
+     */
+    case chosen
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension StepResult: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeStepResult: FfiConverterRustBuffer {
+    typealias SwiftType = StepResult
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> StepResult {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .notMatched
+        
+        case 2: return .outsideHours
+        
+        case 3: return .noOneAvailable
+        
+        case 4: return .chosen
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: StepResult, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .notMatched:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .outsideHours:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .noOneAvailable:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .chosen:
+            writeInt(&buf, Int32(4))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeStepResult_lift(_ buf: RustBuffer) throws -> StepResult {
+    return try FfiConverterTypeStepResult.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeStepResult_lower(_ value: StepResult) -> RustBuffer {
+    return FfiConverterTypeStepResult.lower(value)
 }
 
 
@@ -7530,6 +8922,81 @@ fileprivate struct FfiConverterSequenceString: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeAbsence: FfiConverterRustBuffer {
+    typealias SwiftType = [Absence]
+
+    public static func write(_ value: [Absence], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeAbsence.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Absence] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Absence]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeAbsence.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeDueItem: FfiConverterRustBuffer {
+    typealias SwiftType = [DueItem]
+
+    public static func write(_ value: [DueItem], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeDueItem.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [DueItem] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [DueItem]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeDueItem.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeDueWork: FfiConverterRustBuffer {
+    typealias SwiftType = [DueWork]
+
+    public static func write(_ value: [DueWork], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeDueWork.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [DueWork] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [DueWork]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeDueWork.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeEvent: FfiConverterRustBuffer {
     typealias SwiftType = [Event]
 
@@ -7605,6 +9072,56 @@ fileprivate struct FfiConverterSequenceTypeOutboxMessage: FfiConverterRustBuffer
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeRouting: FfiConverterRustBuffer {
+    typealias SwiftType = [Routing]
+
+    public static func write(_ value: [Routing], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeRouting.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Routing] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Routing]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeRouting.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeScorePart: FfiConverterRustBuffer {
+    typealias SwiftType = [ScorePart]
+
+    public static func write(_ value: [ScorePart], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeScorePart.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [ScorePart] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [ScorePart]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeScorePart.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeShare: FfiConverterRustBuffer {
     typealias SwiftType = [Share]
 
@@ -7630,6 +9147,31 @@ fileprivate struct FfiConverterSequenceTypeShare: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeSkipped: FfiConverterRustBuffer {
+    typealias SwiftType = [Skipped]
+
+    public static func write(_ value: [Skipped], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeSkipped.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Skipped] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Skipped]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeSkipped.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeTaskLogEntry: FfiConverterRustBuffer {
     typealias SwiftType = [TaskLogEntry]
 
@@ -7647,6 +9189,31 @@ fileprivate struct FfiConverterSequenceTypeTaskLogEntry: FfiConverterRustBuffer 
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeTaskLogEntry.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeTraceStep: FfiConverterRustBuffer {
+    typealias SwiftType = [TraceStep]
+
+    public static func write(_ value: [TraceStep], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeTraceStep.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [TraceStep] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [TraceStep]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeTraceStep.read(from: &buf))
         }
         return seq
     }
@@ -7729,6 +9296,36 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_crm_ffi_checksum_method_crm_update() != 30382) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_crm_ffi_checksum_method_crm_claim() != 6035) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_crm_ffi_checksum_method_crm_due_work() != 45395) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_crm_ffi_checksum_method_crm_pool() != 57819) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_crm_ffi_checksum_method_crm_reclaim_overdue() != 40045) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_crm_ffi_checksum_method_crm_release() != 42660) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_crm_ffi_checksum_method_crm_route() != 21303) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_crm_ffi_checksum_method_crm_route_lead() != 32104) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_crm_ffi_checksum_method_crm_route_pool() != 8774) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_crm_ffi_checksum_method_crm_score_lead() != 57365) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_crm_ffi_checksum_method_crm_transfer_work() != 50009) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_crm_ffi_checksum_method_crm_activate_contract() != 24559) {
@@ -7833,10 +9430,10 @@ private let initializationResult: InitializationResult = {
     if (uniffi_crm_ffi_checksum_method_crm_submit_task() != 16259) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_crm_ffi_checksum_constructor_crm_new() != 28102) {
+    if (uniffi_crm_ffi_checksum_constructor_crm_new() != 10324) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_crm_ffi_checksum_constructor_crm_open() != 8088) {
+    if (uniffi_crm_ffi_checksum_constructor_crm_open() != 17075) {
         return InitializationResult.apiChecksumMismatch
     }
 

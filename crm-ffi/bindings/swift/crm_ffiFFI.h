@@ -255,12 +255,12 @@ void uniffi_crm_ffi_fn_free_crm(uint64_t handle, RustCallStatus *_Nonnull out_st
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_CONSTRUCTOR_CRM_NEW
 #define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_CONSTRUCTOR_CRM_NEW
-uint64_t uniffi_crm_ffi_fn_constructor_crm_new(RustBuffer now, RustBuffer seed, RustCallStatus *_Nonnull out_status
+uint64_t uniffi_crm_ffi_fn_constructor_crm_new(RustBuffer now, RustBuffer seed, RustBuffer config_json, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_CONSTRUCTOR_CRM_OPEN
 #define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_CONSTRUCTOR_CRM_OPEN
-uint64_t uniffi_crm_ffi_fn_constructor_crm_open(RustBuffer location, RustBuffer now, RustBuffer seed, RustCallStatus *_Nonnull out_status
+uint64_t uniffi_crm_ffi_fn_constructor_crm_open(RustBuffer location, RustBuffer now, RustBuffer seed, RustBuffer config_json, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_ACK_OUTBOX
@@ -326,6 +326,56 @@ RustBuffer uniffi_crm_ffi_fn_method_crm_unshare(uint64_t ptr, RustBuffer actor, 
 #ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_UPDATE
 #define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_UPDATE
 RustBuffer uniffi_crm_ffi_fn_method_crm_update(uint64_t ptr, RustBuffer actor, RustBuffer kind, RustBuffer id, uint64_t expected_version, RustBuffer fields_json, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_CLAIM
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_CLAIM
+RustBuffer uniffi_crm_ffi_fn_method_crm_claim(uint64_t ptr, RustBuffer actor, RustBuffer kind, RustBuffer id, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_DUE_WORK
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_DUE_WORK
+RustBuffer uniffi_crm_ffi_fn_method_crm_due_work(uint64_t ptr, RustBuffer actor, RustBuffer now, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_POOL
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_POOL
+RustBuffer uniffi_crm_ffi_fn_method_crm_pool(uint64_t ptr, RustBuffer actor, RustBuffer kind, RustBuffer team, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_RECLAIM_OVERDUE
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_RECLAIM_OVERDUE
+RustBuffer uniffi_crm_ffi_fn_method_crm_reclaim_overdue(uint64_t ptr, RustBuffer actor, RustBuffer now, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_RELEASE
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_RELEASE
+RustBuffer uniffi_crm_ffi_fn_method_crm_release(uint64_t ptr, RustBuffer actor, RustBuffer kind, RustBuffer id, RustBuffer reason, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_ROUTE
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_ROUTE
+RustBuffer uniffi_crm_ffi_fn_method_crm_route(uint64_t ptr, RustBuffer actor, RustBuffer kind, RustBuffer ids, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_ROUTE_LEAD
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_ROUTE_LEAD
+RustBuffer uniffi_crm_ffi_fn_method_crm_route_lead(uint64_t ptr, RustBuffer actor, RustBuffer id, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_ROUTE_POOL
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_ROUTE_POOL
+RustBuffer uniffi_crm_ffi_fn_method_crm_route_pool(uint64_t ptr, RustBuffer actor, RustBuffer kind, RustBuffer team, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_SCORE_LEAD
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_SCORE_LEAD
+RustBuffer uniffi_crm_ffi_fn_method_crm_score_lead(uint64_t ptr, RustBuffer actor, RustBuffer id, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_TRANSFER_WORK
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_TRANSFER_WORK
+RustBuffer uniffi_crm_ffi_fn_method_crm_transfer_work(uint64_t ptr, RustBuffer actor, RustBuffer from_user, RustBuffer reason, RustBuffer to, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_ACTIVATE_CONTRACT
@@ -838,6 +888,66 @@ uint16_t uniffi_crm_ffi_checksum_method_crm_unshare(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_UPDATE
 #define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_UPDATE
 uint16_t uniffi_crm_ffi_checksum_method_crm_update(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_CLAIM
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_CLAIM
+uint16_t uniffi_crm_ffi_checksum_method_crm_claim(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_DUE_WORK
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_DUE_WORK
+uint16_t uniffi_crm_ffi_checksum_method_crm_due_work(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_POOL
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_POOL
+uint16_t uniffi_crm_ffi_checksum_method_crm_pool(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_RECLAIM_OVERDUE
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_RECLAIM_OVERDUE
+uint16_t uniffi_crm_ffi_checksum_method_crm_reclaim_overdue(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_RELEASE
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_RELEASE
+uint16_t uniffi_crm_ffi_checksum_method_crm_release(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_ROUTE
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_ROUTE
+uint16_t uniffi_crm_ffi_checksum_method_crm_route(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_ROUTE_LEAD
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_ROUTE_LEAD
+uint16_t uniffi_crm_ffi_checksum_method_crm_route_lead(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_ROUTE_POOL
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_ROUTE_POOL
+uint16_t uniffi_crm_ffi_checksum_method_crm_route_pool(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_SCORE_LEAD
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_SCORE_LEAD
+uint16_t uniffi_crm_ffi_checksum_method_crm_score_lead(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_TRANSFER_WORK
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_TRANSFER_WORK
+uint16_t uniffi_crm_ffi_checksum_method_crm_transfer_work(void
     
 );
 #endif

@@ -2,12 +2,13 @@
 //! and the generic commands (`get`, `history`, `list`, `transition`,
 //! `update`, `share`, `unshare`, the outbox). The typed commands live in one file per
 //! concept, as in the core: `leads.rs`, `deals.rs`, `service.rs`, `tasks.rs`,
-//! `directory.rs`.
+//! `directory.rs`, `assignment.rs`.
 //!
 //! Every method is synchronous and, over a file or a server, blocks on I/O:
 //! the host calls it off its UI thread (Kotlin `Dispatchers.IO`, a Swift
 //! background task). The crate README says why there are no `async` variants.
 
+mod assignment;
 mod deals;
 mod directory;
 mod leads;
@@ -69,31 +70,35 @@ impl FfiCrm {
         })
     }
 
-    /// An engine over `store`, on a fixed clock at `now` or the system clock.
+    /// An engine over `store`, on a fixed clock at `now` or the system clock,
+    /// with the configuration in `config_json` or the default one.
     fn over(
         store: DynStore,
         now: Option<SystemTime>,
         seed: Option<u64>,
+        config_json: Option<String>,
     ) -> Result<Arc<Self>, CrmError> {
         let now = from_system_time_opt("now", now)?;
-        Self::with_clock(store, now, seed)
+        let config = config(config_json)?;
+        Self::with_clock(store, now, seed, config)
     }
 
-    /// [`FfiCrm::over`] with the time already converted.
+    /// [`FfiCrm::over`] with the time and the configuration already read.
     fn with_clock(
         store: DynStore,
         now: Option<chrono::DateTime<chrono::Utc>>,
         seed: Option<u64>,
+        config: Config,
     ) -> Result<Arc<Self>, CrmError> {
         let ids = seed.map_or_else(crm::ids_from_entropy, SeededIds::new);
         let (engine, clock) = match now {
             Some(now) => {
                 let clock = FixedClock::new(now);
-                let engine = CoreCrm::new(store, Config::default(), clock.clone(), ids)?;
+                let engine = CoreCrm::new(store, config, clock.clone(), ids)?;
                 (engine, Some(clock))
             }
             None => {
-                let engine = CoreCrm::new(store, Config::default(), SystemClock, ids)?;
+                let engine = CoreCrm::new(store, config, SystemClock, ids)?;
                 (engine, None)
             }
         };
@@ -112,6 +117,17 @@ impl FfiCrm {
             )
         })
     }
+}
+
+/// The engine's configuration: the Config JSON (`crm::Config::from_json`), or
+/// the default one when there is none.
+///
+/// # Errors
+///
+/// A config error naming the path of the first problem (`config` for bad
+/// JSON or an unknown key, `assignment.rules[0].when`, ...).
+fn config(json: Option<String>) -> Result<Config, CoreError> {
+    json.map_or_else(|| Ok(Config::default()), |json| Config::from_json(&json))
 }
 
 /// The core actor for an actor from the foreign side.
@@ -180,51 +196,63 @@ fn list_query(kind: &str, options: ListOptions) -> Result<Query, CoreError> {
 
 #[uniffi::export(name = "Crm")]
 impl FfiCrm {
-    /// A new engine over an empty in-memory store with the default
-    /// configuration.
+    /// A new engine over an empty in-memory store.
     ///
     /// With `now`, the engine runs on a fixed clock showing that time, which
     /// only `advanceClock` and `setNow` move (tests, demos, replays); without
     /// it, on the system clock. With `seed`, ids come from a seeded generator
     /// (the same seed and clock give the same ids); without it, from the
-    /// operating system's randomness.
+    /// operating system's randomness. With `configJson`, the engine runs by
+    /// that configuration (the Config JSON: `lifecycles`, `fields`,
+    /// `policy`, `assignment`, `lead_scoring`, `claim_limit`, `reclaim`,
+    /// `first_contact_within_hours`, ...); without it, by the default one.
     ///
     /// # Errors
     ///
-    /// `Validation` on `now` when the time is out of range.
-    #[uniffi::constructor(default(now = None, seed = None))]
-    pub fn new(now: Option<SystemTime>, seed: Option<u64>) -> Result<Arc<Self>, CrmError> {
-        Self::over(Box::new(MemoryStore::new()), now, seed)
+    /// `Validation` on `now` when the time is out of range; `Config` naming
+    /// the path of the first problem in `configJson` (`config` for JSON that
+    /// does not parse or an unknown key).
+    #[uniffi::constructor(default(now = None, seed = None, config_json = None))]
+    pub fn new(
+        now: Option<SystemTime>,
+        seed: Option<u64>,
+        config_json: Option<String>,
+    ) -> Result<Arc<Self>, CrmError> {
+        Self::over(Box::new(MemoryStore::new()), now, seed, config_json)
     }
 
-    /// An engine over the store at `location`, with the default
-    /// configuration: the path of an SQLite file (created when missing; on a
-    /// phone, one in the app's data directory), `:memory:` for an in-memory
-    /// SQLite database, or a `postgres://` URL. What was written there before
-    /// is read back.
+    /// An engine over the store at `location`: the path of an SQLite file
+    /// (created when missing; on a phone, one in the app's data directory),
+    /// `:memory:` for an in-memory SQLite database, or a `postgres://` URL.
+    /// What was written there before is read back.
     ///
-    /// `now` and `seed` are as for the main constructor. A seed repeats its
-    /// ids from the start in every session, so over a file that outlives the
-    /// object leave it out (tests that write once excepted).
+    /// `now`, `seed` and `configJson` are as for the main constructor. A seed
+    /// repeats its ids from the start in every session, so over a file that
+    /// outlives the object leave it out (tests that write once excepted).
+    /// The configuration is not stored: pass the same one every time.
     ///
     /// Opening and every later call do I/O: call them off the UI thread.
     ///
     /// # Errors
     ///
     /// `Validation` on `location` when it is empty, on `now` when the time
-    /// is out of range; `Storage` when the file or server cannot be opened
-    /// (a missing directory, no permission, a file that is not a crm
-    /// database or was written by a newer crm).
-    #[uniffi::constructor(default(now = None, seed = None))]
+    /// is out of range; `Config` as for the main constructor; `Storage` when
+    /// the file or server cannot be opened (a missing directory, no
+    /// permission, a file that is not a crm database or was written by a
+    /// newer crm).
+    #[uniffi::constructor(default(now = None, seed = None, config_json = None))]
     pub fn open(
         location: String,
         now: Option<SystemTime>,
         seed: Option<u64>,
+        config_json: Option<String>,
     ) -> Result<Arc<Self>, CrmError> {
-        // Check the clock before touching the disk or the network.
+        // Check the clock and the configuration before touching the disk or
+        // the network.
         let now = from_system_time_opt("now", now)?;
+        let config = config(config_json)?;
         let store = crm::open_store(&location)?;
-        Self::with_clock(store, now, seed)
+        Self::with_clock(store, now, seed, config)
     }
 
     /// The current time by the engine's clock, to the microsecond.
@@ -480,7 +508,7 @@ mod tests {
         let path = dir.join("crm.db").to_str().unwrap().to_owned();
         let start = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_767_603_600);
 
-        let crm = FfiCrm::open(path.clone(), Some(start), None).unwrap();
+        let crm = FfiCrm::open(path.clone(), Some(start), None, None).unwrap();
         let lead = crm
             .create_lead(
                 ana(),
@@ -494,7 +522,7 @@ mod tests {
         let written = crm.history(ana(), "lead".into(), lead.id.clone()).unwrap();
         drop(crm);
 
-        let again = FfiCrm::open(path, None, None).unwrap();
+        let again = FfiCrm::open(path, None, None, None).unwrap();
         match again.get(ana(), "lead".into(), lead.id.clone()).unwrap() {
             AnyRecord::Lead { record } => assert_eq!(record, lead),
             other => panic!("not a lead: {other:?}"),
@@ -509,7 +537,7 @@ mod tests {
 
     #[test]
     fn list_names_the_bad_argument() {
-        let crm = FfiCrm::new(None, Some(1)).unwrap();
+        let crm = FfiCrm::new(None, Some(1), None).unwrap();
         let field = |kind: &str, options: ListOptions| match crm
             .list(ana(), kind.into(), options)
             .unwrap_err()
@@ -527,14 +555,14 @@ mod tests {
 
     #[test]
     fn bad_locations_are_typed_errors() {
-        match FfiCrm::open(String::new(), None, None).unwrap_err() {
+        match FfiCrm::open(String::new(), None, None, None).unwrap_err() {
             CrmError::Validation { fields, .. } => assert_eq!(fields, ["location"]),
             other => panic!("wrong case: {other:?}"),
         }
         let missing = std::env::temp_dir()
             .join(format!("crm-ffi-missing-{}", std::process::id()))
             .join("crm.db");
-        match FfiCrm::open(missing.to_str().unwrap().to_owned(), None, None).unwrap_err() {
+        match FfiCrm::open(missing.to_str().unwrap().to_owned(), None, None, None).unwrap_err() {
             CrmError::Storage { reason } => assert!(!reason.is_empty()),
             other => panic!("wrong case: {other:?}"),
         }

@@ -33,13 +33,13 @@ pub use contact::{Contact, NewContact};
 pub use contract::Contract;
 pub use customer::{Customer, NewCustomer};
 pub use ids::RecordKey;
-pub(crate) use ids::{opt_team, opt_user, team, user};
+pub(crate) use ids::{opt_team, opt_text, opt_user, team, user};
 pub use lead::{Conversion, ConvertLeadOptions, Lead, NewLead};
 pub use money::Money;
 pub use opportunity::{NewOpportunity, Opportunity, Win};
 pub use task::{NewTask, Task, TaskLogEntry};
 pub use ticket::{NewTicket, Ticket};
-pub use user::{Team, TeamInput, User, UserInput};
+pub use user::{Absence, Team, TeamInput, User, UserInput};
 
 use crm::AnyRecord as CoreAnyRecord;
 use crm::CustomFields;

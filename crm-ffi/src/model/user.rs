@@ -2,13 +2,14 @@
 
 use std::time::SystemTime;
 
+use crm::Absence as CoreAbsence;
 use crm::Error as CoreError;
 use crm::Team as CoreTeam;
 use crm::TeamInput as CoreTeamInput;
 use crm::User as CoreUser;
 use crm::UserInput as CoreUserInput;
 
-use crate::clock::to_system_time;
+use crate::clock::{from_system_time, to_system_time};
 use crate::model::ids::opt_text;
 use crate::model::{Share, custom_json, opt_team, opt_user, shares, team, user};
 
@@ -42,6 +43,9 @@ pub struct User {
     pub roles: Vec<String>,
     /// Whether they can be given work.
     pub active: bool,
+    /// When they are away (leave, holidays): assignment rules pass them over
+    /// then.
+    pub away: Vec<Absence>,
     /// Custom values as JSON text.
     pub custom_json: String,
 }
@@ -62,6 +66,7 @@ impl From<CoreUser> for User {
             product_lines: user.product_lines,
             roles: user.roles,
             active: user.active,
+            away: user.away.into_iter().map(Absence::from).collect(),
             custom_json: custom_json(&user.custom),
         }
     }
@@ -92,6 +97,10 @@ pub struct UserInput {
     /// Whether they can be given work (default `true`).
     #[uniffi(default = true)]
     pub active: bool,
+    /// When they are away (assignment rules pass them over then); replaces
+    /// what was stored.
+    #[uniffi(default)]
+    pub away: Vec<Absence>,
 }
 
 impl TryFrom<UserInput> for CoreUserInput {
@@ -107,7 +116,52 @@ impl TryFrom<UserInput> for CoreUserInput {
             product_lines: input.product_lines,
             roles: input.roles,
             active: input.active,
-            away: Vec::new(),
+            away: input
+                .away
+                .into_iter()
+                .enumerate()
+                .map(|(i, absence)| absence.into_core(i))
+                .collect::<Result<_, _>>()?,
+        })
+    }
+}
+
+/// A time a user is away, from `from` until (not including) `until`: in a
+/// [`User`], and in the [`UserInput`] of `saveUser`.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Absence {
+    /// When it starts.
+    pub from: SystemTime,
+    /// When it ends (the user is back at this instant); after `from`.
+    pub until: SystemTime,
+    /// Why (holiday, sick leave, ...).
+    #[uniffi(default)]
+    pub reason: Option<String>,
+}
+
+impl From<CoreAbsence> for Absence {
+    fn from(absence: CoreAbsence) -> Self {
+        Absence {
+            from: to_system_time(absence.from),
+            until: to_system_time(absence.until),
+            reason: absence.reason,
+        }
+    }
+}
+
+impl Absence {
+    /// The core absence at position `i` of `away`.
+    ///
+    /// # Errors
+    ///
+    /// A validation error on `away[i].from` or `away[i].until` when the time
+    /// is out of range. (The core checks the rest: `until` after `from`, the
+    /// reason's length.)
+    fn into_core(self, i: usize) -> Result<CoreAbsence, CoreError> {
+        Ok(CoreAbsence {
+            from: from_system_time(&format!("away[{i}].from"), self.from)?,
+            until: from_system_time(&format!("away[{i}].until"), self.until)?,
+            reason: self.reason,
         })
     }
 }

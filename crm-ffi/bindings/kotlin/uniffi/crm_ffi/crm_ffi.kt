@@ -701,6 +701,26 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_crm_ffi_checksum_method_crm_update(
     ): Int
+    external fun uniffi_crm_ffi_checksum_method_crm_claim(
+    ): Int
+    external fun uniffi_crm_ffi_checksum_method_crm_due_work(
+    ): Int
+    external fun uniffi_crm_ffi_checksum_method_crm_pool(
+    ): Int
+    external fun uniffi_crm_ffi_checksum_method_crm_reclaim_overdue(
+    ): Int
+    external fun uniffi_crm_ffi_checksum_method_crm_release(
+    ): Int
+    external fun uniffi_crm_ffi_checksum_method_crm_route(
+    ): Int
+    external fun uniffi_crm_ffi_checksum_method_crm_route_lead(
+    ): Int
+    external fun uniffi_crm_ffi_checksum_method_crm_route_pool(
+    ): Int
+    external fun uniffi_crm_ffi_checksum_method_crm_score_lead(
+    ): Int
+    external fun uniffi_crm_ffi_checksum_method_crm_transfer_work(
+    ): Int
     external fun uniffi_crm_ffi_checksum_method_crm_activate_contract(
     ): Int
     external fun uniffi_crm_ffi_checksum_method_crm_advance_opportunity(
@@ -797,9 +817,9 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_crm_ffi_fn_free_crm(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
-    external fun uniffi_crm_ffi_fn_constructor_crm_new(`now`: RustBuffer.ByValue,`seed`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_crm_ffi_fn_constructor_crm_new(`now`: RustBuffer.ByValue,`seed`: RustBuffer.ByValue,`configJson`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
-    external fun uniffi_crm_ffi_fn_constructor_crm_open(`location`: RustBuffer.ByValue,`now`: RustBuffer.ByValue,`seed`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_crm_ffi_fn_constructor_crm_open(`location`: RustBuffer.ByValue,`now`: RustBuffer.ByValue,`seed`: RustBuffer.ByValue,`configJson`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_crm_ffi_fn_method_crm_ack_outbox(`ptr`: Long,`ids`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
@@ -826,6 +846,26 @@ internal object UniffiLib {
     external fun uniffi_crm_ffi_fn_method_crm_unshare(`ptr`: Long,`actor`: RustBuffer.ByValue,`kind`: RustBuffer.ByValue,`id`: RustBuffer.ByValue,`grantee`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_crm_ffi_fn_method_crm_update(`ptr`: Long,`actor`: RustBuffer.ByValue,`kind`: RustBuffer.ByValue,`id`: RustBuffer.ByValue,`expectedVersion`: Long,`fieldsJson`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_crm_ffi_fn_method_crm_claim(`ptr`: Long,`actor`: RustBuffer.ByValue,`kind`: RustBuffer.ByValue,`id`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_crm_ffi_fn_method_crm_due_work(`ptr`: Long,`actor`: RustBuffer.ByValue,`now`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_crm_ffi_fn_method_crm_pool(`ptr`: Long,`actor`: RustBuffer.ByValue,`kind`: RustBuffer.ByValue,`team`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_crm_ffi_fn_method_crm_reclaim_overdue(`ptr`: Long,`actor`: RustBuffer.ByValue,`now`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_crm_ffi_fn_method_crm_release(`ptr`: Long,`actor`: RustBuffer.ByValue,`kind`: RustBuffer.ByValue,`id`: RustBuffer.ByValue,`reason`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_crm_ffi_fn_method_crm_route(`ptr`: Long,`actor`: RustBuffer.ByValue,`kind`: RustBuffer.ByValue,`ids`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_crm_ffi_fn_method_crm_route_lead(`ptr`: Long,`actor`: RustBuffer.ByValue,`id`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_crm_ffi_fn_method_crm_route_pool(`ptr`: Long,`actor`: RustBuffer.ByValue,`kind`: RustBuffer.ByValue,`team`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_crm_ffi_fn_method_crm_score_lead(`ptr`: Long,`actor`: RustBuffer.ByValue,`id`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_crm_ffi_fn_method_crm_transfer_work(`ptr`: Long,`actor`: RustBuffer.ByValue,`fromUser`: RustBuffer.ByValue,`reason`: RustBuffer.ByValue,`to`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_crm_ffi_fn_method_crm_activate_contract(`ptr`: Long,`actor`: RustBuffer.ByValue,`id`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -1055,6 +1095,36 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_crm_ffi_checksum_method_crm_update() and 0xFFFF) != 30382) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_crm_ffi_checksum_method_crm_claim() and 0xFFFF) != 6035) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_crm_ffi_checksum_method_crm_due_work() and 0xFFFF) != 45395) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_crm_ffi_checksum_method_crm_pool() and 0xFFFF) != 57819) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_crm_ffi_checksum_method_crm_reclaim_overdue() and 0xFFFF) != 40045) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_crm_ffi_checksum_method_crm_release() and 0xFFFF) != 42660) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_crm_ffi_checksum_method_crm_route() and 0xFFFF) != 21303) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_crm_ffi_checksum_method_crm_route_lead() and 0xFFFF) != 32104) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_crm_ffi_checksum_method_crm_route_pool() and 0xFFFF) != 8774) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_crm_ffi_checksum_method_crm_score_lead() and 0xFFFF) != 57365) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_crm_ffi_checksum_method_crm_transfer_work() and 0xFFFF) != 50009) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_crm_ffi_checksum_method_crm_activate_contract() and 0xFFFF) != 24559) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1157,10 +1227,10 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_crm_ffi_checksum_method_crm_submit_task() and 0xFFFF) != 16259) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_crm_ffi_checksum_constructor_crm_new() and 0xFFFF) != 28102) {
+    if ((lib.uniffi_crm_ffi_checksum_constructor_crm_new() and 0xFFFF) != 10324) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_crm_ffi_checksum_constructor_crm_open() and 0xFFFF) != 8088) {
+    if ((lib.uniffi_crm_ffi_checksum_constructor_crm_open() and 0xFFFF) != 17075) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
 }
@@ -1367,6 +1437,29 @@ public object FfiConverterUInt: FfiConverter<UInt, Int> {
 
     override fun write(value: UInt, buf: ByteBuffer) {
         buf.putInt(value.toInt())
+    }
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterInt: FfiConverter<Int, Int> {
+    override fun lift(value: Int): Int {
+        return value
+    }
+
+    override fun read(buf: ByteBuffer): Int {
+        return buf.getInt()
+    }
+
+    override fun lower(value: Int): Int {
+        return value
+    }
+
+    override fun allocationSize(value: Int) = 4UL
+
+    override fun write(value: Int, buf: ByteBuffer) {
+        buf.putInt(value)
     }
 }
 
@@ -1788,6 +1881,136 @@ public interface CrmInterface {
     fun `update`(`actor`: Actor, `kind`: kotlin.String, `id`: kotlin.String, `expectedVersion`: kotlin.ULong, `fieldsJson`: kotlin.String): AnyRecord
     
     /**
+     * Takes a record from the pool: it becomes the actor's. Anyone who may
+     * create records of the kind may claim from their own team's pool (or
+     * from records in no team's pool); another team's pool needs the assign
+     * permission.
+     *
+     * # Errors
+     *
+     * `Validation` on `entity` or `<kind>_id`, on `owner` when someone owns
+     * it already, on `claim_limit` when the actor holds as many open records
+     * of the kind as the configured limit; `NotFound`; `Forbidden` (assign);
+     * `InvalidTransition` when it is closed.
+     */
+    fun `claim`(`actor`: Actor, `kind`: kotlin.String, `id`: kotlin.String): AnyRecord
+    
+    /**
+     * What is due per user by `now` (default: the engine's clock) plus the
+     * configured look-ahead (`due_ahead_hours`): first contacts and
+     * follow-ups of open leads, and open tasks, each flagged overdue when
+     * its time is past. Users in id order; only records the actor may read
+     * count.
+     *
+     * # Errors
+     *
+     * `Validation` on `now` when the time is out of range; `Forbidden`
+     * unless the actor may read leads and tasks.
+     */
+    fun `dueWork`(`actor`: Actor, `now`: java.time.Instant? = null): List<DueWork>
+    
+    /**
+     * The open records of `kind` nobody owns (in `team`'s pool, or every
+     * pool) that the actor may see or claim: leads best score first, then
+     * oldest first.
+     *
+     * # Errors
+     *
+     * `Validation` on `entity` for an unknown kind, on `team` for a
+     * malformed id, on `kind` for a kind nobody owns (`"activity"`).
+     */
+    fun `pool`(`actor`: Actor, `kind`: kotlin.String, `team`: kotlin.String? = null): List<AnyRecord>
+    
+    /**
+     * Takes back the leads not contacted in time by `now` (default: the
+     * engine's clock), in one commit: to the pool or to the next user by the
+     * rules, as the configuration's `reclaim` policy says. Each gets a
+     * `reclaim` event naming the owner it was taken from and why; leads the
+     * actor may not assign are left alone.
+     *
+     * # Errors
+     *
+     * `Validation` on `now` when the time is out of range; `Conflict` when
+     * another command changed one at the same time (retry).
+     */
+    fun `reclaimOverdue`(`actor`: Actor, `now`: java.time.Instant? = null): List<Routing>
+    
+    /**
+     * Gives a record back to its team's pool, for a reason. Its owner may
+     * release it; anyone else needs the assign permission.
+     *
+     * # Errors
+     *
+     * `Validation` on `reason` when it is blank, on `entity` or
+     * `<kind>_id`, on `owner` when it is in the pool already; `NotFound`;
+     * `Forbidden`; `InvalidTransition` when it is closed.
+     */
+    fun `release`(`actor`: Actor, `kind`: kotlin.String, `id`: kotlin.String, `reason`: kotlin.String): AnyRecord
+    
+    /**
+     * Routes records of `kind` by the assignment rules, in one commit: each
+     * goes to the user the first matching rule chooses, or to the pool with
+     * the reason. Returns one routing per id, in the order of `ids`, each
+     * with its trace (also kept in the record's `route` event). Leads are
+     * decided best score first.
+     *
+     * # Errors
+     *
+     * `Validation` on `entity` for an unknown kind, on `<kind>_id` for a
+     * malformed id, on `ids` for an id listed twice, on `kind` for a kind
+     * nobody owns; `NotFound`; `Forbidden` (assign);
+     * `InvalidTransition` for a closed record; `Conflict` when another
+     * command routed at the same time (retry).
+     */
+    fun `route`(`actor`: Actor, `kind`: kotlin.String, `ids`: List<kotlin.String>): List<Routing>
+    
+    /**
+     * Routes one lead by the rules. See `route`.
+     *
+     * # Errors
+     *
+     * As `route`.
+     */
+    fun `routeLead`(`actor`: Actor, `id`: kotlin.String): Routing
+    
+    /**
+     * Routes everything in a pool of `kind` (`team`'s, or every pool), best
+     * lead first, in one commit. See `route`.
+     *
+     * # Errors
+     *
+     * `Validation` on `entity` for an unknown kind, on `team` for a
+     * malformed id; as `route`.
+     */
+    fun `routePool`(`actor`: Actor, `kind`: kotlin.String, `team`: kotlin.String? = null): List<Routing>
+    
+    /**
+     * Scores a lead by the configured points rules (`lead_scoring`), stores
+     * the score as its `qualityScore`, and says which rules gave what (also
+     * in the `score` event).
+     *
+     * # Errors
+     *
+     * `Validation` on `lead_id`; `NotFound`; `Forbidden` (edit).
+     */
+    fun `scoreLead`(`actor`: Actor, `id`: kotlin.String): Score
+    
+    /**
+     * Moves every open item of `fromUser` (leads, customers, contacts,
+     * deals, contracts, tickets, tasks) to others in one commit, for a
+     * reason, with a `transfer` event each: to `to` when given; otherwise by
+     * the rules for the kinds they route (never back to `fromUser`), and to
+     * the pool for the rest.
+     *
+     * # Errors
+     *
+     * `Validation` on `reason` when it is blank, on `from` or `to` for a
+     * malformed user id, on `to` when it is `fromUser`; `Forbidden` unless
+     * the actor may assign every item.
+     */
+    fun `transferWork`(`actor`: Actor, `fromUser`: kotlin.String, `reason`: kotlin.String, `to`: kotlin.String? = null): List<Routing>
+    
+    /**
      * Puts a signed contract into force.
      *
      * # Errors
@@ -2152,27 +2375,32 @@ open class Crm: Disposable, AutoCloseable, CrmInterface
         this.cleanable = null
     }
     /**
-     * A new engine over an empty in-memory store with the default
-     * configuration.
+     * A new engine over an empty in-memory store.
      *
      * With `now`, the engine runs on a fixed clock showing that time, which
      * only `advanceClock` and `setNow` move (tests, demos, replays); without
      * it, on the system clock. With `seed`, ids come from a seeded generator
      * (the same seed and clock give the same ids); without it, from the
-     * operating system's randomness.
+     * operating system's randomness. With `configJson`, the engine runs by
+     * that configuration (the Config JSON: `lifecycles`, `fields`,
+     * `policy`, `assignment`, `lead_scoring`, `claim_limit`, `reclaim`,
+     * `first_contact_within_hours`, ...); without it, by the default one.
      *
      * # Errors
      *
-     * `Validation` on `now` when the time is out of range.
+     * `Validation` on `now` when the time is out of range; `Config` naming
+     * the path of the first problem in `configJson` (`config` for JSON that
+     * does not parse or an unknown key).
      */
-    constructor(`now`: java.time.Instant? = null, `seed`: kotlin.ULong? = null) :
+    constructor(`now`: java.time.Instant? = null, `seed`: kotlin.ULong? = null, `configJson`: kotlin.String? = null) :
         this(UniffiWithHandle, 
     uniffiRustCallWithError(CrmException) { _status ->
     UniffiLib.uniffi_crm_ffi_fn_constructor_crm_new(
     
         
         FfiConverterOptionalTimestamp.lower(`now`),
-        FfiConverterOptionalULong.lower(`seed`),_status)
+        FfiConverterOptionalULong.lower(`seed`),
+        FfiConverterOptionalString.lower(`configJson`),_status)
 }
     )
 
@@ -2577,6 +2805,284 @@ open class Crm: Disposable, AutoCloseable, CrmInterface
         FfiConverterString.lower(`id`),
         FfiConverterULong.lower(`expectedVersion`),
         FfiConverterString.lower(`fieldsJson`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Takes a record from the pool: it becomes the actor's. Anyone who may
+     * create records of the kind may claim from their own team's pool (or
+     * from records in no team's pool); another team's pool needs the assign
+     * permission.
+     *
+     * # Errors
+     *
+     * `Validation` on `entity` or `<kind>_id`, on `owner` when someone owns
+     * it already, on `claim_limit` when the actor holds as many open records
+     * of the kind as the configured limit; `NotFound`; `Forbidden` (assign);
+     * `InvalidTransition` when it is closed.
+     */
+    @Throws(CrmException::class)override fun `claim`(`actor`: Actor, `kind`: kotlin.String, `id`: kotlin.String): AnyRecord {
+            return FfiConverterTypeAnyRecord.lift(
+    callWithHandle {
+    uniffiRustCallWithError(CrmException) { _status ->
+    UniffiLib.uniffi_crm_ffi_fn_method_crm_claim(
+        it,
+        
+        FfiConverterTypeActor.lower(`actor`),
+        FfiConverterString.lower(`kind`),
+        FfiConverterString.lower(`id`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * What is due per user by `now` (default: the engine's clock) plus the
+     * configured look-ahead (`due_ahead_hours`): first contacts and
+     * follow-ups of open leads, and open tasks, each flagged overdue when
+     * its time is past. Users in id order; only records the actor may read
+     * count.
+     *
+     * # Errors
+     *
+     * `Validation` on `now` when the time is out of range; `Forbidden`
+     * unless the actor may read leads and tasks.
+     */
+    @Throws(CrmException::class)override fun `dueWork`(`actor`: Actor, `now`: java.time.Instant?): List<DueWork> {
+            return FfiConverterSequenceTypeDueWork.lift(
+    callWithHandle {
+    uniffiRustCallWithError(CrmException) { _status ->
+    UniffiLib.uniffi_crm_ffi_fn_method_crm_due_work(
+        it,
+        
+        FfiConverterTypeActor.lower(`actor`),
+        FfiConverterOptionalTimestamp.lower(`now`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The open records of `kind` nobody owns (in `team`'s pool, or every
+     * pool) that the actor may see or claim: leads best score first, then
+     * oldest first.
+     *
+     * # Errors
+     *
+     * `Validation` on `entity` for an unknown kind, on `team` for a
+     * malformed id, on `kind` for a kind nobody owns (`"activity"`).
+     */
+    @Throws(CrmException::class)override fun `pool`(`actor`: Actor, `kind`: kotlin.String, `team`: kotlin.String?): List<AnyRecord> {
+            return FfiConverterSequenceTypeAnyRecord.lift(
+    callWithHandle {
+    uniffiRustCallWithError(CrmException) { _status ->
+    UniffiLib.uniffi_crm_ffi_fn_method_crm_pool(
+        it,
+        
+        FfiConverterTypeActor.lower(`actor`),
+        FfiConverterString.lower(`kind`),
+        FfiConverterOptionalString.lower(`team`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Takes back the leads not contacted in time by `now` (default: the
+     * engine's clock), in one commit: to the pool or to the next user by the
+     * rules, as the configuration's `reclaim` policy says. Each gets a
+     * `reclaim` event naming the owner it was taken from and why; leads the
+     * actor may not assign are left alone.
+     *
+     * # Errors
+     *
+     * `Validation` on `now` when the time is out of range; `Conflict` when
+     * another command changed one at the same time (retry).
+     */
+    @Throws(CrmException::class)override fun `reclaimOverdue`(`actor`: Actor, `now`: java.time.Instant?): List<Routing> {
+            return FfiConverterSequenceTypeRouting.lift(
+    callWithHandle {
+    uniffiRustCallWithError(CrmException) { _status ->
+    UniffiLib.uniffi_crm_ffi_fn_method_crm_reclaim_overdue(
+        it,
+        
+        FfiConverterTypeActor.lower(`actor`),
+        FfiConverterOptionalTimestamp.lower(`now`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Gives a record back to its team's pool, for a reason. Its owner may
+     * release it; anyone else needs the assign permission.
+     *
+     * # Errors
+     *
+     * `Validation` on `reason` when it is blank, on `entity` or
+     * `<kind>_id`, on `owner` when it is in the pool already; `NotFound`;
+     * `Forbidden`; `InvalidTransition` when it is closed.
+     */
+    @Throws(CrmException::class)override fun `release`(`actor`: Actor, `kind`: kotlin.String, `id`: kotlin.String, `reason`: kotlin.String): AnyRecord {
+            return FfiConverterTypeAnyRecord.lift(
+    callWithHandle {
+    uniffiRustCallWithError(CrmException) { _status ->
+    UniffiLib.uniffi_crm_ffi_fn_method_crm_release(
+        it,
+        
+        FfiConverterTypeActor.lower(`actor`),
+        FfiConverterString.lower(`kind`),
+        FfiConverterString.lower(`id`),
+        FfiConverterString.lower(`reason`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Routes records of `kind` by the assignment rules, in one commit: each
+     * goes to the user the first matching rule chooses, or to the pool with
+     * the reason. Returns one routing per id, in the order of `ids`, each
+     * with its trace (also kept in the record's `route` event). Leads are
+     * decided best score first.
+     *
+     * # Errors
+     *
+     * `Validation` on `entity` for an unknown kind, on `<kind>_id` for a
+     * malformed id, on `ids` for an id listed twice, on `kind` for a kind
+     * nobody owns; `NotFound`; `Forbidden` (assign);
+     * `InvalidTransition` for a closed record; `Conflict` when another
+     * command routed at the same time (retry).
+     */
+    @Throws(CrmException::class)override fun `route`(`actor`: Actor, `kind`: kotlin.String, `ids`: List<kotlin.String>): List<Routing> {
+            return FfiConverterSequenceTypeRouting.lift(
+    callWithHandle {
+    uniffiRustCallWithError(CrmException) { _status ->
+    UniffiLib.uniffi_crm_ffi_fn_method_crm_route(
+        it,
+        
+        FfiConverterTypeActor.lower(`actor`),
+        FfiConverterString.lower(`kind`),
+        FfiConverterSequenceString.lower(`ids`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Routes one lead by the rules. See `route`.
+     *
+     * # Errors
+     *
+     * As `route`.
+     */
+    @Throws(CrmException::class)override fun `routeLead`(`actor`: Actor, `id`: kotlin.String): Routing {
+            return FfiConverterTypeRouting.lift(
+    callWithHandle {
+    uniffiRustCallWithError(CrmException) { _status ->
+    UniffiLib.uniffi_crm_ffi_fn_method_crm_route_lead(
+        it,
+        
+        FfiConverterTypeActor.lower(`actor`),
+        FfiConverterString.lower(`id`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Routes everything in a pool of `kind` (`team`'s, or every pool), best
+     * lead first, in one commit. See `route`.
+     *
+     * # Errors
+     *
+     * `Validation` on `entity` for an unknown kind, on `team` for a
+     * malformed id; as `route`.
+     */
+    @Throws(CrmException::class)override fun `routePool`(`actor`: Actor, `kind`: kotlin.String, `team`: kotlin.String?): List<Routing> {
+            return FfiConverterSequenceTypeRouting.lift(
+    callWithHandle {
+    uniffiRustCallWithError(CrmException) { _status ->
+    UniffiLib.uniffi_crm_ffi_fn_method_crm_route_pool(
+        it,
+        
+        FfiConverterTypeActor.lower(`actor`),
+        FfiConverterString.lower(`kind`),
+        FfiConverterOptionalString.lower(`team`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Scores a lead by the configured points rules (`lead_scoring`), stores
+     * the score as its `qualityScore`, and says which rules gave what (also
+     * in the `score` event).
+     *
+     * # Errors
+     *
+     * `Validation` on `lead_id`; `NotFound`; `Forbidden` (edit).
+     */
+    @Throws(CrmException::class)override fun `scoreLead`(`actor`: Actor, `id`: kotlin.String): Score {
+            return FfiConverterTypeScore.lift(
+    callWithHandle {
+    uniffiRustCallWithError(CrmException) { _status ->
+    UniffiLib.uniffi_crm_ffi_fn_method_crm_score_lead(
+        it,
+        
+        FfiConverterTypeActor.lower(`actor`),
+        FfiConverterString.lower(`id`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Moves every open item of `fromUser` (leads, customers, contacts,
+     * deals, contracts, tickets, tasks) to others in one commit, for a
+     * reason, with a `transfer` event each: to `to` when given; otherwise by
+     * the rules for the kinds they route (never back to `fromUser`), and to
+     * the pool for the rest.
+     *
+     * # Errors
+     *
+     * `Validation` on `reason` when it is blank, on `from` or `to` for a
+     * malformed user id, on `to` when it is `fromUser`; `Forbidden` unless
+     * the actor may assign every item.
+     */
+    @Throws(CrmException::class)override fun `transferWork`(`actor`: Actor, `fromUser`: kotlin.String, `reason`: kotlin.String, `to`: kotlin.String?): List<Routing> {
+            return FfiConverterSequenceTypeRouting.lift(
+    callWithHandle {
+    uniffiRustCallWithError(CrmException) { _status ->
+    UniffiLib.uniffi_crm_ffi_fn_method_crm_transfer_work(
+        it,
+        
+        FfiConverterTypeActor.lower(`actor`),
+        FfiConverterString.lower(`fromUser`),
+        FfiConverterString.lower(`reason`),
+        FfiConverterOptionalString.lower(`to`),_status)
 }
     }
     )
@@ -3409,26 +3915,27 @@ open class Crm: Disposable, AutoCloseable, CrmInterface
     companion object {
         
     /**
-     * An engine over the store at `location`, with the default
-     * configuration: the path of an SQLite file (created when missing; on a
-     * phone, one in the app's data directory), `:memory:` for an in-memory
-     * SQLite database, or a `postgres://` URL. What was written there before
-     * is read back.
+     * An engine over the store at `location`: the path of an SQLite file
+     * (created when missing; on a phone, one in the app's data directory),
+     * `:memory:` for an in-memory SQLite database, or a `postgres://` URL.
+     * What was written there before is read back.
      *
-     * `now` and `seed` are as for the main constructor. A seed repeats its
-     * ids from the start in every session, so over a file that outlives the
-     * object leave it out (tests that write once excepted).
+     * `now`, `seed` and `configJson` are as for the main constructor. A seed
+     * repeats its ids from the start in every session, so over a file that
+     * outlives the object leave it out (tests that write once excepted).
+     * The configuration is not stored: pass the same one every time.
      *
      * Opening and every later call do I/O: call them off the UI thread.
      *
      * # Errors
      *
      * `Validation` on `location` when it is empty, on `now` when the time
-     * is out of range; `Storage` when the file or server cannot be opened
-     * (a missing directory, no permission, a file that is not a crm
-     * database or was written by a newer crm).
+     * is out of range; `Config` as for the main constructor; `Storage` when
+     * the file or server cannot be opened (a missing directory, no
+     * permission, a file that is not a crm database or was written by a
+     * newer crm).
      */
-    @Throws(CrmException::class) fun `open`(`location`: kotlin.String, `now`: java.time.Instant? = null, `seed`: kotlin.ULong? = null): Crm {
+    @Throws(CrmException::class) fun `open`(`location`: kotlin.String, `now`: java.time.Instant? = null, `seed`: kotlin.ULong? = null, `configJson`: kotlin.String? = null): Crm {
             return FfiConverterTypeCrm.lift(
     uniffiRustCallWithError(CrmException) { _status ->
     UniffiLib.uniffi_crm_ffi_fn_constructor_crm_open(
@@ -3436,7 +3943,8 @@ open class Crm: Disposable, AutoCloseable, CrmInterface
         
         FfiConverterString.lower(`location`),
         FfiConverterOptionalTimestamp.lower(`now`),
-        FfiConverterOptionalULong.lower(`seed`),_status)
+        FfiConverterOptionalULong.lower(`seed`),
+        FfiConverterOptionalString.lower(`configJson`),_status)
 }
     )
     }
@@ -3468,6 +3976,62 @@ public object FfiConverterTypeCrm: FfiConverter<Crm, Long> {
 
     override fun write(value: Crm, buf: ByteBuffer) {
         buf.putLong(lower(value))
+    }
+}
+
+
+
+/**
+ * A time a user is away, from `from` until (not including) `until`: in a
+ * [`User`], and in the [`UserInput`] of `saveUser`.
+ */
+data class Absence (
+    /**
+     * When it starts.
+     */
+    var `from`: java.time.Instant
+    , 
+    /**
+     * When it ends (the user is back at this instant); after `from`.
+     */
+    var `until`: java.time.Instant
+    , 
+    /**
+     * Why (holiday, sick leave, ...).
+     */
+    var `reason`: kotlin.String? = null 
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeAbsence: FfiConverterRustBuffer<Absence> {
+    override fun read(buf: ByteBuffer): Absence {
+        return Absence(
+            FfiConverterTimestamp.read(buf),
+            FfiConverterTimestamp.read(buf),
+            FfiConverterOptionalString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Absence) = (
+            FfiConverterTimestamp.allocationSize(value.`from`) +
+            FfiConverterTimestamp.allocationSize(value.`until`) +
+            FfiConverterOptionalString.allocationSize(value.`reason`)
+    )
+
+    override fun write(value: Absence, buf: ByteBuffer) {
+            FfiConverterTimestamp.write(value.`from`, buf)
+            FfiConverterTimestamp.write(value.`until`, buf)
+            FfiConverterOptionalString.write(value.`reason`, buf)
     }
 }
 
@@ -4305,6 +4869,132 @@ public object FfiConverterTypeCustomer: FfiConverterRustBuffer<Customer> {
             FfiConverterOptionalString.write(value.`email`, buf)
             FfiConverterOptionalString.write(value.`sourceLead`, buf)
             FfiConverterString.write(value.`customJson`, buf)
+    }
+}
+
+
+
+/**
+ * One piece of due work.
+ */
+data class DueItem (
+    /**
+     * The lead or task.
+     */
+    var `subject`: RecordKey
+    , 
+    /**
+     * What is due.
+     */
+    var `kind`: DueKind
+    , 
+    /**
+     * What to show: the lead's company or contact, the task's title.
+     */
+    var `title`: kotlin.String
+    , 
+    /**
+     * When it is (or was) due.
+     */
+    var `dueAt`: java.time.Instant
+    , 
+    /**
+     * Whether that is already past.
+     */
+    var `overdue`: kotlin.Boolean
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeDueItem: FfiConverterRustBuffer<DueItem> {
+    override fun read(buf: ByteBuffer): DueItem {
+        return DueItem(
+            FfiConverterTypeRecordKey.read(buf),
+            FfiConverterTypeDueKind.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterTimestamp.read(buf),
+            FfiConverterBoolean.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: DueItem) = (
+            FfiConverterTypeRecordKey.allocationSize(value.`subject`) +
+            FfiConverterTypeDueKind.allocationSize(value.`kind`) +
+            FfiConverterString.allocationSize(value.`title`) +
+            FfiConverterTimestamp.allocationSize(value.`dueAt`) +
+            FfiConverterBoolean.allocationSize(value.`overdue`)
+    )
+
+    override fun write(value: DueItem, buf: ByteBuffer) {
+            FfiConverterTypeRecordKey.write(value.`subject`, buf)
+            FfiConverterTypeDueKind.write(value.`kind`, buf)
+            FfiConverterString.write(value.`title`, buf)
+            FfiConverterTimestamp.write(value.`dueAt`, buf)
+            FfiConverterBoolean.write(value.`overdue`, buf)
+    }
+}
+
+
+
+/**
+ * One user's due work, earliest first: what `dueWork` returns per user.
+ */
+data class DueWork (
+    /**
+     * The user.
+     */
+    var `user`: kotlin.String
+    , 
+    /**
+     * How many of the items are overdue.
+     */
+    var `overdue`: kotlin.UInt
+    , 
+    /**
+     * The items, earliest first.
+     */
+    var `items`: List<DueItem>
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeDueWork: FfiConverterRustBuffer<DueWork> {
+    override fun read(buf: ByteBuffer): DueWork {
+        return DueWork(
+            FfiConverterString.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterSequenceTypeDueItem.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: DueWork) = (
+            FfiConverterString.allocationSize(value.`user`) +
+            FfiConverterUInt.allocationSize(value.`overdue`) +
+            FfiConverterSequenceTypeDueItem.allocationSize(value.`items`)
+    )
+
+    override fun write(value: DueWork, buf: ByteBuffer) {
+            FfiConverterString.write(value.`user`, buf)
+            FfiConverterUInt.write(value.`overdue`, buf)
+            FfiConverterSequenceTypeDueItem.write(value.`items`, buf)
     }
 }
 
@@ -5877,6 +6567,199 @@ public object FfiConverterTypeRecordKey: FfiConverterRustBuffer<RecordKey> {
 
 
 /**
+ * Where the assignment rules sent a record, and why: what `route`,
+ * `routeLead`, `routePool`, `reclaimOverdue` and `transferWork` return (and
+ * what the record's event keeps in its payload).
+ */
+data class Routing (
+    /**
+     * The record decided on.
+     */
+    var `subject`: RecordKey?
+    , 
+    /**
+     * The user chosen; `null`: the record went to the pool.
+     */
+    var `owner`: kotlin.String?
+    , 
+    /**
+     * The team of the owner, or of the pool (the record's own team when the
+     * rules name none).
+     */
+    var `team`: kotlin.String?
+    , 
+    /**
+     * The rule that chose (`null` when none did, or when the work was handed
+     * to a named user).
+     */
+    var `rule`: kotlin.String?
+    , 
+    /**
+     * Why it went to the pool.
+     */
+    var `poolReason`: kotlin.String?
+    , 
+    /**
+     * Every rule tried, in order.
+     */
+    var `trace`: List<TraceStep>
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeRouting: FfiConverterRustBuffer<Routing> {
+    override fun read(buf: ByteBuffer): Routing {
+        return Routing(
+            FfiConverterOptionalTypeRecordKey.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterSequenceTypeTraceStep.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Routing) = (
+            FfiConverterOptionalTypeRecordKey.allocationSize(value.`subject`) +
+            FfiConverterOptionalString.allocationSize(value.`owner`) +
+            FfiConverterOptionalString.allocationSize(value.`team`) +
+            FfiConverterOptionalString.allocationSize(value.`rule`) +
+            FfiConverterOptionalString.allocationSize(value.`poolReason`) +
+            FfiConverterSequenceTypeTraceStep.allocationSize(value.`trace`)
+    )
+
+    override fun write(value: Routing, buf: ByteBuffer) {
+            FfiConverterOptionalTypeRecordKey.write(value.`subject`, buf)
+            FfiConverterOptionalString.write(value.`owner`, buf)
+            FfiConverterOptionalString.write(value.`team`, buf)
+            FfiConverterOptionalString.write(value.`rule`, buf)
+            FfiConverterOptionalString.write(value.`poolReason`, buf)
+            FfiConverterSequenceTypeTraceStep.write(value.`trace`, buf)
+    }
+}
+
+
+
+/**
+ * A lead's score and how it was reached: what `scoreLead` returns.
+ */
+data class Score (
+    /**
+     * The score, 0 to 100 (stored as the lead's `qualityScore`).
+     */
+    var `score`: kotlin.UByte
+    , 
+    /**
+     * Where it started (the scoring rules' `base`).
+     */
+    var `base`: kotlin.Int
+    , 
+    /**
+     * The rules that gave points, in order.
+     */
+    var `parts`: List<ScorePart>
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeScore: FfiConverterRustBuffer<Score> {
+    override fun read(buf: ByteBuffer): Score {
+        return Score(
+            FfiConverterUByte.read(buf),
+            FfiConverterInt.read(buf),
+            FfiConverterSequenceTypeScorePart.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Score) = (
+            FfiConverterUByte.allocationSize(value.`score`) +
+            FfiConverterInt.allocationSize(value.`base`) +
+            FfiConverterSequenceTypeScorePart.allocationSize(value.`parts`)
+    )
+
+    override fun write(value: Score, buf: ByteBuffer) {
+            FfiConverterUByte.write(value.`score`, buf)
+            FfiConverterInt.write(value.`base`, buf)
+            FfiConverterSequenceTypeScorePart.write(value.`parts`, buf)
+    }
+}
+
+
+
+/**
+ * The points one scoring rule gave.
+ */
+data class ScorePart (
+    /**
+     * The rule's name.
+     */
+    var `rule`: kotlin.String
+    , 
+    /**
+     * Its points (negative ones take away).
+     */
+    var `points`: kotlin.Int
+    , 
+    /**
+     * Why its condition held.
+     */
+    var `detail`: kotlin.String
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeScorePart: FfiConverterRustBuffer<ScorePart> {
+    override fun read(buf: ByteBuffer): ScorePart {
+        return ScorePart(
+            FfiConverterString.read(buf),
+            FfiConverterInt.read(buf),
+            FfiConverterString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ScorePart) = (
+            FfiConverterString.allocationSize(value.`rule`) +
+            FfiConverterInt.allocationSize(value.`points`) +
+            FfiConverterString.allocationSize(value.`detail`)
+    )
+
+    override fun write(value: ScorePart, buf: ByteBuffer) {
+            FfiConverterString.write(value.`rule`, buf)
+            FfiConverterInt.write(value.`points`, buf)
+            FfiConverterString.write(value.`detail`, buf)
+    }
+}
+
+
+
+/**
  * One share of a record: who, and `"read"` or `"edit"`.
  */
 data class Share (
@@ -5918,6 +6801,53 @@ public object FfiConverterTypeShare: FfiConverterRustBuffer<Share> {
     override fun write(value: Share, buf: ByteBuffer) {
             FfiConverterTypeGrantee.write(value.`grantee`, buf)
             FfiConverterString.write(value.`access`, buf)
+    }
+}
+
+
+
+/**
+ * A user a rule passed over, and why.
+ */
+data class Skipped (
+    /**
+     * The user.
+     */
+    var `user`: kotlin.String
+    , 
+    /**
+     * Why.
+     */
+    var `reason`: SkipReason
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeSkipped: FfiConverterRustBuffer<Skipped> {
+    override fun read(buf: ByteBuffer): Skipped {
+        return Skipped(
+            FfiConverterString.read(buf),
+            FfiConverterTypeSkipReason.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Skipped) = (
+            FfiConverterString.allocationSize(value.`user`) +
+            FfiConverterTypeSkipReason.allocationSize(value.`reason`)
+    )
+
+    override fun write(value: Skipped, buf: ByteBuffer) {
+            FfiConverterString.write(value.`user`, buf)
+            FfiConverterTypeSkipReason.write(value.`reason`, buf)
     }
 }
 
@@ -6504,6 +7434,70 @@ public object FfiConverterTypeTicket: FfiConverterRustBuffer<Ticket> {
 
 
 /**
+ * One rule tried in a routing decision, in words.
+ */
+data class TraceStep (
+    /**
+     * The rule's name.
+     */
+    var `rule`: kotlin.String
+    , 
+    /**
+     * What became of it.
+     */
+    var `result`: StepResult
+    , 
+    /**
+     * Why: the tests that decided its condition (`region "east" is =
+     * "east"`), or its hours.
+     */
+    var `detail`: kotlin.String
+    , 
+    /**
+     * The users it passed over, and why.
+     */
+    var `skipped`: List<Skipped>
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeTraceStep: FfiConverterRustBuffer<TraceStep> {
+    override fun read(buf: ByteBuffer): TraceStep {
+        return TraceStep(
+            FfiConverterString.read(buf),
+            FfiConverterTypeStepResult.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterSequenceTypeSkipped.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: TraceStep) = (
+            FfiConverterString.allocationSize(value.`rule`) +
+            FfiConverterTypeStepResult.allocationSize(value.`result`) +
+            FfiConverterString.allocationSize(value.`detail`) +
+            FfiConverterSequenceTypeSkipped.allocationSize(value.`skipped`)
+    )
+
+    override fun write(value: TraceStep, buf: ByteBuffer) {
+            FfiConverterString.write(value.`rule`, buf)
+            FfiConverterTypeStepResult.write(value.`result`, buf)
+            FfiConverterString.write(value.`detail`, buf)
+            FfiConverterSequenceTypeSkipped.write(value.`skipped`, buf)
+    }
+}
+
+
+
+/**
  * Options of a lifecycle move through `transition`.
  */
 data class TransitionOptions (
@@ -6629,6 +7623,12 @@ data class User (
     var `active`: kotlin.Boolean
     , 
     /**
+     * When they are away (leave, holidays): assignment rules pass them over
+     * then.
+     */
+    var `away`: List<Absence>
+    , 
+    /**
      * Custom values as JSON text.
      */
     var `customJson`: kotlin.String
@@ -6661,6 +7661,7 @@ public object FfiConverterTypeUser: FfiConverterRustBuffer<User> {
             FfiConverterSequenceString.read(buf),
             FfiConverterSequenceString.read(buf),
             FfiConverterBoolean.read(buf),
+            FfiConverterSequenceTypeAbsence.read(buf),
             FfiConverterString.read(buf),
         )
     }
@@ -6679,6 +7680,7 @@ public object FfiConverterTypeUser: FfiConverterRustBuffer<User> {
             FfiConverterSequenceString.allocationSize(value.`productLines`) +
             FfiConverterSequenceString.allocationSize(value.`roles`) +
             FfiConverterBoolean.allocationSize(value.`active`) +
+            FfiConverterSequenceTypeAbsence.allocationSize(value.`away`) +
             FfiConverterString.allocationSize(value.`customJson`)
     )
 
@@ -6696,6 +7698,7 @@ public object FfiConverterTypeUser: FfiConverterRustBuffer<User> {
             FfiConverterSequenceString.write(value.`productLines`, buf)
             FfiConverterSequenceString.write(value.`roles`, buf)
             FfiConverterBoolean.write(value.`active`, buf)
+            FfiConverterSequenceTypeAbsence.write(value.`away`, buf)
             FfiConverterString.write(value.`customJson`, buf)
     }
 }
@@ -6745,6 +7748,12 @@ data class UserInput (
      * Whether they can be given work (default `true`).
      */
     var `active`: kotlin.Boolean = true 
+    , 
+    /**
+     * When they are away (assignment rules pass them over then); replaces
+     * what was stored.
+     */
+    var `away`: List<Absence> = listOf() 
     
 ){
     
@@ -6769,6 +7778,7 @@ public object FfiConverterTypeUserInput: FfiConverterRustBuffer<UserInput> {
             FfiConverterSequenceString.read(buf),
             FfiConverterSequenceString.read(buf),
             FfiConverterBoolean.read(buf),
+            FfiConverterSequenceTypeAbsence.read(buf),
         )
     }
 
@@ -6780,7 +7790,8 @@ public object FfiConverterTypeUserInput: FfiConverterRustBuffer<UserInput> {
             FfiConverterOptionalString.allocationSize(value.`region`) +
             FfiConverterSequenceString.allocationSize(value.`productLines`) +
             FfiConverterSequenceString.allocationSize(value.`roles`) +
-            FfiConverterBoolean.allocationSize(value.`active`)
+            FfiConverterBoolean.allocationSize(value.`active`) +
+            FfiConverterSequenceTypeAbsence.allocationSize(value.`away`)
     )
 
     override fun write(value: UserInput, buf: ByteBuffer) {
@@ -6792,6 +7803,7 @@ public object FfiConverterTypeUserInput: FfiConverterRustBuffer<UserInput> {
             FfiConverterSequenceString.write(value.`productLines`, buf)
             FfiConverterSequenceString.write(value.`roles`, buf)
             FfiConverterBoolean.write(value.`active`, buf)
+            FfiConverterSequenceTypeAbsence.write(value.`away`, buf)
     }
 }
 
@@ -7537,6 +8549,53 @@ public object FfiConverterTypeCrmError : FfiConverterRustBuffer<CrmException> {
 
 
 /**
+ * What is due (`"first_contact"`, ... in the canonical JSON).
+ */
+
+enum class DueKind {
+    
+    /**
+     * A newly assigned lead's first contact.
+     */
+    FIRST_CONTACT,
+    /**
+     * A lead's next follow-up.
+     */
+    FOLLOW_UP,
+    /**
+     * A task's due time.
+     */
+    TASK;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeDueKind: FfiConverterRustBuffer<DueKind> {
+    override fun read(buf: ByteBuffer) = try {
+        DueKind.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: DueKind) = 4UL
+
+    override fun write(value: DueKind, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
  * Who a record is shared with.
  */
 sealed class Grantee {
@@ -7627,6 +8686,117 @@ public object FfiConverterTypeGrantee : FfiConverterRustBuffer<Grantee>{
                 Unit
             }
         }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
+    }
+}
+
+
+
+
+
+/**
+ * Why a user was passed over (`"on_leave"`, ... in the canonical JSON).
+ */
+
+enum class SkipReason {
+    
+    /**
+     * No such user.
+     */
+    UNKNOWN,
+    /**
+     * Not active.
+     */
+    INACTIVE,
+    /**
+     * Away now.
+     */
+    ON_LEAVE,
+    /**
+     * Given their daily cap today.
+     */
+    AT_DAILY_CAP,
+    /**
+     * Given their cap within the rolling window.
+     */
+    AT_WINDOW_CAP,
+    /**
+     * Excluded from this decision (the owner the work is taken from).
+     */
+    EXCLUDED;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeSkipReason: FfiConverterRustBuffer<SkipReason> {
+    override fun read(buf: ByteBuffer) = try {
+        SkipReason.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: SkipReason) = 4UL
+
+    override fun write(value: SkipReason, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
+ * What became of one rule in a decision (`"not_matched"`, ... in the
+ * canonical JSON).
+ */
+
+enum class StepResult {
+    
+    /**
+     * Its condition did not hold.
+     */
+    NOT_MATCHED,
+    /**
+     * It is not active at this time.
+     */
+    OUTSIDE_HOURS,
+    /**
+     * It matched, but none of its users could take the record.
+     */
+    NO_ONE_AVAILABLE,
+    /**
+     * It matched and chose a user.
+     */
+    CHOSEN;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeStepResult: FfiConverterRustBuffer<StepResult> {
+    override fun read(buf: ByteBuffer) = try {
+        StepResult.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: StepResult) = 4UL
+
+    override fun write(value: StepResult, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
     }
 }
 
@@ -7922,6 +9092,90 @@ public object FfiConverterSequenceString: FfiConverterRustBuffer<List<kotlin.Str
 /**
  * @suppress
  */
+public object FfiConverterSequenceTypeAbsence: FfiConverterRustBuffer<List<Absence>> {
+    override fun read(buf: ByteBuffer): List<Absence> {
+        val len = buf.getInt()
+        return List<Absence>(len) {
+            FfiConverterTypeAbsence.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<Absence>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeAbsence.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<Absence>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeAbsence.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeDueItem: FfiConverterRustBuffer<List<DueItem>> {
+    override fun read(buf: ByteBuffer): List<DueItem> {
+        val len = buf.getInt()
+        return List<DueItem>(len) {
+            FfiConverterTypeDueItem.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<DueItem>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeDueItem.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<DueItem>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeDueItem.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeDueWork: FfiConverterRustBuffer<List<DueWork>> {
+    override fun read(buf: ByteBuffer): List<DueWork> {
+        val len = buf.getInt()
+        return List<DueWork>(len) {
+            FfiConverterTypeDueWork.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<DueWork>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeDueWork.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<DueWork>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeDueWork.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterSequenceTypeEvent: FfiConverterRustBuffer<List<Event>> {
     override fun read(buf: ByteBuffer): List<Event> {
         val len = buf.getInt()
@@ -8006,6 +9260,62 @@ public object FfiConverterSequenceTypeOutboxMessage: FfiConverterRustBuffer<List
 /**
  * @suppress
  */
+public object FfiConverterSequenceTypeRouting: FfiConverterRustBuffer<List<Routing>> {
+    override fun read(buf: ByteBuffer): List<Routing> {
+        val len = buf.getInt()
+        return List<Routing>(len) {
+            FfiConverterTypeRouting.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<Routing>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeRouting.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<Routing>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeRouting.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeScorePart: FfiConverterRustBuffer<List<ScorePart>> {
+    override fun read(buf: ByteBuffer): List<ScorePart> {
+        val len = buf.getInt()
+        return List<ScorePart>(len) {
+            FfiConverterTypeScorePart.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<ScorePart>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeScorePart.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<ScorePart>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeScorePart.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterSequenceTypeShare: FfiConverterRustBuffer<List<Share>> {
     override fun read(buf: ByteBuffer): List<Share> {
         val len = buf.getInt()
@@ -8034,6 +9344,34 @@ public object FfiConverterSequenceTypeShare: FfiConverterRustBuffer<List<Share>>
 /**
  * @suppress
  */
+public object FfiConverterSequenceTypeSkipped: FfiConverterRustBuffer<List<Skipped>> {
+    override fun read(buf: ByteBuffer): List<Skipped> {
+        val len = buf.getInt()
+        return List<Skipped>(len) {
+            FfiConverterTypeSkipped.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<Skipped>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeSkipped.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<Skipped>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeSkipped.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterSequenceTypeTaskLogEntry: FfiConverterRustBuffer<List<TaskLogEntry>> {
     override fun read(buf: ByteBuffer): List<TaskLogEntry> {
         val len = buf.getInt()
@@ -8052,6 +9390,34 @@ public object FfiConverterSequenceTypeTaskLogEntry: FfiConverterRustBuffer<List<
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypeTaskLogEntry.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeTraceStep: FfiConverterRustBuffer<List<TraceStep>> {
+    override fun read(buf: ByteBuffer): List<TraceStep> {
+        val len = buf.getInt()
+        return List<TraceStep>(len) {
+            FfiConverterTypeTraceStep.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<TraceStep>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeTraceStep.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<TraceStep>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeTraceStep.write(it, buf)
         }
     }
 }
