@@ -60,6 +60,7 @@ mod error;
 pub mod event;
 pub mod lifecycle;
 pub mod model;
+pub mod rfm;
 pub mod store;
 
 pub use clock::{Clock, FixedClock};
