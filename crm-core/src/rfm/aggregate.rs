@@ -135,17 +135,12 @@ pub fn aggregate(
     // Ids within a few times the row count of each other: index a table
     // directly by id. Otherwise hash them.
     let dense = span <= (4 * n as u128 + 1024).min(1 << 27);
+    if dense {
+        return aggregate_dense(customers, at, amounts, as_of, threads, lo, span as usize);
+    }
     let chunk = n.div_ceil(threads);
-    let parts: Vec<(Part, Option<u64>)> = if threads == 1 {
-        vec![aggregate_part(
-            customers,
-            at,
-            amounts,
-            as_of,
-            dense,
-            lo,
-            span as usize,
-        )]
+    let parts: Vec<(IdMap<Aggregate>, Option<u64>)> = if threads == 1 {
+        vec![aggregate_part(customers, at, amounts, as_of)]
     } else {
         std::thread::scope(|scope| {
             let handles: Vec<_> = (0..threads)
@@ -156,7 +151,7 @@ pub fn aggregate(
                         &at[range.clone()],
                         &amounts[range],
                     );
-                    scope.spawn(move || aggregate_part(c, a, m, as_of, dense, lo, span as usize))
+                    scope.spawn(move || aggregate_part(c, a, m, as_of))
                 })
                 .collect();
             handles
@@ -173,26 +168,17 @@ pub fn aggregate(
     }
     let future = parts.iter().map(|(_, f)| f.unwrap_or(0)).sum();
     let mut parts = parts.into_iter().map(|(p, _)| p);
-    let mut merged = parts.next().unwrap_or(Part::Hashed(IdMap::default()));
+    let mut merged = parts.next().unwrap_or_default();
     for part in parts {
-        merged.absorb(part);
-    }
-    let out = match merged {
-        Part::Dense(table) => table
-            .into_iter()
-            .enumerate()
-            .filter(|(_, agg)| agg.purchases + agg.refunds > 0)
-            .map(|(i, mut agg)| {
-                agg.customer = lo + i as i64;
-                agg
-            })
-            .collect::<Vec<_>>(),
-        Part::Hashed(map) => {
-            let mut out: Vec<Aggregate> = map.into_values().collect();
-            out.sort_unstable_by_key(|a| a.customer);
-            out
+        for (id, agg) in part {
+            merged
+                .entry(id)
+                .or_insert_with(|| Aggregate::empty(id))
+                .merge(&agg);
         }
-    };
+    }
+    let mut out: Vec<Aggregate> = merged.into_values().collect();
+    out.sort_unstable_by_key(|a| a.customer);
     // Customers with refunds only stay in: another partition may hold their
     // purchases. Scoring leaves them out (and counts them).
     Ok((
@@ -204,68 +190,175 @@ pub fn aggregate(
     ))
 }
 
-enum Part {
-    Dense(Vec<Aggregate>),
-    Hashed(IdMap<Aggregate>),
+/// Dense ids: one table indexed by id. With several threads, each owns a
+/// range of ids (a slice of the table) and reads every row, keeping only its
+/// own: no table per thread and nothing to merge.
+fn aggregate_dense(
+    customers: &[i64],
+    at: &[i64],
+    amounts: &[i64],
+    as_of: i64,
+    threads: usize,
+    lo: i64,
+    span: usize,
+) -> Result<(Vec<Aggregate>, Skipped)> {
+    let mut table = vec![Aggregate::empty(0); span];
+    let per = span.div_ceil(threads);
+    let results: Vec<(u64, bool)> = if threads == 1 {
+        vec![fill(&mut table, customers, at, amounts, as_of, lo)]
+    } else {
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = table
+                .chunks_mut(per)
+                .enumerate()
+                .map(|(t, slice)| {
+                    let start = lo + (t * per) as i64;
+                    scope.spawn(move || fill(slice, customers, at, amounts, as_of, start))
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("an aggregation thread panicked"))
+                .collect()
+        })
+    };
+    if results.iter().any(|(_, fits)| !fits) {
+        return Err(Error::invalid(
+            "amounts",
+            "a customer's total does not fit in 64-bit minor units",
+        ));
+    }
+    // Every thread saw every row: count future rows once (the first thread's
+    // range is not special; count them directly).
+    let future = if threads == 1 {
+        results[0].0
+    } else {
+        at.iter().filter(|t| **t > as_of).count() as u64
+    };
+    let out = table
+        .into_iter()
+        .enumerate()
+        .filter(|(_, agg)| agg.purchases + agg.refunds > 0)
+        .map(|(i, mut agg)| {
+            agg.customer = lo + i as i64;
+            agg
+        })
+        .collect();
+    Ok((
+        out,
+        Skipped {
+            future,
+            refund_only: 0,
+        },
+    ))
 }
 
-impl Part {
-    fn absorb(&mut self, other: Part) {
-        match (self, other) {
-            (Part::Dense(mine), Part::Dense(theirs)) => {
-                for (a, b) in mine.iter_mut().zip(&theirs) {
-                    if b.purchases + b.refunds > 0 {
-                        a.merge(b);
-                    }
-                }
+/// Adds the rows whose customer falls in `table` (ids from `start`).
+///
+/// A large table does not fit in the caches, and rows in time order hit it at
+/// random. So rows are taken a million at a time and first sorted into
+/// partitions of 4,096 customers by a counting pass (sequential writes), then
+/// each partition is added to its slice of the table while that slice sits in
+/// the cache.
+fn fill(
+    table: &mut [Aggregate],
+    customers: &[i64],
+    at: &[i64],
+    amounts: &[i64],
+    as_of: i64,
+    start: i64,
+) -> (u64, bool) {
+    const PART_BITS: u32 = 12;
+    const CHUNK: usize = 1 << 20;
+    let mut future = 0;
+    let mut fits = true;
+    let len = table.len() as u64;
+    if table.len() <= 1 << 16 {
+        for ((c, t), m) in customers.iter().zip(at).zip(amounts) {
+            let slot = c.wrapping_sub(start) as u64;
+            if slot >= len {
+                continue;
             }
-            (Part::Hashed(mine), Part::Hashed(theirs)) => {
-                for (id, agg) in theirs {
-                    mine.entry(id)
-                        .or_insert_with(|| Aggregate::empty(id))
-                        .merge(&agg);
-                }
+            if *t > as_of {
+                future += 1;
+                continue;
             }
-            _ => unreachable!("every part of one run is dense or every part is hashed"),
+            fits &= table[slot as usize].add(*t, *m);
+        }
+        return (future, fits);
+    }
+    #[derive(Clone, Copy, Default)]
+    struct Row {
+        at: i64,
+        amount: i64,
+        slot: u32,
+    }
+    let parts = table.len().div_ceil(1 << PART_BITS);
+    let mut counts = vec![0usize; parts + 1];
+    let mut rows = vec![Row::default(); CHUNK.min(customers.len())];
+    for ((cs, ts), ms) in customers
+        .chunks(CHUNK)
+        .zip(at.chunks(CHUNK))
+        .zip(amounts.chunks(CHUNK))
+    {
+        counts.iter_mut().for_each(|c| *c = 0);
+        for (c, t) in cs.iter().zip(ts) {
+            let slot = c.wrapping_sub(start) as u64;
+            if slot < len && *t <= as_of {
+                counts[(slot >> PART_BITS) as usize + 1] += 1;
+            }
+        }
+        for p in 1..counts.len() {
+            counts[p] += counts[p - 1];
+        }
+        let mut next = counts.clone();
+        for ((c, t), m) in cs.iter().zip(ts).zip(ms) {
+            let slot = c.wrapping_sub(start) as u64;
+            if slot >= len {
+                continue;
+            }
+            if *t > as_of {
+                future += 1;
+                continue;
+            }
+            let at = &mut next[(slot >> PART_BITS) as usize];
+            rows[*at] = Row {
+                at: *t,
+                amount: *m,
+                slot: slot as u32,
+            };
+            *at += 1;
+        }
+        for p in 0..parts {
+            for row in &rows[counts[p]..counts[p + 1]] {
+                fits &= table[row.slot as usize].add(row.at, row.amount);
+            }
         }
     }
+    (future, fits)
 }
 
+/// Hashed ids: a map per thread's share of the rows, merged at the end.
 fn aggregate_part(
     customers: &[i64],
     at: &[i64],
     amounts: &[i64],
     as_of: i64,
-    dense: bool,
-    lo: i64,
-    span: usize,
-) -> (Part, Option<u64>) {
+) -> (IdMap<Aggregate>, Option<u64>) {
     let mut future = 0;
     let mut fits = true;
-    if dense {
-        let mut table = vec![Aggregate::empty(0); span];
-        for ((c, t), m) in customers.iter().zip(at).zip(amounts) {
-            if *t > as_of {
-                future += 1;
-                continue;
-            }
-            fits &= table[(*c - lo) as usize].add(*t, *m);
+    let mut map = IdMap::default();
+    for ((c, t), m) in customers.iter().zip(at).zip(amounts) {
+        if *t > as_of {
+            future += 1;
+            continue;
         }
-        (Part::Dense(table), fits.then_some(future))
-    } else {
-        let mut map = IdMap::default();
-        for ((c, t), m) in customers.iter().zip(at).zip(amounts) {
-            if *t > as_of {
-                future += 1;
-                continue;
-            }
-            fits &= map
-                .entry(*c)
-                .or_insert_with(|| Aggregate::empty(*c))
-                .add(*t, *m);
-        }
-        (Part::Hashed(map), fits.then_some(future))
+        fits &= map
+            .entry(*c)
+            .or_insert_with(|| Aggregate::empty(*c))
+            .add(*t, *m);
     }
+    (map, fits.then_some(future))
 }
 
 /// Merges aggregates of the same customers from several partitions (e.g. the

@@ -313,26 +313,21 @@ fn mean(sum: i64, count: u64) -> i64 {
 /// Quantile scores of `values` (higher is better), customers in id order.
 fn quantiles(values: &[i64], bins: u8, ties: Ties) -> Vec<u8> {
     let n = values.len();
-    let mut order: Vec<(i64, u32)> = values
-        .iter()
-        .enumerate()
-        .map(|(i, v)| (*v, i as u32))
-        .collect();
-    // Customers are in id order, so (value, position) is (value, id).
-    order.sort_unstable();
+    // Customers are in id order, so a stable order by value is (value, id).
+    let order = stable_order(values);
     let mut scores = vec![0u8; n];
     let bins = bins as usize;
     let score = |pos: usize| (bins * pos / n + 1) as u8;
     match ties {
         Ties::Position => {
-            for (pos, (_, i)) in order.iter().enumerate() {
+            for (pos, i) in order.iter().enumerate() {
                 scores[*i as usize] = score(pos);
             }
         }
         Ties::Equal => {
             let mut start = 0;
-            for (pos, (value, i)) in order.iter().enumerate() {
-                if pos > 0 && order[pos - 1].0 != *value {
+            for (pos, i) in order.iter().enumerate() {
+                if pos > 0 && values[order[pos - 1] as usize] != values[*i as usize] {
                     start = pos;
                 }
                 scores[*i as usize] = score(start);
@@ -340,4 +335,53 @@ fn quantiles(values: &[i64], bins: u8, ties: Ties) -> Vec<u8> {
         }
     }
     scores
+}
+
+/// The positions of `values` ordered by value, equal values in position
+/// order: a counting sort when the values span little (recency in days,
+/// purchase counts), else a least-significant-digit radix sort; both linear.
+fn stable_order(values: &[i64]) -> Vec<u32> {
+    let n = values.len();
+    let (Some(lo), Some(hi)) = (values.iter().min(), values.iter().max()) else {
+        return Vec::new();
+    };
+    let span = (i128::from(*hi) - i128::from(*lo)) as u128;
+    if span < (4 * n as u128).max(1 << 16) {
+        let mut counts = vec![0u32; span as usize + 2];
+        for v in values {
+            counts[(v - lo) as usize + 1] += 1;
+        }
+        for i in 1..counts.len() {
+            counts[i] += counts[i - 1];
+        }
+        let mut order = vec![0u32; n];
+        for (i, v) in values.iter().enumerate() {
+            let at = &mut counts[(v - lo) as usize];
+            order[*at as usize] = i as u32;
+            *at += 1;
+        }
+        return order;
+    }
+    let keys: Vec<u64> = values.iter().map(|v| v.wrapping_sub(*lo) as u64).collect();
+    let bits = 64 - (span as u64).leading_zeros();
+    let mut order: Vec<u32> = (0..n as u32).collect();
+    let mut spare = vec![0u32; n];
+    let mut shift = 0;
+    while shift < bits {
+        let mut counts = vec![0u32; (1 << 11) + 1];
+        for i in &order {
+            counts[((keys[*i as usize] >> shift) & 0x7ff) as usize + 1] += 1;
+        }
+        for d in 1..counts.len() {
+            counts[d] += counts[d - 1];
+        }
+        for i in &order {
+            let at = &mut counts[((keys[*i as usize] >> shift) & 0x7ff) as usize];
+            spare[*at as usize] = *i;
+            *at += 1;
+        }
+        std::mem::swap(&mut order, &mut spare);
+        shift += 11;
+    }
+    order
 }

@@ -227,8 +227,16 @@ fn edge_cases_have_defined_results() {
 
 #[test]
 fn sparse_and_dense_ids_and_threads_give_the_same_table() {
-    let rows: Vec<(i64, i64, i64)> = (0..5000i64)
-        .map(|i| ((i * 37) % 911, micros(i % 300, i % 24), (i * 13) % 997 - 20))
+    // 120,000 rows over ids up to 150,001: big enough for the partitioned
+    // table (more than 65,536 ids), dense enough not to hash.
+    let rows: Vec<(i64, i64, i64)> = (0..120_000i64)
+        .map(|i| {
+            (
+                (i * 37) % 150_001,
+                micros(i % 300, i % 24),
+                (i * 13) % 997 - 20,
+            )
+        })
         .collect();
     let dense = ours(&rows, &RfmConfig::default());
     let sparse_rows: Vec<(i64, i64, i64)> = rows
