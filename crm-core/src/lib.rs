@@ -66,7 +66,7 @@ pub mod store;
 pub use clock::{Clock, FixedClock};
 pub use engine::{
     Config, ConvertLead, Crm, DealFromLead, DueItem, DueKind, DueWork, Reclaim, ReclaimTo,
-    TeamInput, TransitionInput, UserInput,
+    TeamInput, TransitionInput, UserInput, ValueRefresh,
 };
 pub use error::{Error, ErrorKind, Result};
 pub use event::{Event, FieldChange, OutboxMessage};

@@ -7,6 +7,7 @@ mod directory;
 mod leads;
 mod service;
 mod tasks;
+mod value;
 
 use std::collections::HashMap;
 
@@ -28,6 +29,7 @@ use crate::store::{ChangeSet, Query, Store};
 pub use assignment::{DueItem, DueKind, DueWork, Reclaim, ReclaimTo};
 pub use directory::{TeamInput, UserInput};
 pub use leads::{ConvertLead, DealFromLead};
+pub use value::ValueRefresh;
 
 /// How the engine is set up: lifecycles, custom fields, access policy, and the
 /// follow-up rules.
@@ -62,6 +64,11 @@ pub struct Config {
     pub reclaim: Reclaim,
     /// How far ahead [`Crm::due_work`] looks (default 24 hours).
     pub due_ahead: Duration,
+    /// How [`Crm::refresh_customer_value`] scores customers.
+    pub customer_value: crate::rfm::RfmConfig,
+    /// The currency of the purchases it scores (default: the one currency
+    /// the contracts are in).
+    pub value_currency: Option<crate::model::Currency>,
 }
 
 impl Default for Config {
@@ -79,6 +86,8 @@ impl Default for Config {
             claim_limit: None,
             reclaim: Reclaim::default(),
             due_ahead: Duration::hours(24),
+            customer_value: crate::rfm::RfmConfig::default(),
+            value_currency: None,
         }
     }
 }
@@ -104,7 +113,8 @@ impl Config {
         self.assignment
             .validate()
             .map_err(|e| prefix_config("assignment", e))?;
-        self.lead_scoring.validate()
+        self.lead_scoring.validate()?;
+        self.customer_value.validate()
     }
 
     /// Reads a configuration from JSON; every key is optional and defaults as
@@ -119,7 +129,8 @@ impl Config {
     ///   "lead_scoring": { "base": 0, "rules": [ ... ] },
     ///   "claim_limit": 50,
     ///   "reclaim": { "grace_hours": 0, "follow_ups": false, "to": "pool" },
-    ///   "due_ahead_hours": 24
+    ///   "due_ahead_hours": 24,
+    ///   "rfm": { "ties": "equal", ... }, "value_currency": "EUR"
     /// }
     /// ```
     ///
@@ -177,6 +188,22 @@ impl Config {
                         RuleSet::from_json(&text).map_err(|e| prefix_config("assignment", e))?;
                 }
                 "lead_scoring" => config.lead_scoring = LeadScoring::from_json(&text)?,
+                "rfm" => config.customer_value = crate::rfm::RfmConfig::from_json(&text)?,
+                "value_currency" => {
+                    config.value_currency =
+                        match value {
+                            Value::Null => None,
+                            Value::String(code) => Some(code.parse().map_err(|e: Error| {
+                                Error::config("value_currency", e.to_string())
+                            })?),
+                            _ => {
+                                return Err(Error::config(
+                                    "value_currency",
+                                    "must be a currency code like EUR",
+                                ));
+                            }
+                        };
+                }
                 "claim_limit" => {
                     config.claim_limit = match value {
                         Value::Null => None,
@@ -198,7 +225,7 @@ impl Config {
                     return Err(Error::config(
                         "config",
                         format!(
-                            "unknown key `{other}`; expected one of lifecycles, fields, policy, first_contact_within_hours, follow_up_after_hours, due_ahead_hours, outbox_lease_seconds, contract_number_prefix, assignment, lead_scoring, claim_limit, reclaim"
+                            "unknown key `{other}`; expected one of lifecycles, fields, policy, first_contact_within_hours, follow_up_after_hours, due_ahead_hours, outbox_lease_seconds, contract_number_prefix, assignment, lead_scoring, claim_limit, reclaim, rfm, value_currency"
                         ),
                     ));
                 }

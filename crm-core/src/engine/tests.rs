@@ -1123,3 +1123,141 @@ fn saving_a_user_as_stored_records_nothing() {
         ("update", "active")
     );
 }
+
+/// A signed contract for `customer` of `amount` euros, signed now.
+fn signed(w: &mut World, customer: crate::model::CustomerId, amount: &str) {
+    let ana = w.ana.clone();
+    let deal = w
+        .crm
+        .create_opportunity(
+            &ana,
+            NewOpportunity {
+                name: "deal".into(),
+                customer: Some(customer),
+                expected_amount: Some(eur(amount)),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let deal = w.crm.advance_opportunity(&ana, deal.id, None).unwrap();
+    let (_, contract) = w.crm.win_opportunity(&ana, deal.id).unwrap();
+    w.crm.sign_contract(&w.sue.clone(), contract.id).unwrap();
+}
+
+#[test]
+fn customer_value_sets_tiers_and_moves_stages_by_each_customers_cadence() {
+    let mut w = world();
+    let ana = w.ana.clone();
+    let start = w.crm.now();
+    let mut customer = |name: &str| {
+        w.crm
+            .create_customer(
+                &ana,
+                NewCustomer {
+                    name: name.into(),
+                    owner: Some(user("ana")),
+                    ..Default::default()
+                },
+            )
+            .unwrap()
+            .id
+    };
+    let (weekly, once, big) = (customer("Weekly"), customer("Once"), customer("Big"));
+    for week in 0..3 {
+        w.clock.set(start + Duration::days(7 * week));
+        signed(&mut w, weekly, "100.00");
+    }
+    w.clock.set(start);
+    signed(&mut w, once, "50.00");
+    signed(&mut w, big, "9000.00");
+    w.clock.set(start + Duration::days(120));
+    signed(&mut w, big, "1.00"); // after as_of: left out
+
+    let as_of = start + Duration::days(60);
+    let refresh = w
+        .crm
+        .refresh_customer_value(&w.admin.clone(), as_of)
+        .unwrap();
+    assert_eq!(
+        (refresh.scored, refresh.batches, refresh.skipped.future),
+        (3, 1, 1)
+    );
+    let get = |w: &World, id| -> Customer { w.crm.get(&w.admin, id).unwrap() };
+    // Weekly buyer silent 46 days: more than 4 gaps of 7 days: dormant.
+    let c = get(&w, weekly);
+    assert_eq!(c.stage, "dormant");
+    let last = w.crm.history(&w.admin, weekly).unwrap().pop().unwrap();
+    assert_eq!(
+        (
+            last.action.as_str(),
+            last.from.as_deref(),
+            last.to.as_deref()
+        ),
+        ("value", Some("new"), Some("dormant"))
+    );
+    assert_eq!(last.payload["path"], json!(["activate", "go_dormant"]));
+    assert_eq!(last.payload["value"]["frequency"], 3);
+    // One purchase 60 days ago, against an assumed 90-day gap: active.
+    assert_eq!(get(&w, once).stage, "active");
+    assert!(get(&w, big).tier.is_some());
+    // A second refresh with nothing new changes nothing.
+    let again = w
+        .crm
+        .refresh_customer_value(&w.admin.clone(), as_of)
+        .unwrap();
+    assert_eq!(
+        (again.tiers_changed, again.stages_changed, again.batches),
+        (0, 0, 0)
+    );
+    // Sales may not rewrite customers they do not own... ana owns them all,
+    // but bo does not: nothing is written.
+    let bo = w.bo.clone();
+    let err = w
+        .crm
+        .refresh_customer_value(&bo, as_of + Duration::days(200))
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Forbidden);
+    assert_eq!(get(&w, weekly).stage, "dormant");
+}
+
+#[test]
+fn customer_value_needs_one_currency() {
+    let mut w = world();
+    let ana = w.ana.clone();
+    let id = w
+        .crm
+        .create_customer(
+            &ana,
+            NewCustomer {
+                name: "Acme".into(),
+                owner: Some(user("ana")),
+                ..Default::default()
+            },
+        )
+        .unwrap()
+        .id;
+    signed(&mut w, id, "10.00");
+    let deal = w
+        .crm
+        .create_opportunity(
+            &ana,
+            NewOpportunity {
+                name: "usd".into(),
+                customer: Some(id),
+                expected_amount: Some(crate::model::Money::parse("5.00", "USD").unwrap()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let deal = w.crm.advance_opportunity(&ana, deal.id, None).unwrap();
+    let (_, contract) = w.crm.win_opportunity(&ana, deal.id).unwrap();
+    w.crm.sign_contract(&w.sue.clone(), contract.id).unwrap();
+    let err = w
+        .crm
+        .refresh_customer_value(&w.admin.clone(), w.crm.now())
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "invalid configuration at value_currency: contracts are in EUR, USD; set value_currency to score one of them"
+    );
+}
