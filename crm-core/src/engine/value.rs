@@ -179,7 +179,7 @@ impl<S: Store> Crm<S> {
         while let Some(state) = queue.pop_front() {
             let path = seen[&state].clone();
             for t in &machine.transitions {
-                if t.from.iter().any(|f| *f == state) && !seen.contains_key(&t.to) {
+                if t.from.contains(&state) && !seen.contains_key(&t.to) {
                     let mut next = path.clone();
                     next.push((t.action.clone(), t.to.clone()));
                     if t.to == to {

@@ -283,9 +283,10 @@ pub fn score_aggregates(
         .map(|a| {
             // Silent time and cadence in microseconds; silence > limit × gap
             // compared in integers: silence × 1000 > limit‰ × gap.
-            let silence = i128::from(as_of_micros - a.last).max(0);
+            let silence = (i128::from(as_of_micros) - i128::from(a.last)).max(0);
             let gap = if a.purchases > 1 {
-                (i128::from(a.last - a.first) / i128::from(a.purchases - 1)).max(floor)
+                ((i128::from(a.last) - i128::from(a.first)) / i128::from(a.purchases - 1))
+                    .max(floor)
             } else {
                 single.max(floor)
             };
