@@ -209,6 +209,8 @@ pub enum DueKind {
     FollowUp,
     /// A task's due time.
     Task,
+    /// Winning back a customer flagged at risk or dormant.
+    WinBack,
 }
 
 impl From<CoreDueKind> for DueKind {
@@ -217,6 +219,7 @@ impl From<CoreDueKind> for DueKind {
             CoreDueKind::FirstContact => DueKind::FirstContact,
             CoreDueKind::FollowUp => DueKind::FollowUp,
             CoreDueKind::Task => DueKind::Task,
+            CoreDueKind::WinBack => DueKind::WinBack,
         }
     }
 }

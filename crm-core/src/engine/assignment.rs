@@ -56,6 +56,9 @@ pub enum DueKind {
     FollowUp,
     /// A task's due time.
     Task,
+    /// Winning back a customer the value refresh flagged at risk or dormant:
+    /// due the configured follow-up time after they entered that stage.
+    WinBack,
 }
 
 impl DueKind {
@@ -65,6 +68,7 @@ impl DueKind {
             DueKind::FirstContact => "first_contact",
             DueKind::FollowUp => "follow_up",
             DueKind::Task => "task",
+            DueKind::WinBack => "win_back",
         }
     }
 }
@@ -337,8 +341,10 @@ impl<S: Store> Crm<S> {
     }
 
     /// What is due per user by `now` plus the configured look-ahead: first
-    /// contacts and follow-ups of open leads, and open tasks; each flagged
-    /// overdue when its time is past. Only records the actor may read count.
+    /// contacts and follow-ups of open leads, open tasks, and win-backs of
+    /// customers at risk or dormant (due the follow-up time after they
+    /// entered that stage); each flagged overdue when its time is past. Only
+    /// records the actor may read count.
     ///
     /// # Errors
     ///
@@ -394,6 +400,28 @@ impl<S: Store> Crm<S> {
                     due_at: at,
                     overdue: at < now,
                 });
+            }
+        }
+        for stage in ["at_risk", "dormant"] {
+            let query = Query::new(EntityKind::Customer).status(stage);
+            for record in self.list(actor, &query)? {
+                let AnyRecord::Customer(customer) = &record else {
+                    continue;
+                };
+                let Some(owner) = &customer.owner else {
+                    continue;
+                };
+                let since = customer.stage_since.unwrap_or(customer.meta.updated_at);
+                let at = since + self.config.follow_up_after;
+                if at < until {
+                    by_user.entry(owner.clone()).or_default().push(DueItem {
+                        subject: record.key(),
+                        kind: DueKind::WinBack,
+                        title: customer.name.clone(),
+                        due_at: at,
+                        overdue: at < now,
+                    });
+                }
             }
         }
         Ok(by_user

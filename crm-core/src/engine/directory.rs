@@ -182,6 +182,7 @@ impl<S: Store> Crm<S> {
             kind: new.kind,
             name: new.name,
             stage: self.initial_state(EntityKind::Customer)?,
+            stage_since: Some(tx.now),
             tier: None,
             owner,
             team,

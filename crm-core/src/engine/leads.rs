@@ -357,6 +357,7 @@ impl<S: Store> Crm<S> {
                     },
                     name,
                     stage: self.initial_state(EntityKind::Customer)?,
+                    stage_since: Some(tx.now),
                     tier: None,
                     owner: lead.owner.clone().or_else(|| Some(actor.user.clone())),
                     team: lead.team.clone(),

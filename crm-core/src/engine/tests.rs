@@ -1200,6 +1200,36 @@ fn customer_value_sets_tiers_and_moves_stages_by_each_customers_cadence() {
     // One purchase 60 days ago, against an assumed 90-day gap: active.
     assert_eq!(get(&w, once).stage, "active");
     assert!(get(&w, big).tier.is_some());
+    // The dormant customer is ana's win-back, due 3 days after the refresh.
+    let due = w
+        .crm
+        .due_work(&w.admin, w.crm.now() + Duration::days(4))
+        .unwrap();
+    let win_back: Vec<_> = due
+        .iter()
+        .flat_map(|d| {
+            d.items.iter().map(move |i| {
+                (
+                    d.user.as_str(),
+                    i.kind,
+                    i.title.as_str(),
+                    i.due_at,
+                    i.overdue,
+                )
+            })
+        })
+        .filter(|i| i.1 == crate::engine::DueKind::WinBack)
+        .collect();
+    assert_eq!(
+        win_back,
+        [(
+            "ana",
+            crate::engine::DueKind::WinBack,
+            "Weekly",
+            w.crm.now() + Duration::days(3),
+            true
+        )]
+    );
     // A second refresh with nothing new changes nothing.
     let again = w
         .crm

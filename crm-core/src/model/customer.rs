@@ -1,5 +1,6 @@
 //! Customers: the companies and people a business sells to.
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
@@ -44,6 +45,9 @@ pub struct Customer {
     pub name: String,
     /// The lifecycle stage (`prospect`, `new`, `active`, `at_risk`, `dormant`, `churned`).
     pub stage: String,
+    /// Since when it has been in that stage.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stage_since: Option<DateTime<Utc>>,
     /// The value tier, once scored.
     pub tier: Option<Tier>,
     /// The account owner.
@@ -98,6 +102,15 @@ impl Record for Customer {
     const PROTECTED: &'static [&'static str] = &["stage", "owner", "source_lead"];
 
     record_basics!(Customer, stage);
+
+    fn entered(
+        &mut self,
+        _state: &crate::lifecycle::StateDef,
+        now: DateTime<Utc>,
+        _reason: Option<&str>,
+    ) {
+        self.stage_since = Some(now);
+    }
 
     fn access(&self) -> Access {
         Access {

@@ -439,6 +439,7 @@ pub fn every_kind() -> Vec<AnyRecord> {
             kind: CustomerKind::Company,
             name: "Müller & Söhne GmbH".into(),
             stage: "active".into(),
+            stage_since: Some(at(1)),
             tier: Some(crate::model::Tier::A),
             owner: Some(user("ana")),
             team: Some(team.clone()),
