@@ -98,12 +98,13 @@ pub(crate) type IdMap<V> = HashMap<i64, V, BuildHasherDefault<IdHasher>>;
 
 /// Aggregates purchase columns (all the same length) per customer, leaving out
 /// rows after `as_of` (counted in `future`). Results come ordered by customer
-/// id, customers with refunds only included.
+/// id, customers with refunds only included. [`Aggregator`] does the same over
+/// a stream of chunks.
 ///
 /// # Errors
 ///
 /// [`Error::Validation`] on `columns` when the lengths differ, on `threads`
-/// when it is zero.
+/// when it is zero, on `amounts` when a customer's total overflows.
 pub fn aggregate(
     customers: &[i64],
     at: &[i64],
@@ -111,146 +112,239 @@ pub fn aggregate(
     as_of: i64,
     threads: usize,
 ) -> Result<(Vec<Aggregate>, Skipped)> {
-    if customers.len() != at.len() || at.len() != amounts.len() {
-        return Err(Error::invalid(
-            "columns",
-            format!(
-                "must have the same length (customers {}, times {}, amounts {})",
-                customers.len(),
-                at.len(),
-                amounts.len()
-            ),
-        ));
-    }
-    if threads == 0 {
-        return Err(Error::invalid("threads", "must be at least 1"));
-    }
-    let n = customers.len();
-    let threads = threads.min(n.div_ceil(1 << 16).max(1));
-    let (lo, hi) = match (customers.iter().min(), customers.iter().max()) {
-        (Some(lo), Some(hi)) => (*lo, *hi),
-        _ => return Ok((Vec::new(), Skipped::default())),
-    };
-    let span = (i128::from(hi) - i128::from(lo) + 1) as u128;
-    // Ids within a few times the row count of each other: index a table
-    // directly by id. Otherwise hash them.
-    let dense = span <= (4 * n as u128 + 1024).min(1 << 27);
-    if dense {
-        return aggregate_dense(customers, at, amounts, as_of, threads, lo, span as usize);
-    }
-    let chunk = n.div_ceil(threads);
-    let parts: Vec<(IdMap<Aggregate>, Option<u64>)> = if threads == 1 {
-        vec![aggregate_part(customers, at, amounts, as_of)]
-    } else {
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = (0..threads)
-                .map(|t| {
-                    let range = t * chunk..((t + 1) * chunk).min(n);
-                    let (c, a, m) = (
-                        &customers[range.clone()],
-                        &at[range.clone()],
-                        &amounts[range],
-                    );
-                    scope.spawn(move || aggregate_part(c, a, m, as_of))
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().expect("an aggregation thread panicked"))
-                .collect()
-        })
-    };
-    if parts.iter().any(|(_, f)| f.is_none()) {
-        return Err(Error::invalid(
-            "amounts",
-            "a customer's total does not fit in 64-bit minor units",
-        ));
-    }
-    let future = parts.iter().map(|(_, f)| f.unwrap_or(0)).sum();
-    let mut parts = parts.into_iter().map(|(p, _)| p);
-    let mut merged = parts.next().unwrap_or_default();
-    for part in parts {
-        for (id, agg) in part {
-            merged
-                .entry(id)
-                .or_insert_with(|| Aggregate::empty(id))
-                .merge(&agg);
-        }
-    }
-    let mut out: Vec<Aggregate> = merged.into_values().collect();
-    out.sort_unstable_by_key(|a| a.customer);
-    // Customers with refunds only stay in: another partition may hold their
-    // purchases. Scoring leaves them out (and counts them).
-    Ok((
-        out,
-        Skipped {
-            future,
-            refund_only: 0,
-        },
-    ))
+    let mut aggregator = Aggregator::new(as_of, threads)?;
+    aggregator.add(customers, at, amounts)?;
+    aggregator.finish()
 }
 
-/// Dense ids: one table indexed by id. With several threads, each owns a
-/// range of ids (a slice of the table) and reads every row, keeping only its
-/// own: no table per thread and nothing to merge.
-fn aggregate_dense(
+/// Per-customer aggregation over purchases that arrive in chunks (e.g. the
+/// record batches of an Arrow stream): memory grows with the customers, not
+/// the rows. Ids that stay within a few times the rows seen of each other
+/// index one table (grown as the range widens); otherwise they are hashed.
+#[derive(Debug)]
+pub struct Aggregator {
+    as_of: i64,
+    threads: usize,
+    rows: u64,
+    future: u64,
+    fits: bool,
+    state: State,
+}
+
+#[derive(Debug)]
+enum State {
+    Empty,
+    Dense { lo: i64, table: Vec<Aggregate> },
+    Hashed(IdMap<Aggregate>),
+}
+
+impl Aggregator {
+    /// An aggregator of purchases up to `as_of` (microseconds since 1970,
+    /// UTC), on `threads` threads (the core starts none unless asked).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Validation`] on `threads` when it is zero.
+    pub fn new(as_of: i64, threads: usize) -> Result<Self> {
+        if threads == 0 {
+            return Err(Error::invalid("threads", "must be at least 1"));
+        }
+        Ok(Aggregator {
+            as_of,
+            threads,
+            rows: 0,
+            future: 0,
+            fits: true,
+            state: State::Empty,
+        })
+    }
+
+    /// Adds a chunk of purchase columns.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Validation`] on `columns` when the lengths differ.
+    pub fn add(&mut self, customers: &[i64], at: &[i64], amounts: &[i64]) -> Result<()> {
+        if customers.len() != at.len() || at.len() != amounts.len() {
+            return Err(Error::invalid(
+                "columns",
+                format!(
+                    "must have the same length (customers {}, times {}, amounts {})",
+                    customers.len(),
+                    at.len(),
+                    amounts.len()
+                ),
+            ));
+        }
+        let (Some(clo), Some(chi)) = (customers.iter().min(), customers.iter().max()) else {
+            return Ok(());
+        };
+        let n = customers.len();
+        self.rows += n as u64;
+        let threads = self.threads.min(n.div_ceil(1 << 16).max(1));
+        let budget = (4 * self.rows as u128 + 1024).min(1 << 27);
+        let (lo, hi) = match &self.state {
+            State::Dense { lo, table } => {
+                ((*lo).min(*clo), (*lo + table.len() as i64 - 1).max(*chi))
+            }
+            _ => (*clo, *chi),
+        };
+        let span = (i128::from(hi) - i128::from(lo) + 1) as u128;
+        let dense = !matches!(self.state, State::Hashed(_)) && span <= budget;
+        if dense {
+            // Grow the table to the new range, keeping what it holds.
+            let table = match std::mem::replace(&mut self.state, State::Empty) {
+                State::Dense { lo: old_lo, table }
+                    if old_lo == lo && table.len() == span as usize =>
+                {
+                    table
+                }
+                State::Dense {
+                    lo: old_lo,
+                    table: old,
+                } => {
+                    let mut table = vec![Aggregate::empty(0); span as usize];
+                    let offset = (old_lo - lo) as usize;
+                    table[offset..offset + old.len()].copy_from_slice(&old);
+                    table
+                }
+                _ => vec![Aggregate::empty(0); span as usize],
+            };
+            let mut table = table;
+            let (future, fits) =
+                fill_threads(&mut table, customers, at, amounts, self.as_of, lo, threads);
+            self.future += future;
+            self.fits &= fits;
+            self.state = State::Dense { lo, table };
+            return Ok(());
+        }
+        // Too sparse for a table (now or from here on): hash.
+        let mut map = match std::mem::replace(&mut self.state, State::Empty) {
+            State::Hashed(map) => map,
+            State::Dense { lo, table } => table
+                .into_iter()
+                .enumerate()
+                .filter(|(_, a)| a.purchases + a.refunds > 0)
+                .map(|(i, mut a)| {
+                    a.customer = lo + i as i64;
+                    (a.customer, a)
+                })
+                .collect(),
+            State::Empty => IdMap::default(),
+        };
+        let chunk = n.div_ceil(threads);
+        let as_of = self.as_of;
+        let parts: Vec<(IdMap<Aggregate>, Option<u64>)> = if threads == 1 {
+            vec![aggregate_part(customers, at, amounts, as_of)]
+        } else {
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = (0..threads)
+                    .map(|t| {
+                        let range = t * chunk..((t + 1) * chunk).min(n);
+                        let (c, a, m) = (
+                            &customers[range.clone()],
+                            &at[range.clone()],
+                            &amounts[range],
+                        );
+                        scope.spawn(move || aggregate_part(c, a, m, as_of))
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| h.join().expect("an aggregation thread panicked"))
+                    .collect()
+            })
+        };
+        for (part, future) in parts {
+            match future {
+                Some(future) => self.future += future,
+                None => self.fits = false,
+            }
+            for (id, agg) in part {
+                let entry = map.entry(id).or_insert_with(|| Aggregate::empty(id));
+                self.fits &= entry.monetary.checked_add(agg.monetary).is_some();
+                entry.merge(&agg);
+            }
+        }
+        self.state = State::Hashed(map);
+        Ok(())
+    }
+
+    /// The aggregates, ordered by customer id (customers with refunds only
+    /// included: another partition may hold their purchases), and the rows
+    /// left out as future.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Validation`] on `amounts` when a customer's total does not fit
+    /// in 64-bit minor units.
+    pub fn finish(self) -> Result<(Vec<Aggregate>, Skipped)> {
+        if !self.fits {
+            return Err(Error::invalid(
+                "amounts",
+                "a customer's total does not fit in 64-bit minor units",
+            ));
+        }
+        let out = match self.state {
+            State::Empty => Vec::new(),
+            State::Dense { lo, table } => table
+                .into_iter()
+                .enumerate()
+                .filter(|(_, agg)| agg.purchases + agg.refunds > 0)
+                .map(|(i, mut agg)| {
+                    agg.customer = lo + i as i64;
+                    agg
+                })
+                .collect(),
+            State::Hashed(map) => {
+                let mut out: Vec<Aggregate> = map.into_values().collect();
+                out.sort_unstable_by_key(|a| a.customer);
+                out
+            }
+        };
+        Ok((
+            out,
+            Skipped {
+                future: self.future,
+                refund_only: 0,
+            },
+        ))
+    }
+}
+
+/// Fills a dense table (ids from `lo`) from one chunk. With several threads,
+/// each owns a range of ids (a slice of the table) and reads every row,
+/// keeping only its own: no table per thread and nothing to merge.
+fn fill_threads(
+    table: &mut [Aggregate],
     customers: &[i64],
     at: &[i64],
     amounts: &[i64],
     as_of: i64,
-    threads: usize,
     lo: i64,
-    span: usize,
-) -> Result<(Vec<Aggregate>, Skipped)> {
-    let mut table = vec![Aggregate::empty(0); span];
-    let per = span.div_ceil(threads);
-    let results: Vec<(u64, bool)> = if threads == 1 {
-        vec![fill(&mut table, customers, at, amounts, as_of, lo)]
-    } else {
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = table
-                .chunks_mut(per)
-                .enumerate()
-                .map(|(t, slice)| {
-                    let start = lo + (t * per) as i64;
-                    scope.spawn(move || fill(slice, customers, at, amounts, as_of, start))
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().expect("an aggregation thread panicked"))
-                .collect()
-        })
-    };
-    if results.iter().any(|(_, fits)| !fits) {
-        return Err(Error::invalid(
-            "amounts",
-            "a customer's total does not fit in 64-bit minor units",
-        ));
+    threads: usize,
+) -> (u64, bool) {
+    if threads == 1 {
+        return fill(table, customers, at, amounts, as_of, lo);
     }
-    // Every thread saw every row: count future rows once (the first thread's
-    // range is not special; count them directly).
-    let future = if threads == 1 {
-        results[0].0
-    } else {
-        at.iter().filter(|t| **t > as_of).count() as u64
-    };
-    let out = table
-        .into_iter()
-        .enumerate()
-        .filter(|(_, agg)| agg.purchases + agg.refunds > 0)
-        .map(|(i, mut agg)| {
-            agg.customer = lo + i as i64;
-            agg
-        })
-        .collect();
-    Ok((
-        out,
-        Skipped {
-            future,
-            refund_only: 0,
-        },
-    ))
+    let per = table.len().div_ceil(threads);
+    let results: Vec<(u64, bool)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = table
+            .chunks_mut(per)
+            .enumerate()
+            .map(|(t, slice)| {
+                let start = lo + (t * per) as i64;
+                scope.spawn(move || fill(slice, customers, at, amounts, as_of, start))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("an aggregation thread panicked"))
+            .collect()
+    });
+    // Every thread saw every row, but only its own customers' future rows.
+    let future = results.iter().map(|(f, _)| f).sum();
+    (future, results.iter().all(|(_, fits)| *fits))
 }
 
 /// Adds the rows whose customer falls in `table` (ids from `start`).

@@ -66,7 +66,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
-pub use aggregate::{Aggregate, Skipped, aggregate, merge};
+pub use aggregate::{Aggregate, Aggregator, Skipped, aggregate, merge};
 pub use score::{CustomerValue, RfmTable, SIGNALS, TIERS, score_aggregates};
 
 /// One purchase (or, with a negative amount, a refund).

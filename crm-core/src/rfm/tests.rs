@@ -344,3 +344,32 @@ fn signals_follow_each_customers_own_cadence() {
     // Daily: gap floored at 7 days, 10 days silent: active.
     assert_eq!(signals, ["dormant", "active", "active", "active"]);
 }
+
+proptest! {
+    /// Chunks through an Aggregator give what one call gives: the table
+    /// grows when later ids fall outside it, and turns into a hash map when
+    /// they are too far apart.
+    #[test]
+    fn chunked_aggregation_equals_one_pass(
+        rows in proptest::collection::vec((0i64..3000, 0i64..300, -50i64..1000), 1..400),
+        far in proptest::option::of(0usize..400),
+        chunk in 1usize..120,
+        threads in 1usize..3,
+    ) {
+        let mut rows: Vec<(i64, i64, i64)> = rows.into_iter().map(|(c, d, m)| (c, micros(d, 0), m)).collect();
+        if let Some(at) = far {
+            let at = at.min(rows.len() - 1);
+            rows[at].0 = 1 << 40;
+        }
+        let whole = columns(&rows);
+        let (expected, skipped) = aggregate(&whole.0, &whole.1, &whole.2, as_of().timestamp_micros(), 1).unwrap();
+        let mut aggregator = Aggregator::new(as_of().timestamp_micros(), threads).unwrap();
+        for part in rows.chunks(chunk) {
+            let (c, t, m) = columns(part);
+            aggregator.add(&c, &t, &m).unwrap();
+        }
+        let (got, got_skipped) = aggregator.finish().unwrap();
+        prop_assert_eq!(got, expected);
+        prop_assert_eq!(got_skipped, skipped);
+    }
+}
