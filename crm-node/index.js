@@ -837,3 +837,7 @@ module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __n
 module.exports = nativeBinding
 module.exports.Crm = nativeBinding.Crm
 module.exports.JsCrm = nativeBinding.JsCrm
+module.exports.scoreRfm = nativeBinding.scoreRfm
+module.exports.scoreRfmAsync = nativeBinding.scoreRfmAsync
+module.exports.scoreRfmColumns = nativeBinding.scoreRfmColumns
+module.exports.scoreRfmColumnsAsync = nativeBinding.scoreRfmColumnsAsync

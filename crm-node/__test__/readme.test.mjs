@@ -18,6 +18,7 @@ for (const [name, readmePath, heading] of [
   ['crm-node/README.md', join(packageDir, 'README.md'), '## Example'],
   ['crm-node/README.md', join(packageDir, 'README.md'), '## Keeping data'],
   ['crm-node/README.md', join(packageDir, 'README.md'), '## Assignment'],
+  ['crm-node/README.md', join(packageDir, 'README.md'), '## Customer value (RFM)'],
   ['README.md', join(packageDir, '..', 'README.md'), '## In Node.js'],
 ]) test(`the example of ${name} (${heading.replace(/^#+ /, '')}) runs`, () => {
   const readme = readFileSync(readmePath, 'utf8')

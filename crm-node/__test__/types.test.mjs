@@ -5,7 +5,9 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 
-import { Crm } from '../index.js'
+import * as crmModule from '../index.js'
+
+const { Crm } = crmModule
 
 const dts = readFileSync(new URL('../index.d.ts', import.meta.url), 'utf8')
 
@@ -24,7 +26,7 @@ test('index.d.ts names only the JS types it declares', () => {
 test('every exported item and every method has TSDoc', () => {
   const lines = dts.split('\n')
   lines.forEach((line, at) => {
-    const exported = /^export (declare class|interface) /.test(line)
+    const exported = /^export (declare class|declare function|interface) /.test(line)
     const member = /^  (static )?(\w+)(\?)?[(:]/.test(line) || /^  constructor\(/.test(line)
     if (exported || member) {
       assert.match(lines[at - 1], /\*\/$/, `no TSDoc before line ${at + 1}: ${line}`)
@@ -55,4 +57,22 @@ test('every method has an Async twin returning a Promise of a declared type', ()
     const type = promised[1] ?? promised[2]
     assert.ok(declared.has(type) || builtIn.has(type), `${name}: ${type} is declared`)
   }
+})
+
+test('every function of the module has an Async twin returning a Promise of a declared type', () => {
+  const functions = Object.keys(crmModule).filter(
+    (name) => typeof crmModule[name] === 'function' && !/^[A-Z]/.test(name),
+  )
+  const sync = functions.filter((name) => !name.endsWith('Async'))
+  for (const name of ['scoreRfm', 'scoreRfmColumns']) assert.ok(sync.includes(name), `${name} is exported`)
+  const code = dts.replace(/\/\*\*[\s\S]*?\*\//g, '')
+  const declared = new Set([...code.matchAll(/export (?:declare class|interface|type) (\w+)/g)].map((m) => m[1]))
+  for (const name of sync) {
+    assert.equal(typeof crmModule[`${name}Async`], 'function', `${name}Async`)
+    const [, returned] = code.match(new RegExp(`^export declare function ${name}\\(.*\\): (\\w+)$`, 'm')) ?? []
+    assert.ok(declared.has(returned), `${name} returns a declared type, not ${returned}`)
+    const [, promised] = code.match(new RegExp(`^export declare function ${name}Async\\(.*\\): (.*)$`, 'm')) ?? []
+    assert.equal(promised, `Promise<${returned}>`, `${name}Async returns a Promise of what ${name} returns`)
+  }
+  assert.equal(functions.length, 2 * sync.length, 'every Async function has a synchronous twin')
 })

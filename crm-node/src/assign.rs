@@ -104,16 +104,20 @@ impl From<Routing> for JsRouting {
     }
 }
 
-/// One piece of due work: a lead's first contact or follow-up, or a task.
+/// One piece of due work: a lead's first contact or follow-up, a task, or
+/// winning back a customer.
 #[napi(object, js_name = "DueItem", object_from_js = false)]
 pub struct JsDueItem {
-    /// The lead or task.
+    /// The lead, task or customer.
     pub subject: JsRecordKey,
     /// What is due: a newly assigned lead's `first_contact`, a lead's
-    /// `follow_up`, or a `task`.
-    #[napi(ts_type = "'first_contact' | 'follow_up' | 'task'")]
+    /// `follow_up`, a `task`, or the `win_back` of a customer that
+    /// `refreshCustomerValue` moved to `at_risk` or `dormant` (due the
+    /// configured follow-up time after it entered that stage).
+    #[napi(ts_type = "'first_contact' | 'follow_up' | 'task' | 'win_back'")]
     pub kind: String,
-    /// What to show: the lead's company or contact, the task's title.
+    /// What to show: the lead's company or contact, the task's title, the
+    /// customer's name.
     pub title: String,
     /// When it is (or was) due (RFC 3339, UTC).
     pub due_at: String,

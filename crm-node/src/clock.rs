@@ -26,7 +26,8 @@ pub struct JsCrmOptions {
     /// from run to run. Without it ids are seeded from the system's randomness.
     pub seed: Option<f64>,
     /// The engine's configuration (lifecycles, fields, policy, assignment
-    /// rules, lead scoring, claim limit, reclaim policy, ...): the Config JSON
+    /// rules, lead scoring, claim limit, reclaim policy, customer value:
+    /// `rfm` and `value_currency`, ...): the Config JSON
     /// as a string, or a plain object, passed through `JSON.stringify`. Without
     /// it, the defaults. Unknown keys and values that do not fit are a `config`
     /// error naming the path (`claim_limit`, `assignment.rules[0].team`, ...).

@@ -3,13 +3,16 @@
 //!
 //! Either way the text goes to [`crm::Config::from_json`], so a bad
 //! configuration is the core's `config` error naming the path
-//! (`assignment.rules[0].team`, `claim_limit`, ...), never a crash.
+//! (`assignment.rules[0].team`, `claim_limit`, ...), never a crash. The RFM
+//! functions take their configuration the same way, read by
+//! [`crm::rfm::RfmConfig::from_json`] (paths `rfm.bins`, `rfm.segments`, ...).
 
 use std::ptr;
 
 use napi::bindgen_prelude::{FromNapiValue, TypeName};
 use napi::{ValueType, sys};
 
+use crm::rfm::RfmConfig;
 use crm::{Config, Error};
 
 /// At most this many characters of the first line of a JS exception's
@@ -126,15 +129,39 @@ fn check(status: sys::napi_status) -> napi::Result<()> {
 /// [`Error::Config`] naming the path of what is wrong; on `config` when the
 /// value is neither a string nor an object, or the object does not serialise.
 pub(crate) fn config(input: Option<ConfigInput>) -> crm::Result<Config> {
+    match json(input, "config")? {
+        None => Ok(Config::default()),
+        Some(text) => Config::from_json(&text),
+    }
+}
+
+/// An RFM configuration (`scoreRfm`, `scoreRfmColumns`): the default without
+/// one; otherwise the JSON read by [`RfmConfig::from_json`].
+///
+/// # Errors
+///
+/// [`Error::Config`] naming the path of what is wrong (`rfm.bins`,
+/// `rfm.thresholds.monetary`, ...); on `rfm` when the value is neither a
+/// string nor an object, or the object does not serialise.
+pub(crate) fn rfm_config(input: Option<ConfigInput>) -> crm::Result<RfmConfig> {
+    match json(input, "rfm")? {
+        None => Ok(RfmConfig::default()),
+        Some(text) => RfmConfig::from_json(&text),
+    }
+}
+
+/// The JSON text of a configuration, `None` when absent; a value that is no
+/// configuration is a `config` error on `path`.
+fn json(input: Option<ConfigInput>, path: &str) -> crm::Result<Option<String>> {
     match input.map(|input| input.0) {
-        None | Some(ConfigValue::Absent) => Ok(Config::default()),
-        Some(ConfigValue::Json(text)) => Config::from_json(&text),
+        None | Some(ConfigValue::Absent) => Ok(None),
+        Some(ConfigValue::Json(text)) => Ok(Some(text)),
         Some(ConfigValue::Unserialisable(why)) => Err(Error::config(
-            "config",
+            path,
             format!("does not serialise with JSON.stringify: {why}"),
         )),
         Some(ConfigValue::Other(value_type)) => Err(Error::config(
-            "config",
+            path,
             format!("must be a JSON string or an object, not {value_type}"),
         )),
     }

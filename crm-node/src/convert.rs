@@ -10,7 +10,7 @@ use serde_json::Value;
 use crm::{CustomFields, Error};
 
 /// The largest integer a JS number holds exactly (2^53 - 1).
-const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
+pub(crate) const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 
 /// At most this many characters of a rejected value are echoed in an error.
 const SHOWN: usize = 40;

@@ -21,6 +21,8 @@
 //! - [`model`]: records as plain objects (`Lead`, `Customer`, ...), and the
 //!   inputs of the create commands.
 //! - [`event`]: events and outbox messages.
+//! - [`rfm`]: customer value (RFM) as module-level functions, over rows of
+//!   purchases or over typed-array columns.
 //! - [`assign`]: what assignment returns: routings and their traces, due
 //!   work, lead scores.
 //! - [`access`]: the actor.
@@ -29,9 +31,11 @@
 //! - [`error`]: crm's errors as JS errors (the only place they are converted).
 //! - [`convert`]: numbers, choices, dates and custom fields from JS.
 //!
-//! Policies: money amounts are decimal strings, never JS numbers; times are RFC
-//! 3339 strings in UTC, exact to the microsecond; kinds, priorities and states
-//! are lowercase strings as in the core's JSON.
+//! Policies: money amounts are decimal strings, never JS numbers (the columnar
+//! RFM function takes and returns minor units in 64-bit typed arrays); times
+//! are RFC 3339 strings in UTC, exact to the microsecond (columns: microseconds
+//! since 1970 in a `BigInt64Array`); kinds, priorities and states are
+//! lowercase strings as in the core's JSON.
 
 #![deny(missing_docs)]
 
@@ -49,5 +53,8 @@ pub mod model;
 // then events and the results of assignment, which name records,
 pub mod assign;
 pub mod event;
+// then customer value, functions of the module whose results the engine's
+// `refreshCustomerValue` names,
+pub mod rfm;
 // then the engine, which names them all.
 pub mod engine;

@@ -232,8 +232,10 @@ impl JsCrm {
 
     /// What is due per user by `now` (an RFC 3339 string or a `Date`; default:
     /// the engine's clock) plus the configured look-ahead: first contacts and
-    /// follow-ups of open leads, and open tasks, earliest first, each flagged
-    /// overdue when its time is past. Only records the actor may read count.
+    /// follow-ups of open leads, open tasks, and win-backs of customers at
+    /// risk or dormant (`win_back`, due the follow-up time after they entered
+    /// that stage), earliest first, each flagged overdue when its time is
+    /// past. Only records the actor may read count.
     ///
     /// @throws {Error} `validation` on `now` when it is malformed; `forbidden`
     /// (read).

@@ -3,9 +3,10 @@
 //! `...Async` twin.
 //!
 //! The methods live beside the core's: `leads.rs`, `deals.rs`, `service.rs`,
-//! `tasks.rs`, `directory.rs` and `assignment.rs` hold the typed commands, this file the
-//! engine's setup, the clock, the generic commands and the outbox, and
-//! `pool.rs` what runs the `...Async` methods on the libuv thread pool.
+//! `tasks.rs`, `directory.rs`, `assignment.rs` and `value.rs` hold the typed
+//! commands, this file the engine's setup, the clock, the generic commands and
+//! the outbox, and `pool.rs` what runs the `...Async` methods on the libuv
+//! thread pool.
 //!
 //! Each command is written once, as a function returning a `Command` (a
 //! closure over its arguments, already converted from JS by napi); the
@@ -32,13 +33,15 @@ use crate::error::{self, Failure};
 use crate::event::{JsEvent, JsOutboxMessage};
 use crate::model::{JsAnyRecord, JsGrantee, record_key};
 
-use pool::{Command, execute, guarded};
+use pool::{Command, execute};
 
 pub use assignment::JsTransferWork;
 pub use deals::JsWin;
 pub use directory::{JsTeamInput, JsUserInput};
 pub use leads::JsConvertLead;
 pub use pool::Job;
+pub(crate) use pool::guarded;
+pub use value::JsValueRefresh;
 
 /// The engine a `Crm` wraps: over a store picked at run time (in memory, a
 /// SQLite file or a PostgreSQL database).
@@ -111,6 +114,7 @@ mod leads;
 mod pool;
 mod service;
 mod tasks;
+mod value;
 
 /// Options of `transition`.
 #[napi(object, js_name = "TransitionOptions", object_to_js = false)]
@@ -216,8 +220,9 @@ impl JsCrm {
     /// and `setNow` move (repeatable tests and demos); without it, on the
     /// system clock. With `seed`, ids repeat from run to run. With `config`
     /// (the Config JSON as a string, or a plain object), the engine's
-    /// lifecycles, fields, policy, assignment rules, lead scoring, claim limit
-    /// and reclaim policy; without it, the defaults.
+    /// lifecycles, fields, policy, assignment rules, lead scoring, claim limit,
+    /// reclaim policy and customer value (`rfm`, `value_currency`); without
+    /// it, the defaults.
     ///
     /// @throws {Error} `validation` naming `now` or `seed` when one is
     /// malformed; `config` naming the path (`claim_limit`,

@@ -5,6 +5,7 @@ use serde_json::Value;
 
 use crm::{Customer, CustomerKind, NewCustomer, TeamId, UserId};
 
+use crate::clock::opt_rfc3339;
 use crate::convert::{custom, custom_json};
 use crate::model::{JsShare, MetaFields, opt_string};
 
@@ -33,8 +34,12 @@ pub struct JsCustomer {
     pub kind: String,
     /// The name.
     pub name: String,
-    /// The lifecycle stage: `prospect`, `new`, ...
+    /// The lifecycle stage: `prospect`, `new`, `active`, `at_risk`, `dormant`,
+    /// `churned` (the last four as `refreshCustomerValue` sets them), ...
     pub stage: String,
+    /// Since when it has been in that stage (RFC 3339, UTC); `null` for
+    /// customers stored before crm kept it.
+    pub stage_since: Option<String>,
     /// The tier, `A`, `B` or `C`, when rated.
     #[napi(ts_type = "'A' | 'B' | 'C' | null")]
     pub tier: Option<String>,
@@ -72,6 +77,7 @@ impl From<Customer> for JsCustomer {
             kind: customer.kind.to_string(),
             name: customer.name,
             stage: customer.stage,
+            stage_since: opt_rfc3339(customer.stage_since),
             tier: customer.tier.map(|tier| tier.to_string()),
             owner: opt_string(customer.owner),
             team: opt_string(customer.team),
