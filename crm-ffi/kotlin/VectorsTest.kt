@@ -1,8 +1,10 @@
 // The FFI parity suite on the JVM: runs every shared test vector
 // (tests/vectors/*.json) through the generated Kotlin API, then checks that bad
 // input comes back as typed CrmException cases, that the assignment commands
-// return typed, readable results, and that `Crm.open` keeps what was written in
-// an SQLite file across objects. No Gradle, no JUnit: a plain
+// return typed, readable results, that customer value (scoreRfm,
+// scoreRfmColumns, refreshCustomerValue) comes back typed and checks its
+// input, and that `Crm.open` keeps what was written in an SQLite file across
+// objects. No Gradle, no JUnit: a plain
 // main that prints one line per failure and ends with "N passed, M failed";
 // it exits non-zero when anything failed.
 //
@@ -140,7 +142,8 @@ fun snakeCase(name: String): String =
  * The canonical JSON-like value of anything the Kotlin API returns: records
  * become maps with snake_case keys, `*Json` text fields are parsed and lose the
  * suffix, `Instant`s become RFC 3339 strings, unsigned numbers become Longs,
- * enum entries (`StepResult.NOT_MATCHED`) their snake_case names.
+ * enum entries (`StepResult.NOT_MATCHED`) their snake_case names, except tiers,
+ * which keep their capital (`RfmTier.A` is `"A"`).
  */
 fun canonical(value: Any?): Any? = when (value) {
     null, is Unit -> null
@@ -150,6 +153,7 @@ fun canonical(value: Any?): Any? = when (value) {
     is UInt -> value.toLong()
     is UByte -> value.toLong()
     is Instant -> value.toString()
+    is RfmTier -> value.name
     is Enum<*> -> value.name.lowercase()
     is List<*> -> value.map(::canonical)
     is AnyRecord -> anyRecord(value)
@@ -265,6 +269,11 @@ class Args(private val map: Map<String, Any?>) {
         str("team") != null && str("user") == null -> Grantee.Team(req("team"))
         else -> error("name a user or a team")
     }
+    @Suppress("UNCHECKED_CAST")
+    fun purchases(name: String): List<Purchase>? = (map[name] as List<Map<String, Any?>>?)?.map {
+        // Amounts are decimal strings in the vectors; a JSON number is passed as its text.
+        Purchase(customer = it["customer"] as String, at = Instant.parse(it["at"] as String), amount = it["amount"].toString())
+    }
     fun raw(name: String): Any? = map[name]
 }
 
@@ -374,6 +383,9 @@ fun runCommand(crm: Crm, command: String, actor: Actor?, a: Args): Any? {
         "reclaim_overdue" -> crm.reclaimOverdue(who, a.instant("now"))
         "transfer_work" -> crm.transferWork(who, fromUser = a.req("from"), reason = a.req("reason"), to = a.str("to"))
         "score_lead" -> crm.scoreLead(who, a.req("id"))
+        "refresh_customer_value" -> crm.refreshCustomerValue(who, a.instant("as_of"))
+        // A free function: no engine, no actor.
+        "score_rfm" -> scoreRfm(a.purchases("purchases")!!, a.instant("as_of")!!, a.raw("config")?.let(::toJson))
         else -> error("unknown command `$command` in a vector")
     }
 }
@@ -675,6 +687,202 @@ fun assignment(tally: Tally) {
     }
 }
 
+// ----- customer value: scoreRfm and scoreRfmColumns ------------------------------
+
+fun rfm(tally: Tally) {
+    val asOf = Instant.parse("2025-01-01T00:00:00Z")
+    fun buy(customer: String, at: String, amount: String) = Purchase(customer, Instant.parse(at), amount)
+    val purchases = listOf(
+        buy("ann", "2024-12-30T12:00:00Z", "50.00"),
+        buy("ann", "2024-12-01T12:00:00Z", "30"),
+        buy("ann", "2024-11-01T12:00:00Z", "20.5"),
+        buy("ann", "2024-12-31T09:00:00Z", "-0.50"),         // a refund
+        buy("bob", "2024-06-01T12:00:00Z", "500.00"),
+        buy("dee", "2024-10-01T12:00:00Z", "40.00"),
+        buy("dee", "2024-10-15T12:00:00Z", "40.00"),
+        buy("eve", "2025-02-01T12:00:00Z", "99.00"),          // after asOf
+        buy("fay", "2024-12-01T12:00:00Z", "-5.00"),          // refunds only
+    )
+    val result = scoreRfm(purchases, asOf)
+    tally.check("rfm: customers in id order, the refund-only one left out", result.customers.map { it.customer } == listOf("ann", "bob", "dee")) { "${result.customers}" }
+    tally.check("rfm: what was left out is counted", result.skipped == RfmSkipped(future = 1uL, refundOnly = 1uL)) { "${result.skipped}" }
+    val ann = result.customers.first()
+    tally.check("rfm: a refund lowers monetary but is not a purchase", ann.monetary == "100.00" && ann.frequency == 3uL && ann.recencyDays == 2L) { "$ann" }
+    tally.check("rfm: first purchase and tenure", ann.firstPurchase == Instant.parse("2024-11-01T12:00:00Z") && ann.tenureDays == 61L) { "$ann" }
+    tally.check("rfm: typed scores, segment and tier", ann.r == 4.toUByte() && ann.fm == 3.toUByte() && ann.segment == "Potential Loyalist" && ann.tier == RfmTier.B) { "$ann" }
+    // Tiers and signals are enums: a `when` over them is exhaustive.
+    val said = result.customers.map {
+        val action = when (it.signal) {
+            RfmSignal.ACTIVE -> "thank"
+            RfmSignal.AT_RISK -> "call"
+            RfmSignal.DORMANT -> "win back"
+            RfmSignal.CHURNED -> "let go"
+        }
+        val tier = when (it.tier) { RfmTier.A -> "top"; RfmTier.B -> "grow"; RfmTier.C -> "keep" }
+        "${it.customer}: $tier, $action"
+    }
+    tally.check("rfm: signals and tiers read as enums", said == listOf("ann: grow, thank", "bob: grow, call", "dee: keep, win back")) { "$said" }
+    tally.check("rfm: canonical form", canonical(RfmTier.A) == "A" && canonical(RfmSignal.AT_RISK) == "at_risk")
+
+    // Empty input.
+    val empty = scoreRfm(listOf(), asOf)
+    tally.check("rfm: no purchases, no customers", empty.customers.isEmpty() && empty.skipped == RfmSkipped(0uL, 0uL)) { "$empty" }
+
+    // The configuration: JSON text, typed errors naming the path.
+    val mean = scoreRfm(purchases, asOf, configJson = """{"monetary": "mean", "ties": "position"}""")
+    tally.check("rfm: a config is used", mean.customers.first().monetary == "33.33") { "${mean.customers.first()}" }
+    expectError<CrmException.Config>(tally, "rfm: bins out of range") {
+        scoreRfm(purchases, asOf, configJson = """{"bins": 11}""")
+    }?.let { tally.check("rfm: bad bins names rfm.bins", it.path == "rfm.bins") { "$it" } }
+    expectError<CrmException.Config>(tally, "rfm: 4 bins without segments") {
+        scoreRfm(purchases, asOf, configJson = """{"bins": 4}""")
+    }?.let { tally.check("rfm: names rfm.segments", it.path == "rfm.segments") { "$it" } }
+    expectError<CrmException.Config>(tally, "rfm: unknown key") {
+        scoreRfm(purchases, asOf, configJson = """{"binz": 4}""")
+    }?.let { tally.check("rfm: an unknown key names rfm", it.path == "rfm" && it.reason.contains("binz")) { "$it" } }
+    expectError<CrmException.Config>(tally, "rfm: config not JSON") {
+        scoreRfm(purchases, asOf, configJson = "{")
+    }?.let { tally.check("rfm: bad JSON names rfm", it.path == "rfm") { "$it" } }
+
+    // Amounts: decimal strings with at most the minor unit's places.
+    fun amountError(name: String, amount: String, config: String? = null) {
+        expectError<CrmException.Validation>(tally, "rfm: $name") {
+            scoreRfm(listOf(buy("a", "2024-12-01T00:00:00Z", "1.00"), buy("b", "2024-12-01T00:00:00Z", amount)), asOf, config)
+        }?.let { tally.check("rfm: $name names purchases[1].amount", it.fields == listOf("purchases[1].amount") && it.value == amount) { "$it" } }
+    }
+    amountError("too many decimals", "1.005")
+    amountError("not a number", "12,50")
+    amountError("a float's exponent", "1e3")
+    amountError("cents with minor_units 0", "1.5", """{"minor_units": 0}""")
+    val yen = scoreRfm(listOf(buy("a", "2024-12-01T00:00:00Z", "1500")), asOf, """{"minor_units": 0}""")
+    tally.check("rfm: minor_units 0", yen.customers.single().monetary == "1500") { "$yen" }
+    expectError<CrmException.Validation>(tally, "rfm: a time out of range") {
+        scoreRfm(listOf(Purchase("a", Instant.MIN, "1")), asOf)
+    }?.let { tally.check("rfm: names purchases[0].at", it.fields == listOf("purchases[0].at")) { "$it" } }
+    expectError<CrmException.Validation>(tally, "rfm: asOf out of range") {
+        scoreRfm(listOf(), Instant.MAX)
+    }?.let { tally.check("rfm: names as_of", it.fields == listOf("as_of")) { "$it" } }
+
+    // Columns: the same scores, for many purchases.
+    val ids = listOf("ann", "bob", "dee", "eve", "fay")
+    val micros = { t: Instant -> t.epochSecond * 1_000_000 + t.nano / 1_000 }
+    val cols = scoreRfmColumns(
+        customers = purchases.map { ids.indexOf(it.customer).toLong() },
+        atMicros = purchases.map { micros(it.at) },
+        amountsMinor = purchases.map { BigDecimal(it.amount).movePointRight(2).longValueExact() },
+        asOf = asOf,
+    )
+    tally.check("rfm columns: ids, skipped", cols.customer == listOf(0L, 1L, 2L) && cols.skipped == result.skipped) { "$cols" }
+    val same = result.customers.withIndex().all { (i, row) ->
+        cols.r[i].toUByte() == row.r && cols.f[i].toUByte() == row.f && cols.m[i].toUByte() == row.m && cols.fm[i].toUByte() == row.fm &&
+            cols.segmentNames[cols.segment[i].toInt()] == row.segment && cols.tier[i] == row.tier && cols.signal[i] == row.signal &&
+            cols.recencyDays[i] == row.recencyDays && cols.frequency[i] == row.frequency && cols.tenureDays[i] == row.tenureDays &&
+            BigDecimal.valueOf(cols.monetaryMinor[i], cols.minorUnits.toInt()) == BigDecimal(row.monetary) &&
+            cols.firstPurchaseMicros[i] == micros(row.firstPurchase)
+    }
+    tally.check("rfm columns: the same values as the rows", same) { "$cols" }
+    // Many purchases on several threads give what one thread gives.
+    val n = 300_000
+    val many = Triple(
+        List(n) { (it * 7919L) % 5000 },
+        List(n) { micros(asOf) - (it % 1000) * 86_400_000_000L - 1 },
+        List(n) { ((it * 31L) % 20_000) - 1_000 },
+    )
+    val one = scoreRfmColumns(many.first, many.second, many.third, asOf)
+    val four = scoreRfmColumns(many.first, many.second, many.third, asOf, threads = 4u)
+    // The score columns are ByteArrays, which a data class compares by identity.
+    val sameColumns = one.copy(r = four.r, f = four.f, m = four.m, fm = four.fm) == four &&
+        one.r.contentEquals(four.r) && one.f.contentEquals(four.f) && one.m.contentEquals(four.m) && one.fm.contentEquals(four.fm)
+    tally.check("rfm columns: 4 threads give what 1 gives", sameColumns && one.customer.size == 5000) { "${one.customer.size}" }
+    expectError<CrmException.Validation>(tally, "rfm columns: lengths differ") {
+        scoreRfmColumns(listOf(1L, 2L), listOf(0L), listOf(100L, 200L), asOf)
+    }?.let { tally.check("rfm columns: names columns", it.fields == listOf("columns")) { "$it" } }
+    expectError<CrmException.Validation>(tally, "rfm columns: zero threads") {
+        scoreRfmColumns(listOf(), listOf(), listOf(), asOf, threads = 0u)
+    }?.let { tally.check("rfm columns: names threads", it.fields == listOf("threads")) { "$it" } }
+    expectError<CrmException.Config>(tally, "rfm columns: bad config") {
+        scoreRfmColumns(listOf(), listOf(), listOf(), asOf, configJson = """{"threads": 0}""")
+    }?.let { tally.check("rfm columns: names rfm.threads", it.path == "rfm.threads") { "$it" } }
+}
+
+// ----- customer value in the engine: refreshCustomerValue ------------------------
+
+fun customerValue(tally: Tally) {
+    val start = Instant.parse("2026-01-05T09:00:00Z")
+    val crm = Crm(now = start, seed = 5uL, configJson = """{"rfm": {"ties": "equal"}}""")
+    val admin = Actor(user = "root", roles = listOf("admin"))
+    val sue = Actor(user = "sue", roles = listOf("supervisor"), team = "east")
+    val ana = Actor(user = "ana", roles = listOf("sales"), team = "east")
+    crm.saveTeam(admin, TeamInput(id = "east", name = "East", supervisor = "sue"))
+    crm.saveUser(admin, UserInput(id = "ana", name = "Ana", team = "east", roles = listOf("sales")))
+    val weekly = crm.createCustomer(ana, NewCustomer(name = "Weekly", owner = "ana"))
+    val once = crm.createCustomer(ana, NewCustomer(name = "Once", owner = "ana"))
+    tally.check("value: a new customer knows since when it is a prospect", weekly.stage == "prospect" && weekly.stageSince == start) { "$weekly" }
+    // A deal won and its contract signed now: one purchase of the customer.
+    fun buy(customer: Customer, amount: String) {
+        val deal = crm.createOpportunity(ana, NewOpportunity(customer = customer.id, name = "deal", expectedAmount = Money(amount, "EUR")))
+        crm.advanceOpportunity(ana, deal.id)
+        crm.signContract(sue, crm.winOpportunity(ana, deal.id).contract.id)
+    }
+    buy(weekly, "100.00")
+    buy(once, "50.00")
+    repeat(2) {
+        crm.advanceClock(days = 7)
+        buy(weekly, "100.00")
+    }
+    crm.advanceClock(days = 46)
+    fun customer(id: String) = (crm.get(ana, "customer", id) as AnyRecord.Customer).record
+    val before = customer(weekly.id)
+
+    // Nothing is written without the right to edit every customer it would change.
+    expectError<CrmException.Forbidden>(tally, "value: an outsider may not refresh") {
+        crm.refreshCustomerValue(Actor(user = "zed", roles = listOf("sales"), team = "west"))
+    }
+    tally.check("value: nothing written when forbidden", customer(weekly.id) == before) { "${customer(weekly.id)}" }
+
+    val refresh: ValueRefresh = crm.refreshCustomerValue(admin)      // asOf: the engine's clock
+    tally.check("value: a typed refresh", refresh == ValueRefresh(
+        scored = 2uL, tiersChanged = 2uL, stagesChanged = 2uL, batches = 1uL, skipped = RfmSkipped(0uL, 0uL),
+    )) { "$refresh" }
+    val dormant = customer(weekly.id)
+    tally.check("value: a weekly buyer silent for 46 days is dormant, tier B, since now",
+        before.stage == "new" && before.tier == null &&
+            dormant.stage == "dormant" && dormant.tier == "B" && dormant.stageSince == crm.now() && dormant.version > before.version) { "$before -> $dormant" }
+    val active = customer(once.id)
+    tally.check("value: a single buyer is active, tier C", active.stage == "active" && active.tier == "C") { "$active" }
+    tally.check("value: the change is a value event", crm.history(ana, "customer", weekly.id).last().action == "value")
+    val again = crm.refreshCustomerValue(admin)
+    tally.check("value: nothing changed, nothing written", again.scored == 2uL && again.tiersChanged == 0uL && again.stagesChanged == 0uL && again.batches == 0uL) { "$again" }
+
+    // The dormant customer comes due to its owner as a win-back.
+    crm.advanceClock(days = 4)
+    val work = crm.dueWork(ana).single()
+    val item = work.items.single()
+    val what = when (item.kind) {                                     // exhaustive: WIN_BACK is a case
+        DueKind.FIRST_CONTACT, DueKind.FOLLOW_UP -> "call the lead"
+        DueKind.TASK -> "do the task"
+        DueKind.WIN_BACK -> "win back ${item.title}"
+    }
+    tally.check("value: a win-back is due to the owner",
+        work.user == "ana" && work.overdue == 1u && item.kind == DueKind.WIN_BACK && what == "win back Weekly" &&
+            item.subject == RecordKey("customer", weekly.id) && item.overdue &&
+            item.dueAt == dormant.stageSince!!.plusSeconds(3 * 86_400)) { "$work" }
+    tally.check("value: canonical kind", canonical(DueKind.WIN_BACK) == "win_back")
+    // An earlier asOf (which scores, and moves stages, as of then).
+    val early = crm.refreshCustomerValue(admin, asOf = start.plusSeconds(86_400))
+    tally.check("value: contracts after asOf are left out", early.skipped.future == 2uL) { "$early" }
+
+    expectError<CrmException.Validation>(tally, "value: asOf out of range") {
+        crm.refreshCustomerValue(admin, asOf = Instant.MAX)
+    }?.let { tally.check("value: names as_of", it.fields == listOf("as_of")) { "$it" } }
+    expectError<CrmException.Config>(tally, "value: contracts in two currencies") {
+        val usd = crm.createOpportunity(ana, NewOpportunity(customer = once.id, name = "usd", expectedAmount = Money("10.00", "USD")))
+        crm.advanceOpportunity(ana, usd.id)
+        crm.signContract(sue, crm.winOpportunity(ana, usd.id).contract.id)
+        crm.refreshCustomerValue(admin)
+    }?.let { tally.check("value: names value_currency", it.path == "value_currency") { "$it" } }
+}
+
 // ----- a file store: Crm.open ---------------------------------------------------------
 
 fun fileStore(tally: Tally) {
@@ -750,6 +958,16 @@ fun main(args: Array<String>) {
         assignment(tally)
     } catch (err: Throwable) {
         tally.check("assignment", false) { "crashed: $err" }
+    }
+    try {
+        rfm(tally)
+    } catch (err: Throwable) {
+        tally.check("rfm", false) { "crashed: $err" }
+    }
+    try {
+        customerValue(tally)
+    } catch (err: Throwable) {
+        tally.check("customer value", false) { "crashed: $err" }
     }
     try {
         fileStore(tally)

@@ -8,8 +8,12 @@
 //! [`AnyRecord`], and every failure is a [`CrmError`] with the core's stable
 //! kinds and fields. The assignment commands (`route`, `pool`, `claim`,
 //! `dueWork`, `scoreLead`, ...) return typed [`Routing`]s (with their trace),
-//! [`DueWork`] and [`Score`]s. See `crm-ffi/README.md` for the type mappings and a
-//! Kotlin example.
+//! [`DueWork`] and [`Score`]s. Customer value (RFM) is two free functions,
+//! no engine involved: `scoreRfm` over [`Purchase`] rows returns an
+//! [`RfmResult`], `scoreRfmColumns` over purchase columns an [`RfmColumns`];
+//! in the engine, `refreshCustomerValue` scores the stored customers and
+//! writes their tiers and stages back, returning a [`ValueRefresh`].
+//! See `crm-ffi/README.md` for the type mappings and Kotlin examples.
 //!
 //! This crate converts and never decides: every rule lives in `crm-core`.
 //!
@@ -30,6 +34,7 @@ mod engine;
 mod error;
 mod event;
 mod model;
+mod rfm;
 
 pub use access::Actor;
 pub use assign::{
@@ -44,6 +49,10 @@ pub use model::{
     Grantee, Lead, Money, NewActivity, NewContact, NewCustomer, NewLead, NewOpportunity, NewTask,
     NewTicket, Opportunity, RecordKey, Share, Task, TaskLogEntry, Team, TeamInput, Ticket, User,
     UserInput, Win,
+};
+pub use rfm::{
+    CustomerValue, Purchase, RfmColumns, RfmResult, RfmSignal, RfmSkipped, RfmTier, ValueRefresh,
+    score_rfm, score_rfm_columns,
 };
 
 uniffi::setup_scaffolding!();

@@ -19,6 +19,8 @@ def canonical(value):
     """A result in the canonical form of tests/vectors/README.md."""
     if value is None or isinstance(value, (str, bool, int)):
         return value
+    if isinstance(value, ffi.RfmTier):  # tiers keep their capital: RfmTier.A -> "A"
+        return value.name
     if isinstance(value, enum.Enum):  # StepResult.NOT_MATCHED -> "not_matched"
         return value.name.lower()
     if isinstance(value, datetime.datetime):
@@ -69,6 +71,12 @@ def _time(value):
 def _absences(values):
     return [ffi.Absence(_from=_time(v["from"]), until=_time(v["until"]), reason=v.get("reason"))
             for v in values or []]
+
+
+def _purchases(values):
+    # Amounts are decimal strings in the vectors; a number (a Decimal here) goes as its text.
+    return [ffi.Purchase(customer=v["customer"], at=_time(v["at"]), amount=str(v["amount"]))
+            for v in values]
 
 
 def _grantee(a):
@@ -159,6 +167,14 @@ def run_command(crm, command, actor, a):
         return crm.transfer_work(actor, a["from"], a["reason"], a.get("to"))
     if command == "score_lead":
         return crm.score_lead(actor, a["id"])
+    if command == "refresh_customer_value":
+        return crm.refresh_customer_value(actor, _time(a.get("as_of")))
+    if command == "score_rfm":  # a free function: no engine, no actor
+        config = a.get("config")
+        # Decimals (JSON numbers with a fraction) go back as strings, which
+        # the RFM config reads exactly wherever it takes a decimal.
+        return ffi.score_rfm(_purchases(a["purchases"]), _time(a["as_of"]),
+                             None if config is None else json.dumps(config, default=str))
     # The commands that take an id and, at most, one more string argument.
     second = {"assign_lead": "owner", "discard_lead": "reason", "lose_opportunity": "reason",
               "terminate_contract": "reason", "assign_ticket": "assignee", "resolve_ticket": "resolution",

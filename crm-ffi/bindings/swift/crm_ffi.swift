@@ -481,6 +481,22 @@ fileprivate struct FfiConverterUInt8: FfiConverterPrimitive {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterUInt16: FfiConverterPrimitive {
+    typealias FfiType = UInt16
+    typealias SwiftType = UInt16
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UInt16 {
+        return try lift(readInt(&buf))
+    }
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterUInt32: FfiConverterPrimitive {
     typealias FfiType = UInt32
     typealias SwiftType = UInt32
@@ -609,6 +625,24 @@ fileprivate struct FfiConverterString: FfiConverter {
         let len = Int32(value.utf8.count)
         writeInt(&buf, len)
         writeBytes(&buf, value.utf8)
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterData: FfiConverterRustBuffer {
+    typealias SwiftType = Data
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Data {
+        let len: Int32 = try readInt(&buf)
+        return Data(try readBytes(&buf, count: Int(len)))
+    }
+
+    public static func write(_ value: Data, into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        writeBytes(&buf, value)
     }
 }
 
@@ -828,9 +862,10 @@ public protocol CrmProtocol: AnyObject, Sendable {
     /**
      * What is due per user by `now` (default: the engine's clock) plus the
      * configured look-ahead (`due_ahead_hours`): first contacts and
-     * follow-ups of open leads, and open tasks, each flagged overdue when
-     * its time is past. Users in id order; only records the actor may read
-     * count.
+     * follow-ups of open leads, open tasks, and win-backs of customers at
+     * risk or dormant (due the follow-up time after they entered that stage,
+     * `Customer.stageSince`), each flagged overdue when its time is past.
+     * Users in id order; only records the actor may read count.
      *
      * # Errors
      *
@@ -1267,6 +1302,32 @@ public protocol CrmProtocol: AnyObject, Sendable {
      */
     func submitTask(actor: CrmActor, id: String) throws  -> CrmTask
     
+    /**
+     * Scores every customer by RFM from the stored purchases (signed
+     * contracts: their amount, at their signing time) as of `asOf`
+     * (default: the engine's clock), with the configuration's `rfm`, and
+     * writes back what changed, 500 customers per commit: the tier (`A`,
+     * `B`, `C`) and the lifecycle stage the activity signal calls for
+     * (`active`, `at_risk`, `dormant`, `churned`), reached along the
+     * lifecycle's transitions, with a `value` event (entering `at_risk`
+     * notifies the owner). Customers without purchases are left as they
+     * are. A customer moved to `at_risk` or `dormant` comes due to its owner
+     * as a win-back in `dueWork`.
+     *
+     * All contracts must be in one currency, or the configuration must set
+     * `value_currency` (contracts in other currencies are then left out).
+     *
+     * # Errors
+     *
+     * `Validation` on `as_of` when the time is out of range; `Forbidden`
+     * unless the actor may edit every customer it would change (checked
+     * before anything is written); `Config` on `value_currency` when
+     * contracts are in several currencies and none is set; `Conflict` when
+     * another command changed a customer at the same time (batches before it
+     * stay written: run it again).
+     */
+    func refreshCustomerValue(actor: CrmActor, asOf: Date?) throws  -> ValueRefresh
+    
 }
 /**
  * The CRM engine over a store: in memory (`Crm(...)`), or an SQLite file or
@@ -1687,9 +1748,10 @@ open func claim(actor: CrmActor, kind: String, id: String)throws  -> AnyRecord  
     /**
      * What is due per user by `now` (default: the engine's clock) plus the
      * configured look-ahead (`due_ahead_hours`): first contacts and
-     * follow-ups of open leads, and open tasks, each flagged overdue when
-     * its time is past. Users in id order; only records the actor may read
-     * count.
+     * follow-ups of open leads, open tasks, and win-backs of customers at
+     * risk or dormant (due the follow-up time after they entered that stage,
+     * `Customer.stageSince`), each flagged overdue when its time is past.
+     * Users in id order; only records the actor may read count.
      *
      * # Errors
      *
@@ -2530,6 +2592,41 @@ open func submitTask(actor: CrmActor, id: String)throws  -> CrmTask  {
             self.uniffiCloneHandle(),
         FfiConverterTypeCrmActor_lower(actor),
         FfiConverterString.lower(id),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Scores every customer by RFM from the stored purchases (signed
+     * contracts: their amount, at their signing time) as of `asOf`
+     * (default: the engine's clock), with the configuration's `rfm`, and
+     * writes back what changed, 500 customers per commit: the tier (`A`,
+     * `B`, `C`) and the lifecycle stage the activity signal calls for
+     * (`active`, `at_risk`, `dormant`, `churned`), reached along the
+     * lifecycle's transitions, with a `value` event (entering `at_risk`
+     * notifies the owner). Customers without purchases are left as they
+     * are. A customer moved to `at_risk` or `dormant` comes due to its owner
+     * as a win-back in `dueWork`.
+     *
+     * All contracts must be in one currency, or the configuration must set
+     * `value_currency` (contracts in other currencies are then left out).
+     *
+     * # Errors
+     *
+     * `Validation` on `as_of` when the time is out of range; `Forbidden`
+     * unless the actor may edit every customer it would change (checked
+     * before anything is written); `Config` on `value_currency` when
+     * contracts are in several currencies and none is set; `Conflict` when
+     * another command changed a customer at the same time (batches before it
+     * stay written: run it again).
+     */
+open func refreshCustomerValue(actor: CrmActor, asOf: Date? = nil)throws  -> ValueRefresh  {
+    return try  FfiConverterTypeValueRefresh_lift(try rustCallWithError(FfiConverterTypeCrmError_lift) {
+        uniffiCallStatus in
+    uniffi_crm_ffi_fn_method_crm_refresh_customer_value(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeCrmActor_lower(actor),
+        FfiConverterOptionTimestamp.lower(asOf),uniffiCallStatus
     )
 })
 }
@@ -3791,6 +3888,11 @@ public struct Customer: Equatable, Hashable {
      */
     public var stage: String
     /**
+     * When the customer entered its stage (`null` only for customers stored
+     * before crm kept it); a win-back comes due the follow-up time after it.
+     */
+    public var stageSince: Date?
+    /**
      * The value tier, once scored: `A` (high value), `B` (potential), `C` (sleeping).
      */
     public var tier: String?
@@ -3862,6 +3964,10 @@ public struct Customer: Equatable, Hashable {
          * The lifecycle stage: `prospect`, `new`, `active`, `at_risk`, `dormant`, `churned`.
          */stage: String, 
         /**
+         * When the customer entered its stage (`null` only for customers stored
+         * before crm kept it); a win-back comes due the follow-up time after it.
+         */stageSince: Date?, 
+        /**
          * The value tier, once scored: `A` (high value), `B` (potential), `C` (sleeping).
          */tier: String?, 
         /**
@@ -3900,6 +4006,7 @@ public struct Customer: Equatable, Hashable {
         self.kind = kind
         self.name = name
         self.stage = stage
+        self.stageSince = stageSince
         self.tier = tier
         self.owner = owner
         self.team = team
@@ -3937,6 +4044,7 @@ public struct FfiConverterTypeCustomer: FfiConverterRustBuffer {
                 kind: FfiConverterString.read(from: &buf), 
                 name: FfiConverterString.read(from: &buf), 
                 stage: FfiConverterString.read(from: &buf), 
+                stageSince: FfiConverterOptionTimestamp.read(from: &buf), 
                 tier: FfiConverterOptionString.read(from: &buf), 
                 owner: FfiConverterOptionString.read(from: &buf), 
                 team: FfiConverterOptionString.read(from: &buf), 
@@ -3960,6 +4068,7 @@ public struct FfiConverterTypeCustomer: FfiConverterRustBuffer {
         FfiConverterString.write(value.kind, into: &buf)
         FfiConverterString.write(value.name, into: &buf)
         FfiConverterString.write(value.stage, into: &buf)
+        FfiConverterOptionTimestamp.write(value.stageSince, into: &buf)
         FfiConverterOptionString.write(value.tier, into: &buf)
         FfiConverterOptionString.write(value.owner, into: &buf)
         FfiConverterOptionString.write(value.team, into: &buf)
@@ -3986,6 +4095,190 @@ public func FfiConverterTypeCustomer_lift(_ buf: RustBuffer) throws -> Customer 
 #endif
 public func FfiConverterTypeCustomer_lower(_ value: Customer) -> RustBuffer {
     return FfiConverterTypeCustomer.lower(value)
+}
+
+
+/**
+ * One customer's value: the metrics, the scores, the segment, the tier and
+ * the activity signal.
+ */
+public struct CustomerValue: Equatable, Hashable {
+    /**
+     * The customer's id.
+     */
+    public var customer: String
+    /**
+     * Whole calendar days (UTC) from the last purchase to `asOf`.
+     */
+    public var recencyDays: Int64
+    /**
+     * The number of purchases (refunds not counted).
+     */
+    public var frequency: UInt64
+    /**
+     * Purchases minus refunds (or, with `"monetary": "mean"`, that divided by
+     * the purchases), a decimal string with the minor unit's places
+     * (`"100.00"`).
+     */
+    public var monetary: String
+    /**
+     * The first purchase.
+     */
+    public var firstPurchase: Date
+    /**
+     * Whole calendar days from the first purchase to `asOf`.
+     */
+    public var tenureDays: Int64
+    /**
+     * Recency score, 1 to `bins` (higher: more recent).
+     */
+    public var r: UInt8
+    /**
+     * Frequency score, 1 to `bins`.
+     */
+    public var f: UInt8
+    /**
+     * Monetary score, 1 to `bins`.
+     */
+    public var m: UInt8
+    /**
+     * `(f + m + 1) / 2`, rounded down.
+     */
+    public var fm: UInt8
+    /**
+     * The segment's name (`"Champions"`, ... or the configured ones).
+     */
+    public var segment: String
+    /**
+     * The tier of the segment.
+     */
+    public var tier: RfmTier
+    /**
+     * Silence compared with the customer's own cadence.
+     */
+    public var signal: RfmSignal
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The customer's id.
+         */customer: String, 
+        /**
+         * Whole calendar days (UTC) from the last purchase to `asOf`.
+         */recencyDays: Int64, 
+        /**
+         * The number of purchases (refunds not counted).
+         */frequency: UInt64, 
+        /**
+         * Purchases minus refunds (or, with `"monetary": "mean"`, that divided by
+         * the purchases), a decimal string with the minor unit's places
+         * (`"100.00"`).
+         */monetary: String, 
+        /**
+         * The first purchase.
+         */firstPurchase: Date, 
+        /**
+         * Whole calendar days from the first purchase to `asOf`.
+         */tenureDays: Int64, 
+        /**
+         * Recency score, 1 to `bins` (higher: more recent).
+         */r: UInt8, 
+        /**
+         * Frequency score, 1 to `bins`.
+         */f: UInt8, 
+        /**
+         * Monetary score, 1 to `bins`.
+         */m: UInt8, 
+        /**
+         * `(f + m + 1) / 2`, rounded down.
+         */fm: UInt8, 
+        /**
+         * The segment's name (`"Champions"`, ... or the configured ones).
+         */segment: String, 
+        /**
+         * The tier of the segment.
+         */tier: RfmTier, 
+        /**
+         * Silence compared with the customer's own cadence.
+         */signal: RfmSignal) {
+        self.customer = customer
+        self.recencyDays = recencyDays
+        self.frequency = frequency
+        self.monetary = monetary
+        self.firstPurchase = firstPurchase
+        self.tenureDays = tenureDays
+        self.r = r
+        self.f = f
+        self.m = m
+        self.fm = fm
+        self.segment = segment
+        self.tier = tier
+        self.signal = signal
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension CustomerValue: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCustomerValue: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CustomerValue {
+        return
+            try CustomerValue(
+                customer: FfiConverterString.read(from: &buf), 
+                recencyDays: FfiConverterInt64.read(from: &buf), 
+                frequency: FfiConverterUInt64.read(from: &buf), 
+                monetary: FfiConverterString.read(from: &buf), 
+                firstPurchase: FfiConverterTimestamp.read(from: &buf), 
+                tenureDays: FfiConverterInt64.read(from: &buf), 
+                r: FfiConverterUInt8.read(from: &buf), 
+                f: FfiConverterUInt8.read(from: &buf), 
+                m: FfiConverterUInt8.read(from: &buf), 
+                fm: FfiConverterUInt8.read(from: &buf), 
+                segment: FfiConverterString.read(from: &buf), 
+                tier: FfiConverterTypeRfmTier.read(from: &buf), 
+                signal: FfiConverterTypeRfmSignal.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: CustomerValue, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.customer, into: &buf)
+        FfiConverterInt64.write(value.recencyDays, into: &buf)
+        FfiConverterUInt64.write(value.frequency, into: &buf)
+        FfiConverterString.write(value.monetary, into: &buf)
+        FfiConverterTimestamp.write(value.firstPurchase, into: &buf)
+        FfiConverterInt64.write(value.tenureDays, into: &buf)
+        FfiConverterUInt8.write(value.r, into: &buf)
+        FfiConverterUInt8.write(value.f, into: &buf)
+        FfiConverterUInt8.write(value.m, into: &buf)
+        FfiConverterUInt8.write(value.fm, into: &buf)
+        FfiConverterString.write(value.segment, into: &buf)
+        FfiConverterTypeRfmTier.write(value.tier, into: &buf)
+        FfiConverterTypeRfmSignal.write(value.signal, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCustomerValue_lift(_ buf: RustBuffer) throws -> CustomerValue {
+    return try FfiConverterTypeCustomerValue.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCustomerValue_lower(_ value: CustomerValue) -> RustBuffer {
+    return FfiConverterTypeCustomerValue.lower(value)
 }
 
 
@@ -6209,6 +6502,89 @@ public func FfiConverterTypeOutboxMessage_lower(_ value: OutboxMessage) -> RustB
 
 
 /**
+ * One purchase, or with a negative amount a refund.
+ */
+public struct Purchase: Equatable, Hashable {
+    /**
+     * The customer's id (any text; customers come back ordered by it).
+     */
+    public var customer: String
+    /**
+     * When it happened.
+     */
+    public var at: Date
+    /**
+     * How much, as a decimal string in the currency (`"49.90"`, `"-5"` for a
+     * refund), never a float; at most `minor_units` decimal places (2 by
+     * default).
+     */
+    public var amount: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The customer's id (any text; customers come back ordered by it).
+         */customer: String, 
+        /**
+         * When it happened.
+         */at: Date, 
+        /**
+         * How much, as a decimal string in the currency (`"49.90"`, `"-5"` for a
+         * refund), never a float; at most `minor_units` decimal places (2 by
+         * default).
+         */amount: String) {
+        self.customer = customer
+        self.at = at
+        self.amount = amount
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Purchase: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePurchase: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Purchase {
+        return
+            try Purchase(
+                customer: FfiConverterString.read(from: &buf), 
+                at: FfiConverterTimestamp.read(from: &buf), 
+                amount: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Purchase, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.customer, into: &buf)
+        FfiConverterTimestamp.write(value.at, into: &buf)
+        FfiConverterString.write(value.amount, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePurchase_lift(_ buf: RustBuffer) throws -> Purchase {
+    return try FfiConverterTypePurchase.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePurchase_lower(_ value: Purchase) -> RustBuffer {
+    return FfiConverterTypePurchase.lower(value)
+}
+
+
+/**
  * Any record's identity: its kind (`"lead"`, `"ticket"`, ...) and its id.
  */
 public struct RecordKey: Equatable, Hashable {
@@ -6276,6 +6652,362 @@ public func FfiConverterTypeRecordKey_lift(_ buf: RustBuffer) throws -> RecordKe
 #endif
 public func FfiConverterTypeRecordKey_lower(_ value: RecordKey) -> RustBuffer {
     return FfiConverterTypeRecordKey.lower(value)
+}
+
+
+/**
+ * What `scoreRfmColumns` returns: one entry per customer in every column,
+ * ordered by customer id.
+ *
+ * The scores are byte arrays (Kotlin `ByteArray`, Swift `Data`, Python
+ * `bytes`: values 1 to `bins`), so that many customers cost one byte each.
+ */
+public struct RfmColumns: Equatable, Hashable {
+    /**
+     * The customer ids, ascending.
+     */
+    public var customer: [Int64]
+    /**
+     * Days since the last purchase.
+     */
+    public var recencyDays: [Int64]
+    /**
+     * Purchases.
+     */
+    public var frequency: [UInt64]
+    /**
+     * Monetary in minor units (cents by default): the sum, or the mean
+     * rounded half away from zero.
+     */
+    public var monetaryMinor: [Int64]
+    /**
+     * The first purchase, in microseconds since 1970 (UTC).
+     */
+    public var firstPurchaseMicros: [Int64]
+    /**
+     * Days since the first purchase.
+     */
+    public var tenureDays: [Int64]
+    /**
+     * Recency scores.
+     */
+    public var r: Data
+    /**
+     * Frequency scores.
+     */
+    public var f: Data
+    /**
+     * Monetary scores.
+     */
+    public var m: Data
+    /**
+     * FM scores.
+     */
+    public var fm: Data
+    /**
+     * Segments, as positions in `segment_names`.
+     */
+    public var segment: [UInt16]
+    /**
+     * The segment names.
+     */
+    public var segmentNames: [String]
+    /**
+     * Tiers.
+     */
+    public var tier: [RfmTier]
+    /**
+     * Signals.
+     */
+    public var signal: [RfmSignal]
+    /**
+     * The minor unit's decimal places (`monetary_minor` / 10^this is the
+     * amount in the currency).
+     */
+    public var minorUnits: UInt32
+    /**
+     * What was left out.
+     */
+    public var skipped: RfmSkipped
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The customer ids, ascending.
+         */customer: [Int64], 
+        /**
+         * Days since the last purchase.
+         */recencyDays: [Int64], 
+        /**
+         * Purchases.
+         */frequency: [UInt64], 
+        /**
+         * Monetary in minor units (cents by default): the sum, or the mean
+         * rounded half away from zero.
+         */monetaryMinor: [Int64], 
+        /**
+         * The first purchase, in microseconds since 1970 (UTC).
+         */firstPurchaseMicros: [Int64], 
+        /**
+         * Days since the first purchase.
+         */tenureDays: [Int64], 
+        /**
+         * Recency scores.
+         */r: Data, 
+        /**
+         * Frequency scores.
+         */f: Data, 
+        /**
+         * Monetary scores.
+         */m: Data, 
+        /**
+         * FM scores.
+         */fm: Data, 
+        /**
+         * Segments, as positions in `segment_names`.
+         */segment: [UInt16], 
+        /**
+         * The segment names.
+         */segmentNames: [String], 
+        /**
+         * Tiers.
+         */tier: [RfmTier], 
+        /**
+         * Signals.
+         */signal: [RfmSignal], 
+        /**
+         * The minor unit's decimal places (`monetary_minor` / 10^this is the
+         * amount in the currency).
+         */minorUnits: UInt32, 
+        /**
+         * What was left out.
+         */skipped: RfmSkipped) {
+        self.customer = customer
+        self.recencyDays = recencyDays
+        self.frequency = frequency
+        self.monetaryMinor = monetaryMinor
+        self.firstPurchaseMicros = firstPurchaseMicros
+        self.tenureDays = tenureDays
+        self.r = r
+        self.f = f
+        self.m = m
+        self.fm = fm
+        self.segment = segment
+        self.segmentNames = segmentNames
+        self.tier = tier
+        self.signal = signal
+        self.minorUnits = minorUnits
+        self.skipped = skipped
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension RfmColumns: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRfmColumns: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RfmColumns {
+        return
+            try RfmColumns(
+                customer: FfiConverterSequenceInt64.read(from: &buf), 
+                recencyDays: FfiConverterSequenceInt64.read(from: &buf), 
+                frequency: FfiConverterSequenceUInt64.read(from: &buf), 
+                monetaryMinor: FfiConverterSequenceInt64.read(from: &buf), 
+                firstPurchaseMicros: FfiConverterSequenceInt64.read(from: &buf), 
+                tenureDays: FfiConverterSequenceInt64.read(from: &buf), 
+                r: FfiConverterData.read(from: &buf), 
+                f: FfiConverterData.read(from: &buf), 
+                m: FfiConverterData.read(from: &buf), 
+                fm: FfiConverterData.read(from: &buf), 
+                segment: FfiConverterSequenceUInt16.read(from: &buf), 
+                segmentNames: FfiConverterSequenceString.read(from: &buf), 
+                tier: FfiConverterSequenceTypeRfmTier.read(from: &buf), 
+                signal: FfiConverterSequenceTypeRfmSignal.read(from: &buf), 
+                minorUnits: FfiConverterUInt32.read(from: &buf), 
+                skipped: FfiConverterTypeRfmSkipped.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: RfmColumns, into buf: inout [UInt8]) {
+        FfiConverterSequenceInt64.write(value.customer, into: &buf)
+        FfiConverterSequenceInt64.write(value.recencyDays, into: &buf)
+        FfiConverterSequenceUInt64.write(value.frequency, into: &buf)
+        FfiConverterSequenceInt64.write(value.monetaryMinor, into: &buf)
+        FfiConverterSequenceInt64.write(value.firstPurchaseMicros, into: &buf)
+        FfiConverterSequenceInt64.write(value.tenureDays, into: &buf)
+        FfiConverterData.write(value.r, into: &buf)
+        FfiConverterData.write(value.f, into: &buf)
+        FfiConverterData.write(value.m, into: &buf)
+        FfiConverterData.write(value.fm, into: &buf)
+        FfiConverterSequenceUInt16.write(value.segment, into: &buf)
+        FfiConverterSequenceString.write(value.segmentNames, into: &buf)
+        FfiConverterSequenceTypeRfmTier.write(value.tier, into: &buf)
+        FfiConverterSequenceTypeRfmSignal.write(value.signal, into: &buf)
+        FfiConverterUInt32.write(value.minorUnits, into: &buf)
+        FfiConverterTypeRfmSkipped.write(value.skipped, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRfmColumns_lift(_ buf: RustBuffer) throws -> RfmColumns {
+    return try FfiConverterTypeRfmColumns.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRfmColumns_lower(_ value: RfmColumns) -> RustBuffer {
+    return FfiConverterTypeRfmColumns.lower(value)
+}
+
+
+/**
+ * What `scoreRfm` returns: one value per customer, ordered by customer id,
+ * and what was left out.
+ */
+public struct RfmResult: Equatable, Hashable {
+    /**
+     * The scored customers, ordered by customer id.
+     */
+    public var customers: [CustomerValue]
+    /**
+     * What was left out.
+     */
+    public var skipped: RfmSkipped
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The scored customers, ordered by customer id.
+         */customers: [CustomerValue], 
+        /**
+         * What was left out.
+         */skipped: RfmSkipped) {
+        self.customers = customers
+        self.skipped = skipped
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension RfmResult: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRfmResult: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RfmResult {
+        return
+            try RfmResult(
+                customers: FfiConverterSequenceTypeCustomerValue.read(from: &buf), 
+                skipped: FfiConverterTypeRfmSkipped.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: RfmResult, into buf: inout [UInt8]) {
+        FfiConverterSequenceTypeCustomerValue.write(value.customers, into: &buf)
+        FfiConverterTypeRfmSkipped.write(value.skipped, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRfmResult_lift(_ buf: RustBuffer) throws -> RfmResult {
+    return try FfiConverterTypeRfmResult.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRfmResult_lower(_ value: RfmResult) -> RustBuffer {
+    return FfiConverterTypeRfmResult.lower(value)
+}
+
+
+/**
+ * What was left out of the scores, and why.
+ */
+public struct RfmSkipped: Equatable, Hashable {
+    /**
+     * Rows dated after `asOf`.
+     */
+    public var future: UInt64
+    /**
+     * Customers with refunds only: nothing to score.
+     */
+    public var refundOnly: UInt64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Rows dated after `asOf`.
+         */future: UInt64, 
+        /**
+         * Customers with refunds only: nothing to score.
+         */refundOnly: UInt64) {
+        self.future = future
+        self.refundOnly = refundOnly
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension RfmSkipped: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRfmSkipped: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RfmSkipped {
+        return
+            try RfmSkipped(
+                future: FfiConverterUInt64.read(from: &buf), 
+                refundOnly: FfiConverterUInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: RfmSkipped, into buf: inout [UInt8]) {
+        FfiConverterUInt64.write(value.future, into: &buf)
+        FfiConverterUInt64.write(value.refundOnly, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRfmSkipped_lift(_ buf: RustBuffer) throws -> RfmSkipped {
+    return try FfiConverterTypeRfmSkipped.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRfmSkipped_lower(_ value: RfmSkipped) -> RustBuffer {
+    return FfiConverterTypeRfmSkipped.lower(value)
 }
 
 
@@ -7773,6 +8505,108 @@ public func FfiConverterTypeUserInput_lower(_ value: UserInput) -> RustBuffer {
 
 
 /**
+ * What `refreshCustomerValue` did: customers scored, tiers and stages
+ * changed, commits made, and what the scoring left out.
+ */
+public struct ValueRefresh: Equatable, Hashable {
+    /**
+     * Customers scored (those with at least one signed contract).
+     */
+    public var scored: UInt64
+    /**
+     * Customers whose tier changed.
+     */
+    public var tiersChanged: UInt64
+    /**
+     * Customers whose lifecycle stage changed.
+     */
+    public var stagesChanged: UInt64
+    /**
+     * Commits made (500 customers at most in each; 0 when nothing changed).
+     */
+    public var batches: UInt64
+    /**
+     * What the scoring left out: contracts signed after `asOf`, customers
+     * with refunds only.
+     */
+    public var skipped: RfmSkipped
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Customers scored (those with at least one signed contract).
+         */scored: UInt64, 
+        /**
+         * Customers whose tier changed.
+         */tiersChanged: UInt64, 
+        /**
+         * Customers whose lifecycle stage changed.
+         */stagesChanged: UInt64, 
+        /**
+         * Commits made (500 customers at most in each; 0 when nothing changed).
+         */batches: UInt64, 
+        /**
+         * What the scoring left out: contracts signed after `asOf`, customers
+         * with refunds only.
+         */skipped: RfmSkipped) {
+        self.scored = scored
+        self.tiersChanged = tiersChanged
+        self.stagesChanged = stagesChanged
+        self.batches = batches
+        self.skipped = skipped
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ValueRefresh: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeValueRefresh: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ValueRefresh {
+        return
+            try ValueRefresh(
+                scored: FfiConverterUInt64.read(from: &buf), 
+                tiersChanged: FfiConverterUInt64.read(from: &buf), 
+                stagesChanged: FfiConverterUInt64.read(from: &buf), 
+                batches: FfiConverterUInt64.read(from: &buf), 
+                skipped: FfiConverterTypeRfmSkipped.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ValueRefresh, into buf: inout [UInt8]) {
+        FfiConverterUInt64.write(value.scored, into: &buf)
+        FfiConverterUInt64.write(value.tiersChanged, into: &buf)
+        FfiConverterUInt64.write(value.stagesChanged, into: &buf)
+        FfiConverterUInt64.write(value.batches, into: &buf)
+        FfiConverterTypeRfmSkipped.write(value.skipped, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeValueRefresh_lift(_ buf: RustBuffer) throws -> ValueRefresh {
+    return try FfiConverterTypeValueRefresh.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeValueRefresh_lower(_ value: ValueRefresh) -> RustBuffer {
+    return FfiConverterTypeValueRefresh.lower(value)
+}
+
+
+/**
  * A won deal and the draft contract it produced.
  */
 public struct Win: Equatable, Hashable {
@@ -8338,6 +9172,10 @@ public enum DueKind: Equatable, Hashable {
      * A task's due time.
      */
     case task
+    /**
+     * Winning back a customer flagged at risk or dormant.
+     */
+    case winBack
 
 
 
@@ -8365,6 +9203,8 @@ public struct FfiConverterTypeDueKind: FfiConverterRustBuffer {
         
         case 3: return .task
         
+        case 4: return .winBack
+        
         default: throw UniffiInternalError.unexpectedEnumCase
         }
     }
@@ -8383,6 +9223,10 @@ public struct FfiConverterTypeDueKind: FfiConverterRustBuffer {
         
         case .task:
             writeInt(&buf, Int32(3))
+        
+        
+        case .winBack:
+            writeInt(&buf, Int32(4))
         
         }
     }
@@ -8488,6 +9332,188 @@ public func FfiConverterTypeGrantee_lift(_ buf: RustBuffer) throws -> Grantee {
 #endif
 public func FfiConverterTypeGrantee_lower(_ value: Grantee) -> RustBuffer {
     return FfiConverterTypeGrantee.lower(value)
+}
+
+
+
+/**
+ * How long a customer has been silent compared with their own cadence
+ * (`"active"`, `"at_risk"`, ... in the canonical JSON).
+ */
+
+public enum RfmSignal: Equatable, Hashable {
+    
+    /**
+     * Within their usual rhythm.
+     */
+    case active
+    /**
+     * Silent for more than `at_risk_after` of their usual gaps (default 2).
+     */
+    case atRisk
+    /**
+     * For more than `dormant_after` gaps (default 4).
+     */
+    case dormant
+    /**
+     * For more than `churned_after` gaps (default 8).
+     */
+    case churned
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension RfmSignal: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRfmSignal: FfiConverterRustBuffer {
+    typealias SwiftType = RfmSignal
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RfmSignal {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .active
+        
+        case 2: return .atRisk
+        
+        case 3: return .dormant
+        
+        case 4: return .churned
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: RfmSignal, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .active:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .atRisk:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .dormant:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .churned:
+            writeInt(&buf, Int32(4))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRfmSignal_lift(_ buf: RustBuffer) throws -> RfmSignal {
+    return try FfiConverterTypeRfmSignal.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRfmSignal_lower(_ value: RfmSignal) -> RustBuffer {
+    return FfiConverterTypeRfmSignal.lower(value)
+}
+
+
+
+/**
+ * A customer's value tier (`"A"`, `"B"`, `"C"` in the canonical JSON).
+ */
+
+public enum RfmTier: Equatable, Hashable {
+    
+    /**
+     * High value (by default: Champions, Loyal Customers, Can't Lose Them).
+     */
+    case a
+    /**
+     * Potential (by default: Potential Loyalist, New Customers, Promising,
+     * Need Attention, At Risk).
+     */
+    case b
+    /**
+     * The rest (by default: About To Sleep, Hibernating, Lost).
+     */
+    case c
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension RfmTier: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRfmTier: FfiConverterRustBuffer {
+    typealias SwiftType = RfmTier
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RfmTier {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .a
+        
+        case 2: return .b
+        
+        case 3: return .c
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: RfmTier, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .a:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .b:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .c:
+            writeInt(&buf, Int32(3))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRfmTier_lift(_ buf: RustBuffer) throws -> RfmTier {
+    return try FfiConverterTypeRfmTier.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRfmTier_lower(_ value: RfmTier) -> RustBuffer {
+    return FfiConverterTypeRfmTier.lower(value)
 }
 
 
@@ -8897,6 +9923,81 @@ fileprivate struct FfiConverterOptionTypeRecordKey: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceUInt16: FfiConverterRustBuffer {
+    typealias SwiftType = [UInt16]
+
+    public static func write(_ value: [UInt16], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterUInt16.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [UInt16] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [UInt16]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterUInt16.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceUInt64: FfiConverterRustBuffer {
+    typealias SwiftType = [UInt64]
+
+    public static func write(_ value: [UInt64], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterUInt64.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [UInt64] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [UInt64]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterUInt64.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceInt64: FfiConverterRustBuffer {
+    typealias SwiftType = [Int64]
+
+    public static func write(_ value: [Int64], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterInt64.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Int64] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Int64]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterInt64.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceString: FfiConverterRustBuffer {
     typealias SwiftType = [String]
 
@@ -8939,6 +10040,31 @@ fileprivate struct FfiConverterSequenceTypeAbsence: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeAbsence.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeCustomerValue: FfiConverterRustBuffer {
+    typealias SwiftType = [CustomerValue]
+
+    public static func write(_ value: [CustomerValue], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeCustomerValue.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [CustomerValue] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [CustomerValue]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeCustomerValue.read(from: &buf))
         }
         return seq
     }
@@ -9064,6 +10190,31 @@ fileprivate struct FfiConverterSequenceTypeOutboxMessage: FfiConverterRustBuffer
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeOutboxMessage.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypePurchase: FfiConverterRustBuffer {
+    typealias SwiftType = [Purchase]
+
+    public static func write(_ value: [Purchase], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypePurchase.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Purchase] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Purchase]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypePurchase.read(from: &buf))
         }
         return seq
     }
@@ -9244,6 +10395,114 @@ fileprivate struct FfiConverterSequenceTypeAnyRecord: FfiConverterRustBuffer {
     }
 }
 
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeRfmSignal: FfiConverterRustBuffer {
+    typealias SwiftType = [RfmSignal]
+
+    public static func write(_ value: [RfmSignal], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeRfmSignal.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [RfmSignal] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [RfmSignal]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeRfmSignal.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeRfmTier: FfiConverterRustBuffer {
+    typealias SwiftType = [RfmTier]
+
+    public static func write(_ value: [RfmTier], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeRfmTier.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [RfmTier] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [RfmTier]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeRfmTier.read(from: &buf))
+        }
+        return seq
+    }
+}
+/**
+ * Scores customers by their purchases as of `asOf`: recency, frequency and
+ * monetary, their scores, segment, tier and activity signal (see the crate
+ * README and `crm::rfm` for the definition). A pure function: no engine, no
+ * store, nothing kept.
+ *
+ * Rows after `asOf` are left out (counted in `skipped.future`); a negative
+ * amount is a refund (it lowers monetary, it is not a purchase); a customer
+ * with refunds only is left out (counted in `skipped.refundOnly`).
+ *
+ * `configJson` is the RFM configuration, every key optional: `bins`,
+ * `ties` (`"equal"` or `"position"`), `monetary` (`"sum"` or `"mean"`),
+ * `thresholds`, `segments`, `tiers`, `signals`, `minor_units`, `threads`.
+ *
+ * # Errors
+ *
+ * `Config` naming the path of the first problem in `configJson`;
+ * `Validation` on `asOf` or `purchases[i].at` for a time out of range, on
+ * `purchases[i].amount` for an amount that is not a decimal number or has
+ * more decimal places than the minor unit (`minor_units`, default 2).
+ */
+public func scoreRfm(purchases: [Purchase], asOf: Date, configJson: String? = nil)throws  -> RfmResult  {
+    return try  FfiConverterTypeRfmResult_lift(try rustCallWithError(FfiConverterTypeCrmError_lift) {
+        uniffiCallStatus in
+    uniffi_crm_ffi_fn_func_score_rfm(
+        FfiConverterSequenceTypePurchase.lower(purchases),
+        FfiConverterTimestamp.lower(asOf),
+        FfiConverterOptionString.lower(configJson),uniffiCallStatus
+    )
+})
+}
+/**
+ * Scores purchase columns, for many purchases: customer ids, times in
+ * microseconds since 1970 (UTC) and amounts in minor units (cents by
+ * default), all the same length, one entry per purchase. Customers come back
+ * as [`RfmColumns`], ordered by id. The definition and `configJson` are
+ * those of `scoreRfm`; `threads` (default: the config's `threads`, else 1)
+ * aggregates on that many threads, started and joined within the call.
+ *
+ * # Errors
+ *
+ * `Config` as for `scoreRfm`; `Validation` on `columns` when the lengths
+ * differ, on `threads` when it is 0, on `asOf` for a time out of range, on
+ * `amounts` when a customer's total does not fit in 64 bits.
+ */
+public func scoreRfmColumns(customers: [Int64], atMicros: [Int64], amountsMinor: [Int64], asOf: Date, configJson: String? = nil, threads: UInt32? = nil)throws  -> RfmColumns  {
+    return try  FfiConverterTypeRfmColumns_lift(try rustCallWithError(FfiConverterTypeCrmError_lift) {
+        uniffiCallStatus in
+    uniffi_crm_ffi_fn_func_score_rfm_columns(
+        FfiConverterSequenceInt64.lower(customers),
+        FfiConverterSequenceInt64.lower(atMicros),
+        FfiConverterSequenceInt64.lower(amountsMinor),
+        FfiConverterTimestamp.lower(asOf),
+        FfiConverterOptionString.lower(configJson),
+        FfiConverterOptionUInt32.lower(threads),uniffiCallStatus
+    )
+})
+}
+
 private enum InitializationResult {
     case ok
     case contractVersionMismatch
@@ -9258,6 +10517,12 @@ private let initializationResult: InitializationResult = {
     let scaffolding_contract_version = ffi_crm_ffi_uniffi_contract_version()
     if bindings_contract_version != scaffolding_contract_version {
         return InitializationResult.contractVersionMismatch
+    }
+    if (uniffi_crm_ffi_checksum_func_score_rfm() != 34692) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_crm_ffi_checksum_func_score_rfm_columns() != 52533) {
+        return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_crm_ffi_checksum_method_crm_ack_outbox() != 317) {
         return InitializationResult.apiChecksumMismatch
@@ -9301,7 +10566,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_crm_ffi_checksum_method_crm_claim() != 6035) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_crm_ffi_checksum_method_crm_due_work() != 45395) {
+    if (uniffi_crm_ffi_checksum_method_crm_due_work() != 64392) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_crm_ffi_checksum_method_crm_pool() != 57819) {
@@ -9428,6 +10693,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_crm_ffi_checksum_method_crm_submit_task() != 16259) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_crm_ffi_checksum_method_crm_refresh_customer_value() != 24219) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_crm_ffi_checksum_constructor_crm_new() != 10324) {

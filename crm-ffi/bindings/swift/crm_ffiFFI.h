@@ -548,9 +548,24 @@ RustBuffer uniffi_crm_ffi_fn_method_crm_start_task(uint64_t ptr, RustBuffer acto
 RustBuffer uniffi_crm_ffi_fn_method_crm_submit_task(uint64_t ptr, RustBuffer actor, RustBuffer id, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_REFRESH_CUSTOMER_VALUE
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_REFRESH_CUSTOMER_VALUE
+RustBuffer uniffi_crm_ffi_fn_method_crm_refresh_customer_value(uint64_t ptr, RustBuffer actor, RustBuffer as_of, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRMERROR_UNIFFI_TRAIT_DISPLAY
 #define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRMERROR_UNIFFI_TRAIT_DISPLAY
 RustBuffer uniffi_crm_ffi_fn_method_crmerror_uniffi_trait_display(RustBuffer ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_FUNC_SCORE_RFM
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_FUNC_SCORE_RFM
+RustBuffer uniffi_crm_ffi_fn_func_score_rfm(RustBuffer purchases, RustBuffer as_of, RustBuffer config_json, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_FUNC_SCORE_RFM_COLUMNS
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_FUNC_SCORE_RFM_COLUMNS
+RustBuffer uniffi_crm_ffi_fn_func_score_rfm_columns(RustBuffer customers, RustBuffer at_micros, RustBuffer amounts_minor, RustBuffer as_of, RustBuffer config_json, RustBuffer threads, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_FFI_CRM_FFI_RUSTBUFFER_ALLOC
@@ -811,6 +826,18 @@ void ffi_crm_ffi_rust_future_free_void(uint64_t handle
 #ifndef UNIFFI_FFIDEF_FFI_CRM_FFI_RUST_FUTURE_COMPLETE_VOID
 #define UNIFFI_FFIDEF_FFI_CRM_FFI_RUST_FUTURE_COMPLETE_VOID
 void ffi_crm_ffi_rust_future_complete_void(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_FUNC_SCORE_RFM
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_FUNC_SCORE_RFM
+uint16_t uniffi_crm_ffi_checksum_func_score_rfm(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_FUNC_SCORE_RFM_COLUMNS
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_FUNC_SCORE_RFM_COLUMNS
+uint16_t uniffi_crm_ffi_checksum_func_score_rfm_columns(void
+    
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_ACK_OUTBOX
@@ -1152,6 +1179,12 @@ uint16_t uniffi_crm_ffi_checksum_method_crm_start_task(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_SUBMIT_TASK
 #define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_SUBMIT_TASK
 uint16_t uniffi_crm_ffi_checksum_method_crm_submit_task(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_REFRESH_CUSTOMER_VALUE
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_REFRESH_CUSTOMER_VALUE
+uint16_t uniffi_crm_ffi_checksum_method_crm_refresh_customer_value(void
     
 );
 #endif

@@ -172,9 +172,10 @@ impl FfiCrm {
 
     /// What is due per user by `now` (default: the engine's clock) plus the
     /// configured look-ahead (`due_ahead_hours`): first contacts and
-    /// follow-ups of open leads, and open tasks, each flagged overdue when
-    /// its time is past. Users in id order; only records the actor may read
-    /// count.
+    /// follow-ups of open leads, open tasks, and win-backs of customers at
+    /// risk or dormant (due the follow-up time after they entered that stage,
+    /// `Customer.stageSince`), each flagged overdue when its time is past.
+    /// Users in id order; only records the actor may read count.
     ///
     /// # Errors
     ///

@@ -2,7 +2,7 @@
 //! and the generic commands (`get`, `history`, `list`, `transition`,
 //! `update`, `share`, `unshare`, the outbox). The typed commands live in one file per
 //! concept, as in the core: `leads.rs`, `deals.rs`, `service.rs`, `tasks.rs`,
-//! `directory.rs`, `assignment.rs`.
+//! `directory.rs`, `assignment.rs`, `value.rs` (customer value).
 //!
 //! Every method is synchronous and, over a file or a server, blocks on I/O:
 //! the host calls it off its UI thread (Kotlin `Dispatchers.IO`, a Swift
@@ -14,6 +14,7 @@ mod directory;
 mod leads;
 mod service;
 mod tasks;
+mod value;
 
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::SystemTime;

@@ -6,7 +6,7 @@ use crm::Customer as CoreCustomer;
 use crm::Error as CoreError;
 use crm::NewCustomer as CoreNewCustomer;
 
-use crate::clock::to_system_time;
+use crate::clock::{to_system_time, to_system_time_opt};
 use crate::model::ids::opt_text;
 use crate::model::{
     Share, custom_json, opt_team, opt_user, parse_custom, parse_name_or_default, shares,
@@ -33,6 +33,9 @@ pub struct Customer {
     pub name: String,
     /// The lifecycle stage: `prospect`, `new`, `active`, `at_risk`, `dormant`, `churned`.
     pub stage: String,
+    /// When the customer entered its stage (`null` only for customers stored
+    /// before crm kept it); a win-back comes due the follow-up time after it.
+    pub stage_since: Option<SystemTime>,
     /// The value tier, once scored: `A` (high value), `B` (potential), `C` (sleeping).
     pub tier: Option<String>,
     /// The account owner.
@@ -67,6 +70,7 @@ impl From<CoreCustomer> for Customer {
             kind: customer.kind.to_string(),
             name: customer.name,
             stage: customer.stage,
+            stage_since: to_system_time_opt(customer.stage_since),
             tier: customer.tier.map(|tier| tier.to_string()),
             owner: opt_text(customer.owner),
             team: opt_text(customer.team),

@@ -675,6 +675,10 @@ internal object IntegrityCheckingUniffiLib {
     }
 
     internal fun ensureInitialized() = Unit
+    external fun uniffi_crm_ffi_checksum_func_score_rfm(
+    ): Int
+    external fun uniffi_crm_ffi_checksum_func_score_rfm_columns(
+    ): Int
     external fun uniffi_crm_ffi_checksum_method_crm_ack_outbox(
     ): Int
     external fun uniffi_crm_ffi_checksum_method_crm_advance_clock(
@@ -788,6 +792,8 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_crm_ffi_checksum_method_crm_start_task(
     ): Int
     external fun uniffi_crm_ffi_checksum_method_crm_submit_task(
+    ): Int
+    external fun uniffi_crm_ffi_checksum_method_crm_refresh_customer_value(
     ): Int
     external fun uniffi_crm_ffi_checksum_constructor_crm_new(
     ): Int
@@ -935,7 +941,13 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_crm_ffi_fn_method_crm_submit_task(`ptr`: Long,`actor`: RustBuffer.ByValue,`id`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_crm_ffi_fn_method_crm_refresh_customer_value(`ptr`: Long,`actor`: RustBuffer.ByValue,`asOf`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_crm_ffi_fn_method_crmerror_uniffi_trait_display(`ptr`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_crm_ffi_fn_func_score_rfm(`purchases`: RustBuffer.ByValue,`asOf`: RustBuffer.ByValue,`configJson`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_crm_ffi_fn_func_score_rfm_columns(`customers`: RustBuffer.ByValue,`atMicros`: RustBuffer.ByValue,`amountsMinor`: RustBuffer.ByValue,`asOf`: RustBuffer.ByValue,`configJson`: RustBuffer.ByValue,`threads`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun ffi_crm_ffi_rustbuffer_alloc(`size`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -1056,6 +1068,12 @@ private fun uniffiCheckContractApiVersion(lib: IntegrityCheckingUniffiLib) {
 }
 @Suppress("UNUSED_PARAMETER")
 private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
+    if ((lib.uniffi_crm_ffi_checksum_func_score_rfm() and 0xFFFF) != 34692) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_crm_ffi_checksum_func_score_rfm_columns() and 0xFFFF) != 52533) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_crm_ffi_checksum_method_crm_ack_outbox() and 0xFFFF) != 317) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1098,7 +1116,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_crm_ffi_checksum_method_crm_claim() and 0xFFFF) != 6035) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_crm_ffi_checksum_method_crm_due_work() and 0xFFFF) != 45395) {
+    if ((lib.uniffi_crm_ffi_checksum_method_crm_due_work() and 0xFFFF) != 64392) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_crm_ffi_checksum_method_crm_pool() and 0xFFFF) != 57819) {
@@ -1225,6 +1243,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_crm_ffi_checksum_method_crm_submit_task() and 0xFFFF) != 16259) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_crm_ffi_checksum_method_crm_refresh_customer_value() and 0xFFFF) != 24219) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_crm_ffi_checksum_constructor_crm_new() and 0xFFFF) != 10324) {
@@ -1420,6 +1441,33 @@ public object FfiConverterUByte: FfiConverter<UByte, Byte> {
 /**
  * @suppress
  */
+public object FfiConverterUShort: FfiConverter<UShort, Short> {
+    override fun lift(value: Short): UShort {
+        return value.toUShort()
+    }
+
+    fun lift(value: Int): UShort {
+        return value.toUShort()
+    }
+
+    override fun read(buf: ByteBuffer): UShort {
+        return lift(buf.getShort())
+    }
+
+    override fun lower(value: UShort): Short {
+        return value.toShort()
+    }
+
+    override fun allocationSize(value: UShort) = 2UL
+
+    override fun write(value: UShort, buf: ByteBuffer) {
+        buf.putShort(value.toShort())
+    }
+}
+
+/**
+ * @suppress
+ */
 public object FfiConverterUInt: FfiConverter<UInt, Int> {
     override fun lift(value: Int): UInt {
         return value.toUInt()
@@ -1586,6 +1634,25 @@ public object FfiConverterString: FfiConverter<String, RustBuffer.ByValue> {
         val byteBuf = toUtf8(value)
         buf.putInt(byteBuf.limit())
         buf.put(byteBuf)
+    }
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterByteArray: FfiConverterRustBuffer<ByteArray> {
+    override fun read(buf: ByteBuffer): ByteArray {
+        val len = buf.getInt()
+        val byteArr = ByteArray(len)
+        buf.get(byteArr)
+        return byteArr
+    }
+    override fun allocationSize(value: ByteArray): ULong {
+        return 4UL + value.size.toULong()
+    }
+    override fun write(value: ByteArray, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        buf.put(value)
     }
 }
 
@@ -1898,9 +1965,10 @@ public interface CrmInterface {
     /**
      * What is due per user by `now` (default: the engine's clock) plus the
      * configured look-ahead (`due_ahead_hours`): first contacts and
-     * follow-ups of open leads, and open tasks, each flagged overdue when
-     * its time is past. Users in id order; only records the actor may read
-     * count.
+     * follow-ups of open leads, open tasks, and win-backs of customers at
+     * risk or dormant (due the follow-up time after they entered that stage,
+     * `Customer.stageSince`), each flagged overdue when its time is past.
+     * Users in id order; only records the actor may read count.
      *
      * # Errors
      *
@@ -2336,6 +2404,32 @@ public interface CrmInterface {
      * As `startTask`.
      */
     fun `submitTask`(`actor`: Actor, `id`: kotlin.String): Task
+    
+    /**
+     * Scores every customer by RFM from the stored purchases (signed
+     * contracts: their amount, at their signing time) as of `asOf`
+     * (default: the engine's clock), with the configuration's `rfm`, and
+     * writes back what changed, 500 customers per commit: the tier (`A`,
+     * `B`, `C`) and the lifecycle stage the activity signal calls for
+     * (`active`, `at_risk`, `dormant`, `churned`), reached along the
+     * lifecycle's transitions, with a `value` event (entering `at_risk`
+     * notifies the owner). Customers without purchases are left as they
+     * are. A customer moved to `at_risk` or `dormant` comes due to its owner
+     * as a win-back in `dueWork`.
+     *
+     * All contracts must be in one currency, or the configuration must set
+     * `value_currency` (contracts in other currencies are then left out).
+     *
+     * # Errors
+     *
+     * `Validation` on `as_of` when the time is out of range; `Forbidden`
+     * unless the actor may edit every customer it would change (checked
+     * before anything is written); `Config` on `value_currency` when
+     * contracts are in several currencies and none is set; `Conflict` when
+     * another command changed a customer at the same time (batches before it
+     * stay written: run it again).
+     */
+    fun `refreshCustomerValue`(`actor`: Actor, `asOf`: java.time.Instant? = null): ValueRefresh
     
     companion object
 }
@@ -2845,9 +2939,10 @@ open class Crm: Disposable, AutoCloseable, CrmInterface
     /**
      * What is due per user by `now` (default: the engine's clock) plus the
      * configured look-ahead (`due_ahead_hours`): first contacts and
-     * follow-ups of open leads, and open tasks, each flagged overdue when
-     * its time is past. Users in id order; only records the actor may read
-     * count.
+     * follow-ups of open leads, open tasks, and win-backs of customers at
+     * risk or dormant (due the follow-up time after they entered that stage,
+     * `Customer.stageSince`), each flagged overdue when its time is past.
+     * Users in id order; only records the actor may read count.
      *
      * # Errors
      *
@@ -3907,6 +4002,46 @@ open class Crm: Disposable, AutoCloseable, CrmInterface
     
 
     
+    /**
+     * Scores every customer by RFM from the stored purchases (signed
+     * contracts: their amount, at their signing time) as of `asOf`
+     * (default: the engine's clock), with the configuration's `rfm`, and
+     * writes back what changed, 500 customers per commit: the tier (`A`,
+     * `B`, `C`) and the lifecycle stage the activity signal calls for
+     * (`active`, `at_risk`, `dormant`, `churned`), reached along the
+     * lifecycle's transitions, with a `value` event (entering `at_risk`
+     * notifies the owner). Customers without purchases are left as they
+     * are. A customer moved to `at_risk` or `dormant` comes due to its owner
+     * as a win-back in `dueWork`.
+     *
+     * All contracts must be in one currency, or the configuration must set
+     * `value_currency` (contracts in other currencies are then left out).
+     *
+     * # Errors
+     *
+     * `Validation` on `as_of` when the time is out of range; `Forbidden`
+     * unless the actor may edit every customer it would change (checked
+     * before anything is written); `Config` on `value_currency` when
+     * contracts are in several currencies and none is set; `Conflict` when
+     * another command changed a customer at the same time (batches before it
+     * stay written: run it again).
+     */
+    @Throws(CrmException::class)override fun `refreshCustomerValue`(`actor`: Actor, `asOf`: java.time.Instant?): ValueRefresh {
+            return FfiConverterTypeValueRefresh.lift(
+    callWithHandle {
+    uniffiRustCallWithError(CrmException) { _status ->
+    UniffiLib.uniffi_crm_ffi_fn_method_crm_refresh_customer_value(
+        it,
+        
+        FfiConverterTypeActor.lower(`actor`),
+        FfiConverterOptionalTimestamp.lower(`asOf`),_status)
+}
+    }
+    )
+    }
+    
+
+    
 
     
 
@@ -4741,6 +4876,12 @@ data class Customer (
     var `stage`: kotlin.String
     , 
     /**
+     * When the customer entered its stage (`null` only for customers stored
+     * before crm kept it); a win-back comes due the follow-up time after it.
+     */
+    var `stageSince`: java.time.Instant?
+    , 
+    /**
      * The value tier, once scored: `A` (high value), `B` (potential), `C` (sleeping).
      */
     var `tier`: kotlin.String?
@@ -4814,6 +4955,7 @@ public object FfiConverterTypeCustomer: FfiConverterRustBuffer<Customer> {
             FfiConverterString.read(buf),
             FfiConverterString.read(buf),
             FfiConverterString.read(buf),
+            FfiConverterOptionalTimestamp.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalString.read(buf),
@@ -4837,6 +4979,7 @@ public object FfiConverterTypeCustomer: FfiConverterRustBuffer<Customer> {
             FfiConverterString.allocationSize(value.`kind`) +
             FfiConverterString.allocationSize(value.`name`) +
             FfiConverterString.allocationSize(value.`stage`) +
+            FfiConverterOptionalTimestamp.allocationSize(value.`stageSince`) +
             FfiConverterOptionalString.allocationSize(value.`tier`) +
             FfiConverterOptionalString.allocationSize(value.`owner`) +
             FfiConverterOptionalString.allocationSize(value.`team`) +
@@ -4859,6 +5002,7 @@ public object FfiConverterTypeCustomer: FfiConverterRustBuffer<Customer> {
             FfiConverterString.write(value.`kind`, buf)
             FfiConverterString.write(value.`name`, buf)
             FfiConverterString.write(value.`stage`, buf)
+            FfiConverterOptionalTimestamp.write(value.`stageSince`, buf)
             FfiConverterOptionalString.write(value.`tier`, buf)
             FfiConverterOptionalString.write(value.`owner`, buf)
             FfiConverterOptionalString.write(value.`team`, buf)
@@ -4869,6 +5013,144 @@ public object FfiConverterTypeCustomer: FfiConverterRustBuffer<Customer> {
             FfiConverterOptionalString.write(value.`email`, buf)
             FfiConverterOptionalString.write(value.`sourceLead`, buf)
             FfiConverterString.write(value.`customJson`, buf)
+    }
+}
+
+
+
+/**
+ * One customer's value: the metrics, the scores, the segment, the tier and
+ * the activity signal.
+ */
+data class CustomerValue (
+    /**
+     * The customer's id.
+     */
+    var `customer`: kotlin.String
+    , 
+    /**
+     * Whole calendar days (UTC) from the last purchase to `asOf`.
+     */
+    var `recencyDays`: kotlin.Long
+    , 
+    /**
+     * The number of purchases (refunds not counted).
+     */
+    var `frequency`: kotlin.ULong
+    , 
+    /**
+     * Purchases minus refunds (or, with `"monetary": "mean"`, that divided by
+     * the purchases), a decimal string with the minor unit's places
+     * (`"100.00"`).
+     */
+    var `monetary`: kotlin.String
+    , 
+    /**
+     * The first purchase.
+     */
+    var `firstPurchase`: java.time.Instant
+    , 
+    /**
+     * Whole calendar days from the first purchase to `asOf`.
+     */
+    var `tenureDays`: kotlin.Long
+    , 
+    /**
+     * Recency score, 1 to `bins` (higher: more recent).
+     */
+    var `r`: kotlin.UByte
+    , 
+    /**
+     * Frequency score, 1 to `bins`.
+     */
+    var `f`: kotlin.UByte
+    , 
+    /**
+     * Monetary score, 1 to `bins`.
+     */
+    var `m`: kotlin.UByte
+    , 
+    /**
+     * `(f + m + 1) / 2`, rounded down.
+     */
+    var `fm`: kotlin.UByte
+    , 
+    /**
+     * The segment's name (`"Champions"`, ... or the configured ones).
+     */
+    var `segment`: kotlin.String
+    , 
+    /**
+     * The tier of the segment.
+     */
+    var `tier`: RfmTier
+    , 
+    /**
+     * Silence compared with the customer's own cadence.
+     */
+    var `signal`: RfmSignal
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeCustomerValue: FfiConverterRustBuffer<CustomerValue> {
+    override fun read(buf: ByteBuffer): CustomerValue {
+        return CustomerValue(
+            FfiConverterString.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterTimestamp.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterUByte.read(buf),
+            FfiConverterUByte.read(buf),
+            FfiConverterUByte.read(buf),
+            FfiConverterUByte.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterTypeRfmTier.read(buf),
+            FfiConverterTypeRfmSignal.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: CustomerValue) = (
+            FfiConverterString.allocationSize(value.`customer`) +
+            FfiConverterLong.allocationSize(value.`recencyDays`) +
+            FfiConverterULong.allocationSize(value.`frequency`) +
+            FfiConverterString.allocationSize(value.`monetary`) +
+            FfiConverterTimestamp.allocationSize(value.`firstPurchase`) +
+            FfiConverterLong.allocationSize(value.`tenureDays`) +
+            FfiConverterUByte.allocationSize(value.`r`) +
+            FfiConverterUByte.allocationSize(value.`f`) +
+            FfiConverterUByte.allocationSize(value.`m`) +
+            FfiConverterUByte.allocationSize(value.`fm`) +
+            FfiConverterString.allocationSize(value.`segment`) +
+            FfiConverterTypeRfmTier.allocationSize(value.`tier`) +
+            FfiConverterTypeRfmSignal.allocationSize(value.`signal`)
+    )
+
+    override fun write(value: CustomerValue, buf: ByteBuffer) {
+            FfiConverterString.write(value.`customer`, buf)
+            FfiConverterLong.write(value.`recencyDays`, buf)
+            FfiConverterULong.write(value.`frequency`, buf)
+            FfiConverterString.write(value.`monetary`, buf)
+            FfiConverterTimestamp.write(value.`firstPurchase`, buf)
+            FfiConverterLong.write(value.`tenureDays`, buf)
+            FfiConverterUByte.write(value.`r`, buf)
+            FfiConverterUByte.write(value.`f`, buf)
+            FfiConverterUByte.write(value.`m`, buf)
+            FfiConverterUByte.write(value.`fm`, buf)
+            FfiConverterString.write(value.`segment`, buf)
+            FfiConverterTypeRfmTier.write(value.`tier`, buf)
+            FfiConverterTypeRfmSignal.write(value.`signal`, buf)
     }
 }
 
@@ -6519,6 +6801,63 @@ public object FfiConverterTypeOutboxMessage: FfiConverterRustBuffer<OutboxMessag
 
 
 /**
+ * One purchase, or with a negative amount a refund.
+ */
+data class Purchase (
+    /**
+     * The customer's id (any text; customers come back ordered by it).
+     */
+    var `customer`: kotlin.String
+    , 
+    /**
+     * When it happened.
+     */
+    var `at`: java.time.Instant
+    , 
+    /**
+     * How much, as a decimal string in the currency (`"49.90"`, `"-5"` for a
+     * refund), never a float; at most `minor_units` decimal places (2 by
+     * default).
+     */
+    var `amount`: kotlin.String
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypePurchase: FfiConverterRustBuffer<Purchase> {
+    override fun read(buf: ByteBuffer): Purchase {
+        return Purchase(
+            FfiConverterString.read(buf),
+            FfiConverterTimestamp.read(buf),
+            FfiConverterString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Purchase) = (
+            FfiConverterString.allocationSize(value.`customer`) +
+            FfiConverterTimestamp.allocationSize(value.`at`) +
+            FfiConverterString.allocationSize(value.`amount`)
+    )
+
+    override fun write(value: Purchase, buf: ByteBuffer) {
+            FfiConverterString.write(value.`customer`, buf)
+            FfiConverterTimestamp.write(value.`at`, buf)
+            FfiConverterString.write(value.`amount`, buf)
+    }
+}
+
+
+
+/**
  * Any record's identity: its kind (`"lead"`, `"ticket"`, ...) and its id.
  */
 data class RecordKey (
@@ -6561,6 +6900,266 @@ public object FfiConverterTypeRecordKey: FfiConverterRustBuffer<RecordKey> {
     override fun write(value: RecordKey, buf: ByteBuffer) {
             FfiConverterString.write(value.`kind`, buf)
             FfiConverterString.write(value.`id`, buf)
+    }
+}
+
+
+
+/**
+ * What `scoreRfmColumns` returns: one entry per customer in every column,
+ * ordered by customer id.
+ *
+ * The scores are byte arrays (Kotlin `ByteArray`, Swift `Data`, Python
+ * `bytes`: values 1 to `bins`), so that many customers cost one byte each.
+ */
+data class RfmColumns (
+    /**
+     * The customer ids, ascending.
+     */
+    var `customer`: List<kotlin.Long>
+    , 
+    /**
+     * Days since the last purchase.
+     */
+    var `recencyDays`: List<kotlin.Long>
+    , 
+    /**
+     * Purchases.
+     */
+    var `frequency`: List<kotlin.ULong>
+    , 
+    /**
+     * Monetary in minor units (cents by default): the sum, or the mean
+     * rounded half away from zero.
+     */
+    var `monetaryMinor`: List<kotlin.Long>
+    , 
+    /**
+     * The first purchase, in microseconds since 1970 (UTC).
+     */
+    var `firstPurchaseMicros`: List<kotlin.Long>
+    , 
+    /**
+     * Days since the first purchase.
+     */
+    var `tenureDays`: List<kotlin.Long>
+    , 
+    /**
+     * Recency scores.
+     */
+    var `r`: kotlin.ByteArray
+    , 
+    /**
+     * Frequency scores.
+     */
+    var `f`: kotlin.ByteArray
+    , 
+    /**
+     * Monetary scores.
+     */
+    var `m`: kotlin.ByteArray
+    , 
+    /**
+     * FM scores.
+     */
+    var `fm`: kotlin.ByteArray
+    , 
+    /**
+     * Segments, as positions in `segment_names`.
+     */
+    var `segment`: List<kotlin.UShort>
+    , 
+    /**
+     * The segment names.
+     */
+    var `segmentNames`: List<kotlin.String>
+    , 
+    /**
+     * Tiers.
+     */
+    var `tier`: List<RfmTier>
+    , 
+    /**
+     * Signals.
+     */
+    var `signal`: List<RfmSignal>
+    , 
+    /**
+     * The minor unit's decimal places (`monetary_minor` / 10^this is the
+     * amount in the currency).
+     */
+    var `minorUnits`: kotlin.UInt
+    , 
+    /**
+     * What was left out.
+     */
+    var `skipped`: RfmSkipped
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeRfmColumns: FfiConverterRustBuffer<RfmColumns> {
+    override fun read(buf: ByteBuffer): RfmColumns {
+        return RfmColumns(
+            FfiConverterSequenceLong.read(buf),
+            FfiConverterSequenceLong.read(buf),
+            FfiConverterSequenceULong.read(buf),
+            FfiConverterSequenceLong.read(buf),
+            FfiConverterSequenceLong.read(buf),
+            FfiConverterSequenceLong.read(buf),
+            FfiConverterByteArray.read(buf),
+            FfiConverterByteArray.read(buf),
+            FfiConverterByteArray.read(buf),
+            FfiConverterByteArray.read(buf),
+            FfiConverterSequenceUShort.read(buf),
+            FfiConverterSequenceString.read(buf),
+            FfiConverterSequenceTypeRfmTier.read(buf),
+            FfiConverterSequenceTypeRfmSignal.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterTypeRfmSkipped.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: RfmColumns) = (
+            FfiConverterSequenceLong.allocationSize(value.`customer`) +
+            FfiConverterSequenceLong.allocationSize(value.`recencyDays`) +
+            FfiConverterSequenceULong.allocationSize(value.`frequency`) +
+            FfiConverterSequenceLong.allocationSize(value.`monetaryMinor`) +
+            FfiConverterSequenceLong.allocationSize(value.`firstPurchaseMicros`) +
+            FfiConverterSequenceLong.allocationSize(value.`tenureDays`) +
+            FfiConverterByteArray.allocationSize(value.`r`) +
+            FfiConverterByteArray.allocationSize(value.`f`) +
+            FfiConverterByteArray.allocationSize(value.`m`) +
+            FfiConverterByteArray.allocationSize(value.`fm`) +
+            FfiConverterSequenceUShort.allocationSize(value.`segment`) +
+            FfiConverterSequenceString.allocationSize(value.`segmentNames`) +
+            FfiConverterSequenceTypeRfmTier.allocationSize(value.`tier`) +
+            FfiConverterSequenceTypeRfmSignal.allocationSize(value.`signal`) +
+            FfiConverterUInt.allocationSize(value.`minorUnits`) +
+            FfiConverterTypeRfmSkipped.allocationSize(value.`skipped`)
+    )
+
+    override fun write(value: RfmColumns, buf: ByteBuffer) {
+            FfiConverterSequenceLong.write(value.`customer`, buf)
+            FfiConverterSequenceLong.write(value.`recencyDays`, buf)
+            FfiConverterSequenceULong.write(value.`frequency`, buf)
+            FfiConverterSequenceLong.write(value.`monetaryMinor`, buf)
+            FfiConverterSequenceLong.write(value.`firstPurchaseMicros`, buf)
+            FfiConverterSequenceLong.write(value.`tenureDays`, buf)
+            FfiConverterByteArray.write(value.`r`, buf)
+            FfiConverterByteArray.write(value.`f`, buf)
+            FfiConverterByteArray.write(value.`m`, buf)
+            FfiConverterByteArray.write(value.`fm`, buf)
+            FfiConverterSequenceUShort.write(value.`segment`, buf)
+            FfiConverterSequenceString.write(value.`segmentNames`, buf)
+            FfiConverterSequenceTypeRfmTier.write(value.`tier`, buf)
+            FfiConverterSequenceTypeRfmSignal.write(value.`signal`, buf)
+            FfiConverterUInt.write(value.`minorUnits`, buf)
+            FfiConverterTypeRfmSkipped.write(value.`skipped`, buf)
+    }
+}
+
+
+
+/**
+ * What `scoreRfm` returns: one value per customer, ordered by customer id,
+ * and what was left out.
+ */
+data class RfmResult (
+    /**
+     * The scored customers, ordered by customer id.
+     */
+    var `customers`: List<CustomerValue>
+    , 
+    /**
+     * What was left out.
+     */
+    var `skipped`: RfmSkipped
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeRfmResult: FfiConverterRustBuffer<RfmResult> {
+    override fun read(buf: ByteBuffer): RfmResult {
+        return RfmResult(
+            FfiConverterSequenceTypeCustomerValue.read(buf),
+            FfiConverterTypeRfmSkipped.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: RfmResult) = (
+            FfiConverterSequenceTypeCustomerValue.allocationSize(value.`customers`) +
+            FfiConverterTypeRfmSkipped.allocationSize(value.`skipped`)
+    )
+
+    override fun write(value: RfmResult, buf: ByteBuffer) {
+            FfiConverterSequenceTypeCustomerValue.write(value.`customers`, buf)
+            FfiConverterTypeRfmSkipped.write(value.`skipped`, buf)
+    }
+}
+
+
+
+/**
+ * What was left out of the scores, and why.
+ */
+data class RfmSkipped (
+    /**
+     * Rows dated after `asOf`.
+     */
+    var `future`: kotlin.ULong
+    , 
+    /**
+     * Customers with refunds only: nothing to score.
+     */
+    var `refundOnly`: kotlin.ULong
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeRfmSkipped: FfiConverterRustBuffer<RfmSkipped> {
+    override fun read(buf: ByteBuffer): RfmSkipped {
+        return RfmSkipped(
+            FfiConverterULong.read(buf),
+            FfiConverterULong.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: RfmSkipped) = (
+            FfiConverterULong.allocationSize(value.`future`) +
+            FfiConverterULong.allocationSize(value.`refundOnly`)
+    )
+
+    override fun write(value: RfmSkipped, buf: ByteBuffer) {
+            FfiConverterULong.write(value.`future`, buf)
+            FfiConverterULong.write(value.`refundOnly`, buf)
     }
 }
 
@@ -7810,6 +8409,79 @@ public object FfiConverterTypeUserInput: FfiConverterRustBuffer<UserInput> {
 
 
 /**
+ * What `refreshCustomerValue` did: customers scored, tiers and stages
+ * changed, commits made, and what the scoring left out.
+ */
+data class ValueRefresh (
+    /**
+     * Customers scored (those with at least one signed contract).
+     */
+    var `scored`: kotlin.ULong
+    , 
+    /**
+     * Customers whose tier changed.
+     */
+    var `tiersChanged`: kotlin.ULong
+    , 
+    /**
+     * Customers whose lifecycle stage changed.
+     */
+    var `stagesChanged`: kotlin.ULong
+    , 
+    /**
+     * Commits made (500 customers at most in each; 0 when nothing changed).
+     */
+    var `batches`: kotlin.ULong
+    , 
+    /**
+     * What the scoring left out: contracts signed after `asOf`, customers
+     * with refunds only.
+     */
+    var `skipped`: RfmSkipped
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeValueRefresh: FfiConverterRustBuffer<ValueRefresh> {
+    override fun read(buf: ByteBuffer): ValueRefresh {
+        return ValueRefresh(
+            FfiConverterULong.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterTypeRfmSkipped.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ValueRefresh) = (
+            FfiConverterULong.allocationSize(value.`scored`) +
+            FfiConverterULong.allocationSize(value.`tiersChanged`) +
+            FfiConverterULong.allocationSize(value.`stagesChanged`) +
+            FfiConverterULong.allocationSize(value.`batches`) +
+            FfiConverterTypeRfmSkipped.allocationSize(value.`skipped`)
+    )
+
+    override fun write(value: ValueRefresh, buf: ByteBuffer) {
+            FfiConverterULong.write(value.`scored`, buf)
+            FfiConverterULong.write(value.`tiersChanged`, buf)
+            FfiConverterULong.write(value.`stagesChanged`, buf)
+            FfiConverterULong.write(value.`batches`, buf)
+            FfiConverterTypeRfmSkipped.write(value.`skipped`, buf)
+    }
+}
+
+
+
+/**
  * A won deal and the draft contract it produced.
  */
 data class Win (
@@ -8565,7 +9237,11 @@ enum class DueKind {
     /**
      * A task's due time.
      */
-    TASK;
+    TASK,
+    /**
+     * Winning back a customer flagged at risk or dormant.
+     */
+    WIN_BACK;
 
     
 
@@ -8686,6 +9362,106 @@ public object FfiConverterTypeGrantee : FfiConverterRustBuffer<Grantee>{
                 Unit
             }
         }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
+    }
+}
+
+
+
+
+
+/**
+ * How long a customer has been silent compared with their own cadence
+ * (`"active"`, `"at_risk"`, ... in the canonical JSON).
+ */
+
+enum class RfmSignal {
+    
+    /**
+     * Within their usual rhythm.
+     */
+    ACTIVE,
+    /**
+     * Silent for more than `at_risk_after` of their usual gaps (default 2).
+     */
+    AT_RISK,
+    /**
+     * For more than `dormant_after` gaps (default 4).
+     */
+    DORMANT,
+    /**
+     * For more than `churned_after` gaps (default 8).
+     */
+    CHURNED;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeRfmSignal: FfiConverterRustBuffer<RfmSignal> {
+    override fun read(buf: ByteBuffer) = try {
+        RfmSignal.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: RfmSignal) = 4UL
+
+    override fun write(value: RfmSignal, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
+ * A customer's value tier (`"A"`, `"B"`, `"C"` in the canonical JSON).
+ */
+
+enum class RfmTier {
+    
+    /**
+     * High value (by default: Champions, Loyal Customers, Can't Lose Them).
+     */
+    A,
+    /**
+     * Potential (by default: Potential Loyalist, New Customers, Promising,
+     * Need Attention, At Risk).
+     */
+    B,
+    /**
+     * The rest (by default: About To Sleep, Hibernating, Lost).
+     */
+    C;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeRfmTier: FfiConverterRustBuffer<RfmTier> {
+    override fun read(buf: ByteBuffer) = try {
+        RfmTier.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: RfmTier) = 4UL
+
+    override fun write(value: RfmTier, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
     }
 }
 
@@ -9064,6 +9840,90 @@ public object FfiConverterOptionalTypeRecordKey: FfiConverterRustBuffer<RecordKe
 /**
  * @suppress
  */
+public object FfiConverterSequenceUShort: FfiConverterRustBuffer<List<kotlin.UShort>> {
+    override fun read(buf: ByteBuffer): List<kotlin.UShort> {
+        val len = buf.getInt()
+        return List<kotlin.UShort>(len) {
+            FfiConverterUShort.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<kotlin.UShort>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterUShort.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<kotlin.UShort>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterUShort.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceULong: FfiConverterRustBuffer<List<kotlin.ULong>> {
+    override fun read(buf: ByteBuffer): List<kotlin.ULong> {
+        val len = buf.getInt()
+        return List<kotlin.ULong>(len) {
+            FfiConverterULong.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<kotlin.ULong>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterULong.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<kotlin.ULong>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterULong.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceLong: FfiConverterRustBuffer<List<kotlin.Long>> {
+    override fun read(buf: ByteBuffer): List<kotlin.Long> {
+        val len = buf.getInt()
+        return List<kotlin.Long>(len) {
+            FfiConverterLong.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<kotlin.Long>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterLong.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<kotlin.Long>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterLong.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterSequenceString: FfiConverterRustBuffer<List<kotlin.String>> {
     override fun read(buf: ByteBuffer): List<kotlin.String> {
         val len = buf.getInt()
@@ -9110,6 +9970,34 @@ public object FfiConverterSequenceTypeAbsence: FfiConverterRustBuffer<List<Absen
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypeAbsence.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeCustomerValue: FfiConverterRustBuffer<List<CustomerValue>> {
+    override fun read(buf: ByteBuffer): List<CustomerValue> {
+        val len = buf.getInt()
+        return List<CustomerValue>(len) {
+            FfiConverterTypeCustomerValue.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<CustomerValue>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeCustomerValue.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<CustomerValue>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeCustomerValue.write(it, buf)
         }
     }
 }
@@ -9250,6 +10138,34 @@ public object FfiConverterSequenceTypeOutboxMessage: FfiConverterRustBuffer<List
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypeOutboxMessage.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypePurchase: FfiConverterRustBuffer<List<Purchase>> {
+    override fun read(buf: ByteBuffer): List<Purchase> {
+        val len = buf.getInt()
+        return List<Purchase>(len) {
+            FfiConverterTypePurchase.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<Purchase>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypePurchase.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<Purchase>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypePurchase.write(it, buf)
         }
     }
 }
@@ -9449,4 +10365,126 @@ public object FfiConverterSequenceTypeAnyRecord: FfiConverterRustBuffer<List<Any
         }
     }
 }
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeRfmSignal: FfiConverterRustBuffer<List<RfmSignal>> {
+    override fun read(buf: ByteBuffer): List<RfmSignal> {
+        val len = buf.getInt()
+        return List<RfmSignal>(len) {
+            FfiConverterTypeRfmSignal.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<RfmSignal>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeRfmSignal.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<RfmSignal>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeRfmSignal.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeRfmTier: FfiConverterRustBuffer<List<RfmTier>> {
+    override fun read(buf: ByteBuffer): List<RfmTier> {
+        val len = buf.getInt()
+        return List<RfmTier>(len) {
+            FfiConverterTypeRfmTier.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<RfmTier>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeRfmTier.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<RfmTier>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeRfmTier.write(it, buf)
+        }
+    }
+}
+        /**
+         * Scores customers by their purchases as of `asOf`: recency, frequency and
+         * monetary, their scores, segment, tier and activity signal (see the crate
+         * README and `crm::rfm` for the definition). A pure function: no engine, no
+         * store, nothing kept.
+         *
+         * Rows after `asOf` are left out (counted in `skipped.future`); a negative
+         * amount is a refund (it lowers monetary, it is not a purchase); a customer
+         * with refunds only is left out (counted in `skipped.refundOnly`).
+         *
+         * `configJson` is the RFM configuration, every key optional: `bins`,
+         * `ties` (`"equal"` or `"position"`), `monetary` (`"sum"` or `"mean"`),
+         * `thresholds`, `segments`, `tiers`, `signals`, `minor_units`, `threads`.
+         *
+         * # Errors
+         *
+         * `Config` naming the path of the first problem in `configJson`;
+         * `Validation` on `asOf` or `purchases[i].at` for a time out of range, on
+         * `purchases[i].amount` for an amount that is not a decimal number or has
+         * more decimal places than the minor unit (`minor_units`, default 2).
+         */
+    @Throws(CrmException::class) fun `scoreRfm`(`purchases`: List<Purchase>, `asOf`: java.time.Instant, `configJson`: kotlin.String? = null): RfmResult {
+            return FfiConverterTypeRfmResult.lift(
+    uniffiRustCallWithError(CrmException) { _status ->
+    UniffiLib.uniffi_crm_ffi_fn_func_score_rfm(
+    
+        
+        FfiConverterSequenceTypePurchase.lower(`purchases`),
+        FfiConverterTimestamp.lower(`asOf`),
+        FfiConverterOptionalString.lower(`configJson`),_status)
+}
+    )
+    }
+    
+
+        /**
+         * Scores purchase columns, for many purchases: customer ids, times in
+         * microseconds since 1970 (UTC) and amounts in minor units (cents by
+         * default), all the same length, one entry per purchase. Customers come back
+         * as [`RfmColumns`], ordered by id. The definition and `configJson` are
+         * those of `scoreRfm`; `threads` (default: the config's `threads`, else 1)
+         * aggregates on that many threads, started and joined within the call.
+         *
+         * # Errors
+         *
+         * `Config` as for `scoreRfm`; `Validation` on `columns` when the lengths
+         * differ, on `threads` when it is 0, on `asOf` for a time out of range, on
+         * `amounts` when a customer's total does not fit in 64 bits.
+         */
+    @Throws(CrmException::class) fun `scoreRfmColumns`(`customers`: List<kotlin.Long>, `atMicros`: List<kotlin.Long>, `amountsMinor`: List<kotlin.Long>, `asOf`: java.time.Instant, `configJson`: kotlin.String? = null, `threads`: kotlin.UInt? = null): RfmColumns {
+            return FfiConverterTypeRfmColumns.lift(
+    uniffiRustCallWithError(CrmException) { _status ->
+    UniffiLib.uniffi_crm_ffi_fn_func_score_rfm_columns(
+    
+        
+        FfiConverterSequenceLong.lower(`customers`),
+        FfiConverterSequenceLong.lower(`atMicros`),
+        FfiConverterSequenceLong.lower(`amountsMinor`),
+        FfiConverterTimestamp.lower(`asOf`),
+        FfiConverterOptionalString.lower(`configJson`),
+        FfiConverterOptionalUInt.lower(`threads`),_status)
+}
+    )
+    }
+    
+
 
