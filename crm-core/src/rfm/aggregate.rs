@@ -128,6 +128,8 @@ pub struct Aggregator {
     rows: u64,
     future: u64,
     fits: bool,
+    /// The lowest and highest id seen.
+    seen: Option<(i64, i64)>,
     state: State,
 }
 
@@ -155,6 +157,7 @@ impl Aggregator {
             rows: 0,
             future: 0,
             fits: true,
+            seen: None,
             state: State::Empty,
         })
     }
@@ -183,14 +186,24 @@ impl Aggregator {
         self.rows += n as u64;
         let threads = self.threads.min(n.div_ceil(1 << 16).max(1));
         let budget = (4 * self.rows as u128 + 1024).min(1 << 27);
-        let (lo, hi) = match &self.state {
-            State::Dense { lo, table } => {
-                ((*lo).min(*clo), (*lo + table.len() as i64 - 1).max(*chi))
-            }
-            _ => (*clo, *chi),
-        };
+        self.seen = Some(match self.seen {
+            Some((lo, hi)) => (lo.min(*clo), hi.max(*chi)),
+            None => (*clo, *chi),
+        });
+        let (lo, hi) = self.seen.unwrap_or((*clo, *chi));
         let span = (i128::from(hi) - i128::from(lo) + 1) as u128;
-        let dense = !matches!(self.state, State::Hashed(_)) && span <= budget;
+        let dense = span <= budget;
+        if dense {
+            // A stream's first chunks may span more ids than they hold rows;
+            // once the rows catch up, what was hashed moves into the table.
+            if let State::Hashed(map) = std::mem::replace(&mut self.state, State::Empty) {
+                let mut table = vec![Aggregate::empty(0); span as usize];
+                for (id, agg) in map {
+                    table[(id - lo) as usize] = agg;
+                }
+                self.state = State::Dense { lo, table };
+            }
+        }
         if dense {
             // Grow the table to the new range, keeping what it holds.
             let table = match std::mem::replace(&mut self.state, State::Empty) {
