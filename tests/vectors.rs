@@ -368,6 +368,20 @@ impl Runner {
                 out(crm.transfer_work(&actor(), &user(args, "from")?, to.as_ref(), &reason)?)
             }
             "score_lead" => out(crm.score_lead(&actor(), id(args)?)?),
+            "refresh_customer_value" => {
+                let as_of = opt(args, "as_of")?.unwrap_or_else(|| crm.now());
+                out(crm.refresh_customer_value(&actor(), as_of)?)
+            }
+            "score_rfm" => {
+                let purchases: Vec<crm::rfm::Purchase> = arg(args, "purchases")?;
+                let as_of: DateTime<Utc> = arg(args, "as_of")?;
+                let config = match args.get("config") {
+                    Some(config) => crm::rfm::RfmConfig::from_json(&config.to_string())?,
+                    None => crm::rfm::RfmConfig::default(),
+                };
+                let table = crm::rfm::score(&purchases, as_of, &config)?;
+                out(json!({ "customers": table.rows(), "skipped": table.skipped }))
+            }
             other => panic!("unknown command `{other}` in a vector"),
         }
     }

@@ -18,7 +18,7 @@ use crate::error::{invalid, to_py};
 use crate::model::{
     PyAbsence, PyActivity, PyActor, PyContact, PyContract, PyConversion, PyCustomer, PyDueWork,
     PyEvent, PyLead, PyOpportunity, PyOutboxMessage, PyRouting, PyScore, PyTask, PyTeam, PyTicket,
-    PyUser, any_record,
+    PyUser, PyValueRefresh, any_record,
 };
 
 /// The CRM engine. `Crm()` keeps everything in memory; `crm.open(location)`
@@ -33,8 +33,10 @@ use crate::model::{
 /// `Mapping` (serialised with `json.dumps`) with any of `lifecycles`,
 /// `fields`, `policy`, `assignment`, `lead_scoring`, `claim_limit`,
 /// `reclaim`, `first_contact_within_hours`, `follow_up_after_hours`,
-/// `due_ahead_hours`, `outbox_lease_seconds`, `contract_number_prefix`. An
-/// invalid one raises `crm.ConfigError` naming where it is wrong.
+/// `due_ahead_hours`, `outbox_lease_seconds`, `contract_number_prefix`, `rfm`
+/// (the customer value configuration, as `crm.score_rfm` takes it) and
+/// `value_currency`. An invalid one raises `crm.ConfigError` naming where it
+/// is wrong.
 ///
 /// >>> from datetime import datetime, timezone
 /// >>> import crm
@@ -107,7 +109,7 @@ fn config(value: Option<&Bound<'_, PyAny>>) -> PyResult<crm::Config> {
     let text = if value.cast::<PyString>().is_ok() {
         value.extract::<String>()?
     } else if value.cast::<PyMapping>().is_ok() {
-        dumps(value)?
+        dumps(value, "config")?
     } else {
         return Err(to_py(crm::Error::config(
             "config",
@@ -121,8 +123,8 @@ fn config(value: Option<&Bound<'_, PyAny>>) -> PyResult<crm::Config> {
 }
 
 /// `json.dumps(value)`, with nested `Mapping`s as objects and no NaN; what it
-/// cannot write is a `crm.ConfigError`.
-fn dumps(value: &Bound<'_, PyAny>) -> PyResult<String> {
+/// cannot write is a `crm.ConfigError` at `path`.
+pub(crate) fn dumps(value: &Bound<'_, PyAny>, path: &str) -> PyResult<String> {
     let py = value.py();
     let as_object = pyo3::types::PyCFunction::new_closure(
         py,
@@ -159,7 +161,7 @@ fn dumps(value: &Bound<'_, PyAny>) -> PyResult<String> {
                 .str()
                 .map(|s| s.to_string())
                 .unwrap_or_default();
-            to_py(crm::Error::config("config", reason))
+            to_py(crm::Error::config(path, reason))
         })
 }
 
@@ -1159,7 +1161,8 @@ impl PyCrm {
     }
 
     /// What is due per user by `now` (default: the engine's clock) plus the
-    /// configured look-ahead: first contacts, follow-ups and tasks.
+    /// configured look-ahead: first contacts, follow-ups, tasks and win-backs
+    /// (customers the value refresh moved to `at_risk` or `dormant`).
     #[pyo3(signature = (actor, *, now = None))]
     fn due_work(
         &self,
@@ -1173,6 +1176,39 @@ impl PyCrm {
             crm.due_work(&actor, now)
         })?;
         Ok(work.into_iter().map(PyDueWork).collect())
+    }
+
+    /// Scores every customer by RFM from the signed contracts (their amount,
+    /// at their signing time) as of `as_of` (default: the engine's clock), with
+    /// the configured `rfm`, and writes back what changed, with events: the
+    /// tier (`"A"`, `"B"`, `"C"`) and the lifecycle stage the activity signal
+    /// calls for (`active`, `at_risk`, `dormant`, `churned`). Customers without
+    /// purchases are left as they are. Customers entering `at_risk` or
+    /// `dormant` come due to their owner in `due_work` (kind `"win_back"`).
+    ///
+    /// Raises `crm.ForbiddenError` unless the actor may edit every customer it
+    /// would change (nothing is written then), `crm.ConfigError` on
+    /// `value_currency` when contracts are in several currencies and none is
+    /// configured, `crm.ValidationError` on `as_of` for a naive or non-datetime.
+    ///
+    /// >>> from datetime import datetime, timezone
+    /// >>> import crm
+    /// >>> engine = crm.Crm(now=datetime(2026, 1, 5, 9, tzinfo=timezone.utc), seed=1)
+    /// >>> engine.refresh_customer_value(crm.Actor("root", roles=["admin"]))
+    /// ValueRefresh(scored=0, tiers_changed=0, stages_changed=0, batches=0, skipped=RfmSkipped(future=0, refund_only=0))
+    #[pyo3(signature = (actor, *, as_of = None))]
+    fn refresh_customer_value(
+        &self,
+        py: Python<'_>,
+        actor: &PyActor,
+        as_of: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PyValueRefresh> {
+        let (as_of, actor) = (extract_opt_time("as_of", as_of)?, actor.0.clone());
+        self.run(py, move |crm| {
+            let as_of = as_of.unwrap_or_else(|| crm.now());
+            crm.refresh_customer_value(&actor, as_of)
+        })
+        .map(PyValueRefresh)
     }
 
     /// Takes back the leads not contacted in time by `now` (default: the

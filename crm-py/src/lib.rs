@@ -2,12 +2,14 @@
 //!
 //! Thin by design: [`convert`] turns Python values into crm's types and back,
 //! [`error`] turns crm's errors into `crm` exceptions, [`model`] wraps the
-//! records, [`engine`] wraps the engine. No CRM rule lives here.
+//! records, [`engine`] wraps the engine, [`rfm`] scores customer value over
+//! rows and Arrow tables. No CRM rule lives here.
 
 mod convert;
 mod engine;
 mod error;
 mod model;
+mod rfm;
 
 use pyo3::prelude::*;
 
@@ -42,5 +44,14 @@ fn _crm(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<model::PyDueItem>()?;
     m.add_class::<model::PyScore>()?;
     m.add_class::<model::PyScorePart>()?;
+    m.add_class::<model::PyValueRefresh>()?;
+    m.add_class::<rfm::PyPurchase>()?;
+    m.add_class::<rfm::PyCustomerValue>()?;
+    m.add_class::<rfm::PyRfmSkipped>()?;
+    m.add_class::<rfm::PyRfmResult>()?;
+    m.add_function(wrap_pyfunction!(rfm::score_rfm, m)?)?;
+    m.add_function(wrap_pyfunction!(rfm::score_rfm_frame, m)?)?;
+    m.add_function(wrap_pyfunction!(rfm::rfm_aggregate, m)?)?;
+    m.add_function(wrap_pyfunction!(rfm::score_rfm_aggregates, m)?)?;
     Ok(())
 }

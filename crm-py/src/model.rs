@@ -9,6 +9,7 @@ use rust_decimal::Decimal;
 
 use crate::convert::{ToPy, extract_decimal, extract_time};
 use crate::error::to_py;
+use crate::rfm::PyRfmSkipped;
 
 macro_rules! record_class {
     ($py:ident, $name:literal, $core:ty, $summary:literal, [$($field:ident),* $(,)?]) => {
@@ -92,6 +93,7 @@ record_class!(
         kind,
         name,
         stage,
+        stage_since,
         tier,
         owner,
         team,
@@ -1030,7 +1032,8 @@ impl PyDueWork {
     }
 }
 
-/// One piece of due work: a lead's first contact or follow-up, or a task.
+/// One piece of due work: a lead's first contact or follow-up, a task, or
+/// winning back a customer.
 #[pyclass(name = "DueItem", module = "crm", frozen, eq, from_py_object)]
 #[derive(Clone, PartialEq)]
 pub struct PyDueItem(pub crm::DueItem);
@@ -1043,19 +1046,20 @@ impl From<crm::DueItem> for PyDueItem {
 
 #[pymethods]
 impl PyDueItem {
-    /// The lead or task.
+    /// The lead, task or customer.
     #[getter]
     fn subject(&self) -> PyRecordKey {
         PyRecordKey(self.0.subject.clone())
     }
 
-    /// `"first_contact"`, `"follow_up"` or `"task"`.
+    /// `"first_contact"`, `"follow_up"`, `"task"` or `"win_back"`.
     #[getter]
     fn kind(&self) -> &'static str {
         self.0.kind.as_str()
     }
 
-    /// What to show: the lead's company or contact, the task's title.
+    /// What to show: the lead's company or contact, the task's title, the
+    /// customer's name.
     #[getter]
     fn title(&self) -> String {
         self.0.title.clone()
@@ -1122,6 +1126,58 @@ impl PyScore {
             self.0.score,
             self.0.base,
             self.0.parts.len()
+        )
+    }
+}
+
+/// What `Crm.refresh_customer_value` did: customers scored, tiers and stages
+/// changed, commits made, and what the scoring left out.
+#[pyclass(name = "ValueRefresh", module = "crm", frozen, eq, from_py_object)]
+#[derive(Clone, PartialEq)]
+pub struct PyValueRefresh(pub crm::ValueRefresh);
+
+#[pymethods]
+impl PyValueRefresh {
+    /// Customers scored (those with at least one purchase).
+    #[getter]
+    fn scored(&self) -> usize {
+        self.0.scored
+    }
+
+    /// Customers whose tier changed.
+    #[getter]
+    fn tiers_changed(&self) -> usize {
+        self.0.tiers_changed
+    }
+
+    /// Customers whose lifecycle stage changed.
+    #[getter]
+    fn stages_changed(&self) -> usize {
+        self.0.stages_changed
+    }
+
+    /// Commits made (500 customers each at most).
+    #[getter]
+    fn batches(&self) -> usize {
+        self.0.batches
+    }
+
+    /// What the scoring left out: contracts signed after `as_of`, customers
+    /// with refunds only.
+    #[getter]
+    fn skipped(&self) -> PyRfmSkipped {
+        PyRfmSkipped(self.0.skipped)
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "ValueRefresh(scored={}, tiers_changed={}, stages_changed={}, batches={}, skipped=RfmSkipped(future={}, refund_only={}))",
+            self.0.scored,
+            self.0.tiers_changed,
+            self.0.stages_changed,
+            self.0.batches,
+            self.0.skipped.future,
+            self.0.skipped.refund_only
         )
     }
 }

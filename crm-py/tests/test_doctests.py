@@ -9,7 +9,11 @@ import pytest
 
 import crm
 
-OBJECTS = [crm] + [obj for _, obj in inspect.getmembers(crm._crm, inspect.isclass)]
+OBJECTS = (
+    [crm]
+    + [obj for _, obj in inspect.getmembers(crm._crm, inspect.isclass)]
+    + [obj for _, obj in inspect.getmembers(crm._crm, inspect.isbuiltin)]
+)
 
 
 @pytest.mark.parametrize("obj", OBJECTS, ids=[getattr(o, "__name__", str(o)) for o in OBJECTS])

@@ -77,6 +77,18 @@ def canonical(value: Any) -> Any:
         return {"score": value.score, "base": value.base, "parts": canonical(value.parts)}
     if isinstance(value, crm.ScorePart):
         return {"rule": value.rule, "points": value.points, "detail": value.detail}
+    if isinstance(value, crm.RfmResult):
+        return {"customers": canonical(value.customers), "skipped": canonical(value.skipped)}
+    if isinstance(value, crm.RfmSkipped):
+        return {"future": value.future, "refund_only": value.refund_only}
+    if isinstance(value, crm.CustomerValue):
+        return canonical(value.to_dict())
+    if isinstance(value, crm.ValueRefresh):
+        return {
+            "scored": value.scored, "tiers_changed": value.tiers_changed,
+            "stages_changed": value.stages_changed, "batches": value.batches,
+            "skipped": canonical(value.skipped),
+        }
     if isinstance(value, tuple):
         opportunity, contract = value
         return {"opportunity": canonical(opportunity), "contract": canonical(contract)}
@@ -132,6 +144,10 @@ def native_args(command: str, args: Dict[str, Any]) -> Dict[str, Any]:
             out[name] = time(value)
         elif name == "expected_close_date" and value is not None:
             out[name] = date.fromisoformat(value)
+        elif name == "purchases" and command == "score_rfm":
+            out[name] = [crm.Purchase(p["customer"], time(p["at"]), Decimal(p["amount"])) for p in value]
+        elif name == "as_of" and command in ("score_rfm", "refresh_customer_value") and value is not None:
+            out[name] = time(value)
         else:
             out[name] = value
     return out
@@ -160,7 +176,8 @@ def test_vector(path: Path) -> None:
         command: str = step["do"]
         context = f"{path.name} step {at} ({command})"
         args = resolve(step.get("args", {}), saved)
-        method: Callable[..., Any] = getattr(engine, command)
+        # score_rfm is a pure function of the module, not an engine command.
+        method: Callable[..., Any] = crm.score_rfm if command == "score_rfm" else getattr(engine, command)
         actor: List[Any] = [actors[step["as"]]] if "as" in step else []
 
         def call() -> Any:

@@ -21,6 +21,14 @@ scoring, lifecycles, access policy, ...) as a dict or a str of JSON.
 
 Money is ``decimal.Decimal`` (``crm.Money``), never float; times are
 timezone-aware ``datetime`` objects (a naive one is refused).
+
+Customer value (RFM: recency, frequency, monetary, with scores, segments,
+tiers and activity signals) is a pure function: ``crm.score_rfm(purchases,
+as_of)`` over rows, ``crm.score_rfm_frame(table, as_of=...)`` over any Arrow
+table (pyarrow, polars, pandas, duckdb, ...) without a Python object per row,
+and ``crm.rfm_aggregate`` / ``crm.score_rfm_aggregates`` for partitioned jobs.
+In the engine, ``Crm.refresh_customer_value(actor)`` scores the customers from
+their signed contracts and writes tiers and lifecycle stages back.
 """
 
 from ._crm import (
@@ -32,6 +40,7 @@ from ._crm import (
     Conversion,
     Crm,
     Customer,
+    CustomerValue,
     DueItem,
     DueWork,
     Event,
@@ -40,7 +49,10 @@ from ._crm import (
     Money,
     Opportunity,
     OutboxMessage,
+    Purchase,
     RecordKey,
+    RfmResult,
+    RfmSkipped,
     Routing,
     Score,
     ScorePart,
@@ -52,6 +64,11 @@ from ._crm import (
     Ticket,
     TraceStep,
     User,
+    ValueRefresh,
+    rfm_aggregate,
+    score_rfm,
+    score_rfm_aggregates,
+    score_rfm_frame,
 )
 from ._errors import (
     ConfigError,
@@ -79,6 +96,7 @@ __all__ = [
     "Crm",
     "CrmError",
     "Customer",
+    "CustomerValue",
     "DueItem",
     "DueWork",
     "Event",
@@ -90,7 +108,10 @@ __all__ = [
     "NotFoundError",
     "Opportunity",
     "OutboxMessage",
+    "Purchase",
     "RecordKey",
+    "RfmResult",
+    "RfmSkipped",
     "Routing",
     "Score",
     "ScorePart",
@@ -104,5 +125,10 @@ __all__ = [
     "TraceStep",
     "User",
     "ValidationError",
+    "ValueRefresh",
     "open",
+    "rfm_aggregate",
+    "score_rfm",
+    "score_rfm_aggregates",
+    "score_rfm_frame",
 ]

@@ -6,7 +6,7 @@ they cannot drift from what the module really exports.
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Dict, List, Literal, Mapping, Optional, Sequence, Tuple, TypedDict, Union, final, overload
+from typing import Any, Dict, Iterable, List, Literal, Mapping, Optional, Protocol, Sequence, Tuple, TypedDict, Union, final, overload
 
 __all__ = [
     "Absence",
@@ -17,6 +17,7 @@ __all__ = [
     "Conversion",
     "Crm",
     "Customer",
+    "CustomerValue",
     "DueItem",
     "DueWork",
     "Event",
@@ -25,7 +26,10 @@ __all__ = [
     "Money",
     "Opportunity",
     "OutboxMessage",
+    "Purchase",
     "RecordKey",
+    "RfmResult",
+    "RfmSkipped",
     "Routing",
     "Score",
     "ScorePart",
@@ -37,6 +41,11 @@ __all__ = [
     "Ticket",
     "TraceStep",
     "User",
+    "ValueRefresh",
+    "rfm_aggregate",
+    "score_rfm",
+    "score_rfm_aggregates",
+    "score_rfm_frame",
 ]
 
 _AnyRecord = Union["Customer", "Contact", "Lead", "Opportunity", "Contract", "Ticket", "Activity", "Task", "User", "Team"]
@@ -45,7 +54,26 @@ _Json = Any
 _Config = Union[str, Mapping[str, Any]]
 _StepResult = Literal["not_matched", "outside_hours", "no_one_available", "chosen"]
 _SkipReason = Literal["unknown", "inactive", "on_leave", "at_daily_cap", "at_window_cap", "excluded"]
-_DueKind = Literal["first_contact", "follow_up", "task"]
+_DueKind = Literal["first_contact", "follow_up", "task", "win_back"]
+_Tier = Literal["A", "B", "C"]
+_Signal = Literal["active", "at_risk", "dormant", "churned"]
+_AmountUnit = Literal["minor", "major"]
+
+class _ArrowStream(Protocol):
+    """Anything with the Arrow PyCapsule stream interface: a pyarrow ``Table``
+    or ``RecordBatchReader``, a polars or pandas ``DataFrame``, a duckdb
+    relation, ..."""
+
+    def __arrow_c_stream__(self, requested_schema: Any = ...) -> Any: ...
+
+class _PurchaseDict(TypedDict):
+    """A purchase as a dict: ``{"customer": ..., "at": ..., "amount": ...}``."""
+
+    customer: str
+    at: datetime
+    amount: Union[Decimal, int, str]
+
+_PurchaseLike = Union["Purchase", Tuple[str, datetime, Union[Decimal, int, str]], _PurchaseDict]
 
 _AbsenceSpan = TypedDict("_AbsenceSpan", {"from": datetime, "until": datetime})
 
@@ -226,6 +254,9 @@ class Customer(_Record):
     def name(self) -> str: ...
     @property
     def stage(self) -> str: ...
+    @property
+    def stage_since(self) -> Optional[datetime]:
+        """Since when the customer has been in its stage."""
     @property
     def tier(self) -> Optional[str]: ...
     @property
@@ -549,7 +580,8 @@ class Routing:
 
 @final
 class DueItem:
-    """One piece of due work: a lead's first contact or follow-up, or a task."""
+    """One piece of due work: a lead's first contact or follow-up, a task, or
+    winning back a customer."""
 
     @property
     def subject(self) -> RecordKey: ...
@@ -756,5 +788,140 @@ class Crm:
     def reclaim_overdue(self, actor: Actor, *, now: Optional[datetime] = None) -> List[Routing]: ...
     def transfer_work(self, actor: Actor, from_user: str, *, to: Optional[str] = None, reason: str) -> List[Routing]: ...
     def score_lead(self, actor: Actor, id: str) -> Score: ...
+    def refresh_customer_value(self, actor: Actor, *, as_of: Optional[datetime] = None) -> ValueRefresh:
+        """Scores every customer by RFM from the signed contracts as of ``as_of``
+        (default: the engine's clock) and writes back tiers and lifecycle stages."""
     def take_outbox(self, limit: int) -> List[OutboxMessage]: ...
     def ack_outbox(self, ids: List[str]) -> int: ...
+
+# ----- customer value (RFM) ------------------------------------------------------
+
+@final
+class Purchase:
+    """One purchase (a negative amount: a refund). The amount is exact:
+    ``Decimal``, ``int`` or ``str``, never ``float``."""
+
+    def __new__(cls, customer: str, at: datetime, amount: Union[Decimal, int, str]) -> "Purchase": ...
+    @property
+    def customer(self) -> str: ...
+    @property
+    def at(self) -> datetime: ...
+    @property
+    def amount(self) -> Decimal: ...
+    def __eq__(self, other: object, /) -> bool: ...
+
+@final
+class CustomerValue:
+    """One customer's RFM value, scores, segment, tier and signal."""
+
+    @property
+    def customer(self) -> str: ...
+    @property
+    def recency_days(self) -> int:
+        """Whole calendar days (UTC) from the last purchase to ``as_of``."""
+    @property
+    def frequency(self) -> int:
+        """The number of purchases (refunds are not purchases)."""
+    @property
+    def monetary(self) -> Decimal:
+        """Purchases minus refunds (or their mean), exactly, in the currency."""
+    @property
+    def first_purchase(self) -> datetime: ...
+    @property
+    def tenure_days(self) -> int: ...
+    @property
+    def r(self) -> int: ...
+    @property
+    def f(self) -> int: ...
+    @property
+    def m(self) -> int: ...
+    @property
+    def fm(self) -> int: ...
+    @property
+    def segment(self) -> str: ...
+    @property
+    def tier(self) -> _Tier: ...
+    @property
+    def signal(self) -> _Signal: ...
+    def to_dict(self) -> Dict[str, Any]: ...
+    def __eq__(self, other: object, /) -> bool: ...
+
+@final
+class RfmSkipped:
+    """What an RFM run left out: rows after ``as_of``, customers with refunds only."""
+
+    @property
+    def future(self) -> int: ...
+    @property
+    def refund_only(self) -> int: ...
+    def __eq__(self, other: object, /) -> bool: ...
+
+@final
+class ValueRefresh:
+    """What ``Crm.refresh_customer_value`` did."""
+
+    @property
+    def scored(self) -> int:
+        """Customers scored (those with at least one purchase)."""
+    @property
+    def tiers_changed(self) -> int: ...
+    @property
+    def stages_changed(self) -> int: ...
+    @property
+    def batches(self) -> int:
+        """Commits made (500 customers each at most)."""
+    @property
+    def skipped(self) -> RfmSkipped: ...
+    def __eq__(self, other: object, /) -> bool: ...
+
+@final
+class RfmResult:
+    """The scored customers (ordered by customer id) and what was left out."""
+
+    @property
+    def customers(self) -> List[CustomerValue]: ...
+    @property
+    def skipped(self) -> RfmSkipped: ...
+    def __len__(self) -> int: ...
+    def __eq__(self, other: object, /) -> bool: ...
+
+def score_rfm(purchases: Iterable[_PurchaseLike], as_of: datetime, config: Optional[_Config] = None) -> RfmResult:
+    """Scores purchases: RFM, segments, tiers and signals as of ``as_of``."""
+
+# The columnar functions return the kind of frame passed in (a polars or
+# pandas DataFrame, else a pyarrow Table): ``Any``, since neither pyarrow nor
+# pandas ships types and none of the three is a dependency of crm.
+def score_rfm_frame(
+    data: _ArrowStream,
+    *,
+    as_of: datetime,
+    customer: str = "customer_id",
+    at: str = "ts",
+    amount: str = "amount_cents",
+    amount_unit: _AmountUnit = "minor",
+    config: Optional[_Config] = None,
+    threads: Optional[int] = None,
+) -> Any:
+    """Scores a table of purchases (any Arrow stream): one row per customer out."""
+
+def rfm_aggregate(
+    data: _ArrowStream,
+    *,
+    as_of: datetime,
+    customer: str = "customer_id",
+    at: str = "ts",
+    amount: str = "amount_cents",
+    amount_unit: _AmountUnit = "minor",
+    config: Optional[_Config] = None,
+    threads: Optional[int] = None,
+) -> Any:
+    """Per-customer partial aggregates of a partition, as a pyarrow Table."""
+
+def score_rfm_aggregates(
+    partials: Union[_ArrowStream, Sequence[_ArrowStream]],
+    *,
+    as_of: datetime,
+    customer: str = "customer_id",
+    config: Optional[_Config] = None,
+) -> Any:
+    """Merges partial aggregates exactly and scores them as ``score_rfm_frame`` would."""
