@@ -193,7 +193,7 @@ impl Aggregator {
         let (lo, hi) = self.seen.unwrap_or((*clo, *chi));
         let span = (i128::from(hi) - i128::from(lo) + 1) as u128;
         let dense = span <= budget;
-        if dense {
+        if dense && matches!(self.state, State::Hashed(_)) {
             // A stream's first chunks may span more ids than they hold rows;
             // once the rows catch up, what was hashed moves into the table.
             if let State::Hashed(map) = std::mem::replace(&mut self.state, State::Empty) {

@@ -352,11 +352,17 @@ proptest! {
     #[test]
     fn chunked_aggregation_equals_one_pass(
         rows in proptest::collection::vec((0i64..3000, 0i64..300, -50i64..1000), 1..400),
+        narrow in any::<bool>(),
         far in proptest::option::of(0usize..400),
-        chunk in 1usize..120,
+        chunk in 1usize..400,
         threads in 1usize..3,
     ) {
-        let mut rows: Vec<(i64, i64, i64)> = rows.into_iter().map(|(c, d, m)| (c, micros(d, 0), m)).collect();
+        // Narrow ids keep the table from the first chunk on; wide ones start
+        // hashed and move into the table when the rows catch up.
+        let mut rows: Vec<(i64, i64, i64)> = rows
+            .into_iter()
+            .map(|(c, d, m)| (if narrow { c % 40 } else { c }, micros(d, 0), m))
+            .collect();
         if let Some(at) = far {
             let at = at.min(rows.len() - 1);
             rows[at].0 = 1 << 40;
