@@ -38,11 +38,7 @@ use crate::config::{ConfigInput, rfm_config};
 use crate::convert::{MAX_SAFE_INTEGER, number, size};
 use crate::engine::{Job, Pending, guarded};
 
-/// The tier names, by the codes of `RfmColumns.tier`.
-const TIERS: [&str; 3] = ["A", "B", "C"];
-
-/// The signal names, by the codes of `RfmColumns.signal`.
-const SIGNALS: [&str; 4] = ["active", "at_risk", "dormant", "churned"];
+use crm::rfm::{SIGNALS, TIERS};
 
 /// One purchase, as `scoreRfm` takes it; a negative amount is a refund.
 #[napi(object, js_name = "Purchase", object_to_js = false)]

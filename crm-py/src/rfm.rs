@@ -444,10 +444,7 @@ fn rfm_config(value: Option<&Bound<'_, PyAny>>) -> PyResult<RfmConfig> {
 
 // ----- the columnar API ------------------------------------------------------------
 
-/// The tier names, by code (`RfmTable::tier`).
-const TIERS: [&str; 3] = ["A", "B", "C"];
-/// The signal names, by code (`RfmTable::signal`).
-const SIGNALS: [&str; 4] = ["active", "at_risk", "dormant", "churned"];
+use crm::rfm::{SIGNALS, TIERS};
 const DAY: i64 = 86_400_000_000;
 
 const META_AS_OF: &str = "crm.rfm.as_of";
@@ -1617,14 +1614,12 @@ impl Partials {
                 slot.insert(aggregate);
             }
             Entry::Occupied(mut slot) => {
-                let mine = slot.get_mut();
-                if mine.monetary.checked_add(aggregate.monetary).is_none() {
+                if !slot.get_mut().merge(&aggregate) {
                     return Err(crm::Error::invalid(
                         field,
                         "a customer's total does not fit in 64-bit minor units",
                     ));
                 }
-                mine.merge(&aggregate);
             }
         }
         Ok(())
