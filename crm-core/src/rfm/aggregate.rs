@@ -51,13 +51,19 @@ impl Aggregate {
         !overflow
     }
 
-    /// Combines two aggregates of the same customer.
-    pub fn merge(&mut self, other: &Aggregate) {
+    /// Combines two aggregates of the same customer; false when the sum no
+    /// longer fits in 64 bits (it is then left as it was).
+    #[must_use]
+    pub fn merge(&mut self, other: &Aggregate) -> bool {
+        let Some(monetary) = self.monetary.checked_add(other.monetary) else {
+            return false;
+        };
         self.first = self.first.min(other.first);
         self.last = self.last.max(other.last);
         self.purchases += other.purchases;
         self.refunds += other.refunds;
-        self.monetary = self.monetary.saturating_add(other.monetary);
+        self.monetary = monetary;
+        true
     }
 }
 
@@ -275,8 +281,7 @@ impl Aggregator {
             }
             for (id, agg) in part {
                 let entry = map.entry(id).or_insert_with(|| Aggregate::empty(id));
-                self.fits &= entry.monetary.checked_add(agg.monetary).is_some();
-                entry.merge(&agg);
+                self.fits &= entry.merge(&agg);
             }
         }
         self.state = State::Hashed(map);
@@ -470,14 +475,26 @@ fn aggregate_part(
 
 /// Merges aggregates of the same customers from several partitions (e.g. the
 /// partitions of a distributed job) into one per customer, ordered by id.
-pub fn merge(parts: impl IntoIterator<Item = Aggregate>) -> Vec<Aggregate> {
+///
+/// # Errors
+///
+/// [`Error::Validation`] on `amounts` when a customer's total does not fit
+/// in 64-bit minor units.
+pub fn merge(parts: impl IntoIterator<Item = Aggregate>) -> Result<Vec<Aggregate>> {
     let mut map: IdMap<Aggregate> = IdMap::default();
     for part in parts {
-        map.entry(part.customer)
+        let fits = map
+            .entry(part.customer)
             .or_insert_with(|| Aggregate::empty(part.customer))
             .merge(&part);
+        if !fits {
+            return Err(Error::invalid(
+                "amounts",
+                "a customer's total does not fit in 64-bit minor units",
+            ));
+        }
     }
     let mut out: Vec<Aggregate> = map.into_values().collect();
     out.sort_unstable_by_key(|a| a.customer);
-    out
+    Ok(out)
 }

@@ -137,13 +137,15 @@ pub fn score_aggregates(
     config: &RfmConfig,
 ) -> Result<RfmTable> {
     config.validate()?;
+    // Merge first: a partition's refunds-only aggregate belongs with the
+    // same customer's purchases in another partition.
+    if !aggregates.windows(2).all(|w| w[0].customer < w[1].customer) {
+        aggregates = crate::rfm::merge(aggregates)?;
+    }
     let mut skipped = skipped;
     let before = aggregates.len();
     aggregates.retain(|a| a.purchases > 0);
     skipped.refund_only += (before - aggregates.len()) as u64;
-    if !aggregates.windows(2).all(|w| w[0].customer < w[1].customer) {
-        aggregates = crate::rfm::merge(aggregates);
-    }
     let n = aggregates.len();
     let as_of_day = as_of.timestamp_micros().div_euclid(DAY);
     let as_of_micros = as_of.timestamp_micros();

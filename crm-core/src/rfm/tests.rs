@@ -139,7 +139,7 @@ proptest! {
         let (left, right) = (columns(&rows[..cut]), columns(&rows[cut..]));
         let mut parts = aggregate(&left.0, &left.1, &left.2, i64::MAX, 1).unwrap().0;
         parts.extend(aggregate(&right.0, &right.1, &right.2, i64::MAX, 1).unwrap().0);
-        let merged: Vec<Aggregate> = merge(parts);
+        let merged: Vec<Aggregate> = merge(parts).unwrap();
         prop_assert_eq!(merged, all);
     }
 }
@@ -378,4 +378,39 @@ proptest! {
         prop_assert_eq!(got, expected);
         prop_assert_eq!(got_skipped, skipped);
     }
+}
+
+#[test]
+fn partials_merge_before_refund_only_ones_are_dropped() {
+    // Customer 1's purchases in one partition, a refund in another, handed
+    // over unsorted: the refund still counts.
+    let (a, _) = aggregate(
+        &[1, 2],
+        &[micros(5, 0), micros(3, 0)],
+        &[100, 40],
+        i64::MAX,
+        1,
+    )
+    .unwrap();
+    let (b, _) = aggregate(&[1], &[micros(1, 0)], &[-30], i64::MAX, 1).unwrap();
+    let parts: Vec<Aggregate> = b.into_iter().chain(a).collect();
+    let table =
+        score_aggregates(parts, Skipped::default(), as_of(), &RfmConfig::default()).unwrap();
+    assert_eq!(table.customer, [1, 2]);
+    assert_eq!(table.monetary_minor, [70, 40]);
+    assert_eq!(table.skipped.refund_only, 0);
+    // Totals that overflow are an error, not a saturated sum.
+    let big = |id| Aggregate {
+        customer: id,
+        first: 0,
+        last: 0,
+        purchases: 1,
+        refunds: 0,
+        monetary: i64::MAX,
+    };
+    let err = merge([big(1), big(1)]).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "invalid amounts: a customer's total does not fit in 64-bit minor units"
+    );
 }
