@@ -41,6 +41,8 @@
 //! - [`assign`]: assignment rules as data (conditions, round robin, load
 //!   balancing, weighted, by field, caps, hours) with explained decisions,
 //!   and lead scoring.
+//! - [`dedupe`]: duplicate matching (normalisers, blocking, Fellegi-Sunter
+//!   and rule scoring, clustering, explanations); the engine merges.
 //! - [`store`]: the [`Store`] trait, [`MemoryStore`](store::MemoryStore), and
 //!   the conformance suite every backend runs.
 //! - [`Crm`]: the engine. Each command checks access, applies a transition,
@@ -55,6 +57,7 @@ pub mod access;
 pub mod assign;
 pub mod backup;
 mod clock;
+pub mod dedupe;
 mod engine;
 mod error;
 pub mod event;

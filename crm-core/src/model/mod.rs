@@ -198,6 +198,7 @@ macro_rules! named {
         }
     };
 }
+pub(crate) use named;
 
 named!(CustomerKind, "kind", { Company => "company", Person => "person" });
 named!(Tier, "tier", { A => "A", B => "B", C => "C" });
