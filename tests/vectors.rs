@@ -382,8 +382,49 @@ impl Runner {
                 let table = crm::rfm::score(&purchases, as_of, &config)?;
                 out(json!({ "customers": table.rows(), "skipped": table.skipped }))
             }
+            "dedupe" => {
+                use crm::dedupe;
+                let records: Vec<dedupe::MatchRecord> = arg(args, "records")?;
+                let config = dedupe_config(args)?;
+                let scan = dedupe::scan(&records, &config, &mut dedupe::ScanOptions::default())?;
+                let pairs: Vec<Value> = scan
+                    .pairs()
+                    .iter()
+                    .map(|p| {
+                        json!({
+                            "left": p.left, "right": p.right, "probability": p.probability,
+                            "rule": scan.rule_name(p),
+                        })
+                    })
+                    .collect();
+                let explanation = match opt::<[usize; 2]>(args, "explain")? {
+                    Some([l, r]) => Some(scan.try_explain(l, r)?),
+                    None => None,
+                };
+                out(json!({
+                    "pairs": pairs,
+                    "cluster_ids": scan.cluster_ids(),
+                    "clusters": scan.clusters(),
+                    "candidate_pairs": scan.candidate_pairs(),
+                    "explanation": explanation,
+                }))
+            }
+            "explain_match" => {
+                let a: crm::dedupe::MatchRecord = arg(args, "a")?;
+                let b: crm::dedupe::MatchRecord = arg(args, "b")?;
+                let matcher = crm::dedupe::Matcher::new(&dedupe_config(args)?)?;
+                out(matcher.explain(&a, &b))
+            }
             other => panic!("unknown command `{other}` in a vector"),
         }
+    }
+}
+
+/// The `config` argument of the dedupe commands, or the default.
+fn dedupe_config(args: &Map<String, Value>) -> crm::Result<crm::dedupe::DedupeConfig> {
+    match args.get("config") {
+        Some(config) => crm::dedupe::DedupeConfig::from_json(&config.to_string()),
+        None => Ok(crm::dedupe::DedupeConfig::default()),
     }
 }
 
