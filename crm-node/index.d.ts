@@ -874,6 +874,45 @@ export declare class Crm {
 export type JsCrm = Crm
 
 /**
+ * The result of `dedupe`: the matched pairs, a cluster id per row, the
+ * clusters, and why any two rows do or do not match. Rows are positions in
+ * the records given.
+ */
+export declare class DedupeResult {
+  /** The matched pairs, by (`left`, `right`). */
+  pairs(): Array<MatchPair>
+  /**
+   * The cluster id of each row: the smallest row of its group (a row with
+   * no duplicate is its own group, its id its own row).
+   */
+  clusterIds(): Array<number>
+  /** The groups of two or more rows, by id. */
+  clusters(): Array<MatchCluster>
+  /**
+   * Why rows `left` and `right` do or do not match (any two rows, compared
+   * or not): every field's normalised values, level, similarity and
+   * weight, the prior, the probability and the rule that held.
+   *
+   * @throws {Error} `validation` on `left` or `right` when it is not a row
+   * (not a whole number, negative, or not less than `length`).
+   */
+  explain(left: number, right: number): MatchExplanation
+  /**
+   * The model the scan scored with (trained on the records when there are
+   * at least 1,000 and `train` is on; otherwise the configured or default
+   * one), as the configuration's `model` JSON takes it: `{ prior, fields:
+   * { first_name: { m: [...], u: [...] }, ... } }`.
+   */
+  get model(): Record<string, any>
+  /** Pairs compared, after blocking. */
+  get candidatePairs(): number
+  /** What each blocking key contributed. */
+  get blocking(): Array<BlockReport>
+  /** Rows scanned (the number of records given). */
+  get length(): number
+}
+
+/**
  * A time a user is away, from `from` until (not including) `until`: the
  * assignment rules pass them over then (`on_leave`).
  */
@@ -995,6 +1034,20 @@ export interface AnyRecord {
   user?: User
   /** The record, when `entity` is `team`. */
   team?: Team
+}
+
+/** What one blocking key contributed to a scan. */
+export interface BlockReport {
+  /** The key. */
+  key: 'email' | 'phone' | 'name' | 'last_company' | 'last_domain' | 'first_company'
+  /** Blocks of two or more records compared. */
+  blocks: number
+  /** Pairs those blocks hold (before removing pairs other keys found too). */
+  pairs: number
+  /** Blocks larger than `max_block`, skipped. */
+  skippedBlocks: number
+  /** Records in the skipped blocks. */
+  skippedRecords: number
 }
 
 /**
@@ -1233,6 +1286,67 @@ export interface CustomerValue {
 }
 
 /**
+ * Finds the duplicates among `records`: pairs of rows that are the same
+ * person or company, and the groups they form.
+ *
+ * Names, emails, phones and company names are normalised first (case,
+ * accents, phone formats read to E.164 with `default_region`, legal forms),
+ * so typos and format variants match; a blank field is no evidence either
+ * way. Only records sharing a blocking key are compared; each pair is scored
+ * (a match probability, and the rules), and matched pairs join rows into
+ * clusters without weak chains. `options.config` is the duplicate matching
+ * configuration (a string or a plain object); `options.threads` runs the
+ * scan on that many threads, which the call waits for (the result is the
+ * same).
+ *
+ * @example
+ * ```js
+ * const { dedupe } = require('crm')
+ * const result = dedupe([
+ *   { firstName: 'Jonathan', lastName: 'Smith', email: 'jon.smith@acme.com', phone: '+1 415 555 0134' },
+ *   { firstName: 'Jonathon', lastName: 'SMITH', email: 'Jon.Smith@ACME.com', phone: '(415) 555-0134' },
+ *   { firstName: 'Maria', lastName: 'Garcia', email: 'maria@example.org' },
+ * ])
+ * result.clusterIds() // [0, 0, 2]
+ * result.explain(0, 1).probability // > 0.99
+ * ```
+ *
+ * @throws {Error} `validation` on `records` when it is not an array, on
+ * `records[i]` when a record is not an object, on `records[i].<key>` for a
+ * key that is not a field, on `records[i].<field>` for a value that is not a
+ * string or `null`; on `dedupe.<field>` (`dedupe.threshold`, ...) or
+ * `dedupe` when the configuration does not read; on `threads` unless it is a
+ * whole number, 1 or more.
+ */
+export declare function dedupe(records: Array<MatchRecord>, options?: DedupeOptions | undefined | null): DedupeResult
+
+/**
+ * `dedupe` off the main thread: a Promise of the result, rejected with the
+ * `Error` that `dedupe` throws. The records are read on the main thread
+ * first; the scan runs on libuv's thread pool (and its own threads, with
+ * `options.threads`).
+ */
+export declare function dedupeAsync(records: Array<MatchRecord>, options?: DedupeOptions | undefined | null): Promise<DedupeResult>
+
+/** Options of `dedupe`. */
+export interface DedupeOptions {
+  /**
+   * The duplicate matching configuration JSON (a string, or a plain object
+   * passed through `JSON.stringify`; every key optional): `method`
+   * (`'probabilistic'`, `'rules'` or `'either'`), `threshold`, `rules`,
+   * `default_region`, `email_provider_rules`, `blocking`, `max_block`,
+   * `cluster_min_link`, `train`, `term_frequency`, `model`, `u_samples`,
+   * `seed`. Without it, the defaults.
+   */
+  config?: string | Record<string, any>
+  /**
+   * Threads to scan on (a whole number, 1 or more; default 1). The result
+   * is the same whatever the number.
+   */
+  threads?: number
+}
+
+/**
  * One piece of due work: a lead's first contact or follow-up, a task, or
  * winning back a customer.
  */
@@ -1300,6 +1414,37 @@ export interface Event {
 }
 
 /**
+ * Why records `a` and `b` do or do not match, with the configured model (or
+ * the default one: a one-pair check has nothing to train on): every field's
+ * normalised values, level, similarity and weight, the probability and the
+ * rule that held. `config` is the duplicate matching configuration, as
+ * `dedupe` takes it (its `model`, e.g. a scan's `model`, is used when set).
+ *
+ * @example
+ * ```js
+ * const { explainMatch } = require('crm')
+ * const why = explainMatch(
+ *   { firstName: 'Jon', lastName: 'Smith', phone: '+44 20 7946 0958' },
+ *   { firstName: 'J.', lastName: 'Smyth', phone: '020 7946 0958' },
+ *   { default_region: 'GB' },
+ * )
+ * why.fields[3].level // 'exact'
+ * ```
+ *
+ * @throws {Error} `validation` on `a` or `b` when it is not an object, on
+ * `a.<key>` for a key that is not a field, on `a.<field>` for a value that
+ * is not a string or `null` (`b` likewise); on `dedupe.<field>` or `dedupe`
+ * when the configuration does not read.
+ */
+export declare function explainMatch(a: MatchRecord, b: MatchRecord, config?: string | Record<string, any>): MatchExplanation
+
+/**
+ * `explainMatch` off the main thread: a Promise of the explanation, rejected
+ * with the `Error` that `explainMatch` throws.
+ */
+export declare function explainMatchAsync(a: MatchRecord, b: MatchRecord, config?: string | Record<string, any>): Promise<MatchExplanation>
+
+/**
  * One changed field of an event. `field` is the record's JSON field name
  * (snake_case, such as `expected_amount`; `custom.KEY` for a custom value);
  * `old` and `new` are canonical JSON (`null` when absent).
@@ -1311,6 +1456,27 @@ export interface FieldChange {
   old: any
   /** The value after. */
   new: any
+}
+
+/** One field of an explained pair. */
+export interface FieldExplanation {
+  /** The field. */
+  field: 'first_name' | 'last_name' | 'email' | 'phone' | 'company' | 'title' | 'city'
+  /** The left record's value, normalised (`null` when blank). */
+  left: string | null
+  /** The right record's value, normalised. */
+  right: string | null
+  /**
+   * How well they agree: `missing` (blank on either side: no evidence),
+   * `different`, `similar`, `close` or `exact`.
+   */
+  level: 'missing' | 'different' | 'similar' | 'close' | 'exact'
+  /** The string similarity behind the level, where one was computed. */
+  similarity: number | null
+  /** Its match weight, log2(m / u) (0 when missing). */
+  weight: number
+  /** Whether the weight was adjusted for how common the value is. */
+  termFrequency: boolean
 }
 
 /**
@@ -1391,6 +1557,85 @@ export interface ListOptions {
   status?: string
   /** At most this many records (a whole number, 0 or more). */
   limit?: number
+}
+
+/** A group of two or more rows found to be the same. */
+export interface MatchCluster {
+  /** The cluster's id: its smallest row. */
+  id: number
+  /** Its rows, ascending. */
+  rows: Array<number>
+  /** The matched pairs inside it. */
+  pairs: number
+  /** The weakest matched pair's probability. */
+  minProbability: number
+}
+
+/** Why two records do or do not match. */
+export interface MatchExplanation {
+  /** The match probability, 0 to 1. */
+  probability: number
+  /** The total match weight (prior included). */
+  weight: number
+  /** log2 of the prior odds. */
+  priorWeight: number
+  /**
+   * Per field, in a fixed order: first name, last name, email, phone,
+   * company, title, city.
+   */
+  fields: Array<FieldExplanation>
+  /** The first rule that holds, or `null`. */
+  rule: string | null
+  /** Whether the pair is a match under the configured method. */
+  matched: boolean
+  /** What decided, e.g. `'probability 0.998 >= 0.9'` or `'rule name_email'`. */
+  decidedBy: string
+  /** Whether the names matched in swapped order (first <-> last). */
+  namesSwapped: boolean
+}
+
+/** A matched pair of rows. */
+export interface MatchPair {
+  /** The smaller row (a position in the records). */
+  left: number
+  /** The larger row. */
+  right: number
+  /** The match probability, 0 to 1. */
+  probability: number
+  /** The match weight (log2 of the odds, prior included). */
+  weight: number
+  /** The name of the first rule that holds (`'name_email'`, ...), or `null`. */
+  rule: string | null
+}
+
+/**
+ * One record to match, as `dedupe` and `explainMatch` take it: a person
+ * (first and last name, or one full `name`) and/or a company, with contact
+ * points. Every field is optional; a blank or absent field is no evidence
+ * either way (it never makes two records match, nor tells them apart). Any
+ * other key is a `validation` error.
+ */
+export interface MatchRecord {
+  /** Given name. */
+  firstName?: string | null
+  /** Family name. */
+  lastName?: string | null
+  /**
+   * The full name, used when `firstName` and `lastName` are both blank:
+   * its first word is read as the first name and the rest as the last name
+   * (both orders are tried when comparing).
+   */
+  name?: string | null
+  /** Email address. */
+  email?: string | null
+  /** Phone number, in any format (`'+1 415 555 0134'`, `'(415) 555-0134'`). */
+  phone?: string | null
+  /** Company name (legal forms such as `Inc.` or `GmbH` are ignored). */
+  company?: string | null
+  /** Job title. */
+  title?: string | null
+  /** City (or a light address). */
+  city?: string | null
 }
 
 /**

@@ -3,7 +3,8 @@
 // input comes back as typed CrmException cases, that the assignment commands
 // return typed, readable results, that customer value (scoreRfm,
 // scoreRfmColumns, refreshCustomerValue) comes back typed and checks its
-// input, and that `Crm.open` keeps what was written in an SQLite file across
+// input, that duplicate matching (DedupeScan, explainMatch) comes back typed
+// and names the field of bad input, and that `Crm.open` keeps what was written in an SQLite file across
 // objects. No Gradle, no JUnit: a plain
 // main that prints one line per failure and ends with "N passed, M failed";
 // it exits non-zero when anything failed.
@@ -149,6 +150,7 @@ fun canonical(value: Any?): Any? = when (value) {
     null, is Unit -> null
     is String, is Boolean -> value
     is Int -> value.toLong()
+    is Long, is Double -> value
     is ULong -> value.toLong()
     is UInt -> value.toLong()
     is UByte -> value.toLong()
@@ -156,6 +158,7 @@ fun canonical(value: Any?): Any? = when (value) {
     is RfmTier -> value.name
     is Enum<*> -> value.name.lowercase()
     is List<*> -> value.map(::canonical)
+    is Map<*, *> -> value.entries.associate { (k, v) -> k as String to canonical(v) }  // built by the runner
     is AnyRecord -> anyRecord(value)
     is Grantee -> when (value) {
         is Grantee.User -> mapOf("user" to value.id)
@@ -274,7 +277,39 @@ class Args(private val map: Map<String, Any?>) {
         // Amounts are decimal strings in the vectors; a JSON number is passed as its text.
         Purchase(customer = it["customer"] as String, at = Instant.parse(it["at"] as String), amount = it["amount"].toString())
     }
+    @Suppress("UNCHECKED_CAST")
+    fun matchRecord(name: String): MatchRecord = matchRecordOf(map[name] as Map<String, Any?>)
+    @Suppress("UNCHECKED_CAST")
+    fun matchRecords(name: String): List<MatchRecord> = (map[name] as List<Map<String, Any?>>).map(::matchRecordOf)
     fun raw(name: String): Any? = map[name]
+}
+
+/** A vector's record object as a MatchRecord; an unknown key fails the step. */
+fun matchRecordOf(m: Map<String, Any?>): MatchRecord {
+    val known = setOf("first_name", "last_name", "name", "email", "phone", "company", "title", "city")
+    require(known.containsAll(m.keys)) { "unknown MatchRecord keys ${m.keys - known}" }
+    return MatchRecord(
+        firstName = m["first_name"] as String?, lastName = m["last_name"] as String?, name = m["name"] as String?,
+        email = m["email"] as String?, phone = m["phone"] as String?, company = m["company"] as String?,
+        title = m["title"] as String?, city = m["city"] as String?,
+    )
+}
+
+/** The `dedupe` command's result, as tests/vectors.rs builds it. */
+fun dedupeResult(a: Args): Map<String, Any?> {
+    val scan = DedupeScan(a.matchRecords("records"), a.raw("config")?.let(::toJson))
+    return scan.use {
+        val explain = (a.raw("explain") as List<*>?)?.map { (it as Number).toLong().toUInt() }
+        mapOf(
+            "pairs" to it.pairs().map { p ->
+                mapOf("left" to p.left.toLong(), "right" to p.right.toLong(), "probability" to p.probability, "rule" to p.rule)
+            },
+            "cluster_ids" to canonical(it.clusterIds()),
+            "clusters" to canonical(it.clusters()),
+            "candidate_pairs" to it.candidatePairs().toLong(),
+            "explanation" to explain?.let { (l, r) -> canonical(it.explain(l, r)) },
+        )
+    }
 }
 
 /** Writes canonical values back as JSON text (for `update`'s fields). */
@@ -386,6 +421,9 @@ fun runCommand(crm: Crm, command: String, actor: Actor?, a: Args): Any? {
         "refresh_customer_value" -> crm.refreshCustomerValue(who, a.instant("as_of"))
         // A free function: no engine, no actor.
         "score_rfm" -> scoreRfm(a.purchases("purchases")!!, a.instant("as_of")!!, a.raw("config")?.let(::toJson))
+        // Duplicate matching: no engine, no actor.
+        "dedupe" -> dedupeResult(a)
+        "explain_match" -> explainMatch(a.matchRecord("a"), a.matchRecord("b"), a.raw("config")?.let(::toJson))
         else -> error("unknown command `$command` in a vector")
     }
 }
@@ -883,6 +921,57 @@ fun customerValue(tally: Tally) {
     }?.let { tally.check("value: names value_currency", it.path == "value_currency") { "$it" } }
 }
 
+// ----- duplicate matching: DedupeScan and explainMatch ----------------------------------
+
+fun dedupe(tally: Tally) {
+    fun person(first: String?, last: String?, email: String? = null, phone: String? = null, company: String? = null) =
+        MatchRecord(firstName = first, lastName = last, email = email, phone = phone, company = company)
+    val rows = listOf(
+        person("Jonathan", "Smith", "jon.smith@acme.com", "+1 415 555 0134", "Acme Inc."),
+        person("Jonathon", "SMITH", phone = "(415) 555-0134", company = "ACME Incorporated"),
+        person("Maria", "Garcia", "maria@example.org", "+34 612 345 678"),
+        person("Maria", "Garcia", "mgarcia@other.org", "+34 699 999 999"),
+        MatchRecord(),
+        MatchRecord(),
+    )
+    DedupeScan(rows).use { scan ->
+        val pairs = scan.pairs()
+        tally.check("dedupe: a typo and other formats are found", pairs.map { Triple(it.left, it.right, it.rule) } == listOf(Triple(0u, 1u, "name_phone"))) { "$pairs" }
+        tally.check("dedupe: a probability and a weight", pairs.single().probability in 0.9..1.0 && pairs.single().weight > 0) { "$pairs" }
+        tally.check("dedupe: blanks never match", scan.clusterIds() == listOf(0u, 0u, 2u, 3u, 4u, 5u)) { "${scan.clusterIds()}" }
+        val cluster = scan.clusters().single()
+        tally.check("dedupe: one cluster", cluster.id == 0u && cluster.rows == listOf(0u, 1u) && cluster.pairs == 1uL) { "$cluster" }
+        tally.check("dedupe: len and candidate pairs", scan.len() == 6uL && scan.candidatePairs() >= 2uL) { "${scan.len()} ${scan.candidatePairs()}" }
+        val why = scan.explain(0u, 1u)
+        val levels = why.fields.associate { it.field to it.level }
+        tally.check("dedupe: an explanation by field", why.matched && levels["phone"] == "exact" && levels["email"] == "missing" && why.rule == "name_phone") { "$why" }
+        val model = parseJson(scan.modelJson()) as Map<*, *>
+        tally.check("dedupe: the model is JSON", (model["fields"] as Map<*, *>).keys.contains("first_name")) { scan.modelJson() }
+        val blocking = parseJson(scan.blockingJson()) as List<*>
+        tally.check("dedupe: blocking reports are JSON", (blocking.first() as Map<*, *>)["key"] == "email") { scan.blockingJson() }
+        expectError<CrmException.Validation>(tally, "dedupe: explain a row out of range") { scan.explain(0u, 6u) }
+            ?.let { tally.check("dedupe: names right", it.fields == listOf("right")) { "$it" } }
+        // The same scan on two threads.
+        DedupeScan(rows, threads = 2u).use { two ->
+            tally.check("dedupe: 2 threads give what 1 gives", two.pairs() == pairs && two.clusterIds() == scan.clusterIds() && two.modelJson() == scan.modelJson())
+        }
+    }
+    val one = explainMatch(person("Garcia", "Maria", "m.garcia@acme.es"), person("Maria", "García", "M.Garcia@acme.es"), """{"method": "rules"}""")
+    tally.check("dedupe: explainMatch tries names swapped", one.matched && one.namesSwapped && one.decidedBy == "rule name_email") { "$one" }
+    fun configError(config: String, field: String) {
+        expectError<CrmException.Validation>(tally, "dedupe: config $config") { DedupeScan(rows, configJson = config) }
+            ?.let { tally.check("dedupe: $config names $field", it.fields == listOf(field)) { "$it" } }
+        expectError<CrmException.Validation>(tally, "explainMatch: config $config") { explainMatch(rows[0], rows[1], config) }
+            ?.let { tally.check("explainMatch: $config names $field", it.fields == listOf(field)) { "$it" } }
+    }
+    configError("""{"threshold": 1.5}""", "dedupe.threshold")
+    configError("""{"default_region": "ZZ"}""", "dedupe.default_region")
+    configError("""{"treshold": 0.5}""", "dedupe")
+    configError("""{"threshold": "high"}""", "dedupe")
+    expectError<CrmException.Validation>(tally, "dedupe: zero threads") { DedupeScan(rows, threads = 0u) }
+        ?.let { tally.check("dedupe: names threads", it.fields == listOf("threads")) { "$it" } }
+}
+
 // ----- a file store: Crm.open ---------------------------------------------------------
 
 fun fileStore(tally: Tally) {
@@ -968,6 +1057,11 @@ fun main(args: Array<String>) {
         customerValue(tally)
     } catch (err: Throwable) {
         tally.check("customer value", false) { "crashed: $err" }
+    }
+    try {
+        dedupe(tally)
+    } catch (err: Throwable) {
+        tally.check("dedupe", false) { "crashed: $err" }
     }
     try {
         fileStore(tally)

@@ -13,6 +13,9 @@
 //! [`RfmResult`], `scoreRfmColumns` over purchase columns an [`RfmColumns`];
 //! in the engine, `refreshCustomerValue` scores the stored customers and
 //! writes their tiers and stages back, returning a [`ValueRefresh`].
+//! Duplicate matching is no engine's either: a [`DedupeScan`] over
+//! [`MatchRecord`]s finds the matched pairs and clusters and explains any two
+//! rows; `explainMatch` explains one pair.
 //! See `crm-ffi/README.md` for the type mappings and Kotlin examples.
 //!
 //! This crate converts and never decides: every rule lives in `crm-core`.
@@ -30,6 +33,7 @@
 mod access;
 mod assign;
 mod clock;
+mod dedupe;
 mod engine;
 mod error;
 mod event;
@@ -40,6 +44,10 @@ pub use access::Actor;
 pub use assign::{
     DueItem, DueKind, DueWork, Routing, Score, ScorePart, SkipReason, Skipped, StepResult,
     TraceStep,
+};
+pub use dedupe::{
+    DedupeScan, DuplicateCluster, FieldMatch, MatchExplanation, MatchPair, MatchRecord,
+    explain_match,
 };
 pub use engine::{FfiCrm, ListOptions, TransitionOptions};
 pub use error::CrmError;

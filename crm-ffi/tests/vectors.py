@@ -17,7 +17,7 @@ _ANY_RECORD_KINDS = ("CUSTOMER", "CONTACT", "LEAD", "OPPORTUNITY", "CONTRACT",
 
 def canonical(value):
     """A result in the canonical form of tests/vectors/README.md."""
-    if value is None or isinstance(value, (str, bool, int)):
+    if value is None or isinstance(value, (str, bool, int, float)):
         return value
     if isinstance(value, ffi.RfmTier):  # tiers keep their capital: RfmTier.A -> "A"
         return value.name
@@ -27,6 +27,8 @@ def canonical(value):
         return value.astimezone(datetime.timezone.utc).isoformat().replace("+00:00", "Z")
     if isinstance(value, list):
         return [canonical(item) for item in value]
+    if isinstance(value, dict):  # a result the runner assembled (`dedupe`)
+        return {key: canonical(item) for key, item in value.items()}
     for kind in _ANY_RECORD_KINDS:
         if isinstance(value, getattr(ffi.AnyRecord, kind)):
             return {**canonical(value.record), "entity": kind.lower()}
@@ -77,6 +79,33 @@ def _purchases(values):
     # Amounts are decimal strings in the vectors; a number (a Decimal here) goes as its text.
     return [ffi.Purchase(customer=v["customer"], at=_time(v["at"]), amount=str(v["amount"]))
             for v in values]
+
+
+def _match_record(value):
+    # A record is an object of the MatchRecord fields (an unknown key is a
+    # TypeError here: the generated record takes only its own fields).
+    return ffi.MatchRecord(**value)
+
+
+def _dedupe_config(a):
+    # Decimals (the vector's JSON numbers with a fraction) go back as numbers.
+    config = a.get("config")
+    return None if config is None else json.dumps(config, default=float)
+
+
+def _dedupe(a):
+    """The `dedupe` command's result, as tests/vectors.rs builds it."""
+    scan = ffi.DedupeScan(records=[_match_record(r) for r in a["records"]],
+                          config_json=_dedupe_config(a))
+    explain = a.get("explain")
+    return {
+        "pairs": [{"left": p.left, "right": p.right, "probability": p.probability, "rule": p.rule}
+                  for p in scan.pairs()],
+        "cluster_ids": scan.cluster_ids(),
+        "clusters": scan.clusters(),
+        "candidate_pairs": scan.candidate_pairs(),
+        "explanation": None if explain is None else scan.explain(explain[0], explain[1]),
+    }
 
 
 def _grantee(a):
@@ -175,6 +204,10 @@ def run_command(crm, command, actor, a):
         # the RFM config reads exactly wherever it takes a decimal.
         return ffi.score_rfm(_purchases(a["purchases"]), _time(a["as_of"]),
                              None if config is None else json.dumps(config, default=str))
+    if command == "dedupe":  # duplicate matching: no engine, no actor
+        return _dedupe(a)
+    if command == "explain_match":
+        return ffi.explain_match(_match_record(a["a"]), _match_record(a["b"]), _dedupe_config(a))
     # The commands that take an id and, at most, one more string argument.
     second = {"assign_lead": "owner", "discard_lead": "reason", "lose_opportunity": "reason",
               "terminate_contract": "reason", "assign_ticket": "assignee", "resolve_ticket": "resolution",

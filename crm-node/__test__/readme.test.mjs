@@ -19,6 +19,7 @@ for (const [name, readmePath, heading] of [
   ['crm-node/README.md', join(packageDir, 'README.md'), '## Keeping data'],
   ['crm-node/README.md', join(packageDir, 'README.md'), '## Assignment'],
   ['crm-node/README.md', join(packageDir, 'README.md'), '## Customer value (RFM)'],
+  ['crm-node/README.md', join(packageDir, 'README.md'), '## Duplicate matching'],
   ['README.md', join(packageDir, '..', 'README.md'), '## In Node.js'],
 ]) test(`the example of ${name} (${heading.replace(/^#+ /, '')}) runs`, () => {
   const readme = readFileSync(readmePath, 'utf8')

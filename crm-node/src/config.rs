@@ -5,13 +5,17 @@
 //! configuration is the core's `config` error naming the path
 //! (`assignment.rules[0].team`, `claim_limit`, ...), never a crash. The RFM
 //! functions take their configuration the same way, read by
-//! [`crm::rfm::RfmConfig::from_json`] (paths `rfm.bins`, `rfm.segments`, ...).
+//! [`crm::rfm::RfmConfig::from_json`] (paths `rfm.bins`, `rfm.segments`, ...),
+//! and so do the duplicate matching functions, read by
+//! [`crm::dedupe::DedupeConfig::from_json`] (`validation` errors on
+//! `dedupe.threshold`, `dedupe.default_region`, ...).
 
 use std::ptr;
 
 use napi::bindgen_prelude::{FromNapiValue, TypeName};
 use napi::{ValueType, sys};
 
+use crm::dedupe::DedupeConfig;
 use crm::rfm::RfmConfig;
 use crm::{Config, Error};
 
@@ -147,6 +151,28 @@ pub(crate) fn rfm_config(input: Option<ConfigInput>) -> crm::Result<RfmConfig> {
     match json(input, "rfm")? {
         None => Ok(RfmConfig::default()),
         Some(text) => RfmConfig::from_json(&text),
+    }
+}
+
+/// A duplicate matching configuration (`dedupe`, `explainMatch`): the default
+/// without one; otherwise the JSON read by [`DedupeConfig::from_json`].
+///
+/// # Errors
+///
+/// [`Error::Validation`] naming the field (`dedupe.threshold`,
+/// `dedupe.rules[0]`, ...), as the core reports it; on `dedupe` when the JSON
+/// does not read as a configuration, when the value is neither a string nor an
+/// object, or the object does not serialise.
+pub(crate) fn dedupe_config(input: Option<ConfigInput>) -> crm::Result<DedupeConfig> {
+    let text = json(input, "dedupe").map_err(|err| match err {
+        // The core reports its dedupe configuration as `validation` errors:
+        // the binding's refusals of the value say the same.
+        Error::Config { path, reason } => Error::invalid(path, reason),
+        other => other,
+    })?;
+    match text {
+        None => Ok(DedupeConfig::default()),
+        Some(text) => DedupeConfig::from_json(&text),
     }
 }
 

@@ -23,6 +23,8 @@
 //! - [`event`]: events and outbox messages.
 //! - [`rfm`]: customer value (RFM) as module-level functions, over rows of
 //!   purchases or over typed-array columns.
+//! - [`dedupe`]: duplicate matching as module-level functions: a batch scan
+//!   (`dedupe`, a `DedupeResult`) and one pair explained (`explainMatch`).
 //! - [`assign`]: what assignment returns: routings and their traces, due
 //!   work, lead scores.
 //! - [`access`]: the actor.
@@ -56,5 +58,7 @@ pub mod event;
 // then customer value, functions of the module whose results the engine's
 // `refreshCustomerValue` names,
 pub mod rfm;
+// then duplicate matching, functions of the module that name nothing else,
+pub mod dedupe;
 // then the engine, which names them all.
 pub mod engine;

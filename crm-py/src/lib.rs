@@ -3,9 +3,11 @@
 //! Thin by design: [`convert`] turns Python values into crm's types and back,
 //! [`error`] turns crm's errors into `crm` exceptions, [`model`] wraps the
 //! records, [`engine`] wraps the engine, [`rfm`] scores customer value over
-//! rows and Arrow tables. No CRM rule lives here.
+//! rows and Arrow tables, [`dedupe`] finds duplicate records. No CRM rule
+//! lives here.
 
 mod convert;
+mod dedupe;
 mod engine;
 mod error;
 mod model;
@@ -53,5 +55,8 @@ fn _crm(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(rfm::score_rfm_frame, m)?)?;
     m.add_function(wrap_pyfunction!(rfm::rfm_aggregate, m)?)?;
     m.add_function(wrap_pyfunction!(rfm::score_rfm_aggregates, m)?)?;
+    m.add_class::<dedupe::PyDedupeResult>()?;
+    m.add_function(wrap_pyfunction!(dedupe::dedupe, m)?)?;
+    m.add_function(wrap_pyfunction!(dedupe::explain_match, m)?)?;
     Ok(())
 }

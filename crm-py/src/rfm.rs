@@ -757,7 +757,7 @@ fn need_pyarrow<'py>(py: Python<'py>, function: &str) -> PyResult<Bound<'py, PyA
 
 /// An Arrow stream reader over `data`; pandas without the PyCapsule
 /// interface (before 2.2) goes through `pyarrow.Table.from_pandas`.
-fn open_stream(
+pub(crate) fn open_stream(
     py: Python<'_>,
     data: &Bound<'_, PyAny>,
     field: &str,
@@ -787,7 +787,9 @@ fn open_stream(
 
 /// The next batch. Pulled with the GIL held: a stream may call back into
 /// Python (a pyarrow reader over a generator does).
-fn next_batch(reader: &mut Box<dyn RecordBatchReader + Send>) -> PyResult<Option<RecordBatch>> {
+pub(crate) fn next_batch(
+    reader: &mut Box<dyn RecordBatchReader + Send>,
+) -> PyResult<Option<RecordBatch>> {
     match reader.next() {
         None => Ok(None),
         Some(Ok(batch)) => Ok(Some(batch)),
@@ -795,7 +797,7 @@ fn next_batch(reader: &mut Box<dyn RecordBatchReader + Send>) -> PyResult<Option
     }
 }
 
-fn module_of(value: &Bound<'_, PyAny>) -> PyResult<String> {
+pub(crate) fn module_of(value: &Bound<'_, PyAny>) -> PyResult<String> {
     Ok(value.get_type().module()?.to_string())
 }
 

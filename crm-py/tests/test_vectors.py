@@ -6,7 +6,7 @@ import json
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable, Dict, List
+from typing import Any, Callable, Dict, List, Optional
 
 import pytest
 
@@ -20,7 +20,7 @@ TIMES = {"next_follow_up_at", "due_at", "occurred_at", "now"}
 
 def canonical(value: Any) -> Any:
     """A Python result in the vectors' canonical JSON form."""
-    if value is None or isinstance(value, (bool, int, str)):
+    if value is None or isinstance(value, (bool, int, float, str)):
         return value
     if isinstance(value, datetime):
         return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
@@ -153,6 +153,29 @@ def native_args(command: str, args: Dict[str, Any]) -> Dict[str, Any]:
     return out
 
 
+def dedupe(records: List[Dict[str, Any]], config: Any = None, explain: Optional[List[int]] = None) -> Dict[str, Any]:
+    """The `dedupe` command: a scan, in the shape tests/vectors.rs returns."""
+    result = crm.dedupe(records, config=config)
+    pairs = result.pairs()
+    rows: List[Dict[str, Any]] = pairs if isinstance(pairs, list) else pairs.to_pylist()
+    cluster_ids = result.cluster_ids()
+    return {
+        "pairs": [{key: pair[key] for key in ("left", "right", "probability", "rule")} for pair in rows],
+        "cluster_ids": cluster_ids if isinstance(cluster_ids, list) else cluster_ids.to_pylist(),
+        "clusters": result.clusters(),
+        "candidate_pairs": result.candidate_pairs,
+        "explanation": result.explain(*explain) if explain is not None else None,
+    }
+
+
+# The commands that are pure functions of the module, not engine commands.
+FUNCTIONS: Dict[str, Callable[..., Any]] = {
+    "score_rfm": crm.score_rfm,
+    "dedupe": dedupe,
+    "explain_match": crm.explain_match,
+}
+
+
 def error_fields(err: crm.CrmError) -> Dict[str, Any]:
     fields = {"kind": err.code}
     for name in ("fields", "value", "entity", "id", "action", "expected_version", "found", "actor", "path", "reason"):
@@ -176,8 +199,7 @@ def test_vector(path: Path) -> None:
         command: str = step["do"]
         context = f"{path.name} step {at} ({command})"
         args = resolve(step.get("args", {}), saved)
-        # score_rfm is a pure function of the module, not an engine command.
-        method: Callable[..., Any] = crm.score_rfm if command == "score_rfm" else getattr(engine, command)
+        method: Callable[..., Any] = FUNCTIONS.get(command) or getattr(engine, command)
         actor: List[Any] = [actors[step["as"]]] if "as" in step else []
 
         def call() -> Any:

@@ -561,6 +561,22 @@ fileprivate struct FfiConverterInt64: FfiConverterPrimitive {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterDouble: FfiConverterPrimitive {
+    typealias FfiType = Double
+    typealias SwiftType = Double
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Double {
+        return try lift(readDouble(&buf))
+    }
+
+    public static func write(_ value: Double, into buf: inout [UInt8]) {
+        writeDouble(&buf, lower(value))
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterBool : FfiConverter {
     typealias FfiType = Int8
     typealias SwiftType = Bool
@@ -2679,6 +2695,315 @@ public func FfiConverterTypeCrm_lower(_ value: Crm) -> UInt64 {
 
 
 
+
+
+/**
+ * A finished duplicate scan: the matched pairs, a cluster id per row, the
+ * clusters, the model it scored with, and explanations of any two rows.
+ *
+ * Immutable and safe to share between threads; it holds the normalised
+ * records (to explain pairs), so drop (`close()`/`destroy()`) it when done.
+ */
+public protocol DedupeScanProtocol: AnyObject, Sendable {
+    
+    /**
+     * What each blocking key contributed, as JSON text: a list of
+     * `{"key", "blocks", "pairs", "skipped_blocks", "skipped_records"}`.
+     */
+    func blockingJson()  -> String
+    
+    /**
+     * Pairs compared, after blocking.
+     */
+    func candidatePairs()  -> UInt64
+    
+    /**
+     * The cluster id of each row, one per record: the smallest row of its
+     * group (a row with no duplicate is its own group).
+     */
+    func clusterIds()  -> [UInt32]
+    
+    /**
+     * The groups of two or more rows, by id.
+     */
+    func clusters()  -> [DuplicateCluster]
+    
+    /**
+     * Why rows `left` and `right` do or do not match (any two rows,
+     * compared or not).
+     *
+     * # Errors
+     *
+     * `Validation` on `left` or `right` when it is not a row of the scan.
+     */
+    func explain(left: UInt32, right: UInt32) throws  -> MatchExplanation
+    
+    /**
+     * Rows scanned.
+     */
+    func len()  -> UInt64
+    
+    /**
+     * The model the scan scored with (trained on the records, unless there
+     * were fewer than 1,000 or training was off), as JSON text:
+     * `{"prior": ..., "fields": {"first_name": {"m": [...], "u": [...]}, ...}}`,
+     * the form the configuration's `model` takes.
+     */
+    func modelJson()  -> String
+    
+    /**
+     * The matched pairs, by (left, right).
+     */
+    func pairs()  -> [MatchPair]
+    
+}
+/**
+ * A finished duplicate scan: the matched pairs, a cluster id per row, the
+ * clusters, the model it scored with, and explanations of any two rows.
+ *
+ * Immutable and safe to share between threads; it holds the normalised
+ * records (to explain pairs), so drop (`close()`/`destroy()`) it when done.
+ */
+open class DedupeScan: DedupeScanProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_crm_ffi_fn_clone_dedupescan(self.handle, $0) }
+    }
+    /**
+     * Finds the duplicates among `records`: normalise, block, compare,
+     * score (Fellegi-Sunter, trained on the records when there are at least
+     * 1,000, and the match rules), cluster. Deterministic: the same records
+     * and configuration give the same result on any number of threads.
+     *
+     * `configJson` is the dedupe configuration, every key optional:
+     * `method` (`"probabilistic"`, `"rules"` or `"either"`), `threshold`,
+     * `rules`, `default_region`, `email_provider_rules`, `blocking`,
+     * `max_block`, `cluster_min_link`, `train`, `term_frequency`, `model`,
+     * `u_samples`, `seed`. `threads` (default 1) runs the scan on that many
+     * threads, started and joined within the call.
+     *
+     * # Errors
+     *
+     * `Validation` naming the field: `dedupe` for a configuration that does
+     * not parse or has an unknown key, `dedupe.threshold`,
+     * `dedupe.default_region`, `dedupe.rules[i]`, ... for a value out of
+     * range; `threads` when it is 0.
+     */
+public convenience init(records: [MatchRecord], configJson: String? = nil, threads: UInt32? = nil)throws  {
+    let handle =
+        try rustCallWithError(FfiConverterTypeCrmError_lift) {
+        uniffiCallStatus in
+    uniffi_crm_ffi_fn_constructor_dedupescan_new(
+        FfiConverterSequenceTypeMatchRecord.lower(records),
+        FfiConverterOptionString.lower(configJson),
+        FfiConverterOptionUInt32.lower(threads),uniffiCallStatus
+    )
+}
+    self.init(unsafeFromHandle: handle)
+}
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_crm_ffi_fn_free_dedupescan(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * What each blocking key contributed, as JSON text: a list of
+     * `{"key", "blocks", "pairs", "skipped_blocks", "skipped_records"}`.
+     */
+open func blockingJson() -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_crm_ffi_fn_method_dedupescan_blocking_json(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Pairs compared, after blocking.
+     */
+open func candidatePairs() -> UInt64  {
+    return try!  FfiConverterUInt64.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_crm_ffi_fn_method_dedupescan_candidate_pairs(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The cluster id of each row, one per record: the smallest row of its
+     * group (a row with no duplicate is its own group).
+     */
+open func clusterIds() -> [UInt32]  {
+    return try!  FfiConverterSequenceUInt32.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_crm_ffi_fn_method_dedupescan_cluster_ids(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The groups of two or more rows, by id.
+     */
+open func clusters() -> [DuplicateCluster]  {
+    return try!  FfiConverterSequenceTypeDuplicateCluster.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_crm_ffi_fn_method_dedupescan_clusters(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Why rows `left` and `right` do or do not match (any two rows,
+     * compared or not).
+     *
+     * # Errors
+     *
+     * `Validation` on `left` or `right` when it is not a row of the scan.
+     */
+open func explain(left: UInt32, right: UInt32)throws  -> MatchExplanation  {
+    return try  FfiConverterTypeMatchExplanation_lift(try rustCallWithError(FfiConverterTypeCrmError_lift) {
+        uniffiCallStatus in
+    uniffi_crm_ffi_fn_method_dedupescan_explain(
+            self.uniffiCloneHandle(),
+        FfiConverterUInt32.lower(left),
+        FfiConverterUInt32.lower(right),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Rows scanned.
+     */
+open func len() -> UInt64  {
+    return try!  FfiConverterUInt64.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_crm_ffi_fn_method_dedupescan_len(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The model the scan scored with (trained on the records, unless there
+     * were fewer than 1,000 or training was off), as JSON text:
+     * `{"prior": ..., "fields": {"first_name": {"m": [...], "u": [...]}, ...}}`,
+     * the form the configuration's `model` takes.
+     */
+open func modelJson() -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_crm_ffi_fn_method_dedupescan_model_json(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The matched pairs, by (left, right).
+     */
+open func pairs() -> [MatchPair]  {
+    return try!  FfiConverterSequenceTypeMatchPair.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_crm_ffi_fn_method_dedupescan_pairs(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeDedupeScan: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = DedupeScan
+
+    public static func lift(_ handle: UInt64) throws -> DedupeScan {
+        return DedupeScan(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: DedupeScan) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> DedupeScan {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: DedupeScan, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDedupeScan_lift(_ handle: UInt64) throws -> DedupeScan {
+    return try FfiConverterTypeDedupeScan.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDedupeScan_lower(_ value: DedupeScan) -> UInt64 {
+    return FfiConverterTypeDedupeScan.lower(value)
+}
+
+
+
+
 /**
  * A time a user is away, from `from` until (not including) `until`: in a
  * [`User`], and in the [`UserInput`] of `saveUser`.
@@ -4461,6 +4786,95 @@ public func FfiConverterTypeDueWork_lower(_ value: DueWork) -> RustBuffer {
 
 
 /**
+ * A group of duplicates: two or more rows.
+ */
+public struct DuplicateCluster: Equatable, Hashable {
+    /**
+     * The cluster's id: its smallest row.
+     */
+    public var id: UInt32
+    /**
+     * Its rows, ascending.
+     */
+    public var rows: [UInt32]
+    /**
+     * The matched pairs inside it.
+     */
+    public var pairs: UInt64
+    /**
+     * The weakest matched pair's probability.
+     */
+    public var minProbability: Double
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The cluster's id: its smallest row.
+         */id: UInt32, 
+        /**
+         * Its rows, ascending.
+         */rows: [UInt32], 
+        /**
+         * The matched pairs inside it.
+         */pairs: UInt64, 
+        /**
+         * The weakest matched pair's probability.
+         */minProbability: Double) {
+        self.id = id
+        self.rows = rows
+        self.pairs = pairs
+        self.minProbability = minProbability
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension DuplicateCluster: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeDuplicateCluster: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> DuplicateCluster {
+        return
+            try DuplicateCluster(
+                id: FfiConverterUInt32.read(from: &buf), 
+                rows: FfiConverterSequenceUInt32.read(from: &buf), 
+                pairs: FfiConverterUInt64.read(from: &buf), 
+                minProbability: FfiConverterDouble.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: DuplicateCluster, into buf: inout [UInt8]) {
+        FfiConverterUInt32.write(value.id, into: &buf)
+        FfiConverterSequenceUInt32.write(value.rows, into: &buf)
+        FfiConverterUInt64.write(value.pairs, into: &buf)
+        FfiConverterDouble.write(value.minProbability, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDuplicateCluster_lift(_ buf: RustBuffer) throws -> DuplicateCluster {
+    return try FfiConverterTypeDuplicateCluster.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDuplicateCluster_lower(_ value: DuplicateCluster) -> RustBuffer {
+    return FfiConverterTypeDuplicateCluster.lower(value)
+}
+
+
+/**
  * One change to one record: who did what, when, from which state to which,
  * why, and which fields changed.
  */
@@ -4698,6 +5112,129 @@ public func FfiConverterTypeFieldChange_lift(_ buf: RustBuffer) throws -> FieldC
 #endif
 public func FfiConverterTypeFieldChange_lower(_ value: FieldChange) -> RustBuffer {
     return FfiConverterTypeFieldChange.lower(value)
+}
+
+
+/**
+ * One field of an explained pair.
+ */
+public struct FieldMatch: Equatable, Hashable {
+    /**
+     * The field: `"first_name"`, `"last_name"`, `"email"`, `"phone"`,
+     * `"company"`, `"title"` or `"city"`.
+     */
+    public var field: String
+    /**
+     * The left record's value, normalised (`null`: blank).
+     */
+    public var left: String?
+    /**
+     * The right record's value, normalised.
+     */
+    public var right: String?
+    /**
+     * How well they agree: `"missing"` (blank on either side: no evidence),
+     * `"different"`, `"similar"`, `"close"` or `"exact"`.
+     */
+    public var level: String
+    /**
+     * The string similarity behind the level, where one was computed.
+     */
+    public var similarity: Double?
+    /**
+     * Its match weight, log2(m / u) (0 when missing).
+     */
+    public var weight: Double
+    /**
+     * Whether the weight was adjusted for how common the value is.
+     */
+    public var termFrequency: Bool
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The field: `"first_name"`, `"last_name"`, `"email"`, `"phone"`,
+         * `"company"`, `"title"` or `"city"`.
+         */field: String, 
+        /**
+         * The left record's value, normalised (`null`: blank).
+         */left: String?, 
+        /**
+         * The right record's value, normalised.
+         */right: String?, 
+        /**
+         * How well they agree: `"missing"` (blank on either side: no evidence),
+         * `"different"`, `"similar"`, `"close"` or `"exact"`.
+         */level: String, 
+        /**
+         * The string similarity behind the level, where one was computed.
+         */similarity: Double?, 
+        /**
+         * Its match weight, log2(m / u) (0 when missing).
+         */weight: Double, 
+        /**
+         * Whether the weight was adjusted for how common the value is.
+         */termFrequency: Bool) {
+        self.field = field
+        self.left = left
+        self.right = right
+        self.level = level
+        self.similarity = similarity
+        self.weight = weight
+        self.termFrequency = termFrequency
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension FieldMatch: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeFieldMatch: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> FieldMatch {
+        return
+            try FieldMatch(
+                field: FfiConverterString.read(from: &buf), 
+                left: FfiConverterOptionString.read(from: &buf), 
+                right: FfiConverterOptionString.read(from: &buf), 
+                level: FfiConverterString.read(from: &buf), 
+                similarity: FfiConverterOptionDouble.read(from: &buf), 
+                weight: FfiConverterDouble.read(from: &buf), 
+                termFrequency: FfiConverterBool.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: FieldMatch, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.field, into: &buf)
+        FfiConverterOptionString.write(value.left, into: &buf)
+        FfiConverterOptionString.write(value.right, into: &buf)
+        FfiConverterString.write(value.level, into: &buf)
+        FfiConverterOptionDouble.write(value.similarity, into: &buf)
+        FfiConverterDouble.write(value.weight, into: &buf)
+        FfiConverterBool.write(value.termFrequency, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeFieldMatch_lift(_ buf: RustBuffer) throws -> FieldMatch {
+    return try FfiConverterTypeFieldMatch.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeFieldMatch_lower(_ value: FieldMatch) -> RustBuffer {
+    return FfiConverterTypeFieldMatch.lower(value)
 }
 
 
@@ -5087,6 +5624,371 @@ public func FfiConverterTypeListOptions_lift(_ buf: RustBuffer) throws -> ListOp
 #endif
 public func FfiConverterTypeListOptions_lower(_ value: ListOptions) -> RustBuffer {
     return FfiConverterTypeListOptions.lower(value)
+}
+
+
+/**
+ * Why two records do or do not match.
+ */
+public struct MatchExplanation: Equatable, Hashable {
+    /**
+     * The match probability, 0 to 1.
+     */
+    public var probability: Double
+    /**
+     * The total match weight (prior included).
+     */
+    public var weight: Double
+    /**
+     * log2 of the prior odds.
+     */
+    public var priorWeight: Double
+    /**
+     * Every field, in a fixed order (first name, last name, email, phone,
+     * company, title, city).
+     */
+    public var fields: [FieldMatch]
+    /**
+     * The first rule that holds, if any.
+     */
+    public var rule: String?
+    /**
+     * Whether the pair is a match under the configured method.
+     */
+    public var matched: Bool
+    /**
+     * What decided, e.g. `"probability 0.998 >= 0.9"` or `"rule name_email"`.
+     */
+    public var decidedBy: String
+    /**
+     * Whether the names matched in swapped order (first <-> last).
+     */
+    public var namesSwapped: Bool
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The match probability, 0 to 1.
+         */probability: Double, 
+        /**
+         * The total match weight (prior included).
+         */weight: Double, 
+        /**
+         * log2 of the prior odds.
+         */priorWeight: Double, 
+        /**
+         * Every field, in a fixed order (first name, last name, email, phone,
+         * company, title, city).
+         */fields: [FieldMatch], 
+        /**
+         * The first rule that holds, if any.
+         */rule: String?, 
+        /**
+         * Whether the pair is a match under the configured method.
+         */matched: Bool, 
+        /**
+         * What decided, e.g. `"probability 0.998 >= 0.9"` or `"rule name_email"`.
+         */decidedBy: String, 
+        /**
+         * Whether the names matched in swapped order (first <-> last).
+         */namesSwapped: Bool) {
+        self.probability = probability
+        self.weight = weight
+        self.priorWeight = priorWeight
+        self.fields = fields
+        self.rule = rule
+        self.matched = matched
+        self.decidedBy = decidedBy
+        self.namesSwapped = namesSwapped
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension MatchExplanation: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeMatchExplanation: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> MatchExplanation {
+        return
+            try MatchExplanation(
+                probability: FfiConverterDouble.read(from: &buf), 
+                weight: FfiConverterDouble.read(from: &buf), 
+                priorWeight: FfiConverterDouble.read(from: &buf), 
+                fields: FfiConverterSequenceTypeFieldMatch.read(from: &buf), 
+                rule: FfiConverterOptionString.read(from: &buf), 
+                matched: FfiConverterBool.read(from: &buf), 
+                decidedBy: FfiConverterString.read(from: &buf), 
+                namesSwapped: FfiConverterBool.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: MatchExplanation, into buf: inout [UInt8]) {
+        FfiConverterDouble.write(value.probability, into: &buf)
+        FfiConverterDouble.write(value.weight, into: &buf)
+        FfiConverterDouble.write(value.priorWeight, into: &buf)
+        FfiConverterSequenceTypeFieldMatch.write(value.fields, into: &buf)
+        FfiConverterOptionString.write(value.rule, into: &buf)
+        FfiConverterBool.write(value.matched, into: &buf)
+        FfiConverterString.write(value.decidedBy, into: &buf)
+        FfiConverterBool.write(value.namesSwapped, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMatchExplanation_lift(_ buf: RustBuffer) throws -> MatchExplanation {
+    return try FfiConverterTypeMatchExplanation.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMatchExplanation_lower(_ value: MatchExplanation) -> RustBuffer {
+    return FfiConverterTypeMatchExplanation.lower(value)
+}
+
+
+/**
+ * Two rows that matched.
+ */
+public struct MatchPair: Equatable, Hashable {
+    /**
+     * The smaller row (a position in the scanned records).
+     */
+    public var left: UInt32
+    /**
+     * The larger row.
+     */
+    public var right: UInt32
+    /**
+     * The match probability, 0 to 1.
+     */
+    public var probability: Double
+    /**
+     * The match weight (log2 odds, prior included).
+     */
+    public var weight: Double
+    /**
+     * The name of the first rule that holds (`"name_email"`, ...), if any.
+     */
+    public var rule: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The smaller row (a position in the scanned records).
+         */left: UInt32, 
+        /**
+         * The larger row.
+         */right: UInt32, 
+        /**
+         * The match probability, 0 to 1.
+         */probability: Double, 
+        /**
+         * The match weight (log2 odds, prior included).
+         */weight: Double, 
+        /**
+         * The name of the first rule that holds (`"name_email"`, ...), if any.
+         */rule: String?) {
+        self.left = left
+        self.right = right
+        self.probability = probability
+        self.weight = weight
+        self.rule = rule
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension MatchPair: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeMatchPair: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> MatchPair {
+        return
+            try MatchPair(
+                left: FfiConverterUInt32.read(from: &buf), 
+                right: FfiConverterUInt32.read(from: &buf), 
+                probability: FfiConverterDouble.read(from: &buf), 
+                weight: FfiConverterDouble.read(from: &buf), 
+                rule: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: MatchPair, into buf: inout [UInt8]) {
+        FfiConverterUInt32.write(value.left, into: &buf)
+        FfiConverterUInt32.write(value.right, into: &buf)
+        FfiConverterDouble.write(value.probability, into: &buf)
+        FfiConverterDouble.write(value.weight, into: &buf)
+        FfiConverterOptionString.write(value.rule, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMatchPair_lift(_ buf: RustBuffer) throws -> MatchPair {
+    return try FfiConverterTypeMatchPair.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMatchPair_lower(_ value: MatchPair) -> RustBuffer {
+    return FfiConverterTypeMatchPair.lower(value)
+}
+
+
+/**
+ * One record to match: a person (first and last name, or one full name)
+ * and/or a company, with contact points. Every field may be left out
+ * (`null`); a blank field is no evidence either way and never matches.
+ */
+public struct MatchRecord: Equatable, Hashable {
+    /**
+     * Given name.
+     */
+    public var firstName: String?
+    /**
+     * Family name.
+     */
+    public var lastName: String?
+    /**
+     * The full name, used when first and last are both blank: its first
+     * word is read as the first name, the rest as the last name (both
+     * orders are tried when comparing).
+     */
+    public var name: String?
+    /**
+     * Email address.
+     */
+    public var email: String?
+    /**
+     * Phone number, in any format (`"+1 415 555 0134"`, `"(415) 555-0134"`).
+     */
+    public var phone: String?
+    /**
+     * Company name (legal forms such as `Inc.` or `GmbH` are ignored).
+     */
+    public var company: String?
+    /**
+     * Job title.
+     */
+    public var title: String?
+    /**
+     * City (or a light address).
+     */
+    public var city: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Given name.
+         */firstName: String? = nil, 
+        /**
+         * Family name.
+         */lastName: String? = nil, 
+        /**
+         * The full name, used when first and last are both blank: its first
+         * word is read as the first name, the rest as the last name (both
+         * orders are tried when comparing).
+         */name: String? = nil, 
+        /**
+         * Email address.
+         */email: String? = nil, 
+        /**
+         * Phone number, in any format (`"+1 415 555 0134"`, `"(415) 555-0134"`).
+         */phone: String? = nil, 
+        /**
+         * Company name (legal forms such as `Inc.` or `GmbH` are ignored).
+         */company: String? = nil, 
+        /**
+         * Job title.
+         */title: String? = nil, 
+        /**
+         * City (or a light address).
+         */city: String? = nil) {
+        self.firstName = firstName
+        self.lastName = lastName
+        self.name = name
+        self.email = email
+        self.phone = phone
+        self.company = company
+        self.title = title
+        self.city = city
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension MatchRecord: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeMatchRecord: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> MatchRecord {
+        return
+            try MatchRecord(
+                firstName: FfiConverterOptionString.read(from: &buf), 
+                lastName: FfiConverterOptionString.read(from: &buf), 
+                name: FfiConverterOptionString.read(from: &buf), 
+                email: FfiConverterOptionString.read(from: &buf), 
+                phone: FfiConverterOptionString.read(from: &buf), 
+                company: FfiConverterOptionString.read(from: &buf), 
+                title: FfiConverterOptionString.read(from: &buf), 
+                city: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: MatchRecord, into buf: inout [UInt8]) {
+        FfiConverterOptionString.write(value.firstName, into: &buf)
+        FfiConverterOptionString.write(value.lastName, into: &buf)
+        FfiConverterOptionString.write(value.name, into: &buf)
+        FfiConverterOptionString.write(value.email, into: &buf)
+        FfiConverterOptionString.write(value.phone, into: &buf)
+        FfiConverterOptionString.write(value.company, into: &buf)
+        FfiConverterOptionString.write(value.title, into: &buf)
+        FfiConverterOptionString.write(value.city, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMatchRecord_lift(_ buf: RustBuffer) throws -> MatchRecord {
+    return try FfiConverterTypeMatchRecord.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMatchRecord_lower(_ value: MatchRecord) -> RustBuffer {
+    return FfiConverterTypeMatchRecord.lower(value)
 }
 
 
@@ -9803,6 +10705,30 @@ fileprivate struct FfiConverterOptionUInt64: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionDouble: FfiConverterRustBuffer {
+    typealias SwiftType = Double?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterDouble.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterDouble.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionString: FfiConverterRustBuffer {
     typealias SwiftType = String?
 
@@ -9940,6 +10866,31 @@ fileprivate struct FfiConverterSequenceUInt16: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterUInt16.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceUInt32: FfiConverterRustBuffer {
+    typealias SwiftType = [UInt32]
+
+    public static func write(_ value: [UInt32], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterUInt32.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [UInt32] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [UInt32]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterUInt32.read(from: &buf))
         }
         return seq
     }
@@ -10123,6 +11074,31 @@ fileprivate struct FfiConverterSequenceTypeDueWork: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeDuplicateCluster: FfiConverterRustBuffer {
+    typealias SwiftType = [DuplicateCluster]
+
+    public static func write(_ value: [DuplicateCluster], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeDuplicateCluster.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [DuplicateCluster] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [DuplicateCluster]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeDuplicateCluster.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeEvent: FfiConverterRustBuffer {
     typealias SwiftType = [Event]
 
@@ -10165,6 +11141,81 @@ fileprivate struct FfiConverterSequenceTypeFieldChange: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeFieldChange.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeFieldMatch: FfiConverterRustBuffer {
+    typealias SwiftType = [FieldMatch]
+
+    public static func write(_ value: [FieldMatch], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeFieldMatch.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [FieldMatch] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [FieldMatch]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeFieldMatch.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeMatchPair: FfiConverterRustBuffer {
+    typealias SwiftType = [MatchPair]
+
+    public static func write(_ value: [MatchPair], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeMatchPair.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [MatchPair] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [MatchPair]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeMatchPair.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeMatchRecord: FfiConverterRustBuffer {
+    typealias SwiftType = [MatchRecord]
+
+    public static func write(_ value: [MatchRecord], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeMatchRecord.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [MatchRecord] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [MatchRecord]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeMatchRecord.read(from: &buf))
         }
         return seq
     }
@@ -10445,6 +11496,25 @@ fileprivate struct FfiConverterSequenceTypeRfmTier: FfiConverterRustBuffer {
     }
 }
 /**
+ * Why records `a` and `b` do or do not match, by the configuration's
+ * `model` (or the default one: nothing is trained on two records) and
+ * rules. A pure function: no scan, no engine, nothing kept.
+ *
+ * # Errors
+ *
+ * `Validation` naming the field of the configuration, as for `DedupeScan`.
+ */
+public func explainMatch(a: MatchRecord, b: MatchRecord, configJson: String? = nil)throws  -> MatchExplanation  {
+    return try  FfiConverterTypeMatchExplanation_lift(try rustCallWithError(FfiConverterTypeCrmError_lift) {
+        uniffiCallStatus in
+    uniffi_crm_ffi_fn_func_explain_match(
+        FfiConverterTypeMatchRecord_lower(a),
+        FfiConverterTypeMatchRecord_lower(b),
+        FfiConverterOptionString.lower(configJson),uniffiCallStatus
+    )
+})
+}
+/**
  * Scores customers by their purchases as of `asOf`: recency, frequency and
  * monetary, their scores, segment, tier and activity signal (see the crate
  * README and `crm::rfm` for the definition). A pure function: no engine, no
@@ -10518,10 +11588,37 @@ private let initializationResult: InitializationResult = {
     if bindings_contract_version != scaffolding_contract_version {
         return InitializationResult.contractVersionMismatch
     }
+    if (uniffi_crm_ffi_checksum_func_explain_match() != 52507) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_crm_ffi_checksum_func_score_rfm() != 34692) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_crm_ffi_checksum_func_score_rfm_columns() != 52533) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_crm_ffi_checksum_method_dedupescan_blocking_json() != 26958) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_crm_ffi_checksum_method_dedupescan_candidate_pairs() != 30641) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_crm_ffi_checksum_method_dedupescan_cluster_ids() != 33525) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_crm_ffi_checksum_method_dedupescan_clusters() != 62083) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_crm_ffi_checksum_method_dedupescan_explain() != 12865) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_crm_ffi_checksum_method_dedupescan_len() != 28314) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_crm_ffi_checksum_method_dedupescan_model_json() != 20444) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_crm_ffi_checksum_method_dedupescan_pairs() != 50684) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_crm_ffi_checksum_method_crm_ack_outbox() != 317) {
@@ -10696,6 +11793,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_crm_ffi_checksum_method_crm_refresh_customer_value() != 24219) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_crm_ffi_checksum_constructor_dedupescan_new() != 3630) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_crm_ffi_checksum_constructor_crm_new() != 10324) {

@@ -243,6 +243,61 @@ typedef void (*UniffiForeignFutureCompleteVoid)(uint64_t, UniffiForeignFutureRes
     );
 
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_CLONE_DEDUPESCAN
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_CLONE_DEDUPESCAN
+uint64_t uniffi_crm_ffi_fn_clone_dedupescan(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_FREE_DEDUPESCAN
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_FREE_DEDUPESCAN
+void uniffi_crm_ffi_fn_free_dedupescan(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_CONSTRUCTOR_DEDUPESCAN_NEW
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_CONSTRUCTOR_DEDUPESCAN_NEW
+uint64_t uniffi_crm_ffi_fn_constructor_dedupescan_new(RustBuffer records, RustBuffer config_json, RustBuffer threads, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_DEDUPESCAN_BLOCKING_JSON
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_DEDUPESCAN_BLOCKING_JSON
+RustBuffer uniffi_crm_ffi_fn_method_dedupescan_blocking_json(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_DEDUPESCAN_CANDIDATE_PAIRS
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_DEDUPESCAN_CANDIDATE_PAIRS
+uint64_t uniffi_crm_ffi_fn_method_dedupescan_candidate_pairs(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_DEDUPESCAN_CLUSTER_IDS
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_DEDUPESCAN_CLUSTER_IDS
+RustBuffer uniffi_crm_ffi_fn_method_dedupescan_cluster_ids(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_DEDUPESCAN_CLUSTERS
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_DEDUPESCAN_CLUSTERS
+RustBuffer uniffi_crm_ffi_fn_method_dedupescan_clusters(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_DEDUPESCAN_EXPLAIN
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_DEDUPESCAN_EXPLAIN
+RustBuffer uniffi_crm_ffi_fn_method_dedupescan_explain(uint64_t ptr, uint32_t left, uint32_t right, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_DEDUPESCAN_LEN
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_DEDUPESCAN_LEN
+uint64_t uniffi_crm_ffi_fn_method_dedupescan_len(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_DEDUPESCAN_MODEL_JSON
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_DEDUPESCAN_MODEL_JSON
+RustBuffer uniffi_crm_ffi_fn_method_dedupescan_model_json(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_DEDUPESCAN_PAIRS
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_DEDUPESCAN_PAIRS
+RustBuffer uniffi_crm_ffi_fn_method_dedupescan_pairs(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_CLONE_CRM
 #define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_CLONE_CRM
 uint64_t uniffi_crm_ffi_fn_clone_crm(uint64_t handle, RustCallStatus *_Nonnull out_status
@@ -558,6 +613,11 @@ RustBuffer uniffi_crm_ffi_fn_method_crm_refresh_customer_value(uint64_t ptr, Rus
 RustBuffer uniffi_crm_ffi_fn_method_crmerror_uniffi_trait_display(RustBuffer ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_FUNC_EXPLAIN_MATCH
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_FUNC_EXPLAIN_MATCH
+RustBuffer uniffi_crm_ffi_fn_func_explain_match(RustBuffer a, RustBuffer b, RustBuffer config_json, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_FUNC_SCORE_RFM
 #define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_FUNC_SCORE_RFM
 RustBuffer uniffi_crm_ffi_fn_func_score_rfm(RustBuffer purchases, RustBuffer as_of, RustBuffer config_json, RustCallStatus *_Nonnull out_status
@@ -828,6 +888,12 @@ void ffi_crm_ffi_rust_future_free_void(uint64_t handle
 void ffi_crm_ffi_rust_future_complete_void(uint64_t handle, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_FUNC_EXPLAIN_MATCH
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_FUNC_EXPLAIN_MATCH
+uint16_t uniffi_crm_ffi_checksum_func_explain_match(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_FUNC_SCORE_RFM
 #define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_FUNC_SCORE_RFM
 uint16_t uniffi_crm_ffi_checksum_func_score_rfm(void
@@ -837,6 +903,54 @@ uint16_t uniffi_crm_ffi_checksum_func_score_rfm(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_FUNC_SCORE_RFM_COLUMNS
 #define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_FUNC_SCORE_RFM_COLUMNS
 uint16_t uniffi_crm_ffi_checksum_func_score_rfm_columns(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_DEDUPESCAN_BLOCKING_JSON
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_DEDUPESCAN_BLOCKING_JSON
+uint16_t uniffi_crm_ffi_checksum_method_dedupescan_blocking_json(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_DEDUPESCAN_CANDIDATE_PAIRS
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_DEDUPESCAN_CANDIDATE_PAIRS
+uint16_t uniffi_crm_ffi_checksum_method_dedupescan_candidate_pairs(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_DEDUPESCAN_CLUSTER_IDS
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_DEDUPESCAN_CLUSTER_IDS
+uint16_t uniffi_crm_ffi_checksum_method_dedupescan_cluster_ids(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_DEDUPESCAN_CLUSTERS
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_DEDUPESCAN_CLUSTERS
+uint16_t uniffi_crm_ffi_checksum_method_dedupescan_clusters(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_DEDUPESCAN_EXPLAIN
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_DEDUPESCAN_EXPLAIN
+uint16_t uniffi_crm_ffi_checksum_method_dedupescan_explain(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_DEDUPESCAN_LEN
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_DEDUPESCAN_LEN
+uint16_t uniffi_crm_ffi_checksum_method_dedupescan_len(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_DEDUPESCAN_MODEL_JSON
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_DEDUPESCAN_MODEL_JSON
+uint16_t uniffi_crm_ffi_checksum_method_dedupescan_model_json(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_DEDUPESCAN_PAIRS
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_DEDUPESCAN_PAIRS
+uint16_t uniffi_crm_ffi_checksum_method_dedupescan_pairs(void
     
 );
 #endif
@@ -1185,6 +1299,12 @@ uint16_t uniffi_crm_ffi_checksum_method_crm_submit_task(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_REFRESH_CUSTOMER_VALUE
 #define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_REFRESH_CUSTOMER_VALUE
 uint16_t uniffi_crm_ffi_checksum_method_crm_refresh_customer_value(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_CONSTRUCTOR_DEDUPESCAN_NEW
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_CONSTRUCTOR_DEDUPESCAN_NEW
+uint16_t uniffi_crm_ffi_checksum_constructor_dedupescan_new(void
     
 );
 #endif

@@ -29,6 +29,14 @@ table (pyarrow, polars, pandas, duckdb, ...) without a Python object per row,
 and ``crm.rfm_aggregate`` / ``crm.score_rfm_aggregates`` for partitioned jobs.
 In the engine, ``Crm.refresh_customer_value(actor)`` scores the customers from
 their signed contracts and writes tiers and lifecycle stages back.
+
+Duplicate matching is a pure function too: ``crm.dedupe(records)`` over a
+list of dicts (``first_name``, ``last_name``, ``name``, ``email``, ``phone``,
+``company``, ``title``, ``city``) or any Arrow table finds the pairs that match
+(typos, formats, swapped names; a blank field never matches), clusters them
+and explains any pair (``result.explain(0, 1)``); ``crm.explain_match(a, b)``
+explains two records without a scan. ``progress=lambda stage, done, total:
+...`` follows a long scan, ``threads=`` spreads it.
 """
 
 from ._crm import (
@@ -41,6 +49,7 @@ from ._crm import (
     Crm,
     Customer,
     CustomerValue,
+    DedupeResult,
     DueItem,
     DueWork,
     Event,
@@ -65,6 +74,8 @@ from ._crm import (
     TraceStep,
     User,
     ValueRefresh,
+    dedupe,
+    explain_match,
     rfm_aggregate,
     score_rfm,
     score_rfm_aggregates,
@@ -97,6 +108,7 @@ __all__ = [
     "CrmError",
     "Customer",
     "CustomerValue",
+    "DedupeResult",
     "DueItem",
     "DueWork",
     "Event",
@@ -126,6 +138,8 @@ __all__ = [
     "User",
     "ValidationError",
     "ValueRefresh",
+    "dedupe",
+    "explain_match",
     "open",
     "rfm_aggregate",
     "score_rfm",

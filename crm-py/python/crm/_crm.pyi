@@ -18,6 +18,7 @@ __all__ = [
     "Crm",
     "Customer",
     "CustomerValue",
+    "DedupeResult",
     "DueItem",
     "DueWork",
     "Event",
@@ -42,6 +43,8 @@ __all__ = [
     "TraceStep",
     "User",
     "ValueRefresh",
+    "dedupe",
+    "explain_match",
     "rfm_aggregate",
     "score_rfm",
     "score_rfm_aggregates",
@@ -74,6 +77,21 @@ class _PurchaseDict(TypedDict):
     amount: Union[Decimal, int, str]
 
 _PurchaseLike = Union["Purchase", Tuple[str, datetime, Union[Decimal, int, str]], _PurchaseDict]
+
+class _MatchRecordDict(TypedDict, total=False):
+    """A record to match (``crm.dedupe``, ``crm.explain_match``): any of these
+    keys, each a ``str`` or ``None`` (blank: no evidence, never a match)."""
+
+    first_name: Optional[str]
+    last_name: Optional[str]
+    name: Optional[str]
+    email: Optional[str]
+    phone: Optional[str]
+    company: Optional[str]
+    title: Optional[str]
+    city: Optional[str]
+
+_MatchRecordLike = Union[_MatchRecordDict, Mapping[str, Optional[str]]]
 
 _AbsenceSpan = TypedDict("_AbsenceSpan", {"from": datetime, "until": datetime})
 
@@ -925,3 +943,113 @@ def score_rfm_aggregates(
     config: Optional[_Config] = None,
 ) -> Any:
     """Merges partial aggregates exactly and scores them as ``score_rfm_frame`` would."""
+
+# ----- duplicate matching ----------------------------------------------------------
+
+_Field = Literal["first_name", "last_name", "email", "phone", "company", "title", "city"]
+_Level = Literal["missing", "different", "similar", "close", "exact"]
+_BlockKey = Literal["email", "phone", "name", "last_company", "last_domain", "first_company"]
+
+class _MatchPair(TypedDict):
+    """A matched pair, as ``DedupeResult.pairs`` lists it without pyarrow."""
+
+    left: int
+    right: int
+    probability: float
+    weight: float
+    rule: Optional[str]
+
+class _Cluster(TypedDict):
+    """A group of duplicates: its id (the smallest row), rows, matched pairs
+    inside and the weakest matched pair's probability."""
+
+    id: int
+    rows: List[int]
+    pairs: int
+    min_probability: float
+
+class _FieldExplanation(TypedDict):
+    """One field of an explained pair."""
+
+    field: _Field
+    left: Optional[str]
+    right: Optional[str]
+    level: _Level
+    similarity: Optional[float]
+    weight: float
+    term_frequency: bool
+
+class _Explanation(TypedDict):
+    """Why two records do or do not match."""
+
+    probability: float
+    weight: float
+    prior_weight: float
+    fields: List[_FieldExplanation]
+    rule: Optional[str]
+    matched: bool
+    decided_by: str
+    names_swapped: bool
+
+class _FieldWeights(TypedDict):
+    m: List[float]
+    u: List[float]
+
+class _Model(TypedDict):
+    """The Fellegi-Sunter model: the prior and each field's ``m`` and ``u``
+    (missing excluded: different, similar, close, exact)."""
+
+    prior: float
+    fields: Dict[_Field, _FieldWeights]
+
+class _BlockReport(TypedDict):
+    """What one blocking key contributed."""
+
+    key: _BlockKey
+    blocks: int
+    pairs: int
+    skipped_blocks: int
+    skipped_records: int
+
+class _Progress(Protocol):
+    def __call__(self, stage: str, done: int, total: int, /) -> object: ...
+
+@final
+class DedupeResult:
+    """The duplicates a scan found: matched pairs, a cluster id per row,
+    clusters, explanations, the model and what blocking did."""
+
+    def pairs(self) -> Any:
+        """The matched pairs: a pyarrow ``Table`` (``left``, ``right``: uint32;
+        ``probability``, ``weight``: float64; ``rule``: string or null), or a
+        ``List[_MatchPair]`` of dicts when pyarrow is not installed."""
+    def cluster_ids(self) -> Any:
+        """The cluster id of each row: a pyarrow ``UInt32Array``, or a
+        ``List[int]`` when pyarrow is not installed."""
+    def clusters(self) -> List[_Cluster]:
+        """The groups of two or more rows, by id."""
+    def explain(self, left: int, right: int) -> _Explanation:
+        """Why rows ``left`` and ``right`` do or do not match."""
+    @property
+    def model(self) -> _Model:
+        """The model the scan scored with."""
+    @property
+    def candidate_pairs(self) -> int:
+        """Pairs compared, after blocking."""
+    @property
+    def blocking(self) -> List[_BlockReport]:
+        """What each blocking key contributed."""
+    def __len__(self) -> int: ...
+
+def dedupe(
+    data: Union[Iterable[_MatchRecordLike], _ArrowStream],
+    *,
+    config: Optional[_Config] = None,
+    threads: int = 1,
+    progress: Optional[_Progress] = None,
+) -> DedupeResult:
+    """Finds the duplicates among records (a list of dicts or any Arrow table);
+    ``progress(stage, done, total)`` is called on the calling thread."""
+
+def explain_match(a: _MatchRecordLike, b: _MatchRecordLike, config: Optional[_Config] = None) -> _Explanation:
+    """Why two records do or do not match, without a scan."""

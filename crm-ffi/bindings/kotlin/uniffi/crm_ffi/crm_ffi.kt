@@ -675,9 +675,27 @@ internal object IntegrityCheckingUniffiLib {
     }
 
     internal fun ensureInitialized() = Unit
+    external fun uniffi_crm_ffi_checksum_func_explain_match(
+    ): Int
     external fun uniffi_crm_ffi_checksum_func_score_rfm(
     ): Int
     external fun uniffi_crm_ffi_checksum_func_score_rfm_columns(
+    ): Int
+    external fun uniffi_crm_ffi_checksum_method_dedupescan_blocking_json(
+    ): Int
+    external fun uniffi_crm_ffi_checksum_method_dedupescan_candidate_pairs(
+    ): Int
+    external fun uniffi_crm_ffi_checksum_method_dedupescan_cluster_ids(
+    ): Int
+    external fun uniffi_crm_ffi_checksum_method_dedupescan_clusters(
+    ): Int
+    external fun uniffi_crm_ffi_checksum_method_dedupescan_explain(
+    ): Int
+    external fun uniffi_crm_ffi_checksum_method_dedupescan_len(
+    ): Int
+    external fun uniffi_crm_ffi_checksum_method_dedupescan_model_json(
+    ): Int
+    external fun uniffi_crm_ffi_checksum_method_dedupescan_pairs(
     ): Int
     external fun uniffi_crm_ffi_checksum_method_crm_ack_outbox(
     ): Int
@@ -795,6 +813,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_crm_ffi_checksum_method_crm_refresh_customer_value(
     ): Int
+    external fun uniffi_crm_ffi_checksum_constructor_dedupescan_new(
+    ): Int
     external fun uniffi_crm_ffi_checksum_constructor_crm_new(
     ): Int
     external fun uniffi_crm_ffi_checksum_constructor_crm_open(
@@ -819,6 +839,28 @@ internal object UniffiLib {
     }
 
     internal fun ensureInitialized() = Unit
+    external fun uniffi_crm_ffi_fn_clone_dedupescan(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_crm_ffi_fn_free_dedupescan(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_crm_ffi_fn_constructor_dedupescan_new(`records`: RustBuffer.ByValue,`configJson`: RustBuffer.ByValue,`threads`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_crm_ffi_fn_method_dedupescan_blocking_json(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_crm_ffi_fn_method_dedupescan_candidate_pairs(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_crm_ffi_fn_method_dedupescan_cluster_ids(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_crm_ffi_fn_method_dedupescan_clusters(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_crm_ffi_fn_method_dedupescan_explain(`ptr`: Long,`left`: Int,`right`: Int,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_crm_ffi_fn_method_dedupescan_len(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_crm_ffi_fn_method_dedupescan_model_json(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_crm_ffi_fn_method_dedupescan_pairs(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_crm_ffi_fn_clone_crm(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_crm_ffi_fn_free_crm(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -945,6 +987,8 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_crm_ffi_fn_method_crmerror_uniffi_trait_display(`ptr`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_crm_ffi_fn_func_explain_match(`a`: RustBuffer.ByValue,`b`: RustBuffer.ByValue,`configJson`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_crm_ffi_fn_func_score_rfm(`purchases`: RustBuffer.ByValue,`asOf`: RustBuffer.ByValue,`configJson`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_crm_ffi_fn_func_score_rfm_columns(`customers`: RustBuffer.ByValue,`atMicros`: RustBuffer.ByValue,`amountsMinor`: RustBuffer.ByValue,`asOf`: RustBuffer.ByValue,`configJson`: RustBuffer.ByValue,`threads`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -1068,10 +1112,37 @@ private fun uniffiCheckContractApiVersion(lib: IntegrityCheckingUniffiLib) {
 }
 @Suppress("UNUSED_PARAMETER")
 private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
+    if ((lib.uniffi_crm_ffi_checksum_func_explain_match() and 0xFFFF) != 52507) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_crm_ffi_checksum_func_score_rfm() and 0xFFFF) != 34692) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_crm_ffi_checksum_func_score_rfm_columns() and 0xFFFF) != 52533) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_crm_ffi_checksum_method_dedupescan_blocking_json() and 0xFFFF) != 26958) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_crm_ffi_checksum_method_dedupescan_candidate_pairs() and 0xFFFF) != 30641) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_crm_ffi_checksum_method_dedupescan_cluster_ids() and 0xFFFF) != 33525) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_crm_ffi_checksum_method_dedupescan_clusters() and 0xFFFF) != 62083) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_crm_ffi_checksum_method_dedupescan_explain() and 0xFFFF) != 12865) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_crm_ffi_checksum_method_dedupescan_len() and 0xFFFF) != 28314) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_crm_ffi_checksum_method_dedupescan_model_json() and 0xFFFF) != 20444) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_crm_ffi_checksum_method_dedupescan_pairs() and 0xFFFF) != 50684) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_crm_ffi_checksum_method_crm_ack_outbox() and 0xFFFF) != 317) {
@@ -1246,6 +1317,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_crm_ffi_checksum_method_crm_refresh_customer_value() and 0xFFFF) != 24219) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_crm_ffi_checksum_constructor_dedupescan_new() and 0xFFFF) != 3630) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_crm_ffi_checksum_constructor_crm_new() and 0xFFFF) != 10324) {
@@ -1554,6 +1628,29 @@ public object FfiConverterLong: FfiConverter<Long, Long> {
 
     override fun write(value: Long, buf: ByteBuffer) {
         buf.putLong(value)
+    }
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterDouble: FfiConverter<Double, Double> {
+    override fun lift(value: Double): Double {
+        return value
+    }
+
+    override fun read(buf: ByteBuffer): Double {
+        return buf.getDouble()
+    }
+
+    override fun lower(value: Double): Double {
+        return value
+    }
+
+    override fun allocationSize(value: Double) = 8UL
+
+    override fun write(value: Double, buf: ByteBuffer) {
+        buf.putDouble(value)
     }
 }
 
@@ -4115,6 +4212,482 @@ public object FfiConverterTypeCrm: FfiConverter<Crm, Long> {
 }
 
 
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * A finished duplicate scan: the matched pairs, a cluster id per row, the
+ * clusters, the model it scored with, and explanations of any two rows.
+ *
+ * Immutable and safe to share between threads; it holds the normalised
+ * records (to explain pairs), so drop (`close()`/`destroy()`) it when done.
+ */
+public interface DedupeScanInterface {
+    
+    /**
+     * What each blocking key contributed, as JSON text: a list of
+     * `{"key", "blocks", "pairs", "skipped_blocks", "skipped_records"}`.
+     */
+    fun `blockingJson`(): kotlin.String
+    
+    /**
+     * Pairs compared, after blocking.
+     */
+    fun `candidatePairs`(): kotlin.ULong
+    
+    /**
+     * The cluster id of each row, one per record: the smallest row of its
+     * group (a row with no duplicate is its own group).
+     */
+    fun `clusterIds`(): List<kotlin.UInt>
+    
+    /**
+     * The groups of two or more rows, by id.
+     */
+    fun `clusters`(): List<DuplicateCluster>
+    
+    /**
+     * Why rows `left` and `right` do or do not match (any two rows,
+     * compared or not).
+     *
+     * # Errors
+     *
+     * `Validation` on `left` or `right` when it is not a row of the scan.
+     */
+    fun `explain`(`left`: kotlin.UInt, `right`: kotlin.UInt): MatchExplanation
+    
+    /**
+     * Rows scanned.
+     */
+    fun `len`(): kotlin.ULong
+    
+    /**
+     * The model the scan scored with (trained on the records, unless there
+     * were fewer than 1,000 or training was off), as JSON text:
+     * `{"prior": ..., "fields": {"first_name": {"m": [...], "u": [...]}, ...}}`,
+     * the form the configuration's `model` takes.
+     */
+    fun `modelJson`(): kotlin.String
+    
+    /**
+     * The matched pairs, by (left, right).
+     */
+    fun `pairs`(): List<MatchPair>
+    
+    companion object
+}
+
+/**
+ * A finished duplicate scan: the matched pairs, a cluster id per row, the
+ * clusters, the model it scored with, and explanations of any two rows.
+ *
+ * Immutable and safe to share between threads; it holds the normalised
+ * records (to explain pairs), so drop (`close()`/`destroy()`) it when done.
+ */
+open class DedupeScan: Disposable, AutoCloseable, DedupeScanInterface
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+    /**
+     * Finds the duplicates among `records`: normalise, block, compare,
+     * score (Fellegi-Sunter, trained on the records when there are at least
+     * 1,000, and the match rules), cluster. Deterministic: the same records
+     * and configuration give the same result on any number of threads.
+     *
+     * `configJson` is the dedupe configuration, every key optional:
+     * `method` (`"probabilistic"`, `"rules"` or `"either"`), `threshold`,
+     * `rules`, `default_region`, `email_provider_rules`, `blocking`,
+     * `max_block`, `cluster_min_link`, `train`, `term_frequency`, `model`,
+     * `u_samples`, `seed`. `threads` (default 1) runs the scan on that many
+     * threads, started and joined within the call.
+     *
+     * # Errors
+     *
+     * `Validation` naming the field: `dedupe` for a configuration that does
+     * not parse or has an unknown key, `dedupe.threshold`,
+     * `dedupe.default_region`, `dedupe.rules[i]`, ... for a value out of
+     * range; `threads` when it is 0.
+     */
+    constructor(`records`: List<MatchRecord>, `configJson`: kotlin.String? = null, `threads`: kotlin.UInt? = null) :
+        this(UniffiWithHandle, 
+    uniffiRustCallWithError(CrmException) { _status ->
+    UniffiLib.uniffi_crm_ffi_fn_constructor_dedupescan_new(
+    
+        
+        FfiConverterSequenceTypeMatchRecord.lower(`records`),
+        FfiConverterOptionalString.lower(`configJson`),
+        FfiConverterOptionalUInt.lower(`threads`),_status)
+}
+    )
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_crm_ffi_fn_free_dedupescan(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_crm_ffi_fn_clone_dedupescan(handle, status)
+        }
+    }
+
+    
+    /**
+     * What each blocking key contributed, as JSON text: a list of
+     * `{"key", "blocks", "pairs", "skipped_blocks", "skipped_records"}`.
+     */override fun `blockingJson`(): kotlin.String {
+            return FfiConverterString.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_crm_ffi_fn_method_dedupescan_blocking_json(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Pairs compared, after blocking.
+     */override fun `candidatePairs`(): kotlin.ULong {
+            return FfiConverterULong.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_crm_ffi_fn_method_dedupescan_candidate_pairs(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The cluster id of each row, one per record: the smallest row of its
+     * group (a row with no duplicate is its own group).
+     */override fun `clusterIds`(): List<kotlin.UInt> {
+            return FfiConverterSequenceUInt.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_crm_ffi_fn_method_dedupescan_cluster_ids(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The groups of two or more rows, by id.
+     */override fun `clusters`(): List<DuplicateCluster> {
+            return FfiConverterSequenceTypeDuplicateCluster.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_crm_ffi_fn_method_dedupescan_clusters(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Why rows `left` and `right` do or do not match (any two rows,
+     * compared or not).
+     *
+     * # Errors
+     *
+     * `Validation` on `left` or `right` when it is not a row of the scan.
+     */
+    @Throws(CrmException::class)override fun `explain`(`left`: kotlin.UInt, `right`: kotlin.UInt): MatchExplanation {
+            return FfiConverterTypeMatchExplanation.lift(
+    callWithHandle {
+    uniffiRustCallWithError(CrmException) { _status ->
+    UniffiLib.uniffi_crm_ffi_fn_method_dedupescan_explain(
+        it,
+        
+        FfiConverterUInt.lower(`left`),
+        FfiConverterUInt.lower(`right`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Rows scanned.
+     */override fun `len`(): kotlin.ULong {
+            return FfiConverterULong.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_crm_ffi_fn_method_dedupescan_len(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The model the scan scored with (trained on the records, unless there
+     * were fewer than 1,000 or training was off), as JSON text:
+     * `{"prior": ..., "fields": {"first_name": {"m": [...], "u": [...]}, ...}}`,
+     * the form the configuration's `model` takes.
+     */override fun `modelJson`(): kotlin.String {
+            return FfiConverterString.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_crm_ffi_fn_method_dedupescan_model_json(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The matched pairs, by (left, right).
+     */override fun `pairs`(): List<MatchPair> {
+            return FfiConverterSequenceTypeMatchPair.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_crm_ffi_fn_method_dedupescan_pairs(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeDedupeScan: FfiConverter<DedupeScan, Long> {
+    override fun lower(value: DedupeScan): Long {
+        return value.uniffiCloneHandle()
+    }
+
+    override fun lift(value: Long): DedupeScan {
+        return DedupeScan(UniffiWithHandle, value)
+    }
+
+    override fun read(buf: ByteBuffer): DedupeScan {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: DedupeScan) = 8UL
+
+    override fun write(value: DedupeScan, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
 
 /**
  * A time a user is away, from `from` until (not including) `until`: in a
@@ -5283,6 +5856,69 @@ public object FfiConverterTypeDueWork: FfiConverterRustBuffer<DueWork> {
 
 
 /**
+ * A group of duplicates: two or more rows.
+ */
+data class DuplicateCluster (
+    /**
+     * The cluster's id: its smallest row.
+     */
+    var `id`: kotlin.UInt
+    , 
+    /**
+     * Its rows, ascending.
+     */
+    var `rows`: List<kotlin.UInt>
+    , 
+    /**
+     * The matched pairs inside it.
+     */
+    var `pairs`: kotlin.ULong
+    , 
+    /**
+     * The weakest matched pair's probability.
+     */
+    var `minProbability`: kotlin.Double
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeDuplicateCluster: FfiConverterRustBuffer<DuplicateCluster> {
+    override fun read(buf: ByteBuffer): DuplicateCluster {
+        return DuplicateCluster(
+            FfiConverterUInt.read(buf),
+            FfiConverterSequenceUInt.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterDouble.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: DuplicateCluster) = (
+            FfiConverterUInt.allocationSize(value.`id`) +
+            FfiConverterSequenceUInt.allocationSize(value.`rows`) +
+            FfiConverterULong.allocationSize(value.`pairs`) +
+            FfiConverterDouble.allocationSize(value.`minProbability`)
+    )
+
+    override fun write(value: DuplicateCluster, buf: ByteBuffer) {
+            FfiConverterUInt.write(value.`id`, buf)
+            FfiConverterSequenceUInt.write(value.`rows`, buf)
+            FfiConverterULong.write(value.`pairs`, buf)
+            FfiConverterDouble.write(value.`minProbability`, buf)
+    }
+}
+
+
+
+/**
  * One change to one record: who did what, when, from which state to which,
  * why, and which fields changed.
  */
@@ -5453,6 +6089,95 @@ public object FfiConverterTypeFieldChange: FfiConverterRustBuffer<FieldChange> {
             FfiConverterString.write(value.`field`, buf)
             FfiConverterString.write(value.`oldJson`, buf)
             FfiConverterString.write(value.`newJson`, buf)
+    }
+}
+
+
+
+/**
+ * One field of an explained pair.
+ */
+data class FieldMatch (
+    /**
+     * The field: `"first_name"`, `"last_name"`, `"email"`, `"phone"`,
+     * `"company"`, `"title"` or `"city"`.
+     */
+    var `field`: kotlin.String
+    , 
+    /**
+     * The left record's value, normalised (`null`: blank).
+     */
+    var `left`: kotlin.String?
+    , 
+    /**
+     * The right record's value, normalised.
+     */
+    var `right`: kotlin.String?
+    , 
+    /**
+     * How well they agree: `"missing"` (blank on either side: no evidence),
+     * `"different"`, `"similar"`, `"close"` or `"exact"`.
+     */
+    var `level`: kotlin.String
+    , 
+    /**
+     * The string similarity behind the level, where one was computed.
+     */
+    var `similarity`: kotlin.Double?
+    , 
+    /**
+     * Its match weight, log2(m / u) (0 when missing).
+     */
+    var `weight`: kotlin.Double
+    , 
+    /**
+     * Whether the weight was adjusted for how common the value is.
+     */
+    var `termFrequency`: kotlin.Boolean
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeFieldMatch: FfiConverterRustBuffer<FieldMatch> {
+    override fun read(buf: ByteBuffer): FieldMatch {
+        return FieldMatch(
+            FfiConverterString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterDouble.read(buf),
+            FfiConverterBoolean.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: FieldMatch) = (
+            FfiConverterString.allocationSize(value.`field`) +
+            FfiConverterOptionalString.allocationSize(value.`left`) +
+            FfiConverterOptionalString.allocationSize(value.`right`) +
+            FfiConverterString.allocationSize(value.`level`) +
+            FfiConverterOptionalDouble.allocationSize(value.`similarity`) +
+            FfiConverterDouble.allocationSize(value.`weight`) +
+            FfiConverterBoolean.allocationSize(value.`termFrequency`)
+    )
+
+    override fun write(value: FieldMatch, buf: ByteBuffer) {
+            FfiConverterString.write(value.`field`, buf)
+            FfiConverterOptionalString.write(value.`left`, buf)
+            FfiConverterOptionalString.write(value.`right`, buf)
+            FfiConverterString.write(value.`level`, buf)
+            FfiConverterOptionalDouble.write(value.`similarity`, buf)
+            FfiConverterDouble.write(value.`weight`, buf)
+            FfiConverterBoolean.write(value.`termFrequency`, buf)
     }
 }
 
@@ -5748,6 +6473,272 @@ public object FfiConverterTypeListOptions: FfiConverterRustBuffer<ListOptions> {
             FfiConverterOptionalString.write(value.`owner`, buf)
             FfiConverterOptionalString.write(value.`status`, buf)
             FfiConverterOptionalUInt.write(value.`limit`, buf)
+    }
+}
+
+
+
+/**
+ * Why two records do or do not match.
+ */
+data class MatchExplanation (
+    /**
+     * The match probability, 0 to 1.
+     */
+    var `probability`: kotlin.Double
+    , 
+    /**
+     * The total match weight (prior included).
+     */
+    var `weight`: kotlin.Double
+    , 
+    /**
+     * log2 of the prior odds.
+     */
+    var `priorWeight`: kotlin.Double
+    , 
+    /**
+     * Every field, in a fixed order (first name, last name, email, phone,
+     * company, title, city).
+     */
+    var `fields`: List<FieldMatch>
+    , 
+    /**
+     * The first rule that holds, if any.
+     */
+    var `rule`: kotlin.String?
+    , 
+    /**
+     * Whether the pair is a match under the configured method.
+     */
+    var `matched`: kotlin.Boolean
+    , 
+    /**
+     * What decided, e.g. `"probability 0.998 >= 0.9"` or `"rule name_email"`.
+     */
+    var `decidedBy`: kotlin.String
+    , 
+    /**
+     * Whether the names matched in swapped order (first <-> last).
+     */
+    var `namesSwapped`: kotlin.Boolean
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeMatchExplanation: FfiConverterRustBuffer<MatchExplanation> {
+    override fun read(buf: ByteBuffer): MatchExplanation {
+        return MatchExplanation(
+            FfiConverterDouble.read(buf),
+            FfiConverterDouble.read(buf),
+            FfiConverterDouble.read(buf),
+            FfiConverterSequenceTypeFieldMatch.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterBoolean.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterBoolean.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: MatchExplanation) = (
+            FfiConverterDouble.allocationSize(value.`probability`) +
+            FfiConverterDouble.allocationSize(value.`weight`) +
+            FfiConverterDouble.allocationSize(value.`priorWeight`) +
+            FfiConverterSequenceTypeFieldMatch.allocationSize(value.`fields`) +
+            FfiConverterOptionalString.allocationSize(value.`rule`) +
+            FfiConverterBoolean.allocationSize(value.`matched`) +
+            FfiConverterString.allocationSize(value.`decidedBy`) +
+            FfiConverterBoolean.allocationSize(value.`namesSwapped`)
+    )
+
+    override fun write(value: MatchExplanation, buf: ByteBuffer) {
+            FfiConverterDouble.write(value.`probability`, buf)
+            FfiConverterDouble.write(value.`weight`, buf)
+            FfiConverterDouble.write(value.`priorWeight`, buf)
+            FfiConverterSequenceTypeFieldMatch.write(value.`fields`, buf)
+            FfiConverterOptionalString.write(value.`rule`, buf)
+            FfiConverterBoolean.write(value.`matched`, buf)
+            FfiConverterString.write(value.`decidedBy`, buf)
+            FfiConverterBoolean.write(value.`namesSwapped`, buf)
+    }
+}
+
+
+
+/**
+ * Two rows that matched.
+ */
+data class MatchPair (
+    /**
+     * The smaller row (a position in the scanned records).
+     */
+    var `left`: kotlin.UInt
+    , 
+    /**
+     * The larger row.
+     */
+    var `right`: kotlin.UInt
+    , 
+    /**
+     * The match probability, 0 to 1.
+     */
+    var `probability`: kotlin.Double
+    , 
+    /**
+     * The match weight (log2 odds, prior included).
+     */
+    var `weight`: kotlin.Double
+    , 
+    /**
+     * The name of the first rule that holds (`"name_email"`, ...), if any.
+     */
+    var `rule`: kotlin.String?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeMatchPair: FfiConverterRustBuffer<MatchPair> {
+    override fun read(buf: ByteBuffer): MatchPair {
+        return MatchPair(
+            FfiConverterUInt.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterDouble.read(buf),
+            FfiConverterDouble.read(buf),
+            FfiConverterOptionalString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: MatchPair) = (
+            FfiConverterUInt.allocationSize(value.`left`) +
+            FfiConverterUInt.allocationSize(value.`right`) +
+            FfiConverterDouble.allocationSize(value.`probability`) +
+            FfiConverterDouble.allocationSize(value.`weight`) +
+            FfiConverterOptionalString.allocationSize(value.`rule`)
+    )
+
+    override fun write(value: MatchPair, buf: ByteBuffer) {
+            FfiConverterUInt.write(value.`left`, buf)
+            FfiConverterUInt.write(value.`right`, buf)
+            FfiConverterDouble.write(value.`probability`, buf)
+            FfiConverterDouble.write(value.`weight`, buf)
+            FfiConverterOptionalString.write(value.`rule`, buf)
+    }
+}
+
+
+
+/**
+ * One record to match: a person (first and last name, or one full name)
+ * and/or a company, with contact points. Every field may be left out
+ * (`null`); a blank field is no evidence either way and never matches.
+ */
+data class MatchRecord (
+    /**
+     * Given name.
+     */
+    var `firstName`: kotlin.String? = null 
+    , 
+    /**
+     * Family name.
+     */
+    var `lastName`: kotlin.String? = null 
+    , 
+    /**
+     * The full name, used when first and last are both blank: its first
+     * word is read as the first name, the rest as the last name (both
+     * orders are tried when comparing).
+     */
+    var `name`: kotlin.String? = null 
+    , 
+    /**
+     * Email address.
+     */
+    var `email`: kotlin.String? = null 
+    , 
+    /**
+     * Phone number, in any format (`"+1 415 555 0134"`, `"(415) 555-0134"`).
+     */
+    var `phone`: kotlin.String? = null 
+    , 
+    /**
+     * Company name (legal forms such as `Inc.` or `GmbH` are ignored).
+     */
+    var `company`: kotlin.String? = null 
+    , 
+    /**
+     * Job title.
+     */
+    var `title`: kotlin.String? = null 
+    , 
+    /**
+     * City (or a light address).
+     */
+    var `city`: kotlin.String? = null 
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeMatchRecord: FfiConverterRustBuffer<MatchRecord> {
+    override fun read(buf: ByteBuffer): MatchRecord {
+        return MatchRecord(
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: MatchRecord) = (
+            FfiConverterOptionalString.allocationSize(value.`firstName`) +
+            FfiConverterOptionalString.allocationSize(value.`lastName`) +
+            FfiConverterOptionalString.allocationSize(value.`name`) +
+            FfiConverterOptionalString.allocationSize(value.`email`) +
+            FfiConverterOptionalString.allocationSize(value.`phone`) +
+            FfiConverterOptionalString.allocationSize(value.`company`) +
+            FfiConverterOptionalString.allocationSize(value.`title`) +
+            FfiConverterOptionalString.allocationSize(value.`city`)
+    )
+
+    override fun write(value: MatchRecord, buf: ByteBuffer) {
+            FfiConverterOptionalString.write(value.`firstName`, buf)
+            FfiConverterOptionalString.write(value.`lastName`, buf)
+            FfiConverterOptionalString.write(value.`name`, buf)
+            FfiConverterOptionalString.write(value.`email`, buf)
+            FfiConverterOptionalString.write(value.`phone`, buf)
+            FfiConverterOptionalString.write(value.`company`, buf)
+            FfiConverterOptionalString.write(value.`title`, buf)
+            FfiConverterOptionalString.write(value.`city`, buf)
     }
 }
 
@@ -9680,6 +10671,38 @@ public object FfiConverterOptionalULong: FfiConverterRustBuffer<kotlin.ULong?> {
 /**
  * @suppress
  */
+public object FfiConverterOptionalDouble: FfiConverterRustBuffer<kotlin.Double?> {
+    override fun read(buf: ByteBuffer): kotlin.Double? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterDouble.read(buf)
+    }
+
+    override fun allocationSize(value: kotlin.Double?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterDouble.allocationSize(value)
+        }
+    }
+
+    override fun write(value: kotlin.Double?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterDouble.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterOptionalString: FfiConverterRustBuffer<kotlin.String?> {
     override fun read(buf: ByteBuffer): kotlin.String? {
         if (buf.get().toInt() == 0) {
@@ -9858,6 +10881,34 @@ public object FfiConverterSequenceUShort: FfiConverterRustBuffer<List<kotlin.USh
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterUShort.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceUInt: FfiConverterRustBuffer<List<kotlin.UInt>> {
+    override fun read(buf: ByteBuffer): List<kotlin.UInt> {
+        val len = buf.getInt()
+        return List<kotlin.UInt>(len) {
+            FfiConverterUInt.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<kotlin.UInt>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterUInt.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<kotlin.UInt>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterUInt.write(it, buf)
         }
     }
 }
@@ -10064,6 +11115,34 @@ public object FfiConverterSequenceTypeDueWork: FfiConverterRustBuffer<List<DueWo
 /**
  * @suppress
  */
+public object FfiConverterSequenceTypeDuplicateCluster: FfiConverterRustBuffer<List<DuplicateCluster>> {
+    override fun read(buf: ByteBuffer): List<DuplicateCluster> {
+        val len = buf.getInt()
+        return List<DuplicateCluster>(len) {
+            FfiConverterTypeDuplicateCluster.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<DuplicateCluster>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeDuplicateCluster.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<DuplicateCluster>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeDuplicateCluster.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterSequenceTypeEvent: FfiConverterRustBuffer<List<Event>> {
     override fun read(buf: ByteBuffer): List<Event> {
         val len = buf.getInt()
@@ -10110,6 +11189,90 @@ public object FfiConverterSequenceTypeFieldChange: FfiConverterRustBuffer<List<F
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypeFieldChange.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeFieldMatch: FfiConverterRustBuffer<List<FieldMatch>> {
+    override fun read(buf: ByteBuffer): List<FieldMatch> {
+        val len = buf.getInt()
+        return List<FieldMatch>(len) {
+            FfiConverterTypeFieldMatch.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<FieldMatch>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeFieldMatch.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<FieldMatch>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeFieldMatch.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeMatchPair: FfiConverterRustBuffer<List<MatchPair>> {
+    override fun read(buf: ByteBuffer): List<MatchPair> {
+        val len = buf.getInt()
+        return List<MatchPair>(len) {
+            FfiConverterTypeMatchPair.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<MatchPair>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeMatchPair.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<MatchPair>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeMatchPair.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeMatchRecord: FfiConverterRustBuffer<List<MatchRecord>> {
+    override fun read(buf: ByteBuffer): List<MatchRecord> {
+        val len = buf.getInt()
+        return List<MatchRecord>(len) {
+            FfiConverterTypeMatchRecord.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<MatchRecord>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeMatchRecord.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<MatchRecord>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeMatchRecord.write(it, buf)
         }
     }
 }
@@ -10421,6 +11584,29 @@ public object FfiConverterSequenceTypeRfmTier: FfiConverterRustBuffer<List<RfmTi
         }
     }
 }
+        /**
+         * Why records `a` and `b` do or do not match, by the configuration's
+         * `model` (or the default one: nothing is trained on two records) and
+         * rules. A pure function: no scan, no engine, nothing kept.
+         *
+         * # Errors
+         *
+         * `Validation` naming the field of the configuration, as for `DedupeScan`.
+         */
+    @Throws(CrmException::class) fun `explainMatch`(`a`: MatchRecord, `b`: MatchRecord, `configJson`: kotlin.String? = null): MatchExplanation {
+            return FfiConverterTypeMatchExplanation.lift(
+    uniffiRustCallWithError(CrmException) { _status ->
+    UniffiLib.uniffi_crm_ffi_fn_func_explain_match(
+    
+        
+        FfiConverterTypeMatchRecord.lower(`a`),
+        FfiConverterTypeMatchRecord.lower(`b`),
+        FfiConverterOptionalString.lower(`configJson`),_status)
+}
+    )
+    }
+    
+
         /**
          * Scores customers by their purchases as of `asOf`: recency, frequency and
          * monetary, their scores, segment, tier and activity signal (see the crate
