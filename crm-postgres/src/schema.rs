@@ -12,7 +12,7 @@ use postgres::Client;
 use crate::error::{Context, broken};
 
 /// The schema version this library writes; see [`MIGRATIONS`].
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// The PostgreSQL schema [`PostgresStore::connect`](crate::PostgresStore::connect) uses.
 pub const DEFAULT_SCHEMA: &str = "crm";
@@ -21,7 +21,7 @@ pub const DEFAULT_SCHEMA: &str = "crm";
 const MIGRATION_LOCK: i64 = 0x6372_6d2d_6d69_6772;
 
 /// The steps from each schema version to the next.
-const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [V1, V2];
+const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [V1, V2, V3];
 
 /// Version 1: the tables of crm-sqlite, with PostgreSQL types. Text columns
 /// that are compared or ordered use the `C` collation, so that ids sort by
@@ -106,6 +106,42 @@ CREATE TABLE states (
 );
 "#;
 
+/// Version 3: `contact_points` also holds the duplicate-matching keys of
+/// customers, contacts and leads (channel `key`,
+/// [`IndexKeys::match_keys`](crm_core::IndexKeys::match_keys)), for the
+/// one-record duplicate check; [`migrate`] then indexes the keys of the
+/// records already stored.
+const V3: &str = r#"
+ALTER TABLE contact_points DROP CONSTRAINT contact_points_channel_check;
+ALTER TABLE contact_points ADD CONSTRAINT contact_points_channel_check
+    CHECK (channel IN ('phone', 'email', 'key'));
+"#;
+
+/// Indexes the match keys of the customers, contacts and leads stored before
+/// version 3.
+fn index_match_keys(tx: &mut postgres::Transaction<'_>) -> crm_core::Result<()> {
+    let rows = tx
+        .query(
+            "SELECT body FROM records WHERE kind IN ('customer', 'contact', 'lead')",
+            &[],
+        )
+        .context("reading records to index their match keys")?;
+    for row in rows {
+        let record: crm_core::AnyRecord = serde_json::from_str(row.get::<_, &str>(0))
+            .map_err(|e| broken(format!("a stored record does not read back: {e}")))?;
+        let key = record.key();
+        for value in record.index().match_keys {
+            tx.execute(
+                "INSERT INTO contact_points (channel, value, kind, id) VALUES ('key', $1, $2, $3)
+                 ON CONFLICT DO NOTHING",
+                &[&value, &key.kind.as_str(), &key.id],
+            )
+            .context("indexing match keys")?;
+        }
+    }
+    Ok(())
+}
+
 /// Whether `name` may name the store's PostgreSQL schema: `[a-z_][a-z0-9_]*`,
 /// at most 63 bytes, not starting with `pg_` (reserved by PostgreSQL).
 pub fn is_schema_name(name: &str) -> bool {
@@ -179,6 +215,9 @@ pub(crate) fn migrate(client: &mut Client, schema: &str) -> crm_core::Result<()>
     for (from, step) in MIGRATIONS.iter().enumerate().skip(found as usize) {
         tx.batch_execute(step)
             .context(&format!("migrating the schema from version {from}"))?;
+        if from == 2 {
+            index_match_keys(&mut tx)?;
+        }
     }
     if found != SCHEMA_VERSION {
         tx.execute(

@@ -329,6 +329,7 @@ fn point_list(p: &Projection) -> Vec<String> {
         .iter()
         .map(|phone| format!("phone {phone}"))
         .chain(p.emails.iter().map(|email| format!("email {email}")))
+        .chain(p.match_keys.iter().map(|key| format!("key {key}")))
         .collect();
     points.sort();
     points.dedup();
@@ -427,7 +428,11 @@ struct Points {
 
 impl Points {
     fn add(&mut self, key: &RecordKey, p: &Projection) {
-        for (channel, values) in [("phone", &p.phones), ("email", &p.emails)] {
+        for (channel, values) in [
+            ("phone", &p.phones),
+            ("email", &p.emails),
+            ("key", &p.match_keys),
+        ] {
             for value in values {
                 self.channels.push(channel);
                 self.values.push(value.clone());
@@ -753,7 +758,11 @@ fn query_sql(query: &Query) -> (String, Vec<Box<dyn ToSql + Sync>>, bool) {
             sql.push_str(&format!(" AND r.due_at < {p}"));
         }
     }
-    for (channel, value) in [("phone", &query.phone), ("email", &query.email)] {
+    for (channel, value) in [
+        ("phone", &query.phone),
+        ("email", &query.email),
+        ("key", &query.match_key),
+    ] {
         if let Some(value) = value {
             let c = next(&mut params, Box::new(channel));
             let v = next(&mut params, Box::new(value.clone()));

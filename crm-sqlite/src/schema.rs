@@ -11,11 +11,11 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 use crate::error::{Context, broken};
 
 /// The schema version this library writes; see [`MIGRATIONS`].
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// The steps from each schema version to the next: `MIGRATIONS[0]` creates
 /// version 1 in an empty file.
-const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [V1, V2];
+const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [V1, V2, V3];
 
 /// Version 1.
 ///
@@ -95,6 +95,55 @@ CREATE TABLE states (
 ) WITHOUT ROWID;
 ";
 
+/// Version 3: `contact_points` also holds the duplicate-matching keys of
+/// customers, contacts and leads (channel `key`,
+/// [`IndexKeys::match_keys`](crm_core::IndexKeys::match_keys)), for the
+/// one-record duplicate check. SQLite cannot widen a `CHECK`, so the table is
+/// rebuilt; [`migrate`] then indexes the keys of the records already stored.
+const V3: &str = "
+CREATE TABLE contact_points_v3 (
+    channel TEXT NOT NULL CHECK (channel IN ('phone', 'email', 'key')),
+    value   TEXT NOT NULL,
+    kind    TEXT NOT NULL,
+    id      TEXT NOT NULL,
+    PRIMARY KEY (channel, value, kind, id),
+    FOREIGN KEY (kind, id) REFERENCES records (kind, id)
+) WITHOUT ROWID;
+INSERT INTO contact_points_v3 (channel, value, kind, id)
+    SELECT channel, value, kind, id FROM contact_points;
+DROP TABLE contact_points;
+ALTER TABLE contact_points_v3 RENAME TO contact_points;
+CREATE INDEX contact_points_by_record ON contact_points (kind, id);
+";
+
+/// Indexes the match keys of the customers, contacts and leads stored before
+/// version 3.
+fn index_match_keys(tx: &rusqlite::Transaction<'_>) -> crm_core::Result<()> {
+    let mut read = tx
+        .prepare("SELECT body FROM records WHERE kind IN ('customer', 'contact', 'lead')")
+        .context("reading records to index their match keys")?;
+    let mut insert = tx
+        .prepare(
+            "INSERT OR IGNORE INTO contact_points (channel, value, kind, id) VALUES ('key', ?1, ?2, ?3)",
+        )
+        .context("indexing match keys")?;
+    let bodies: Vec<String> = read
+        .query_map([], |row| row.get(0))
+        .and_then(Iterator::collect)
+        .context("reading records to index their match keys")?;
+    for body in bodies {
+        let record: crm_core::AnyRecord = serde_json::from_str(&body)
+            .map_err(|e| broken(format!("a stored record does not read back: {e}")))?;
+        let key = record.key();
+        for value in record.index().match_keys {
+            insert
+                .execute(rusqlite::params![value, key.kind.as_str(), key.id])
+                .context("indexing match keys")?;
+        }
+    }
+    Ok(())
+}
+
 /// Brings the file to [`SCHEMA_VERSION`], or refuses it when it is newer.
 pub(crate) fn migrate(conn: &mut Connection) -> crm_core::Result<()> {
     // The common case, a file already at this version, needs no write lock.
@@ -119,6 +168,9 @@ pub(crate) fn migrate(conn: &mut Connection) -> crm_core::Result<()> {
     for (from, step) in MIGRATIONS.iter().enumerate().skip(found as usize) {
         tx.execute_batch(step)
             .context(&format!("migrating the schema from version {from}"))?;
+        if from == 2 {
+            index_match_keys(&tx)?;
+        }
     }
     tx.execute(
         "UPDATE schema_version SET version = ?1",
@@ -224,5 +276,73 @@ mod tests {
         assert!(err.to_string().contains("schema version 99"), "{err}");
         // Nothing was downgraded.
         assert_eq!(stored_version(&conn).unwrap(), Some(99));
+    }
+
+    #[test]
+    fn version_2_files_get_match_keys_for_their_records() {
+        use crm_core::access::Actor;
+        use crm_core::store::MemoryStore;
+        use crm_core::{Config, Crm, FixedClock, NewLead, SeededIds, UserId};
+
+        // A lead as a version 2 file holds it: a record row with its phone,
+        // and no match keys.
+        let clock = FixedClock::new(chrono::DateTime::UNIX_EPOCH);
+        let mut crm = Crm::new(
+            MemoryStore::new(),
+            Config::default(),
+            clock,
+            SeededIds::new(1),
+        )
+        .unwrap();
+        let ana = Actor::new(UserId::new("ana").unwrap()).with_role("admin");
+        let lead = crm
+            .create_lead(
+                &ana,
+                NewLead {
+                    contact_name: Some("Jo Doe".into()),
+                    company: Some("Acme Ltd".into()),
+                    phone: Some("+44 20 7946 0958".into()),
+                    ..NewLead::default()
+                },
+            )
+            .unwrap();
+        let body = serde_json::to_string(&crm_core::AnyRecord::Lead(lead.clone())).unwrap();
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(
+            "CREATE TABLE schema_version (version INTEGER NOT NULL);
+             INSERT INTO schema_version (version) VALUES (2);",
+        )
+        .unwrap();
+        conn.execute_batch(MIGRATIONS[0]).unwrap();
+        conn.execute_batch(MIGRATIONS[1]).unwrap();
+        conn.execute(
+            "INSERT INTO records (kind, id, version, body) VALUES ('lead', ?1, 1, ?2)",
+            rusqlite::params![lead.id.to_string(), body],
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO contact_points (channel, value, kind, id) VALUES ('phone', '+442079460958', 'lead', ?1)",
+            [lead.id.to_string()],
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        assert_eq!(stored_version(&conn).unwrap(), Some(SCHEMA_VERSION));
+        let points: Vec<String> = conn
+            .prepare("SELECT channel || ' ' || value FROM contact_points ORDER BY 1")
+            .unwrap()
+            .query_map([], |row| row.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(
+            points,
+            [
+                "key c:acme",
+                "key lc:doe|acme",
+                "key n:doe|jo",
+                "key p:794609588",
+                "phone +442079460958"
+            ]
+        );
     }
 }

@@ -324,7 +324,11 @@ fn put_record(conn: &Connection, record: &AnyRecord, expected_version: Option<u6
             "INSERT OR IGNORE INTO contact_points (channel, value, kind, id) VALUES (?1, ?2, ?3, ?4)",
         )
         .context("indexing a record's phones and emails")?;
-    for (channel, values) in [("phone", &p.phones), ("email", &p.emails)] {
+    for (channel, values) in [
+        ("phone", &p.phones),
+        ("email", &p.emails),
+        ("key", &p.match_keys),
+    ] {
         for value in values {
             insert
                 .execute(params![channel, value, key.kind.as_str(), key.id])
@@ -514,7 +518,11 @@ impl Store for SqliteStore {
             }
             values.push(Value::Integer(micros(before)));
         }
-        for (channel, value) in [("phone", &query.phone), ("email", &query.email)] {
+        for (channel, value) in [
+            ("phone", &query.phone),
+            ("email", &query.email),
+            ("key", &query.match_key),
+        ] {
             if let Some(value) = value {
                 sql.push_str(
                     " AND EXISTS (SELECT 1 FROM contact_points AS c

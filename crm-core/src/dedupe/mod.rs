@@ -75,6 +75,7 @@
 pub mod normalize;
 
 mod compare;
+mod records;
 mod scan;
 #[cfg(test)]
 mod tests;
@@ -89,6 +90,7 @@ use crate::error::{Error, Result};
 use crate::model::named;
 
 pub use compare::{Matcher, jaro_winkler, token_set};
+pub use records::match_keys_of;
 pub use scan::{
     BlockReport, Cluster, MIN_TRAIN_ROWS, Progress, Scan, ScanOptions, ScoredPair, scan,
 };
@@ -573,7 +575,7 @@ impl Explanation {
 /// The keys under which the store indexes a record for the one-record
 /// duplicate check, mirroring the blocking keys: `e:` email, `p:` phone
 /// digits, `n:` name (order-insensitive), `lc:` last name and company,
-/// `c:` company (for records that are a company). Empty fields give no key.
+/// `c:` company. Empty fields give no key.
 pub fn match_keys(record: &MatchRecord) -> Vec<String> {
     let prepared = compare::Prepared::new(record, normalize::EmailRules::default());
     let mut keys = Vec::new();
@@ -594,10 +596,8 @@ pub fn match_keys(record: &MatchRecord) -> Vec<String> {
     if let (Some(last), Some(company)) = (&prepared.last, &prepared.company) {
         keys.push(format!("lc:{last}|{company}"));
     }
-    if prepared.first.is_none() && prepared.last.is_none() {
-        if let Some(company) = &prepared.company {
-            keys.push(format!("c:{company}"));
-        }
+    if let Some(company) = &prepared.company {
+        keys.push(format!("c:{company}"));
     }
     keys.sort();
     keys.dedup();

@@ -234,6 +234,7 @@ fn match_keys_mirror_the_blocking_keys() {
     assert_eq!(
         keys,
         [
+            "c:acme",
             "e:j@acme.com",
             "lc:smith|acme",
             "n:john|smith",

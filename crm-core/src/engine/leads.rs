@@ -2,7 +2,7 @@
 //! conversion into a customer, a contact and a deal.
 
 use chrono::NaiveDate;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::access::{Actor, Permission};
 use crate::engine::{Crm, Note, TransitionInput};
@@ -125,6 +125,8 @@ impl<S: Store> Crm<S> {
         // Scored and routed by the configured rules (the rules, not the
         // actor, choose the owner: creating into the pool is enough).
         let payload = self.place_new_lead(&mut tx, &mut lead)?;
+        let duplicates = self.duplicates_payload(actor, &lead.match_records(), None)?;
+        let payload = super::dedupe::with_duplicates(payload, duplicates);
         let note = Note {
             action: "create",
             reason: None,
@@ -318,6 +320,14 @@ impl<S: Store> Crm<S> {
         let email = lead.email.as_deref().and_then(|e| normalize_email(e).ok());
         let phone = lead.phone.as_deref().and_then(|p| normalize_phone(p).ok());
 
+        // Likely duplicates are reported in the conversion's event; exact
+        // contact-point matches are refused below.
+        let duplicates = match options.into_customer {
+            Some(_) => Value::Array(Vec::new()),
+            None => {
+                self.duplicates_payload(actor, &lead.match_records(), Some(&RecordKey::from(id)))?
+            }
+        };
         let mut tx = self.begin(actor);
         let customer = match options.into_customer {
             Some(customer_id) => {
@@ -480,7 +490,7 @@ impl<S: Store> Crm<S> {
             &lead,
             "convert",
             &input,
-            json!(conversion),
+            super::dedupe::with_duplicates(json!(conversion), duplicates),
             move |lead| {
                 lead.conversion = Some(converted);
             },

@@ -3,6 +3,7 @@
 
 mod assignment;
 mod deals;
+mod dedupe;
 mod directory;
 mod leads;
 mod service;
@@ -27,6 +28,7 @@ use crate::model::{
 use crate::store::{ChangeSet, Query, Store};
 
 pub use assignment::{DueItem, DueKind, DueWork, Reclaim, ReclaimTo};
+pub use dedupe::{DuplicateMatch, MergeInput, MergeOutcome, SurvivorRule};
 pub use directory::{TeamInput, UserInput};
 pub use leads::{ConvertLead, DealFromLead};
 pub use value::ValueRefresh;
@@ -69,6 +71,9 @@ pub struct Config {
     /// The currency of the purchases it scores (default: the one currency
     /// the contracts are in).
     pub value_currency: Option<crate::model::Currency>,
+    /// How [`Crm::find_duplicates`] matches, and lead creation and conversion
+    /// report likely duplicates.
+    pub dedupe: crate::dedupe::DedupeConfig,
 }
 
 impl Default for Config {
@@ -88,6 +93,7 @@ impl Default for Config {
             due_ahead: Duration::hours(24),
             customer_value: crate::rfm::RfmConfig::default(),
             value_currency: None,
+            dedupe: crate::dedupe::DedupeConfig::default(),
         }
     }
 }
@@ -114,6 +120,9 @@ impl Config {
             .validate()
             .map_err(|e| prefix_config("assignment", e))?;
         self.lead_scoring.validate()?;
+        self.dedupe
+            .check()
+            .map_err(|e| Error::config("dedupe", e.to_string()))?;
         self.customer_value.validate()
     }
 
@@ -130,7 +139,8 @@ impl Config {
     ///   "claim_limit": 50,
     ///   "reclaim": { "grace_hours": 0, "follow_ups": false, "to": "pool" },
     ///   "due_ahead_hours": 24,
-    ///   "rfm": { "ties": "equal", ... }, "value_currency": "EUR"
+    ///   "rfm": { "ties": "equal", ... }, "value_currency": "EUR",
+    ///   "dedupe": { "method": "probabilistic", "threshold": 0.9, ... }
     /// }
     /// ```
     ///
@@ -189,6 +199,7 @@ impl Config {
                 }
                 "lead_scoring" => config.lead_scoring = LeadScoring::from_json(&text)?,
                 "rfm" => config.customer_value = crate::rfm::RfmConfig::from_json(&text)?,
+                "dedupe" => config.dedupe = dedupe::dedupe_config(&text)?,
                 "value_currency" => {
                     config.value_currency =
                         match value {
@@ -1339,5 +1350,7 @@ fn strip_personal(message: &str) -> String {
 
 #[cfg(test)]
 mod assignment_tests;
+#[cfg(test)]
+mod dedupe_tests;
 #[cfg(test)]
 mod tests;

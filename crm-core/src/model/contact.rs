@@ -82,6 +82,7 @@ impl Record for Contact {
                 .iter()
                 .filter_map(|e| normalize_email(e).ok())
                 .collect(),
+            match_keys: crate::dedupe::match_keys_of(&self.match_records()),
             parent: Some(RecordKey::from(&self.customer)),
             ..IndexKeys::default()
         }

@@ -135,6 +135,7 @@ impl Record for Customer {
                 .iter()
                 .filter_map(|e| normalize_email(e).ok())
                 .collect(),
+            match_keys: crate::dedupe::match_keys_of(&self.match_records()),
             ..IndexKeys::default()
         }
     }

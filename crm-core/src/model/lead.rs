@@ -178,6 +178,7 @@ impl Record for Lead {
                 .filter_map(|e| normalize_email(e).ok())
                 .collect(),
             parent: None,
+            match_keys: crate::dedupe::match_keys_of(&self.match_records()),
         }
     }
 

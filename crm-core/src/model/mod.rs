@@ -251,6 +251,10 @@ pub struct Meta {
     /// Whom it is shared with.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub shares: Vec<Share>,
+    /// The record this one was merged into, if it was (it is kept, marked,
+    /// and left out of duplicate checks; `unmerge` clears the mark).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merged_into: Option<RecordKey>,
 }
 
 impl Meta {
@@ -263,6 +267,7 @@ impl Meta {
             updated_at: now,
             created_by: by,
             shares: Vec::new(),
+            merged_into: None,
         }
     }
 }
@@ -297,6 +302,11 @@ pub struct IndexKeys {
     pub emails: Vec<String>,
     /// The record this one belongs to (a contact's customer, an activity's subject).
     pub parent: Option<RecordKey>,
+    /// Duplicate-matching keys of customers, contacts and leads
+    /// ([`dedupe::match_keys`](crate::dedupe::match_keys)): what the
+    /// one-record duplicate check looks records up by.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub match_keys: Vec<String>,
 }
 
 /// What the engine and the stores need of every kind of record.

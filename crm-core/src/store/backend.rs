@@ -154,6 +154,9 @@ pub struct Projection {
     pub phones: Vec<String>,
     /// Normalised emails.
     pub emails: Vec<String>,
+    /// Duplicate-matching keys, stored as contact points of the `key`
+    /// channel.
+    pub match_keys: Vec<String>,
 }
 
 impl Projection {
@@ -169,6 +172,7 @@ impl Projection {
             parent_id: keys.parent.map(|parent| parent.id),
             phones: keys.phones,
             emails: keys.emails,
+            match_keys: keys.match_keys,
         }
     }
 }

@@ -974,6 +974,11 @@ fn random_query(rng: &mut Rng) -> Query {
     if let Some(n) = rng.maybe(|rng| rng.below(5)) {
         query = query.phone(&phone_number(n));
     }
+    if let Some(n) = rng.maybe(|rng| rng.below(5)) {
+        let suffix = crate::dedupe::normalize::phone_suffix(&phone_number(n))
+            .unwrap_or_else(|| panic!("a test phone has digits"));
+        query = query.match_key(format!("p:{suffix}"));
+    }
     if let Some(customer) = rng.maybe(|rng| rng.below(3)) {
         query = query.parent(RecordKey::from(CustomerId::from_uuid(uuid(
             u128::from(customer) + 1,

@@ -132,6 +132,9 @@ pub struct Query {
     pub email: Option<String>,
     /// The record they belong to.
     pub parent: Option<RecordKey>,
+    /// A duplicate-matching key ([`IndexKeys::match_keys`]).
+    #[serde(default)]
+    pub match_key: Option<String>,
     /// At most this many results.
     pub limit: Option<usize>,
 }
@@ -148,6 +151,7 @@ impl Query {
             phone: None,
             email: None,
             parent: None,
+            match_key: None,
             limit: None,
         }
     }
@@ -200,6 +204,13 @@ impl Query {
         self
     }
 
+    /// With this duplicate-matching key (see
+    /// [`dedupe::match_keys`](crate::dedupe::match_keys)).
+    pub fn match_key(mut self, key: impl Into<String>) -> Self {
+        self.match_key = Some(key.into());
+        self
+    }
+
     /// At most `limit` results.
     pub fn limit(mut self, limit: usize) -> Self {
         self.limit = Some(limit);
@@ -233,6 +244,10 @@ impl Query {
                 .parent
                 .as_ref()
                 .is_none_or(|p| keys.parent.as_ref() == Some(p))
+            && self
+                .match_key
+                .as_ref()
+                .is_none_or(|k| keys.match_keys.contains(k))
     }
 }
 
