@@ -100,6 +100,37 @@ fn version_1_tables_are_migrated_and_keep_their_rows() {
 }
 
 #[test]
+fn version_2_tables_get_the_match_keys_of_their_records() {
+    let Some(url) = pg_url() else { return };
+    let mut store = SchemaStore::new(&url, "v2");
+    let schema = store.store.schema().to_string();
+    let lead = sample_lead(1, Some("ana"));
+    let keys = lead.index().match_keys;
+    assert!(!keys.is_empty(), "the sample lead has match keys");
+    let mut changes = ChangeSet::default();
+    changes.write(lead.into_any(), 0);
+    store.commit(changes).unwrap();
+    // The tables as version 2 left them: no match keys, the narrower check.
+    client(&url)
+        .batch_execute(&format!(
+            "DELETE FROM \"{schema}\".contact_points WHERE channel = 'key';
+             ALTER TABLE \"{schema}\".contact_points DROP CONSTRAINT contact_points_channel_check;
+             ALTER TABLE \"{schema}\".contact_points ADD CONSTRAINT contact_points_channel_check
+                 CHECK (channel IN ('phone', 'email'));
+             UPDATE \"{schema}\".schema_version SET version = 2;"
+        ))
+        .unwrap();
+    let again = PostgresStore::connect_in_schema(&url, &schema).unwrap();
+    assert_eq!(again.schema_version().unwrap(), SCHEMA_VERSION);
+    for key in keys {
+        let found = again
+            .query(&Query::new(EntityKind::Lead).match_key(key.clone()))
+            .unwrap();
+        assert_eq!(found.len(), 1, "{key}");
+    }
+}
+
+#[test]
 fn hostile_state_names_and_values_are_only_ever_parameters() {
     let Some(url) = pg_url() else { return };
     let mut store = SchemaStore::new(&url, "hostile_states");
