@@ -312,6 +312,101 @@ export declare class Crm {
    */
   terminateContractAsync(actor: Actor, id: string, reason: string): Promise<Contract>
   /**
+   * The stored customers, contacts and leads that may be duplicates of
+   * `record` (a record as `dedupe` takes it: `{ firstName?, lastName?,
+   * name?, email?, phone?, company?, title?, city? }`), most likely first.
+   * Records sharing a match key with it (email, phone digits, name, last
+   * name and company, company) are looked up in the store's index, no
+   * scan, and kept when the configured method (the configuration's
+   * `dedupe` section) calls them a match. Only records the actor may read
+   * are considered; records merged into another are left out.
+   *
+   * @example
+   * ```js
+   * const [found] = crm.findDuplicates(ana, { company: 'Acme Widgets Inc.', phone: '(415) 555-0134' })
+   * found.record // { kind: 'customer', id: '...' }
+   * found.explanation.fields[3].level // 'exact'
+   * ```
+   *
+   * @throws {Error} `validation` on `record` when it is not an object, on
+   * `record.<key>` for a key that is not a field, on `record.<field>` for a
+   * value that is not a string or `null`; `config` when the configuration's
+   * `dedupe` section does not make a matcher; `storage`.
+   */
+  findDuplicates(actor: Actor, record: MatchRecord): Array<DuplicateMatch>
+  /**
+   * `findDuplicates` off the main thread: a Promise of the matches,
+   * rejected with the `Error` that `findDuplicates` throws. The record is
+   * read on the main thread first.
+   */
+  findDuplicatesAsync(actor: Actor, record: MatchRecord): Promise<Array<DuplicateMatch>>
+  /**
+   * `findDuplicates` for a stored customer, contact or lead, matched by
+   * its own fields (itself left out).
+   *
+   * @throws {Error} `validation` on `entity` for an unknown kind or one
+   * that is not matched, on `customer_id` (etc.) for a malformed id;
+   * `not_found`; `forbidden` (read).
+   */
+  findDuplicatesOf(actor: Actor, kind: 'customer' | 'contact' | 'lead', id: string): Array<DuplicateMatch>
+  /**
+   * `findDuplicatesOf` off the main thread: a Promise of the matches,
+   * rejected with the `Error` that `findDuplicatesOf` throws.
+   */
+  findDuplicatesOfAsync(actor: Actor, kind: 'customer' | 'contact' | 'lead', id: string): Promise<Array<DuplicateMatch>>
+  /**
+   * Merges duplicate customers, contacts or leads into one survivor, in
+   * one commit: the survivor keeps its values and takes each empty field
+   * from the others (lists such as tags, phones and emails are united;
+   * the better tier and the higher lead score win); the contacts, deals,
+   * contracts, tickets, activities and tasks of the others move to it; the
+   * others are kept, marked `mergedInto`, and no longer come up as
+   * duplicates. Every change has an event; the survivor's `merge` event
+   * keeps everything `unmerge` needs to undo it.
+   *
+   * @example
+   * ```js
+   * const outcome = crm.merge(admin, {
+   *   records: [{ kind: 'customer', id: acme }, { kind: 'customer', id: acme2 }],
+   *   reason: 'the same company',
+   * })
+   * outcome.survivor.customer.id // acme (the oldest)
+   * outcome.moved                // [{ kind: 'contact', id: maria }]
+   * ```
+   *
+   * @throws {Error} `validation` on `reason` when it is blank, on `records`
+   * (fewer than two, one named twice, of different kinds or a kind that is
+   * not merged, one merged already), on `survivor` when it is not one of
+   * them, on `rule` for another value, on `customer_id` (etc.) for a
+   * malformed id; `not_found`; `forbidden` (edit) unless the actor may edit
+   * every record of the group.
+   */
+  merge(actor: Actor, input: MergeOptions): MergeOutcome
+  /**
+   * `merge` off the main thread: a Promise of what the merge did, rejected
+   * with the `Error` that `merge` throws.
+   */
+  mergeAsync(actor: Actor, input: MergeOptions): Promise<MergeOutcome>
+  /**
+   * Undoes a merge into `survivor` (`{ kind, id }`): the `merge` event
+   * `options.event`, or the survivor's latest. In one commit, the
+   * survivor's fields go back to what they were before, the merged records
+   * lose their `mergedInto` mark, and every moved record moves back, each
+   * with an event. Returns the survivor as restored, tagged with its kind
+   * (see `AnyRecord`).
+   *
+   * @throws {Error} `validation` on `reason` when it is blank, on `event`
+   * when it is malformed or not a merge into `survivor`; `conflict` when a
+   * record of the merge changed since (a merge undone already, or a later
+   * change to undo first); `not_found`; `forbidden` (edit).
+   */
+  unmerge(actor: Actor, survivor: RecordKey, options: UnmergeOptions): AnyRecord
+  /**
+   * `unmerge` off the main thread: a Promise of the survivor, rejected with
+   * the `Error` that `unmerge` throws.
+   */
+  unmergeAsync(actor: Actor, survivor: RecordKey, options: UnmergeOptions): Promise<AnyRecord>
+  /**
    * Creates a team, or replaces the one with this id.
    *
    * @throws {Error} `validation` on `team_id`, `user_id` (supervisor) or
@@ -958,6 +1053,11 @@ export interface Activity {
   createdBy: string
   /** Whom it is shared with. */
   shares: Array<Share>
+  /**
+   * The record this one was merged into (see `merge`), or `null`; it is
+   * kept, and `unmerge` clears the mark.
+   */
+  mergedInto: RecordKey | null
   /** What kind of activity. */
   kind: 'call' | 'email' | 'visit' | 'meeting' | 'note'
   /** The record it was logged on. */
@@ -1077,6 +1177,11 @@ export interface Contact {
   createdBy: string
   /** Whom it is shared with. */
   shares: Array<Share>
+  /**
+   * The record this one was merged into (see `merge`), or `null`; it is
+   * kept, and `unmerge` clears the mark.
+   */
+  mergedInto: RecordKey | null
   /** The customer's id. */
   customer: string
   /** The name. */
@@ -1112,6 +1217,11 @@ export interface Contract {
   createdBy: string
   /** Whom it is shared with. */
   shares: Array<Share>
+  /**
+   * The record this one was merged into (see `merge`), or `null`; it is
+   * kept, and `unmerge` clears the mark.
+   */
+  mergedInto: RecordKey | null
   /** The contract number, such as `C-000001`. */
   number: string
   /** The lifecycle state: `draft`, `signed`, `active`, `completed`, `terminated`. */
@@ -1206,6 +1316,11 @@ export interface Customer {
   createdBy: string
   /** Whom it is shared with. */
   shares: Array<Share>
+  /**
+   * The record this one was merged into (see `merge`), or `null`; it is
+   * kept, and `unmerge` clears the mark.
+   */
+  mergedInto: RecordKey | null
   /** A company or a person. */
   kind: 'company' | 'person'
   /** The name. */
@@ -1381,6 +1496,18 @@ export interface DueWork {
   items: Array<DueItem>
 }
 
+/** A stored record that may be a duplicate of the candidate. */
+export interface DuplicateMatch {
+  /** The stored customer, contact or lead. */
+  record: RecordKey
+  /** The match probability, 0 to 1. */
+  probability: number
+  /** The name of the first rule that holds (`'name_email'`, ...), or `null`. */
+  rule: string | null
+  /** Why they match, field by field (as `explainMatch` explains a pair). */
+  explanation: MatchExplanation
+}
+
 /**
  * One change to one record: who, when, which action, the state before and
  * after, why, and which fields changed.
@@ -1507,6 +1634,11 @@ export interface Lead {
   createdBy: string
   /** Whom it is shared with. */
   shares: Array<Share>
+  /**
+   * The record this one was merged into (see `merge`), or `null`; it is
+   * kept, and `unmerge` clears the mark.
+   */
+  mergedInto: RecordKey | null
   /** The lifecycle state: `new`, `contacted`, `qualified`, `converted`, `discarded`. */
   status: string
   /** Where it came from (`web_form`, `fair`, ...). */
@@ -1636,6 +1768,43 @@ export interface MatchRecord {
   title?: string | null
   /** City (or a light address). */
   city?: string | null
+}
+
+/** What `merge` merges, and why. */
+export interface MergeOptions {
+  /**
+   * The records to merge: two or more customers, contacts or leads, all of
+   * one kind (`[{ kind: 'customer', id }, ...]`).
+   */
+  records: Array<RecordKey>
+  /**
+   * The record that survives, one of `records`; without it, `rule`
+   * chooses.
+   */
+  survivor?: RecordKey
+  /**
+   * How to choose the survivor when none is named: `oldest` (the default:
+   * created first), `newest`, or `most_complete` (the most filled fields;
+   * ties: the oldest).
+   */
+  rule?: 'oldest' | 'newest' | 'most_complete'
+  /** Why (required, not blank): kept in every event of the merge. */
+  reason: string
+}
+
+/** What `merge` did. */
+export interface MergeOutcome {
+  /** The survivor after the merge, tagged with its kind (see `AnyRecord`). */
+  survivor: AnyRecord
+  /** The records merged into it: kept, marked `mergedInto`. */
+  merged: Array<RecordKey>
+  /**
+   * The records moved to the survivor (contacts, deals, contracts,
+   * tickets, activities, tasks).
+   */
+  moved: Array<RecordKey>
+  /** The id of the survivor's `merge` event, which `unmerge` undoes. */
+  event: string
 }
 
 /**
@@ -1821,6 +1990,11 @@ export interface Opportunity {
   createdBy: string
   /** Whom it is shared with. */
   shares: Array<Share>
+  /**
+   * The record this one was merged into (see `merge`), or `null`; it is
+   * kept, and `unmerge` clears the mark.
+   */
+  mergedInto: RecordKey | null
   /** The name. */
   name: string
   /** The pipeline stage: `needs_analysis`, `proposal`, `negotiation`, `won`, `lost`. */
@@ -2198,6 +2372,11 @@ export interface Task {
   createdBy: string
   /** Whom it is shared with. */
   shares: Array<Share>
+  /**
+   * The record this one was merged into (see `merge`), or `null`; it is
+   * kept, and `unmerge` clears the mark.
+   */
+  mergedInto: RecordKey | null
   /** The title. */
   title: string
   /** The description. */
@@ -2244,6 +2423,11 @@ export interface Team {
   createdBy: string
   /** Whom it is shared with. */
   shares: Array<Share>
+  /**
+   * The record this one was merged into (see `merge`), or `null`; it is
+   * kept, and `unmerge` clears the mark.
+   */
+  mergedInto: RecordKey | null
   /** The name. */
   name: string
   /** The region. */
@@ -2280,6 +2464,11 @@ export interface Ticket {
   createdBy: string
   /** Whom it is shared with. */
   shares: Array<Share>
+  /**
+   * The record this one was merged into (see `merge`), or `null`; it is
+   * kept, and `unmerge` clears the mark.
+   */
+  mergedInto: RecordKey | null
   /** The subject. */
   subject: string
   /**
@@ -2357,6 +2546,17 @@ export interface TransitionOptions {
   expectedVersion?: number
 }
 
+/** Options of `unmerge`. */
+export interface UnmergeOptions {
+  /**
+   * The `merge` event to undo (a merge's `event`); without it, the
+   * survivor's latest merge.
+   */
+  event?: string
+  /** Why (required, not blank). */
+  reason: string
+}
+
 /** A user of the CRM. */
 export interface User {
   /** The user's id (name-like, such as `ana`). */
@@ -2371,6 +2571,11 @@ export interface User {
   createdBy: string
   /** Whom it is shared with. */
   shares: Array<Share>
+  /**
+   * The record this one was merged into (see `merge`), or `null`; it is
+   * kept, and `unmerge` clears the mark.
+   */
+  mergedInto: RecordKey | null
   /** The name. */
   name: string
   /** The email address. */

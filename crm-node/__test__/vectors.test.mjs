@@ -87,6 +87,11 @@ const commands = {
   transfer_work: ({ from, ...options }) => [from, camelKeys(options)],
   score_lead: idOnly,
   refresh_customer_value: (a) => [a.as_of],
+  // Duplicates in the store: the candidate with camelCase keys, as `dedupe`
+  // takes records; record keys as `{ kind, id }`.
+  find_duplicates: (a) => [camelKeys(a.record)],
+  merge: inputObject,
+  unmerge: ({ survivor, ...options }) => [survivor, options],
   // Commands without an actor.
   take_outbox: (a) => [a.limit],
   ack_outbox: (a) => [a.ids],
@@ -114,8 +119,10 @@ const results = {
 }
 // Commands that return a record tagged with its kind (`AnyRecord`), and those
 // that return a list of them.
-const generic = new Set(['get', 'transition', 'update', 'share', 'unshare', 'claim', 'release'])
+const generic = new Set(['get', 'transition', 'update', 'share', 'unshare', 'claim', 'release', 'unmerge'])
 const genericList = new Set(['list', 'pool'])
+// Commands whose result holds a record tagged with its kind at a property.
+const genericAt = { merge: 'survivor' }
 // Properties whose values are JSON from the core, already canonical.
 const jsonValued = new Set(['custom', 'payload', 'old', 'new'])
 
@@ -146,6 +153,10 @@ function canonicalResult(command, result) {
   if (genericList.has(command)) {
     assert.ok(Array.isArray(result), `${command} returns an array`)
     return result.map((record) => unwrapped(command, record))
+  }
+  if (genericAt[command]) {
+    const property = genericAt[command]
+    return { ...canonical(result), [property]: unwrapped(command, result[property]) }
   }
   const value = canonical(result)
   return value !== null && typeof value === 'object' ? value : { value }

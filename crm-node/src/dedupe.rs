@@ -114,6 +114,15 @@ pub struct RecordInput(Result<MatchRecord, Refusal>);
 /// why not.
 pub struct RecordsInput(Result<Vec<MatchRecord>, Refusal>);
 
+impl RecordInput {
+    /// The record, or the `validation` error naming the argument `name` and
+    /// the key in it (`record.email`): also the candidate of the engine's
+    /// `findDuplicates`.
+    pub(crate) fn read(self, name: &str) -> crm::Result<MatchRecord> {
+        self.0.map_err(|refusal| refusal.error(name))
+    }
+}
+
 impl TypeName for RecordInput {
     fn type_name() -> &'static str {
         "MatchRecord"
@@ -658,8 +667,8 @@ fn explain_pair(
     b: RecordInput,
     config: Option<ConfigInput>,
 ) -> crm::Result<JsMatchExplanation> {
-    let a = a.0.map_err(|refusal| refusal.error("a"))?;
-    let b = b.0.map_err(|refusal| refusal.error("b"))?;
+    let a = a.read("a")?;
+    let b = b.read("b")?;
     let matcher = Matcher::new(&dedupe_config(config)?)?;
     Ok(matcher.explain(&a, &b).into())
 }

@@ -375,8 +375,9 @@ fn records_of(py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<Vec<MatchReco
     Ok(records)
 }
 
-/// One record from a `Mapping` of field names to `str` or `None`.
-fn record(item: &Bound<'_, PyAny>, field: &str) -> PyResult<MatchRecord> {
+/// One record from a `Mapping` of field names to `str` or `None` (also the
+/// candidate of `Crm.find_duplicates`), errors on `field` and `field.<key>`.
+pub(crate) fn record(item: &Bound<'_, PyAny>, field: &str) -> PyResult<MatchRecord> {
     let Ok(map) = item.cast::<PyMapping>() else {
         return Err(invalid(
             field,
@@ -583,7 +584,7 @@ fn pyarrow(py: Python<'_>) -> Option<Bound<'_, PyModule>> {
 
 /// A core value as plain Python values (dicts, lists, str, int, float, None)
 /// through its serde form, keys in the order the core declares them.
-fn to_python(py: Python<'_>, json: serde_json::Result<String>) -> PyResult<Py<PyAny>> {
+pub(crate) fn to_python(py: Python<'_>, json: serde_json::Result<String>) -> PyResult<Py<PyAny>> {
     let json = json.map_err(|e| to_py(crm::Error::invalid("dedupe", e.to_string())))?;
     Ok(py.import("json")?.call_method1("loads", (json,))?.unbind())
 }

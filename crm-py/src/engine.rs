@@ -12,13 +12,13 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyMapping, PyString, PyTuple};
 
 use crate::convert::{
-    extract_count, extract_date, extract_opt_money, extract_opt_time, extract_time, to_json,
+    ToPy, extract_count, extract_date, extract_opt_money, extract_opt_time, extract_time, to_json,
 };
 use crate::error::{invalid, to_py};
 use crate::model::{
     PyAbsence, PyActivity, PyActor, PyContact, PyContract, PyConversion, PyCustomer, PyDueWork,
-    PyEvent, PyLead, PyOpportunity, PyOutboxMessage, PyRouting, PyScore, PyTask, PyTeam, PyTicket,
-    PyUser, PyValueRefresh, any_record,
+    PyEvent, PyLead, PyOpportunity, PyOutboxMessage, PyRecordKey, PyRouting, PyScore, PyTask,
+    PyTeam, PyTicket, PyUser, PyValueRefresh, any_record,
 };
 
 /// The CRM engine. `Crm()` keeps everything in memory; `crm.open(location)`
@@ -34,8 +34,9 @@ use crate::model::{
 /// `fields`, `policy`, `assignment`, `lead_scoring`, `claim_limit`,
 /// `reclaim`, `first_contact_within_hours`, `follow_up_after_hours`,
 /// `due_ahead_hours`, `outbox_lease_seconds`, `contract_number_prefix`, `rfm`
-/// (the customer value configuration, as `crm.score_rfm` takes it) and
-/// `value_currency`. An invalid one raises `crm.ConfigError` naming where it
+/// (the customer value configuration, as `crm.score_rfm` takes it),
+/// `value_currency` and `dedupe` (the duplicate matching configuration, as
+/// `crm.dedupe` takes it, for `find_duplicates`). An invalid one raises `crm.ConfigError` naming where it
 /// is wrong.
 ///
 /// >>> from datetime import datetime, timezone
@@ -290,6 +291,116 @@ fn score(value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<u8>> {
             })
         })
         .transpose()
+}
+
+/// A record's key from a `crm.RecordKey`, a `(kind, id)` tuple or a dict with
+/// `kind` and `id`; errors on `field`, `field.kind` or `field.id`.
+fn record_key(field: &str, value: &Bound<'_, PyAny>) -> PyResult<crm::RecordKey> {
+    if let Ok(key) = value.cast::<PyRecordKey>() {
+        return Ok(key.get().0.clone());
+    }
+    let expects = || -> PyResult<PyErr> {
+        Ok(invalid(
+            field,
+            format!(
+                "expects a crm.RecordKey, a (kind, id) tuple or a dict with kind and id, got {}",
+                value.get_type().name()?
+            ),
+        ))
+    };
+    let (kind, id) = if let Ok(pair) = value.cast::<PyTuple>() {
+        if pair.len() != 2 {
+            return Err(expects()?);
+        }
+        (pair.get_item(0)?, pair.get_item(1)?)
+    } else if let Ok(map) = value.cast::<PyMapping>() {
+        for name in map.keys()?.iter() {
+            let known = name
+                .extract::<String>()
+                .is_ok_and(|k| matches!(k.as_str(), "kind" | "id"));
+            if !known {
+                return Err(invalid(
+                    field,
+                    format!("has the unknown key {}; expected kind, id", name.repr()?),
+                ));
+            }
+        }
+        let get = |name: &str| -> PyResult<Bound<'_, PyAny>> {
+            if map.contains(name)? {
+                map.get_item(name)
+            } else {
+                Err(invalid(&format!("{field}.{name}"), "is required"))
+            }
+        };
+        (get("kind")?, get("id")?)
+    } else {
+        return Err(expects()?);
+    };
+    let text = |name: &str, value: &Bound<'_, PyAny>| -> PyResult<String> {
+        value.extract::<String>().map_err(|_| {
+            let got = value
+                .get_type()
+                .name()
+                .map(|n| n.to_string())
+                .unwrap_or_default();
+            invalid(
+                &format!("{field}.{name}"),
+                format!("expects a str, got {got}"),
+            )
+        })
+    };
+    let (kind, id) = (text("kind", &kind)?, text("id", &id)?);
+    kind.parse::<crm::EntityKind>()
+        .map_err(|e| to_py_in(e, &format!("{field}.kind")))?;
+    crm::RecordKey::parse(&kind, &id).map_err(|e| to_py_in(e, &format!("{field}.id")))
+}
+
+/// The keys of a list of records (each as [`record_key`] reads it), errors
+/// on `field[i]`.
+fn record_keys(field: &str, value: &Bound<'_, PyAny>) -> PyResult<Vec<crm::RecordKey>> {
+    let expects = || -> PyResult<PyErr> {
+        Ok(invalid(
+            field,
+            format!(
+                "expects a list of crm.RecordKey, (kind, id) tuples or dicts with kind and id, got {}",
+                value.get_type().name()?
+            ),
+        ))
+    };
+    if value.cast::<PyString>().is_ok() || value.cast::<PyMapping>().is_ok() {
+        return Err(expects()?);
+    }
+    let Ok(items) = value.try_iter() else {
+        return Err(expects()?);
+    };
+    items
+        .enumerate()
+        .map(|(at, item)| record_key(&format!("{field}[{at}]"), &item?))
+        .collect()
+}
+
+/// A survivor rule from its name.
+fn survivor_rule(rule: &str) -> PyResult<crm::SurvivorRule> {
+    serde_json::from_value(serde_json::Value::String(rule.to_string())).map_err(|_| {
+        to_py(
+            crm::Error::invalid("rule", "must be oldest, newest or most_complete")
+                .with_value(rule.chars().take(40).collect::<String>()),
+        )
+    })
+}
+
+/// A likely duplicate as a dict: `record` (a `crm.RecordKey`), `probability`,
+/// `rule` and `explanation` (as `crm.explain_match` gives it).
+fn duplicate(py: Python<'_>, found: &crm::DuplicateMatch) -> PyResult<Py<PyAny>> {
+    let dict = PyDict::new(py);
+    dict.set_item("record", PyRecordKey(found.record.clone()))?;
+    dict.set_item("probability", found.probability)?;
+    dict.set_item("rule", found.rule.as_deref())?;
+    dict.set_item(
+        "explanation",
+        crate::dedupe::to_python(py, serde_json::to_string(&found.explanation))?,
+    )?;
+    Ok(dict.into_any().unbind())
 }
 
 #[pymethods]
@@ -1074,6 +1185,135 @@ impl PyCrm {
             .into_iter()
             .map(|record| any_record(py, record))
             .collect()
+    }
+
+    // ----- duplicates ----------------------------------------------------------
+
+    /// The stored customers, contacts and leads that may be duplicates of
+    /// `record` (a dict with any of the keys `crm.dedupe` reads: `first_name`,
+    /// `last_name`, `name`, `email`, `phone`, `company`, `title`, `city`),
+    /// most likely first: records sharing one of its match keys (looked up in
+    /// the store's index, no scan) that the configured `dedupe` method calls
+    /// a match. Only records the actor may read are considered; records
+    /// merged into another are left out.
+    ///
+    /// Each is a dict with `record` (a `crm.RecordKey`), `probability`,
+    /// `rule` (the first match rule that holds, or `None`) and `explanation`
+    /// (as `crm.explain_match` gives it). Raises `crm.ValidationError` on
+    /// `record` or `record.<key>` for a bad record.
+    ///
+    /// >>> from datetime import datetime, timezone
+    /// >>> import crm
+    /// >>> engine = crm.Crm(now=datetime(2026, 1, 5, 9, tzinfo=timezone.utc), seed=1)
+    /// >>> root = crm.Actor("root", roles=["admin"])
+    /// >>> acme = engine.create_customer(root, "Acme Widgets Ltd", phone="+1 415 555 0134")
+    /// >>> [found] = engine.find_duplicates(root, {"company": "ACME Widgets Inc.", "phone": "(415) 555-0134"})
+    /// >>> found["record"] == crm.RecordKey("customer", acme.id), found["explanation"]["matched"]
+    /// (True, True)
+    fn find_duplicates(
+        &self,
+        py: Python<'_>,
+        actor: &PyActor,
+        record: &Bound<'_, PyAny>,
+    ) -> PyResult<Vec<Py<PyAny>>> {
+        let candidate = crate::dedupe::record(record, "record")?;
+        let actor = actor.0.clone();
+        let found = self.run(py, move |crm| crm.find_duplicates(&actor, &candidate))?;
+        found.iter().map(|m| duplicate(py, m)).collect()
+    }
+
+    /// `find_duplicates` for a stored customer, contact or lead (itself left
+    /// out). Raises `crm.ValidationError` on `entity` for another kind.
+    fn find_duplicates_of(
+        &self,
+        py: Python<'_>,
+        actor: &PyActor,
+        kind: &str,
+        id: &str,
+    ) -> PyResult<Vec<Py<PyAny>>> {
+        let (key, actor) = (key(kind, id)?, actor.0.clone());
+        let found = self.run(py, move |crm| crm.find_duplicates_of(&actor, key))?;
+        found.iter().map(|m| duplicate(py, m)).collect()
+    }
+
+    /// Merges two or more customers, contacts or leads (all of one kind) into
+    /// one survivor, in one commit. `records` lists them (each a
+    /// `crm.RecordKey`, a `(kind, id)` tuple or a dict with `kind` and `id`);
+    /// `survivor` names the one that stays (one of them), or `rule` chooses it
+    /// (`"oldest"`, the default, `"newest"` or `"most_complete"`).
+    ///
+    /// The survivor keeps its values and takes each empty field from the
+    /// others; lists (tags, phones, emails) are united, the better tier and
+    /// the higher lead score kept. Contacts, deals, contracts, tickets,
+    /// activities and tasks of the others move to it; the others are kept,
+    /// marked `merged_into`. The survivor's `merge` event holds the prior
+    /// state of the whole group, which `unmerge` restores.
+    ///
+    /// Returns a dict with `survivor` (the record after the merge), `merged`
+    /// and `moved` (lists of `crm.RecordKey`) and `event` (the id of the
+    /// `merge` event). Raises `crm.ValidationError` on `reason` (empty), on
+    /// `records` (fewer than two, repeated, mixed or unmergeable kinds,
+    /// already merged) or `survivor`, `crm.NotFoundError`,
+    /// `crm.ForbiddenError` without the edit permission on every record.
+    #[pyo3(signature = (actor, records, *, survivor = None, rule = "oldest", reason))]
+    fn merge(
+        &self,
+        py: Python<'_>,
+        actor: &PyActor,
+        records: &Bound<'_, PyAny>,
+        survivor: Option<&Bound<'_, PyAny>>,
+        rule: &str,
+        reason: String,
+    ) -> PyResult<Py<PyAny>> {
+        let records = record_keys("records", records)?;
+        let survivor = survivor
+            .filter(|v| !v.is_none())
+            .map(|v| record_key("survivor", v))
+            .transpose()?;
+        let input = crm::MergeInput {
+            records,
+            survivor,
+            rule: survivor_rule(rule)?,
+            reason,
+        };
+        let actor = actor.0.clone();
+        let outcome = self.run(py, move |crm| crm.merge(&actor, input))?;
+        let dict = PyDict::new(py);
+        dict.set_item("survivor", any_record(py, outcome.survivor)?)?;
+        dict.set_item("merged", outcome.merged.to_py(py)?)?;
+        dict.set_item("moved", outcome.moved.to_py(py)?)?;
+        dict.set_item("event", outcome.event.to_string())?;
+        Ok(dict.into_any().unbind())
+    }
+
+    /// Undoes a merge from its event (`event`, or the survivor's latest
+    /// `merge` event): the survivor's fields as they were, the merged records
+    /// unmarked, every moved record moved back, in one commit. Returns the
+    /// survivor as restored.
+    ///
+    /// Raises `crm.ValidationError` on `reason` (empty) or `event` (not a
+    /// merge into this record), `crm.ConflictError` when a record of the
+    /// merge changed since (an unmerge done already included).
+    #[pyo3(signature = (actor, kind, id, *, event = None, reason))]
+    fn unmerge(
+        &self,
+        py: Python<'_>,
+        actor: &PyActor,
+        kind: &str,
+        id: &str,
+        event: Option<String>,
+        reason: String,
+    ) -> PyResult<Py<PyAny>> {
+        let key = key(kind, id)?;
+        let event = event
+            .map(|e| {
+                e.parse::<crm::EventId>()
+                    .map_err(|err| to_py_in(err, "event"))
+            })
+            .transpose()?;
+        let actor = actor.0.clone();
+        let record = self.run(py, move |crm| crm.unmerge(&actor, key, event, &reason))?;
+        any_record(py, record)
     }
 
     // ----- assignment ----------------------------------------------------------

@@ -63,6 +63,13 @@ macro_rules! record_class {
                 self.0.meta.shares.to_py(py)
             }
 
+            /// The record this one was merged into (`Crm.merge`), if it was:
+            /// it is kept, marked, and left out of duplicate checks.
+            #[getter]
+            fn merged_into(&self) -> Option<PyRecordKey> {
+                self.0.meta.merged_into.clone().map(PyRecordKey)
+            }
+
             /// Every attribute, as a dict of Python values.
             fn to_dict(&self, py: Python<'_>) -> PyResult<Py<PyDict>> {
                 let dict = PyDict::new(py);
@@ -72,6 +79,7 @@ macro_rules! record_class {
                 dict.set_item("updated_at", self.0.meta.updated_at)?;
                 dict.set_item("created_by", self.0.meta.created_by.as_str())?;
                 dict.set_item("shares", self.0.meta.shares.to_py(py)?)?;
+                dict.set_item("merged_into", self.0.meta.merged_into.to_py(py)?)?;
                 Ok(dict.unbind())
             }
 

@@ -133,6 +133,13 @@ def native_args(command: str, args: Dict[str, Any]) -> Dict[str, Any]:
     for name, value in args.items():
         if name == "from" and command == "transfer_work":
             out["from_user"] = value  # `from` is a Python keyword
+        elif name == "survivor" and command == "unmerge":
+            out["kind"], out["id"] = value["kind"], value["id"]  # a record is named by kind and id
+        elif name == "survivor" and command == "merge" and value is not None:
+            out[name] = crm.RecordKey(value["kind"], value["id"])
+        elif name == "records" and command == "merge":
+            # Keys as dicts, as the vectors write them, and as (kind, id) tuples.
+            out[name] = [key if at % 2 == 0 else (key["kind"], key["id"]) for at, key in enumerate(value)]
         elif name == "away" and value is not None:
             out[name] = [
                 {key: time(item) if key in ("from", "until") else item for key, item in absence.items()}

@@ -3,10 +3,10 @@
 //! `...Async` twin.
 //!
 //! The methods live beside the core's: `leads.rs`, `deals.rs`, `service.rs`,
-//! `tasks.rs`, `directory.rs`, `assignment.rs` and `value.rs` hold the typed
-//! commands, this file the engine's setup, the clock, the generic commands and
-//! the outbox, and `pool.rs` what runs the `...Async` methods on the libuv
-//! thread pool.
+//! `tasks.rs`, `directory.rs`, `assignment.rs`, `value.rs` and `dedupe.rs`
+//! hold the typed commands, this file the engine's setup, the clock, the
+//! generic commands and the outbox, and `pool.rs` what runs the `...Async`
+//! methods on the libuv thread pool.
 //!
 //! Each command is written once, as a function returning a `Command` (a
 //! closure over its arguments, already converted from JS by napi); the
@@ -37,6 +37,7 @@ use pool::{Command, execute};
 
 pub use assignment::JsTransferWork;
 pub use deals::JsWin;
+pub use dedupe::{JsDuplicateMatch, JsMergeInput, JsMergeOutcome, JsUnmergeOptions};
 pub use directory::{JsTeamInput, JsUserInput};
 pub use leads::JsConvertLead;
 pub use pool::Job;
@@ -109,6 +110,7 @@ pub struct JsCrm {
 // block's methods to the JS class it has already seen.
 mod assignment;
 mod deals;
+mod dedupe;
 mod directory;
 mod leads;
 mod pool;

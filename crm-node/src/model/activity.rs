@@ -30,6 +30,9 @@ pub struct JsActivity {
     pub created_by: String,
     /// Whom it is shared with.
     pub shares: Vec<JsShare>,
+    /// The record this one was merged into (see `merge`), or `null`; it is
+    /// kept, and `unmerge` clears the mark.
+    pub merged_into: Option<JsRecordKey>,
     /// What kind of activity.
     #[napi(ts_type = "'call' | 'email' | 'visit' | 'meeting' | 'note'")]
     pub kind: String,
@@ -60,6 +63,7 @@ impl From<Activity> for JsActivity {
             updated_at: meta.updated_at,
             created_by: meta.created_by,
             shares: meta.shares,
+            merged_into: meta.merged_into,
             kind: activity.kind.to_string(),
             subject: activity.subject.into(),
             summary: activity.summary,

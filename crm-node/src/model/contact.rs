@@ -6,7 +6,7 @@ use serde_json::Value;
 use crm::{Contact, NewContact};
 
 use crate::convert::{custom, custom_json};
-use crate::model::{JsShare, MetaFields, opt_string};
+use crate::model::{JsRecordKey, JsShare, MetaFields, opt_string};
 
 /// A contact: a person at a customer.
 #[napi(
@@ -28,6 +28,9 @@ pub struct JsContact {
     pub created_by: String,
     /// Whom it is shared with.
     pub shares: Vec<JsShare>,
+    /// The record this one was merged into (see `merge`), or `null`; it is
+    /// kept, and `unmerge` clears the mark.
+    pub merged_into: Option<JsRecordKey>,
     /// The customer's id.
     pub customer: String,
     /// The name.
@@ -57,6 +60,7 @@ impl From<Contact> for JsContact {
             updated_at: meta.updated_at,
             created_by: meta.created_by,
             shares: meta.shares,
+            merged_into: meta.merged_into,
             customer: contact.customer.to_string(),
             name: contact.name,
             title: contact.title,

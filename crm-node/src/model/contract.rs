@@ -7,7 +7,7 @@ use crm::Contract;
 
 use crate::clock::opt_rfc3339;
 use crate::convert::custom_json;
-use crate::model::{JsMoney, JsShare, MetaFields, opt_string};
+use crate::model::{JsMoney, JsRecordKey, JsShare, MetaFields, opt_string};
 
 /// A contract, drafted when a deal is won: signed, activated, then completed
 /// or terminated.
@@ -30,6 +30,9 @@ pub struct JsContract {
     pub created_by: String,
     /// Whom it is shared with.
     pub shares: Vec<JsShare>,
+    /// The record this one was merged into (see `merge`), or `null`; it is
+    /// kept, and `unmerge` clears the mark.
+    pub merged_into: Option<JsRecordKey>,
     /// The contract number, such as `C-000001`.
     pub number: String,
     /// The lifecycle state: `draft`, `signed`, `active`, `completed`, `terminated`.
@@ -65,6 +68,7 @@ impl From<Contract> for JsContract {
             updated_at: meta.updated_at,
             created_by: meta.created_by,
             shares: meta.shares,
+            merged_into: meta.merged_into,
             number: contract.number,
             status: contract.status,
             customer: contract.customer.to_string(),

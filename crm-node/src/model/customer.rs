@@ -7,7 +7,7 @@ use crm::{Customer, CustomerKind, NewCustomer, TeamId, UserId};
 
 use crate::clock::opt_rfc3339;
 use crate::convert::{custom, custom_json};
-use crate::model::{JsShare, MetaFields, opt_string};
+use crate::model::{JsRecordKey, JsShare, MetaFields, opt_string};
 
 /// A customer: a company or a person the business sells to.
 #[napi(
@@ -29,6 +29,9 @@ pub struct JsCustomer {
     pub created_by: String,
     /// Whom it is shared with.
     pub shares: Vec<JsShare>,
+    /// The record this one was merged into (see `merge`), or `null`; it is
+    /// kept, and `unmerge` clears the mark.
+    pub merged_into: Option<JsRecordKey>,
     /// A company or a person.
     #[napi(ts_type = "'company' | 'person'")]
     pub kind: String,
@@ -74,6 +77,7 @@ impl From<Customer> for JsCustomer {
             updated_at: meta.updated_at,
             created_by: meta.created_by,
             shares: meta.shares,
+            merged_into: meta.merged_into,
             kind: customer.kind.to_string(),
             name: customer.name,
             stage: customer.stage,

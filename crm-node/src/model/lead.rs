@@ -7,7 +7,7 @@ use crm::{Conversion, Lead, NewLead, TeamId, UserId};
 
 use crate::clock::opt_rfc3339;
 use crate::convert::{custom, custom_json, small};
-use crate::model::{JsShare, MetaFields, opt_string};
+use crate::model::{JsRecordKey, JsShare, MetaFields, opt_string};
 
 /// What a lead was converted into: the ids of the customer, the contact and
 /// the deal (`null` when the conversion opened none).
@@ -52,6 +52,9 @@ pub struct JsLead {
     pub created_by: String,
     /// Whom it is shared with.
     pub shares: Vec<JsShare>,
+    /// The record this one was merged into (see `merge`), or `null`; it is
+    /// kept, and `unmerge` clears the mark.
+    pub merged_into: Option<JsRecordKey>,
     /// The lifecycle state: `new`, `contacted`, `qualified`, `converted`, `discarded`.
     pub status: String,
     /// Where it came from (`web_form`, `fair`, ...).
@@ -105,6 +108,7 @@ impl From<Lead> for JsLead {
             updated_at: meta.updated_at,
             created_by: meta.created_by,
             shares: meta.shares,
+            merged_into: meta.merged_into,
             status: lead.status,
             source: lead.source,
             channel: lead.channel,

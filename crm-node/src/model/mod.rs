@@ -1,9 +1,9 @@
 //! Records as plain JS objects, with camelCase keys.
 //!
 //! Each record carries its meta (`version`, `createdAt`, `updatedAt`,
-//! `createdBy`, `shares`) beside its own fields, as the core's JSON does. Absent
-//! optional values are `null`; times are RFC 3339 strings in UTC; money is
-//! [`JsMoney`] with a string amount; custom values are JSON.
+//! `createdBy`, `shares`, `mergedInto`) beside its own fields, as the core's
+//! JSON does. Absent optional values are `null`; times are RFC 3339 strings in
+//! UTC; money is [`JsMoney`] with a string amount; custom values are JSON.
 //!
 //! Every wrapper is made by a `From<core type>` impl: it converts, it never
 //! decides.
@@ -39,6 +39,7 @@ pub(crate) struct MetaFields {
     pub updated_at: String,
     pub created_by: String,
     pub shares: Vec<JsShare>,
+    pub merged_into: Option<JsRecordKey>,
 }
 
 impl From<Meta> for MetaFields {
@@ -49,6 +50,7 @@ impl From<Meta> for MetaFields {
             updated_at: rfc3339(meta.updated_at),
             created_by: meta.created_by.to_string(),
             shares: meta.shares.into_iter().map(JsShare::from).collect(),
+            merged_into: meta.merged_into.map(JsRecordKey::from),
         }
     }
 }

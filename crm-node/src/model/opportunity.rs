@@ -7,7 +7,7 @@ use crm::{NewOpportunity, Opportunity, UserId};
 
 use crate::clock::opt_rfc3339;
 use crate::convert::{custom, custom_json, date};
-use crate::model::{JsMoney, JsShare, MetaFields, opt_string};
+use crate::model::{JsMoney, JsRecordKey, JsShare, MetaFields, opt_string};
 
 /// An opportunity (a deal): moves through the sales pipeline until it is won
 /// (into a contract) or lost.
@@ -30,6 +30,9 @@ pub struct JsOpportunity {
     pub created_by: String,
     /// Whom it is shared with.
     pub shares: Vec<JsShare>,
+    /// The record this one was merged into (see `merge`), or `null`; it is
+    /// kept, and `unmerge` clears the mark.
+    pub merged_into: Option<JsRecordKey>,
     /// The name.
     pub name: String,
     /// The pipeline stage: `needs_analysis`, `proposal`, `negotiation`, `won`, `lost`.
@@ -73,6 +76,7 @@ impl From<Opportunity> for JsOpportunity {
             updated_at: meta.updated_at,
             created_by: meta.created_by,
             shares: meta.shares,
+            merged_into: meta.merged_into,
             name: deal.name,
             stage: deal.stage,
             customer: deal.customer.to_string(),

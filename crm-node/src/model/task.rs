@@ -46,6 +46,9 @@ pub struct JsTask {
     pub created_by: String,
     /// Whom it is shared with.
     pub shares: Vec<JsShare>,
+    /// The record this one was merged into (see `merge`), or `null`; it is
+    /// kept, and `unmerge` clears the mark.
+    pub merged_into: Option<JsRecordKey>,
     /// The title.
     pub title: String,
     /// The description.
@@ -80,6 +83,7 @@ impl From<Task> for JsTask {
             updated_at: meta.updated_at,
             created_by: meta.created_by,
             shares: meta.shares,
+            merged_into: meta.merged_into,
             title: task.title,
             description: task.description,
             status: task.status,

@@ -7,7 +7,7 @@ use crm::{NewTicket, TeamId, Ticket, TicketPriority};
 
 use crate::clock::opt_rfc3339;
 use crate::convert::{custom, custom_json};
-use crate::model::{JsShare, MetaFields, opt_string};
+use crate::model::{JsRecordKey, JsShare, MetaFields, opt_string};
 
 /// A service ticket: assigned, worked, resolved and closed (or reopened).
 #[napi(
@@ -29,6 +29,9 @@ pub struct JsTicket {
     pub created_by: String,
     /// Whom it is shared with.
     pub shares: Vec<JsShare>,
+    /// The record this one was merged into (see `merge`), or `null`; it is
+    /// kept, and `unmerge` clears the mark.
+    pub merged_into: Option<JsRecordKey>,
     /// The subject.
     pub subject: String,
     /// The lifecycle state: `new`, `assigned`, `in_progress`,
@@ -72,6 +75,7 @@ impl From<Ticket> for JsTicket {
             updated_at: meta.updated_at,
             created_by: meta.created_by,
             shares: meta.shares,
+            merged_into: meta.merged_into,
             subject: ticket.subject,
             status: ticket.status,
             priority: ticket.priority.to_string(),

@@ -7,7 +7,7 @@ use crm::{Absence, Team, User};
 
 use crate::clock::rfc3339;
 use crate::convert::custom_json;
-use crate::model::{JsShare, MetaFields, opt_string};
+use crate::model::{JsRecordKey, JsShare, MetaFields, opt_string};
 
 /// A time a user is away, from `from` until (not including) `until`: the
 /// assignment rules pass them over then (`on_leave`).
@@ -51,6 +51,9 @@ pub struct JsUser {
     pub created_by: String,
     /// Whom it is shared with.
     pub shares: Vec<JsShare>,
+    /// The record this one was merged into (see `merge`), or `null`; it is
+    /// kept, and `unmerge` clears the mark.
+    pub merged_into: Option<JsRecordKey>,
     /// The name.
     pub name: String,
     /// The email address.
@@ -82,6 +85,7 @@ impl From<User> for JsUser {
             updated_at: meta.updated_at,
             created_by: meta.created_by,
             shares: meta.shares,
+            merged_into: meta.merged_into,
             name: user.name,
             email: user.email,
             team: opt_string(user.team),
@@ -110,6 +114,9 @@ pub struct JsTeam {
     pub created_by: String,
     /// Whom it is shared with.
     pub shares: Vec<JsShare>,
+    /// The record this one was merged into (see `merge`), or `null`; it is
+    /// kept, and `unmerge` clears the mark.
+    pub merged_into: Option<JsRecordKey>,
     /// The name.
     pub name: String,
     /// The region.
@@ -131,6 +138,7 @@ impl From<Team> for JsTeam {
             updated_at: meta.updated_at,
             created_by: meta.created_by,
             shares: meta.shares,
+            merged_into: meta.merged_into,
             name: team.name,
             region: team.region,
             supervisor: opt_string(team.supervisor),

@@ -36,7 +36,11 @@ list of dicts (``first_name``, ``last_name``, ``name``, ``email``, ``phone``,
 (typos, formats, swapped names; a blank field never matches), clusters them
 and explains any pair (``result.explain(0, 1)``); ``crm.explain_match(a, b)``
 explains two records without a scan. ``progress=lambda stage, done, total:
-...`` follows a long scan, ``threads=`` spreads it.
+...`` follows a long scan, ``threads=`` spreads it. In the engine,
+``Crm.find_duplicates(actor, record)`` checks one record against the stored
+customers, contacts and leads (through the store's index, no scan),
+``Crm.merge(actor, records, reason=...)`` merges a group into a survivor and
+``Crm.unmerge(actor, kind, id, reason=...)`` undoes it.
 """
 
 from ._crm import (

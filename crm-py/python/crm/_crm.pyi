@@ -100,6 +100,33 @@ class _AbsenceDict(_AbsenceSpan, total=False):
 
     reason: Optional[str]
 
+class _RecordKeyDict(TypedDict):
+    """A record's key as a dict: ``{"kind": "customer", "id": ...}``."""
+
+    kind: str
+    id: str
+
+_RecordKeyLike = Union["RecordKey", Tuple[str, str], _RecordKeyDict, Mapping[str, str]]
+_SurvivorRule = Literal["oldest", "newest", "most_complete"]
+_Mergeable = Union["Customer", "Contact", "Lead"]
+
+class _DuplicateMatch(TypedDict):
+    """A stored record that may be a duplicate (``Crm.find_duplicates``)."""
+
+    record: "RecordKey"
+    probability: float
+    rule: Optional[str]
+    explanation: "_Explanation"
+
+class _MergeOutcome(TypedDict):
+    """What ``Crm.merge`` did: the survivor after the merge, the records merged
+    into it, the records moved to it and the id of its ``merge`` event."""
+
+    survivor: _Mergeable
+    merged: List["RecordKey"]
+    moved: List["RecordKey"]
+    event: str
+
 @final
 class Money:
     """An exact amount of money in one currency (ISO 4217)."""
@@ -255,6 +282,9 @@ class _Record:
     def created_by(self) -> str: ...
     @property
     def shares(self) -> List[Share]: ...
+    @property
+    def merged_into(self) -> Optional[RecordKey]:
+        """The record this one was merged into (``Crm.merge``), if it was."""
     @property
     def custom(self) -> Dict[str, _CustomValue]: ...
     def to_dict(self) -> Dict[str, Any]: ...
@@ -751,6 +781,30 @@ class Crm:
     def list(self, actor: Actor, kind: Literal["team"], *, owner: Optional[str] = None, status: Optional[str] = None, limit: Optional[int] = None) -> List[Team]: ...
     @overload
     def list(self, actor: Actor, kind: str, *, owner: Optional[str] = None, status: Optional[str] = None, limit: Optional[int] = None) -> List[_AnyRecord]: ...
+    def find_duplicates(self, actor: Actor, record: _MatchRecordLike) -> List[_DuplicateMatch]:
+        """The stored customers, contacts and leads that may be duplicates of
+        ``record`` (a dict as ``crm.dedupe`` reads it), most likely first."""
+    def find_duplicates_of(self, actor: Actor, kind: str, id: str) -> List[_DuplicateMatch]:
+        """``find_duplicates`` for a stored customer, contact or lead (itself left out)."""
+    def merge(
+        self,
+        actor: Actor,
+        records: Iterable[_RecordKeyLike],
+        *,
+        survivor: Optional[_RecordKeyLike] = None,
+        rule: _SurvivorRule = "oldest",
+        reason: str,
+    ) -> _MergeOutcome:
+        """Merges two or more customers, contacts or leads of one kind into a
+        survivor (``survivor``, or the one ``rule`` chooses), in one commit."""
+    @overload
+    def unmerge(self, actor: Actor, kind: Literal["customer"], id: str, *, event: Optional[str] = None, reason: str) -> Customer: ...
+    @overload
+    def unmerge(self, actor: Actor, kind: Literal["contact"], id: str, *, event: Optional[str] = None, reason: str) -> Contact: ...
+    @overload
+    def unmerge(self, actor: Actor, kind: Literal["lead"], id: str, *, event: Optional[str] = None, reason: str) -> Lead: ...
+    @overload
+    def unmerge(self, actor: Actor, kind: str, id: str, *, event: Optional[str] = None, reason: str) -> _Mergeable: ...
     def route(self, actor: Actor, kind: str, ids: Sequence[str]) -> List[Routing]: ...
     def route_lead(self, actor: Actor, id: str) -> Routing: ...
     def route_pool(self, actor: Actor, kind: str, *, team: Optional[str] = None) -> List[Routing]: ...
