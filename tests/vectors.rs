@@ -409,6 +409,25 @@ impl Runner {
                     "explanation": explanation,
                 }))
             }
+            "find_duplicates" => {
+                let record: crm::dedupe::MatchRecord = arg(args, "record")?;
+                out(crm.find_duplicates(&actor(), &record)?)
+            }
+            "merge" => out(crm.merge(
+                &actor(),
+                crm::MergeInput {
+                    records: arg(args, "records")?,
+                    survivor: opt(args, "survivor")?,
+                    rule: opt(args, "rule")?.unwrap_or_default(),
+                    reason: arg(args, "reason")?,
+                },
+            )?),
+            "unmerge" => {
+                let survivor: RecordKey = arg(args, "survivor")?;
+                let event: Option<crm::EventId> = opt(args, "event")?;
+                let reason: String = arg(args, "reason")?;
+                out(crm.unmerge(&actor(), survivor, event, &reason)?)
+            }
             "explain_match" => {
                 let a: crm::dedupe::MatchRecord = arg(args, "a")?;
                 let b: crm::dedupe::MatchRecord = arg(args, "b")?;

@@ -4,10 +4,11 @@
 // return typed, readable results, that customer value (scoreRfm,
 // scoreRfmColumns, refreshCustomerValue) comes back typed and checks its
 // input, that duplicate matching (DedupeScan, explainMatch) comes back typed
-// and names the field of bad input, and that `Crm.open` keeps what was written in an SQLite file across
-// objects. No Gradle, no JUnit: a plain
-// main that prints one line per failure and ends with "N passed, M failed";
-// it exits non-zero when anything failed.
+// and names the field of bad input, that the engine finds, merges and unmerges
+// duplicates (findDuplicates, findDuplicatesOf, merge, unmerge), and that
+// `Crm.open` keeps what was written in an SQLite file across objects. No
+// Gradle, no JUnit: a plain main that prints one line per failure and ends
+// with "N passed, M failed"; it exits non-zero when anything failed.
 //
 //   java -Djna.library.path=<dir of libcrm_ffi.so> -cp tests.jar:jna.jar \
 //       crm.ffi.test.VectorsTestKt tests/vectors
@@ -282,6 +283,9 @@ class Args(private val map: Map<String, Any?>) {
     @Suppress("UNCHECKED_CAST")
     fun matchRecords(name: String): List<MatchRecord> = (map[name] as List<Map<String, Any?>>).map(::matchRecordOf)
     fun raw(name: String): Any? = map[name]
+    fun key(name: String): RecordKey? = (map[name] as Map<*, *>?)?.let { RecordKey(kind = it["kind"] as String, id = it["id"] as String) }
+    @Suppress("UNCHECKED_CAST")
+    fun keys(name: String): List<RecordKey> = (map[name] as List<Map<String, Any?>>).map { RecordKey(kind = it["kind"] as String, id = it["id"] as String) }
 }
 
 /** A vector's record object as a MatchRecord; an unknown key fails the step. */
@@ -424,6 +428,10 @@ fun runCommand(crm: Crm, command: String, actor: Actor?, a: Args): Any? {
         // Duplicate matching: no engine, no actor.
         "dedupe" -> dedupeResult(a)
         "explain_match" -> explainMatch(a.matchRecord("a"), a.matchRecord("b"), a.raw("config")?.let(::toJson))
+        // Duplicates in the store: the record as for `dedupe`, keys as RecordKeys.
+        "find_duplicates" -> crm.findDuplicates(who, a.matchRecord("record"))
+        "merge" -> crm.merge(who, MergeInput(records = a.keys("records"), survivor = a.key("survivor"), rule = a.str("rule"), reason = a.req("reason")))
+        "unmerge" -> a.key("survivor")!!.let { crm.unmerge(who, it.kind, it.id, a.req("reason"), event = a.str("event")) }
         else -> error("unknown command `$command` in a vector")
     }
 }
@@ -972,6 +980,46 @@ fun dedupe(tally: Tally) {
         ?.let { tally.check("dedupe: names threads", it.fields == listOf("threads")) { "$it" } }
 }
 
+// ----- duplicates in the store: findDuplicates, merge, unmerge ------------------------
+
+fun duplicatesInTheStore(tally: Tally) {
+    val crm = Crm(now = Instant.parse("2026-03-02T09:00:00Z"), seed = 3uL)
+    val root = Actor(user = "root", roles = listOf("admin"))
+    val acme = crm.createCustomer(root, NewCustomer(name = "Acme Widgets Ltd", phone = "+1 415 555 0134"))
+    crm.advanceClock(hours = 1)
+    val acme2 = crm.createCustomer(root, NewCustomer(name = "ACME WIDGETS LIMITED", email = "info@acme.example"))
+    val maria = crm.addContact(root, NewContact(customer = acme2.id, name = "Maria Garcia"))
+    val found: List<DuplicateMatch> = crm.findDuplicates(root, MatchRecord(company = "Acme Widgets Inc.", phone = "(415) 555-0134"))
+    tally.check("duplicates: a reformatted phone finds the customer",
+        found.map { it.record } == listOf(RecordKey("customer", acme.id)) && found.single().explanation.matched &&
+            found.single().explanation.fields.first { it.field == "phone" }.level == "exact") { "$found" }
+    val lead = crm.createLead(root, NewLead(company = "Acme Widgets", phone = "+1 (415) 555-0134"))
+    tally.check("duplicates: of a stored lead", crm.findDuplicatesOf(root, "lead", lead.id).map { it.record.id } == listOf(acme.id))
+
+    val group = listOf(RecordKey("customer", acme.id), RecordKey("customer", acme2.id))
+    val outcome: MergeOutcome = crm.merge(root, MergeInput(records = group, reason = "the same company"))
+    val survivor = (outcome.survivor as AnyRecord.Customer).record
+    tally.check("merge: the oldest survives and takes the empty fields",
+        survivor.id == acme.id && survivor.email == "info@acme.example" && outcome.merged == group.drop(1) &&
+            outcome.moved == listOf(RecordKey("contact", maria.id))) { "$outcome" }
+    fun customerOf(contactId: String) = (crm.get(root, "contact", contactId) as AnyRecord.Contact).record.customer
+    fun mergedInto(id: String) = (crm.get(root, "customer", id) as AnyRecord.Customer).record.mergedInto
+    tally.check("merge: the contact moved, the other is marked",
+        customerOf(maria.id) == acme.id && mergedInto(acme2.id) == RecordKey("customer", acme.id))
+    val restored = crm.unmerge(root, "customer", acme.id, "two companies after all", event = outcome.event)
+    tally.check("unmerge: fields, contact and mark restored",
+        (restored as AnyRecord.Customer).record.email == null && customerOf(maria.id) == acme2.id && mergedInto(acme2.id) == null) { "$restored" }
+    expectError<CrmException.Conflict>(tally, "unmerge: twice") { crm.unmerge(root, "customer", acme.id, "twice", event = outcome.event) }
+
+    fun fieldOf(name: String, field: String, block: () -> Unit) =
+        expectError<CrmException.Validation>(tally, "merge: $name") { block() }
+            ?.let { tally.check("merge: $name names $field", it.fields == listOf(field)) { "$it" } }
+    fieldOf("empty reason", "reason") { crm.merge(root, MergeInput(records = group, reason = " ")) }
+    fieldOf("one record", "records") { crm.merge(root, MergeInput(records = group.take(1), reason = "alone")) }
+    fieldOf("unknown rule", "rule") { crm.merge(root, MergeInput(records = group, rule = "biggest", reason = "x")) }
+    fieldOf("malformed event", "event") { crm.unmerge(root, "customer", acme.id, "x", event = "nope") }
+}
+
 // ----- a file store: Crm.open ---------------------------------------------------------
 
 fun fileStore(tally: Tally) {
@@ -1062,6 +1110,11 @@ fun main(args: Array<String>) {
         dedupe(tally)
     } catch (err: Throwable) {
         tally.check("dedupe", false) { "crashed: $err" }
+    }
+    try {
+        duplicatesInTheStore(tally)
+    } catch (err: Throwable) {
+        tally.check("duplicates in the store", false) { "crashed: $err" }
     }
     try {
         fileStore(tally)

@@ -8,10 +8,16 @@
 //! JSON text, fields and levels come back as their canonical names
 //! (`"first_name"`, `"exact"`), the trained model and the blocking reports as
 //! JSON text.
+//!
+//! The engine's duplicate commands (`findDuplicates`, `findDuplicatesOf`,
+//! `merge`, `unmerge`, in `engine/dedupe.rs`) take the same [`MatchRecord`]
+//! and return the records defined here: [`DuplicateMatch`] (with its
+//! [`MatchExplanation`]), [`MergeInput`] and [`MergeOutcome`].
 
 use std::sync::Arc;
 
 use crm::Error as CoreError;
+use crm::RecordKey as CoreRecordKey;
 use crm::dedupe::{
     self, Cluster as CoreCluster, DedupeConfig, Explanation as CoreExplanation,
     FieldExplanation as CoreFieldExplanation, MatchRecord as CoreMatchRecord, Matcher, Scan,
@@ -19,6 +25,7 @@ use crm::dedupe::{
 };
 
 use crate::error::CrmError;
+use crate::model::{AnyRecord, RecordKey};
 
 /// One record to match: a person (first and last name, or one full name)
 /// and/or a company, with contact points. Every field may be left out
@@ -175,6 +182,110 @@ impl From<CoreExplanation> for MatchExplanation {
             matched: why.matched,
             decided_by: why.decided_by,
             names_swapped: why.names_swapped,
+        }
+    }
+}
+
+/// A stored customer, contact or lead that may be a duplicate (what
+/// `findDuplicates` and `findDuplicatesOf` return, most likely first).
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct DuplicateMatch {
+    /// The stored record (`RecordKey(kind = "customer", id = ...)`).
+    pub record: RecordKey,
+    /// The match probability, 0 to 1.
+    pub probability: f64,
+    /// The first match rule that holds, if any.
+    pub rule: Option<String>,
+    /// Why, field by field.
+    pub explanation: MatchExplanation,
+}
+
+impl From<crm::DuplicateMatch> for DuplicateMatch {
+    fn from(found: crm::DuplicateMatch) -> Self {
+        DuplicateMatch {
+            record: found.record.into(),
+            probability: found.probability,
+            rule: found.rule,
+            explanation: found.explanation.into(),
+        }
+    }
+}
+
+/// A merge to run: two or more customers, contacts or leads, all of one
+/// kind, into one survivor.
+#[derive(Debug, Clone, Default, PartialEq, Eq, uniffi::Record)]
+pub struct MergeInput {
+    /// The records to merge (`RecordKey(kind, id)`), all of one kind.
+    pub records: Vec<RecordKey>,
+    /// The survivor, one of `records`; chosen by `rule` when left out.
+    #[uniffi(default)]
+    pub survivor: Option<RecordKey>,
+    /// How to choose the survivor when none is named: `"oldest"` (the
+    /// default), `"newest"` or `"most_complete"`.
+    #[uniffi(default)]
+    pub rule: Option<String>,
+    /// Why (required).
+    pub reason: String,
+}
+
+impl TryFrom<MergeInput> for crm::MergeInput {
+    type Error = CoreError;
+
+    /// # Errors
+    ///
+    /// A validation error on `entity` or `<kind>_id` for a malformed key, on
+    /// `rule` for an unknown rule.
+    fn try_from(input: MergeInput) -> Result<Self, CoreError> {
+        Ok(crm::MergeInput {
+            records: input
+                .records
+                .into_iter()
+                .map(CoreRecordKey::try_from)
+                .collect::<Result<_, _>>()?,
+            survivor: input.survivor.map(CoreRecordKey::try_from).transpose()?,
+            rule: survivor_rule(input.rule)?,
+            reason: input.reason,
+        })
+    }
+}
+
+/// A survivor rule by its canonical name, the core's default (`oldest`)
+/// when absent.
+///
+/// # Errors
+///
+/// A validation error on `rule` listing the names.
+fn survivor_rule(name: Option<String>) -> Result<crm::SurvivorRule, CoreError> {
+    let Some(name) = name else {
+        return Ok(crm::SurvivorRule::default());
+    };
+    serde_json::from_value(serde_json::Value::String(name.clone())).map_err(|_| {
+        let shown: String = name.chars().take(40).collect();
+        CoreError::invalid("rule", "is not one of oldest, newest, most_complete").with_value(shown)
+    })
+}
+
+/// What a merge did.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct MergeOutcome {
+    /// The survivor, after the merge.
+    pub survivor: AnyRecord,
+    /// The records merged into it (kept, marked `mergedInto`).
+    pub merged: Vec<RecordKey>,
+    /// The records moved to the survivor (contacts, deals, contracts,
+    /// tickets, activities, tasks).
+    pub moved: Vec<RecordKey>,
+    /// The id of the survivor's `merge` event, which `unmerge` undoes.
+    pub event: String,
+}
+
+impl From<crm::MergeOutcome> for MergeOutcome {
+    fn from(outcome: crm::MergeOutcome) -> Self {
+        MergeOutcome {
+            survivor: outcome.survivor.into(),
+            merged: outcome.merged.into_iter().map(RecordKey::from).collect(),
+            moved: outcome.moved.into_iter().map(RecordKey::from).collect(),
+            event: outcome.event.to_string(),
         }
     }
 }

@@ -15,7 +15,10 @@
 //! writes their tiers and stages back, returning a [`ValueRefresh`].
 //! Duplicate matching is no engine's either: a [`DedupeScan`] over
 //! [`MatchRecord`]s finds the matched pairs and clusters and explains any two
-//! rows; `explainMatch` explains one pair.
+//! rows; `explainMatch` explains one pair. In the engine, `findDuplicates`
+//! checks one [`MatchRecord`] against the stored customers, contacts and
+//! leads ([`DuplicateMatch`]es), and `merge` ([`MergeInput`],
+//! [`MergeOutcome`]) and `unmerge` join and split duplicates.
 //! See `crm-ffi/README.md` for the type mappings and Kotlin examples.
 //!
 //! This crate converts and never decides: every rule lives in `crm-core`.
@@ -46,8 +49,8 @@ pub use assign::{
     TraceStep,
 };
 pub use dedupe::{
-    DedupeScan, DuplicateCluster, FieldMatch, MatchExplanation, MatchPair, MatchRecord,
-    explain_match,
+    DedupeScan, DuplicateCluster, DuplicateMatch, FieldMatch, MatchExplanation, MatchPair,
+    MatchRecord, MergeInput, MergeOutcome, explain_match,
 };
 pub use engine::{FfiCrm, ListOptions, TransitionOptions};
 pub use error::CrmError;

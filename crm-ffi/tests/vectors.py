@@ -87,6 +87,10 @@ def _match_record(value):
     return ffi.MatchRecord(**value)
 
 
+def _key(value):
+    return None if value is None else ffi.RecordKey(kind=value["kind"], id=value["id"])
+
+
 def _dedupe_config(a):
     # Decimals (the vector's JSON numbers with a fraction) go back as numbers.
     config = a.get("config")
@@ -208,6 +212,16 @@ def run_command(crm, command, actor, a):
         return _dedupe(a)
     if command == "explain_match":
         return ffi.explain_match(_match_record(a["a"]), _match_record(a["b"]), _dedupe_config(a))
+    # Duplicates in the store: the record as for `dedupe`, keys as RecordKeys.
+    if command == "find_duplicates":
+        return crm.find_duplicates(actor, _match_record(a["record"]))
+    if command == "merge":
+        return crm.merge(actor, ffi.MergeInput(
+            records=[_key(k) for k in a["records"]], survivor=_key(a.get("survivor")),
+            rule=a.get("rule"), reason=a["reason"]))
+    if command == "unmerge":
+        survivor = a["survivor"]
+        return crm.unmerge(actor, survivor["kind"], survivor["id"], a["reason"], event=a.get("event"))
     # The commands that take an id and, at most, one more string argument.
     second = {"assign_lead": "owner", "discard_lead": "reason", "lose_opportunity": "reason",
               "terminate_contract": "reason", "assign_ticket": "assignee", "resolve_ticket": "resolution",

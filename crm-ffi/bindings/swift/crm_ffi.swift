@@ -1069,6 +1069,70 @@ public protocol CrmProtocol: AnyObject, Sendable {
     func winOpportunity(actor: CrmActor, id: String) throws  -> Win
     
     /**
+     * The stored customers, contacts and leads that may be duplicates of
+     * `record` (the `MatchRecord` a `DedupeScan` takes), most likely first:
+     * records sharing one of its match keys (email, phone digits, name,
+     * last name and company, company; looked up in the store's index, no
+     * scan) that the configuration's `dedupe` method calls a match. Only
+     * records the actor may read are considered; records merged into
+     * another are left out.
+     *
+     * # Errors
+     *
+     * `Config` on `dedupe...` when the configuration's dedupe section is
+     * invalid; `Storage` when the store fails.
+     */
+    func findDuplicates(actor: CrmActor, record: MatchRecord) throws  -> [DuplicateMatch]
+    
+    /**
+     * `findDuplicates` for a stored customer, contact or lead of `kind`
+     * with this id (itself left out).
+     *
+     * # Errors
+     *
+     * `Validation` on `entity` for an unknown kind or one that is not
+     * checked for duplicates, on `<kind>_id` for a malformed id;
+     * `NotFound`; `Forbidden` (read).
+     */
+    func findDuplicatesOf(actor: CrmActor, kind: String, id: String) throws  -> [DuplicateMatch]
+    
+    /**
+     * Merges two or more duplicate customers, contacts or leads (of one
+     * kind) into one survivor, in one commit: the survivor keeps its values
+     * and takes each empty field from the others (lists united, the better
+     * tier and the higher lead score); their contacts, deals, contracts,
+     * tickets, activities and tasks move to it; the merged records are kept,
+     * marked `mergedInto`. The survivor's `merge` event (`MergeOutcome.event`)
+     * holds everything `unmerge` needs to undo it.
+     *
+     * # Errors
+     *
+     * `Validation` on `reason` when blank, on `records` (fewer than two,
+     * repeated, of different or unmergeable kinds, already merged), on
+     * `survivor` when it is not one of them, on `rule` for an unknown rule,
+     * on `entity` or `<kind>_id` for a malformed key; `NotFound`;
+     * `Forbidden` without the edit permission on every record.
+     */
+    func merge(actor: CrmActor, input: MergeInput) throws  -> MergeOutcome
+    
+    /**
+     * Undoes a merge into the survivor of `kind` with this id, for a
+     * reason: from the merge event `event` (an id from
+     * `MergeOutcome.event`), or the survivor's latest merge when null. The
+     * survivor's fields go back to what they were, the merged records are
+     * unmarked and every moved record moves back, in one commit. Returns
+     * the survivor as restored.
+     *
+     * # Errors
+     *
+     * `Validation` on `reason` when blank, on `event` when it is malformed
+     * or not a merge into the survivor, on `entity` or `<kind>_id`;
+     * `Conflict` when a record of the merge changed since (an unmerge done
+     * already included); `NotFound`; `Forbidden` (edit).
+     */
+    func unmerge(actor: CrmActor, kind: String, id: String, reason: String, event: String?) throws  -> AnyRecord
+    
+    /**
      * Adds a contact to a customer.
      *
      * # Errors
@@ -1404,7 +1468,8 @@ open class Crm: CrmProtocol, @unchecked Sendable {
      * operating system's randomness. With `configJson`, the engine runs by
      * that configuration (the Config JSON: `lifecycles`, `fields`,
      * `policy`, `assignment`, `lead_scoring`, `claim_limit`, `reclaim`,
-     * `first_contact_within_hours`, ...); without it, by the default one.
+     * `first_contact_within_hours`, `dedupe`, ...); without it, by the
+     * default one.
      *
      * # Errors
      *
@@ -2113,6 +2178,110 @@ open func winOpportunity(actor: CrmActor, id: String)throws  -> Win  {
             self.uniffiCloneHandle(),
         FfiConverterTypeCrmActor_lower(actor),
         FfiConverterString.lower(id),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The stored customers, contacts and leads that may be duplicates of
+     * `record` (the `MatchRecord` a `DedupeScan` takes), most likely first:
+     * records sharing one of its match keys (email, phone digits, name,
+     * last name and company, company; looked up in the store's index, no
+     * scan) that the configuration's `dedupe` method calls a match. Only
+     * records the actor may read are considered; records merged into
+     * another are left out.
+     *
+     * # Errors
+     *
+     * `Config` on `dedupe...` when the configuration's dedupe section is
+     * invalid; `Storage` when the store fails.
+     */
+open func findDuplicates(actor: CrmActor, record: MatchRecord)throws  -> [DuplicateMatch]  {
+    return try  FfiConverterSequenceTypeDuplicateMatch.lift(try rustCallWithError(FfiConverterTypeCrmError_lift) {
+        uniffiCallStatus in
+    uniffi_crm_ffi_fn_method_crm_find_duplicates(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeCrmActor_lower(actor),
+        FfiConverterTypeMatchRecord_lower(record),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * `findDuplicates` for a stored customer, contact or lead of `kind`
+     * with this id (itself left out).
+     *
+     * # Errors
+     *
+     * `Validation` on `entity` for an unknown kind or one that is not
+     * checked for duplicates, on `<kind>_id` for a malformed id;
+     * `NotFound`; `Forbidden` (read).
+     */
+open func findDuplicatesOf(actor: CrmActor, kind: String, id: String)throws  -> [DuplicateMatch]  {
+    return try  FfiConverterSequenceTypeDuplicateMatch.lift(try rustCallWithError(FfiConverterTypeCrmError_lift) {
+        uniffiCallStatus in
+    uniffi_crm_ffi_fn_method_crm_find_duplicates_of(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeCrmActor_lower(actor),
+        FfiConverterString.lower(kind),
+        FfiConverterString.lower(id),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Merges two or more duplicate customers, contacts or leads (of one
+     * kind) into one survivor, in one commit: the survivor keeps its values
+     * and takes each empty field from the others (lists united, the better
+     * tier and the higher lead score); their contacts, deals, contracts,
+     * tickets, activities and tasks move to it; the merged records are kept,
+     * marked `mergedInto`. The survivor's `merge` event (`MergeOutcome.event`)
+     * holds everything `unmerge` needs to undo it.
+     *
+     * # Errors
+     *
+     * `Validation` on `reason` when blank, on `records` (fewer than two,
+     * repeated, of different or unmergeable kinds, already merged), on
+     * `survivor` when it is not one of them, on `rule` for an unknown rule,
+     * on `entity` or `<kind>_id` for a malformed key; `NotFound`;
+     * `Forbidden` without the edit permission on every record.
+     */
+open func merge(actor: CrmActor, input: MergeInput)throws  -> MergeOutcome  {
+    return try  FfiConverterTypeMergeOutcome_lift(try rustCallWithError(FfiConverterTypeCrmError_lift) {
+        uniffiCallStatus in
+    uniffi_crm_ffi_fn_method_crm_merge(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeCrmActor_lower(actor),
+        FfiConverterTypeMergeInput_lower(input),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Undoes a merge into the survivor of `kind` with this id, for a
+     * reason: from the merge event `event` (an id from
+     * `MergeOutcome.event`), or the survivor's latest merge when null. The
+     * survivor's fields go back to what they were, the merged records are
+     * unmarked and every moved record moves back, in one commit. Returns
+     * the survivor as restored.
+     *
+     * # Errors
+     *
+     * `Validation` on `reason` when blank, on `event` when it is malformed
+     * or not a merge into the survivor, on `entity` or `<kind>_id`;
+     * `Conflict` when a record of the merge changed since (an unmerge done
+     * already included); `NotFound`; `Forbidden` (edit).
+     */
+open func unmerge(actor: CrmActor, kind: String, id: String, reason: String, event: String? = nil)throws  -> AnyRecord  {
+    return try  FfiConverterTypeAnyRecord_lift(try rustCallWithError(FfiConverterTypeCrmError_lift) {
+        uniffiCallStatus in
+    uniffi_crm_ffi_fn_method_crm_unmerge(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeCrmActor_lower(actor),
+        FfiConverterString.lower(kind),
+        FfiConverterString.lower(id),
+        FfiConverterString.lower(reason),
+        FfiConverterOptionString.lower(event),uniffiCallStatus
     )
 })
 }
@@ -3113,6 +3282,11 @@ public struct Activity: Equatable, Hashable {
      */
     public var shares: [Share]
     /**
+     * The record this one was merged into, if it was (`merge`; `unmerge`
+     * clears it).
+     */
+    public var mergedInto: RecordKey?
+    /**
      * `call`, `email`, `visit`, `meeting` or `note`.
      */
     public var kind: String
@@ -3167,6 +3341,10 @@ public struct Activity: Equatable, Hashable {
          * Whom it is shared with.
          */shares: [Share], 
         /**
+         * The record this one was merged into, if it was (`merge`; `unmerge`
+         * clears it).
+         */mergedInto: RecordKey?, 
+        /**
          * `call`, `email`, `visit`, `meeting` or `note`.
          */kind: String, 
         /**
@@ -3196,6 +3374,7 @@ public struct Activity: Equatable, Hashable {
         self.updatedAt = updatedAt
         self.createdBy = createdBy
         self.shares = shares
+        self.mergedInto = mergedInto
         self.kind = kind
         self.subject = subject
         self.summary = summary
@@ -3228,6 +3407,7 @@ public struct FfiConverterTypeActivity: FfiConverterRustBuffer {
                 updatedAt: FfiConverterTimestamp.read(from: &buf), 
                 createdBy: FfiConverterString.read(from: &buf), 
                 shares: FfiConverterSequenceTypeShare.read(from: &buf), 
+                mergedInto: FfiConverterOptionTypeRecordKey.read(from: &buf), 
                 kind: FfiConverterString.read(from: &buf), 
                 subject: FfiConverterTypeRecordKey.read(from: &buf), 
                 summary: FfiConverterString.read(from: &buf), 
@@ -3246,6 +3426,7 @@ public struct FfiConverterTypeActivity: FfiConverterRustBuffer {
         FfiConverterTimestamp.write(value.updatedAt, into: &buf)
         FfiConverterString.write(value.createdBy, into: &buf)
         FfiConverterSequenceTypeShare.write(value.shares, into: &buf)
+        FfiConverterOptionTypeRecordKey.write(value.mergedInto, into: &buf)
         FfiConverterString.write(value.kind, into: &buf)
         FfiConverterTypeRecordKey.write(value.subject, into: &buf)
         FfiConverterString.write(value.summary, into: &buf)
@@ -3302,6 +3483,11 @@ public struct Contact: Equatable, Hashable {
      */
     public var shares: [Share]
     /**
+     * The record this one was merged into, if it was (`merge`; `unmerge`
+     * clears it).
+     */
+    public var mergedInto: RecordKey?
+    /**
      * The customer the contact belongs to.
      */
     public var customer: String
@@ -3356,6 +3542,10 @@ public struct Contact: Equatable, Hashable {
          * Whom it is shared with.
          */shares: [Share], 
         /**
+         * The record this one was merged into, if it was (`merge`; `unmerge`
+         * clears it).
+         */mergedInto: RecordKey?, 
+        /**
          * The customer the contact belongs to.
          */customer: String, 
         /**
@@ -3385,6 +3575,7 @@ public struct Contact: Equatable, Hashable {
         self.updatedAt = updatedAt
         self.createdBy = createdBy
         self.shares = shares
+        self.mergedInto = mergedInto
         self.customer = customer
         self.name = name
         self.title = title
@@ -3417,6 +3608,7 @@ public struct FfiConverterTypeContact: FfiConverterRustBuffer {
                 updatedAt: FfiConverterTimestamp.read(from: &buf), 
                 createdBy: FfiConverterString.read(from: &buf), 
                 shares: FfiConverterSequenceTypeShare.read(from: &buf), 
+                mergedInto: FfiConverterOptionTypeRecordKey.read(from: &buf), 
                 customer: FfiConverterString.read(from: &buf), 
                 name: FfiConverterString.read(from: &buf), 
                 title: FfiConverterOptionString.read(from: &buf), 
@@ -3435,6 +3627,7 @@ public struct FfiConverterTypeContact: FfiConverterRustBuffer {
         FfiConverterTimestamp.write(value.updatedAt, into: &buf)
         FfiConverterString.write(value.createdBy, into: &buf)
         FfiConverterSequenceTypeShare.write(value.shares, into: &buf)
+        FfiConverterOptionTypeRecordKey.write(value.mergedInto, into: &buf)
         FfiConverterString.write(value.customer, into: &buf)
         FfiConverterString.write(value.name, into: &buf)
         FfiConverterOptionString.write(value.title, into: &buf)
@@ -3490,6 +3683,11 @@ public struct Contract: Equatable, Hashable {
      * Whom it is shared with.
      */
     public var shares: [Share]
+    /**
+     * The record this one was merged into, if it was (`merge`; `unmerge`
+     * clears it).
+     */
+    public var mergedInto: RecordKey?
     /**
      * The number people quote (`C-000042`).
      */
@@ -3557,6 +3755,10 @@ public struct Contract: Equatable, Hashable {
          * Whom it is shared with.
          */shares: [Share], 
         /**
+         * The record this one was merged into, if it was (`merge`; `unmerge`
+         * clears it).
+         */mergedInto: RecordKey?, 
+        /**
          * The number people quote (`C-000042`).
          */number: String, 
         /**
@@ -3595,6 +3797,7 @@ public struct Contract: Equatable, Hashable {
         self.updatedAt = updatedAt
         self.createdBy = createdBy
         self.shares = shares
+        self.mergedInto = mergedInto
         self.number = number
         self.status = status
         self.customer = customer
@@ -3630,6 +3833,7 @@ public struct FfiConverterTypeContract: FfiConverterRustBuffer {
                 updatedAt: FfiConverterTimestamp.read(from: &buf), 
                 createdBy: FfiConverterString.read(from: &buf), 
                 shares: FfiConverterSequenceTypeShare.read(from: &buf), 
+                mergedInto: FfiConverterOptionTypeRecordKey.read(from: &buf), 
                 number: FfiConverterString.read(from: &buf), 
                 status: FfiConverterString.read(from: &buf), 
                 customer: FfiConverterString.read(from: &buf), 
@@ -3651,6 +3855,7 @@ public struct FfiConverterTypeContract: FfiConverterRustBuffer {
         FfiConverterTimestamp.write(value.updatedAt, into: &buf)
         FfiConverterString.write(value.createdBy, into: &buf)
         FfiConverterSequenceTypeShare.write(value.shares, into: &buf)
+        FfiConverterOptionTypeRecordKey.write(value.mergedInto, into: &buf)
         FfiConverterString.write(value.number, into: &buf)
         FfiConverterString.write(value.status, into: &buf)
         FfiConverterString.write(value.customer, into: &buf)
@@ -3992,6 +4197,11 @@ public struct CrmTask: Equatable, Hashable {
      */
     public var shares: [Share]
     /**
+     * The record this one was merged into, if it was (`merge`; `unmerge`
+     * clears it).
+     */
+    public var mergedInto: RecordKey?
+    /**
      * What is to be done, in a line.
      */
     public var title: String
@@ -4054,6 +4264,10 @@ public struct CrmTask: Equatable, Hashable {
          * Whom it is shared with.
          */shares: [Share], 
         /**
+         * The record this one was merged into, if it was (`merge`; `unmerge`
+         * clears it).
+         */mergedInto: RecordKey?, 
+        /**
          * What is to be done, in a line.
          */title: String, 
         /**
@@ -4089,6 +4303,7 @@ public struct CrmTask: Equatable, Hashable {
         self.updatedAt = updatedAt
         self.createdBy = createdBy
         self.shares = shares
+        self.mergedInto = mergedInto
         self.title = title
         self.description = description
         self.status = status
@@ -4123,6 +4338,7 @@ public struct FfiConverterTypeCrmTask: FfiConverterRustBuffer {
                 updatedAt: FfiConverterTimestamp.read(from: &buf), 
                 createdBy: FfiConverterString.read(from: &buf), 
                 shares: FfiConverterSequenceTypeShare.read(from: &buf), 
+                mergedInto: FfiConverterOptionTypeRecordKey.read(from: &buf), 
                 title: FfiConverterString.read(from: &buf), 
                 description: FfiConverterOptionString.read(from: &buf), 
                 status: FfiConverterString.read(from: &buf), 
@@ -4143,6 +4359,7 @@ public struct FfiConverterTypeCrmTask: FfiConverterRustBuffer {
         FfiConverterTimestamp.write(value.updatedAt, into: &buf)
         FfiConverterString.write(value.createdBy, into: &buf)
         FfiConverterSequenceTypeShare.write(value.shares, into: &buf)
+        FfiConverterOptionTypeRecordKey.write(value.mergedInto, into: &buf)
         FfiConverterString.write(value.title, into: &buf)
         FfiConverterOptionString.write(value.description, into: &buf)
         FfiConverterString.write(value.status, into: &buf)
@@ -4200,6 +4417,11 @@ public struct Customer: Equatable, Hashable {
      * Whom it is shared with.
      */
     public var shares: [Share]
+    /**
+     * The record this one was merged into, if it was (`merge`; `unmerge`
+     * clears it).
+     */
+    public var mergedInto: RecordKey?
     /**
      * `company` or `person`.
      */
@@ -4280,6 +4502,10 @@ public struct Customer: Equatable, Hashable {
          * Whom it is shared with.
          */shares: [Share], 
         /**
+         * The record this one was merged into, if it was (`merge`; `unmerge`
+         * clears it).
+         */mergedInto: RecordKey?, 
+        /**
          * `company` or `person`.
          */kind: String, 
         /**
@@ -4328,6 +4554,7 @@ public struct Customer: Equatable, Hashable {
         self.updatedAt = updatedAt
         self.createdBy = createdBy
         self.shares = shares
+        self.mergedInto = mergedInto
         self.kind = kind
         self.name = name
         self.stage = stage
@@ -4366,6 +4593,7 @@ public struct FfiConverterTypeCustomer: FfiConverterRustBuffer {
                 updatedAt: FfiConverterTimestamp.read(from: &buf), 
                 createdBy: FfiConverterString.read(from: &buf), 
                 shares: FfiConverterSequenceTypeShare.read(from: &buf), 
+                mergedInto: FfiConverterOptionTypeRecordKey.read(from: &buf), 
                 kind: FfiConverterString.read(from: &buf), 
                 name: FfiConverterString.read(from: &buf), 
                 stage: FfiConverterString.read(from: &buf), 
@@ -4390,6 +4618,7 @@ public struct FfiConverterTypeCustomer: FfiConverterRustBuffer {
         FfiConverterTimestamp.write(value.updatedAt, into: &buf)
         FfiConverterString.write(value.createdBy, into: &buf)
         FfiConverterSequenceTypeShare.write(value.shares, into: &buf)
+        FfiConverterOptionTypeRecordKey.write(value.mergedInto, into: &buf)
         FfiConverterString.write(value.kind, into: &buf)
         FfiConverterString.write(value.name, into: &buf)
         FfiConverterString.write(value.stage, into: &buf)
@@ -4875,6 +5104,96 @@ public func FfiConverterTypeDuplicateCluster_lower(_ value: DuplicateCluster) ->
 
 
 /**
+ * A stored customer, contact or lead that may be a duplicate (what
+ * `findDuplicates` and `findDuplicatesOf` return, most likely first).
+ */
+public struct DuplicateMatch: Equatable, Hashable {
+    /**
+     * The stored record (`RecordKey(kind = "customer", id = ...)`).
+     */
+    public var record: RecordKey
+    /**
+     * The match probability, 0 to 1.
+     */
+    public var probability: Double
+    /**
+     * The first match rule that holds, if any.
+     */
+    public var rule: String?
+    /**
+     * Why, field by field.
+     */
+    public var explanation: MatchExplanation
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The stored record (`RecordKey(kind = "customer", id = ...)`).
+         */record: RecordKey, 
+        /**
+         * The match probability, 0 to 1.
+         */probability: Double, 
+        /**
+         * The first match rule that holds, if any.
+         */rule: String?, 
+        /**
+         * Why, field by field.
+         */explanation: MatchExplanation) {
+        self.record = record
+        self.probability = probability
+        self.rule = rule
+        self.explanation = explanation
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension DuplicateMatch: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeDuplicateMatch: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> DuplicateMatch {
+        return
+            try DuplicateMatch(
+                record: FfiConverterTypeRecordKey.read(from: &buf), 
+                probability: FfiConverterDouble.read(from: &buf), 
+                rule: FfiConverterOptionString.read(from: &buf), 
+                explanation: FfiConverterTypeMatchExplanation.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: DuplicateMatch, into buf: inout [UInt8]) {
+        FfiConverterTypeRecordKey.write(value.record, into: &buf)
+        FfiConverterDouble.write(value.probability, into: &buf)
+        FfiConverterOptionString.write(value.rule, into: &buf)
+        FfiConverterTypeMatchExplanation.write(value.explanation, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDuplicateMatch_lift(_ buf: RustBuffer) throws -> DuplicateMatch {
+    return try FfiConverterTypeDuplicateMatch.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDuplicateMatch_lower(_ value: DuplicateMatch) -> RustBuffer {
+    return FfiConverterTypeDuplicateMatch.lower(value)
+}
+
+
+/**
  * One change to one record: who did what, when, from which state to which,
  * why, and which fields changed.
  */
@@ -5268,6 +5587,11 @@ public struct Lead: Equatable, Hashable {
      */
     public var shares: [Share]
     /**
+     * The record this one was merged into, if it was (`merge`; `unmerge`
+     * clears it).
+     */
+    public var mergedInto: RecordKey?
+    /**
      * The lifecycle state: `new`, `contacted`, `qualified`, `converted`, `discarded`.
      */
     public var status: String
@@ -5370,6 +5694,10 @@ public struct Lead: Equatable, Hashable {
          * Whom it is shared with.
          */shares: [Share], 
         /**
+         * The record this one was merged into, if it was (`merge`; `unmerge`
+         * clears it).
+         */mergedInto: RecordKey?, 
+        /**
          * The lifecycle state: `new`, `contacted`, `qualified`, `converted`, `discarded`.
          */status: String, 
         /**
@@ -5435,6 +5763,7 @@ public struct Lead: Equatable, Hashable {
         self.updatedAt = updatedAt
         self.createdBy = createdBy
         self.shares = shares
+        self.mergedInto = mergedInto
         self.status = status
         self.source = source
         self.channel = channel
@@ -5479,6 +5808,7 @@ public struct FfiConverterTypeLead: FfiConverterRustBuffer {
                 updatedAt: FfiConverterTimestamp.read(from: &buf), 
                 createdBy: FfiConverterString.read(from: &buf), 
                 shares: FfiConverterSequenceTypeShare.read(from: &buf), 
+                mergedInto: FfiConverterOptionTypeRecordKey.read(from: &buf), 
                 status: FfiConverterString.read(from: &buf), 
                 source: FfiConverterOptionString.read(from: &buf), 
                 channel: FfiConverterOptionString.read(from: &buf), 
@@ -5509,6 +5839,7 @@ public struct FfiConverterTypeLead: FfiConverterRustBuffer {
         FfiConverterTimestamp.write(value.updatedAt, into: &buf)
         FfiConverterString.write(value.createdBy, into: &buf)
         FfiConverterSequenceTypeShare.write(value.shares, into: &buf)
+        FfiConverterOptionTypeRecordKey.write(value.mergedInto, into: &buf)
         FfiConverterString.write(value.status, into: &buf)
         FfiConverterOptionString.write(value.source, into: &buf)
         FfiConverterOptionString.write(value.channel, into: &buf)
@@ -5989,6 +6320,189 @@ public func FfiConverterTypeMatchRecord_lift(_ buf: RustBuffer) throws -> MatchR
 #endif
 public func FfiConverterTypeMatchRecord_lower(_ value: MatchRecord) -> RustBuffer {
     return FfiConverterTypeMatchRecord.lower(value)
+}
+
+
+/**
+ * A merge to run: two or more customers, contacts or leads, all of one
+ * kind, into one survivor.
+ */
+public struct MergeInput: Equatable, Hashable {
+    /**
+     * The records to merge (`RecordKey(kind, id)`), all of one kind.
+     */
+    public var records: [RecordKey]
+    /**
+     * The survivor, one of `records`; chosen by `rule` when left out.
+     */
+    public var survivor: RecordKey?
+    /**
+     * How to choose the survivor when none is named: `"oldest"` (the
+     * default), `"newest"` or `"most_complete"`.
+     */
+    public var rule: String?
+    /**
+     * Why (required).
+     */
+    public var reason: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The records to merge (`RecordKey(kind, id)`), all of one kind.
+         */records: [RecordKey], 
+        /**
+         * The survivor, one of `records`; chosen by `rule` when left out.
+         */survivor: RecordKey? = nil, 
+        /**
+         * How to choose the survivor when none is named: `"oldest"` (the
+         * default), `"newest"` or `"most_complete"`.
+         */rule: String? = nil, 
+        /**
+         * Why (required).
+         */reason: String) {
+        self.records = records
+        self.survivor = survivor
+        self.rule = rule
+        self.reason = reason
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension MergeInput: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeMergeInput: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> MergeInput {
+        return
+            try MergeInput(
+                records: FfiConverterSequenceTypeRecordKey.read(from: &buf), 
+                survivor: FfiConverterOptionTypeRecordKey.read(from: &buf), 
+                rule: FfiConverterOptionString.read(from: &buf), 
+                reason: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: MergeInput, into buf: inout [UInt8]) {
+        FfiConverterSequenceTypeRecordKey.write(value.records, into: &buf)
+        FfiConverterOptionTypeRecordKey.write(value.survivor, into: &buf)
+        FfiConverterOptionString.write(value.rule, into: &buf)
+        FfiConverterString.write(value.reason, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMergeInput_lift(_ buf: RustBuffer) throws -> MergeInput {
+    return try FfiConverterTypeMergeInput.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMergeInput_lower(_ value: MergeInput) -> RustBuffer {
+    return FfiConverterTypeMergeInput.lower(value)
+}
+
+
+/**
+ * What a merge did.
+ */
+public struct MergeOutcome: Equatable, Hashable {
+    /**
+     * The survivor, after the merge.
+     */
+    public var survivor: AnyRecord
+    /**
+     * The records merged into it (kept, marked `mergedInto`).
+     */
+    public var merged: [RecordKey]
+    /**
+     * The records moved to the survivor (contacts, deals, contracts,
+     * tickets, activities, tasks).
+     */
+    public var moved: [RecordKey]
+    /**
+     * The id of the survivor's `merge` event, which `unmerge` undoes.
+     */
+    public var event: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The survivor, after the merge.
+         */survivor: AnyRecord, 
+        /**
+         * The records merged into it (kept, marked `mergedInto`).
+         */merged: [RecordKey], 
+        /**
+         * The records moved to the survivor (contacts, deals, contracts,
+         * tickets, activities, tasks).
+         */moved: [RecordKey], 
+        /**
+         * The id of the survivor's `merge` event, which `unmerge` undoes.
+         */event: String) {
+        self.survivor = survivor
+        self.merged = merged
+        self.moved = moved
+        self.event = event
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension MergeOutcome: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeMergeOutcome: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> MergeOutcome {
+        return
+            try MergeOutcome(
+                survivor: FfiConverterTypeAnyRecord.read(from: &buf), 
+                merged: FfiConverterSequenceTypeRecordKey.read(from: &buf), 
+                moved: FfiConverterSequenceTypeRecordKey.read(from: &buf), 
+                event: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: MergeOutcome, into buf: inout [UInt8]) {
+        FfiConverterTypeAnyRecord.write(value.survivor, into: &buf)
+        FfiConverterSequenceTypeRecordKey.write(value.merged, into: &buf)
+        FfiConverterSequenceTypeRecordKey.write(value.moved, into: &buf)
+        FfiConverterString.write(value.event, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMergeOutcome_lift(_ buf: RustBuffer) throws -> MergeOutcome {
+    return try FfiConverterTypeMergeOutcome.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMergeOutcome_lower(_ value: MergeOutcome) -> RustBuffer {
+    return FfiConverterTypeMergeOutcome.lower(value)
 }
 
 
@@ -7020,6 +7534,11 @@ public struct Opportunity: Equatable, Hashable {
      */
     public var shares: [Share]
     /**
+     * The record this one was merged into, if it was (`merge`; `unmerge`
+     * clears it).
+     */
+    public var mergedInto: RecordKey?
+    /**
      * A short name for the deal.
      */
     public var name: String
@@ -7103,6 +7622,10 @@ public struct Opportunity: Equatable, Hashable {
          * Whom it is shared with.
          */shares: [Share], 
         /**
+         * The record this one was merged into, if it was (`merge`; `unmerge`
+         * clears it).
+         */mergedInto: RecordKey?, 
+        /**
          * A short name for the deal.
          */name: String, 
         /**
@@ -7154,6 +7677,7 @@ public struct Opportunity: Equatable, Hashable {
         self.updatedAt = updatedAt
         self.createdBy = createdBy
         self.shares = shares
+        self.mergedInto = mergedInto
         self.name = name
         self.stage = stage
         self.customer = customer
@@ -7193,6 +7717,7 @@ public struct FfiConverterTypeOpportunity: FfiConverterRustBuffer {
                 updatedAt: FfiConverterTimestamp.read(from: &buf), 
                 createdBy: FfiConverterString.read(from: &buf), 
                 shares: FfiConverterSequenceTypeShare.read(from: &buf), 
+                mergedInto: FfiConverterOptionTypeRecordKey.read(from: &buf), 
                 name: FfiConverterString.read(from: &buf), 
                 stage: FfiConverterString.read(from: &buf), 
                 customer: FfiConverterString.read(from: &buf), 
@@ -7218,6 +7743,7 @@ public struct FfiConverterTypeOpportunity: FfiConverterRustBuffer {
         FfiConverterTimestamp.write(value.updatedAt, into: &buf)
         FfiConverterString.write(value.createdBy, into: &buf)
         FfiConverterSequenceTypeShare.write(value.shares, into: &buf)
+        FfiConverterOptionTypeRecordKey.write(value.mergedInto, into: &buf)
         FfiConverterString.write(value.name, into: &buf)
         FfiConverterString.write(value.stage, into: &buf)
         FfiConverterString.write(value.customer, into: &buf)
@@ -8432,6 +8958,11 @@ public struct Team: Equatable, Hashable {
      */
     public var shares: [Share]
     /**
+     * The record this one was merged into, if it was (`merge`; `unmerge`
+     * clears it).
+     */
+    public var mergedInto: RecordKey?
+    /**
      * Display name.
      */
     public var name: String
@@ -8470,6 +9001,10 @@ public struct Team: Equatable, Hashable {
          * Whom it is shared with.
          */shares: [Share], 
         /**
+         * The record this one was merged into, if it was (`merge`; `unmerge`
+         * clears it).
+         */mergedInto: RecordKey?, 
+        /**
          * Display name.
          */name: String, 
         /**
@@ -8487,6 +9022,7 @@ public struct Team: Equatable, Hashable {
         self.updatedAt = updatedAt
         self.createdBy = createdBy
         self.shares = shares
+        self.mergedInto = mergedInto
         self.name = name
         self.region = region
         self.supervisor = supervisor
@@ -8515,6 +9051,7 @@ public struct FfiConverterTypeTeam: FfiConverterRustBuffer {
                 updatedAt: FfiConverterTimestamp.read(from: &buf), 
                 createdBy: FfiConverterString.read(from: &buf), 
                 shares: FfiConverterSequenceTypeShare.read(from: &buf), 
+                mergedInto: FfiConverterOptionTypeRecordKey.read(from: &buf), 
                 name: FfiConverterString.read(from: &buf), 
                 region: FfiConverterOptionString.read(from: &buf), 
                 supervisor: FfiConverterOptionString.read(from: &buf), 
@@ -8529,6 +9066,7 @@ public struct FfiConverterTypeTeam: FfiConverterRustBuffer {
         FfiConverterTimestamp.write(value.updatedAt, into: &buf)
         FfiConverterString.write(value.createdBy, into: &buf)
         FfiConverterSequenceTypeShare.write(value.shares, into: &buf)
+        FfiConverterOptionTypeRecordKey.write(value.mergedInto, into: &buf)
         FfiConverterString.write(value.name, into: &buf)
         FfiConverterOptionString.write(value.region, into: &buf)
         FfiConverterOptionString.write(value.supervisor, into: &buf)
@@ -8670,6 +9208,11 @@ public struct Ticket: Equatable, Hashable {
      */
     public var shares: [Share]
     /**
+     * The record this one was merged into, if it was (`merge`; `unmerge`
+     * clears it).
+     */
+    public var mergedInto: RecordKey?
+    /**
      * What it is about, in a line.
      */
     public var subject: String
@@ -8749,6 +9292,10 @@ public struct Ticket: Equatable, Hashable {
          * Whom it is shared with.
          */shares: [Share], 
         /**
+         * The record this one was merged into, if it was (`merge`; `unmerge`
+         * clears it).
+         */mergedInto: RecordKey?, 
+        /**
          * What it is about, in a line.
          */subject: String, 
         /**
@@ -8797,6 +9344,7 @@ public struct Ticket: Equatable, Hashable {
         self.updatedAt = updatedAt
         self.createdBy = createdBy
         self.shares = shares
+        self.mergedInto = mergedInto
         self.subject = subject
         self.status = status
         self.priority = priority
@@ -8835,6 +9383,7 @@ public struct FfiConverterTypeTicket: FfiConverterRustBuffer {
                 updatedAt: FfiConverterTimestamp.read(from: &buf), 
                 createdBy: FfiConverterString.read(from: &buf), 
                 shares: FfiConverterSequenceTypeShare.read(from: &buf), 
+                mergedInto: FfiConverterOptionTypeRecordKey.read(from: &buf), 
                 subject: FfiConverterString.read(from: &buf), 
                 status: FfiConverterString.read(from: &buf), 
                 priority: FfiConverterString.read(from: &buf), 
@@ -8859,6 +9408,7 @@ public struct FfiConverterTypeTicket: FfiConverterRustBuffer {
         FfiConverterTimestamp.write(value.updatedAt, into: &buf)
         FfiConverterString.write(value.createdBy, into: &buf)
         FfiConverterSequenceTypeShare.write(value.shares, into: &buf)
+        FfiConverterOptionTypeRecordKey.write(value.mergedInto, into: &buf)
         FfiConverterString.write(value.subject, into: &buf)
         FfiConverterString.write(value.status, into: &buf)
         FfiConverterString.write(value.priority, into: &buf)
@@ -9091,6 +9641,11 @@ public struct User: Equatable, Hashable {
      */
     public var shares: [Share]
     /**
+     * The record this one was merged into, if it was (`merge`; `unmerge`
+     * clears it).
+     */
+    public var mergedInto: RecordKey?
+    /**
      * Display name.
      */
     public var name: String
@@ -9151,6 +9706,10 @@ public struct User: Equatable, Hashable {
          * Whom it is shared with.
          */shares: [Share], 
         /**
+         * The record this one was merged into, if it was (`merge`; `unmerge`
+         * clears it).
+         */mergedInto: RecordKey?, 
+        /**
          * Display name.
          */name: String, 
         /**
@@ -9185,6 +9744,7 @@ public struct User: Equatable, Hashable {
         self.updatedAt = updatedAt
         self.createdBy = createdBy
         self.shares = shares
+        self.mergedInto = mergedInto
         self.name = name
         self.email = email
         self.team = team
@@ -9218,6 +9778,7 @@ public struct FfiConverterTypeUser: FfiConverterRustBuffer {
                 updatedAt: FfiConverterTimestamp.read(from: &buf), 
                 createdBy: FfiConverterString.read(from: &buf), 
                 shares: FfiConverterSequenceTypeShare.read(from: &buf), 
+                mergedInto: FfiConverterOptionTypeRecordKey.read(from: &buf), 
                 name: FfiConverterString.read(from: &buf), 
                 email: FfiConverterOptionString.read(from: &buf), 
                 team: FfiConverterOptionString.read(from: &buf), 
@@ -9237,6 +9798,7 @@ public struct FfiConverterTypeUser: FfiConverterRustBuffer {
         FfiConverterTimestamp.write(value.updatedAt, into: &buf)
         FfiConverterString.write(value.createdBy, into: &buf)
         FfiConverterSequenceTypeShare.write(value.shares, into: &buf)
+        FfiConverterOptionTypeRecordKey.write(value.mergedInto, into: &buf)
         FfiConverterString.write(value.name, into: &buf)
         FfiConverterOptionString.write(value.email, into: &buf)
         FfiConverterOptionString.write(value.team, into: &buf)
@@ -11099,6 +11661,31 @@ fileprivate struct FfiConverterSequenceTypeDuplicateCluster: FfiConverterRustBuf
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeDuplicateMatch: FfiConverterRustBuffer {
+    typealias SwiftType = [DuplicateMatch]
+
+    public static func write(_ value: [DuplicateMatch], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeDuplicateMatch.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [DuplicateMatch] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [DuplicateMatch]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeDuplicateMatch.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeEvent: FfiConverterRustBuffer {
     typealias SwiftType = [Event]
 
@@ -11266,6 +11853,31 @@ fileprivate struct FfiConverterSequenceTypePurchase: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypePurchase.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeRecordKey: FfiConverterRustBuffer {
+    typealias SwiftType = [RecordKey]
+
+    public static func write(_ value: [RecordKey], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeRecordKey.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [RecordKey] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [RecordKey]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeRecordKey.read(from: &buf))
         }
         return seq
     }
@@ -11714,6 +12326,18 @@ private let initializationResult: InitializationResult = {
     if (uniffi_crm_ffi_checksum_method_crm_win_opportunity() != 25960) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_crm_ffi_checksum_method_crm_find_duplicates() != 45585) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_crm_ffi_checksum_method_crm_find_duplicates_of() != 37546) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_crm_ffi_checksum_method_crm_merge() != 2704) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_crm_ffi_checksum_method_crm_unmerge() != 38741) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_crm_ffi_checksum_method_crm_add_contact() != 63110) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -11798,7 +12422,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_crm_ffi_checksum_constructor_dedupescan_new() != 3630) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_crm_ffi_checksum_constructor_crm_new() != 10324) {
+    if (uniffi_crm_ffi_checksum_constructor_crm_new() != 2244) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_crm_ffi_checksum_constructor_crm_open() != 17075) {

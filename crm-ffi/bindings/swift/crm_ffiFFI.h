@@ -473,6 +473,26 @@ RustBuffer uniffi_crm_ffi_fn_method_crm_terminate_contract(uint64_t ptr, RustBuf
 RustBuffer uniffi_crm_ffi_fn_method_crm_win_opportunity(uint64_t ptr, RustBuffer actor, RustBuffer id, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_FIND_DUPLICATES
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_FIND_DUPLICATES
+RustBuffer uniffi_crm_ffi_fn_method_crm_find_duplicates(uint64_t ptr, RustBuffer actor, RustBuffer record, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_FIND_DUPLICATES_OF
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_FIND_DUPLICATES_OF
+RustBuffer uniffi_crm_ffi_fn_method_crm_find_duplicates_of(uint64_t ptr, RustBuffer actor, RustBuffer kind, RustBuffer id, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_MERGE
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_MERGE
+RustBuffer uniffi_crm_ffi_fn_method_crm_merge(uint64_t ptr, RustBuffer actor, RustBuffer input, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_UNMERGE
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_UNMERGE
+RustBuffer uniffi_crm_ffi_fn_method_crm_unmerge(uint64_t ptr, RustBuffer actor, RustBuffer kind, RustBuffer id, RustBuffer reason, RustBuffer event, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_ADD_CONTACT
 #define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_ADD_CONTACT
 RustBuffer uniffi_crm_ffi_fn_method_crm_add_contact(uint64_t ptr, RustBuffer actor, RustBuffer contact, RustCallStatus *_Nonnull out_status
@@ -1137,6 +1157,30 @@ uint16_t uniffi_crm_ffi_checksum_method_crm_terminate_contract(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_WIN_OPPORTUNITY
 #define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_WIN_OPPORTUNITY
 uint16_t uniffi_crm_ffi_checksum_method_crm_win_opportunity(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_FIND_DUPLICATES
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_FIND_DUPLICATES
+uint16_t uniffi_crm_ffi_checksum_method_crm_find_duplicates(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_FIND_DUPLICATES_OF
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_FIND_DUPLICATES_OF
+uint16_t uniffi_crm_ffi_checksum_method_crm_find_duplicates_of(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_MERGE
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_MERGE
+uint16_t uniffi_crm_ffi_checksum_method_crm_merge(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_UNMERGE
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_UNMERGE
+uint16_t uniffi_crm_ffi_checksum_method_crm_unmerge(void
     
 );
 #endif

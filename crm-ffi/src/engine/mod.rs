@@ -2,7 +2,8 @@
 //! and the generic commands (`get`, `history`, `list`, `transition`,
 //! `update`, `share`, `unshare`, the outbox). The typed commands live in one file per
 //! concept, as in the core: `leads.rs`, `deals.rs`, `service.rs`, `tasks.rs`,
-//! `directory.rs`, `assignment.rs`, `value.rs` (customer value).
+//! `directory.rs`, `assignment.rs`, `value.rs` (customer value), `dedupe.rs`
+//! (duplicates in the store: find, merge, unmerge).
 //!
 //! Every method is synchronous and, over a file or a server, blocks on I/O:
 //! the host calls it off its UI thread (Kotlin `Dispatchers.IO`, a Swift
@@ -10,6 +11,7 @@
 
 mod assignment;
 mod deals;
+mod dedupe;
 mod directory;
 mod leads;
 mod service;
@@ -206,7 +208,8 @@ impl FfiCrm {
     /// operating system's randomness. With `configJson`, the engine runs by
     /// that configuration (the Config JSON: `lifecycles`, `fields`,
     /// `policy`, `assignment`, `lead_scoring`, `claim_limit`, `reclaim`,
-    /// `first_contact_within_hours`, ...); without it, by the default one.
+    /// `first_contact_within_hours`, `dedupe`, ...); without it, by the
+    /// default one.
     ///
     /// # Errors
     ///

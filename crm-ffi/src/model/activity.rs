@@ -25,6 +25,9 @@ pub struct Activity {
     pub created_by: String,
     /// Whom it is shared with.
     pub shares: Vec<Share>,
+    /// The record this one was merged into, if it was (`merge`; `unmerge`
+    /// clears it).
+    pub merged_into: Option<RecordKey>,
     /// `call`, `email`, `visit`, `meeting` or `note`.
     pub kind: String,
     /// The record it is about.
@@ -52,6 +55,7 @@ impl From<CoreActivity> for Activity {
             updated_at: to_system_time(activity.meta.updated_at),
             created_by: activity.meta.created_by.to_string(),
             shares: shares(&activity.meta),
+            merged_into: activity.meta.merged_into.map(RecordKey::from),
             kind: activity.kind.to_string(),
             subject: activity.subject.into(),
             summary: activity.summary,

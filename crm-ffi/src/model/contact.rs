@@ -8,7 +8,7 @@ use crm::NewContact as CoreNewContact;
 
 use crate::clock::to_system_time;
 use crate::model::ids::opt_text;
-use crate::model::{Share, custom_json, parse_custom, shares};
+use crate::model::{RecordKey, Share, custom_json, parse_custom, shares};
 
 /// A person at a customer.
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
@@ -25,6 +25,9 @@ pub struct Contact {
     pub created_by: String,
     /// Whom it is shared with.
     pub shares: Vec<Share>,
+    /// The record this one was merged into, if it was (`merge`; `unmerge`
+    /// clears it).
+    pub merged_into: Option<RecordKey>,
     /// The customer the contact belongs to.
     pub customer: String,
     /// The person's name.
@@ -52,6 +55,7 @@ impl From<CoreContact> for Contact {
             updated_at: to_system_time(contact.meta.updated_at),
             created_by: contact.meta.created_by.to_string(),
             shares: shares(&contact.meta),
+            merged_into: contact.meta.merged_into.map(RecordKey::from),
             customer: contact.customer.to_string(),
             name: contact.name,
             title: contact.title,

@@ -6,7 +6,7 @@ use crm::Contract as CoreContract;
 
 use crate::clock::{to_system_time, to_system_time_opt};
 use crate::model::ids::opt_text;
-use crate::model::{Money, Share, custom_json, shares};
+use crate::model::{Money, RecordKey, Share, custom_json, shares};
 
 /// A contract with a customer, usually from a won opportunity.
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
@@ -23,6 +23,9 @@ pub struct Contract {
     pub created_by: String,
     /// Whom it is shared with.
     pub shares: Vec<Share>,
+    /// The record this one was merged into, if it was (`merge`; `unmerge`
+    /// clears it).
+    pub merged_into: Option<RecordKey>,
     /// The number people quote (`C-000042`).
     pub number: String,
     /// The lifecycle state: `draft`, `signed`, `active`, `completed`, `terminated`.
@@ -56,6 +59,7 @@ impl From<CoreContract> for Contract {
             updated_at: to_system_time(contract.meta.updated_at),
             created_by: contract.meta.created_by.to_string(),
             shares: shares(&contract.meta),
+            merged_into: contract.meta.merged_into.map(RecordKey::from),
             number: contract.number,
             status: contract.status,
             customer: contract.customer.to_string(),

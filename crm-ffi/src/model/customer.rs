@@ -9,7 +9,7 @@ use crm::NewCustomer as CoreNewCustomer;
 use crate::clock::{to_system_time, to_system_time_opt};
 use crate::model::ids::opt_text;
 use crate::model::{
-    Share, custom_json, opt_team, opt_user, parse_custom, parse_name_or_default, shares,
+    RecordKey, Share, custom_json, opt_team, opt_user, parse_custom, parse_name_or_default, shares,
 };
 
 /// A customer: a company or a person that buys, or may buy.
@@ -27,6 +27,9 @@ pub struct Customer {
     pub created_by: String,
     /// Whom it is shared with.
     pub shares: Vec<Share>,
+    /// The record this one was merged into, if it was (`merge`; `unmerge`
+    /// clears it).
+    pub merged_into: Option<RecordKey>,
     /// `company` or `person`.
     pub kind: String,
     /// The company's or the person's name.
@@ -67,6 +70,7 @@ impl From<CoreCustomer> for Customer {
             updated_at: to_system_time(customer.meta.updated_at),
             created_by: customer.meta.created_by.to_string(),
             shares: shares(&customer.meta),
+            merged_into: customer.meta.merged_into.map(RecordKey::from),
             kind: customer.kind.to_string(),
             name: customer.name,
             stage: customer.stage,

@@ -12,7 +12,9 @@ use crm::{ConvertLead as CoreConvertLead, DealFromLead as CoreDealFromLead};
 use crate::clock::{parse_date, to_system_time, to_system_time_opt};
 use crate::model::ids::opt_text;
 use crate::model::money::opt_money;
-use crate::model::{Money, Share, custom_json, opt_team, opt_user, parse_custom, shares};
+use crate::model::{
+    Money, RecordKey, Share, custom_json, opt_team, opt_user, parse_custom, shares,
+};
 
 /// A lead: an enquiry not yet qualified into a customer and a deal. With no
 /// owner it sits in its team's pool.
@@ -30,6 +32,9 @@ pub struct Lead {
     pub created_by: String,
     /// Whom it is shared with.
     pub shares: Vec<Share>,
+    /// The record this one was merged into, if it was (`merge`; `unmerge`
+    /// clears it).
+    pub merged_into: Option<RecordKey>,
     /// The lifecycle state: `new`, `contacted`, `qualified`, `converted`, `discarded`.
     pub status: String,
     /// Where it came from (web form, trade fair, referral, ...).
@@ -81,6 +86,7 @@ impl From<CoreLead> for Lead {
             updated_at: to_system_time(lead.meta.updated_at),
             created_by: lead.meta.created_by.to_string(),
             shares: shares(&lead.meta),
+            merged_into: lead.meta.merged_into.map(RecordKey::from),
             status: lead.status,
             source: lead.source,
             channel: lead.channel,

@@ -14,7 +14,7 @@
 //! - free-form JSON (custom fields, event changes and payloads) is JSON text in
 //!   fields named `*_json`;
 //! - the core's `meta` is flattened into each record: `version`, `created_at`,
-//!   `updated_at`, `created_by`, `shares`.
+//!   `updated_at`, `created_by`, `shares`, `merged_into`.
 
 mod activity;
 mod contact;

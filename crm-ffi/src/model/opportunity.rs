@@ -10,7 +10,9 @@ use crm::Opportunity as CoreOpportunity;
 use crate::clock::{date_text, parse_date, to_system_time, to_system_time_opt};
 use crate::model::ids::opt_text;
 use crate::model::money::opt_money;
-use crate::model::{Contract, Money, Share, custom_json, opt_user, parse_custom, shares};
+use crate::model::{
+    Contract, Money, RecordKey, Share, custom_json, opt_user, parse_custom, shares,
+};
 
 /// An opportunity (a deal): a chance to sell to a customer.
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
@@ -27,6 +29,9 @@ pub struct Opportunity {
     pub created_by: String,
     /// Whom it is shared with.
     pub shares: Vec<Share>,
+    /// The record this one was merged into, if it was (`merge`; `unmerge`
+    /// clears it).
+    pub merged_into: Option<RecordKey>,
     /// A short name for the deal.
     pub name: String,
     /// The pipeline stage (`needs_analysis`, `proposal`, `negotiation`, `won`,
@@ -69,6 +74,7 @@ impl From<CoreOpportunity> for Opportunity {
             updated_at: to_system_time(deal.meta.updated_at),
             created_by: deal.meta.created_by.to_string(),
             shares: shares(&deal.meta),
+            merged_into: deal.meta.merged_into.map(RecordKey::from),
             name: deal.name,
             stage: deal.stage,
             customer: deal.customer.to_string(),

@@ -28,6 +28,9 @@ pub struct Task {
     pub created_by: String,
     /// Whom it is shared with.
     pub shares: Vec<Share>,
+    /// The record this one was merged into, if it was (`merge`; `unmerge`
+    /// clears it).
+    pub merged_into: Option<RecordKey>,
     /// What is to be done, in a line.
     pub title: String,
     /// Details.
@@ -59,6 +62,7 @@ impl From<CoreTask> for Task {
             updated_at: to_system_time(task.meta.updated_at),
             created_by: task.meta.created_by.to_string(),
             shares: shares(&task.meta),
+            merged_into: task.meta.merged_into.map(RecordKey::from),
             title: task.title,
             description: task.description,
             status: task.status,

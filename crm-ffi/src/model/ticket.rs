@@ -8,7 +8,9 @@ use crm::Ticket as CoreTicket;
 
 use crate::clock::{to_system_time, to_system_time_opt};
 use crate::model::ids::opt_text;
-use crate::model::{Share, custom_json, opt_team, parse_custom, parse_name_or_default, shares};
+use crate::model::{
+    RecordKey, Share, custom_json, opt_team, parse_custom, parse_name_or_default, shares,
+};
 
 /// A service ticket.
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
@@ -25,6 +27,9 @@ pub struct Ticket {
     pub created_by: String,
     /// Whom it is shared with.
     pub shares: Vec<Share>,
+    /// The record this one was merged into, if it was (`merge`; `unmerge`
+    /// clears it).
+    pub merged_into: Option<RecordKey>,
     /// What it is about, in a line.
     pub subject: String,
     /// The lifecycle state: `new`, `assigned`, `in_progress`,
@@ -65,6 +70,7 @@ impl From<CoreTicket> for Ticket {
             updated_at: to_system_time(ticket.meta.updated_at),
             created_by: ticket.meta.created_by.to_string(),
             shares: shares(&ticket.meta),
+            merged_into: ticket.meta.merged_into.map(RecordKey::from),
             subject: ticket.subject,
             status: ticket.status,
             priority: ticket.priority.to_string(),

@@ -11,7 +11,7 @@ use crm::UserInput as CoreUserInput;
 
 use crate::clock::{from_system_time, to_system_time};
 use crate::model::ids::opt_text;
-use crate::model::{Share, custom_json, opt_team, opt_user, shares, team, user};
+use crate::model::{RecordKey, Share, custom_json, opt_team, opt_user, shares, team, user};
 
 /// A user: someone (or some integration) who works in the CRM.
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
@@ -28,6 +28,9 @@ pub struct User {
     pub created_by: String,
     /// Whom it is shared with.
     pub shares: Vec<Share>,
+    /// The record this one was merged into, if it was (`merge`; `unmerge`
+    /// clears it).
+    pub merged_into: Option<RecordKey>,
     /// Display name.
     pub name: String,
     /// Work email.
@@ -59,6 +62,7 @@ impl From<CoreUser> for User {
             updated_at: to_system_time(user.meta.updated_at),
             created_by: user.meta.created_by.to_string(),
             shares: shares(&user.meta),
+            merged_into: user.meta.merged_into.map(RecordKey::from),
             name: user.name,
             email: user.email,
             team: opt_text(user.team),
@@ -181,6 +185,9 @@ pub struct Team {
     pub created_by: String,
     /// Whom it is shared with.
     pub shares: Vec<Share>,
+    /// The record this one was merged into, if it was (`merge`; `unmerge`
+    /// clears it).
+    pub merged_into: Option<RecordKey>,
     /// Display name.
     pub name: String,
     /// The team's region.
@@ -200,6 +207,7 @@ impl From<CoreTeam> for Team {
             updated_at: to_system_time(team.meta.updated_at),
             created_by: team.meta.created_by.to_string(),
             shares: shares(&team.meta),
+            merged_into: team.meta.merged_into.map(RecordKey::from),
             name: team.name,
             region: team.region,
             supervisor: opt_text(team.supervisor),

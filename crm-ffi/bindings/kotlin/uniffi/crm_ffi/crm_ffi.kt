@@ -759,6 +759,14 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_crm_ffi_checksum_method_crm_win_opportunity(
     ): Int
+    external fun uniffi_crm_ffi_checksum_method_crm_find_duplicates(
+    ): Int
+    external fun uniffi_crm_ffi_checksum_method_crm_find_duplicates_of(
+    ): Int
+    external fun uniffi_crm_ffi_checksum_method_crm_merge(
+    ): Int
+    external fun uniffi_crm_ffi_checksum_method_crm_unmerge(
+    ): Int
     external fun uniffi_crm_ffi_checksum_method_crm_add_contact(
     ): Int
     external fun uniffi_crm_ffi_checksum_method_crm_create_customer(
@@ -930,6 +938,14 @@ internal object UniffiLib {
     external fun uniffi_crm_ffi_fn_method_crm_terminate_contract(`ptr`: Long,`actor`: RustBuffer.ByValue,`id`: RustBuffer.ByValue,`reason`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_crm_ffi_fn_method_crm_win_opportunity(`ptr`: Long,`actor`: RustBuffer.ByValue,`id`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_crm_ffi_fn_method_crm_find_duplicates(`ptr`: Long,`actor`: RustBuffer.ByValue,`record`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_crm_ffi_fn_method_crm_find_duplicates_of(`ptr`: Long,`actor`: RustBuffer.ByValue,`kind`: RustBuffer.ByValue,`id`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_crm_ffi_fn_method_crm_merge(`ptr`: Long,`actor`: RustBuffer.ByValue,`input`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_crm_ffi_fn_method_crm_unmerge(`ptr`: Long,`actor`: RustBuffer.ByValue,`kind`: RustBuffer.ByValue,`id`: RustBuffer.ByValue,`reason`: RustBuffer.ByValue,`event`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_crm_ffi_fn_method_crm_add_contact(`ptr`: Long,`actor`: RustBuffer.ByValue,`contact`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -1238,6 +1254,18 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_crm_ffi_checksum_method_crm_win_opportunity() and 0xFFFF) != 25960) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_crm_ffi_checksum_method_crm_find_duplicates() and 0xFFFF) != 45585) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_crm_ffi_checksum_method_crm_find_duplicates_of() and 0xFFFF) != 37546) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_crm_ffi_checksum_method_crm_merge() and 0xFFFF) != 2704) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_crm_ffi_checksum_method_crm_unmerge() and 0xFFFF) != 38741) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_crm_ffi_checksum_method_crm_add_contact() and 0xFFFF) != 63110) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1322,7 +1350,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_crm_ffi_checksum_constructor_dedupescan_new() and 0xFFFF) != 3630) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_crm_ffi_checksum_constructor_crm_new() and 0xFFFF) != 10324) {
+    if ((lib.uniffi_crm_ffi_checksum_constructor_crm_new() and 0xFFFF) != 2244) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_crm_ffi_checksum_constructor_crm_open() and 0xFFFF) != 17075) {
@@ -2253,6 +2281,70 @@ public interface CrmInterface {
     fun `winOpportunity`(`actor`: Actor, `id`: kotlin.String): Win
     
     /**
+     * The stored customers, contacts and leads that may be duplicates of
+     * `record` (the `MatchRecord` a `DedupeScan` takes), most likely first:
+     * records sharing one of its match keys (email, phone digits, name,
+     * last name and company, company; looked up in the store's index, no
+     * scan) that the configuration's `dedupe` method calls a match. Only
+     * records the actor may read are considered; records merged into
+     * another are left out.
+     *
+     * # Errors
+     *
+     * `Config` on `dedupe...` when the configuration's dedupe section is
+     * invalid; `Storage` when the store fails.
+     */
+    fun `findDuplicates`(`actor`: Actor, `record`: MatchRecord): List<DuplicateMatch>
+    
+    /**
+     * `findDuplicates` for a stored customer, contact or lead of `kind`
+     * with this id (itself left out).
+     *
+     * # Errors
+     *
+     * `Validation` on `entity` for an unknown kind or one that is not
+     * checked for duplicates, on `<kind>_id` for a malformed id;
+     * `NotFound`; `Forbidden` (read).
+     */
+    fun `findDuplicatesOf`(`actor`: Actor, `kind`: kotlin.String, `id`: kotlin.String): List<DuplicateMatch>
+    
+    /**
+     * Merges two or more duplicate customers, contacts or leads (of one
+     * kind) into one survivor, in one commit: the survivor keeps its values
+     * and takes each empty field from the others (lists united, the better
+     * tier and the higher lead score); their contacts, deals, contracts,
+     * tickets, activities and tasks move to it; the merged records are kept,
+     * marked `mergedInto`. The survivor's `merge` event (`MergeOutcome.event`)
+     * holds everything `unmerge` needs to undo it.
+     *
+     * # Errors
+     *
+     * `Validation` on `reason` when blank, on `records` (fewer than two,
+     * repeated, of different or unmergeable kinds, already merged), on
+     * `survivor` when it is not one of them, on `rule` for an unknown rule,
+     * on `entity` or `<kind>_id` for a malformed key; `NotFound`;
+     * `Forbidden` without the edit permission on every record.
+     */
+    fun `merge`(`actor`: Actor, `input`: MergeInput): MergeOutcome
+    
+    /**
+     * Undoes a merge into the survivor of `kind` with this id, for a
+     * reason: from the merge event `event` (an id from
+     * `MergeOutcome.event`), or the survivor's latest merge when null. The
+     * survivor's fields go back to what they were, the merged records are
+     * unmarked and every moved record moves back, in one commit. Returns
+     * the survivor as restored.
+     *
+     * # Errors
+     *
+     * `Validation` on `reason` when blank, on `event` when it is malformed
+     * or not a merge into the survivor, on `entity` or `<kind>_id`;
+     * `Conflict` when a record of the merge changed since (an unmerge done
+     * already included); `NotFound`; `Forbidden` (edit).
+     */
+    fun `unmerge`(`actor`: Actor, `kind`: kotlin.String, `id`: kotlin.String, `reason`: kotlin.String, `event`: kotlin.String? = null): AnyRecord
+    
+    /**
      * Adds a contact to a customer.
      *
      * # Errors
@@ -2575,7 +2667,8 @@ open class Crm: Disposable, AutoCloseable, CrmInterface
      * operating system's randomness. With `configJson`, the engine runs by
      * that configuration (the Config JSON: `lifecycles`, `fields`,
      * `policy`, `assignment`, `lead_scoring`, `claim_limit`, `reclaim`,
-     * `first_contact_within_hours`, ...); without it, by the default one.
+     * `first_contact_within_hours`, `dedupe`, ...); without it, by the
+     * default one.
      *
      * # Errors
      *
@@ -3467,6 +3560,130 @@ open class Crm: Disposable, AutoCloseable, CrmInterface
         
         FfiConverterTypeActor.lower(`actor`),
         FfiConverterString.lower(`id`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The stored customers, contacts and leads that may be duplicates of
+     * `record` (the `MatchRecord` a `DedupeScan` takes), most likely first:
+     * records sharing one of its match keys (email, phone digits, name,
+     * last name and company, company; looked up in the store's index, no
+     * scan) that the configuration's `dedupe` method calls a match. Only
+     * records the actor may read are considered; records merged into
+     * another are left out.
+     *
+     * # Errors
+     *
+     * `Config` on `dedupe...` when the configuration's dedupe section is
+     * invalid; `Storage` when the store fails.
+     */
+    @Throws(CrmException::class)override fun `findDuplicates`(`actor`: Actor, `record`: MatchRecord): List<DuplicateMatch> {
+            return FfiConverterSequenceTypeDuplicateMatch.lift(
+    callWithHandle {
+    uniffiRustCallWithError(CrmException) { _status ->
+    UniffiLib.uniffi_crm_ffi_fn_method_crm_find_duplicates(
+        it,
+        
+        FfiConverterTypeActor.lower(`actor`),
+        FfiConverterTypeMatchRecord.lower(`record`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * `findDuplicates` for a stored customer, contact or lead of `kind`
+     * with this id (itself left out).
+     *
+     * # Errors
+     *
+     * `Validation` on `entity` for an unknown kind or one that is not
+     * checked for duplicates, on `<kind>_id` for a malformed id;
+     * `NotFound`; `Forbidden` (read).
+     */
+    @Throws(CrmException::class)override fun `findDuplicatesOf`(`actor`: Actor, `kind`: kotlin.String, `id`: kotlin.String): List<DuplicateMatch> {
+            return FfiConverterSequenceTypeDuplicateMatch.lift(
+    callWithHandle {
+    uniffiRustCallWithError(CrmException) { _status ->
+    UniffiLib.uniffi_crm_ffi_fn_method_crm_find_duplicates_of(
+        it,
+        
+        FfiConverterTypeActor.lower(`actor`),
+        FfiConverterString.lower(`kind`),
+        FfiConverterString.lower(`id`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Merges two or more duplicate customers, contacts or leads (of one
+     * kind) into one survivor, in one commit: the survivor keeps its values
+     * and takes each empty field from the others (lists united, the better
+     * tier and the higher lead score); their contacts, deals, contracts,
+     * tickets, activities and tasks move to it; the merged records are kept,
+     * marked `mergedInto`. The survivor's `merge` event (`MergeOutcome.event`)
+     * holds everything `unmerge` needs to undo it.
+     *
+     * # Errors
+     *
+     * `Validation` on `reason` when blank, on `records` (fewer than two,
+     * repeated, of different or unmergeable kinds, already merged), on
+     * `survivor` when it is not one of them, on `rule` for an unknown rule,
+     * on `entity` or `<kind>_id` for a malformed key; `NotFound`;
+     * `Forbidden` without the edit permission on every record.
+     */
+    @Throws(CrmException::class)override fun `merge`(`actor`: Actor, `input`: MergeInput): MergeOutcome {
+            return FfiConverterTypeMergeOutcome.lift(
+    callWithHandle {
+    uniffiRustCallWithError(CrmException) { _status ->
+    UniffiLib.uniffi_crm_ffi_fn_method_crm_merge(
+        it,
+        
+        FfiConverterTypeActor.lower(`actor`),
+        FfiConverterTypeMergeInput.lower(`input`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Undoes a merge into the survivor of `kind` with this id, for a
+     * reason: from the merge event `event` (an id from
+     * `MergeOutcome.event`), or the survivor's latest merge when null. The
+     * survivor's fields go back to what they were, the merged records are
+     * unmarked and every moved record moves back, in one commit. Returns
+     * the survivor as restored.
+     *
+     * # Errors
+     *
+     * `Validation` on `reason` when blank, on `event` when it is malformed
+     * or not a merge into the survivor, on `entity` or `<kind>_id`;
+     * `Conflict` when a record of the merge changed since (an unmerge done
+     * already included); `NotFound`; `Forbidden` (edit).
+     */
+    @Throws(CrmException::class)override fun `unmerge`(`actor`: Actor, `kind`: kotlin.String, `id`: kotlin.String, `reason`: kotlin.String, `event`: kotlin.String?): AnyRecord {
+            return FfiConverterTypeAnyRecord.lift(
+    callWithHandle {
+    uniffiRustCallWithError(CrmException) { _status ->
+    UniffiLib.uniffi_crm_ffi_fn_method_crm_unmerge(
+        it,
+        
+        FfiConverterTypeActor.lower(`actor`),
+        FfiConverterString.lower(`kind`),
+        FfiConverterString.lower(`id`),
+        FfiConverterString.lower(`reason`),
+        FfiConverterOptionalString.lower(`event`),_status)
 }
     }
     )
@@ -4780,6 +4997,12 @@ data class Activity (
     var `shares`: List<Share>
     , 
     /**
+     * The record this one was merged into, if it was (`merge`; `unmerge`
+     * clears it).
+     */
+    var `mergedInto`: RecordKey?
+    , 
+    /**
      * `call`, `email`, `visit`, `meeting` or `note`.
      */
     var `kind`: kotlin.String
@@ -4840,6 +5063,7 @@ public object FfiConverterTypeActivity: FfiConverterRustBuffer<Activity> {
             FfiConverterTimestamp.read(buf),
             FfiConverterString.read(buf),
             FfiConverterSequenceTypeShare.read(buf),
+            FfiConverterOptionalTypeRecordKey.read(buf),
             FfiConverterString.read(buf),
             FfiConverterTypeRecordKey.read(buf),
             FfiConverterString.read(buf),
@@ -4858,6 +5082,7 @@ public object FfiConverterTypeActivity: FfiConverterRustBuffer<Activity> {
             FfiConverterTimestamp.allocationSize(value.`updatedAt`) +
             FfiConverterString.allocationSize(value.`createdBy`) +
             FfiConverterSequenceTypeShare.allocationSize(value.`shares`) +
+            FfiConverterOptionalTypeRecordKey.allocationSize(value.`mergedInto`) +
             FfiConverterString.allocationSize(value.`kind`) +
             FfiConverterTypeRecordKey.allocationSize(value.`subject`) +
             FfiConverterString.allocationSize(value.`summary`) +
@@ -4875,6 +5100,7 @@ public object FfiConverterTypeActivity: FfiConverterRustBuffer<Activity> {
             FfiConverterTimestamp.write(value.`updatedAt`, buf)
             FfiConverterString.write(value.`createdBy`, buf)
             FfiConverterSequenceTypeShare.write(value.`shares`, buf)
+            FfiConverterOptionalTypeRecordKey.write(value.`mergedInto`, buf)
             FfiConverterString.write(value.`kind`, buf)
             FfiConverterTypeRecordKey.write(value.`subject`, buf)
             FfiConverterString.write(value.`summary`, buf)
@@ -4987,6 +5213,12 @@ data class Contact (
     var `shares`: List<Share>
     , 
     /**
+     * The record this one was merged into, if it was (`merge`; `unmerge`
+     * clears it).
+     */
+    var `mergedInto`: RecordKey?
+    , 
+    /**
      * The customer the contact belongs to.
      */
     var `customer`: kotlin.String
@@ -5047,6 +5279,7 @@ public object FfiConverterTypeContact: FfiConverterRustBuffer<Contact> {
             FfiConverterTimestamp.read(buf),
             FfiConverterString.read(buf),
             FfiConverterSequenceTypeShare.read(buf),
+            FfiConverterOptionalTypeRecordKey.read(buf),
             FfiConverterString.read(buf),
             FfiConverterString.read(buf),
             FfiConverterOptionalString.read(buf),
@@ -5065,6 +5298,7 @@ public object FfiConverterTypeContact: FfiConverterRustBuffer<Contact> {
             FfiConverterTimestamp.allocationSize(value.`updatedAt`) +
             FfiConverterString.allocationSize(value.`createdBy`) +
             FfiConverterSequenceTypeShare.allocationSize(value.`shares`) +
+            FfiConverterOptionalTypeRecordKey.allocationSize(value.`mergedInto`) +
             FfiConverterString.allocationSize(value.`customer`) +
             FfiConverterString.allocationSize(value.`name`) +
             FfiConverterOptionalString.allocationSize(value.`title`) +
@@ -5082,6 +5316,7 @@ public object FfiConverterTypeContact: FfiConverterRustBuffer<Contact> {
             FfiConverterTimestamp.write(value.`updatedAt`, buf)
             FfiConverterString.write(value.`createdBy`, buf)
             FfiConverterSequenceTypeShare.write(value.`shares`, buf)
+            FfiConverterOptionalTypeRecordKey.write(value.`mergedInto`, buf)
             FfiConverterString.write(value.`customer`, buf)
             FfiConverterString.write(value.`name`, buf)
             FfiConverterOptionalString.write(value.`title`, buf)
@@ -5128,6 +5363,12 @@ data class Contract (
      * Whom it is shared with.
      */
     var `shares`: List<Share>
+    , 
+    /**
+     * The record this one was merged into, if it was (`merge`; `unmerge`
+     * clears it).
+     */
+    var `mergedInto`: RecordKey?
     , 
     /**
      * The number people quote (`C-000042`).
@@ -5205,6 +5446,7 @@ public object FfiConverterTypeContract: FfiConverterRustBuffer<Contract> {
             FfiConverterTimestamp.read(buf),
             FfiConverterString.read(buf),
             FfiConverterSequenceTypeShare.read(buf),
+            FfiConverterOptionalTypeRecordKey.read(buf),
             FfiConverterString.read(buf),
             FfiConverterString.read(buf),
             FfiConverterString.read(buf),
@@ -5226,6 +5468,7 @@ public object FfiConverterTypeContract: FfiConverterRustBuffer<Contract> {
             FfiConverterTimestamp.allocationSize(value.`updatedAt`) +
             FfiConverterString.allocationSize(value.`createdBy`) +
             FfiConverterSequenceTypeShare.allocationSize(value.`shares`) +
+            FfiConverterOptionalTypeRecordKey.allocationSize(value.`mergedInto`) +
             FfiConverterString.allocationSize(value.`number`) +
             FfiConverterString.allocationSize(value.`status`) +
             FfiConverterString.allocationSize(value.`customer`) +
@@ -5246,6 +5489,7 @@ public object FfiConverterTypeContract: FfiConverterRustBuffer<Contract> {
             FfiConverterTimestamp.write(value.`updatedAt`, buf)
             FfiConverterString.write(value.`createdBy`, buf)
             FfiConverterSequenceTypeShare.write(value.`shares`, buf)
+            FfiConverterOptionalTypeRecordKey.write(value.`mergedInto`, buf)
             FfiConverterString.write(value.`number`, buf)
             FfiConverterString.write(value.`status`, buf)
             FfiConverterString.write(value.`customer`, buf)
@@ -5434,6 +5678,12 @@ data class Customer (
     var `shares`: List<Share>
     , 
     /**
+     * The record this one was merged into, if it was (`merge`; `unmerge`
+     * clears it).
+     */
+    var `mergedInto`: RecordKey?
+    , 
+    /**
      * `company` or `person`.
      */
     var `kind`: kotlin.String
@@ -5525,6 +5775,7 @@ public object FfiConverterTypeCustomer: FfiConverterRustBuffer<Customer> {
             FfiConverterTimestamp.read(buf),
             FfiConverterString.read(buf),
             FfiConverterSequenceTypeShare.read(buf),
+            FfiConverterOptionalTypeRecordKey.read(buf),
             FfiConverterString.read(buf),
             FfiConverterString.read(buf),
             FfiConverterString.read(buf),
@@ -5549,6 +5800,7 @@ public object FfiConverterTypeCustomer: FfiConverterRustBuffer<Customer> {
             FfiConverterTimestamp.allocationSize(value.`updatedAt`) +
             FfiConverterString.allocationSize(value.`createdBy`) +
             FfiConverterSequenceTypeShare.allocationSize(value.`shares`) +
+            FfiConverterOptionalTypeRecordKey.allocationSize(value.`mergedInto`) +
             FfiConverterString.allocationSize(value.`kind`) +
             FfiConverterString.allocationSize(value.`name`) +
             FfiConverterString.allocationSize(value.`stage`) +
@@ -5572,6 +5824,7 @@ public object FfiConverterTypeCustomer: FfiConverterRustBuffer<Customer> {
             FfiConverterTimestamp.write(value.`updatedAt`, buf)
             FfiConverterString.write(value.`createdBy`, buf)
             FfiConverterSequenceTypeShare.write(value.`shares`, buf)
+            FfiConverterOptionalTypeRecordKey.write(value.`mergedInto`, buf)
             FfiConverterString.write(value.`kind`, buf)
             FfiConverterString.write(value.`name`, buf)
             FfiConverterString.write(value.`stage`, buf)
@@ -5919,6 +6172,70 @@ public object FfiConverterTypeDuplicateCluster: FfiConverterRustBuffer<Duplicate
 
 
 /**
+ * A stored customer, contact or lead that may be a duplicate (what
+ * `findDuplicates` and `findDuplicatesOf` return, most likely first).
+ */
+data class DuplicateMatch (
+    /**
+     * The stored record (`RecordKey(kind = "customer", id = ...)`).
+     */
+    var `record`: RecordKey
+    , 
+    /**
+     * The match probability, 0 to 1.
+     */
+    var `probability`: kotlin.Double
+    , 
+    /**
+     * The first match rule that holds, if any.
+     */
+    var `rule`: kotlin.String?
+    , 
+    /**
+     * Why, field by field.
+     */
+    var `explanation`: MatchExplanation
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeDuplicateMatch: FfiConverterRustBuffer<DuplicateMatch> {
+    override fun read(buf: ByteBuffer): DuplicateMatch {
+        return DuplicateMatch(
+            FfiConverterTypeRecordKey.read(buf),
+            FfiConverterDouble.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterTypeMatchExplanation.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: DuplicateMatch) = (
+            FfiConverterTypeRecordKey.allocationSize(value.`record`) +
+            FfiConverterDouble.allocationSize(value.`probability`) +
+            FfiConverterOptionalString.allocationSize(value.`rule`) +
+            FfiConverterTypeMatchExplanation.allocationSize(value.`explanation`)
+    )
+
+    override fun write(value: DuplicateMatch, buf: ByteBuffer) {
+            FfiConverterTypeRecordKey.write(value.`record`, buf)
+            FfiConverterDouble.write(value.`probability`, buf)
+            FfiConverterOptionalString.write(value.`rule`, buf)
+            FfiConverterTypeMatchExplanation.write(value.`explanation`, buf)
+    }
+}
+
+
+
+/**
  * One change to one record: who did what, when, from which state to which,
  * why, and which fields changed.
  */
@@ -6219,6 +6536,12 @@ data class Lead (
     var `shares`: List<Share>
     , 
     /**
+     * The record this one was merged into, if it was (`merge`; `unmerge`
+     * clears it).
+     */
+    var `mergedInto`: RecordKey?
+    , 
+    /**
      * The lifecycle state: `new`, `contacted`, `qualified`, `converted`, `discarded`.
      */
     var `status`: kotlin.String
@@ -6339,6 +6662,7 @@ public object FfiConverterTypeLead: FfiConverterRustBuffer<Lead> {
             FfiConverterTimestamp.read(buf),
             FfiConverterString.read(buf),
             FfiConverterSequenceTypeShare.read(buf),
+            FfiConverterOptionalTypeRecordKey.read(buf),
             FfiConverterString.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalString.read(buf),
@@ -6369,6 +6693,7 @@ public object FfiConverterTypeLead: FfiConverterRustBuffer<Lead> {
             FfiConverterTimestamp.allocationSize(value.`updatedAt`) +
             FfiConverterString.allocationSize(value.`createdBy`) +
             FfiConverterSequenceTypeShare.allocationSize(value.`shares`) +
+            FfiConverterOptionalTypeRecordKey.allocationSize(value.`mergedInto`) +
             FfiConverterString.allocationSize(value.`status`) +
             FfiConverterOptionalString.allocationSize(value.`source`) +
             FfiConverterOptionalString.allocationSize(value.`channel`) +
@@ -6398,6 +6723,7 @@ public object FfiConverterTypeLead: FfiConverterRustBuffer<Lead> {
             FfiConverterTimestamp.write(value.`updatedAt`, buf)
             FfiConverterString.write(value.`createdBy`, buf)
             FfiConverterSequenceTypeShare.write(value.`shares`, buf)
+            FfiConverterOptionalTypeRecordKey.write(value.`mergedInto`, buf)
             FfiConverterString.write(value.`status`, buf)
             FfiConverterOptionalString.write(value.`source`, buf)
             FfiConverterOptionalString.write(value.`channel`, buf)
@@ -6739,6 +7065,135 @@ public object FfiConverterTypeMatchRecord: FfiConverterRustBuffer<MatchRecord> {
             FfiConverterOptionalString.write(value.`company`, buf)
             FfiConverterOptionalString.write(value.`title`, buf)
             FfiConverterOptionalString.write(value.`city`, buf)
+    }
+}
+
+
+
+/**
+ * A merge to run: two or more customers, contacts or leads, all of one
+ * kind, into one survivor.
+ */
+data class MergeInput (
+    /**
+     * The records to merge (`RecordKey(kind, id)`), all of one kind.
+     */
+    var `records`: List<RecordKey>
+    , 
+    /**
+     * The survivor, one of `records`; chosen by `rule` when left out.
+     */
+    var `survivor`: RecordKey? = null 
+    , 
+    /**
+     * How to choose the survivor when none is named: `"oldest"` (the
+     * default), `"newest"` or `"most_complete"`.
+     */
+    var `rule`: kotlin.String? = null 
+    , 
+    /**
+     * Why (required).
+     */
+    var `reason`: kotlin.String
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeMergeInput: FfiConverterRustBuffer<MergeInput> {
+    override fun read(buf: ByteBuffer): MergeInput {
+        return MergeInput(
+            FfiConverterSequenceTypeRecordKey.read(buf),
+            FfiConverterOptionalTypeRecordKey.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: MergeInput) = (
+            FfiConverterSequenceTypeRecordKey.allocationSize(value.`records`) +
+            FfiConverterOptionalTypeRecordKey.allocationSize(value.`survivor`) +
+            FfiConverterOptionalString.allocationSize(value.`rule`) +
+            FfiConverterString.allocationSize(value.`reason`)
+    )
+
+    override fun write(value: MergeInput, buf: ByteBuffer) {
+            FfiConverterSequenceTypeRecordKey.write(value.`records`, buf)
+            FfiConverterOptionalTypeRecordKey.write(value.`survivor`, buf)
+            FfiConverterOptionalString.write(value.`rule`, buf)
+            FfiConverterString.write(value.`reason`, buf)
+    }
+}
+
+
+
+/**
+ * What a merge did.
+ */
+data class MergeOutcome (
+    /**
+     * The survivor, after the merge.
+     */
+    var `survivor`: AnyRecord
+    , 
+    /**
+     * The records merged into it (kept, marked `mergedInto`).
+     */
+    var `merged`: List<RecordKey>
+    , 
+    /**
+     * The records moved to the survivor (contacts, deals, contracts,
+     * tickets, activities, tasks).
+     */
+    var `moved`: List<RecordKey>
+    , 
+    /**
+     * The id of the survivor's `merge` event, which `unmerge` undoes.
+     */
+    var `event`: kotlin.String
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeMergeOutcome: FfiConverterRustBuffer<MergeOutcome> {
+    override fun read(buf: ByteBuffer): MergeOutcome {
+        return MergeOutcome(
+            FfiConverterTypeAnyRecord.read(buf),
+            FfiConverterSequenceTypeRecordKey.read(buf),
+            FfiConverterSequenceTypeRecordKey.read(buf),
+            FfiConverterString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: MergeOutcome) = (
+            FfiConverterTypeAnyRecord.allocationSize(value.`survivor`) +
+            FfiConverterSequenceTypeRecordKey.allocationSize(value.`merged`) +
+            FfiConverterSequenceTypeRecordKey.allocationSize(value.`moved`) +
+            FfiConverterString.allocationSize(value.`event`)
+    )
+
+    override fun write(value: MergeOutcome, buf: ByteBuffer) {
+            FfiConverterTypeAnyRecord.write(value.`survivor`, buf)
+            FfiConverterSequenceTypeRecordKey.write(value.`merged`, buf)
+            FfiConverterSequenceTypeRecordKey.write(value.`moved`, buf)
+            FfiConverterString.write(value.`event`, buf)
     }
 }
 
@@ -7513,6 +7968,12 @@ data class Opportunity (
     var `shares`: List<Share>
     , 
     /**
+     * The record this one was merged into, if it was (`merge`; `unmerge`
+     * clears it).
+     */
+    var `mergedInto`: RecordKey?
+    , 
+    /**
      * A short name for the deal.
      */
     var `name`: kotlin.String
@@ -7609,6 +8070,7 @@ public object FfiConverterTypeOpportunity: FfiConverterRustBuffer<Opportunity> {
             FfiConverterTimestamp.read(buf),
             FfiConverterString.read(buf),
             FfiConverterSequenceTypeShare.read(buf),
+            FfiConverterOptionalTypeRecordKey.read(buf),
             FfiConverterString.read(buf),
             FfiConverterString.read(buf),
             FfiConverterString.read(buf),
@@ -7634,6 +8096,7 @@ public object FfiConverterTypeOpportunity: FfiConverterRustBuffer<Opportunity> {
             FfiConverterTimestamp.allocationSize(value.`updatedAt`) +
             FfiConverterString.allocationSize(value.`createdBy`) +
             FfiConverterSequenceTypeShare.allocationSize(value.`shares`) +
+            FfiConverterOptionalTypeRecordKey.allocationSize(value.`mergedInto`) +
             FfiConverterString.allocationSize(value.`name`) +
             FfiConverterString.allocationSize(value.`stage`) +
             FfiConverterString.allocationSize(value.`customer`) +
@@ -7658,6 +8121,7 @@ public object FfiConverterTypeOpportunity: FfiConverterRustBuffer<Opportunity> {
             FfiConverterTimestamp.write(value.`updatedAt`, buf)
             FfiConverterString.write(value.`createdBy`, buf)
             FfiConverterSequenceTypeShare.write(value.`shares`, buf)
+            FfiConverterOptionalTypeRecordKey.write(value.`mergedInto`, buf)
             FfiConverterString.write(value.`name`, buf)
             FfiConverterString.write(value.`stage`, buf)
             FfiConverterString.write(value.`customer`, buf)
@@ -8478,6 +8942,12 @@ data class Task (
     var `shares`: List<Share>
     , 
     /**
+     * The record this one was merged into, if it was (`merge`; `unmerge`
+     * clears it).
+     */
+    var `mergedInto`: RecordKey?
+    , 
+    /**
      * What is to be done, in a line.
      */
     var `title`: kotlin.String
@@ -8548,6 +9018,7 @@ public object FfiConverterTypeTask: FfiConverterRustBuffer<Task> {
             FfiConverterTimestamp.read(buf),
             FfiConverterString.read(buf),
             FfiConverterSequenceTypeShare.read(buf),
+            FfiConverterOptionalTypeRecordKey.read(buf),
             FfiConverterString.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterString.read(buf),
@@ -8568,6 +9039,7 @@ public object FfiConverterTypeTask: FfiConverterRustBuffer<Task> {
             FfiConverterTimestamp.allocationSize(value.`updatedAt`) +
             FfiConverterString.allocationSize(value.`createdBy`) +
             FfiConverterSequenceTypeShare.allocationSize(value.`shares`) +
+            FfiConverterOptionalTypeRecordKey.allocationSize(value.`mergedInto`) +
             FfiConverterString.allocationSize(value.`title`) +
             FfiConverterOptionalString.allocationSize(value.`description`) +
             FfiConverterString.allocationSize(value.`status`) +
@@ -8587,6 +9059,7 @@ public object FfiConverterTypeTask: FfiConverterRustBuffer<Task> {
             FfiConverterTimestamp.write(value.`updatedAt`, buf)
             FfiConverterString.write(value.`createdBy`, buf)
             FfiConverterSequenceTypeShare.write(value.`shares`, buf)
+            FfiConverterOptionalTypeRecordKey.write(value.`mergedInto`, buf)
             FfiConverterString.write(value.`title`, buf)
             FfiConverterOptionalString.write(value.`description`, buf)
             FfiConverterString.write(value.`status`, buf)
@@ -8692,6 +9165,12 @@ data class Team (
     var `shares`: List<Share>
     , 
     /**
+     * The record this one was merged into, if it was (`merge`; `unmerge`
+     * clears it).
+     */
+    var `mergedInto`: RecordKey?
+    , 
+    /**
      * Display name.
      */
     var `name`: kotlin.String
@@ -8732,6 +9211,7 @@ public object FfiConverterTypeTeam: FfiConverterRustBuffer<Team> {
             FfiConverterTimestamp.read(buf),
             FfiConverterString.read(buf),
             FfiConverterSequenceTypeShare.read(buf),
+            FfiConverterOptionalTypeRecordKey.read(buf),
             FfiConverterString.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalString.read(buf),
@@ -8746,6 +9226,7 @@ public object FfiConverterTypeTeam: FfiConverterRustBuffer<Team> {
             FfiConverterTimestamp.allocationSize(value.`updatedAt`) +
             FfiConverterString.allocationSize(value.`createdBy`) +
             FfiConverterSequenceTypeShare.allocationSize(value.`shares`) +
+            FfiConverterOptionalTypeRecordKey.allocationSize(value.`mergedInto`) +
             FfiConverterString.allocationSize(value.`name`) +
             FfiConverterOptionalString.allocationSize(value.`region`) +
             FfiConverterOptionalString.allocationSize(value.`supervisor`) +
@@ -8759,6 +9240,7 @@ public object FfiConverterTypeTeam: FfiConverterRustBuffer<Team> {
             FfiConverterTimestamp.write(value.`updatedAt`, buf)
             FfiConverterString.write(value.`createdBy`, buf)
             FfiConverterSequenceTypeShare.write(value.`shares`, buf)
+            FfiConverterOptionalTypeRecordKey.write(value.`mergedInto`, buf)
             FfiConverterString.write(value.`name`, buf)
             FfiConverterOptionalString.write(value.`region`, buf)
             FfiConverterOptionalString.write(value.`supervisor`, buf)
@@ -8866,6 +9348,12 @@ data class Ticket (
     var `shares`: List<Share>
     , 
     /**
+     * The record this one was merged into, if it was (`merge`; `unmerge`
+     * clears it).
+     */
+    var `mergedInto`: RecordKey?
+    , 
+    /**
      * What it is about, in a line.
      */
     var `subject`: kotlin.String
@@ -8957,6 +9445,7 @@ public object FfiConverterTypeTicket: FfiConverterRustBuffer<Ticket> {
             FfiConverterTimestamp.read(buf),
             FfiConverterString.read(buf),
             FfiConverterSequenceTypeShare.read(buf),
+            FfiConverterOptionalTypeRecordKey.read(buf),
             FfiConverterString.read(buf),
             FfiConverterString.read(buf),
             FfiConverterString.read(buf),
@@ -8981,6 +9470,7 @@ public object FfiConverterTypeTicket: FfiConverterRustBuffer<Ticket> {
             FfiConverterTimestamp.allocationSize(value.`updatedAt`) +
             FfiConverterString.allocationSize(value.`createdBy`) +
             FfiConverterSequenceTypeShare.allocationSize(value.`shares`) +
+            FfiConverterOptionalTypeRecordKey.allocationSize(value.`mergedInto`) +
             FfiConverterString.allocationSize(value.`subject`) +
             FfiConverterString.allocationSize(value.`status`) +
             FfiConverterString.allocationSize(value.`priority`) +
@@ -9004,6 +9494,7 @@ public object FfiConverterTypeTicket: FfiConverterRustBuffer<Ticket> {
             FfiConverterTimestamp.write(value.`updatedAt`, buf)
             FfiConverterString.write(value.`createdBy`, buf)
             FfiConverterSequenceTypeShare.write(value.`shares`, buf)
+            FfiConverterOptionalTypeRecordKey.write(value.`mergedInto`, buf)
             FfiConverterString.write(value.`subject`, buf)
             FfiConverterString.write(value.`status`, buf)
             FfiConverterString.write(value.`priority`, buf)
@@ -9177,6 +9668,12 @@ data class User (
     var `shares`: List<Share>
     , 
     /**
+     * The record this one was merged into, if it was (`merge`; `unmerge`
+     * clears it).
+     */
+    var `mergedInto`: RecordKey?
+    , 
+    /**
      * Display name.
      */
     var `name`: kotlin.String
@@ -9244,6 +9741,7 @@ public object FfiConverterTypeUser: FfiConverterRustBuffer<User> {
             FfiConverterTimestamp.read(buf),
             FfiConverterString.read(buf),
             FfiConverterSequenceTypeShare.read(buf),
+            FfiConverterOptionalTypeRecordKey.read(buf),
             FfiConverterString.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalString.read(buf),
@@ -9263,6 +9761,7 @@ public object FfiConverterTypeUser: FfiConverterRustBuffer<User> {
             FfiConverterTimestamp.allocationSize(value.`updatedAt`) +
             FfiConverterString.allocationSize(value.`createdBy`) +
             FfiConverterSequenceTypeShare.allocationSize(value.`shares`) +
+            FfiConverterOptionalTypeRecordKey.allocationSize(value.`mergedInto`) +
             FfiConverterString.allocationSize(value.`name`) +
             FfiConverterOptionalString.allocationSize(value.`email`) +
             FfiConverterOptionalString.allocationSize(value.`team`) +
@@ -9281,6 +9780,7 @@ public object FfiConverterTypeUser: FfiConverterRustBuffer<User> {
             FfiConverterTimestamp.write(value.`updatedAt`, buf)
             FfiConverterString.write(value.`createdBy`, buf)
             FfiConverterSequenceTypeShare.write(value.`shares`, buf)
+            FfiConverterOptionalTypeRecordKey.write(value.`mergedInto`, buf)
             FfiConverterString.write(value.`name`, buf)
             FfiConverterOptionalString.write(value.`email`, buf)
             FfiConverterOptionalString.write(value.`team`, buf)
@@ -11143,6 +11643,34 @@ public object FfiConverterSequenceTypeDuplicateCluster: FfiConverterRustBuffer<L
 /**
  * @suppress
  */
+public object FfiConverterSequenceTypeDuplicateMatch: FfiConverterRustBuffer<List<DuplicateMatch>> {
+    override fun read(buf: ByteBuffer): List<DuplicateMatch> {
+        val len = buf.getInt()
+        return List<DuplicateMatch>(len) {
+            FfiConverterTypeDuplicateMatch.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<DuplicateMatch>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeDuplicateMatch.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<DuplicateMatch>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeDuplicateMatch.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterSequenceTypeEvent: FfiConverterRustBuffer<List<Event>> {
     override fun read(buf: ByteBuffer): List<Event> {
         val len = buf.getInt()
@@ -11329,6 +11857,34 @@ public object FfiConverterSequenceTypePurchase: FfiConverterRustBuffer<List<Purc
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypePurchase.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeRecordKey: FfiConverterRustBuffer<List<RecordKey>> {
+    override fun read(buf: ByteBuffer): List<RecordKey> {
+        val len = buf.getInt()
+        return List<RecordKey>(len) {
+            FfiConverterTypeRecordKey.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<RecordKey>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeRecordKey.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<RecordKey>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeRecordKey.write(it, buf)
         }
     }
 }
