@@ -43,6 +43,8 @@
 //!   and lead scoring.
 //! - [`dedupe`]: duplicate matching (normalisers, blocking, Fellegi-Sunter
 //!   and rule scoring, clustering, explanations); the engine merges.
+//! - [`schedule`]: payment terms templates and the exact split of a total
+//!   into installments with due dates (days after, end of month, milestones).
 //! - [`store`]: the [`Store`] trait, [`MemoryStore`](store::MemoryStore), and
 //!   the conformance suite every backend runs.
 //! - [`Crm`]: the engine. Each command checks access, applies a transition,
@@ -64,6 +66,7 @@ pub mod event;
 pub mod lifecycle;
 pub mod model;
 pub mod rfm;
+pub mod schedule;
 pub mod store;
 
 pub use clock::{Clock, FixedClock};
