@@ -43,6 +43,8 @@
 //!   and lead scoring.
 //! - [`dedupe`]: duplicate matching (normalisers, blocking, Fellegi-Sunter
 //!   and rule scoring, clustering, explanations); the engine merges.
+//! - [`quote`]: exact quote totals from quantities, prices (or a price
+//!   list), discounts and taxes.
 //! - [`schedule`]: payment terms templates and the exact split of a total
 //!   into installments with due dates (days after, end of month, milestones).
 //! - [`store`]: the [`Store`] trait, [`MemoryStore`](store::MemoryStore), and
@@ -65,6 +67,7 @@ mod error;
 pub mod event;
 pub mod lifecycle;
 pub mod model;
+pub mod quote;
 pub mod rfm;
 pub mod schedule;
 pub mod store;
