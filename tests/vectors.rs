@@ -428,6 +428,21 @@ impl Runner {
                 let reason: String = arg(args, "reason")?;
                 out(crm.unmerge(&actor(), survivor, event, &reason)?)
             }
+            "split_payments" => {
+                let total: Money = arg(args, "total")?;
+                let terms = crm::schedule::Terms::from_json(&arg::<Value>(args, "terms")?.to_string())?;
+                let base: Option<chrono::NaiveDate> = opt(args, "base")?;
+                out(crm::schedule::split(&total, &terms, base)?)
+            }
+            "price_quote" => {
+                let lines: Vec<crm::quote::QuoteLine> = arg(args, "lines")?;
+                let currency: crm::Currency = arg::<String>(args, "currency")?.parse()?;
+                let list = match args.get("price_list") {
+                    Some(list) => Some(crm::quote::PriceList::from_json(&list.to_string())?),
+                    None => None,
+                };
+                out(crm::quote::price(&lines, &currency, list.as_ref())?)
+            }
             "explain_match" => {
                 let a: crm::dedupe::MatchRecord = arg(args, "a")?;
                 let b: crm::dedupe::MatchRecord = arg(args, "b")?;
