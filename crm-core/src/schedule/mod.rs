@@ -43,8 +43,15 @@
 //! # Ok::<(), crm_core::Error>(())
 //! ```
 
+mod plan;
+#[cfg(test)]
+mod plan_tests;
 #[cfg(test)]
 mod tests;
+
+pub use plan::{
+    Aging, Allocation, InstallmentStatus, Payment, PaymentPlan, PlanLine, Reversal, WriteOff,
+};
 
 use chrono::{Datelike, Days, Months, NaiveDate};
 use rust_decimal::prelude::ToPrimitive;
