@@ -430,7 +430,8 @@ impl Runner {
             }
             "split_payments" => {
                 let total: Money = arg(args, "total")?;
-                let terms = crm::schedule::Terms::from_json(&arg::<Value>(args, "terms")?.to_string())?;
+                let terms =
+                    crm::schedule::Terms::from_json(&arg::<Value>(args, "terms")?.to_string())?;
                 let base: Option<chrono::NaiveDate> = opt(args, "base")?;
                 out(crm::schedule::split(&total, &terms, base)?)
             }

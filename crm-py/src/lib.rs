@@ -3,14 +3,15 @@
 //! Thin by design: [`convert`] turns Python values into crm's types and back,
 //! [`error`] turns crm's errors into `crm` exceptions, [`model`] wraps the
 //! records, [`engine`] wraps the engine, [`rfm`] scores customer value over
-//! rows and Arrow tables, [`dedupe`] finds duplicate records. No CRM rule
-//! lives here.
+//! rows and Arrow tables, [`dedupe`] finds duplicate records, [`payments`]
+//! splits totals by payment terms and prices quotes. No CRM rule lives here.
 
 mod convert;
 mod dedupe;
 mod engine;
 mod error;
 mod model;
+mod payments;
 mod rfm;
 
 use pyo3::prelude::*;
@@ -58,5 +59,11 @@ fn _crm(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<dedupe::PyDedupeResult>()?;
     m.add_function(wrap_pyfunction!(dedupe::dedupe, m)?)?;
     m.add_function(wrap_pyfunction!(dedupe::explain_match, m)?)?;
+    m.add_class::<payments::PyInstallment>()?;
+    m.add_class::<payments::PyPricedLine>()?;
+    m.add_class::<payments::PyPricedQuote>()?;
+    m.add_function(wrap_pyfunction!(payments::split_payments, m)?)?;
+    m.add_function(wrap_pyfunction!(payments::reach_milestone, m)?)?;
+    m.add_function(wrap_pyfunction!(payments::price_quote, m)?)?;
     Ok(())
 }

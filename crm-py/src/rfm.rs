@@ -410,7 +410,8 @@ fn purchase(item: &Bound<'_, PyAny>, row: usize) -> PyResult<Purchase> {
     ))
 }
 
-fn text(field: &str, value: &Bound<'_, PyAny>) -> PyResult<String> {
+/// A `str`, or a `crm.ValidationError` on `field`.
+pub(crate) fn text(field: &str, value: &Bound<'_, PyAny>) -> PyResult<String> {
     if value.cast::<PyString>().is_err() {
         return Err(invalid(
             field,

@@ -16,6 +16,8 @@ from conftest import ROOT
 
 VECTORS = sorted((ROOT / "tests" / "vectors").glob("*.json"))
 TIMES = {"next_follow_up_at", "due_at", "occurred_at", "now"}
+# The decimal fields of quote lines, terms lines and price lists: Decimal in Python.
+DECIMALS = {"percent", "fixed", "quantity", "unit_price", "discount_percent", "discount_amount", "tax_percent"}
 
 
 def canonical(value: Any) -> Any:
@@ -83,6 +85,23 @@ def canonical(value: Any) -> Any:
         return {"future": value.future, "refund_only": value.refund_only}
     if isinstance(value, crm.CustomerValue):
         return canonical(value.to_dict())
+    if isinstance(value, crm.Installment):
+        return {
+            "label": value.label, "amount": canonical(value.amount), "due_date": canonical(value.due_date),
+            "milestone": value.milestone, "due": value.due,
+        }
+    if isinstance(value, crm.PricedQuote):
+        return {
+            "lines": canonical(value.lines), "subtotal": canonical(value.subtotal),
+            "discount": canonical(value.discount), "tax": canonical(value.tax), "total": canonical(value.total),
+        }
+    if isinstance(value, crm.PricedLine):
+        return {
+            "product": value.product, "description": value.description, "quantity": canonical(value.quantity),
+            "unit_price": canonical(value.unit_price), "gross": canonical(value.gross),
+            "discount": canonical(value.discount), "net": canonical(value.net),
+            "tax_percent": canonical(value.tax_percent), "tax": canonical(value.tax), "total": canonical(value.total),
+        }
     if isinstance(value, crm.ValueRefresh):
         return {
             "scored": value.scored, "tiers_changed": value.tiers_changed,
@@ -155,9 +174,24 @@ def native_args(command: str, args: Dict[str, Any]) -> Dict[str, Any]:
             out[name] = [crm.Purchase(p["customer"], time(p["at"]), Decimal(p["amount"])) for p in value]
         elif name == "as_of" and command in ("score_rfm", "refresh_customer_value") and value is not None:
             out[name] = time(value)
+        elif name == "total" and command == "split_payments":
+            out[name] = crm.Money(Decimal(value["amount"]), value["currency"])
+        elif name == "base" and command == "split_payments" and value is not None:
+            out[name] = date.fromisoformat(value)
+        elif name == "terms" and command == "split_payments":
+            out[name] = {**value, "lines": [decimals(line) for line in value["lines"]]}
+        elif name == "lines" and command == "price_quote":
+            out[name] = [decimals(line) for line in value]
+        elif name == "price_list" and command == "price_quote" and value is not None:
+            out[name] = {**value, "prices": {product: Decimal(price) for product, price in value["prices"].items()}}
         else:
             out[name] = value
     return out
+
+
+def decimals(line: Dict[str, Any]) -> Dict[str, Any]:
+    """A line of a quote or a terms template with its decimal strings as ``Decimal``."""
+    return {key: Decimal(item) if key in DECIMALS and isinstance(item, str) else item for key, item in line.items()}
 
 
 def dedupe(records: List[Dict[str, Any]], config: Any = None, explain: Optional[List[int]] = None) -> Dict[str, Any]:
@@ -180,6 +214,8 @@ FUNCTIONS: Dict[str, Callable[..., Any]] = {
     "score_rfm": crm.score_rfm,
     "dedupe": dedupe,
     "explain_match": crm.explain_match,
+    "split_payments": crm.split_payments,
+    "price_quote": crm.price_quote,
 }
 
 

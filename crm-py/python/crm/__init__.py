@@ -41,6 +41,28 @@ explains two records without a scan. ``progress=lambda stage, done, total:
 customers, contacts and leads (through the store's index, no scan),
 ``Crm.merge(actor, records, reason=...)`` merges a group into a survivor and
 ``Crm.unmerge(actor, kind, id, reason=...)`` undoes it.
+
+Quotes and payment terms are pure functions as well.
+``crm.split_payments(total, terms, base=None)`` splits a ``crm.Money`` by a
+terms template (a dict or a str of JSON: percent or fixed lines, each due some
+days after ``base``, at the end of a month, on a day of the next month, or
+after a milestone) into ``crm.Installment`` objects whose amounts always sum to
+the total, in whole minor units of its currency; ``crm.reach_milestone(plan,
+event, on)`` dates those that wait for an event. ``crm.price_quote(lines,
+currency, price_list=None)`` prices quote lines (dicts with ``product``,
+``quantity``, ``unit_price`` or a price list, a discount and ``tax_percent``,
+all ``Decimal``) into a ``crm.PricedQuote`` rounded per line.
+
+>>> from datetime import date
+>>> terms = {"name": "30/70", "lines": [
+...     {"label": "down payment", "percent": 30, "due": {"days_after": 0}},
+...     {"label": "on acceptance", "percent": 70,
+...      "due": {"milestone": {"event": "delivery_accepted", "plus_days": 30}}}]}
+>>> plan = crm.split_payments(crm.Money("1000.00", "EUR"), terms, base=date(2026, 1, 15))
+>>> [(i.amount.amount, i.due_date) for i in plan]
+[(Decimal('300.00'), datetime.date(2026, 1, 15)), (Decimal('700.00'), None)]
+>>> crm.reach_milestone(plan, "delivery_accepted", date(2026, 2, 2))[1].due_date
+datetime.date(2026, 3, 4)
 """
 
 from ._crm import (
@@ -58,10 +80,13 @@ from ._crm import (
     DueWork,
     Event,
     FieldChange,
+    Installment,
     Lead,
     Money,
     Opportunity,
     OutboxMessage,
+    PricedLine,
+    PricedQuote,
     Purchase,
     RecordKey,
     RfmResult,
@@ -80,10 +105,13 @@ from ._crm import (
     ValueRefresh,
     dedupe,
     explain_match,
+    price_quote,
+    reach_milestone,
     rfm_aggregate,
     score_rfm,
     score_rfm_aggregates,
     score_rfm_frame,
+    split_payments,
 )
 from ._errors import (
     ConfigError,
@@ -118,12 +146,15 @@ __all__ = [
     "Event",
     "FieldChange",
     "ForbiddenError",
+    "Installment",
     "InvalidTransitionError",
     "Lead",
     "Money",
     "NotFoundError",
     "Opportunity",
     "OutboxMessage",
+    "PricedLine",
+    "PricedQuote",
     "Purchase",
     "RecordKey",
     "RfmResult",
@@ -145,8 +176,11 @@ __all__ = [
     "dedupe",
     "explain_match",
     "open",
+    "price_quote",
+    "reach_milestone",
     "rfm_aggregate",
     "score_rfm",
     "score_rfm_aggregates",
     "score_rfm_frame",
+    "split_payments",
 ]

@@ -23,10 +23,13 @@ __all__ = [
     "DueWork",
     "Event",
     "FieldChange",
+    "Installment",
     "Lead",
     "Money",
     "Opportunity",
     "OutboxMessage",
+    "PricedLine",
+    "PricedQuote",
     "Purchase",
     "RecordKey",
     "RfmResult",
@@ -45,10 +48,13 @@ __all__ = [
     "ValueRefresh",
     "dedupe",
     "explain_match",
+    "price_quote",
+    "reach_milestone",
     "rfm_aggregate",
     "score_rfm",
     "score_rfm_aggregates",
     "score_rfm_frame",
+    "split_payments",
 ]
 
 _AnyRecord = Union["Customer", "Contact", "Lead", "Opportunity", "Contract", "Ticket", "Activity", "Task", "User", "Team"]
@@ -1107,3 +1113,186 @@ def dedupe(
 
 def explain_match(a: _MatchRecordLike, b: _MatchRecordLike, config: Optional[_Config] = None) -> _Explanation:
     """Why two records do or do not match, without a scan."""
+
+# ----- quotes and payment terms ------------------------------------------------------
+
+_Decimalish = Union[Decimal, int, str]
+
+class _DaysAfter(TypedDict):
+    days_after: int
+
+class _PlusDays(TypedDict, total=False):
+    plus_days: int
+
+class _EndOfMonth(TypedDict):
+    end_of_month: _PlusDays
+
+class _MonthsAfterEndOfMonth(TypedDict):
+    months_after_end_of_month: int
+
+class _DayOfNextMonthRule(TypedDict, total=False):
+    day: int
+    after_days: int
+
+class _DayOfNextMonth(TypedDict):
+    day_of_next_month: _DayOfNextMonthRule
+
+class _MilestoneRule(TypedDict, total=False):
+    event: str
+    plus_days: int
+
+class _Milestone(TypedDict):
+    milestone: _MilestoneRule
+
+# A due rule: {"days_after": 30}, {"end_of_month": {"plus_days": 10}},
+# {"months_after_end_of_month": 1}, {"day_of_next_month": {"day": 10, "after_days": 0}}
+# or {"milestone": {"event": ..., "plus_days": 30}}.
+_Due = Union[_DaysAfter, _EndOfMonth, _MonthsAfterEndOfMonth, _DayOfNextMonth, _Milestone]
+
+class _TermLineBase(TypedDict):
+    label: str
+    due: _Due
+
+class _TermLine(_TermLineBase, total=False):
+    """A line of a terms template: a ``percent`` or a ``fixed`` amount (one of the two)."""
+
+    percent: _Decimalish
+    fixed: _Decimalish
+
+class _TermsBase(TypedDict):
+    name: str
+    lines: List[_TermLine]
+
+class _Terms(_TermsBase, total=False):
+    """A payment terms template."""
+
+    rounding: Literal["half_up", "half_even", "down"]
+    remainder_line: int
+
+_TermsLike = Union[str, _Terms, Mapping[str, Any]]
+
+class _InstallmentDict(TypedDict):
+    label: str
+    amount: Money
+    due_date: Optional[date]
+    milestone: Optional[str]
+    due: Dict[str, Any]
+
+class _QuoteLine(TypedDict, total=False):
+    """A quote line: the numbers as ``Decimal``, ``int`` or ``str``, never ``float``."""
+
+    product: str
+    description: Optional[str]
+    quantity: _Decimalish
+    unit_price: Optional[_Decimalish]
+    discount_percent: Optional[_Decimalish]
+    discount_amount: Optional[_Decimalish]
+    tax_percent: _Decimalish
+
+class _PriceList(TypedDict):
+    """A price list: its name, currency and unit price per product."""
+
+    name: str
+    currency: str
+    prices: Mapping[str, _Decimalish]
+
+_QuoteLineLike = Union[_QuoteLine, Mapping[str, Any]]
+_PriceListLike = Union[str, _PriceList, Mapping[str, Any]]
+
+class _PricedLineDict(TypedDict):
+    product: str
+    description: Optional[str]
+    quantity: Decimal
+    unit_price: Decimal
+    gross: Decimal
+    discount: Money
+    net: Money
+    tax_percent: Decimal
+    tax: Money
+    total: Money
+
+class _PricedQuoteDict(TypedDict):
+    lines: List[_PricedLineDict]
+    subtotal: Money
+    discount: Money
+    tax: Money
+    total: Money
+
+@final
+class Installment:
+    """One installment of a split: label, amount, due date (``None`` until its
+    milestone, or without a base date), milestone and due rule."""
+
+    @property
+    def label(self) -> str: ...
+    @property
+    def amount(self) -> Money:
+        """In the total's currency, in whole minor units."""
+    @property
+    def due_date(self) -> Optional[date]: ...
+    @property
+    def milestone(self) -> Optional[str]: ...
+    @property
+    def due(self) -> Dict[str, Any]:
+        """The due rule, as the template writes it (``{"days_after": 30}``, ...)."""
+    def to_dict(self) -> _InstallmentDict: ...
+    def __eq__(self, other: object, /) -> bool: ...
+
+@final
+class PricedLine:
+    """A priced quote line: quantity, unit price and gross (not rounded) as
+    ``Decimal``; discount, net, tax and total as ``Money``, rounded."""
+
+    @property
+    def product(self) -> str: ...
+    @property
+    def description(self) -> Optional[str]: ...
+    @property
+    def quantity(self) -> Decimal: ...
+    @property
+    def unit_price(self) -> Decimal: ...
+    @property
+    def gross(self) -> Decimal:
+        """Quantity x unit price, not rounded."""
+    @property
+    def discount(self) -> Money: ...
+    @property
+    def net(self) -> Money: ...
+    @property
+    def tax_percent(self) -> Decimal: ...
+    @property
+    def tax(self) -> Money: ...
+    @property
+    def total(self) -> Money: ...
+    def to_dict(self) -> _PricedLineDict: ...
+    def __eq__(self, other: object, /) -> bool: ...
+
+@final
+class PricedQuote:
+    """A priced quote: its lines and their sums (the total is always the sum of
+    the line totals)."""
+
+    @property
+    def lines(self) -> List[PricedLine]: ...
+    @property
+    def subtotal(self) -> Money:
+        """The sum of the lines' nets."""
+    @property
+    def discount(self) -> Money: ...
+    @property
+    def tax(self) -> Money: ...
+    @property
+    def total(self) -> Money: ...
+    def to_dict(self) -> _PricedQuoteDict: ...
+    def __len__(self) -> int: ...
+    def __eq__(self, other: object, /) -> bool: ...
+
+def split_payments(total: Money, terms: _TermsLike, base: Optional[date] = None) -> List[Installment]:
+    """Splits ``total`` into installments by a terms template, exactly (they
+    always sum to the total); date rules count from ``base``."""
+
+def reach_milestone(installments: Iterable[Installment], event: str, on: date) -> List[Installment]:
+    """The installments with those waiting for ``event`` dated from ``on``."""
+
+def price_quote(lines: Iterable[_QuoteLineLike], currency: str, price_list: Optional[_PriceListLike] = None) -> PricedQuote:
+    """Prices quote lines in ``currency``: exact line and quote totals."""
