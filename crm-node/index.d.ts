@@ -1617,6 +1617,29 @@ export interface Grantee {
   team?: string
 }
 
+/** One installment of a split. */
+export interface Installment {
+  /** The line's label, e.g. `'down payment'`. */
+  label: string
+  /**
+   * The amount, in the total's currency, in whole minor units
+   * (`{ amount: '300.00', currency: 'EUR' }`).
+   */
+  amount: Money
+  /**
+   * The due date, `YYYY-MM-DD`; `null` for a milestone line until its
+   * event happens, or for a date rule when no `base` was given.
+   */
+  dueDate: string | null
+  /** The milestone the line waits for (`'delivery_accepted'`), or `null`. */
+  milestone: string | null
+  /**
+   * The line's due rule as the template gives it, e.g. `{ days_after: 30 }`
+   * or `{ milestone: { event: 'delivery_accepted', plus_days: 30 } }`.
+   */
+  due: Record<string, any>
+}
+
 /**
  * A lead: an enquiry that is worked (contacted, qualified) until it is
  * converted into a customer, a contact and a deal, or discarded.
@@ -2058,6 +2081,95 @@ export interface OutboxMessage {
   ackedAt: string | null
 }
 
+/** A priced line of a quote. */
+export interface PricedLine {
+  /** The product. */
+  product: string
+  /** The description, or `null`. */
+  description: string | null
+  /** The quantity, a decimal string. */
+  quantity: string
+  /** The unit price used (given, or from the price list), a decimal string. */
+  unitPrice: string
+  /** Quantity x unit price, not rounded: a decimal string. */
+  gross: string
+  /** The discount, rounded half-up to a minor unit. */
+  discount: Money
+  /** Gross - discount, rounded half-up. */
+  net: Money
+  /** The tax rate in percent, a decimal string. */
+  taxPercent: string
+  /** The tax on the net, rounded half-up per line. */
+  tax: Money
+  /** Net + tax. */
+  total: Money
+}
+
+/**
+ * A priced quote: its lines and their sums, so that `total` is always the
+ * sum of the line totals (and `subtotal` + `tax`).
+ */
+export interface PricedQuote {
+  /** The lines, in order. */
+  lines: Array<PricedLine>
+  /** The sum of the lines' nets. */
+  subtotal: Money
+  /** The sum of the lines' discounts. */
+  discount: Money
+  /** The sum of the lines' taxes. */
+  tax: Money
+  /** The sum of the lines' totals. */
+  total: Money
+}
+
+/**
+ * Prices quote lines in `currency` (an ISO 4217 code), exactly: per line,
+ * gross = quantity x unit price (not rounded), the discount (a percent of the
+ * gross, or an amount) rounded half-up to a minor unit, net = gross -
+ * discount rounded, tax = net x tax percent rounded per line, total = net +
+ * tax; the quote's `subtotal`, `discount`, `tax` and `total` are the sums of
+ * its lines.
+ *
+ * A line without `unitPrice` takes its product's price from `priceList`, the
+ * core's price list JSON (a string, or a plain object passed through
+ * `JSON.stringify`): `{ name, currency, prices: { product: '49.90' } }`, in
+ * the quote's currency.
+ *
+ * @example
+ * ```js
+ * const { priceQuote } = require('crm')
+ * const quote = priceQuote(
+ *   [
+ *     { product: 'seat', quantity: '3', discountPercent: '10', taxPercent: '19' },
+ *     { product: 'sms', quantity: '1000', taxPercent: '19' },
+ *   ],
+ *   'EUR',
+ *   { name: '2026', currency: 'EUR', prices: { seat: '49.90', sms: '0.0125' } },
+ * )
+ * quote.lines[0].net // { amount: '134.73', currency: 'EUR' }
+ * quote.total.amount // '175.21'
+ * ```
+ *
+ * @throws {Error} `validation` on `lines` when it is not an array, on
+ * `lines[i]` when a line is not an object, on `lines[i].<key>` for a key that
+ * is not a field of a line, on `lines[i].<field>` for a value of the wrong
+ * type or a malformed decimal; on `lines[i].quantity` (not above 0),
+ * `lines[i].unit_price` (negative, or neither given nor in the price list),
+ * `lines[i].discount_percent` (outside 0 to 100, or given with an amount),
+ * `lines[i].discount_amount` (negative, above the gross, or finer than a
+ * minor unit), `lines[i].tax_percent` (outside 0 to 100); on `currency` for an
+ * unknown code; on `price_list` when it does not read as a price list or is
+ * in another currency, on `price_list.prices.<product>` for a negative price.
+ */
+export declare function priceQuote(lines: Array<QuoteLine>, currency: string, priceList?: string | Record<string, any>): PricedQuote
+
+/**
+ * `priceQuote` off the main thread: a Promise of the priced quote, rejected
+ * with the `Error` that `priceQuote` throws. The lines are read on the main
+ * thread first.
+ */
+export declare function priceQuoteAsync(lines: Array<QuoteLine>, currency: string, priceList?: string | Record<string, any>): Promise<PricedQuote>
+
 /** One purchase, as `scoreRfm` takes it; a negative amount is a refund. */
 export interface Purchase {
   /** The customer's id. */
@@ -2091,6 +2203,33 @@ export interface PurchaseColumns {
    * `Int32Array`; negative: a refund.
    */
   amountsMinor: BigInt64Array | Int32Array
+}
+
+/**
+ * One line of a quote, as `priceQuote` takes it. Decimals are strings
+ * (`'49.90'`), never JS numbers; any other key is a `validation` error.
+ */
+export interface QuoteLine {
+  /** The product: its key in the price list. */
+  product: string
+  /** What is sold, as shown to the customer. */
+  description?: string | null
+  /** How many, above 0 (may be fractional, e.g. hours): `'3'`, `'2.5'`. */
+  quantity: string
+  /**
+   * The unit price (may be finer than a minor unit, `'0.0125'`); from the
+   * price list when not given.
+   */
+  unitPrice?: string | null
+  /** A discount in percent, 0 to 100, or */
+  discountPercent?: string | null
+  /**
+   * a discount as an amount off the line, at most its gross: at most one of
+   * the two.
+   */
+  discountAmount?: string | null
+  /** The tax rate in percent, 0 to 100 (default `'0'`). */
+  taxPercent?: string | null
 }
 
 /** A record named by kind and id: `{ kind: 'lead', id: '0194…' }`. */
@@ -2354,6 +2493,56 @@ export interface Skipped {
    */
   reason: 'unknown' | 'inactive' | 'on_leave' | 'at_daily_cap' | 'at_window_cap' | 'excluded'
 }
+
+/**
+ * Splits `total` into installments by the terms template `terms`, exactly:
+ * the installments always sum to the total, in whole minor units of its
+ * currency (JPY 0 decimals, EUR 2, KWD 3).
+ *
+ * Fixed lines are taken first; the percent lines (summing to exactly 100)
+ * share what is left, each rounded by the template's `rounding` (half-up by
+ * default), and the remainder line (the last percent line, or
+ * `remainder_line`) takes what rounding left over. Date rules count from
+ * `base` (`YYYY-MM-DD`); without it, and for a milestone line, `dueDate` is
+ * `null`.
+ *
+ * `terms` is the core's terms JSON (a string, or a plain object passed
+ * through `JSON.stringify`), with snake_case keys: `{ name, lines: [{ label,
+ * percent | fixed, due }], rounding?, remainder_line? }`, amounts and percents
+ * as decimal strings, `due` one of `{ days_after: n }`, `{ end_of_month: {
+ * plus_days } }`, `{ months_after_end_of_month: n }`, `{ day_of_next_month: {
+ * day, after_days } }`, `{ milestone: { event, plus_days } }`.
+ *
+ * @example
+ * ```js
+ * const { splitPayments } = require('crm')
+ * const plan = splitPayments(
+ *   { amount: '1000.00', currency: 'EUR' },
+ *   { name: '30/70', lines: [
+ *     { label: 'down payment', percent: '30', due: { days_after: 0 } },
+ *     { label: 'on acceptance', percent: '70', due: { milestone: { event: 'delivery_accepted', plus_days: 30 } } },
+ *   ] },
+ *   '2026-01-15',
+ * )
+ * plan[0].amount // { amount: '300.00', currency: 'EUR' }
+ * plan[1].dueDate // null, until the delivery is accepted
+ * ```
+ *
+ * @throws {Error} `validation` on `amount` or `currency` for a bad total, on
+ * `total` when it is negative, on `base` for a malformed date; on the
+ * template's path (`terms.name`, `terms.lines[1].percent`,
+ * `terms.lines[0].fixed`, `terms.remainder_line`) when it is invalid, on
+ * `terms.lines` when the percents do not sum to exactly 100 or the fixed
+ * lines alone do not make the total, on `terms` when it does not read as a
+ * template.
+ */
+export declare function splitPayments(total: Money, terms: string | Record<string, any>, base?: string | undefined | null): Array<Installment>
+
+/**
+ * `splitPayments` off the main thread: a Promise of the installments,
+ * rejected with the `Error` that `splitPayments` throws.
+ */
+export declare function splitPaymentsAsync(total: Money, terms: string | Record<string, any>, base?: string | undefined | null): Promise<Array<Installment>>
 
 /**
  * A task: opened, started, submitted for review, approved (done), rejected

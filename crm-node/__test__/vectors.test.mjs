@@ -102,9 +102,14 @@ const commands = {
   // Records with camelCase keys (`firstName`), as the binding takes them.
   dedupe: (a) => [a.records.map(camelKeys), { config: a.config }],
   explain_match: (a) => [camelKeys(a.a), camelKeys(a.b), a.config],
+  // Payment terms and quotes: the total as money, the terms template and the
+  // price list as plain objects (the core's JSON, through JSON.stringify),
+  // quote lines with camelCase keys (`unitPrice`), dates as `YYYY-MM-DD`.
+  split_payments: (a) => [a.total, a.terms, a.base],
+  price_quote: (a) => [a.lines.map(camelKeys), a.currency, a.price_list],
 }
 const withoutActor = new Set(['take_outbox', 'ack_outbox', 'advance_clock'])
-const moduleFunctions = new Set(['score_rfm', 'dedupe', 'explain_match'])
+const moduleFunctions = new Set(['score_rfm', 'dedupe', 'explain_match', 'split_payments', 'price_quote'])
 // Commands whose result is an object with methods: what the vectors compare,
 // as tests/vectors.rs builds it from the same calls (run inside the call, so
 // that an error they throw is the step's error).
@@ -124,7 +129,7 @@ const genericList = new Set(['list', 'pool'])
 // Commands whose result holds a record tagged with its kind at a property.
 const genericAt = { merge: 'survivor' }
 // Properties whose values are JSON from the core, already canonical.
-const jsonValued = new Set(['custom', 'payload', 'old', 'new'])
+const jsonValued = new Set(['custom', 'payload', 'old', 'new', 'due'])
 
 /** A result in the canonical form of the vectors: snake_case keys, records flat. */
 function canonical(value) {

@@ -8,7 +8,10 @@
 //! [`crm::rfm::RfmConfig::from_json`] (paths `rfm.bins`, `rfm.segments`, ...),
 //! and so do the duplicate matching functions, read by
 //! [`crm::dedupe::DedupeConfig::from_json`] (`validation` errors on
-//! `dedupe.threshold`, `dedupe.default_region`, ...).
+//! `dedupe.threshold`, `dedupe.default_region`, ...). The payment functions
+//! take their terms templates and price lists the same way too, read by
+//! [`crm::schedule::Terms::from_json`] and [`crm::quote::PriceList::from_json`]
+//! (`validation` errors on `terms.lines[1].percent`, `price_list`, ...).
 
 use std::ptr;
 
@@ -16,7 +19,9 @@ use napi::bindgen_prelude::{FromNapiValue, TypeName};
 use napi::{ValueType, sys};
 
 use crm::dedupe::DedupeConfig;
+use crm::quote::PriceList;
 use crm::rfm::RfmConfig;
+use crm::schedule::Terms;
 use crm::{Config, Error};
 
 /// At most this many characters of the first line of a JS exception's
@@ -174,6 +179,48 @@ pub(crate) fn dedupe_config(input: Option<ConfigInput>) -> crm::Result<DedupeCon
         None => Ok(DedupeConfig::default()),
         Some(text) => DedupeConfig::from_json(&text),
     }
+}
+
+/// The JSON text of an input the core reports as `validation` errors: the
+/// binding's refusals of the value say the same.
+fn validation_json(input: Option<ConfigInput>, path: &str) -> crm::Result<Option<String>> {
+    json(input, path).map_err(|err| match err {
+        Error::Config { path, reason } => Error::invalid(path, reason),
+        other => other,
+    })
+}
+
+/// A terms template (`splitPayments`): the JSON read by [`Terms::from_json`].
+///
+/// # Errors
+///
+/// [`Error::Validation`] naming the path (`terms.lines[1].percent`,
+/// `terms.lines`, ...), as the core reports it; on `terms` when the JSON does
+/// not read as a template, when the value is absent or neither a string nor
+/// an object, or the object does not serialise.
+pub(crate) fn terms(input: ConfigInput) -> crm::Result<Terms> {
+    match validation_json(Some(input), "terms")? {
+        None => Err(Error::invalid(
+            "terms",
+            "is required: a terms template (a JSON string or an object)",
+        )),
+        Some(text) => Terms::from_json(&text),
+    }
+}
+
+/// A price list (`priceQuote`): none without one; otherwise the JSON read by
+/// [`PriceList::from_json`].
+///
+/// # Errors
+///
+/// [`Error::Validation`] on `price_list` when the JSON does not read as a
+/// price list, when the value is neither a string nor an object, or the
+/// object does not serialise; on `price_list.prices.PRODUCT` for a negative
+/// price.
+pub(crate) fn price_list(input: Option<ConfigInput>) -> crm::Result<Option<PriceList>> {
+    validation_json(input, "price_list")?
+        .map(|text| PriceList::from_json(&text))
+        .transpose()
 }
 
 /// The JSON text of a configuration, `None` when absent; a value that is no

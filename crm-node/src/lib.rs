@@ -25,6 +25,9 @@
 //!   purchases or over typed-array columns.
 //! - [`dedupe`]: duplicate matching as module-level functions: a batch scan
 //!   (`dedupe`, a `DedupeResult`) and one pair explained (`explainMatch`).
+//! - [`payments`]: payment terms and quotes as module-level functions: an
+//!   exact split of a total into installments (`splitPayments`) and exact
+//!   quote totals (`priceQuote`).
 //! - [`assign`]: what assignment returns: routings and their traces, due
 //!   work, lead scores.
 //! - [`access`]: the actor.
@@ -60,5 +63,7 @@ pub mod event;
 pub mod rfm;
 // then duplicate matching, functions of the module that name nothing else,
 pub mod dedupe;
+// then payment terms and quotes, functions of the module that name only money,
+pub mod payments;
 // then the engine, which names them all.
 pub mod engine;

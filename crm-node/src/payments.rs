@@ -1,0 +1,426 @@
+//! Payment terms and quotes, as module-level functions (no engine, no store:
+//! pure functions of their arguments). The rules are the core's, see
+//! [`crm::schedule`] and [`crm::quote`].
+//!
+//! - `splitPayments(total, terms, base?)` splits a total into installments by
+//!   a terms template, exactly in the currency's minor units, with their due
+//!   dates ([`crm::schedule::split`]);
+//! - `priceQuote(lines, currency, priceList?)` prices quote lines: line and
+//!   quote totals from quantities, unit prices (given or from a price list),
+//!   discounts and per-line tax ([`crm::quote::price`]).
+//!
+//! Each has an `...Async` twin that runs on libuv's thread pool. Money is
+//! [`JsMoney`] (decimal strings), decimals are strings, dates `YYYY-MM-DD`.
+//! The terms template and the price list are the core's JSON (a string, or an
+//! object passed through `JSON.stringify`); quote lines are plain objects with
+//! camelCase keys, read key by key so that an unknown key (a snake_case
+//! `discount_percent`, say) or a number where a decimal string belongs is a
+//! `validation` error naming it (`lines[1].discount_percent`), never a key
+//! silently ignored or a double rounded.
+
+use napi::Env;
+use napi::bindgen_prelude::AsyncTask;
+use napi_derive::napi;
+use serde_json::Value;
+
+use crm::quote::{self, PricedLine, PricedQuote, QuoteLine};
+use crm::schedule::{self, Installment};
+use crm::{Currency, Error};
+
+use crate::config::{ConfigInput, price_list, terms};
+use crate::convert::date;
+use crate::engine::{Job, Pending, guarded};
+use crate::model::JsMoney;
+
+/// At most this many characters of a rejected value are echoed in an error.
+const SHOWN: usize = 40;
+
+fn shown(text: &str) -> String {
+    text.chars().take(SHOWN).collect()
+}
+
+/// One installment of a split.
+#[napi(
+    object,
+    js_name = "Installment",
+    object_from_js = false,
+    use_nullable = true
+)]
+pub struct JsInstallment {
+    /// The line's label, e.g. `'down payment'`.
+    pub label: String,
+    /// The amount, in the total's currency, in whole minor units
+    /// (`{ amount: '300.00', currency: 'EUR' }`).
+    pub amount: JsMoney,
+    /// The due date, `YYYY-MM-DD`; `null` for a milestone line until its
+    /// event happens, or for a date rule when no `base` was given.
+    pub due_date: Option<String>,
+    /// The milestone the line waits for (`'delivery_accepted'`), or `null`.
+    pub milestone: Option<String>,
+    /// The line's due rule as the template gives it, e.g. `{ days_after: 30 }`
+    /// or `{ milestone: { event: 'delivery_accepted', plus_days: 30 } }`.
+    #[napi(ts_type = "Record<string, any>")]
+    pub due: Value,
+}
+
+impl From<Installment> for JsInstallment {
+    fn from(installment: Installment) -> Self {
+        JsInstallment {
+            label: installment.label,
+            amount: installment.amount.into(),
+            due_date: installment.due_date.map(|day| day.to_string()),
+            milestone: installment.milestone,
+            due: serde_json::to_value(&installment.due).unwrap_or_default(),
+        }
+    }
+}
+
+/// Splits `total` into installments by the terms template `terms`, exactly:
+/// the installments always sum to the total, in whole minor units of its
+/// currency (JPY 0 decimals, EUR 2, KWD 3).
+///
+/// Fixed lines are taken first; the percent lines (summing to exactly 100)
+/// share what is left, each rounded by the template's `rounding` (half-up by
+/// default), and the remainder line (the last percent line, or
+/// `remainder_line`) takes what rounding left over. Date rules count from
+/// `base` (`YYYY-MM-DD`); without it, and for a milestone line, `dueDate` is
+/// `null`.
+///
+/// `terms` is the core's terms JSON (a string, or a plain object passed
+/// through `JSON.stringify`), with snake_case keys: `{ name, lines: [{ label,
+/// percent | fixed, due }], rounding?, remainder_line? }`, amounts and percents
+/// as decimal strings, `due` one of `{ days_after: n }`, `{ end_of_month: {
+/// plus_days } }`, `{ months_after_end_of_month: n }`, `{ day_of_next_month: {
+/// day, after_days } }`, `{ milestone: { event, plus_days } }`.
+///
+/// @example
+/// ```js
+/// const { splitPayments } = require('crm')
+/// const plan = splitPayments(
+///   { amount: '1000.00', currency: 'EUR' },
+///   { name: '30/70', lines: [
+///     { label: 'down payment', percent: '30', due: { days_after: 0 } },
+///     { label: 'on acceptance', percent: '70', due: { milestone: { event: 'delivery_accepted', plus_days: 30 } } },
+///   ] },
+///   '2026-01-15',
+/// )
+/// plan[0].amount // { amount: '300.00', currency: 'EUR' }
+/// plan[1].dueDate // null, until the delivery is accepted
+/// ```
+///
+/// @throws {Error} `validation` on `amount` or `currency` for a bad total, on
+/// `total` when it is negative, on `base` for a malformed date; on the
+/// template's path (`terms.name`, `terms.lines[1].percent`,
+/// `terms.lines[0].fixed`, `terms.remainder_line`) when it is invalid, on
+/// `terms.lines` when the percents do not sum to exactly 100 or the fixed
+/// lines alone do not make the total, on `terms` when it does not read as a
+/// template.
+#[napi]
+pub fn split_payments(
+    env: Env,
+    total: JsMoney,
+    #[napi(ts_arg_type = "string | Record<string, any>")] terms: ConfigInput,
+    base: Option<String>,
+) -> napi::Result<Vec<JsInstallment>> {
+    guarded(|| split(total, terms, base)).map_err(|failure| failure.into_js(&env))
+}
+
+/// `splitPayments` off the main thread: a Promise of the installments,
+/// rejected with the `Error` that `splitPayments` throws.
+#[napi(ts_return_type = "Promise<Array<Installment>>")]
+pub fn split_payments_async(
+    total: JsMoney,
+    #[napi(ts_arg_type = "string | Record<string, any>")] terms: ConfigInput,
+    base: Option<String>,
+) -> Pending<Vec<JsInstallment>> {
+    AsyncTask::new(Job::new(move || guarded(|| split(total, terms, base))))
+}
+
+/// What `splitPayments` and `splitPaymentsAsync` run.
+fn split(
+    total: JsMoney,
+    terms_input: ConfigInput,
+    base: Option<String>,
+) -> crm::Result<Vec<JsInstallment>> {
+    let total = total.to_core()?;
+    let terms = terms(terms_input)?;
+    let base = base.map(|text| date("base", &text)).transpose()?;
+    Ok(schedule::split(&total, &terms, base)?
+        .into_iter()
+        .map(JsInstallment::from)
+        .collect())
+}
+
+/// One line of a quote, as `priceQuote` takes it. Decimals are strings
+/// (`'49.90'`), never JS numbers; any other key is a `validation` error.
+#[napi(object, js_name = "QuoteLine", object_to_js = false)]
+pub struct JsQuoteLine {
+    /// The product: its key in the price list.
+    pub product: String,
+    /// What is sold, as shown to the customer.
+    #[napi(ts_type = "string | null")]
+    pub description: Option<String>,
+    /// How many, above 0 (may be fractional, e.g. hours): `'3'`, `'2.5'`.
+    pub quantity: String,
+    /// The unit price (may be finer than a minor unit, `'0.0125'`); from the
+    /// price list when not given.
+    #[napi(ts_type = "string | null")]
+    pub unit_price: Option<String>,
+    /// A discount in percent, 0 to 100, or
+    #[napi(ts_type = "string | null")]
+    pub discount_percent: Option<String>,
+    /// a discount as an amount off the line, at most its gross: at most one of
+    /// the two.
+    #[napi(ts_type = "string | null")]
+    pub discount_amount: Option<String>,
+    /// The tax rate in percent, 0 to 100 (default `'0'`).
+    #[napi(ts_type = "string | null")]
+    pub tax_percent: Option<String>,
+}
+
+/// A priced line of a quote.
+#[napi(
+    object,
+    js_name = "PricedLine",
+    object_from_js = false,
+    use_nullable = true
+)]
+pub struct JsPricedLine {
+    /// The product.
+    pub product: String,
+    /// The description, or `null`.
+    pub description: Option<String>,
+    /// The quantity, a decimal string.
+    pub quantity: String,
+    /// The unit price used (given, or from the price list), a decimal string.
+    pub unit_price: String,
+    /// Quantity x unit price, not rounded: a decimal string.
+    pub gross: String,
+    /// The discount, rounded half-up to a minor unit.
+    pub discount: JsMoney,
+    /// Gross - discount, rounded half-up.
+    pub net: JsMoney,
+    /// The tax rate in percent, a decimal string.
+    pub tax_percent: String,
+    /// The tax on the net, rounded half-up per line.
+    pub tax: JsMoney,
+    /// Net + tax.
+    pub total: JsMoney,
+}
+
+impl From<PricedLine> for JsPricedLine {
+    fn from(line: PricedLine) -> Self {
+        JsPricedLine {
+            product: line.product,
+            description: line.description,
+            quantity: line.quantity.to_string(),
+            unit_price: line.unit_price.to_string(),
+            gross: line.gross.to_string(),
+            discount: line.discount.into(),
+            net: line.net.into(),
+            tax_percent: line.tax_percent.to_string(),
+            tax: line.tax.into(),
+            total: line.total.into(),
+        }
+    }
+}
+
+/// A priced quote: its lines and their sums, so that `total` is always the
+/// sum of the line totals (and `subtotal` + `tax`).
+#[napi(object, js_name = "PricedQuote", object_from_js = false)]
+pub struct JsPricedQuote {
+    /// The lines, in order.
+    pub lines: Vec<JsPricedLine>,
+    /// The sum of the lines' nets.
+    pub subtotal: JsMoney,
+    /// The sum of the lines' discounts.
+    pub discount: JsMoney,
+    /// The sum of the lines' taxes.
+    pub tax: JsMoney,
+    /// The sum of the lines' totals.
+    pub total: JsMoney,
+}
+
+impl From<PricedQuote> for JsPricedQuote {
+    fn from(quote: PricedQuote) -> Self {
+        JsPricedQuote {
+            lines: quote.lines.into_iter().map(JsPricedLine::from).collect(),
+            subtotal: quote.subtotal.into(),
+            discount: quote.discount.into(),
+            tax: quote.tax.into(),
+            total: quote.total.into(),
+        }
+    }
+}
+
+/// Prices quote lines in `currency` (an ISO 4217 code), exactly: per line,
+/// gross = quantity x unit price (not rounded), the discount (a percent of the
+/// gross, or an amount) rounded half-up to a minor unit, net = gross -
+/// discount rounded, tax = net x tax percent rounded per line, total = net +
+/// tax; the quote's `subtotal`, `discount`, `tax` and `total` are the sums of
+/// its lines.
+///
+/// A line without `unitPrice` takes its product's price from `priceList`, the
+/// core's price list JSON (a string, or a plain object passed through
+/// `JSON.stringify`): `{ name, currency, prices: { product: '49.90' } }`, in
+/// the quote's currency.
+///
+/// @example
+/// ```js
+/// const { priceQuote } = require('crm')
+/// const quote = priceQuote(
+///   [
+///     { product: 'seat', quantity: '3', discountPercent: '10', taxPercent: '19' },
+///     { product: 'sms', quantity: '1000', taxPercent: '19' },
+///   ],
+///   'EUR',
+///   { name: '2026', currency: 'EUR', prices: { seat: '49.90', sms: '0.0125' } },
+/// )
+/// quote.lines[0].net // { amount: '134.73', currency: 'EUR' }
+/// quote.total.amount // '175.21'
+/// ```
+///
+/// @throws {Error} `validation` on `lines` when it is not an array, on
+/// `lines[i]` when a line is not an object, on `lines[i].<key>` for a key that
+/// is not a field of a line, on `lines[i].<field>` for a value of the wrong
+/// type or a malformed decimal; on `lines[i].quantity` (not above 0),
+/// `lines[i].unit_price` (negative, or neither given nor in the price list),
+/// `lines[i].discount_percent` (outside 0 to 100, or given with an amount),
+/// `lines[i].discount_amount` (negative, above the gross, or finer than a
+/// minor unit), `lines[i].tax_percent` (outside 0 to 100); on `currency` for an
+/// unknown code; on `price_list` when it does not read as a price list or is
+/// in another currency, on `price_list.prices.<product>` for a negative price.
+#[napi]
+pub fn price_quote(
+    env: Env,
+    #[napi(ts_arg_type = "Array<QuoteLine>")] lines: Value,
+    currency: String,
+    #[napi(ts_arg_type = "string | Record<string, any>")] price_list: Option<ConfigInput>,
+) -> napi::Result<JsPricedQuote> {
+    guarded(|| price(lines, currency, price_list)).map_err(|failure| failure.into_js(&env))
+}
+
+/// `priceQuote` off the main thread: a Promise of the priced quote, rejected
+/// with the `Error` that `priceQuote` throws. The lines are read on the main
+/// thread first.
+#[napi(ts_return_type = "Promise<PricedQuote>")]
+pub fn price_quote_async(
+    #[napi(ts_arg_type = "Array<QuoteLine>")] lines: Value,
+    currency: String,
+    #[napi(ts_arg_type = "string | Record<string, any>")] price_list: Option<ConfigInput>,
+) -> Pending<JsPricedQuote> {
+    AsyncTask::new(Job::new(move || {
+        guarded(|| price(lines, currency, price_list))
+    }))
+}
+
+/// What `priceQuote` and `priceQuoteAsync` run.
+fn price(
+    lines: Value,
+    currency: String,
+    price_list_input: Option<ConfigInput>,
+) -> crm::Result<JsPricedQuote> {
+    let lines = quote_lines(lines)?;
+    let currency: Currency = currency.parse()?;
+    let list = price_list(price_list_input)?;
+    quote::price(&lines, &currency, list.as_ref()).map(JsPricedQuote::from)
+}
+
+/// The keys of a quote line in JS, with the core's (snake_case) name of each.
+const LINE_FIELDS: [(&str, &str); 7] = [
+    ("product", "product"),
+    ("description", "description"),
+    ("quantity", "quantity"),
+    ("unitPrice", "unit_price"),
+    ("discountPercent", "discount_percent"),
+    ("discountAmount", "discount_amount"),
+    ("taxPercent", "tax_percent"),
+];
+
+/// A JSON value's type in words.
+fn type_of(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an Array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// The quote lines: an array of plain objects whose keys are among
+/// [`LINE_FIELDS`].
+fn quote_lines(lines: Value) -> crm::Result<Vec<QuoteLine>> {
+    let Value::Array(lines) = lines else {
+        return Err(Error::invalid(
+            "lines",
+            format!("must be an array of quote lines, not {}", type_of(&lines)),
+        ));
+    };
+    lines
+        .into_iter()
+        .enumerate()
+        .map(|(row, line)| quote_line(row, line))
+        .collect()
+}
+
+fn quote_line(row: usize, line: Value) -> crm::Result<QuoteLine> {
+    let Value::Object(map) = line else {
+        return Err(Error::invalid(
+            format!("lines[{row}]"),
+            format!("must be a quote line (an object), not {}", type_of(&line)),
+        ));
+    };
+    // Absent keys take the core's defaults (as its JSON reader does): no
+    // product, quantity 0 (refused by the core on `lines[i].quantity`), tax 0.
+    let mut out = QuoteLine::default();
+    for (key, value) in map {
+        let Some((_, field)) = LINE_FIELDS.iter().find(|(js, _)| *js == key) else {
+            let mut reason = "is not a field of a quote line: product, description, quantity, \
+                              unitPrice, discountPercent, discountAmount or taxPercent"
+                .to_owned();
+            // The core's snake_case name of a field: say the camelCase one.
+            if let Some((js, _)) = LINE_FIELDS.iter().find(|(_, core)| *core == key) {
+                reason.push_str(&format!(" (the keys are camelCase: {js})"));
+            }
+            return Err(Error::invalid(
+                format!("lines[{row}].{}", shown(&key)),
+                reason,
+            ));
+        };
+        let at = format!("lines[{row}].{field}");
+        let text = match value {
+            Value::Null => continue,
+            Value::String(text) => text,
+            other => {
+                let wanted = if *field == "product" || *field == "description" {
+                    "a string"
+                } else {
+                    "a decimal string such as '49.90' (never a JS number)"
+                };
+                return Err(Error::invalid(
+                    at,
+                    format!("must be {wanted}, not {}", type_of(&other)),
+                ));
+            }
+        };
+        match *field {
+            "product" => out.product = text,
+            "description" => out.description = Some(text),
+            "quantity" => out.quantity = decimal(&at, &text)?,
+            "unit_price" => out.unit_price = Some(decimal(&at, &text)?),
+            "discount_percent" => out.discount_percent = Some(decimal(&at, &text)?),
+            "discount_amount" => out.discount_amount = Some(decimal(&at, &text)?),
+            _ => out.tax_percent = decimal(&at, &text)?,
+        }
+    }
+    Ok(out)
+}
+
+/// A decimal string, read as the core's JSON reader reads it.
+fn decimal<T: std::str::FromStr>(field: &str, text: &str) -> crm::Result<T> {
+    text.trim()
+        .parse()
+        .map_err(|_| Error::invalid(field, "is not a decimal number").with_value(shown(text)))
+}
