@@ -5,7 +5,9 @@
 // scoreRfmColumns, refreshCustomerValue) comes back typed and checks its
 // input, that duplicate matching (DedupeScan, explainMatch) comes back typed
 // and names the field of bad input, that the engine finds, merges and unmerges
-// duplicates (findDuplicates, findDuplicatesOf, merge, unmerge), and that
+// duplicates (findDuplicates, findDuplicatesOf, merge, unmerge), that payment
+// terms and quotes (splitPayments, reachMilestone, priceQuote) come back typed
+// and exact and name the field of bad input, and that
 // `Crm.open` keeps what was written in an SQLite file across objects. No
 // Gradle, no JUnit: a plain main that prints one line per failure and ends
 // with "N passed, M failed"; it exits non-zero when anything failed.
@@ -283,6 +285,8 @@ class Args(private val map: Map<String, Any?>) {
     @Suppress("UNCHECKED_CAST")
     fun matchRecords(name: String): List<MatchRecord> = (map[name] as List<Map<String, Any?>>).map(::matchRecordOf)
     fun raw(name: String): Any? = map[name]
+    @Suppress("UNCHECKED_CAST")
+    fun quoteLines(name: String): List<QuoteLine> = (map[name] as List<Map<String, Any?>>).map(::quoteLineOf)
     fun key(name: String): RecordKey? = (map[name] as Map<*, *>?)?.let { RecordKey(kind = it["kind"] as String, id = it["id"] as String) }
     @Suppress("UNCHECKED_CAST")
     fun keys(name: String): List<RecordKey> = (map[name] as List<Map<String, Any?>>).map { RecordKey(kind = it["kind"] as String, id = it["id"] as String) }
@@ -296,6 +300,18 @@ fun matchRecordOf(m: Map<String, Any?>): MatchRecord {
         firstName = m["first_name"] as String?, lastName = m["last_name"] as String?, name = m["name"] as String?,
         email = m["email"] as String?, phone = m["phone"] as String?, company = m["company"] as String?,
         title = m["title"] as String?, city = m["city"] as String?,
+    )
+}
+
+/** A vector's quote line as a QuoteLine (decimals as their text); an unknown key fails the step. */
+fun quoteLineOf(m: Map<String, Any?>): QuoteLine {
+    val known = setOf("product", "description", "quantity", "unit_price", "discount_percent", "discount_amount", "tax_percent")
+    require(known.containsAll(m.keys)) { "unknown QuoteLine keys ${m.keys - known}" }
+    return QuoteLine(
+        product = m["product"] as String, description = m["description"] as String?,
+        quantity = m["quantity"].toString(), unitPrice = m["unit_price"]?.toString(),
+        discountPercent = m["discount_percent"]?.toString(), discountAmount = m["discount_amount"]?.toString(),
+        taxPercent = m["tax_percent"]?.toString() ?: "0",
     )
 }
 
@@ -428,6 +444,9 @@ fun runCommand(crm: Crm, command: String, actor: Actor?, a: Args): Any? {
         // Duplicate matching: no engine, no actor.
         "dedupe" -> dedupeResult(a)
         "explain_match" -> explainMatch(a.matchRecord("a"), a.matchRecord("b"), a.raw("config")?.let(::toJson))
+        // Quotes and payment terms: free functions, no engine, no actor; templates as JSON text.
+        "split_payments" -> splitPayments(a.money("total")!!, toJson(a.raw("terms")), a.str("base"))
+        "price_quote" -> priceQuote(a.quoteLines("lines"), a.req("currency"), a.raw("price_list")?.let(::toJson))
         // Duplicates in the store: the record as for `dedupe`, keys as RecordKeys.
         "find_duplicates" -> crm.findDuplicates(who, a.matchRecord("record"))
         "merge" -> crm.merge(who, MergeInput(records = a.keys("records"), survivor = a.key("survivor"), rule = a.str("rule"), reason = a.req("reason")))
@@ -1022,6 +1041,70 @@ fun duplicatesInTheStore(tally: Tally) {
 
 // ----- a file store: Crm.open ---------------------------------------------------------
 
+// ----- quotes and payment terms: free functions, typed and exact ---------------------------
+
+fun payments(tally: Tally) {
+    // The README's example.
+    val thirtySeventy = """{"name": "30/70", "lines": [
+        {"label": "down payment", "percent": "30", "due": {"days_after": 0}},
+        {"label": "on acceptance", "percent": "70", "due": {"milestone": {"event": "delivery_accepted", "plus_days": 30}}}]}"""
+    val plan = splitPayments(Money("1000.00", "EUR"), thirtySeventy, base = "2026-01-15")
+    tally.check("30/70 amounts", plan.map { it.amount } == listOf(Money("300.00", "EUR"), Money("700.00", "EUR"))) { "$plan" }
+    tally.check("30/70 dates", plan.map { it.dueDate } == listOf("2026-01-15", null)) { "$plan" }
+    tally.check("30/70 milestone", plan[1].milestone == "delivery_accepted" && plan[0].milestone == null) { "$plan" }
+    tally.check("30/70 due rule", plan[0].dueJson == """{"days_after":0}""") { plan[0].dueJson }
+    val dated = reachMilestone(plan, "delivery_accepted", on = "2026-03-01")
+    tally.check("milestone reached", dated.map { it.dueDate } == listOf("2026-01-15", "2026-03-31")) { "$dated" }
+    tally.check("another milestone changes nothing", reachMilestone(plan, "signed", "2026-03-01") == plan)
+
+    val thirds = """{"name": "thirds", "lines": [
+        {"label": "1/3", "percent": "33.33", "due": {"days_after": 0}},
+        {"label": "2/3", "percent": "33.33", "due": {"days_after": 30}},
+        {"label": "3/3", "percent": "33.34", "due": {"days_after": 60}}]}"""
+    val eur = splitPayments(Money("5.47", "EUR"), thirds, "2026-01-15")
+    tally.check("5.47 in thirds", eur.map { it.amount.amount } == listOf("1.82", "1.82", "1.83")) { "$eur" }
+    tally.check("5.47 sums exactly", eur.fold(BigDecimal.ZERO) { s, i -> s + BigDecimal(i.amount.amount) } == BigDecimal("5.47"))
+    tally.check("thirds dated", eur.last().dueDate == "2026-03-16") { "$eur" }
+    val yen = splitPayments(Money("1000", "JPY"), thirds)
+    tally.check("JPY in whole yen", yen.map { it.amount.amount } == listOf("333", "333", "334") && yen.all { it.dueDate == null }) { "$yen" }
+
+    fun fieldsOf(name: String, want: List<String>, block: () -> Unit) {
+        val err = expectError<CrmException.Validation>(tally, name, block) ?: return
+        tally.check("$name: fields", err.fields == want) { "${err.fields}" }
+    }
+    fieldsOf("percents not 100", listOf("terms.lines")) {
+        splitPayments(Money("100.00", "EUR"), """{"name": "bad", "lines": [{"label": "a", "percent": "99.9999", "due": {"days_after": 0}}]}""")
+    }
+    fieldsOf("terms not JSON", listOf("terms")) { splitPayments(Money("1", "EUR"), "{") }
+    fieldsOf("bad total", listOf("total.amount")) { splitPayments(Money("1e3", "EUR"), thirds) }
+    fieldsOf("bad base", listOf("base")) { splitPayments(Money("1", "EUR"), thirds, "15.01.2026") }
+    fieldsOf("bad milestone date", listOf("on")) { reachMilestone(plan, "delivery_accepted", "tomorrow") }
+    fieldsOf("bad due rule", listOf("installments[1].due")) {
+        reachMilestone(plan.mapIndexed { i, it -> if (i == 1) it.copy(dueJson = "{}") else it }, "delivery_accepted", "2026-03-01")
+    }
+
+    // The README's quote.
+    val quote = priceQuote(
+        listOf(
+            QuoteLine(product = "seat", quantity = "3", discountPercent = "10", taxPercent = "19"),
+            QuoteLine(product = "sms", quantity = "1000", taxPercent = "19"),
+        ),
+        currency = "EUR",
+        priceListJson = """{"name": "2026", "currency": "EUR", "prices": {"seat": "49.90", "sms": "0.0125"}}""",
+    )
+    tally.check("quote lines", quote.lines.map { it.net.amount to it.tax.amount } == listOf("134.73" to "25.60", "12.50" to "2.38")) { "$quote" }
+    tally.check("quote unit price from the list", quote.lines[1].unitPrice == "0.0125" && quote.lines[1].gross == "12.5000") { "${quote.lines[1]}" }
+    tally.check("quote sums", listOf(quote.subtotal, quote.discount, quote.tax, quote.total).map { it.amount } == listOf("147.23", "14.97", "27.98", "175.21")) { "$quote" }
+    tally.check("quote default tax", priceQuote(listOf(QuoteLine(product = "x", quantity = "1", unitPrice = "9.99")), "EUR").tax == Money("0.00", "EUR"))
+    fieldsOf("quote without a price", listOf("lines[0].unit_price")) { priceQuote(listOf(QuoteLine(product = "x", quantity = "1")), "EUR") }
+    fieldsOf("quote quantity 0", listOf("lines[0].quantity")) { priceQuote(listOf(QuoteLine(product = "x", quantity = "0", unitPrice = "1")), "EUR") }
+    fieldsOf("quote exponent quantity", listOf("lines[0].quantity")) { priceQuote(listOf(QuoteLine(product = "x", quantity = "1e2", unitPrice = "1")), "EUR") }
+    fieldsOf("quote unknown currency", listOf("currency")) { priceQuote(listOf(), "EURO") }
+    fieldsOf("price list in another currency", listOf("price_list")) {
+        priceQuote(listOf(), "EUR", """{"name": "x", "currency": "USD", "prices": {}}""")
+    }
+}
+
 fun fileStore(tally: Tally) {
     val dir = java.nio.file.Files.createTempDirectory("crm-ffi-test").toFile()
     try {
@@ -1115,6 +1198,11 @@ fun main(args: Array<String>) {
         duplicatesInTheStore(tally)
     } catch (err: Throwable) {
         tally.check("duplicates in the store", false) { "crashed: $err" }
+    }
+    try {
+        payments(tally)
+    } catch (err: Throwable) {
+        tally.check("payments", false) { "crashed: $err" }
     }
     try {
         fileStore(tally)

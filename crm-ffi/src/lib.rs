@@ -19,6 +19,10 @@
 //! checks one [`MatchRecord`] against the stored customers, contacts and
 //! leads ([`DuplicateMatch`]es), and `merge` ([`MergeInput`],
 //! [`MergeOutcome`]) and `unmerge` join and split duplicates.
+//! Quotes and payment terms are free functions too: `splitPayments` splits a
+//! [`Money`] total into [`Installment`]s by a terms template (JSON text),
+//! `reachMilestone` dates those waiting for a milestone, and `priceQuote`
+//! prices [`QuoteLine`]s into a [`PricedQuote`].
 //! See `crm-ffi/README.md` for the type mappings and Kotlin examples.
 //!
 //! This crate converts and never decides: every rule lives in `crm-core`.
@@ -41,6 +45,7 @@ mod engine;
 mod error;
 mod event;
 mod model;
+mod payments;
 mod rfm;
 
 pub use access::Actor;
@@ -60,6 +65,9 @@ pub use model::{
     Grantee, Lead, Money, NewActivity, NewContact, NewCustomer, NewLead, NewOpportunity, NewTask,
     NewTicket, Opportunity, RecordKey, Share, Task, TaskLogEntry, Team, TeamInput, Ticket, User,
     UserInput, Win,
+};
+pub use payments::{
+    Installment, PricedLine, PricedQuote, QuoteLine, price_quote, reach_milestone, split_payments,
 };
 pub use rfm::{
     CustomerValue, Purchase, RfmColumns, RfmResult, RfmSignal, RfmSkipped, RfmTier, ValueRefresh,

@@ -87,6 +87,13 @@ def _match_record(value):
     return ffi.MatchRecord(**value)
 
 
+def _quote_line(value):
+    # A line is an object of the QuoteLine fields (an unknown key is a
+    # TypeError here); decimals are strings (a number goes as its text).
+    text = ("product", "description")
+    return ffi.QuoteLine(**{k: v if v is None or k in text else str(v) for k, v in value.items()})
+
+
 def _key(value):
     return None if value is None else ffi.RecordKey(kind=value["kind"], id=value["id"])
 
@@ -208,6 +215,14 @@ def run_command(crm, command, actor, a):
         # the RFM config reads exactly wherever it takes a decimal.
         return ffi.score_rfm(_purchases(a["purchases"]), _time(a["as_of"]),
                              None if config is None else json.dumps(config, default=str))
+    if command == "split_payments":  # quotes and payment terms: free functions, no actor
+        # The template goes as JSON text (decimals in it are strings already;
+        # a JSON number, a Decimal here, goes as its text, which the core reads).
+        return ffi.split_payments(_money(a["total"]), json.dumps(a["terms"], default=str), base=a.get("base"))
+    if command == "price_quote":
+        price_list = a.get("price_list")
+        return ffi.price_quote([_quote_line(line) for line in a["lines"]], a["currency"],
+                               price_list_json=None if price_list is None else json.dumps(price_list, default=str))
     if command == "dedupe":  # duplicate matching: no engine, no actor
         return _dedupe(a)
     if command == "explain_match":

@@ -5558,6 +5558,111 @@ public func FfiConverterTypeFieldMatch_lower(_ value: FieldMatch) -> RustBuffer 
 
 
 /**
+ * One installment of a split: how much falls due, and when.
+ */
+public struct Installment: Equatable, Hashable {
+    /**
+     * The template line's label (`"down payment"`).
+     */
+    public var label: String
+    /**
+     * The amount, in the total's currency and its minor units (`"300.00"`,
+     * `"333"` for JPY); the installments sum to the total exactly.
+     */
+    public var amount: Money
+    /**
+     * The due date, `YYYY-MM-DD`; `null` for a milestone line until its
+     * event happens (`reachMilestone`), or when no base date was given.
+     */
+    public var dueDate: String?
+    /**
+     * The milestone the line waits for (`"delivery_accepted"`), if any.
+     */
+    public var milestone: String?
+    /**
+     * The line's due rule as JSON text, as the terms template writes it
+     * (`{"days_after":30}`, `{"milestone":{"event":"delivery_accepted","plus_days":30}}`).
+     */
+    public var dueJson: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The template line's label (`"down payment"`).
+         */label: String, 
+        /**
+         * The amount, in the total's currency and its minor units (`"300.00"`,
+         * `"333"` for JPY); the installments sum to the total exactly.
+         */amount: Money, 
+        /**
+         * The due date, `YYYY-MM-DD`; `null` for a milestone line until its
+         * event happens (`reachMilestone`), or when no base date was given.
+         */dueDate: String?, 
+        /**
+         * The milestone the line waits for (`"delivery_accepted"`), if any.
+         */milestone: String?, 
+        /**
+         * The line's due rule as JSON text, as the terms template writes it
+         * (`{"days_after":30}`, `{"milestone":{"event":"delivery_accepted","plus_days":30}}`).
+         */dueJson: String) {
+        self.label = label
+        self.amount = amount
+        self.dueDate = dueDate
+        self.milestone = milestone
+        self.dueJson = dueJson
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Installment: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeInstallment: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Installment {
+        return
+            try Installment(
+                label: FfiConverterString.read(from: &buf), 
+                amount: FfiConverterTypeMoney.read(from: &buf), 
+                dueDate: FfiConverterOptionString.read(from: &buf), 
+                milestone: FfiConverterOptionString.read(from: &buf), 
+                dueJson: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Installment, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.label, into: &buf)
+        FfiConverterTypeMoney.write(value.amount, into: &buf)
+        FfiConverterOptionString.write(value.dueDate, into: &buf)
+        FfiConverterOptionString.write(value.milestone, into: &buf)
+        FfiConverterString.write(value.dueJson, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeInstallment_lift(_ buf: RustBuffer) throws -> Installment {
+    return try FfiConverterTypeInstallment.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeInstallment_lower(_ value: Installment) -> RustBuffer {
+    return FfiConverterTypeInstallment.lower(value)
+}
+
+
+/**
  * A lead: an enquiry not yet qualified into a customer and a deal. With no
  * owner it sits in its team's pool.
  */
@@ -7930,6 +8035,255 @@ public func FfiConverterTypeOutboxMessage_lower(_ value: OutboxMessage) -> RustB
 
 
 /**
+ * A priced line.
+ */
+public struct PricedLine: Equatable, Hashable {
+    /**
+     * The product.
+     */
+    public var product: String
+    /**
+     * The description, if any.
+     */
+    public var description: String?
+    /**
+     * The quantity, a decimal string.
+     */
+    public var quantity: String
+    /**
+     * The unit price used (given, or from the price list), a decimal string.
+     */
+    public var unitPrice: String
+    /**
+     * Quantity x unit price, not rounded, a decimal string.
+     */
+    public var gross: String
+    /**
+     * The discount, rounded to a minor unit.
+     */
+    public var discount: Money
+    /**
+     * Gross - discount, rounded.
+     */
+    public var net: Money
+    /**
+     * The tax rate, a decimal string.
+     */
+    public var taxPercent: String
+    /**
+     * The tax on the net, rounded per line.
+     */
+    public var tax: Money
+    /**
+     * Net + tax.
+     */
+    public var total: Money
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The product.
+         */product: String, 
+        /**
+         * The description, if any.
+         */description: String?, 
+        /**
+         * The quantity, a decimal string.
+         */quantity: String, 
+        /**
+         * The unit price used (given, or from the price list), a decimal string.
+         */unitPrice: String, 
+        /**
+         * Quantity x unit price, not rounded, a decimal string.
+         */gross: String, 
+        /**
+         * The discount, rounded to a minor unit.
+         */discount: Money, 
+        /**
+         * Gross - discount, rounded.
+         */net: Money, 
+        /**
+         * The tax rate, a decimal string.
+         */taxPercent: String, 
+        /**
+         * The tax on the net, rounded per line.
+         */tax: Money, 
+        /**
+         * Net + tax.
+         */total: Money) {
+        self.product = product
+        self.description = description
+        self.quantity = quantity
+        self.unitPrice = unitPrice
+        self.gross = gross
+        self.discount = discount
+        self.net = net
+        self.taxPercent = taxPercent
+        self.tax = tax
+        self.total = total
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension PricedLine: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePricedLine: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PricedLine {
+        return
+            try PricedLine(
+                product: FfiConverterString.read(from: &buf), 
+                description: FfiConverterOptionString.read(from: &buf), 
+                quantity: FfiConverterString.read(from: &buf), 
+                unitPrice: FfiConverterString.read(from: &buf), 
+                gross: FfiConverterString.read(from: &buf), 
+                discount: FfiConverterTypeMoney.read(from: &buf), 
+                net: FfiConverterTypeMoney.read(from: &buf), 
+                taxPercent: FfiConverterString.read(from: &buf), 
+                tax: FfiConverterTypeMoney.read(from: &buf), 
+                total: FfiConverterTypeMoney.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: PricedLine, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.product, into: &buf)
+        FfiConverterOptionString.write(value.description, into: &buf)
+        FfiConverterString.write(value.quantity, into: &buf)
+        FfiConverterString.write(value.unitPrice, into: &buf)
+        FfiConverterString.write(value.gross, into: &buf)
+        FfiConverterTypeMoney.write(value.discount, into: &buf)
+        FfiConverterTypeMoney.write(value.net, into: &buf)
+        FfiConverterString.write(value.taxPercent, into: &buf)
+        FfiConverterTypeMoney.write(value.tax, into: &buf)
+        FfiConverterTypeMoney.write(value.total, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePricedLine_lift(_ buf: RustBuffer) throws -> PricedLine {
+    return try FfiConverterTypePricedLine.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePricedLine_lower(_ value: PricedLine) -> RustBuffer {
+    return FfiConverterTypePricedLine.lower(value)
+}
+
+
+/**
+ * A priced quote: its lines and their sums (the total is always the sum of
+ * the line totals, and subtotal + tax).
+ */
+public struct PricedQuote: Equatable, Hashable {
+    /**
+     * The lines, in order.
+     */
+    public var lines: [PricedLine]
+    /**
+     * The sum of the lines' nets.
+     */
+    public var subtotal: Money
+    /**
+     * The sum of the lines' discounts.
+     */
+    public var discount: Money
+    /**
+     * The sum of the lines' taxes.
+     */
+    public var tax: Money
+    /**
+     * The sum of the lines' totals.
+     */
+    public var total: Money
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The lines, in order.
+         */lines: [PricedLine], 
+        /**
+         * The sum of the lines' nets.
+         */subtotal: Money, 
+        /**
+         * The sum of the lines' discounts.
+         */discount: Money, 
+        /**
+         * The sum of the lines' taxes.
+         */tax: Money, 
+        /**
+         * The sum of the lines' totals.
+         */total: Money) {
+        self.lines = lines
+        self.subtotal = subtotal
+        self.discount = discount
+        self.tax = tax
+        self.total = total
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension PricedQuote: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePricedQuote: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PricedQuote {
+        return
+            try PricedQuote(
+                lines: FfiConverterSequenceTypePricedLine.read(from: &buf), 
+                subtotal: FfiConverterTypeMoney.read(from: &buf), 
+                discount: FfiConverterTypeMoney.read(from: &buf), 
+                tax: FfiConverterTypeMoney.read(from: &buf), 
+                total: FfiConverterTypeMoney.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: PricedQuote, into buf: inout [UInt8]) {
+        FfiConverterSequenceTypePricedLine.write(value.lines, into: &buf)
+        FfiConverterTypeMoney.write(value.subtotal, into: &buf)
+        FfiConverterTypeMoney.write(value.discount, into: &buf)
+        FfiConverterTypeMoney.write(value.tax, into: &buf)
+        FfiConverterTypeMoney.write(value.total, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePricedQuote_lift(_ buf: RustBuffer) throws -> PricedQuote {
+    return try FfiConverterTypePricedQuote.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePricedQuote_lower(_ value: PricedQuote) -> RustBuffer {
+    return FfiConverterTypePricedQuote.lower(value)
+}
+
+
+/**
  * One purchase, or with a negative amount a refund.
  */
 public struct Purchase: Equatable, Hashable {
@@ -8009,6 +8363,130 @@ public func FfiConverterTypePurchase_lift(_ buf: RustBuffer) throws -> Purchase 
 #endif
 public func FfiConverterTypePurchase_lower(_ value: Purchase) -> RustBuffer {
     return FfiConverterTypePurchase.lower(value)
+}
+
+
+/**
+ * One line of a quote. Decimals are strings (`"49.90"`, `"0.0125"`), never
+ * floats.
+ */
+public struct QuoteLine: Equatable, Hashable {
+    /**
+     * The product: its key in the price list.
+     */
+    public var product: String
+    /**
+     * What is sold, as shown to the customer.
+     */
+    public var description: String?
+    /**
+     * How many, above 0 (may be fractional, e.g. hours).
+     */
+    public var quantity: String
+    /**
+     * The unit price (may be finer than a minor unit); `null` takes it from
+     * the price list.
+     */
+    public var unitPrice: String?
+    /**
+     * A discount in percent, 0 to 100, or
+     */
+    public var discountPercent: String?
+    /**
+     * a discount as an amount off the line (at most its gross): at most one
+     * of the two.
+     */
+    public var discountAmount: String?
+    /**
+     * The tax rate in percent, 0 to 100.
+     */
+    public var taxPercent: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The product: its key in the price list.
+         */product: String, 
+        /**
+         * What is sold, as shown to the customer.
+         */description: String? = nil, 
+        /**
+         * How many, above 0 (may be fractional, e.g. hours).
+         */quantity: String, 
+        /**
+         * The unit price (may be finer than a minor unit); `null` takes it from
+         * the price list.
+         */unitPrice: String? = nil, 
+        /**
+         * A discount in percent, 0 to 100, or
+         */discountPercent: String? = nil, 
+        /**
+         * a discount as an amount off the line (at most its gross): at most one
+         * of the two.
+         */discountAmount: String? = nil, 
+        /**
+         * The tax rate in percent, 0 to 100.
+         */taxPercent: String = "0") {
+        self.product = product
+        self.description = description
+        self.quantity = quantity
+        self.unitPrice = unitPrice
+        self.discountPercent = discountPercent
+        self.discountAmount = discountAmount
+        self.taxPercent = taxPercent
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension QuoteLine: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeQuoteLine: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> QuoteLine {
+        return
+            try QuoteLine(
+                product: FfiConverterString.read(from: &buf), 
+                description: FfiConverterOptionString.read(from: &buf), 
+                quantity: FfiConverterString.read(from: &buf), 
+                unitPrice: FfiConverterOptionString.read(from: &buf), 
+                discountPercent: FfiConverterOptionString.read(from: &buf), 
+                discountAmount: FfiConverterOptionString.read(from: &buf), 
+                taxPercent: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: QuoteLine, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.product, into: &buf)
+        FfiConverterOptionString.write(value.description, into: &buf)
+        FfiConverterString.write(value.quantity, into: &buf)
+        FfiConverterOptionString.write(value.unitPrice, into: &buf)
+        FfiConverterOptionString.write(value.discountPercent, into: &buf)
+        FfiConverterOptionString.write(value.discountAmount, into: &buf)
+        FfiConverterString.write(value.taxPercent, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeQuoteLine_lift(_ buf: RustBuffer) throws -> QuoteLine {
+    return try FfiConverterTypeQuoteLine.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeQuoteLine_lower(_ value: QuoteLine) -> RustBuffer {
+    return FfiConverterTypeQuoteLine.lower(value)
 }
 
 
@@ -11761,6 +12239,31 @@ fileprivate struct FfiConverterSequenceTypeFieldMatch: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeInstallment: FfiConverterRustBuffer {
+    typealias SwiftType = [Installment]
+
+    public static func write(_ value: [Installment], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeInstallment.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Installment] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Installment]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeInstallment.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeMatchPair: FfiConverterRustBuffer {
     typealias SwiftType = [MatchPair]
 
@@ -11836,6 +12339,31 @@ fileprivate struct FfiConverterSequenceTypeOutboxMessage: FfiConverterRustBuffer
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypePricedLine: FfiConverterRustBuffer {
+    typealias SwiftType = [PricedLine]
+
+    public static func write(_ value: [PricedLine], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypePricedLine.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [PricedLine] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [PricedLine]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypePricedLine.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypePurchase: FfiConverterRustBuffer {
     typealias SwiftType = [Purchase]
 
@@ -11853,6 +12381,31 @@ fileprivate struct FfiConverterSequenceTypePurchase: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypePurchase.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeQuoteLine: FfiConverterRustBuffer {
+    typealias SwiftType = [QuoteLine]
+
+    public static func write(_ value: [QuoteLine], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeQuoteLine.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [QuoteLine] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [QuoteLine]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeQuoteLine.read(from: &buf))
         }
         return seq
     }
@@ -12127,6 +12680,94 @@ public func explainMatch(a: MatchRecord, b: MatchRecord, configJson: String? = n
 })
 }
 /**
+ * Prices quote lines in `currency` (an ISO 4217 code), exactly: per line
+ * gross = quantity x unit price (not rounded), the discount and net rounded
+ * half-up to the currency's minor units, tax on the net rounded per line,
+ * total = net + tax; the quote's sums are the sums of its lines. Unit prices
+ * not given come from the price list. A pure function: no engine, no store.
+ *
+ * `priceListJson` is `{"name", "currency", "prices": {"PRODUCT": "PRICE"}}`
+ * (prices as decimal strings, possibly finer than a minor unit).
+ *
+ * # Errors
+ *
+ * `Validation` naming the line's field: `lines[1].quantity` (not above 0 or
+ * not a decimal), `lines[0].unit_price` (negative, or neither given nor in
+ * the price list), `lines[2].discount_percent` (outside 0 to 100, or given
+ * with an amount), `lines[2].discount_amount`, `lines[0].tax_percent`;
+ * `currency` for an unknown code; `price_list` for a list that does not
+ * parse or is in another currency, `price_list.prices.PRODUCT` for a
+ * negative price.
+ */
+public func priceQuote(lines: [QuoteLine], currency: String, priceListJson: String? = nil)throws  -> PricedQuote  {
+    return try  FfiConverterTypePricedQuote_lift(try rustCallWithError(FfiConverterTypeCrmError_lift) {
+        uniffiCallStatus in
+    uniffi_crm_ffi_fn_func_price_quote(
+        FfiConverterSequenceTypeQuoteLine.lower(lines),
+        FfiConverterString.lower(currency),
+        FfiConverterOptionString.lower(priceListJson),uniffiCallStatus
+    )
+})
+}
+/**
+ * Dates the installments waiting for the milestone `event`, which happened
+ * `on` (`YYYY-MM-DD`): each falls due its line's `plus_days` after it.
+ * Installments dated already, or waiting for another event, are unchanged.
+ * Returns the installments, updated (the input is not changed: records are
+ * values).
+ *
+ * # Errors
+ *
+ * `Validation` on `on` for a date not in the form `YYYY-MM-DD`, on
+ * `installments[i].amount` / `.currency` / `.due_date` / `.due` for an
+ * installment that does not read back, on `due` when a date falls outside
+ * the supported calendar.
+ */
+public func reachMilestone(installments: [Installment], event: String, on: String)throws  -> [Installment]  {
+    return try  FfiConverterSequenceTypeInstallment.lift(try rustCallWithError(FfiConverterTypeCrmError_lift) {
+        uniffiCallStatus in
+    uniffi_crm_ffi_fn_func_reach_milestone(
+        FfiConverterSequenceTypeInstallment.lower(installments),
+        FfiConverterString.lower(event),
+        FfiConverterString.lower(on),uniffiCallStatus
+    )
+})
+}
+/**
+ * Splits `total` into installments by a terms template, exactly: fixed
+ * lines first, the percent lines share the rest in whole minor units of the
+ * currency, and the remainder line takes what rounding leaves, so the
+ * installments always sum to the total (5.47 EUR in thirds is 1.82, 1.82,
+ * 1.83). Date rules count from `base` (`YYYY-MM-DD`); without one, and for
+ * milestone lines until `reachMilestone`, `dueDate` is `null`. A pure
+ * function: no engine, no store.
+ *
+ * `termsJson` is the terms template: `{"name", "lines": [{"label",
+ * "percent" | "fixed", "due"}], "rounding"?, "remainder_line"?}` with due
+ * rules `{"days_after": N}`, `{"end_of_month": {"plus_days": N}}`,
+ * `{"months_after_end_of_month": N}`, `{"day_of_next_month": {"day": D,
+ * "after_days": N}}` and `{"milestone": {"event": E, "plus_days": N}}`.
+ *
+ * # Errors
+ *
+ * `Validation` naming the path of the problem: `terms` for JSON that does
+ * not parse or an unknown key, `terms.lines` when the percents do not sum to
+ * exactly 100, `terms.lines[1].percent`, `terms.lines[0].fixed` (finer than
+ * the currency or more than the total), ...; `total.amount` or
+ * `total.currency` for a bad total (`total` when negative); `base` for a
+ * date not in the form `YYYY-MM-DD`.
+ */
+public func splitPayments(total: Money, termsJson: String, base: String? = nil)throws  -> [Installment]  {
+    return try  FfiConverterSequenceTypeInstallment.lift(try rustCallWithError(FfiConverterTypeCrmError_lift) {
+        uniffiCallStatus in
+    uniffi_crm_ffi_fn_func_split_payments(
+        FfiConverterTypeMoney_lower(total),
+        FfiConverterString.lower(termsJson),
+        FfiConverterOptionString.lower(base),uniffiCallStatus
+    )
+})
+}
+/**
  * Scores customers by their purchases as of `asOf`: recency, frequency and
  * monetary, their scores, segment, tier and activity signal (see the crate
  * README and `crm::rfm` for the definition). A pure function: no engine, no
@@ -12201,6 +12842,15 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.contractVersionMismatch
     }
     if (uniffi_crm_ffi_checksum_func_explain_match() != 52507) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_crm_ffi_checksum_func_price_quote() != 52795) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_crm_ffi_checksum_func_reach_milestone() != 41561) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_crm_ffi_checksum_func_split_payments() != 48848) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_crm_ffi_checksum_func_score_rfm() != 34692) {

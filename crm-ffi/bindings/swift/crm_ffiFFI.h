@@ -638,6 +638,21 @@ RustBuffer uniffi_crm_ffi_fn_method_crmerror_uniffi_trait_display(RustBuffer ptr
 RustBuffer uniffi_crm_ffi_fn_func_explain_match(RustBuffer a, RustBuffer b, RustBuffer config_json, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_FUNC_PRICE_QUOTE
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_FUNC_PRICE_QUOTE
+RustBuffer uniffi_crm_ffi_fn_func_price_quote(RustBuffer lines, RustBuffer currency, RustBuffer price_list_json, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_FUNC_REACH_MILESTONE
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_FUNC_REACH_MILESTONE
+RustBuffer uniffi_crm_ffi_fn_func_reach_milestone(RustBuffer installments, RustBuffer event, RustBuffer on, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_FUNC_SPLIT_PAYMENTS
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_FUNC_SPLIT_PAYMENTS
+RustBuffer uniffi_crm_ffi_fn_func_split_payments(RustBuffer total, RustBuffer terms_json, RustBuffer base, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_FUNC_SCORE_RFM
 #define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_FUNC_SCORE_RFM
 RustBuffer uniffi_crm_ffi_fn_func_score_rfm(RustBuffer purchases, RustBuffer as_of, RustBuffer config_json, RustCallStatus *_Nonnull out_status
@@ -911,6 +926,24 @@ void ffi_crm_ffi_rust_future_complete_void(uint64_t handle, RustCallStatus *_Non
 #ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_FUNC_EXPLAIN_MATCH
 #define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_FUNC_EXPLAIN_MATCH
 uint16_t uniffi_crm_ffi_checksum_func_explain_match(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_FUNC_PRICE_QUOTE
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_FUNC_PRICE_QUOTE
+uint16_t uniffi_crm_ffi_checksum_func_price_quote(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_FUNC_REACH_MILESTONE
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_FUNC_REACH_MILESTONE
+uint16_t uniffi_crm_ffi_checksum_func_reach_milestone(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_FUNC_SPLIT_PAYMENTS
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_FUNC_SPLIT_PAYMENTS
+uint16_t uniffi_crm_ffi_checksum_func_split_payments(void
     
 );
 #endif

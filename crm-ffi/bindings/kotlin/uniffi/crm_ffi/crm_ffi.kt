@@ -677,6 +677,12 @@ internal object IntegrityCheckingUniffiLib {
     internal fun ensureInitialized() = Unit
     external fun uniffi_crm_ffi_checksum_func_explain_match(
     ): Int
+    external fun uniffi_crm_ffi_checksum_func_price_quote(
+    ): Int
+    external fun uniffi_crm_ffi_checksum_func_reach_milestone(
+    ): Int
+    external fun uniffi_crm_ffi_checksum_func_split_payments(
+    ): Int
     external fun uniffi_crm_ffi_checksum_func_score_rfm(
     ): Int
     external fun uniffi_crm_ffi_checksum_func_score_rfm_columns(
@@ -1005,6 +1011,12 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_crm_ffi_fn_func_explain_match(`a`: RustBuffer.ByValue,`b`: RustBuffer.ByValue,`configJson`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_crm_ffi_fn_func_price_quote(`lines`: RustBuffer.ByValue,`currency`: RustBuffer.ByValue,`priceListJson`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_crm_ffi_fn_func_reach_milestone(`installments`: RustBuffer.ByValue,`event`: RustBuffer.ByValue,`on`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_crm_ffi_fn_func_split_payments(`total`: RustBuffer.ByValue,`termsJson`: RustBuffer.ByValue,`base`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_crm_ffi_fn_func_score_rfm(`purchases`: RustBuffer.ByValue,`asOf`: RustBuffer.ByValue,`configJson`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_crm_ffi_fn_func_score_rfm_columns(`customers`: RustBuffer.ByValue,`atMicros`: RustBuffer.ByValue,`amountsMinor`: RustBuffer.ByValue,`asOf`: RustBuffer.ByValue,`configJson`: RustBuffer.ByValue,`threads`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -1129,6 +1141,15 @@ private fun uniffiCheckContractApiVersion(lib: IntegrityCheckingUniffiLib) {
 @Suppress("UNUSED_PARAMETER")
 private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_crm_ffi_checksum_func_explain_match() and 0xFFFF) != 52507) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_crm_ffi_checksum_func_price_quote() and 0xFFFF) != 52795) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_crm_ffi_checksum_func_reach_milestone() and 0xFFFF) != 41561) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_crm_ffi_checksum_func_split_payments() and 0xFFFF) != 48848) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_crm_ffi_checksum_func_score_rfm() and 0xFFFF) != 34692) {
@@ -6501,6 +6522,80 @@ public object FfiConverterTypeFieldMatch: FfiConverterRustBuffer<FieldMatch> {
 
 
 /**
+ * One installment of a split: how much falls due, and when.
+ */
+data class Installment (
+    /**
+     * The template line's label (`"down payment"`).
+     */
+    var `label`: kotlin.String
+    , 
+    /**
+     * The amount, in the total's currency and its minor units (`"300.00"`,
+     * `"333"` for JPY); the installments sum to the total exactly.
+     */
+    var `amount`: Money
+    , 
+    /**
+     * The due date, `YYYY-MM-DD`; `null` for a milestone line until its
+     * event happens (`reachMilestone`), or when no base date was given.
+     */
+    var `dueDate`: kotlin.String?
+    , 
+    /**
+     * The milestone the line waits for (`"delivery_accepted"`), if any.
+     */
+    var `milestone`: kotlin.String?
+    , 
+    /**
+     * The line's due rule as JSON text, as the terms template writes it
+     * (`{"days_after":30}`, `{"milestone":{"event":"delivery_accepted","plus_days":30}}`).
+     */
+    var `dueJson`: kotlin.String
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeInstallment: FfiConverterRustBuffer<Installment> {
+    override fun read(buf: ByteBuffer): Installment {
+        return Installment(
+            FfiConverterString.read(buf),
+            FfiConverterTypeMoney.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Installment) = (
+            FfiConverterString.allocationSize(value.`label`) +
+            FfiConverterTypeMoney.allocationSize(value.`amount`) +
+            FfiConverterOptionalString.allocationSize(value.`dueDate`) +
+            FfiConverterOptionalString.allocationSize(value.`milestone`) +
+            FfiConverterString.allocationSize(value.`dueJson`)
+    )
+
+    override fun write(value: Installment, buf: ByteBuffer) {
+            FfiConverterString.write(value.`label`, buf)
+            FfiConverterTypeMoney.write(value.`amount`, buf)
+            FfiConverterOptionalString.write(value.`dueDate`, buf)
+            FfiConverterOptionalString.write(value.`milestone`, buf)
+            FfiConverterString.write(value.`dueJson`, buf)
+    }
+}
+
+
+
+/**
  * A lead: an enquiry not yet qualified into a customer and a deal. With no
  * owner it sits in its team's pool.
  */
@@ -8256,6 +8351,189 @@ public object FfiConverterTypeOutboxMessage: FfiConverterRustBuffer<OutboxMessag
 
 
 /**
+ * A priced line.
+ */
+data class PricedLine (
+    /**
+     * The product.
+     */
+    var `product`: kotlin.String
+    , 
+    /**
+     * The description, if any.
+     */
+    var `description`: kotlin.String?
+    , 
+    /**
+     * The quantity, a decimal string.
+     */
+    var `quantity`: kotlin.String
+    , 
+    /**
+     * The unit price used (given, or from the price list), a decimal string.
+     */
+    var `unitPrice`: kotlin.String
+    , 
+    /**
+     * Quantity x unit price, not rounded, a decimal string.
+     */
+    var `gross`: kotlin.String
+    , 
+    /**
+     * The discount, rounded to a minor unit.
+     */
+    var `discount`: Money
+    , 
+    /**
+     * Gross - discount, rounded.
+     */
+    var `net`: Money
+    , 
+    /**
+     * The tax rate, a decimal string.
+     */
+    var `taxPercent`: kotlin.String
+    , 
+    /**
+     * The tax on the net, rounded per line.
+     */
+    var `tax`: Money
+    , 
+    /**
+     * Net + tax.
+     */
+    var `total`: Money
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypePricedLine: FfiConverterRustBuffer<PricedLine> {
+    override fun read(buf: ByteBuffer): PricedLine {
+        return PricedLine(
+            FfiConverterString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterTypeMoney.read(buf),
+            FfiConverterTypeMoney.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterTypeMoney.read(buf),
+            FfiConverterTypeMoney.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: PricedLine) = (
+            FfiConverterString.allocationSize(value.`product`) +
+            FfiConverterOptionalString.allocationSize(value.`description`) +
+            FfiConverterString.allocationSize(value.`quantity`) +
+            FfiConverterString.allocationSize(value.`unitPrice`) +
+            FfiConverterString.allocationSize(value.`gross`) +
+            FfiConverterTypeMoney.allocationSize(value.`discount`) +
+            FfiConverterTypeMoney.allocationSize(value.`net`) +
+            FfiConverterString.allocationSize(value.`taxPercent`) +
+            FfiConverterTypeMoney.allocationSize(value.`tax`) +
+            FfiConverterTypeMoney.allocationSize(value.`total`)
+    )
+
+    override fun write(value: PricedLine, buf: ByteBuffer) {
+            FfiConverterString.write(value.`product`, buf)
+            FfiConverterOptionalString.write(value.`description`, buf)
+            FfiConverterString.write(value.`quantity`, buf)
+            FfiConverterString.write(value.`unitPrice`, buf)
+            FfiConverterString.write(value.`gross`, buf)
+            FfiConverterTypeMoney.write(value.`discount`, buf)
+            FfiConverterTypeMoney.write(value.`net`, buf)
+            FfiConverterString.write(value.`taxPercent`, buf)
+            FfiConverterTypeMoney.write(value.`tax`, buf)
+            FfiConverterTypeMoney.write(value.`total`, buf)
+    }
+}
+
+
+
+/**
+ * A priced quote: its lines and their sums (the total is always the sum of
+ * the line totals, and subtotal + tax).
+ */
+data class PricedQuote (
+    /**
+     * The lines, in order.
+     */
+    var `lines`: List<PricedLine>
+    , 
+    /**
+     * The sum of the lines' nets.
+     */
+    var `subtotal`: Money
+    , 
+    /**
+     * The sum of the lines' discounts.
+     */
+    var `discount`: Money
+    , 
+    /**
+     * The sum of the lines' taxes.
+     */
+    var `tax`: Money
+    , 
+    /**
+     * The sum of the lines' totals.
+     */
+    var `total`: Money
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypePricedQuote: FfiConverterRustBuffer<PricedQuote> {
+    override fun read(buf: ByteBuffer): PricedQuote {
+        return PricedQuote(
+            FfiConverterSequenceTypePricedLine.read(buf),
+            FfiConverterTypeMoney.read(buf),
+            FfiConverterTypeMoney.read(buf),
+            FfiConverterTypeMoney.read(buf),
+            FfiConverterTypeMoney.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: PricedQuote) = (
+            FfiConverterSequenceTypePricedLine.allocationSize(value.`lines`) +
+            FfiConverterTypeMoney.allocationSize(value.`subtotal`) +
+            FfiConverterTypeMoney.allocationSize(value.`discount`) +
+            FfiConverterTypeMoney.allocationSize(value.`tax`) +
+            FfiConverterTypeMoney.allocationSize(value.`total`)
+    )
+
+    override fun write(value: PricedQuote, buf: ByteBuffer) {
+            FfiConverterSequenceTypePricedLine.write(value.`lines`, buf)
+            FfiConverterTypeMoney.write(value.`subtotal`, buf)
+            FfiConverterTypeMoney.write(value.`discount`, buf)
+            FfiConverterTypeMoney.write(value.`tax`, buf)
+            FfiConverterTypeMoney.write(value.`total`, buf)
+    }
+}
+
+
+
+/**
  * One purchase, or with a negative amount a refund.
  */
 data class Purchase (
@@ -8307,6 +8585,96 @@ public object FfiConverterTypePurchase: FfiConverterRustBuffer<Purchase> {
             FfiConverterString.write(value.`customer`, buf)
             FfiConverterTimestamp.write(value.`at`, buf)
             FfiConverterString.write(value.`amount`, buf)
+    }
+}
+
+
+
+/**
+ * One line of a quote. Decimals are strings (`"49.90"`, `"0.0125"`), never
+ * floats.
+ */
+data class QuoteLine (
+    /**
+     * The product: its key in the price list.
+     */
+    var `product`: kotlin.String
+    , 
+    /**
+     * What is sold, as shown to the customer.
+     */
+    var `description`: kotlin.String? = null 
+    , 
+    /**
+     * How many, above 0 (may be fractional, e.g. hours).
+     */
+    var `quantity`: kotlin.String
+    , 
+    /**
+     * The unit price (may be finer than a minor unit); `null` takes it from
+     * the price list.
+     */
+    var `unitPrice`: kotlin.String? = null 
+    , 
+    /**
+     * A discount in percent, 0 to 100, or
+     */
+    var `discountPercent`: kotlin.String? = null 
+    , 
+    /**
+     * a discount as an amount off the line (at most its gross): at most one
+     * of the two.
+     */
+    var `discountAmount`: kotlin.String? = null 
+    , 
+    /**
+     * The tax rate in percent, 0 to 100.
+     */
+    var `taxPercent`: kotlin.String = "0" 
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeQuoteLine: FfiConverterRustBuffer<QuoteLine> {
+    override fun read(buf: ByteBuffer): QuoteLine {
+        return QuoteLine(
+            FfiConverterString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: QuoteLine) = (
+            FfiConverterString.allocationSize(value.`product`) +
+            FfiConverterOptionalString.allocationSize(value.`description`) +
+            FfiConverterString.allocationSize(value.`quantity`) +
+            FfiConverterOptionalString.allocationSize(value.`unitPrice`) +
+            FfiConverterOptionalString.allocationSize(value.`discountPercent`) +
+            FfiConverterOptionalString.allocationSize(value.`discountAmount`) +
+            FfiConverterString.allocationSize(value.`taxPercent`)
+    )
+
+    override fun write(value: QuoteLine, buf: ByteBuffer) {
+            FfiConverterString.write(value.`product`, buf)
+            FfiConverterOptionalString.write(value.`description`, buf)
+            FfiConverterString.write(value.`quantity`, buf)
+            FfiConverterOptionalString.write(value.`unitPrice`, buf)
+            FfiConverterOptionalString.write(value.`discountPercent`, buf)
+            FfiConverterOptionalString.write(value.`discountAmount`, buf)
+            FfiConverterString.write(value.`taxPercent`, buf)
     }
 }
 
@@ -11755,6 +12123,34 @@ public object FfiConverterSequenceTypeFieldMatch: FfiConverterRustBuffer<List<Fi
 /**
  * @suppress
  */
+public object FfiConverterSequenceTypeInstallment: FfiConverterRustBuffer<List<Installment>> {
+    override fun read(buf: ByteBuffer): List<Installment> {
+        val len = buf.getInt()
+        return List<Installment>(len) {
+            FfiConverterTypeInstallment.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<Installment>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeInstallment.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<Installment>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeInstallment.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterSequenceTypeMatchPair: FfiConverterRustBuffer<List<MatchPair>> {
     override fun read(buf: ByteBuffer): List<MatchPair> {
         val len = buf.getInt()
@@ -11839,6 +12235,34 @@ public object FfiConverterSequenceTypeOutboxMessage: FfiConverterRustBuffer<List
 /**
  * @suppress
  */
+public object FfiConverterSequenceTypePricedLine: FfiConverterRustBuffer<List<PricedLine>> {
+    override fun read(buf: ByteBuffer): List<PricedLine> {
+        val len = buf.getInt()
+        return List<PricedLine>(len) {
+            FfiConverterTypePricedLine.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<PricedLine>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypePricedLine.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<PricedLine>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypePricedLine.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterSequenceTypePurchase: FfiConverterRustBuffer<List<Purchase>> {
     override fun read(buf: ByteBuffer): List<Purchase> {
         val len = buf.getInt()
@@ -11857,6 +12281,34 @@ public object FfiConverterSequenceTypePurchase: FfiConverterRustBuffer<List<Purc
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypePurchase.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeQuoteLine: FfiConverterRustBuffer<List<QuoteLine>> {
+    override fun read(buf: ByteBuffer): List<QuoteLine> {
+        val len = buf.getInt()
+        return List<QuoteLine>(len) {
+            FfiConverterTypeQuoteLine.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<QuoteLine>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeQuoteLine.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<QuoteLine>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeQuoteLine.write(it, buf)
         }
     }
 }
@@ -12158,6 +12610,106 @@ public object FfiConverterSequenceTypeRfmTier: FfiConverterRustBuffer<List<RfmTi
         FfiConverterTypeMatchRecord.lower(`a`),
         FfiConverterTypeMatchRecord.lower(`b`),
         FfiConverterOptionalString.lower(`configJson`),_status)
+}
+    )
+    }
+    
+
+        /**
+         * Prices quote lines in `currency` (an ISO 4217 code), exactly: per line
+         * gross = quantity x unit price (not rounded), the discount and net rounded
+         * half-up to the currency's minor units, tax on the net rounded per line,
+         * total = net + tax; the quote's sums are the sums of its lines. Unit prices
+         * not given come from the price list. A pure function: no engine, no store.
+         *
+         * `priceListJson` is `{"name", "currency", "prices": {"PRODUCT": "PRICE"}}`
+         * (prices as decimal strings, possibly finer than a minor unit).
+         *
+         * # Errors
+         *
+         * `Validation` naming the line's field: `lines[1].quantity` (not above 0 or
+         * not a decimal), `lines[0].unit_price` (negative, or neither given nor in
+         * the price list), `lines[2].discount_percent` (outside 0 to 100, or given
+         * with an amount), `lines[2].discount_amount`, `lines[0].tax_percent`;
+         * `currency` for an unknown code; `price_list` for a list that does not
+         * parse or is in another currency, `price_list.prices.PRODUCT` for a
+         * negative price.
+         */
+    @Throws(CrmException::class) fun `priceQuote`(`lines`: List<QuoteLine>, `currency`: kotlin.String, `priceListJson`: kotlin.String? = null): PricedQuote {
+            return FfiConverterTypePricedQuote.lift(
+    uniffiRustCallWithError(CrmException) { _status ->
+    UniffiLib.uniffi_crm_ffi_fn_func_price_quote(
+    
+        
+        FfiConverterSequenceTypeQuoteLine.lower(`lines`),
+        FfiConverterString.lower(`currency`),
+        FfiConverterOptionalString.lower(`priceListJson`),_status)
+}
+    )
+    }
+    
+
+        /**
+         * Dates the installments waiting for the milestone `event`, which happened
+         * `on` (`YYYY-MM-DD`): each falls due its line's `plus_days` after it.
+         * Installments dated already, or waiting for another event, are unchanged.
+         * Returns the installments, updated (the input is not changed: records are
+         * values).
+         *
+         * # Errors
+         *
+         * `Validation` on `on` for a date not in the form `YYYY-MM-DD`, on
+         * `installments[i].amount` / `.currency` / `.due_date` / `.due` for an
+         * installment that does not read back, on `due` when a date falls outside
+         * the supported calendar.
+         */
+    @Throws(CrmException::class) fun `reachMilestone`(`installments`: List<Installment>, `event`: kotlin.String, `on`: kotlin.String): List<Installment> {
+            return FfiConverterSequenceTypeInstallment.lift(
+    uniffiRustCallWithError(CrmException) { _status ->
+    UniffiLib.uniffi_crm_ffi_fn_func_reach_milestone(
+    
+        
+        FfiConverterSequenceTypeInstallment.lower(`installments`),
+        FfiConverterString.lower(`event`),
+        FfiConverterString.lower(`on`),_status)
+}
+    )
+    }
+    
+
+        /**
+         * Splits `total` into installments by a terms template, exactly: fixed
+         * lines first, the percent lines share the rest in whole minor units of the
+         * currency, and the remainder line takes what rounding leaves, so the
+         * installments always sum to the total (5.47 EUR in thirds is 1.82, 1.82,
+         * 1.83). Date rules count from `base` (`YYYY-MM-DD`); without one, and for
+         * milestone lines until `reachMilestone`, `dueDate` is `null`. A pure
+         * function: no engine, no store.
+         *
+         * `termsJson` is the terms template: `{"name", "lines": [{"label",
+         * "percent" | "fixed", "due"}], "rounding"?, "remainder_line"?}` with due
+         * rules `{"days_after": N}`, `{"end_of_month": {"plus_days": N}}`,
+         * `{"months_after_end_of_month": N}`, `{"day_of_next_month": {"day": D,
+         * "after_days": N}}` and `{"milestone": {"event": E, "plus_days": N}}`.
+         *
+         * # Errors
+         *
+         * `Validation` naming the path of the problem: `terms` for JSON that does
+         * not parse or an unknown key, `terms.lines` when the percents do not sum to
+         * exactly 100, `terms.lines[1].percent`, `terms.lines[0].fixed` (finer than
+         * the currency or more than the total), ...; `total.amount` or
+         * `total.currency` for a bad total (`total` when negative); `base` for a
+         * date not in the form `YYYY-MM-DD`.
+         */
+    @Throws(CrmException::class) fun `splitPayments`(`total`: Money, `termsJson`: kotlin.String, `base`: kotlin.String? = null): List<Installment> {
+            return FfiConverterSequenceTypeInstallment.lift(
+    uniffiRustCallWithError(CrmException) { _status ->
+    UniffiLib.uniffi_crm_ffi_fn_func_split_payments(
+    
+        
+        FfiConverterTypeMoney.lower(`total`),
+        FfiConverterString.lower(`termsJson`),
+        FfiConverterOptionalString.lower(`base`),_status)
 }
     )
     }
