@@ -74,9 +74,9 @@ pub mod store;
 
 pub use clock::{Clock, FixedClock};
 pub use engine::{
-    Config, ConvertLead, Crm, DealFromLead, DueItem, DueKind, DueWork, DuplicateMatch, MergeInput,
-    MergeOutcome, Reclaim, ReclaimTo, SurvivorRule, TeamInput, TransitionInput, UserInput,
-    ValueRefresh,
+    Collected, Config, ConvertLead, Crm, DealFromLead, DueItem, DueKind, DueWork, DuplicateMatch,
+    MergeInput, MergeOutcome, PaymentInput, Receivable, Reclaim, ReclaimTo, SurvivorRule,
+    TeamInput, TransitionInput, UserInput, ValueRefresh,
 };
 pub use error::{Error, ErrorKind, Result};
 pub use event::{Event, FieldChange, OutboxMessage};

@@ -927,6 +927,7 @@ fun customerValue(tally: Tally) {
         DueKind.FIRST_CONTACT, DueKind.FOLLOW_UP -> "call the lead"
         DueKind.TASK -> "do the task"
         DueKind.WIN_BACK -> "win back ${item.title}"
+        DueKind.INSTALLMENT -> "chase the payment"
     }
     tally.check("value: a win-back is due to the owner",
         work.user == "ana" && work.overdue == 1u && item.kind == DueKind.WIN_BACK && what == "win back Weekly" &&

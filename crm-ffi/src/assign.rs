@@ -211,6 +211,8 @@ pub enum DueKind {
     Task,
     /// Winning back a customer flagged at risk or dormant.
     WinBack,
+    /// A contract's installment due soon or overdue.
+    Installment,
 }
 
 impl From<CoreDueKind> for DueKind {
@@ -220,6 +222,7 @@ impl From<CoreDueKind> for DueKind {
             CoreDueKind::FollowUp => DueKind::FollowUp,
             CoreDueKind::Task => DueKind::Task,
             CoreDueKind::WinBack => DueKind::WinBack,
+            CoreDueKind::Installment => DueKind::Installment,
         }
     }
 }
@@ -299,6 +302,8 @@ mod tests {
             CoreDueKind::FirstContact,
             CoreDueKind::FollowUp,
             CoreDueKind::Task,
+            CoreDueKind::WinBack,
+            CoreDueKind::Installment,
         ] {
             let name = format!("{:?}", DueKind::from(kind));
             assert_eq!(snake(&name), kind.as_str());

@@ -111,10 +111,10 @@ pub struct JsDueItem {
     /// The lead, task or customer.
     pub subject: JsRecordKey,
     /// What is due: a newly assigned lead's `first_contact`, a lead's
-    /// `follow_up`, a `task`, or the `win_back` of a customer that
+    /// `follow_up`, a `task`, an `installment` of a contract, or the `win_back` of a customer that
     /// `refreshCustomerValue` moved to `at_risk` or `dormant` (due the
     /// configured follow-up time after it entered that stage).
-    #[napi(ts_type = "'first_contact' | 'follow_up' | 'task' | 'win_back'")]
+    #[napi(ts_type = "'first_contact' | 'follow_up' | 'task' | 'win_back' | 'installment'")]
     pub kind: String,
     /// What to show: the lead's company or contact, the task's title, the
     /// customer's name.

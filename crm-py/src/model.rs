@@ -1060,7 +1060,8 @@ impl PyDueItem {
         PyRecordKey(self.0.subject.clone())
     }
 
-    /// `"first_contact"`, `"follow_up"`, `"task"` or `"win_back"`.
+    /// `"first_contact"`, `"follow_up"`, `"task"`, `"win_back"` or
+    /// `"installment"`.
     #[getter]
     fn kind(&self) -> &'static str {
         self.0.kind.as_str()

@@ -59,6 +59,9 @@ pub enum DueKind {
     /// Winning back a customer the value refresh flagged at risk or dormant:
     /// due the configured follow-up time after they entered that stage.
     WinBack,
+    /// A contract's installment: due within the payment reminder lead time,
+    /// or overdue.
+    Installment,
 }
 
 impl DueKind {
@@ -69,6 +72,7 @@ impl DueKind {
             DueKind::FollowUp => "follow_up",
             DueKind::Task => "task",
             DueKind::WinBack => "win_back",
+            DueKind::Installment => "installment",
         }
     }
 }
@@ -423,6 +427,9 @@ impl<S: Store> Crm<S> {
                     });
                 }
             }
+        }
+        for (owner, item) in self.installment_work(actor, now)? {
+            by_user.entry(owner).or_default().push(item);
         }
         Ok(by_user
             .into_iter()

@@ -167,6 +167,7 @@ impl<S: Store> Crm<S> {
             ended_at: None,
             termination_reason: None,
             custom: Default::default(),
+            payment_plan: None,
         };
         let contract_id = contract.id;
         let input = TransitionInput::default();

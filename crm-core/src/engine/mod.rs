@@ -6,6 +6,7 @@ mod deals;
 mod dedupe;
 mod directory;
 mod leads;
+mod payments;
 mod service;
 mod tasks;
 mod value;
@@ -31,6 +32,7 @@ pub use assignment::{DueItem, DueKind, DueWork, Reclaim, ReclaimTo};
 pub use dedupe::{DuplicateMatch, MergeInput, MergeOutcome, SurvivorRule};
 pub use directory::{TeamInput, UserInput};
 pub use leads::{ConvertLead, DealFromLead};
+pub use payments::{Collected, PaymentInput, Receivable};
 pub use value::ValueRefresh;
 
 /// How the engine is set up: lifecycles, custom fields, access policy, and the
@@ -74,6 +76,12 @@ pub struct Config {
     /// How [`Crm::find_duplicates`] matches, and lead creation and conversion
     /// report likely duplicates.
     pub dedupe: crate::dedupe::DedupeConfig,
+    /// How many days before an installment falls due [`Crm::due_work`] lists
+    /// it (default 3).
+    pub payment_reminder_days: u32,
+    /// The roles that may write installments off (default `admin` and
+    /// `supervisor`).
+    pub write_off_roles: Vec<String>,
 }
 
 impl Default for Config {
@@ -94,6 +102,8 @@ impl Default for Config {
             customer_value: crate::rfm::RfmConfig::default(),
             value_currency: None,
             dedupe: crate::dedupe::DedupeConfig::default(),
+            payment_reminder_days: 3,
+            write_off_roles: vec!["admin".into(), "supervisor".into()],
         }
     }
 }
@@ -140,7 +150,8 @@ impl Config {
     ///   "reclaim": { "grace_hours": 0, "follow_ups": false, "to": "pool" },
     ///   "due_ahead_hours": 24,
     ///   "rfm": { "ties": "equal", ... }, "value_currency": "EUR",
-    ///   "dedupe": { "method": "probabilistic", "threshold": 0.9, ... }
+    ///   "dedupe": { "method": "probabilistic", "threshold": 0.9, ... },
+    ///   "payment_reminder_days": 3, "write_off_roles": ["admin", "supervisor"]
     /// }
     /// ```
     ///
@@ -200,6 +211,19 @@ impl Config {
                 "lead_scoring" => config.lead_scoring = LeadScoring::from_json(&text)?,
                 "rfm" => config.customer_value = crate::rfm::RfmConfig::from_json(&text)?,
                 "dedupe" => config.dedupe = dedupe::dedupe_config(&text)?,
+                "payment_reminder_days" => {
+                    config.payment_reminder_days = value
+                        .as_u64()
+                        .and_then(|n| u32::try_from(n).ok())
+                        .filter(|n| *n <= 366)
+                        .ok_or_else(|| {
+                            Error::config(key.as_str(), "must be a whole number of days, 0 to 366")
+                        })?;
+                }
+                "write_off_roles" => {
+                    config.write_off_roles = serde_json::from_value(value.clone())
+                        .map_err(|_| Error::config(key.as_str(), "must be a list of role names"))?;
+                }
                 "value_currency" => {
                     config.value_currency =
                         match value {
@@ -1352,5 +1376,7 @@ fn strip_personal(message: &str) -> String {
 mod assignment_tests;
 #[cfg(test)]
 mod dedupe_tests;
+#[cfg(test)]
+mod payments_tests;
 #[cfg(test)]
 mod tests;

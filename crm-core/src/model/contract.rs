@@ -40,6 +40,10 @@ pub struct Contract {
     /// Custom values.
     #[serde(default)]
     pub custom: CustomFields,
+    /// The payment plan: installments, payments, credit (set and changed by
+    /// the payment commands only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment_plan: Option<crate::schedule::PaymentPlan>,
 }
 
 impl Record for Contract {
@@ -53,6 +57,7 @@ impl Record for Contract {
         "signed_at",
         "ended_at",
         "termination_reason",
+        "payment_plan",
     ];
 
     record_basics!(Contract, status);
@@ -88,6 +93,16 @@ impl Record for Contract {
             team: self.team.clone(),
             status: Some(self.status.clone()),
             parent: Some(RecordKey::from(&self.customer)),
+            // The earliest open installment: what payment reminders look for.
+            due_at: self.payment_plan.as_ref().and_then(|plan| {
+                plan.installments
+                    .iter()
+                    .filter(|l| l.open() > rust_decimal::Decimal::ZERO)
+                    .filter_map(|l| l.due_date)
+                    .min()
+                    .and_then(|d| d.and_hms_opt(0, 0, 0))
+                    .map(|d| d.and_utc())
+            }),
             ..IndexKeys::default()
         }
     }

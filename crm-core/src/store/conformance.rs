@@ -497,6 +497,7 @@ pub fn every_kind() -> Vec<AnyRecord> {
             ended_at: None,
             termination_reason: None,
             custom: Default::default(),
+            payment_plan: None,
         }),
         AnyRecord::Ticket(Ticket {
             id: TicketId::from_uuid(uuid(15)),

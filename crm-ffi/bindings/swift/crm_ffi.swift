@@ -11118,6 +11118,10 @@ public enum DueKind: Equatable, Hashable {
      * Winning back a customer flagged at risk or dormant.
      */
     case winBack
+    /**
+     * A contract's installment due soon or overdue.
+     */
+    case installment
 
 
 
@@ -11147,6 +11151,8 @@ public struct FfiConverterTypeDueKind: FfiConverterRustBuffer {
         
         case 4: return .winBack
         
+        case 5: return .installment
+        
         default: throw UniffiInternalError.unexpectedEnumCase
         }
     }
@@ -11169,6 +11175,10 @@ public struct FfiConverterTypeDueKind: FfiConverterRustBuffer {
         
         case .winBack:
             writeInt(&buf, Int32(4))
+        
+        
+        case .installment:
+            writeInt(&buf, Int32(5))
         
         }
     }

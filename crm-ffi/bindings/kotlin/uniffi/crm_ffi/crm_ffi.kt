@@ -11100,7 +11100,11 @@ enum class DueKind {
     /**
      * Winning back a customer flagged at risk or dormant.
      */
-    WIN_BACK;
+    WIN_BACK,
+    /**
+     * A contract's installment due soon or overdue.
+     */
+    INSTALLMENT;
 
     
 
