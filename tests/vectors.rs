@@ -63,7 +63,18 @@ fn key(args: &Map<String, Value>, kind_field: &str, id_field: &str) -> crm::Resu
 }
 
 fn id<T: std::str::FromStr<Err = Error>>(args: &Map<String, Value>) -> crm::Result<T> {
-    arg::<String>(args, "id")?.parse()
+    id_in(args, "id")
+}
+
+fn id_in<T: std::str::FromStr<Err = Error>>(
+    args: &Map<String, Value>,
+    name: &str,
+) -> crm::Result<T> {
+    arg::<String>(args, name)?.parse()
+}
+
+fn terms(args: &Map<String, Value>) -> crm::Result<crm::schedule::Terms> {
+    crm::schedule::Terms::from_json(&arg::<Value>(args, "terms")?.to_string())
 }
 
 fn out<T: serde::Serialize>(value: T) -> crm::Result<Value> {
@@ -430,10 +441,8 @@ impl Runner {
             }
             "split_payments" => {
                 let total: Money = arg(args, "total")?;
-                let terms =
-                    crm::schedule::Terms::from_json(&arg::<Value>(args, "terms")?.to_string())?;
                 let base: Option<chrono::NaiveDate> = opt(args, "base")?;
-                out(crm::schedule::split(&total, &terms, base)?)
+                out(crm::schedule::split(&total, &terms(args)?, base)?)
             }
             "price_quote" => {
                 let lines: Vec<crm::quote::QuoteLine> = arg(args, "lines")?;
@@ -444,6 +453,83 @@ impl Runner {
                 };
                 out(crm::quote::price(&lines, &currency, list.as_ref())?)
             }
+            "add_quote" => {
+                let price_list = match args.get("price_list") {
+                    Some(list) => Some(crm::quote::PriceList::from_json(&list.to_string())?),
+                    None => None,
+                };
+                let currency = opt::<String>(args, "currency")?
+                    .map(|c| c.parse())
+                    .transpose()?;
+                out(crm.add_quote(
+                    &actor(),
+                    id_in(args, "opportunity")?,
+                    crm::QuoteInput {
+                        lines: arg(args, "lines")?,
+                        currency,
+                        price_list,
+                        valid_until: opt(args, "valid_until")?,
+                        note: opt(args, "note")?,
+                    },
+                )?)
+            }
+            "accept_quote" => out(crm.accept_quote(
+                &actor(),
+                id_in(args, "opportunity")?,
+                arg(args, "version")?,
+            )?),
+            "set_payment_plan" => out(crm.set_payment_plan(
+                &actor(),
+                id_in(args, "contract")?,
+                &terms(args)?,
+                opt(args, "base")?,
+            )?),
+            "record_payment" => {
+                let amount = money(args, "amount")?
+                    .ok_or_else(|| Error::invalid("amount", "is required"))?;
+                out(crm.record_payment(
+                    &actor(),
+                    id_in(args, "contract")?,
+                    crm::PaymentInput {
+                        id: arg(args, "id")?,
+                        amount,
+                        on: opt(args, "on")?,
+                        to: opt(args, "to")?,
+                    },
+                )?)
+            }
+            "reverse_payment" => out(crm.reverse_payment(
+                &actor(),
+                id_in(args, "contract")?,
+                &arg::<String>(args, "id")?,
+                &arg::<String>(args, "reason")?,
+            )?),
+            "write_off_installment" => out(crm.write_off_installment(
+                &actor(),
+                id_in(args, "contract")?,
+                arg(args, "installment")?,
+                &arg::<String>(args, "reason")?,
+            )?),
+            "reach_milestone" => out(crm.reach_milestone(
+                &actor(),
+                id_in(args, "contract")?,
+                &arg::<String>(args, "event")?,
+                opt(args, "on")?,
+            )?),
+            "reschedule_payments" => out(crm.reschedule_payments(
+                &actor(),
+                id_in(args, "contract")?,
+                &terms(args)?,
+                opt(args, "base")?,
+                &arg::<String>(args, "reason")?,
+            )?),
+            "receivables" => {
+                let customer = opt::<String>(args, "customer")?
+                    .map(|c| c.parse())
+                    .transpose()?;
+                out(crm.receivables(&actor(), customer, arg(args, "today")?)?)
+            }
+            "collected" => out(crm.collected(&actor(), arg(args, "from")?, arg(args, "until")?)?),
             "explain_match" => {
                 let a: crm::dedupe::MatchRecord = arg(args, "a")?;
                 let b: crm::dedupe::MatchRecord = arg(args, "b")?;

@@ -75,8 +75,8 @@ pub mod store;
 pub use clock::{Clock, FixedClock};
 pub use engine::{
     Collected, Config, ConvertLead, Crm, DealFromLead, DueItem, DueKind, DueWork, DuplicateMatch,
-    MergeInput, MergeOutcome, PaymentInput, Receivable, Reclaim, ReclaimTo, SurvivorRule,
-    TeamInput, TransitionInput, UserInput, ValueRefresh,
+    MergeInput, MergeOutcome, PaymentInput, QuoteInput, Receivable, Reclaim, ReclaimTo,
+    SurvivorRule, TeamInput, TransitionInput, UserInput, ValueRefresh,
 };
 pub use error::{Error, ErrorKind, Result};
 pub use event::{Event, FieldChange, OutboxMessage};

@@ -141,6 +141,39 @@ pub struct PricedQuote {
     pub total: Money,
 }
 
+/// Where a version of a deal's quote stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QuoteStatus {
+    /// The latest version, waiting for the customer.
+    Open,
+    /// Accepted: its total is the deal's amount and becomes the contract's.
+    Accepted,
+    /// Replaced by a later version (kept for the record).
+    Superseded,
+}
+
+/// One version of a deal's quote: the lines as given and as priced.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuoteVersion {
+    /// Its version, from 1.
+    pub version: u32,
+    /// Where it stands.
+    pub status: QuoteStatus,
+    /// When it was made.
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    /// The last day it may be accepted, if limited.
+    pub valid_until: Option<chrono::NaiveDate>,
+    /// The price list used, by name.
+    pub price_list: Option<String>,
+    /// A note to the customer.
+    pub note: Option<String>,
+    /// The lines as given.
+    pub lines: Vec<QuoteLine>,
+    /// The lines and totals as priced.
+    pub priced: PricedQuote,
+}
+
 fn round(amount: Decimal, currency: Currency) -> Result<Money> {
     Money::new(
         amount.round_dp_with_strategy(

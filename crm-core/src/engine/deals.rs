@@ -56,6 +56,7 @@ impl<S: Store> Crm<S> {
             contract: None,
             closed_at: None,
             custom: new.custom,
+            quotes: Vec::new(),
         };
         self.authorize_create(actor, &opportunity)?;
         let opportunity = self.put(&mut tx, None, opportunity, Note::action("create"))?;
@@ -145,7 +146,12 @@ impl<S: Store> Crm<S> {
         let json = serde_json::to_value(&before)
             .map_err(|e| Error::storage("a record did not serialise", e))?;
         machine.check_guards(&transition, None, |field| super::has_field(&json, field))?;
-        let Some(amount) = before.expected_amount else {
+        // An accepted quote sets what the contract sells and for how much.
+        let accepted = before
+            .quotes
+            .iter()
+            .find(|q| q.status == crate::quote::QuoteStatus::Accepted);
+        let Some(amount) = accepted.map(|q| q.priced.total).or(before.expected_amount) else {
             return Err(Error::invalid(
                 "expected_amount",
                 "a deal is won for an amount",
@@ -168,6 +174,8 @@ impl<S: Store> Crm<S> {
             termination_reason: None,
             custom: Default::default(),
             payment_plan: None,
+            quote_version: accepted.map(|q| q.version),
+            lines: accepted.map(|q| q.priced.lines.clone()).unwrap_or_default(),
         };
         let contract_id = contract.id;
         let input = TransitionInput::default();
@@ -232,7 +240,7 @@ impl<S: Store> Crm<S> {
     ///
     /// As [`Crm::transition`].
     pub fn sign_contract(&mut self, actor: &Actor, id: ContractId) -> Result<Contract> {
-        self.transition_typed(actor, id.into(), "sign", TransitionInput::default())
+        self.transition_contract(actor, id.into(), "sign", TransitionInput::default())
     }
 
     /// Puts a signed contract into force.
@@ -241,7 +249,7 @@ impl<S: Store> Crm<S> {
     ///
     /// As [`Crm::transition`].
     pub fn activate_contract(&mut self, actor: &Actor, id: ContractId) -> Result<Contract> {
-        self.transition_typed(actor, id.into(), "activate", TransitionInput::default())
+        self.transition_contract(actor, id.into(), "activate", TransitionInput::default())
     }
 
     /// Completes an active contract.
@@ -250,7 +258,7 @@ impl<S: Store> Crm<S> {
     ///
     /// As [`Crm::transition`].
     pub fn complete_contract(&mut self, actor: &Actor, id: ContractId) -> Result<Contract> {
-        self.transition_typed(actor, id.into(), "complete", TransitionInput::default())
+        self.transition_contract(actor, id.into(), "complete", TransitionInput::default())
     }
 
     /// Terminates a contract early, with a reason.
@@ -264,7 +272,7 @@ impl<S: Store> Crm<S> {
         id: ContractId,
         reason: &str,
     ) -> Result<Contract> {
-        self.transition_typed(actor, id.into(), "terminate", with_reason(reason))
+        self.transition_contract(actor, id.into(), "terminate", with_reason(reason))
     }
 }
 

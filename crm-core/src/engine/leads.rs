@@ -466,6 +466,7 @@ impl<S: Store> Crm<S> {
                     contract: None,
                     closed_at: None,
                     custom: Default::default(),
+                    quotes: Vec::new(),
                 };
                 self.authorize_create(actor, &opportunity)?;
                 let note = Note {

@@ -7,6 +7,7 @@ mod dedupe;
 mod directory;
 mod leads;
 mod payments;
+mod quotes;
 mod service;
 mod tasks;
 mod value;
@@ -33,6 +34,7 @@ pub use dedupe::{DuplicateMatch, MergeInput, MergeOutcome, SurvivorRule};
 pub use directory::{TeamInput, UserInput};
 pub use leads::{ConvertLead, DealFromLead};
 pub use payments::{Collected, PaymentInput, Receivable};
+pub use quotes::QuoteInput;
 pub use value::ValueRefresh;
 
 /// How the engine is set up: lifecycles, custom fields, access policy, and the
@@ -82,6 +84,12 @@ pub struct Config {
     /// The roles that may write installments off (default `admin` and
     /// `supervisor`).
     pub write_off_roles: Vec<String>,
+    /// The milestone that says a contract was delivered (default
+    /// `delivery_accepted`; `None`: payment alone completes it).
+    pub contract_delivery: Option<String>,
+    /// Whether a contract moves to `completed` once it is paid and
+    /// delivered (default true).
+    pub complete_paid_contracts: bool,
 }
 
 impl Default for Config {
@@ -104,6 +112,8 @@ impl Default for Config {
             dedupe: crate::dedupe::DedupeConfig::default(),
             payment_reminder_days: 3,
             write_off_roles: vec!["admin".into(), "supervisor".into()],
+            contract_delivery: Some("delivery_accepted".into()),
+            complete_paid_contracts: true,
         }
     }
 }
@@ -151,7 +161,8 @@ impl Config {
     ///   "due_ahead_hours": 24,
     ///   "rfm": { "ties": "equal", ... }, "value_currency": "EUR",
     ///   "dedupe": { "method": "probabilistic", "threshold": 0.9, ... },
-    ///   "payment_reminder_days": 3, "write_off_roles": ["admin", "supervisor"]
+    ///   "payment_reminder_days": 3, "write_off_roles": ["admin", "supervisor"],
+    ///   "contract_delivery": "delivery_accepted", "complete_paid_contracts": true
     /// }
     /// ```
     ///
@@ -219,6 +230,25 @@ impl Config {
                         .ok_or_else(|| {
                             Error::config(key.as_str(), "must be a whole number of days, 0 to 366")
                         })?;
+                }
+                "contract_delivery" => {
+                    config.contract_delivery = match value {
+                        Value::Null => None,
+                        Value::String(event) if !event.trim().is_empty() => {
+                            Some(event.trim().to_string())
+                        }
+                        _ => {
+                            return Err(Error::config(
+                                key.as_str(),
+                                "must be a milestone name or null",
+                            ));
+                        }
+                    };
+                }
+                "complete_paid_contracts" => {
+                    config.complete_paid_contracts = value
+                        .as_bool()
+                        .ok_or_else(|| Error::config(key.as_str(), "must be true or false"))?;
                 }
                 "write_off_roles" => {
                     config.write_off_roles = serde_json::from_value(value.clone())
@@ -574,7 +604,7 @@ impl<S: Store> Crm<S> {
                 .transition_typed::<crate::model::Opportunity>(actor, key, action, input)
                 .map(Record::into_any),
             EntityKind::Contract => self
-                .transition_typed::<crate::model::Contract>(actor, key, action, input)
+                .transition_contract(actor, key, action, input)
                 .map(Record::into_any),
             EntityKind::Ticket => self
                 .transition_typed::<crate::model::Ticket>(actor, key, action, input)
@@ -991,7 +1021,12 @@ impl<S: Store> Crm<S> {
     ) -> Result<R> {
         after.validate()?;
         self.config.fields.check(R::KIND, after.custom())?;
-        let expected_version = before.map_or(0, |b| b.meta().version);
+        // A record changed earlier in this command keeps the version it was
+        // read at: it is written once, at that version + 1.
+        let expected_version = tx
+            .changes
+            .pending_version(&after.key())
+            .unwrap_or_else(|| before.map_or(0, |b| b.meta().version));
         after.meta_mut().updated_at = tx.now;
         after.meta_mut().version = expected_version + 1;
         let before_json = match before {
@@ -1016,7 +1051,8 @@ impl<S: Store> Crm<S> {
             changes: diff(&before_json, &after_json),
             payload: note.payload,
         });
-        tx.changes.write(after.clone().into_any(), expected_version);
+        tx.changes
+            .write_or_replace(after.clone().into_any(), expected_version);
         if let Some(state) = entered {
             self.run_on_enter(tx, &after, &state, event_id)?;
         }
@@ -1113,6 +1149,24 @@ impl<S: Store> Crm<S> {
         self.authorize(actor, Permission::Edit, &before)?;
         let mut tx = self.begin(actor);
         let after = self.step(&mut tx, &before, action, &input, Value::Null, |_| {})?;
+        self.finish(tx)?;
+        Ok(after)
+    }
+
+    /// A contract's lifecycle step, then what its new state sets off on the
+    /// payment plan (milestones, completion), in one commit.
+    fn transition_contract(
+        &mut self,
+        actor: &Actor,
+        key: RecordKey,
+        action: &str,
+        input: TransitionInput,
+    ) -> Result<crate::model::Contract> {
+        let before: crate::model::Contract = self.load(&key)?;
+        self.authorize(actor, Permission::Edit, &before)?;
+        let mut tx = self.begin(actor);
+        let after = self.step(&mut tx, &before, action, &input, Value::Null, |_| {})?;
+        let after = self.contract_entered(&mut tx, after)?;
         self.finish(tx)?;
         Ok(after)
     }

@@ -7,9 +7,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::{Crm, Note};
+use super::{Crm, Note, TransitionInput, Tx};
 use crate::access::{Actor, Permission};
 use crate::error::{Error, Result};
+use crate::lifecycle::OnEnter;
 use crate::model::{
     AnyRecord, Contract, ContractId, CustomerId, EntityKind, Money, RecordKey, UserId,
 };
@@ -79,7 +80,8 @@ impl<S: Store> Crm<S> {
         Ok(contract)
     }
 
-    /// Writes a contract whose plan changed, with its event.
+    /// Writes a contract whose plan changed, with its event; completes it
+    /// when that left it paid and delivered.
     fn put_plan(
         &mut self,
         actor: &Actor,
@@ -98,8 +100,102 @@ impl<S: Store> Crm<S> {
             payload,
         };
         let after = self.put(&mut tx, Some(before), after, note)?;
+        let after = self.complete_if_done(&mut tx, after)?;
         self.finish(tx)?;
         Ok(after)
+    }
+
+    /// After a contract moved to a new state: fires the milestones its
+    /// state emits (the default lifecycle's `signed` emits
+    /// `contract_signed`) on the plan, then completes it if it is done.
+    pub(super) fn contract_entered(&mut self, tx: &mut Tx, contract: Contract) -> Result<Contract> {
+        let topics = self.emitted_topics(&contract.status)?;
+        let Some(mut plan) = contract.payment_plan.clone() else {
+            return Ok(contract);
+        };
+        let on = tx.now.date_naive();
+        let mut fired = Vec::new();
+        for topic in topics {
+            if !plan.milestones.contains_key(&topic) {
+                let dated = plan.reach_milestone(&topic, on)?;
+                fired.push(json!({ "event": topic, "dated": dated }));
+            }
+        }
+        let contract = if fired.is_empty() {
+            contract
+        } else {
+            let mut after = contract.clone();
+            after.payment_plan = Some(plan);
+            let note = Note {
+                action: "milestone",
+                reason: None,
+                payload: json!({ "on": on, "fired": fired, "state": contract.status }),
+            };
+            self.put(tx, Some(&contract), after, note)?
+        };
+        self.complete_if_done(tx, contract)
+    }
+
+    /// The topics a contract state emits on entry.
+    fn emitted_topics(&self, state: &str) -> Result<Vec<String>> {
+        Ok(self
+            .machine(EntityKind::Contract)?
+            .state(state)
+            .map(|s| {
+                s.on_enter
+                    .iter()
+                    .filter_map(|a| match a {
+                        OnEnter::Emit { topic } => Some(topic.clone()),
+                        _ => None,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
+    /// Completes a contract whose plan is settled and whose delivery
+    /// milestone ([`Config::contract_delivery`](super::Config::contract_delivery))
+    /// was reached, when its lifecycle allows `complete` from where it is.
+    fn complete_if_done(&mut self, tx: &mut Tx, contract: Contract) -> Result<Contract> {
+        let Some(plan) = &contract.payment_plan else {
+            return Ok(contract);
+        };
+        let delivered = match &self.config.contract_delivery {
+            Some(event) => plan.milestones.contains_key(event),
+            None => true,
+        };
+        let can_complete = self
+            .machine(EntityKind::Contract)?
+            .step(&contract.id.to_string(), &contract.status, "complete", None)
+            .is_ok();
+        if !(self.config.complete_paid_contracts && plan.is_settled() && delivered && can_complete)
+        {
+            return Ok(contract);
+        }
+        let input = TransitionInput {
+            reason: Some("paid and delivered".into()),
+            ..TransitionInput::default()
+        };
+        let payload = json!({ "automatic": true, "delivery": self.config.contract_delivery });
+        self.step(tx, &contract, "complete", &input, payload, |_| {})
+    }
+
+    /// The milestones a contract's history has reached: the topics of the
+    /// states it entered, on the day it entered them (first time each).
+    fn reached_milestones(&self, contract: &Contract) -> Result<BTreeMap<String, NaiveDate>> {
+        let mut reached = BTreeMap::new();
+        for event in self.store.history(&RecordKey::from(contract.id))? {
+            let Some(to) = event.to.as_deref() else {
+                continue;
+            };
+            if event.from.as_deref() == Some(to) {
+                continue;
+            }
+            for topic in self.emitted_topics(to)? {
+                reached.entry(topic).or_insert(event.at.date_naive());
+            }
+        }
+        Ok(reached)
     }
 
     fn plan_of(contract: &Contract) -> Result<PaymentPlan> {
@@ -138,7 +234,12 @@ impl<S: Store> Crm<S> {
         let base = base
             .or_else(|| before.signed_at.map(|at| at.date_naive()))
             .unwrap_or_else(|| self.today());
-        let plan = PaymentPlan::new(&terms.name, split(&before.amount, terms, Some(base))?)?;
+        let mut plan = PaymentPlan::new(&terms.name, split(&before.amount, terms, Some(base))?)?;
+        // Milestones the contract has already passed (signed, say) date
+        // their lines at once.
+        for (event, on) in self.reached_milestones(&before)? {
+            plan.reach_milestone(&event, on)?;
+        }
         let payload = json!({ "terms": terms, "base": base, "replaced": before.payment_plan });
         self.put_plan(actor, &before, plan, "set_payment_plan", None, payload)
     }
@@ -232,14 +333,17 @@ impl<S: Store> Crm<S> {
         )
     }
 
-    /// A milestone happened (`contract_signed`, `delivery_accepted`, ...): the
-    /// installments waiting for it get their due dates, counted from `on`
-    /// (default today).
+    /// A milestone happened (`delivery_accepted`, ...): it is recorded on the
+    /// plan and the installments waiting for it get their due dates, counted
+    /// from `on` (default today). Reaching the delivery milestone of a paid
+    /// contract completes it. States that emit a topic fire it on their own
+    /// (`contract_signed` on signing, by default).
     ///
     /// # Errors
     ///
-    /// [`Error::Validation`] on `event` when no installment waits for it;
-    /// [`Error::NotFound`], [`Error::Forbidden`].
+    /// [`Error::Validation`] on `event` when it is blank or already reached;
+    /// on `contract` without a plan; [`Error::NotFound`],
+    /// [`Error::Forbidden`].
     pub fn reach_milestone(
         &mut self,
         actor: &Actor,
@@ -251,10 +355,7 @@ impl<S: Store> Crm<S> {
         let mut plan = Self::plan_of(&before)?;
         let on = on.unwrap_or_else(|| self.today());
         let dated = plan.reach_milestone(event, on)?;
-        if dated == 0 {
-            return Err(Error::invalid("event", "no installment waits for it").with_value(event));
-        }
-        let payload = json!({ "event": event, "on": on, "dated": dated });
+        let payload = json!({ "event": event.trim(), "on": on, "dated": dated });
         self.put_plan(actor, &before, plan, "milestone", None, payload)
     }
 

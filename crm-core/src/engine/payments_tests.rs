@@ -314,3 +314,258 @@ fn payment_errors_name_the_field_and_write_nothing() {
             .is_err()
     );
 }
+
+fn terms_signed_accepted() -> Terms {
+    Terms::from_json(
+        r#"{"name": "30 on signing / 70 on acceptance", "lines": [
+            {"label": "on signing", "percent": "30",
+             "due": {"milestone": {"event": "contract_signed", "plus_days": 0}}},
+            {"label": "on acceptance", "percent": "70",
+             "due": {"milestone": {"event": "delivery_accepted", "plus_days": 30}}}]}"#,
+    )
+    .unwrap()
+}
+
+#[test]
+fn signing_fires_its_milestone_and_a_paid_delivered_contract_completes() {
+    let (mut crm, clock, admin, _, contract) = setup();
+    let c = crm
+        .set_payment_plan(&admin, contract.id, &terms_signed_accepted(), None)
+        .unwrap();
+    assert_eq!(
+        c.payment_plan.as_ref().unwrap().installments[0].due_date,
+        None
+    );
+    clock.advance(Duration::days(2));
+    // Signing dates the first line, in the same commit as the step.
+    let c = crm.sign_contract(&admin, contract.id).unwrap();
+    let plan = c.payment_plan.as_ref().unwrap();
+    assert_eq!(plan.installments[0].due_date, Some(date(2026, 1, 17)));
+    assert_eq!(plan.installments[1].due_date, None);
+    assert_eq!(plan.milestones["contract_signed"], date(2026, 1, 17));
+    // Written once: what is returned is what is stored, at the next version.
+    let stored: Contract = crm.get(&admin, contract.id).unwrap();
+    assert_eq!(stored, c);
+    assert_eq!(c.meta.version, contract.meta.version + 2);
+    let history = crm.history(&admin, contract.id).unwrap();
+    let last: Vec<&str> = history[history.len() - 2..]
+        .iter()
+        .map(|e| e.action.as_str())
+        .collect();
+    assert_eq!(last, ["sign", "milestone"]);
+    assert_eq!(
+        history.last().unwrap().payload["fired"][0]["event"],
+        "contract_signed"
+    );
+    let c = crm.activate_contract(&admin, contract.id).unwrap();
+    let pay = |id: &str, amount: &str| PaymentInput {
+        id: id.into(),
+        amount: eur(amount),
+        on: None,
+        to: None,
+    };
+    crm.record_payment(&admin, contract.id, pay("b1", "300.00"))
+        .unwrap();
+    // Paid in full but not delivered: still active.
+    let c2 = crm
+        .record_payment(&admin, contract.id, pay("b2", "700.00"))
+        .unwrap();
+    assert!(c2.payment_plan.as_ref().unwrap().is_settled());
+    assert_eq!(c2.status, "active");
+    assert!(c.meta.version < c2.meta.version);
+    // Delivery accepted: paid and delivered, so completed.
+    let done = crm
+        .reach_milestone(&admin, contract.id, "delivery_accepted", None)
+        .unwrap();
+    assert_eq!(done.status, "completed");
+    assert_eq!(done.ended_at, Some(crm.now()));
+    let last = crm.history(&admin, contract.id).unwrap().pop().unwrap();
+    assert_eq!(
+        (
+            last.action.as_str(),
+            last.to.as_deref(),
+            last.reason.as_deref()
+        ),
+        ("complete", Some("completed"), Some("paid and delivered"))
+    );
+    assert_eq!(crm.get::<Contract>(&admin, contract.id).unwrap(), done);
+}
+
+#[test]
+fn a_plan_set_after_signing_dates_the_signing_line_and_completion_can_be_turned_off() {
+    let (mut crm, clock, admin, _, contract) = setup();
+    crm.sign_contract(&admin, contract.id).unwrap();
+    clock.advance(Duration::days(5));
+    let c = crm
+        .set_payment_plan(&admin, contract.id, &terms_signed_accepted(), None)
+        .unwrap();
+    // Dated from the day it was signed, not the day the plan was set.
+    assert_eq!(
+        c.payment_plan.as_ref().unwrap().installments[0].due_date,
+        Some(date(2026, 1, 15))
+    );
+    crm.activate_contract(&admin, contract.id).unwrap();
+    crm.config.complete_paid_contracts = false;
+    crm.reach_milestone(&admin, contract.id, "delivery_accepted", None)
+        .unwrap();
+    let c = crm
+        .record_payment(
+            &admin,
+            contract.id,
+            PaymentInput {
+                id: "all".into(),
+                amount: eur("1000.00"),
+                on: None,
+                to: None,
+            },
+        )
+        .unwrap();
+    assert_eq!(c.status, "active");
+    // Without a delivery milestone, payment alone completes.
+    crm.config.complete_paid_contracts = true;
+    crm.config.contract_delivery = None;
+    let c = crm
+        .reverse_payment(&admin, contract.id, "all", "bounced")
+        .unwrap();
+    assert_eq!(c.status, "active");
+    let c = crm
+        .record_payment(
+            &admin,
+            contract.id,
+            PaymentInput {
+                id: "again".into(),
+                amount: eur("1000.00"),
+                on: None,
+                to: None,
+            },
+        )
+        .unwrap();
+    assert_eq!(c.status, "completed");
+}
+
+#[test]
+fn quote_versions_and_the_accepted_one_makes_the_contract() {
+    let clock = FixedClock::new(Utc.with_ymd_and_hms(2026, 1, 15, 9, 0, 0).unwrap());
+    let mut crm = Crm::new(
+        MemoryStore::new(),
+        Config::default(),
+        clock.clone(),
+        SeededIds::new(9),
+    )
+    .unwrap();
+    let ana = Actor::new(UserId::new("ana").unwrap()).with_role("sales");
+    let customer = crm
+        .create_customer(
+            &ana,
+            NewCustomer {
+                name: "Acme".into(),
+                ..NewCustomer::default()
+            },
+        )
+        .unwrap();
+    let deal = crm
+        .create_opportunity(
+            &ana,
+            NewOpportunity {
+                name: "Seats".into(),
+                customer: Some(customer.id),
+                ..NewOpportunity::default()
+            },
+        )
+        .unwrap();
+    let prices = crate::quote::PriceList::from_json(
+        r#"{"name": "2026", "currency": "EUR", "prices": {"seat": "49.90"}}"#,
+    )
+    .unwrap();
+    let line = |qty: i64, discount: i64| crate::quote::QuoteLine {
+        product: "seat".into(),
+        quantity: Decimal::from(qty),
+        discount_percent: Some(Decimal::from(discount)),
+        tax_percent: Decimal::from(19),
+        ..Default::default()
+    };
+    // No currency anywhere: a clear error.
+    let err = crm
+        .add_quote(
+            &ana,
+            deal.id,
+            QuoteInput {
+                lines: vec![line(1, 0)],
+                ..QuoteInput::default()
+            },
+        )
+        .unwrap_err();
+    assert!(matches!(&err, Error::Validation { fields, .. } if fields == &["currency"]));
+    let v1 = QuoteInput {
+        lines: vec![line(10, 0)],
+        price_list: Some(prices.clone()),
+        valid_until: Some(date(2026, 1, 31)),
+        ..QuoteInput::default()
+    };
+    crm.add_quote(&ana, deal.id, v1).unwrap();
+    let v2 = QuoteInput {
+        lines: vec![line(10, 10)],
+        price_list: Some(prices),
+        valid_until: Some(date(2026, 1, 20)),
+        note: Some("10 % off for the rollout".into()),
+        ..QuoteInput::default()
+    };
+    let deal2 = crm.add_quote(&ana, deal.id, v2).unwrap();
+    assert_eq!(deal2.quotes.len(), 2);
+    assert_eq!(
+        deal2.quotes[0].status,
+        crate::quote::QuoteStatus::Superseded
+    );
+    // 499.00 - 49.90 = 449.10; tax 85.329 -> 85.33; total 534.43.
+    assert_eq!(deal2.quotes[1].priced.total, eur("534.43"));
+    assert_eq!(deal2.expected_amount, None);
+    let field = |err: Error| match err {
+        Error::Validation { fields, .. } => fields[0].clone(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(
+        field(crm.accept_quote(&ana, deal.id, 1).unwrap_err()),
+        "version"
+    );
+    assert_eq!(
+        field(crm.accept_quote(&ana, deal.id, 7).unwrap_err()),
+        "version"
+    );
+    // Expired after 20 January.
+    clock.advance(Duration::days(6));
+    let err = crm.accept_quote(&ana, deal.id, 2).unwrap_err();
+    assert!(err.to_string().contains("expired on 2026-01-20"), "{err}");
+    clock.advance(Duration::days(-2));
+    let accepted = crm.accept_quote(&ana, deal.id, 2).unwrap();
+    assert_eq!(accepted.expected_amount, Some(eur("534.43")));
+    let deal = crm.advance_opportunity(&ana, deal.id, None).unwrap();
+    let (won, contract) = crm.win_opportunity(&ana, deal.id).unwrap();
+    assert_eq!(contract.amount, eur("534.43"));
+    assert_eq!(contract.quote_version, Some(2));
+    assert_eq!(contract.lines, won.quotes[1].priced.lines);
+    // A closed deal takes no more quotes.
+    let err = crm
+        .add_quote(
+            &ana,
+            deal.id,
+            QuoteInput {
+                lines: vec![line(1, 0)],
+                currency: Some("EUR".parse().unwrap()),
+                ..QuoteInput::default()
+            },
+        )
+        .unwrap_err();
+    assert_eq!(field(err), "opportunity");
+    let actions: Vec<String> = crm
+        .history(&ana, deal.id)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    assert_eq!(
+        actions.iter().filter(|a| *a == "quote").count(),
+        2,
+        "{actions:?}"
+    );
+    assert!(actions.iter().any(|a| a == "accept_quote"));
+}

@@ -44,6 +44,12 @@ pub struct Contract {
     /// the payment commands only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_plan: Option<crate::schedule::PaymentPlan>,
+    /// The version of the deal's quote it was won with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quote_version: Option<u32>,
+    /// What was sold: the accepted quote's priced lines.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lines: Vec<crate::quote::PricedLine>,
 }
 
 impl Record for Contract {
@@ -58,6 +64,8 @@ impl Record for Contract {
         "ended_at",
         "termination_reason",
         "payment_plan",
+        "quote_version",
+        "lines",
     ];
 
     record_basics!(Contract, status);

@@ -48,6 +48,10 @@ pub struct Opportunity {
     /// Custom values.
     #[serde(default)]
     pub custom: CustomFields,
+    /// The versions of its quote, oldest first (changed by the quote
+    /// commands only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub quotes: Vec<crate::quote::QuoteVersion>,
 }
 
 /// What a new opportunity is made of.
@@ -82,6 +86,7 @@ impl Record for Opportunity {
         "lost_reason",
         "contract",
         "closed_at",
+        "quotes",
     ];
 
     record_basics!(Opportunity, stage);

@@ -3,6 +3,8 @@
 //! rescheduling, and what is due, overdue and aging. Pure state: the engine
 //! keeps it on a contract and records an event for each change.
 
+use std::collections::BTreeMap;
+
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -154,6 +156,10 @@ pub struct PaymentPlan {
     pub payments: Vec<Payment>,
     /// Money received beyond what was owed.
     pub credit: Money,
+    /// The milestones reached, with their days (kept through reschedules:
+    /// new installments waiting for one are dated at once).
+    #[serde(default)]
+    pub milestones: BTreeMap<String, NaiveDate>,
 }
 
 impl PaymentPlan {
@@ -195,6 +201,7 @@ impl PaymentPlan {
                 .collect(),
             payments: Vec::new(),
             credit: zero,
+            milestones: BTreeMap::new(),
         })
     }
 
@@ -386,20 +393,37 @@ impl PaymentPlan {
         Ok(amount)
     }
 
-    /// Dates the installments waiting for `event`; returns how many.
+    /// Records that `event` happened on `on` and dates the installments
+    /// waiting for it; returns how many (0 is fine: a milestone may matter
+    /// for completion without any installment waiting for it).
     ///
     /// # Errors
     ///
-    /// [`Error::Validation`] on `due` when a date falls outside the calendar.
+    /// [`Error::Validation`] on `event` when it is blank or was already
+    /// reached (a milestone happens once), on `due` when a date falls
+    /// outside the calendar. The plan is unchanged on error.
     pub fn reach_milestone(&mut self, event: &str, on: NaiveDate) -> Result<usize> {
-        let mut dated = 0;
-        for line in self.installments.iter_mut().filter(|l| !l.replaced) {
-            if line.milestone.as_deref() == Some(event) && line.due_date.is_none() {
-                line.due_date = Some(line.due.date_from(on)?);
-                dated += 1;
+        let event = event.trim();
+        if event.is_empty() {
+            return Err(Error::invalid("event", "a milestone needs a name"));
+        }
+        if let Some(day) = self.milestones.get(event) {
+            return Err(
+                Error::invalid("event", format!("was already reached on {day}")).with_value(event),
+            );
+        }
+        let mut dated = Vec::new();
+        for (i, line) in self.installments.iter().enumerate() {
+            if !line.replaced && line.milestone.as_deref() == Some(event) && line.due_date.is_none()
+            {
+                dated.push((i, line.due.date_from(on)?));
             }
         }
-        Ok(dated)
+        for &(i, day) in &dated {
+            self.installments[i].due_date = Some(day);
+        }
+        self.milestones.insert(event.to_string(), on);
+        Ok(dated.len())
     }
 
     /// Replaces the unpaid part of the plan: installments paid in full (or
@@ -416,7 +440,15 @@ impl PaymentPlan {
         if open.amount().is_zero() {
             return Err(Error::invalid("terms", "nothing is left to reschedule"));
         }
-        let new = split(&open, terms, base)?;
+        let mut new = split(&open, terms, base)?;
+        // A milestone already reached dates its new lines at once.
+        for installment in &mut new {
+            if let (Some(event), None) = (&installment.milestone, installment.due_date) {
+                if let Some(on) = self.milestones.get(event) {
+                    installment.due_date = Some(installment.due.date_from(*on)?);
+                }
+            }
+        }
         let currency = self.currency;
         for line in self.installments.iter_mut() {
             if !line.replaced && line.written_off.is_none() && line.open() > Decimal::ZERO {

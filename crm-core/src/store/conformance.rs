@@ -482,6 +482,7 @@ pub fn every_kind() -> Vec<AnyRecord> {
             contract: Some(contract_id),
             closed_at: Some(at(5)),
             custom: Default::default(),
+            quotes: Vec::new(),
         }),
         AnyRecord::Contract(Contract {
             id: contract_id,
@@ -498,6 +499,8 @@ pub fn every_kind() -> Vec<AnyRecord> {
             termination_reason: None,
             custom: Default::default(),
             payment_plan: None,
+            quote_version: None,
+            lines: Vec::new(),
         }),
         AnyRecord::Ticket(Ticket {
             id: TicketId::from_uuid(uuid(15)),

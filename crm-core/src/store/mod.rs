@@ -84,6 +84,25 @@ impl ChangeSet {
             expected_version,
         });
     }
+
+    /// Adds a record to write, or replaces it if it is in the set already,
+    /// keeping the version it was read at: one command may change a record
+    /// in several steps (each with its event) and writes it once.
+    pub fn write_or_replace(&mut self, record: AnyRecord, expected_version: u64) {
+        let key = record.key();
+        match self.writes.iter_mut().find(|w| w.record.key() == key) {
+            Some(write) => write.record = record,
+            None => self.write(record, expected_version),
+        }
+    }
+
+    /// The version a record in the set was read at, if it is in the set.
+    pub fn pending_version(&self, key: &RecordKey) -> Option<u64> {
+        self.writes
+            .iter()
+            .find(|w| &w.record.key() == key)
+            .map(|w| w.expected_version)
+    }
 }
 
 /// Who owns the records a [`Query`] asks for.
