@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 use serde_json::Value;
 
 use crate::error::invalid;
-use crate::model;
+use crate::{model, payments, plans};
 
 /// A Rust value that becomes a Python object.
 pub trait ToPy {
@@ -33,6 +33,7 @@ native!(
     u8,
     u32,
     u64,
+    usize,
     i64,
     Decimal,
     DateTime<Utc>,
@@ -64,6 +65,7 @@ as_text!(
 );
 
 as_text!(
+    crm::Currency,
     crm::CustomerKind,
     crm::Tier,
     crm::TicketPriority,
@@ -103,7 +105,8 @@ impl ToPy for crm::FieldValue {
     }
 }
 
-impl ToPy for crm::CustomFields {
+/// A map by name (custom fields, a plan's milestones) as a `dict`.
+impl<T: ToPy> ToPy for std::collections::BTreeMap<String, T> {
     fn to_py(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         let dict = PyDict::new(py);
         for (key, value) in self {
@@ -159,8 +162,75 @@ wrapped!(
     crm::DueWork => model::PyDueWork,
     crm::DueItem => model::PyDueItem,
     crm::assign::Score => model::PyScore,
-    crm::assign::ScorePart => model::PyScorePart
+    crm::assign::ScorePart => model::PyScorePart,
+    crm::quote::PricedLine => payments::PyPricedLine,
+    crm::quote::PricedQuote => payments::PyPricedQuote,
+    crm::quote::QuoteVersion => plans::PyQuoteVersion,
+    crm::schedule::PaymentPlan => plans::PyPaymentPlan,
+    crm::schedule::PlanLine => plans::PyPlanLine,
+    crm::schedule::Payment => plans::PyPayment,
+    crm::schedule::Allocation => plans::PyAllocation,
+    crm::schedule::Reversal => plans::PyReversal,
+    crm::schedule::WriteOff => plans::PyWriteOff,
+    crm::schedule::Aging => plans::PyAging,
+    crm::Receivable => plans::PyReceivable,
+    crm::Collected => plans::PyCollected
 );
+
+/// A due rule as the terms template writes it (`{"days_after": 30}`).
+impl ToPy for crm::schedule::Due {
+    fn to_py(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        serde_json::to_value(self)
+            .map_err(|e| crate::error::to_py(crm::Error::invalid("due", e.to_string())))?
+            .to_py(py)
+    }
+}
+
+/// `"open"`, `"accepted"` or `"superseded"`.
+impl ToPy for crm::quote::QuoteStatus {
+    fn to_py(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        let name = match self {
+            crm::quote::QuoteStatus::Open => "open",
+            crm::quote::QuoteStatus::Accepted => "accepted",
+            crm::quote::QuoteStatus::Superseded => "superseded",
+        };
+        name.into_py_any(py)
+    }
+}
+
+/// `"planned"`, `"due"`, `"partially_paid"`, `"paid"`, `"overdue"` or
+/// `"written_off"`.
+impl ToPy for crm::schedule::InstallmentStatus {
+    fn to_py(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        use crm::schedule::InstallmentStatus as S;
+        let name = match self {
+            S::Planned => "planned",
+            S::Due => "due",
+            S::PartiallyPaid => "partially_paid",
+            S::Paid => "paid",
+            S::Overdue => "overdue",
+            S::WrittenOff => "written_off",
+        };
+        name.into_py_any(py)
+    }
+}
+
+/// A quote line as given: a dict with every key of the lines `price_quote`
+/// and `Crm.add_quote` take (`None` where not given), so it can be given
+/// back as it is.
+impl ToPy for crm::quote::QuoteLine {
+    fn to_py(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        let dict = PyDict::new(py);
+        dict.set_item("product", &self.product)?;
+        dict.set_item("description", &self.description)?;
+        dict.set_item("quantity", self.quantity)?;
+        dict.set_item("unit_price", self.unit_price)?;
+        dict.set_item("discount_percent", self.discount_percent)?;
+        dict.set_item("discount_amount", self.discount_amount)?;
+        dict.set_item("tax_percent", self.tax_percent)?;
+        Ok(dict.into_any().unbind())
+    }
+}
 
 impl ToPy for crm::Grantee {
     fn to_py(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
@@ -214,6 +284,17 @@ pub fn extract_date(field: &str, value: &Bound<'_, PyAny>) -> PyResult<NaiveDate
         ));
     }
     value.extract()
+}
+
+/// An optional [`extract_date`].
+pub fn extract_opt_date(
+    field: &str,
+    value: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Option<NaiveDate>> {
+    value
+        .filter(|v| !v.is_none())
+        .map(|v| extract_date(field, v))
+        .transpose()
 }
 
 /// An exact decimal from `decimal.Decimal`, `int` or `str`. A `float` is

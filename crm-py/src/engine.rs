@@ -12,7 +12,8 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyMapping, PyString, PyTuple};
 
 use crate::convert::{
-    ToPy, extract_count, extract_date, extract_opt_money, extract_opt_time, extract_time, to_json,
+    ToPy, extract_count, extract_date, extract_money, extract_opt_date, extract_opt_money,
+    extract_opt_time, extract_time, to_json,
 };
 use crate::error::{invalid, to_py};
 use crate::model::{
@@ -20,6 +21,9 @@ use crate::model::{
     PyEvent, PyLead, PyOpportunity, PyOutboxMessage, PyRecordKey, PyRouting, PyScore, PyTask,
     PyTeam, PyTicket, PyUser, PyValueRefresh, any_record,
 };
+use crate::payments::{price_list_of, quote_lines, terms_of};
+use crate::plans::{PyCollected, PyReceivable};
+use crate::rfm::text;
 
 /// The CRM engine. `Crm()` keeps everything in memory; `crm.open(location)`
 /// keeps it in an SQLite file (a path) or a PostgreSQL database (a
@@ -271,6 +275,36 @@ fn to_py_in(err: crm::Error, field: &str) -> PyErr {
 /// An enum value from its name (`"urgent"`), the error on `field`.
 fn enum_value<T: std::str::FromStr<Err = crm::Error>>(field: &str, value: &str) -> PyResult<T> {
     value.parse().map_err(|err| to_py_in(err, field))
+}
+
+/// An id from its text, a bad one reported on `field` (`contract`).
+fn id_in<T: std::str::FromStr<Err = crm::Error>>(field: &str, text: &str) -> PyResult<T> {
+    text.parse().map_err(|err| to_py_in(err, field))
+}
+
+/// A number of the plan or the quote (a version, an installment) from an `int`.
+fn number(field: &str, value: &Bound<'_, PyAny>) -> PyResult<u32> {
+    let count = extract_count(field, value)?;
+    u32::try_from(count)
+        .map_err(|_| to_py(crm::Error::invalid(field, "is out of range").with_value(count)))
+}
+
+/// The installment numbers a payment goes to, from a list of `int`.
+fn installments(value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Vec<u32>>> {
+    let Some(value) = value.filter(|v| !v.is_none()) else {
+        return Ok(None);
+    };
+    if value.cast::<PyString>().is_ok() || value.cast::<PyMapping>().is_ok() {
+        return Err(invalid("to", "expects a list of installment numbers"));
+    }
+    let items = value
+        .try_iter()
+        .map_err(|_| invalid("to", "expects a list of installment numbers"))?;
+    items
+        .enumerate()
+        .map(|(at, item)| number(&format!("to[{at}]"), &item?))
+        .collect::<PyResult<Vec<_>>>()
+        .map(Some)
 }
 
 fn grantee(user_id: Option<String>, team_id: Option<String>) -> PyResult<crm::Grantee> {
@@ -829,6 +863,247 @@ impl PyCrm {
         let (id, actor) = (parse(id)?, actor.0.clone());
         self.run(py, move |crm| crm.terminate_contract(&actor, id, &reason))
             .map(PyContract)
+    }
+
+    // ----- quotes and payment plans --------------------------------------------
+
+    /// Adds a version of a deal's quote, priced exactly as `crm.price_quote`
+    /// prices it; earlier versions (an accepted one too) are superseded.
+    /// `lines`, `currency` and `price_list` are what `crm.price_quote` takes;
+    /// the currency defaults to the price list's, else the deal's expected
+    /// amount's. `valid_until` (a `datetime.date`) is the last day it may be
+    /// accepted. Returns the deal; its `quotes` holds every version.
+    ///
+    /// Raises `crm.ValidationError` naming the field: a line's
+    /// (`lines[0].unit_price`, ...), `lines` (none), `currency` (none given
+    /// or implied), `price_list`, `opportunity` (the deal is closed).
+    #[pyo3(signature = (actor, opportunity, lines, *, currency = None, price_list = None, valid_until = None, note = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn add_quote(
+        &self,
+        py: Python<'_>,
+        actor: &PyActor,
+        opportunity: &str,
+        lines: &Bound<'_, PyAny>,
+        currency: Option<&Bound<'_, PyAny>>,
+        price_list: Option<&Bound<'_, PyAny>>,
+        valid_until: Option<&Bound<'_, PyAny>>,
+        note: Option<String>,
+    ) -> PyResult<PyOpportunity> {
+        let input = crm::QuoteInput {
+            lines: quote_lines(lines)?,
+            currency: currency
+                .filter(|c| !c.is_none())
+                .map(|c| text("currency", c)?.parse::<crm::Currency>().map_err(to_py))
+                .transpose()?,
+            price_list: price_list
+                .filter(|p| !p.is_none())
+                .map(price_list_of)
+                .transpose()?,
+            valid_until: extract_opt_date("valid_until", valid_until)?,
+            note,
+        };
+        let (id, actor) = (id_in("opportunity", opportunity)?, actor.0.clone());
+        self.run(py, move |crm| crm.add_quote(&actor, id, input))
+            .map(PyOpportunity)
+    }
+
+    /// The customer accepted a version of the deal's quote: its total becomes
+    /// the deal's expected amount, and winning the deal makes a contract of
+    /// its amount and lines. Raises `crm.ValidationError` on `version` when
+    /// there is no such version, it was superseded, is accepted already or
+    /// expired.
+    fn accept_quote(
+        &self,
+        py: Python<'_>,
+        actor: &PyActor,
+        opportunity: &str,
+        version: &Bound<'_, PyAny>,
+    ) -> PyResult<PyOpportunity> {
+        let version = number("version", version)?;
+        let (id, actor) = (id_in("opportunity", opportunity)?, actor.0.clone());
+        self.run(py, move |crm| crm.accept_quote(&actor, id, version))
+            .map(PyOpportunity)
+    }
+
+    /// Gives a contract a payment plan: its amount split by `terms` (a terms
+    /// template, as `crm.split_payments` takes it), date rules counted from
+    /// `base` (a `datetime.date`; default the day it was signed, or today).
+    /// Milestones the contract already passed (`contract_signed`) date their
+    /// installments at once, and signing it later does the same.
+    ///
+    /// Raises `crm.ValidationError` as `crm.split_payments` does, or on
+    /// `contract` when its plan has payments (reschedule it instead);
+    /// `crm.ForbiddenError` for an actor who may not edit the contract (by
+    /// default sales users may not).
+    #[pyo3(signature = (actor, contract, terms, *, base = None))]
+    fn set_payment_plan(
+        &self,
+        py: Python<'_>,
+        actor: &PyActor,
+        contract: &str,
+        terms: &Bound<'_, PyAny>,
+        base: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PyContract> {
+        let (terms, base) = (terms_of(terms)?, extract_opt_date("base", base)?);
+        let (id, actor) = (id_in("contract", contract)?, actor.0.clone());
+        self.run(py, move |crm| {
+            crm.set_payment_plan(&actor, id, &terms, base)
+        })
+        .map(PyContract)
+    }
+
+    /// Records a payment on a contract's plan: `id` is the caller's reference
+    /// (a bank transaction id), unique per contract; `amount` a `crm.Money`
+    /// in the plan's currency; `on` the day received (default today); `to`
+    /// the installment numbers to pay, in order (default the open ones,
+    /// oldest due first). What is left over becomes a credit. A payment that
+    /// settles a delivered contract completes it.
+    ///
+    /// Raises `crm.ValidationError` on `id` (empty or used already),
+    /// `amount` (not above 0, another currency), `installment`, `contract`
+    /// (no plan).
+    #[pyo3(signature = (actor, contract, id, amount, *, on = None, to = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn record_payment(
+        &self,
+        py: Python<'_>,
+        actor: &PyActor,
+        contract: &str,
+        id: String,
+        amount: &Bound<'_, PyAny>,
+        on: Option<&Bound<'_, PyAny>>,
+        to: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PyContract> {
+        let payment = crm::PaymentInput {
+            id,
+            amount: extract_money("amount", amount)?,
+            on: extract_opt_date("on", on)?,
+            to: installments(to)?,
+        };
+        let (contract, actor) = (id_in("contract", contract)?, actor.0.clone());
+        self.run(py, move |crm| crm.record_payment(&actor, contract, payment))
+            .map(PyContract)
+    }
+
+    /// Reverses a payment (it bounced): what it paid is owed again, and its
+    /// credit is taken back. Raises `crm.ValidationError` on `id` (no such
+    /// payment, reversed already), `reason` (blank), `credit` (the credit it
+    /// left was used since).
+    fn reverse_payment(
+        &self,
+        py: Python<'_>,
+        actor: &PyActor,
+        contract: &str,
+        id: String,
+        reason: String,
+    ) -> PyResult<PyContract> {
+        let (contract, actor) = (id_in("contract", contract)?, actor.0.clone());
+        self.run(py, move |crm| {
+            crm.reverse_payment(&actor, contract, &id, &reason)
+        })
+        .map(PyContract)
+    }
+
+    /// Writes off what is left of an installment (by its number). Only the
+    /// configured `write_off_roles` may (by default supervisors and admins):
+    /// `crm.ForbiddenError` for others; `crm.ValidationError` on `reason`
+    /// (blank) or `installment` (not in the plan, nothing left).
+    fn write_off_installment(
+        &self,
+        py: Python<'_>,
+        actor: &PyActor,
+        contract: &str,
+        installment: &Bound<'_, PyAny>,
+        reason: String,
+    ) -> PyResult<PyContract> {
+        let installment = number("installment", installment)?;
+        let (contract, actor) = (id_in("contract", contract)?, actor.0.clone());
+        self.run(py, move |crm| {
+            crm.write_off_installment(&actor, contract, installment, &reason)
+        })
+        .map(PyContract)
+    }
+
+    /// A milestone happened (`"delivery_accepted"`, ...) `on` a day (default
+    /// today): it is recorded on the plan and the installments waiting for it
+    /// fall due their days after it. Reaching the configured delivery
+    /// milestone of a paid contract completes it. Raises
+    /// `crm.ValidationError` on `event` when it is blank or reached already.
+    #[pyo3(signature = (actor, contract, event, *, on = None))]
+    fn reach_milestone(
+        &self,
+        py: Python<'_>,
+        actor: &PyActor,
+        contract: &str,
+        event: String,
+        on: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PyContract> {
+        let on = extract_opt_date("on", on)?;
+        let (contract, actor) = (id_in("contract", contract)?, actor.0.clone());
+        self.run(py, move |crm| {
+            crm.reach_milestone(&actor, contract, &event, on)
+        })
+        .map(PyContract)
+    }
+
+    /// Re-splits what is still owed by new `terms`, counted from `base`
+    /// (default today): installments paid in full or written off stay, the
+    /// others are marked replaced (keeping what was paid on them), and new
+    /// ones are numbered after the last. Raises `crm.ValidationError` on
+    /// `reason` when blank, on `terms` when nothing is left to reschedule.
+    #[pyo3(signature = (actor, contract, terms, *, base = None, reason))]
+    fn reschedule_payments(
+        &self,
+        py: Python<'_>,
+        actor: &PyActor,
+        contract: &str,
+        terms: &Bound<'_, PyAny>,
+        base: Option<&Bound<'_, PyAny>>,
+        reason: String,
+    ) -> PyResult<PyContract> {
+        let (terms, base) = (terms_of(terms)?, extract_opt_date("base", base)?);
+        let (contract, actor) = (id_in("contract", contract)?, actor.0.clone());
+        self.run(py, move |crm| {
+            crm.reschedule_payments(&actor, contract, &terms, base, &reason)
+        })
+        .map(PyContract)
+    }
+
+    /// What each contract with a payment plan is owed on `today` (a
+    /// `datetime.date`; default the engine's clock), with its aging: the
+    /// actor's readable contracts, one customer's with `customer`.
+    #[pyo3(signature = (actor, *, customer = None, today = None))]
+    fn receivables(
+        &self,
+        py: Python<'_>,
+        actor: &PyActor,
+        customer: Option<&str>,
+        today: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Vec<PyReceivable>> {
+        let customer = customer.map(|c| id_in("customer", c)).transpose()?;
+        let (today, actor) = (extract_opt_date("today", today)?, actor.0.clone());
+        let owed = self.run(py, move |crm| {
+            let today = today.unwrap_or_else(|| crm.now().date_naive());
+            crm.receivables(&actor, customer, today)
+        })?;
+        Ok(owed.into_iter().map(PyReceivable).collect())
+    }
+
+    /// Money received from `from_` (included) until `until` (excluded), both
+    /// `datetime.date`, per contract owner and currency, reversed payments
+    /// left out. `from` is a Python keyword, hence `from_`.
+    fn collected(
+        &self,
+        py: Python<'_>,
+        actor: &PyActor,
+        from_: &Bound<'_, PyAny>,
+        until: &Bound<'_, PyAny>,
+    ) -> PyResult<Vec<PyCollected>> {
+        let (from, until) = (extract_date("from_", from_)?, extract_date("until", until)?);
+        let actor = actor.0.clone();
+        let sums = self.run(py, move |crm| crm.collected(&actor, from, until))?;
+        Ok(sums.into_iter().map(PyCollected).collect())
     }
 
     // ----- tickets -------------------------------------------------------------

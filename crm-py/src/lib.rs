@@ -4,7 +4,9 @@
 //! [`error`] turns crm's errors into `crm` exceptions, [`model`] wraps the
 //! records, [`engine`] wraps the engine, [`rfm`] scores customer value over
 //! rows and Arrow tables, [`dedupe`] finds duplicate records, [`payments`]
-//! splits totals by payment terms and prices quotes. No CRM rule lives here.
+//! splits totals by payment terms and prices quotes, [`plans`] wraps the
+//! engine's payment plans, quote versions and receivables. No CRM rule lives
+//! here.
 
 mod convert;
 mod dedupe;
@@ -12,6 +14,7 @@ mod engine;
 mod error;
 mod model;
 mod payments;
+mod plans;
 mod rfm;
 
 use pyo3::prelude::*;
@@ -65,5 +68,15 @@ fn _crm(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(payments::split_payments, m)?)?;
     m.add_function(wrap_pyfunction!(payments::reach_milestone, m)?)?;
     m.add_function(wrap_pyfunction!(payments::price_quote, m)?)?;
+    m.add_class::<plans::PyQuoteVersion>()?;
+    m.add_class::<plans::PyPaymentPlan>()?;
+    m.add_class::<plans::PyPlanLine>()?;
+    m.add_class::<plans::PyPayment>()?;
+    m.add_class::<plans::PyAllocation>()?;
+    m.add_class::<plans::PyReversal>()?;
+    m.add_class::<plans::PyWriteOff>()?;
+    m.add_class::<plans::PyAging>()?;
+    m.add_class::<plans::PyReceivable>()?;
+    m.add_class::<plans::PyCollected>()?;
     Ok(())
 }

@@ -173,6 +173,7 @@ record_class!(
         lost_reason,
         contract,
         closed_at,
+        quotes,
         custom
     ]
 );
@@ -193,6 +194,9 @@ record_class!(
         signed_at,
         ended_at,
         termination_reason,
+        quote_version,
+        lines,
+        payment_plan,
         custom
     ]
 );

@@ -73,9 +73,7 @@ impl PyInstallment {
     /// `{"end_of_month": {"plus_days": 10}}`, ...).
     #[getter]
     fn due(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        serde_json::to_value(&self.0.due)
-            .map_err(|e| to_py(crm::Error::invalid("due", e.to_string())))?
-            .to_py(py)
+        self.0.due.to_py(py)
     }
 
     /// Every attribute, as a dict of Python values.
@@ -208,7 +206,7 @@ fn installments_to_py(py: Python<'_>, plan: Vec<Installment>) -> PyResult<Py<PyL
 }
 
 /// The template from a `str` of JSON or a `Mapping`, checked by the core.
-fn terms_of(value: &Bound<'_, PyAny>) -> PyResult<Terms> {
+pub(crate) fn terms_of(value: &Bound<'_, PyAny>) -> PyResult<Terms> {
     let text = if value.cast::<PyString>().is_ok() {
         value.extract::<String>()?
     } else {
@@ -237,6 +235,12 @@ fn terms_of(value: &Bound<'_, PyAny>) -> PyResult<Terms> {
 #[pyclass(name = "PricedLine", module = "crm", frozen, eq, from_py_object)]
 #[derive(Clone, PartialEq)]
 pub struct PyPricedLine(pub PricedLine);
+
+impl From<PricedLine> for PyPricedLine {
+    fn from(line: PricedLine) -> Self {
+        Self(line)
+    }
+}
 
 #[pymethods]
 impl PyPricedLine {
@@ -338,6 +342,12 @@ impl PyPricedLine {
 #[pyclass(name = "PricedQuote", module = "crm", frozen, eq, from_py_object)]
 #[derive(Clone, PartialEq)]
 pub struct PyPricedQuote(pub PricedQuote);
+
+impl From<PricedQuote> for PyPricedQuote {
+    fn from(quote: PricedQuote) -> Self {
+        Self(quote)
+    }
+}
 
 #[pymethods]
 impl PyPricedQuote {
@@ -466,7 +476,7 @@ pub fn price_quote(
     Ok(PyPricedQuote(quote))
 }
 
-fn quote_lines(lines: &Bound<'_, PyAny>) -> PyResult<Vec<QuoteLine>> {
+pub(crate) fn quote_lines(lines: &Bound<'_, PyAny>) -> PyResult<Vec<QuoteLine>> {
     if lines.cast::<PyString>().is_ok() || lines.cast::<PyMapping>().is_ok() {
         return Err(invalid("lines", "expects a list of dicts"));
     }
@@ -524,7 +534,7 @@ fn quote_line(item: &Bound<'_, PyAny>, at: usize) -> PyResult<QuoteLine> {
 }
 
 /// The price list from a `str` of JSON or a `Mapping`, checked by the core.
-fn price_list_of(value: &Bound<'_, PyAny>) -> PyResult<PriceList> {
+pub(crate) fn price_list_of(value: &Bound<'_, PyAny>) -> PyResult<PriceList> {
     let text = if value.cast::<PyString>().is_ok() {
         value.extract::<String>()?
     } else {
@@ -595,6 +605,6 @@ fn decimal_text(value: Option<&mut Value>) {
 }
 
 /// A string as Python's `repr` writes it.
-fn quoted(py: Python<'_>, text: &str) -> PyResult<String> {
+pub(crate) fn quoted(py: Python<'_>, text: &str) -> PyResult<String> {
     Ok(PyString::new(py, text).repr()?.to_string())
 }

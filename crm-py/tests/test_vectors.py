@@ -18,6 +18,12 @@ VECTORS = sorted((ROOT / "tests" / "vectors").glob("*.json"))
 TIMES = {"next_follow_up_at", "due_at", "occurred_at", "now"}
 # The decimal fields of quote lines, terms lines and price lists: Decimal in Python.
 DECIMALS = {"percent", "fixed", "quantity", "unit_price", "discount_percent", "discount_amount", "tax_percent"}
+# The commands of quotes and payment plans, and their arguments that are days: datetime.date in Python.
+PLAN_COMMANDS = {
+    "split_payments", "add_quote", "set_payment_plan", "record_payment", "reach_milestone",
+    "reschedule_payments", "receivables", "collected",
+}
+DATES = {"base", "valid_until", "on", "today", "from", "until"}
 
 
 def canonical(value: Any) -> Any:
@@ -174,15 +180,15 @@ def native_args(command: str, args: Dict[str, Any]) -> Dict[str, Any]:
             out[name] = [crm.Purchase(p["customer"], time(p["at"]), Decimal(p["amount"])) for p in value]
         elif name == "as_of" and command in ("score_rfm", "refresh_customer_value") and value is not None:
             out[name] = time(value)
-        elif name == "total" and command == "split_payments":
+        elif (name, command) in (("total", "split_payments"), ("amount", "record_payment")):
             out[name] = crm.Money(Decimal(value["amount"]), value["currency"])
-        elif name == "base" and command == "split_payments" and value is not None:
-            out[name] = date.fromisoformat(value)
-        elif name == "terms" and command == "split_payments":
+        elif name in DATES and command in PLAN_COMMANDS and value is not None:
+            out["from_" if name == "from" else name] = date.fromisoformat(value)  # `from` is a Python keyword
+        elif name == "terms" and command in ("split_payments", "set_payment_plan", "reschedule_payments"):
             out[name] = {**value, "lines": [decimals(line) for line in value["lines"]]}
-        elif name == "lines" and command == "price_quote":
+        elif name == "lines" and command in ("price_quote", "add_quote"):
             out[name] = [decimals(line) for line in value]
-        elif name == "price_list" and command == "price_quote" and value is not None:
+        elif name == "price_list" and command in ("price_quote", "add_quote") and value is not None:
             out[name] = {**value, "prices": {product: Decimal(price) for product, price in value["prices"].items()}}
         else:
             out[name] = value

@@ -63,12 +63,53 @@ all ``Decimal``) into a ``crm.PricedQuote`` rounded per line.
 [(Decimal('300.00'), datetime.date(2026, 1, 15)), (Decimal('700.00'), None)]
 >>> crm.reach_milestone(plan, "delivery_accepted", date(2026, 2, 2))[1].due_date
 datetime.date(2026, 3, 4)
+
+Quote versions and payment plans live on the engine's records.
+``Crm.add_quote(actor, deal_id, lines, currency=None, price_list=None,
+valid_until=None, note=None)`` adds a version of a deal's quote, priced as
+``price_quote`` prices it (``deal.quotes``: ``crm.QuoteVersion`` objects, the
+earlier ones superseded); ``Crm.accept_quote(actor, deal_id, version)`` makes
+its total the deal's amount, and winning the deal makes a contract of it
+(``contract.amount``, ``contract.quote_version``, ``contract.lines``).
+``Crm.set_payment_plan(actor, contract_id, terms, base=None)`` splits the
+contract by a terms template into a ``crm.PaymentPlan``
+(``contract.payment_plan``: ``crm.PlanLine`` installments, ``crm.Payment``
+objects, the credit, the milestones reached; ``total``, ``paid``,
+``outstanding``, ``is_settled``); signing the contract dates the installments
+waiting for ``contract_signed``. ``record_payment(actor, contract_id, id,
+amount, on=None, to=None)``, ``reverse_payment``, ``write_off_installment``
+(the configured ``write_off_roles`` only), ``reach_milestone`` and
+``reschedule_payments`` change it, each with its event, and a paid contract
+whose delivery was accepted completes itself. ``Crm.receivables(actor,
+today=...)`` ages what each contract is owed (``crm.Receivable``,
+``crm.Aging``); ``Crm.collected(actor, from_, until)`` sums what came in per
+owner (``crm.Collected``). Days are ``datetime.date``, amounts ``crm.Money``;
+under the default policy contract changes need a supervisor or an admin.
+
+>>> from decimal import Decimal
+>>> root = crm.Actor("root", roles=["admin"])
+>>> engine = crm.Crm(now=datetime(2026, 3, 2, 9, tzinfo=timezone.utc), seed=1)
+>>> deal = engine.create_opportunity(root, engine.create_customer(root, "Acme").id, "Seats")
+>>> seats = {"product": "seat", "quantity": 10, "unit_price": Decimal("100"), "tax_percent": 0}
+>>> deal = engine.accept_quote(root, engine.add_quote(root, deal.id, [seats], currency="EUR").id, 1)
+>>> _, contract = engine.win_opportunity(root, engine.advance_opportunity(root, deal.id).id)
+>>> contract.amount, contract.quote_version
+(Money('1000.00', 'EUR'), 1)
+>>> contract = engine.set_payment_plan(root, contract.id, terms)
+>>> contract = engine.record_payment(root, contract.id, "bank-1", crm.Money("300.00", "EUR"))
+>>> [(line.label, line.due_date, line.open.amount) for line in contract.payment_plan.installments]
+[('down payment', datetime.date(2026, 3, 2), Decimal('0.00')), ('on acceptance', None, Decimal('700.00'))]
+>>> engine.receivables(root)[0].outstanding
+Money('700.00', 'EUR')
 """
 
 from ._crm import (
     Absence,
     Activity,
     Actor,
+    Aging,
+    Allocation,
+    Collected,
     Contact,
     Contract,
     Conversion,
@@ -85,10 +126,16 @@ from ._crm import (
     Money,
     Opportunity,
     OutboxMessage,
+    Payment,
+    PaymentPlan,
+    PlanLine,
     PricedLine,
     PricedQuote,
     Purchase,
+    QuoteVersion,
+    Receivable,
     RecordKey,
+    Reversal,
     RfmResult,
     RfmSkipped,
     Routing,
@@ -103,6 +150,7 @@ from ._crm import (
     TraceStep,
     User,
     ValueRefresh,
+    WriteOff,
     dedupe,
     explain_match,
     price_quote,
@@ -131,6 +179,9 @@ __all__ = [
     "Absence",
     "Activity",
     "Actor",
+    "Aging",
+    "Allocation",
+    "Collected",
     "ConfigError",
     "ConflictError",
     "Contact",
@@ -153,10 +204,16 @@ __all__ = [
     "NotFoundError",
     "Opportunity",
     "OutboxMessage",
+    "Payment",
+    "PaymentPlan",
+    "PlanLine",
     "PricedLine",
     "PricedQuote",
     "Purchase",
+    "QuoteVersion",
+    "Receivable",
     "RecordKey",
+    "Reversal",
     "RfmResult",
     "RfmSkipped",
     "Routing",
@@ -173,6 +230,7 @@ __all__ = [
     "User",
     "ValidationError",
     "ValueRefresh",
+    "WriteOff",
     "dedupe",
     "explain_match",
     "open",

@@ -12,6 +12,9 @@ __all__ = [
     "Absence",
     "Activity",
     "Actor",
+    "Aging",
+    "Allocation",
+    "Collected",
     "Contact",
     "Contract",
     "Conversion",
@@ -28,10 +31,16 @@ __all__ = [
     "Money",
     "Opportunity",
     "OutboxMessage",
+    "Payment",
+    "PaymentPlan",
+    "PlanLine",
     "PricedLine",
     "PricedQuote",
     "Purchase",
+    "QuoteVersion",
+    "Receivable",
     "RecordKey",
+    "Reversal",
     "RfmResult",
     "RfmSkipped",
     "Routing",
@@ -46,6 +55,7 @@ __all__ = [
     "TraceStep",
     "User",
     "ValueRefresh",
+    "WriteOff",
     "dedupe",
     "explain_match",
     "price_quote",
@@ -430,6 +440,9 @@ class Opportunity(_Record):
     def contract(self) -> Optional[str]: ...
     @property
     def closed_at(self) -> Optional[datetime]: ...
+    @property
+    def quotes(self) -> List[QuoteVersion]:
+        """Every version of the deal's quote, oldest first (``Crm.add_quote``)."""
 
 @final
 class Contract(_Record):
@@ -457,6 +470,15 @@ class Contract(_Record):
     def ended_at(self) -> Optional[datetime]: ...
     @property
     def termination_reason(self) -> Optional[str]: ...
+    @property
+    def quote_version(self) -> Optional[int]:
+        """The accepted quote version it was made from, if any."""
+    @property
+    def lines(self) -> List[PricedLine]:
+        """The accepted quote's priced lines (empty without a quote)."""
+    @property
+    def payment_plan(self) -> Optional[PaymentPlan]:
+        """Its payment plan (``Crm.set_payment_plan``), if it has one."""
 
 @final
 class Ticket(_Record):
@@ -722,6 +744,57 @@ class Crm:
     def activate_contract(self, actor: Actor, id: str) -> Contract: ...
     def complete_contract(self, actor: Actor, id: str) -> Contract: ...
     def terminate_contract(self, actor: Actor, id: str, reason: str) -> Contract: ...
+    def add_quote(
+        self,
+        actor: Actor,
+        opportunity: str,
+        lines: Iterable[_QuoteLineLike],
+        *,
+        currency: Optional[str] = None,
+        price_list: Optional[_PriceListLike] = None,
+        valid_until: Optional[date] = None,
+        note: Optional[str] = None,
+    ) -> Opportunity:
+        """Adds a version of a deal's quote, priced as ``crm.price_quote`` prices
+        it; earlier versions are superseded."""
+    def accept_quote(self, actor: Actor, opportunity: str, version: int) -> Opportunity:
+        """Accepts a version: its total becomes the deal's expected amount, and
+        winning the deal makes a contract of its amount and lines."""
+    def set_payment_plan(self, actor: Actor, contract: str, terms: _TermsLike, *, base: Optional[date] = None) -> Contract:
+        """Splits the contract's amount by ``terms`` into its payment plan."""
+    def record_payment(
+        self,
+        actor: Actor,
+        contract: str,
+        id: str,
+        amount: Money,
+        *,
+        on: Optional[date] = None,
+        to: Optional[Sequence[int]] = None,
+    ) -> Contract:
+        """Records a payment (``id``: the caller's reference, unique per
+        contract) on the open installments, oldest due first, or on ``to``."""
+    def reverse_payment(self, actor: Actor, contract: str, id: str, reason: str) -> Contract:
+        """Reverses a payment (it bounced): what it paid is owed again."""
+    def write_off_installment(self, actor: Actor, contract: str, installment: int, reason: str) -> Contract:
+        """Writes off what is left of an installment (``write_off_roles`` only)."""
+    def reach_milestone(self, actor: Actor, contract: str, event: str, *, on: Optional[date] = None) -> Contract:
+        """Records a milestone and dates the installments waiting for it."""
+    def reschedule_payments(
+        self,
+        actor: Actor,
+        contract: str,
+        terms: _TermsLike,
+        *,
+        base: Optional[date] = None,
+        reason: str,
+    ) -> Contract:
+        """Re-splits what is still owed by new terms, keeping what was paid."""
+    def receivables(self, actor: Actor, *, customer: Optional[str] = None, today: Optional[date] = None) -> List[Receivable]:
+        """What each contract with a plan is owed on ``today``, with its aging."""
+    def collected(self, actor: Actor, from_: date, until: date) -> List[Collected]:
+        """Money received from ``from_`` until ``until`` (excluded), per owner
+        and currency."""
     def open_ticket(self, actor: Actor, subject: str, *, priority: str = "normal", category: Optional[str] = None, channel: Optional[str] = None, customer: Optional[str] = None, contact: Optional[str] = None, group: Optional[str] = None) -> Ticket: ...
     def assign_ticket(self, actor: Actor, id: str, assignee: str) -> Ticket: ...
     def start_ticket(self, actor: Actor, id: str) -> Ticket: ...
@@ -1296,3 +1369,291 @@ def reach_milestone(installments: Iterable[Installment], event: str, on: date) -
 
 def price_quote(lines: Iterable[_QuoteLineLike], currency: str, price_list: Optional[_PriceListLike] = None) -> PricedQuote:
     """Prices quote lines in ``currency``: exact line and quote totals."""
+
+# ----- payment plans, quote versions, receivables (the engine) -------------------
+
+_QuoteStatus = Literal["open", "accepted", "superseded"]
+_InstallmentStatus = Literal["planned", "due", "partially_paid", "paid", "overdue", "written_off"]
+
+class _QuoteLineDict(TypedDict):
+    """A quote line as given, every key present (``None`` where not given)."""
+
+    product: str
+    description: Optional[str]
+    quantity: Decimal
+    unit_price: Optional[Decimal]
+    discount_percent: Optional[Decimal]
+    discount_amount: Optional[Decimal]
+    tax_percent: Decimal
+
+class _QuoteVersionDict(TypedDict):
+    version: int
+    status: _QuoteStatus
+    created_at: datetime
+    valid_until: Optional[date]
+    price_list: Optional[str]
+    note: Optional[str]
+    lines: List[_QuoteLineDict]
+    priced: PricedQuote
+
+class _WriteOffDict(TypedDict):
+    on: date
+    reason: str
+    amount: Money
+
+class _ReversalDict(TypedDict):
+    on: date
+    reason: str
+
+class _AllocationDict(TypedDict):
+    installment: int
+    amount: Money
+
+class _PlanLineDict(TypedDict):
+    number: int
+    label: str
+    amount: Money
+    due_date: Optional[date]
+    milestone: Optional[str]
+    due: Dict[str, Any]
+    paid: Money
+    written_off: Optional[WriteOff]
+    replaced: bool
+
+class _PaymentDict(TypedDict):
+    id: str
+    on: date
+    amount: Money
+    allocations: List[Allocation]
+    credit: Money
+    reversed: Optional[Reversal]
+
+class _PaymentPlanDict(TypedDict):
+    terms: str
+    currency: str
+    installments: List[PlanLine]
+    payments: List[Payment]
+    credit: Money
+    milestones: Dict[str, date]
+
+class _AgingDict(TypedDict):
+    current: Money
+    days_1_30: Money
+    days_31_60: Money
+    days_61_90: Money
+    days_90_plus: Money
+
+class _ReceivableDict(TypedDict):
+    contract: str
+    number: str
+    customer: str
+    owner: Optional[str]
+    total: Money
+    paid: Money
+    outstanding: Money
+    credit: Money
+    aging: Aging
+
+class _CollectedDict(TypedDict):
+    owner: Optional[str]
+    amount: Money
+    payments: int
+
+@final
+class QuoteVersion:
+    """One version of a deal's quote: the lines as given and as priced."""
+
+    @property
+    def version(self) -> int:
+        """From 1."""
+    @property
+    def status(self) -> _QuoteStatus: ...
+    @property
+    def created_at(self) -> datetime: ...
+    @property
+    def valid_until(self) -> Optional[date]:
+        """The last day it may be accepted, if limited."""
+    @property
+    def price_list(self) -> Optional[str]:
+        """The price list used, by name."""
+    @property
+    def note(self) -> Optional[str]: ...
+    @property
+    def lines(self) -> List[_QuoteLineDict]:
+        """The lines as given (dicts, as ``price_quote`` takes them)."""
+    @property
+    def priced(self) -> PricedQuote: ...
+    def to_dict(self) -> _QuoteVersionDict: ...
+    def __eq__(self, other: object, /) -> bool: ...
+
+@final
+class WriteOff:
+    """A write-off of what was left of an installment."""
+
+    @property
+    def on(self) -> date: ...
+    @property
+    def reason(self) -> str: ...
+    @property
+    def amount(self) -> Money: ...
+    def to_dict(self) -> _WriteOffDict: ...
+    def __eq__(self, other: object, /) -> bool: ...
+
+@final
+class Reversal:
+    """A payment undone (it bounced)."""
+
+    @property
+    def on(self) -> date: ...
+    @property
+    def reason(self) -> str: ...
+    def to_dict(self) -> _ReversalDict: ...
+    def __eq__(self, other: object, /) -> bool: ...
+
+@final
+class Allocation:
+    """The part of a payment that went to one installment."""
+
+    @property
+    def installment(self) -> int: ...
+    @property
+    def amount(self) -> Money: ...
+    def to_dict(self) -> _AllocationDict: ...
+    def __eq__(self, other: object, /) -> bool: ...
+
+@final
+class PlanLine:
+    """One installment of a payment plan."""
+
+    @property
+    def number(self) -> int:
+        """From 1, never reused."""
+    @property
+    def label(self) -> str: ...
+    @property
+    def amount(self) -> Money: ...
+    @property
+    def due_date(self) -> Optional[date]:
+        """``None`` while it waits for its milestone."""
+    @property
+    def milestone(self) -> Optional[str]: ...
+    @property
+    def due(self) -> Dict[str, Any]: ...
+    @property
+    def paid(self) -> Money:
+        """Paid on it, reversals taken off."""
+    @property
+    def written_off(self) -> Optional[WriteOff]: ...
+    @property
+    def replaced(self) -> bool:
+        """Replaced by a reschedule (it then owes nothing)."""
+    @property
+    def open(self) -> Money:
+        """What is still owed on it."""
+    def status(self, today: date) -> _InstallmentStatus: ...
+    def to_dict(self) -> _PlanLineDict: ...
+    def __eq__(self, other: object, /) -> bool: ...
+
+@final
+class Payment:
+    """A payment received on a plan, where it went, and its reversal if any."""
+
+    @property
+    def id(self) -> str:
+        """The caller's reference, unique in the plan."""
+    @property
+    def on(self) -> date: ...
+    @property
+    def amount(self) -> Money: ...
+    @property
+    def allocations(self) -> List[Allocation]: ...
+    @property
+    def credit(self) -> Money:
+        """What was left over."""
+    @property
+    def reversed(self) -> Optional[Reversal]: ...
+    def to_dict(self) -> _PaymentDict: ...
+    def __eq__(self, other: object, /) -> bool: ...
+
+@final
+class Aging:
+    """What is owed, by days past due."""
+
+    @property
+    def current(self) -> Money: ...
+    @property
+    def days_1_30(self) -> Money: ...
+    @property
+    def days_31_60(self) -> Money: ...
+    @property
+    def days_61_90(self) -> Money: ...
+    @property
+    def days_90_plus(self) -> Money: ...
+    def to_dict(self) -> _AgingDict: ...
+    def __eq__(self, other: object, /) -> bool: ...
+
+@final
+class PaymentPlan:
+    """A contract's payment plan: installments, payments, credit, milestones."""
+
+    @property
+    def terms(self) -> str: ...
+    @property
+    def currency(self) -> str: ...
+    @property
+    def installments(self) -> List[PlanLine]: ...
+    @property
+    def payments(self) -> List[Payment]: ...
+    @property
+    def credit(self) -> Money: ...
+    @property
+    def milestones(self) -> Dict[str, date]: ...
+    @property
+    def total(self) -> Money: ...
+    @property
+    def paid(self) -> Money: ...
+    @property
+    def outstanding(self) -> Money: ...
+    @property
+    def is_settled(self) -> bool: ...
+    def aging(self, today: date) -> Aging: ...
+    def to_dict(self) -> _PaymentPlanDict: ...
+    def __eq__(self, other: object, /) -> bool: ...
+
+@final
+class Receivable:
+    """What one contract with a payment plan is owed on a day."""
+
+    @property
+    def contract(self) -> str: ...
+    @property
+    def number(self) -> str: ...
+    @property
+    def customer(self) -> str: ...
+    @property
+    def owner(self) -> Optional[str]: ...
+    @property
+    def total(self) -> Money: ...
+    @property
+    def paid(self) -> Money: ...
+    @property
+    def outstanding(self) -> Money: ...
+    @property
+    def credit(self) -> Money: ...
+    @property
+    def aging(self) -> Aging: ...
+    def to_dict(self) -> _ReceivableDict: ...
+    def __eq__(self, other: object, /) -> bool: ...
+
+@final
+class Collected:
+    """Money collected by one owner in one currency over a period."""
+
+    @property
+    def owner(self) -> Optional[str]: ...
+    @property
+    def amount(self) -> Money: ...
+    @property
+    def payments(self) -> int: ...
+    def to_dict(self) -> _CollectedDict: ...
+    def __eq__(self, other: object, /) -> bool: ...
