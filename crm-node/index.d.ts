@@ -146,10 +146,12 @@ export declare class Crm {
   /**
    * What is due per user by `now` (an RFC 3339 string or a `Date`; default:
    * the engine's clock) plus the configured look-ahead: first contacts and
-   * follow-ups of open leads, open tasks, and win-backs of customers at
-   * risk or dormant (`win_back`, due the follow-up time after they entered
-   * that stage), earliest first, each flagged overdue when its time is
-   * past. Only records the actor may read count.
+   * follow-ups of open leads, open tasks, win-backs of customers at risk
+   * or dormant (`win_back`, due the follow-up time after they entered that
+   * stage), and the open installments of contracts' payment plans due
+   * within `payment_reminder_days` or overdue (`installment`, for the
+   * contract's owner), earliest first, each flagged overdue when its time
+   * is past. Only records the actor may read count.
    *
    * @throws {Error} `validation` on `now` when it is malformed; `forbidden`
    * (read).
@@ -534,6 +536,199 @@ export declare class Crm {
    * with the `Error` that `convertLead` throws.
    */
   convertLeadAsync(actor: Actor, id: string, options?: ConvertLeadOptions | undefined | null): Promise<Conversion>
+  /**
+   * Gives a contract a payment plan: its amount split by the terms template
+   * `terms` (as `splitPayments` takes it), date rules counted from `base`
+   * (`YYYY-MM-DD`; default: the day it was signed, or today). Milestones
+   * the contract has passed (`contract_signed` once signed) date their
+   * lines at once; signing it later does the same. Replaces a plan without
+   * payments.
+   *
+   * @example
+   * ```js
+   * const contract = crm.setPaymentPlan(sue, contractId, {
+   *   name: '30/70',
+   *   lines: [
+   *     { label: 'on signing', percent: '30', due: { milestone: { event: 'contract_signed', plus_days: 0 } } },
+   *     { label: 'on acceptance', percent: '70', due: { milestone: { event: 'delivery_accepted', plus_days: 30 } } },
+   *   ],
+   * })
+   * contract.paymentPlan.installments[0].amount // { amount: '300.00', currency: 'EUR' }
+   * ```
+   *
+   * @throws {Error} `validation` on the template's path (`terms.lines`,
+   * `terms.lines[1].percent`, ...) as `splitPayments` reports it, on `base`
+   * for a malformed date, on `contract` when its plan has payments
+   * (reschedule it instead); `not_found`; `forbidden` (edit: by default
+   * only supervisors and admins change contracts).
+   */
+  setPaymentPlan(actor: Actor, contract: string, terms: string | Record<string, any>, base?: string | undefined | null): Contract
+  /**
+   * `setPaymentPlan` off the main thread: a Promise of the contract,
+   * rejected with the `Error` that `setPaymentPlan` throws.
+   */
+  setPaymentPlanAsync(actor: Actor, contract: string, terms: string | Record<string, any>, base?: string | undefined | null): Promise<Contract>
+  /**
+   * Records a payment on a contract's plan: `{ id, amount, on?, to? }`. It
+   * pays the installments `to` names, in order, or else the open ones,
+   * oldest due first; what is left over becomes a credit. A contract whose
+   * plan it settles, once delivered (the `contract_delivery` milestone), is
+   * completed in the same commit.
+   *
+   * @throws {Error} `validation` on `id` (empty, or a payment of the plan
+   * already), on `amount` (not above 0, malformed, or in another currency
+   * than the plan's), on `currency`, on `on` for a malformed date, on `to`
+   * for a number that is not a whole number, on `installment` for one not in
+   * the plan, on `contract` without a plan; `not_found`; `forbidden` (edit).
+   */
+  recordPayment(actor: Actor, contract: string, payment: PaymentInput): Contract
+  /**
+   * `recordPayment` off the main thread: a Promise of the contract,
+   * rejected with the `Error` that `recordPayment` throws.
+   */
+  recordPaymentAsync(actor: Actor, contract: string, payment: PaymentInput): Promise<Contract>
+  /**
+   * Reverses a payment (it bounced), for a reason: what it paid is owed
+   * again and its credit is taken back; the payment stays, `reversed`.
+   *
+   * @throws {Error} `validation` on `id` (not a payment of the plan, or
+   * reversed already), on `reason` when it is blank, on `credit` when the
+   * credit it left was used since, on `contract` without a plan;
+   * `not_found`; `forbidden` (edit).
+   */
+  reversePayment(actor: Actor, contract: string, id: string, reason: string): Contract
+  /**
+   * `reversePayment` off the main thread: a Promise of the contract,
+   * rejected with the `Error` that `reversePayment` throws.
+   */
+  reversePaymentAsync(actor: Actor, contract: string, id: string, reason: string): Promise<Contract>
+  /**
+   * Writes off what is left of an installment (by its number), for a
+   * reason. Only the roles of the configuration's `write_off_roles`
+   * (default: admins and supervisors) may.
+   *
+   * @throws {Error} `forbidden` (`write_off`) for another role, or (edit)
+   * for a contract the actor may not change; `validation` on `installment`
+   * (not a whole number, not in the plan, or nothing left), on `reason` when
+   * it is blank, on `contract` without a plan; `not_found`.
+   */
+  writeOffInstallment(actor: Actor, contract: string, installment: number, reason: string): Contract
+  /**
+   * `writeOffInstallment` off the main thread: a Promise of the contract,
+   * rejected with the `Error` that `writeOffInstallment` throws.
+   */
+  writeOffInstallmentAsync(actor: Actor, contract: string, installment: number, reason: string): Promise<Contract>
+  /**
+   * A milestone happened (`'delivery_accepted'`, ...) on `on`
+   * (`YYYY-MM-DD`, default today): it is recorded on the plan, and the
+   * installments waiting for it get their due dates, counted from that
+   * day. Reaching the delivery milestone of a paid contract completes it.
+   * States that emit a milestone fire it on their own (`contract_signed`
+   * on signing).
+   *
+   * @throws {Error} `validation` on `event` when it is blank or already
+   * reached, on `on` for a malformed date, on `contract` without a plan;
+   * `not_found`; `forbidden` (edit).
+   */
+  reachMilestone(actor: Actor, contract: string, event: string, on?: string | undefined | null): Contract
+  /**
+   * `reachMilestone` off the main thread: a Promise of the contract,
+   * rejected with the `Error` that `reachMilestone` throws.
+   */
+  reachMilestoneAsync(actor: Actor, contract: string, event: string, on?: string | undefined | null): Promise<Contract>
+  /**
+   * Re-splits what is still owed by new terms (as `splitPayments` takes
+   * them), for a reason, date rules counted from `base` (`YYYY-MM-DD`,
+   * default today). What was paid is kept: the open installments are
+   * `replaced` (for what was paid on them) and new ones added with new
+   * numbers; the event keeps the old plan.
+   *
+   * @throws {Error} `validation` on `reason` when it is blank, on the
+   * template's path as `splitPayments` reports it, on `base` for a malformed
+   * date, on `contract` without a plan; `not_found`; `forbidden` (edit).
+   */
+  reschedulePayments(actor: Actor, contract: string, terms: string | Record<string, any>, reason: string, base?: string | undefined | null): Contract
+  /**
+   * `reschedulePayments` off the main thread: a Promise of the contract,
+   * rejected with the `Error` that `reschedulePayments` throws.
+   */
+  reschedulePaymentsAsync(actor: Actor, contract: string, terms: string | Record<string, any>, reason: string, base?: string | undefined | null): Promise<Contract>
+  /**
+   * What each contract with a payment plan that the actor may read is
+   * owed, `{ customer?, today? }`: only one customer's contracts, aged on
+   * `today` (`YYYY-MM-DD`, default: today by the engine's clock) into
+   * `current`, `days1To30`, `days31To60`, `days61To90` and `days90Plus`.
+   *
+   * @throws {Error} `validation` on `customer_id` for a malformed id, on
+   * `today` for a malformed date; `forbidden` (read) when the actor may read
+   * no contract.
+   */
+  receivables(actor: Actor, options?: ReceivablesOptions | undefined | null): Array<Receivable>
+  /**
+   * `receivables` off the main thread: a Promise of the receivables,
+   * rejected with the `Error` that `receivables` throws.
+   */
+  receivablesAsync(actor: Actor, options?: ReceivablesOptions | undefined | null): Promise<Array<Receivable>>
+  /**
+   * The money received from `from` (included) to `until` (excluded), both
+   * `YYYY-MM-DD`, per contract owner and currency, reversed payments left
+   * out; only contracts the actor may read count.
+   *
+   * @throws {Error} `validation` on `from` or `until` for a malformed date;
+   * `forbidden` (read) when the actor may read no contract.
+   */
+  collected(actor: Actor, from: string, until: string): Array<Collected>
+  /**
+   * `collected` off the main thread: a Promise of the sums, rejected with
+   * the `Error` that `collected` throws.
+   */
+  collectedAsync(actor: Actor, from: string, until: string): Promise<Array<Collected>>
+  /**
+   * Adds a version of a deal's quote, priced exactly as `priceQuote` prices
+   * it; earlier versions, an accepted one included, become `superseded`.
+   * Returns the deal, its `quotes` holding the new version last (`{
+   * version, status: 'open', createdAt, validUntil, priceList, note, lines,
+   * priced }`).
+   *
+   * @example
+   * ```js
+   * const deal = crm.addQuote(ana, dealId, {
+   *   lines: [{ product: 'seat', quantity: '10', taxPercent: '19' }],
+   *   priceList: { name: '2026', currency: 'EUR', prices: { seat: '49.90' } },
+   *   validUntil: '2026-03-31',
+   * })
+   * deal.quotes[0].priced.total // { amount: '593.81', currency: 'EUR' }
+   * ```
+   *
+   * @throws {Error} `validation` on `lines` when there are none, and as
+   * `priceQuote` reports a line (`lines[0].unit_price`, ...) or the price
+   * list (`price_list`); on `currency` when it is unknown, or none is given
+   * or implied; on `valid_until` for a malformed date; on `opportunity` when
+   * the deal is closed; `not_found`; `forbidden` (edit).
+   */
+  addQuote(actor: Actor, opportunity: string, quote: QuoteInput): Opportunity
+  /**
+   * `addQuote` off the main thread: a Promise of the deal, rejected with
+   * the `Error` that `addQuote` throws.
+   */
+  addQuoteAsync(actor: Actor, opportunity: string, quote: QuoteInput): Promise<Opportunity>
+  /**
+   * The customer accepted a version of the deal's quote: it becomes
+   * `accepted` and its total the deal's expected amount; winning the deal
+   * then makes a contract of that amount, its `lines` the version's priced
+   * lines and its `quoteVersion` the version.
+   *
+   * @throws {Error} `validation` on `version` when it is not a whole number
+   * from 1, there is no such version, it was superseded or already
+   * accepted, or it expired before today; on `opportunity` when the deal is
+   * closed; `not_found`; `forbidden` (edit).
+   */
+  acceptQuote(actor: Actor, opportunity: string, version: number): Opportunity
+  /**
+   * `acceptQuote` off the main thread: a Promise of the deal, rejected with
+   * the `Error` that `acceptQuote` throws.
+   */
+  acceptQuoteAsync(actor: Actor, opportunity: string, version: number): Promise<Opportunity>
   /**
    * Opens a ticket (status `new`) in a team's queue.
    *
@@ -1097,6 +1292,28 @@ export interface Actor {
   region?: string
 }
 
+/** What is owed, by age past its due date. */
+export interface Aging {
+  /** Not yet past due (undated installments included). */
+  current: Money
+  /** 1 to 30 days past due. */
+  days1To30: Money
+  /** 31 to 60 days past due. */
+  days31To60: Money
+  /** 61 to 90 days past due. */
+  days61To90: Money
+  /** More than 90 days past due. */
+  days90Plus: Money
+}
+
+/** What part of a payment went to one installment. */
+export interface Allocation {
+  /** The installment's number. */
+  installment: number
+  /** How much of the payment went to it. */
+  amount: Money
+}
+
 /**
  * Any one record, tagged with its kind: what the generic commands (`get`,
  * `transition`, `update`, `share`, `unshare`) return.
@@ -1161,6 +1378,16 @@ export interface ClockAdvance {
   hours?: number
   /** Days (of 24 hours) to add. */
   days?: number
+}
+
+/** Money collected by one owner in one currency over a period. */
+export interface Collected {
+  /** The contracts' owner, or `null` for contracts without one. */
+  owner: string | null
+  /** The amount received (reversed payments left out). */
+  amount: Money
+  /** How many payments. */
+  payments: number
 }
 
 /** A contact: a person at a customer. */
@@ -1242,6 +1469,15 @@ export interface Contract {
   endedAt: string | null
   /** Why it was terminated. */
   terminationReason: string | null
+  /** Its payment plan (`setPaymentPlan`), or `null`. */
+  paymentPlan: PaymentPlan | null
+  /**
+   * The version of the deal's quote it was won with (`acceptQuote`), or
+   * `null`.
+   */
+  quoteVersion: number | null
+  /** What was sold: the accepted quote's priced lines (empty without one). */
+  lines: Array<PricedLine>
   /** Custom values, `{ key: { text: '...' } }`. */
   custom: Record<string, any>
 }
@@ -1470,11 +1706,11 @@ export interface DueItem {
   subject: RecordKey
   /**
    * What is due: a newly assigned lead's `first_contact`, a lead's
-   * `follow_up`, a `task`, or the `win_back` of a customer that
+   * `follow_up`, a `task`, an `installment` of a contract, or the `win_back` of a customer that
    * `refreshCustomerValue` moved to `at_risk` or `dormant` (due the
    * configured follow-up time after it entered that stage).
    */
-  kind: 'first_contact' | 'follow_up' | 'task' | 'win_back'
+  kind: 'first_contact' | 'follow_up' | 'task' | 'win_back' | 'installment'
   /**
    * What to show: the lead's company or contact, the task's title, the
    * customer's name.
@@ -2046,6 +2282,8 @@ export interface Opportunity {
   contract: string | null
   /** When it was won or lost (RFC 3339, UTC). */
   closedAt: string | null
+  /** The versions of its quote (`addQuote`), oldest first. */
+  quotes: Array<QuoteVersion>
   /** Custom values, `{ key: { text: '...' } }`. */
   custom: Record<string, any>
 }
@@ -2079,6 +2317,103 @@ export interface OutboxMessage {
   leasedUntil: string | null
   /** When it was acknowledged (RFC 3339, UTC). */
   ackedAt: string | null
+}
+
+/** A payment received on a plan. */
+export interface Payment {
+  /** The caller's id for it (a bank reference), unique in the plan. */
+  id: string
+  /** When it was received, `YYYY-MM-DD`. */
+  on: string
+  /** How much. */
+  amount: Money
+  /** Where it went: the installments it paid, in order. */
+  allocations: Array<Allocation>
+  /** What was left over, added to the plan's credit. */
+  credit: Money
+  /** Its reversal, or `null`. */
+  reversed: Reversal | null
+}
+
+/** A payment to record on a contract, for `recordPayment`. */
+export interface PaymentInput {
+  /** The caller's reference (a bank transaction id), unique per contract. */
+  id: string
+  /** How much, in the plan's currency: `{ amount: '100.00', currency: 'EUR' }`. */
+  amount: Money
+  /**
+   * When it was received, `YYYY-MM-DD` (default: today by the engine's
+   * clock).
+   */
+  on?: string
+  /**
+   * The numbers of the installments to pay, in order (default: the open
+   * ones, oldest due first); what is left over becomes a credit.
+   */
+  to?: Array<number>
+}
+
+/**
+ * A contract's payment plan (`setPaymentPlan`): its installments, the
+ * payments received, the credit left over and the milestones reached, with
+ * the plan's sums (`total`, `paid`, `outstanding`, `isSettled`) as the core
+ * computes them.
+ */
+export interface PaymentPlan {
+  /** The terms' name. */
+  terms: string
+  /** The currency, an ISO 4217 code. */
+  currency: string
+  /** The installments, in order (replaced ones kept). */
+  installments: Array<PlanLine>
+  /** The payments, in the order received (reversed ones kept). */
+  payments: Array<Payment>
+  /** Money received beyond what was owed. */
+  credit: Money
+  /**
+   * The milestones reached, each with its day:
+   * `{ contract_signed: '2026-03-03' }`.
+   */
+  milestones: Record<string, string>
+  /**
+   * What the plan asks in total (written-off lines included; a replaced
+   * line for what was paid on it, so a reschedule keeps the total).
+   */
+  total: Money
+  /** Paid to date on installments (the credit aside). */
+  paid: Money
+  /** Still owed. */
+  outstanding: Money
+  /** Whether nothing is owed any more. */
+  isSettled: boolean
+}
+
+/** One installment of a payment plan. */
+export interface PlanLine {
+  /**
+   * Its number in the plan, from 1, never reused (a reschedule adds new
+   * numbers): what `recordPayment`'s `to` and `writeOffInstallment` name.
+   */
+  number: number
+  /** Its label, e.g. `'down payment'`. */
+  label: string
+  /** What it asks. */
+  amount: Money
+  /**
+   * When it falls due, `YYYY-MM-DD`; `null` while it waits for its
+   * milestone.
+   */
+  dueDate: string | null
+  /** The milestone it waits for (`'delivery_accepted'`), or `null`. */
+  milestone: string | null
+  /** Its due rule as the terms template gives it, e.g. `{ days_after: 30 }`. */
+  due: Record<string, any>
+  /** What was paid on it, reversals taken off. */
+  paid: Money
+  /** Its write-off, or `null`. */
+  writtenOff: WriteOff | null
+  /** Replaced by a reschedule: kept for the record, it owes nothing more. */
+  replaced: boolean
 }
 
 /** A priced line of a quote. */
@@ -2205,9 +2540,37 @@ export interface PurchaseColumns {
   amountsMinor: BigInt64Array | Int32Array
 }
 
+/** A new version of a deal's quote, for `addQuote`. */
+export interface QuoteInput {
+  /**
+   * The lines, as `priceQuote` takes them: `{ product, description?,
+   * quantity, unitPrice?, discountPercent?, discountAmount?, taxPercent? }`
+   * with every number a decimal string.
+   */
+  lines: Array<QuoteLine>
+  /**
+   * The currency, an ISO 4217 code (default: the price list's, else the
+   * deal's expected amount's).
+   */
+  currency?: string
+  /**
+   * Unit prices for the lines that give none: the core's price list JSON
+   * (`{ name, currency, prices: { product: '49.90' } }`, a string or an
+   * object), as `priceQuote` takes it. The version keeps its name.
+   */
+  priceList?: string | Record<string, any>
+  /** The last day it may be accepted, `YYYY-MM-DD`. */
+  validUntil?: string
+  /** A note to the customer. */
+  note?: string
+}
+
 /**
- * One line of a quote, as `priceQuote` takes it. Decimals are strings
- * (`'49.90'`), never JS numbers; any other key is a `validation` error.
+ * One line of a quote, as `priceQuote` and `addQuote` take it and as a
+ * quote version keeps it. Decimals are strings (`'49.90'`), never JS
+ * numbers; any other key is a `validation` error. In a quote version, the
+ * keys of absent values are left out, so that a line can be passed back as
+ * it is.
  */
 export interface QuoteLine {
   /** The product: its key in the price list. */
@@ -2232,12 +2595,81 @@ export interface QuoteLine {
   taxPercent?: string | null
 }
 
+/**
+ * One version of a deal's quote (`addQuote`): its lines as given and as
+ * priced. Adding a version supersedes the earlier ones; `acceptQuote` makes
+ * its total the deal's expected amount, and winning the deal makes a
+ * contract of its amount and lines.
+ */
+export interface QuoteVersion {
+  /** Its version, from 1. */
+  version: number
+  /**
+   * `open` (the latest, waiting for the customer), `accepted`, or
+   * `superseded` by a later version.
+   */
+  status: 'open' | 'accepted' | 'superseded'
+  /** When it was made (RFC 3339, UTC). */
+  createdAt: string
+  /** The last day it may be accepted, `YYYY-MM-DD`, or `null`. */
+  validUntil: string | null
+  /** The name of the price list it was priced with, or `null`. */
+  priceList: string | null
+  /** A note to the customer, or `null`. */
+  note: string | null
+  /** The lines as given. */
+  lines: Array<QuoteLine>
+  /** The lines and totals as priced. */
+  priced: PricedQuote
+}
+
+/** What one contract with a payment plan is owed. */
+export interface Receivable {
+  /** The contract's id. */
+  contract: string
+  /** Its number, such as `C-000001`. */
+  number: string
+  /** Its customer's id. */
+  customer: string
+  /** Its owner, or `null`. */
+  owner: string | null
+  /** What the plan asks in total. */
+  total: Money
+  /** Paid to date. */
+  paid: Money
+  /** Still owed. */
+  outstanding: Money
+  /** Received beyond what was owed. */
+  credit: Money
+  /** What is owed, by age past due. */
+  aging: Aging
+}
+
+/** Options of `receivables`. */
+export interface ReceivablesOptions {
+  /** Only this customer's contracts (its id). */
+  customer?: string
+  /**
+   * The day the amounts are aged on, `YYYY-MM-DD` (default: today by the
+   * engine's clock).
+   */
+  today?: string
+}
+
 /** A record named by kind and id: `{ kind: 'lead', id: '0194…' }`. */
 export interface RecordKey {
   /** The kind of record. */
   kind: 'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'activity' | 'task' | 'user' | 'team'
   /** The record's id (a UUID, or the name-like id of a user or team). */
   id: string
+}
+
+/** A payment undone (it bounced). */
+export interface Reversal {
+  /** When, `YYYY-MM-DD`. */
+  on: string
+  /** Why. */
+  reason: string
 }
 
 /**
@@ -2836,4 +3268,14 @@ export interface Win {
   opportunity: Opportunity
   /** The contract drafted from it. */
   contract: Contract
+}
+
+/** A write-off of what was left of an installment. */
+export interface WriteOff {
+  /** When, `YYYY-MM-DD`. */
+  on: string
+  /** Why. */
+  reason: string
+  /** What was left and is no longer owed. */
+  amount: Money
 }

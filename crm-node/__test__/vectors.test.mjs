@@ -107,6 +107,19 @@ const commands = {
   // quote lines with camelCase keys (`unitPrice`), dates as `YYYY-MM-DD`.
   split_payments: (a) => [a.total, a.terms, a.base],
   price_quote: (a) => [a.lines.map(camelKeys), a.currency, a.price_list],
+  // Quotes and payment plans in the engine, the same way: the record's id
+  // first, then the command's own arguments (`reschedule_payments` takes its
+  // optional base last), its input as an object with camelCase keys.
+  add_quote: ({ opportunity, lines, ...quote }) => [opportunity, { lines: lines.map(camelKeys), ...camelKeys(quote) }],
+  accept_quote: (a) => [a.opportunity, a.version],
+  set_payment_plan: (a) => [a.contract, a.terms, a.base],
+  record_payment: ({ contract, ...payment }) => [contract, payment],
+  reverse_payment: (a) => [a.contract, a.id, a.reason],
+  write_off_installment: (a) => [a.contract, a.installment, a.reason],
+  reach_milestone: (a) => [a.contract, a.event, a.on],
+  reschedule_payments: (a) => [a.contract, a.terms, a.reason, a.base],
+  receivables: (a) => [{ customer: a.customer, today: a.today }],
+  collected: (a) => [a.from, a.until],
 }
 const withoutActor = new Set(['take_outbox', 'ack_outbox', 'advance_clock'])
 const moduleFunctions = new Set(['score_rfm', 'dedupe', 'explain_match', 'split_payments', 'price_quote'])
@@ -128,8 +141,11 @@ const generic = new Set(['get', 'transition', 'update', 'share', 'unshare', 'cla
 const genericList = new Set(['list', 'pool'])
 // Commands whose result holds a record tagged with its kind at a property.
 const genericAt = { merge: 'survivor' }
-// Properties whose values are JSON from the core, already canonical.
-const jsonValued = new Set(['custom', 'payload', 'old', 'new', 'due'])
+// Properties whose values are JSON from the core, already canonical (a
+// payment plan's milestones are keyed by event names).
+const jsonValued = new Set(['custom', 'payload', 'old', 'new', 'due', 'milestones'])
+// Keys whose snake_case is not the mechanical one (digits in the name).
+const keyNames = { days1To30: 'days_1_30', days31To60: 'days_31_60', days61To90: 'days_61_90', days90Plus: 'days_90_plus' }
 
 /** A result in the canonical form of the vectors: snake_case keys, records flat. */
 function canonical(value) {
@@ -137,7 +153,7 @@ function canonical(value) {
   if (value !== null && typeof value === 'object') {
     return Object.fromEntries(
       Object.entries(value).map(([key, inner]) => [
-        snakeCase(key),
+        keyNames[key] ?? snakeCase(key),
         jsonValued.has(key) ? inner : canonical(inner),
       ]),
     )

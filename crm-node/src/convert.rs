@@ -53,6 +53,13 @@ pub(crate) fn small(field: &str, value: f64) -> crm::Result<u8> {
     u8::try_from(whole).map_err(|_| Error::invalid(field, "is out of range").with_value(value))
 }
 
+/// [`count`] for a number the core keeps as a `u32` (a quote version, an
+/// installment's number).
+pub(crate) fn count_u32(field: &str, value: f64) -> crm::Result<u32> {
+    let whole = count(field, value)?;
+    u32::try_from(whole).map_err(|_| Error::invalid(field, "is too large").with_value(value))
+}
+
 /// An optional name of a core enum value (`"urgent"`), the core's default
 /// when absent; a wrong name is the core's validation error on the enum's
 /// field, listing the names.

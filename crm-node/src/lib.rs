@@ -18,8 +18,9 @@
 //! and converts, never decides.
 //!
 //! - [`engine`]: the `Crm` class, its commands and their `...Async` twins.
-//! - [`model`]: records as plain objects (`Lead`, `Customer`, ...), and the
-//!   inputs of the create commands.
+//! - [`model`]: records as plain objects (`Lead`, `Customer`, ...), with
+//!   the payment plans and quote versions they hold, and the inputs of the
+//!   create commands.
 //! - [`event`]: events and outbox messages.
 //! - [`rfm`]: customer value (RFM) as module-level functions, over rows of
 //!   purchases or over typed-array columns.
@@ -63,7 +64,8 @@ pub mod event;
 pub mod rfm;
 // then duplicate matching, functions of the module that name nothing else,
 pub mod dedupe;
-// then payment terms and quotes, functions of the module that name only money,
+// then payment terms and quotes, functions of the module that name only money
+// and the quote types of the records,
 pub mod payments;
 // then the engine, which names them all.
 pub mod engine;

@@ -9,6 +9,10 @@
 //!   quote totals from quantities, unit prices (given or from a price list),
 //!   discounts and per-line tax ([`crm::quote::price`]).
 //!
+//! The quote types (`QuoteLine`, `PricedLine`, `PricedQuote`) are declared
+//! with the records that name them (`model/quote.rs`); the engine's
+//! `addQuote` reads its lines with [`quote_lines`].
+//!
 //! Each has an `...Async` twin that runs on libuv's thread pool. Money is
 //! [`JsMoney`] (decimal strings), decimals are strings, dates `YYYY-MM-DD`.
 //! The terms template and the price list are the core's JSON (a string, or an
@@ -23,14 +27,14 @@ use napi::bindgen_prelude::AsyncTask;
 use napi_derive::napi;
 use serde_json::Value;
 
-use crm::quote::{self, PricedLine, PricedQuote, QuoteLine};
+use crm::quote::{self, QuoteLine};
 use crm::schedule::{self, Installment};
 use crm::{Currency, Error};
 
 use crate::config::{ConfigInput, price_list, terms};
 use crate::convert::date;
 use crate::engine::{Job, Pending, guarded};
-use crate::model::JsMoney;
+use crate::model::{JsMoney, JsPricedQuote};
 
 /// At most this many characters of a rejected value are echoed in an error.
 const SHOWN: usize = 40;
@@ -151,108 +155,6 @@ fn split(
         .collect())
 }
 
-/// One line of a quote, as `priceQuote` takes it. Decimals are strings
-/// (`'49.90'`), never JS numbers; any other key is a `validation` error.
-#[napi(object, js_name = "QuoteLine", object_to_js = false)]
-pub struct JsQuoteLine {
-    /// The product: its key in the price list.
-    pub product: String,
-    /// What is sold, as shown to the customer.
-    #[napi(ts_type = "string | null")]
-    pub description: Option<String>,
-    /// How many, above 0 (may be fractional, e.g. hours): `'3'`, `'2.5'`.
-    pub quantity: String,
-    /// The unit price (may be finer than a minor unit, `'0.0125'`); from the
-    /// price list when not given.
-    #[napi(ts_type = "string | null")]
-    pub unit_price: Option<String>,
-    /// A discount in percent, 0 to 100, or
-    #[napi(ts_type = "string | null")]
-    pub discount_percent: Option<String>,
-    /// a discount as an amount off the line, at most its gross: at most one of
-    /// the two.
-    #[napi(ts_type = "string | null")]
-    pub discount_amount: Option<String>,
-    /// The tax rate in percent, 0 to 100 (default `'0'`).
-    #[napi(ts_type = "string | null")]
-    pub tax_percent: Option<String>,
-}
-
-/// A priced line of a quote.
-#[napi(
-    object,
-    js_name = "PricedLine",
-    object_from_js = false,
-    use_nullable = true
-)]
-pub struct JsPricedLine {
-    /// The product.
-    pub product: String,
-    /// The description, or `null`.
-    pub description: Option<String>,
-    /// The quantity, a decimal string.
-    pub quantity: String,
-    /// The unit price used (given, or from the price list), a decimal string.
-    pub unit_price: String,
-    /// Quantity x unit price, not rounded: a decimal string.
-    pub gross: String,
-    /// The discount, rounded half-up to a minor unit.
-    pub discount: JsMoney,
-    /// Gross - discount, rounded half-up.
-    pub net: JsMoney,
-    /// The tax rate in percent, a decimal string.
-    pub tax_percent: String,
-    /// The tax on the net, rounded half-up per line.
-    pub tax: JsMoney,
-    /// Net + tax.
-    pub total: JsMoney,
-}
-
-impl From<PricedLine> for JsPricedLine {
-    fn from(line: PricedLine) -> Self {
-        JsPricedLine {
-            product: line.product,
-            description: line.description,
-            quantity: line.quantity.to_string(),
-            unit_price: line.unit_price.to_string(),
-            gross: line.gross.to_string(),
-            discount: line.discount.into(),
-            net: line.net.into(),
-            tax_percent: line.tax_percent.to_string(),
-            tax: line.tax.into(),
-            total: line.total.into(),
-        }
-    }
-}
-
-/// A priced quote: its lines and their sums, so that `total` is always the
-/// sum of the line totals (and `subtotal` + `tax`).
-#[napi(object, js_name = "PricedQuote", object_from_js = false)]
-pub struct JsPricedQuote {
-    /// The lines, in order.
-    pub lines: Vec<JsPricedLine>,
-    /// The sum of the lines' nets.
-    pub subtotal: JsMoney,
-    /// The sum of the lines' discounts.
-    pub discount: JsMoney,
-    /// The sum of the lines' taxes.
-    pub tax: JsMoney,
-    /// The sum of the lines' totals.
-    pub total: JsMoney,
-}
-
-impl From<PricedQuote> for JsPricedQuote {
-    fn from(quote: PricedQuote) -> Self {
-        JsPricedQuote {
-            lines: quote.lines.into_iter().map(JsPricedLine::from).collect(),
-            subtotal: quote.subtotal.into(),
-            discount: quote.discount.into(),
-            tax: quote.tax.into(),
-            total: quote.total.into(),
-        }
-    }
-}
-
 /// Prices quote lines in `currency` (an ISO 4217 code), exactly: per line,
 /// gross = quantity x unit price (not rounded), the discount (a percent of the
 /// gross, or an amount) rounded half-up to a minor unit, net = gross -
@@ -350,8 +252,8 @@ fn type_of(value: &Value) -> &'static str {
 }
 
 /// The quote lines: an array of plain objects whose keys are among
-/// [`LINE_FIELDS`].
-fn quote_lines(lines: Value) -> crm::Result<Vec<QuoteLine>> {
+/// [`LINE_FIELDS`] (`priceQuote`, and the engine's `addQuote`).
+pub(crate) fn quote_lines(lines: Value) -> crm::Result<Vec<QuoteLine>> {
     let Value::Array(lines) = lines else {
         return Err(Error::invalid(
             "lines",

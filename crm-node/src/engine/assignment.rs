@@ -232,10 +232,12 @@ impl JsCrm {
 
     /// What is due per user by `now` (an RFC 3339 string or a `Date`; default:
     /// the engine's clock) plus the configured look-ahead: first contacts and
-    /// follow-ups of open leads, open tasks, and win-backs of customers at
-    /// risk or dormant (`win_back`, due the follow-up time after they entered
-    /// that stage), earliest first, each flagged overdue when its time is
-    /// past. Only records the actor may read count.
+    /// follow-ups of open leads, open tasks, win-backs of customers at risk
+    /// or dormant (`win_back`, due the follow-up time after they entered that
+    /// stage), and the open installments of contracts' payment plans due
+    /// within `payment_reminder_days` or overdue (`installment`, for the
+    /// contract's owner), earliest first, each flagged overdue when its time
+    /// is past. Only records the actor may read count.
     ///
     /// @throws {Error} `validation` on `now` when it is malformed; `forbidden`
     /// (read).

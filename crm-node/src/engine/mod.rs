@@ -2,9 +2,9 @@
 //! options?)` and one method per command, each with a Promise-returning
 //! `...Async` twin.
 //!
-//! The methods live beside the core's: `leads.rs`, `deals.rs`, `service.rs`,
-//! `tasks.rs`, `directory.rs`, `assignment.rs`, `value.rs` and `dedupe.rs`
-//! hold the typed commands, this file the engine's setup, the clock, the
+//! The methods live beside the core's: `leads.rs`, `deals.rs`, `quotes.rs`,
+//! `payments.rs`, `service.rs`, `tasks.rs`, `directory.rs`, `assignment.rs`,
+//! `value.rs` and `dedupe.rs` hold the typed commands, this file the engine's setup, the clock, the
 //! generic commands and the outbox, and `pool.rs` what runs the `...Async`
 //! methods on the libuv thread pool.
 //!
@@ -40,8 +40,10 @@ pub use deals::JsWin;
 pub use dedupe::{JsDuplicateMatch, JsMergeInput, JsMergeOutcome, JsUnmergeOptions};
 pub use directory::{JsTeamInput, JsUserInput};
 pub use leads::JsConvertLead;
+pub use payments::{JsAging, JsCollected, JsPaymentInput, JsReceivable, JsReceivablesOptions};
 pub use pool::Job;
 pub(crate) use pool::guarded;
+pub use quotes::JsQuoteInput;
 pub use value::JsValueRefresh;
 
 /// The engine a `Crm` wraps: over a store picked at run time (in memory, a
@@ -113,7 +115,9 @@ mod deals;
 mod dedupe;
 mod directory;
 mod leads;
+mod payments;
 mod pool;
+mod quotes;
 mod service;
 mod tasks;
 mod value;

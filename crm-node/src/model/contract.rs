@@ -7,7 +7,9 @@ use crm::Contract;
 
 use crate::clock::opt_rfc3339;
 use crate::convert::custom_json;
-use crate::model::{JsMoney, JsRecordKey, JsShare, MetaFields, opt_string};
+use crate::model::{
+    JsMoney, JsPaymentPlan, JsPricedLine, JsRecordKey, JsShare, MetaFields, opt_string,
+};
 
 /// A contract, drafted when a deal is won: signed, activated, then completed
 /// or terminated.
@@ -53,6 +55,13 @@ pub struct JsContract {
     pub ended_at: Option<String>,
     /// Why it was terminated.
     pub termination_reason: Option<String>,
+    /// Its payment plan (`setPaymentPlan`), or `null`.
+    pub payment_plan: Option<JsPaymentPlan>,
+    /// The version of the deal's quote it was won with (`acceptQuote`), or
+    /// `null`.
+    pub quote_version: Option<u32>,
+    /// What was sold: the accepted quote's priced lines (empty without one).
+    pub lines: Vec<JsPricedLine>,
     /// Custom values, `{ key: { text: '...' } }`.
     #[napi(ts_type = "Record<string, any>")]
     pub custom: Value,
@@ -79,6 +88,9 @@ impl From<Contract> for JsContract {
             signed_at: opt_rfc3339(contract.signed_at),
             ended_at: opt_rfc3339(contract.ended_at),
             termination_reason: contract.termination_reason,
+            payment_plan: contract.payment_plan.map(JsPaymentPlan::from),
+            quote_version: contract.quote_version,
+            lines: contract.lines.into_iter().map(JsPricedLine::from).collect(),
             custom: custom_json(&contract.custom),
         }
     }

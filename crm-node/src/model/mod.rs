@@ -9,9 +9,12 @@
 //! decides.
 
 // Declared in the order their types are used (see lib.rs): keys, money,
-// grantees and shares before the records, the records before `AnyRecord`.
+// payment plans and quotes, grantees and shares before the records, the
+// records before `AnyRecord`.
 mod ids;
 mod money;
+mod plan;
+mod quote;
 
 use napi_derive::napi;
 
@@ -28,6 +31,8 @@ pub use ids::{JsRecordKey, record_key};
 pub use lead::{JsConversion, JsLead, JsNewLead};
 pub use money::JsMoney;
 pub use opportunity::{JsNewOpportunity, JsOpportunity};
+pub use plan::{JsAllocation, JsPayment, JsPaymentPlan, JsPlanLine, JsReversal, JsWriteOff};
+pub use quote::{JsPricedLine, JsPricedQuote, JsQuoteLine, JsQuoteVersion};
 pub use task::{JsNewTask, JsTask, JsTaskLogEntry};
 pub use ticket::{JsNewTicket, JsTicket};
 pub use user::{JsAbsence, JsTeam, JsUser};

@@ -7,7 +7,7 @@ use crm::{NewOpportunity, Opportunity, UserId};
 
 use crate::clock::opt_rfc3339;
 use crate::convert::{custom, custom_json, date};
-use crate::model::{JsMoney, JsRecordKey, JsShare, MetaFields, opt_string};
+use crate::model::{JsMoney, JsQuoteVersion, JsRecordKey, JsShare, MetaFields, opt_string};
 
 /// An opportunity (a deal): moves through the sales pipeline until it is won
 /// (into a contract) or lost.
@@ -61,6 +61,8 @@ pub struct JsOpportunity {
     pub contract: Option<String>,
     /// When it was won or lost (RFC 3339, UTC).
     pub closed_at: Option<String>,
+    /// The versions of its quote (`addQuote`), oldest first.
+    pub quotes: Vec<JsQuoteVersion>,
     /// Custom values, `{ key: { text: '...' } }`.
     #[napi(ts_type = "Record<string, any>")]
     pub custom: Value,
@@ -91,6 +93,7 @@ impl From<Opportunity> for JsOpportunity {
             lost_reason: deal.lost_reason,
             contract: opt_string(deal.contract),
             closed_at: opt_rfc3339(deal.closed_at),
+            quotes: deal.quotes.into_iter().map(JsQuoteVersion::from).collect(),
             custom: custom_json(&deal.custom),
         }
     }
