@@ -7,7 +7,8 @@
 // and names the field of bad input, that the engine finds, merges and unmerges
 // duplicates (findDuplicates, findDuplicatesOf, merge, unmerge), that payment
 // terms and quotes (splitPayments, reachMilestone, priceQuote) come back typed
-// and exact and name the field of bad input, and that
+// and exact and name the field of bad input, that quote versions and payment
+// plans in the engine (addQuote ... collected) come back typed, and that
 // `Crm.open` keeps what was written in an SQLite file across objects. No
 // Gradle, no JUnit: a plain main that prints one line per failure and ends
 // with "N passed, M failed"; it exits non-zero when anything failed.
@@ -163,6 +164,12 @@ fun canonical(value: Any?): Any? = when (value) {
     is List<*> -> value.map(::canonical)
     is Map<*, *> -> value.entries.associate { (k, v) -> k as String to canonical(v) }  // built by the runner
     is AnyRecord -> anyRecord(value)
+    // Aging's buckets are `days1To30` ... in Kotlin, `days_1_30` ... in the canonical form.
+    is Aging -> mapOf(
+        "current" to canonical(value.current), "days_1_30" to canonical(value.days1To30),
+        "days_31_60" to canonical(value.days31To60), "days_61_90" to canonical(value.days61To90),
+        "days_90_plus" to canonical(value.days90Plus),
+    )
     is Grantee -> when (value) {
         is Grantee.User -> mapOf("user" to value.id)
         is Grantee.Team -> mapOf("team" to value.id)
@@ -285,6 +292,7 @@ class Args(private val map: Map<String, Any?>) {
     @Suppress("UNCHECKED_CAST")
     fun matchRecords(name: String): List<MatchRecord> = (map[name] as List<Map<String, Any?>>).map(::matchRecordOf)
     fun raw(name: String): Any? = map[name]
+    fun uints(name: String): List<UInt>? = (map[name] as List<*>?)?.map { (it as Number).toLong().toUInt() }
     @Suppress("UNCHECKED_CAST")
     fun quoteLines(name: String): List<QuoteLine> = (map[name] as List<Map<String, Any?>>).map(::quoteLineOf)
     fun key(name: String): RecordKey? = (map[name] as Map<*, *>?)?.let { RecordKey(kind = it["kind"] as String, id = it["id"] as String) }
@@ -447,6 +455,22 @@ fun runCommand(crm: Crm, command: String, actor: Actor?, a: Args): Any? {
         // Quotes and payment terms: free functions, no engine, no actor; templates as JSON text.
         "split_payments" -> splitPayments(a.money("total")!!, toJson(a.raw("terms")), a.str("base"))
         "price_quote" -> priceQuote(a.quoteLines("lines"), a.req("currency"), a.raw("price_list")?.let(::toJson))
+        // Quote versions and payment plans in the engine: templates and price lists as JSON text, dates as strings.
+        "add_quote" -> crm.addQuote(who, a.req("opportunity"), QuoteInput(
+            lines = a.quoteLines("lines"), currency = a.str("currency"), priceListJson = a.raw("price_list")?.let(::toJson),
+            validUntil = a.str("valid_until"), note = a.str("note"),
+        ))
+        "accept_quote" -> crm.acceptQuote(who, a.req("opportunity"), a.long("version")!!.toUInt())
+        "set_payment_plan" -> crm.setPaymentPlan(who, a.req("contract"), toJson(a.raw("terms")), a.str("base"))
+        "record_payment" -> crm.recordPayment(who, a.req("contract"), PaymentInput(
+            id = a.req("id"), amount = a.money("amount")!!, on = a.str("on"), to = a.uints("to"),
+        ))
+        "reverse_payment" -> crm.reversePayment(who, a.req("contract"), a.req("id"), a.req("reason"))
+        "write_off_installment" -> crm.writeOffInstallment(who, a.req("contract"), a.long("installment")!!.toUInt(), a.req("reason"))
+        "reach_milestone" -> crm.reachMilestone(who, a.req("contract"), a.req("event"), a.str("on"))
+        "reschedule_payments" -> crm.reschedulePayments(who, a.req("contract"), toJson(a.raw("terms")), a.req("reason"), a.str("base"))
+        "receivables" -> crm.receivables(who, a.req("today"), a.str("customer"))
+        "collected" -> crm.collected(who, a.req("from"), a.req("until"))
         // Duplicates in the store: the record as for `dedupe`, keys as RecordKeys.
         "find_duplicates" -> crm.findDuplicates(who, a.matchRecord("record"))
         "merge" -> crm.merge(who, MergeInput(records = a.keys("records"), survivor = a.key("survivor"), rule = a.str("rule"), reason = a.req("reason")))
@@ -1106,6 +1130,88 @@ fun payments(tally: Tally) {
     }
 }
 
+// ----- quote versions and payment plans in the engine: typed records, typed errors ----------
+
+fun enginePayments(tally: Tally) {
+    val crm = Crm(now = Instant.parse("2026-01-15T09:00:00Z"), seed = 5uL)
+    val root = Actor(user = "root", roles = listOf("admin"))   // the default policy: sales users may not edit contracts
+    val ana = Actor(user = "ana", roles = listOf("sales"))
+    val acme = crm.createCustomer(ana, NewCustomer(name = "Acme"))
+    fun fieldsOf(name: String, want: List<String>, block: () -> Unit) {
+        val err = expectError<CrmException.Validation>(tally, name, block) ?: return
+        tally.check("$name: fields", err.fields == want) { "${err.fields}" }
+    }
+
+    // Quote v1, v2, accept v2, win: the contract is v2's total with its lines.
+    val prices = """{"name": "2026", "currency": "EUR", "prices": {"seat": "49.90"}}"""
+    val quoted = crm.createOpportunity(ana, NewOpportunity(customer = acme.id, name = "Seats"))
+    val v1 = crm.addQuote(ana, quoted.id, QuoteInput(listOf(QuoteLine(product = "seat", quantity = "10", taxPercent = "19")), priceListJson = prices))
+    tally.check("quote v1", v1.quotes.single().let { it.version == 1u && it.status == QuoteStatus.OPEN && it.priced.total == Money("593.81", "EUR") && it.priceList == "2026" }) { "${v1.quotes}" }
+    val v2 = crm.addQuote(ana, quoted.id, QuoteInput(
+        listOf(QuoteLine(product = "seat", quantity = "10", discountPercent = "10", taxPercent = "19")),
+        priceListJson = prices, validUntil = "2026-01-31", note = "10 % off",
+    ))
+    tally.check("quote v2 supersedes v1", v2.quotes.map { it.status } == listOf(QuoteStatus.SUPERSEDED, QuoteStatus.OPEN) && v2.quotes[1].priced.total.amount == "534.43" && v2.quotes[1].validUntil == "2026-01-31" && v2.quotes[1].lines[0].discountPercent == "10") { "${v2.quotes}" }
+    fieldsOf("accepting a superseded quote", listOf("version")) { crm.acceptQuote(ana, quoted.id, 1u) }
+    val accepted = crm.acceptQuote(ana, quoted.id, 2u)
+    tally.check("accepting v2 sets the expected amount", accepted.quotes[1].status == QuoteStatus.ACCEPTED && accepted.expectedAmount == Money("534.43", "EUR")) { "$accepted" }
+    crm.advanceOpportunity(ana, quoted.id)
+    val won = crm.winOpportunity(ana, quoted.id).contract
+    tally.check("the contract is v2", won.amount == Money("534.43", "EUR") && won.quoteVersion == 2u && won.lines.map { it.product to it.total.amount } == listOf("seat" to "534.43") && won.paymentPlan == null) { "$won" }
+    fieldsOf("a quote without lines", listOf("lines")) { crm.addQuote(ana, crm.createOpportunity(ana, NewOpportunity(customer = acme.id, name = "Empty")).id, QuoteInput(listOf(), currency = "EUR")) }
+
+    // A 30/70 plan on 1,000.00: signing dates the first line.
+    val deal = crm.createOpportunity(ana, NewOpportunity(customer = acme.id, name = "Rollout", expectedAmount = Money("1000.00", "EUR")))
+    crm.advanceOpportunity(ana, deal.id)
+    val contract = crm.winOpportunity(ana, deal.id).contract
+    val terms = """{"name": "30/70", "lines": [
+        {"label": "on signing", "percent": "30", "due": {"milestone": {"event": "contract_signed", "plus_days": 0}}},
+        {"label": "on acceptance", "percent": "70", "due": {"milestone": {"event": "delivery_accepted", "plus_days": 30}}}]}"""
+    expectError<CrmException.Forbidden>(tally, "a sales user may not set a plan") { crm.setPaymentPlan(ana, contract.id, terms) }
+    fieldsOf("terms not JSON", listOf("terms")) { crm.setPaymentPlan(root, contract.id, "{") }
+    val planned = crm.setPaymentPlan(root, contract.id, terms).paymentPlan!!
+    tally.check("30/70 plan", planned.terms == "30/70" && planned.installments.map { it.amount.amount } == listOf("300.00", "700.00") && planned.installments.all { it.dueDate == null } && planned.installments[0].dueJson == """{"milestone":{"event":"contract_signed","plus_days":0}}""") { "$planned" }
+    crm.advanceClock(days = 1)
+    val signed = crm.signContract(root, contract.id)
+    tally.check("signing dates the first line", signed.paymentPlan!!.installments.map { it.dueDate } == listOf("2026-01-16", null) && signed.paymentPlan!!.milestones == mapOf("contract_signed" to "2026-01-16")) { "${signed.paymentPlan}" }
+
+    // A partial payment, then one that pays the line, which bounces and reopens it.
+    val partial = crm.recordPayment(root, contract.id, PaymentInput(id = "b1", amount = Money("100.00", "EUR"))).paymentPlan!!
+    tally.check("a partial payment", partial.installments[0].paid == Money("100.00", "EUR") && partial.installments[0].status("2026-01-16") == InstallmentStatus.PARTIALLY_PAID && partial.payments[0].on == "2026-01-16" && partial.outstanding() == Money("900.00", "EUR")) { "$partial" }
+    fieldsOf("a reused payment id", listOf("id")) { crm.recordPayment(root, contract.id, PaymentInput(id = "b1", amount = Money("5.00", "EUR"))) }
+    fieldsOf("a payment in another currency", listOf("amount")) { crm.recordPayment(root, contract.id, PaymentInput(id = "b9", amount = Money("5.00", "USD"))) }
+    fieldsOf("a malformed payment amount", listOf("amount.amount")) { crm.recordPayment(root, contract.id, PaymentInput(id = "b9", amount = Money("5e0", "EUR"))) }
+    fieldsOf("a malformed payment date", listOf("on")) { crm.recordPayment(root, contract.id, PaymentInput(id = "b9", amount = Money("5.00", "EUR"), on = "16.01.2026")) }
+    val paid = crm.recordPayment(root, contract.id, PaymentInput(id = "b2", amount = Money("200.00", "EUR"), to = listOf(1u))).paymentPlan!!
+    tally.check("the first line paid", paid.installments[0].status("2026-01-16") == InstallmentStatus.PAID && paid.payments[1].allocations == listOf(Allocation(1u, Money("200.00", "EUR")))) { "$paid" }
+    val bounced = crm.reversePayment(root, contract.id, "b2", "returned by the bank").paymentPlan!!
+    tally.check("a bounce reopens it", bounced.installments[0].paid == Money("100.00", "EUR") && bounced.installments[0].status("2026-01-17") == InstallmentStatus.OVERDUE && bounced.payments[1].reversed == Reversal("2026-01-16", "returned by the bank")) { "$bounced" }
+    expectError<CrmException.Forbidden>(tally, "a sales user may not write off") { crm.writeOffInstallment(ana, contract.id, 1u, "goodwill") }
+    fieldsOf("a blank reschedule reason", listOf("reason")) { crm.reschedulePayments(root, contract.id, terms, " ") }
+
+    // Delivery accepted dates the rest; receivables and their aging, collections.
+    crm.activateContract(root, contract.id)
+    val delivered = crm.reachMilestone(root, contract.id, "delivery_accepted", on = "2026-02-01")
+    tally.check("acceptance dates the second line", delivered.status == "active" && delivered.paymentPlan!!.installments[1].dueDate == "2026-03-03") { "$delivered" }
+    val owed = crm.receivables(root, "2026-03-20", customer = acme.id)
+    tally.check("receivables", owed.size == 1 && owed[0].let {
+        it.contract == contract.id && it.number == contract.number && it.owner == "ana" && it.total.amount == "1000.00" &&
+            it.paid.amount == "100.00" && it.outstanding.amount == "900.00" && it.credit.amount == "0.00"
+    }) { "$owed" }
+    tally.check("aging", owed[0].aging.let {
+        it.current.amount == "0.00" && it.days1To30.amount == "700.00" && it.days31To60.amount == "0.00" && it.days61To90.amount == "200.00" && it.days90Plus.amount == "0.00"
+    }) { "${owed[0].aging}" }
+    fieldsOf("a bad receivables date", listOf("today")) { crm.receivables(root, "soon") }
+    tally.check("collected", crm.collected(root, "2026-01-01", "2026-02-01") == listOf(Collected("ana", Money("100.00", "EUR"), 1uL))) { "${crm.collected(root, "2026-01-01", "2026-02-01")}" }
+    tally.check("nothing collected before", crm.collected(root, "2025-01-01", "2026-01-01").isEmpty())
+
+    // Paid in full and delivered: the contract completes itself.
+    val done = crm.recordPayment(root, contract.id, PaymentInput(id = "b3", amount = Money("900.00", "EUR")))
+    val plan = done.paymentPlan!!
+    tally.check("paid and delivered completes the contract", done.status == "completed" && plan.isSettled() && plan.total() == Money("1000.00", "EUR") && plan.paid() == Money("1000.00", "EUR") && plan.outstanding() == Money("0.00", "EUR")) { "$done" }
+    tally.check("the completion is its own event", crm.history(root, "contract", contract.id).takeLast(2).map { it.action } == listOf("payment", "complete"))
+}
+
 fun fileStore(tally: Tally) {
     val dir = java.nio.file.Files.createTempDirectory("crm-ffi-test").toFile()
     try {
@@ -1204,6 +1310,11 @@ fun main(args: Array<String>) {
         payments(tally)
     } catch (err: Throwable) {
         tally.check("payments", false) { "crashed: $err" }
+    }
+    try {
+        enginePayments(tally)
+    } catch (err: Throwable) {
+        tally.check("engine payments", false) { "crashed: $err" }
     }
     try {
         fileStore(tally)

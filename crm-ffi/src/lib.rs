@@ -22,7 +22,12 @@
 //! Quotes and payment terms are free functions too: `splitPayments` splits a
 //! [`Money`] total into [`Installment`]s by a terms template (JSON text),
 //! `reachMilestone` dates those waiting for a milestone, and `priceQuote`
-//! prices [`QuoteLine`]s into a [`PricedQuote`].
+//! prices [`QuoteLine`]s into a [`PricedQuote`]. In the engine, `addQuote`
+//! ([`QuoteInput`]) and `acceptQuote` keep [`QuoteVersion`]s on a deal, and
+//! a contract's [`PaymentPlan`] ([`PlanLine`]s, [`Payment`]s) is set, paid
+//! ([`PaymentInput`]), reversed, written off, dated by milestones and
+//! rescheduled; `receivables` ([`Receivable`], [`Aging`]) and `collected`
+//! ([`Collected`]) report on them.
 //! See `crm-ffi/README.md` for the type mappings and Kotlin examples.
 //!
 //! This crate converts and never decides: every rule lives in `crm-core`.
@@ -46,6 +51,7 @@ mod error;
 mod event;
 mod model;
 mod payments;
+mod plan;
 mod rfm;
 
 pub use access::Actor;
@@ -68,6 +74,10 @@ pub use model::{
 };
 pub use payments::{
     Installment, PricedLine, PricedQuote, QuoteLine, price_quote, reach_milestone, split_payments,
+};
+pub use plan::{
+    Aging, Allocation, Collected, InstallmentStatus, Payment, PaymentInput, PaymentPlan, PlanLine,
+    QuoteInput, QuoteStatus, QuoteVersion, Receivable, Reversal, WriteOff,
 };
 pub use rfm::{
     CustomerValue, Purchase, RfmColumns, RfmResult, RfmSignal, RfmSkipped, RfmTier, ValueRefresh,

@@ -107,6 +107,20 @@ pub struct QuoteLine {
     pub tax_percent: String,
 }
 
+impl From<CoreQuoteLine> for QuoteLine {
+    fn from(line: CoreQuoteLine) -> Self {
+        QuoteLine {
+            product: line.product,
+            description: line.description,
+            quantity: line.quantity.to_string(),
+            unit_price: line.unit_price.map(|d| d.to_string()),
+            discount_percent: line.discount_percent.map(|d| d.to_string()),
+            discount_amount: line.discount_amount.map(|d| d.to_string()),
+            tax_percent: line.tax_percent.to_string(),
+        }
+    }
+}
+
 impl QuoteLine {
     /// The core's line.
     ///
@@ -114,7 +128,7 @@ impl QuoteLine {
     ///
     /// A validation error on `lines[row].FIELD` for a decimal that is not a
     /// decimal number.
-    fn into_core(self, row: usize) -> Result<CoreQuoteLine, CoreError> {
+    pub(crate) fn into_core(self, row: usize) -> Result<CoreQuoteLine, CoreError> {
         let at = |field: &str| format!("lines[{row}].{field}");
         let opt = |field: &str, text: Option<String>| {
             text.map(|text| decimal(&at(field), &text)).transpose()
@@ -206,7 +220,7 @@ impl From<CorePricedQuote> for PricedQuote {
 /// # Errors
 ///
 /// A validation error on `field` when it is not a decimal number.
-fn decimal(field: &str, text: &str) -> Result<Decimal, CoreError> {
+pub(crate) fn decimal(field: &str, text: &str) -> Result<Decimal, CoreError> {
     Decimal::from_str_exact(text.trim()).map_err(|_| {
         let shown: String = text.chars().take(40).collect();
         CoreError::invalid(field, "is not a decimal number").with_value(shown)
@@ -215,7 +229,7 @@ fn decimal(field: &str, text: &str) -> Result<Decimal, CoreError> {
 
 /// A validation error of a nested value with its fields under `prefix`
 /// (`amount` of the total is `total.amount`). Other kinds are unchanged.
-fn prefixed(err: CoreError, prefix: &str) -> CoreError {
+pub(crate) fn prefixed(err: CoreError, prefix: &str) -> CoreError {
     match err {
         CoreError::Validation {
             fields,
@@ -327,15 +341,31 @@ pub fn price_quote(
     price_list_json: Option<String>,
 ) -> Result<PricedQuote, CrmError> {
     let currency: crm::Currency = currency.parse()?;
-    let price_list = price_list_json
-        .map(|json| PriceList::from_json(&json))
-        .transpose()?;
-    let lines = lines
+    let price_list = price_list(price_list_json)?;
+    let lines = quote_lines(lines)?;
+    Ok(crm::quote::price(&lines, &currency, price_list.as_ref())?.into())
+}
+
+/// A price list from its JSON text, if any (`priceQuote`, `addQuote`).
+///
+/// # Errors
+///
+/// A validation error on `price_list` (or `price_list.prices.PRODUCT`).
+pub(crate) fn price_list(json: Option<String>) -> Result<Option<PriceList>, CoreError> {
+    json.map(|json| PriceList::from_json(&json)).transpose()
+}
+
+/// Quote lines for the core (`priceQuote`, `addQuote`).
+///
+/// # Errors
+///
+/// A validation error on `lines[row].FIELD`.
+pub(crate) fn quote_lines(lines: Vec<QuoteLine>) -> Result<Vec<CoreQuoteLine>, CoreError> {
+    lines
         .into_iter()
         .enumerate()
         .map(|(row, line)| line.into_core(row))
-        .collect::<Result<Vec<_>, CoreError>>()?;
-    Ok(crm::quote::price(&lines, &currency, price_list.as_ref())?.into())
+        .collect()
 }
 
 #[cfg(test)]

@@ -15,6 +15,10 @@ _ANY_RECORD_KINDS = ("CUSTOMER", "CONTACT", "LEAD", "OPPORTUNITY", "CONTRACT",
                      "TICKET", "ACTIVITY", "TASK", "USER", "TEAM")
 
 
+# Aging's buckets read `days_1_to_30` in the binding, `days_1_30` in the canonical form.
+_AGING_BUCKETS = {"days_1_to_30": "days_1_30", "days_31_to_60": "days_31_60", "days_61_to_90": "days_61_90"}
+
+
 def canonical(value):
     """A result in the canonical form of tests/vectors/README.md."""
     if value is None or isinstance(value, (str, bool, int, float)):
@@ -39,6 +43,7 @@ def canonical(value):
     out = {}
     for name, field in vars(value).items():
         key = name.lstrip("_")  # `_from` is Python's spelling of `from`
+        key = _AGING_BUCKETS.get(key, key)
         if key.endswith("_json"):
             out[key[: -len("_json")]] = None if field is None else json.loads(field)
         else:
@@ -223,6 +228,33 @@ def run_command(crm, command, actor, a):
         price_list = a.get("price_list")
         return ffi.price_quote([_quote_line(line) for line in a["lines"]], a["currency"],
                                price_list_json=None if price_list is None else json.dumps(price_list, default=str))
+    # Quote versions and payment plans in the engine: templates and price lists as JSON text.
+    if command == "add_quote":
+        price_list = a.get("price_list")
+        return crm.add_quote(actor, a["opportunity"], ffi.QuoteInput(
+            lines=[_quote_line(line) for line in a["lines"]], currency=a.get("currency"),
+            price_list_json=None if price_list is None else json.dumps(price_list, default=str),
+            valid_until=a.get("valid_until"), note=a.get("note")))
+    if command == "accept_quote":
+        return crm.accept_quote(actor, a["opportunity"], a["version"])
+    if command == "set_payment_plan":
+        return crm.set_payment_plan(actor, a["contract"], json.dumps(a["terms"], default=str), base=a.get("base"))
+    if command == "record_payment":
+        return crm.record_payment(actor, a["contract"], ffi.PaymentInput(
+            id=a["id"], amount=_money(a["amount"]), on=a.get("on"), to=a.get("to")))
+    if command == "reverse_payment":
+        return crm.reverse_payment(actor, a["contract"], a["id"], a["reason"])
+    if command == "write_off_installment":
+        return crm.write_off_installment(actor, a["contract"], a["installment"], a["reason"])
+    if command == "reach_milestone":
+        return crm.reach_milestone(actor, a["contract"], a["event"], on=a.get("on"))
+    if command == "reschedule_payments":
+        return crm.reschedule_payments(actor, a["contract"], json.dumps(a["terms"], default=str), a["reason"],
+                                       base=a.get("base"))
+    if command == "receivables":
+        return crm.receivables(actor, a["today"], customer=a.get("customer"))
+    if command == "collected":
+        return crm.collected(actor, a["from"], a["until"])
     if command == "dedupe":  # duplicate matching: no engine, no actor
         return _dedupe(a)
     if command == "explain_match":

@@ -1236,6 +1236,135 @@ public protocol CrmProtocol: AnyObject, Sendable {
     func qualifyLead(actor: CrmActor, id: String) throws  -> Lead
     
     /**
+     * Money received from `fromDate` (inclusive) to `until` (exclusive),
+     * both `YYYY-MM-DD`, per contract owner and currency, reversed payments
+     * left out.
+     *
+     * # Errors
+     *
+     * `Validation` on `from` or `until`; `Forbidden` when the actor may read
+     * no contract.
+     */
+    func collected(actor: CrmActor, fromDate: String, until: String) throws  -> [Collected]
+    
+    /**
+     * A milestone happened (`delivery_accepted`, ...) on `on` (`YYYY-MM-DD`,
+     * default today): the installments waiting for it get their due dates.
+     * Reaching the delivery milestone of a paid contract completes it.
+     * (Contract states fire their own: `contract_signed` on signing.)
+     *
+     * # Errors
+     *
+     * `Validation` on `event` when it is blank or reached already, on `on`,
+     * on `contract` without a plan; `NotFound`, `Forbidden`.
+     */
+    func reachMilestone(actor: CrmActor, contract: String, event: String, on: String?) throws  -> Contract
+    
+    /**
+     * What each contract with a plan is owed on `today` (`YYYY-MM-DD`), with
+     * its aging: the actor's readable contracts, one customer's with
+     * `customer`.
+     *
+     * # Errors
+     *
+     * `Validation` on `today`, on `customer_id` for a malformed id;
+     * `Forbidden` when the actor may read no contract.
+     */
+    func receivables(actor: CrmActor, today: String, customer: String?) throws  -> [Receivable]
+    
+    /**
+     * Records a payment on a contract: it pays the named installments
+     * (`to`) in order, or else the open ones oldest due first; what is left
+     * over becomes a credit. A paid contract whose delivery was accepted
+     * completes itself.
+     *
+     * # Errors
+     *
+     * `Validation` on `amount` (not above 0, another currency than the
+     * plan's), `amount.amount` / `amount.currency` (malformed), `id` (empty
+     * or used already), `installment` (not in the plan), `on`, on `contract`
+     * without a plan; `NotFound`, `Forbidden`.
+     */
+    func recordPayment(actor: CrmActor, contract: String, payment: PaymentInput) throws  -> Contract
+    
+    /**
+     * Re-splits what is still owed by new terms (`termsJson`), dates counted
+     * from `base` (default today), keeping what was paid: open lines are
+     * replaced (kept for the record) by new ones numbered on.
+     *
+     * # Errors
+     *
+     * `Validation` on `reason` when blank, as `splitPayments` reports the
+     * terms, on `base`; `NotFound`, `Forbidden`.
+     */
+    func reschedulePayments(actor: CrmActor, contract: String, termsJson: String, reason: String, base: String?) throws  -> Contract
+    
+    /**
+     * Reverses a payment (it bounced): what it paid is owed again.
+     *
+     * # Errors
+     *
+     * `Validation` on `id` (not a payment, or reversed already), `reason`
+     * (blank), `credit` (the credit it left was used since); `NotFound`,
+     * `Forbidden`.
+     */
+    func reversePayment(actor: CrmActor, contract: String, id: String, reason: String) throws  -> Contract
+    
+    /**
+     * Gives a contract a payment plan: its amount split by the terms
+     * template `termsJson` (as for `splitPayments`), date rules counted from
+     * `base` (`YYYY-MM-DD`; default: the day it was signed, or today).
+     * Milestones the contract already passed (signing) date their lines.
+     *
+     * # Errors
+     *
+     * `Validation` as `splitPayments` reports it (`terms`,
+     * `terms.lines[1].percent`, ...), on `base`, on `contract` when its plan
+     * already has payments (reschedule it instead); `NotFound`, `Forbidden`.
+     */
+    func setPaymentPlan(actor: CrmActor, contract: String, termsJson: String, base: String?) throws  -> Contract
+    
+    /**
+     * Writes off what is left of installment number `installment`; only
+     * the roles in the configuration's `write_off_roles` may.
+     *
+     * # Errors
+     *
+     * `Forbidden` for another role; `Validation` on `reason` (blank),
+     * `installment` (not in the plan, nothing left); `NotFound`.
+     */
+    func writeOffInstallment(actor: CrmActor, contract: String, installment: UInt32, reason: String) throws  -> Contract
+    
+    /**
+     * The customer accepted `version` of the quote: its total becomes the
+     * deal's expected amount, and winning the deal makes a contract of its
+     * amount and lines (`Contract.quoteVersion`, `Contract.lines`).
+     *
+     * # Errors
+     *
+     * `Validation` on `version` when there is no such version, it was
+     * superseded or already accepted, or it expired; on `opportunity` when
+     * the deal is closed; `NotFound`, `Forbidden`.
+     */
+    func acceptQuote(actor: CrmActor, opportunity: String, version: UInt32) throws  -> Opportunity
+    
+    /**
+     * Adds a version of a deal's quote, priced exactly as `priceQuote`
+     * prices (lines, an optional price list as JSON text, the currency:
+     * given, else the price list's, else the deal's expected amount's);
+     * earlier versions, an accepted one included, are superseded. Returns
+     * the deal with its `quotes`.
+     *
+     * # Errors
+     *
+     * `Validation` as `priceQuote` reports it (`lines[0].quantity`,
+     * `price_list`, ...); on `currency` when none is given or implied; on
+     * `lines` when there are none; on `valid_until` for a bad date; on
+     * `opportunity` when the deal is closed; `NotFound`, `Forbidden`.
+     */
+    func addQuote(actor: CrmActor, opportunity: String, input: QuoteInput) throws  -> Opportunity
+    
+    /**
      * Assigns a ticket to an agent (taking it oneself needs edit, giving it
      * to someone else assign).
      *
@@ -2483,6 +2612,241 @@ open func qualifyLead(actor: CrmActor, id: String)throws  -> Lead  {
 }
     
     /**
+     * Money received from `fromDate` (inclusive) to `until` (exclusive),
+     * both `YYYY-MM-DD`, per contract owner and currency, reversed payments
+     * left out.
+     *
+     * # Errors
+     *
+     * `Validation` on `from` or `until`; `Forbidden` when the actor may read
+     * no contract.
+     */
+open func collected(actor: CrmActor, fromDate: String, until: String)throws  -> [Collected]  {
+    return try  FfiConverterSequenceTypeCollected.lift(try rustCallWithError(FfiConverterTypeCrmError_lift) {
+        uniffiCallStatus in
+    uniffi_crm_ffi_fn_method_crm_collected(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeCrmActor_lower(actor),
+        FfiConverterString.lower(fromDate),
+        FfiConverterString.lower(until),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * A milestone happened (`delivery_accepted`, ...) on `on` (`YYYY-MM-DD`,
+     * default today): the installments waiting for it get their due dates.
+     * Reaching the delivery milestone of a paid contract completes it.
+     * (Contract states fire their own: `contract_signed` on signing.)
+     *
+     * # Errors
+     *
+     * `Validation` on `event` when it is blank or reached already, on `on`,
+     * on `contract` without a plan; `NotFound`, `Forbidden`.
+     */
+open func reachMilestone(actor: CrmActor, contract: String, event: String, on: String? = nil)throws  -> Contract  {
+    return try  FfiConverterTypeContract_lift(try rustCallWithError(FfiConverterTypeCrmError_lift) {
+        uniffiCallStatus in
+    uniffi_crm_ffi_fn_method_crm_reach_milestone(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeCrmActor_lower(actor),
+        FfiConverterString.lower(contract),
+        FfiConverterString.lower(event),
+        FfiConverterOptionString.lower(on),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * What each contract with a plan is owed on `today` (`YYYY-MM-DD`), with
+     * its aging: the actor's readable contracts, one customer's with
+     * `customer`.
+     *
+     * # Errors
+     *
+     * `Validation` on `today`, on `customer_id` for a malformed id;
+     * `Forbidden` when the actor may read no contract.
+     */
+open func receivables(actor: CrmActor, today: String, customer: String? = nil)throws  -> [Receivable]  {
+    return try  FfiConverterSequenceTypeReceivable.lift(try rustCallWithError(FfiConverterTypeCrmError_lift) {
+        uniffiCallStatus in
+    uniffi_crm_ffi_fn_method_crm_receivables(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeCrmActor_lower(actor),
+        FfiConverterString.lower(today),
+        FfiConverterOptionString.lower(customer),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Records a payment on a contract: it pays the named installments
+     * (`to`) in order, or else the open ones oldest due first; what is left
+     * over becomes a credit. A paid contract whose delivery was accepted
+     * completes itself.
+     *
+     * # Errors
+     *
+     * `Validation` on `amount` (not above 0, another currency than the
+     * plan's), `amount.amount` / `amount.currency` (malformed), `id` (empty
+     * or used already), `installment` (not in the plan), `on`, on `contract`
+     * without a plan; `NotFound`, `Forbidden`.
+     */
+open func recordPayment(actor: CrmActor, contract: String, payment: PaymentInput)throws  -> Contract  {
+    return try  FfiConverterTypeContract_lift(try rustCallWithError(FfiConverterTypeCrmError_lift) {
+        uniffiCallStatus in
+    uniffi_crm_ffi_fn_method_crm_record_payment(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeCrmActor_lower(actor),
+        FfiConverterString.lower(contract),
+        FfiConverterTypePaymentInput_lower(payment),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Re-splits what is still owed by new terms (`termsJson`), dates counted
+     * from `base` (default today), keeping what was paid: open lines are
+     * replaced (kept for the record) by new ones numbered on.
+     *
+     * # Errors
+     *
+     * `Validation` on `reason` when blank, as `splitPayments` reports the
+     * terms, on `base`; `NotFound`, `Forbidden`.
+     */
+open func reschedulePayments(actor: CrmActor, contract: String, termsJson: String, reason: String, base: String? = nil)throws  -> Contract  {
+    return try  FfiConverterTypeContract_lift(try rustCallWithError(FfiConverterTypeCrmError_lift) {
+        uniffiCallStatus in
+    uniffi_crm_ffi_fn_method_crm_reschedule_payments(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeCrmActor_lower(actor),
+        FfiConverterString.lower(contract),
+        FfiConverterString.lower(termsJson),
+        FfiConverterString.lower(reason),
+        FfiConverterOptionString.lower(base),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Reverses a payment (it bounced): what it paid is owed again.
+     *
+     * # Errors
+     *
+     * `Validation` on `id` (not a payment, or reversed already), `reason`
+     * (blank), `credit` (the credit it left was used since); `NotFound`,
+     * `Forbidden`.
+     */
+open func reversePayment(actor: CrmActor, contract: String, id: String, reason: String)throws  -> Contract  {
+    return try  FfiConverterTypeContract_lift(try rustCallWithError(FfiConverterTypeCrmError_lift) {
+        uniffiCallStatus in
+    uniffi_crm_ffi_fn_method_crm_reverse_payment(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeCrmActor_lower(actor),
+        FfiConverterString.lower(contract),
+        FfiConverterString.lower(id),
+        FfiConverterString.lower(reason),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Gives a contract a payment plan: its amount split by the terms
+     * template `termsJson` (as for `splitPayments`), date rules counted from
+     * `base` (`YYYY-MM-DD`; default: the day it was signed, or today).
+     * Milestones the contract already passed (signing) date their lines.
+     *
+     * # Errors
+     *
+     * `Validation` as `splitPayments` reports it (`terms`,
+     * `terms.lines[1].percent`, ...), on `base`, on `contract` when its plan
+     * already has payments (reschedule it instead); `NotFound`, `Forbidden`.
+     */
+open func setPaymentPlan(actor: CrmActor, contract: String, termsJson: String, base: String? = nil)throws  -> Contract  {
+    return try  FfiConverterTypeContract_lift(try rustCallWithError(FfiConverterTypeCrmError_lift) {
+        uniffiCallStatus in
+    uniffi_crm_ffi_fn_method_crm_set_payment_plan(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeCrmActor_lower(actor),
+        FfiConverterString.lower(contract),
+        FfiConverterString.lower(termsJson),
+        FfiConverterOptionString.lower(base),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Writes off what is left of installment number `installment`; only
+     * the roles in the configuration's `write_off_roles` may.
+     *
+     * # Errors
+     *
+     * `Forbidden` for another role; `Validation` on `reason` (blank),
+     * `installment` (not in the plan, nothing left); `NotFound`.
+     */
+open func writeOffInstallment(actor: CrmActor, contract: String, installment: UInt32, reason: String)throws  -> Contract  {
+    return try  FfiConverterTypeContract_lift(try rustCallWithError(FfiConverterTypeCrmError_lift) {
+        uniffiCallStatus in
+    uniffi_crm_ffi_fn_method_crm_write_off_installment(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeCrmActor_lower(actor),
+        FfiConverterString.lower(contract),
+        FfiConverterUInt32.lower(installment),
+        FfiConverterString.lower(reason),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The customer accepted `version` of the quote: its total becomes the
+     * deal's expected amount, and winning the deal makes a contract of its
+     * amount and lines (`Contract.quoteVersion`, `Contract.lines`).
+     *
+     * # Errors
+     *
+     * `Validation` on `version` when there is no such version, it was
+     * superseded or already accepted, or it expired; on `opportunity` when
+     * the deal is closed; `NotFound`, `Forbidden`.
+     */
+open func acceptQuote(actor: CrmActor, opportunity: String, version: UInt32)throws  -> Opportunity  {
+    return try  FfiConverterTypeOpportunity_lift(try rustCallWithError(FfiConverterTypeCrmError_lift) {
+        uniffiCallStatus in
+    uniffi_crm_ffi_fn_method_crm_accept_quote(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeCrmActor_lower(actor),
+        FfiConverterString.lower(opportunity),
+        FfiConverterUInt32.lower(version),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Adds a version of a deal's quote, priced exactly as `priceQuote`
+     * prices (lines, an optional price list as JSON text, the currency:
+     * given, else the price list's, else the deal's expected amount's);
+     * earlier versions, an accepted one included, are superseded. Returns
+     * the deal with its `quotes`.
+     *
+     * # Errors
+     *
+     * `Validation` as `priceQuote` reports it (`lines[0].quantity`,
+     * `price_list`, ...); on `currency` when none is given or implied; on
+     * `lines` when there are none; on `valid_until` for a bad date; on
+     * `opportunity` when the deal is closed; `NotFound`, `Forbidden`.
+     */
+open func addQuote(actor: CrmActor, opportunity: String, input: QuoteInput)throws  -> Opportunity  {
+    return try  FfiConverterTypeOpportunity_lift(try rustCallWithError(FfiConverterTypeCrmError_lift) {
+        uniffiCallStatus in
+    uniffi_crm_ffi_fn_method_crm_add_quote(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeCrmActor_lower(actor),
+        FfiConverterString.lower(opportunity),
+        FfiConverterTypeQuoteInput_lower(input),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * Assigns a ticket to an agent (taking it oneself needs edit, giving it
      * to someone else assign).
      *
@@ -3455,6 +3819,253 @@ public func FfiConverterTypeActivity_lower(_ value: Activity) -> RustBuffer {
 
 
 /**
+ * Amounts owed by age past their due date, on a day.
+ */
+public struct Aging: Equatable, Hashable {
+    /**
+     * Not yet past due (including undated).
+     */
+    public var current: Money
+    /**
+     * 1 to 30 days past due.
+     */
+    public var days1To30: Money
+    /**
+     * 31 to 60.
+     */
+    public var days31To60: Money
+    /**
+     * 61 to 90.
+     */
+    public var days61To90: Money
+    /**
+     * More than 90.
+     */
+    public var days90Plus: Money
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Not yet past due (including undated).
+         */current: Money, 
+        /**
+         * 1 to 30 days past due.
+         */days1To30: Money, 
+        /**
+         * 31 to 60.
+         */days31To60: Money, 
+        /**
+         * 61 to 90.
+         */days61To90: Money, 
+        /**
+         * More than 90.
+         */days90Plus: Money) {
+        self.current = current
+        self.days1To30 = days1To30
+        self.days31To60 = days31To60
+        self.days61To90 = days61To90
+        self.days90Plus = days90Plus
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Aging: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeAging: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Aging {
+        return
+            try Aging(
+                current: FfiConverterTypeMoney.read(from: &buf), 
+                days1To30: FfiConverterTypeMoney.read(from: &buf), 
+                days31To60: FfiConverterTypeMoney.read(from: &buf), 
+                days61To90: FfiConverterTypeMoney.read(from: &buf), 
+                days90Plus: FfiConverterTypeMoney.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Aging, into buf: inout [UInt8]) {
+        FfiConverterTypeMoney.write(value.current, into: &buf)
+        FfiConverterTypeMoney.write(value.days1To30, into: &buf)
+        FfiConverterTypeMoney.write(value.days31To60, into: &buf)
+        FfiConverterTypeMoney.write(value.days61To90, into: &buf)
+        FfiConverterTypeMoney.write(value.days90Plus, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAging_lift(_ buf: RustBuffer) throws -> Aging {
+    return try FfiConverterTypeAging.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAging_lower(_ value: Aging) -> RustBuffer {
+    return FfiConverterTypeAging.lower(value)
+}
+
+
+/**
+ * One allocation of a payment to an installment.
+ */
+public struct Allocation: Equatable, Hashable {
+    /**
+     * The installment's number.
+     */
+    public var installment: UInt32
+    /**
+     * How much of the payment went to it.
+     */
+    public var amount: Money
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The installment's number.
+         */installment: UInt32, 
+        /**
+         * How much of the payment went to it.
+         */amount: Money) {
+        self.installment = installment
+        self.amount = amount
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Allocation: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeAllocation: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Allocation {
+        return
+            try Allocation(
+                installment: FfiConverterUInt32.read(from: &buf), 
+                amount: FfiConverterTypeMoney.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Allocation, into buf: inout [UInt8]) {
+        FfiConverterUInt32.write(value.installment, into: &buf)
+        FfiConverterTypeMoney.write(value.amount, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAllocation_lift(_ buf: RustBuffer) throws -> Allocation {
+    return try FfiConverterTypeAllocation.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAllocation_lower(_ value: Allocation) -> RustBuffer {
+    return FfiConverterTypeAllocation.lower(value)
+}
+
+
+/**
+ * Money collected by one owner in one currency over a period (`collected`).
+ */
+public struct Collected: Equatable, Hashable {
+    /**
+     * The contracts' owner (`null`: contracts without one).
+     */
+    public var owner: String?
+    /**
+     * The amount received (reversed payments left out).
+     */
+    public var amount: Money
+    /**
+     * How many payments.
+     */
+    public var payments: UInt64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The contracts' owner (`null`: contracts without one).
+         */owner: String?, 
+        /**
+         * The amount received (reversed payments left out).
+         */amount: Money, 
+        /**
+         * How many payments.
+         */payments: UInt64) {
+        self.owner = owner
+        self.amount = amount
+        self.payments = payments
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Collected: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCollected: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Collected {
+        return
+            try Collected(
+                owner: FfiConverterOptionString.read(from: &buf), 
+                amount: FfiConverterTypeMoney.read(from: &buf), 
+                payments: FfiConverterUInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Collected, into buf: inout [UInt8]) {
+        FfiConverterOptionString.write(value.owner, into: &buf)
+        FfiConverterTypeMoney.write(value.amount, into: &buf)
+        FfiConverterUInt64.write(value.payments, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCollected_lift(_ buf: RustBuffer) throws -> Collected {
+    return try FfiConverterTypeCollected.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCollected_lower(_ value: Collected) -> RustBuffer {
+    return FfiConverterTypeCollected.lower(value)
+}
+
+
+/**
  * A person at a customer.
  */
 public struct Contact: Equatable, Hashable {
@@ -3732,6 +4343,18 @@ public struct Contract: Equatable, Hashable {
      * Custom values as JSON text.
      */
     public var customJson: String
+    /**
+     * Its payment plan (`setPaymentPlan`), if any.
+     */
+    public var paymentPlan: PaymentPlan?
+    /**
+     * The version of the deal's quote it was made from, if one was accepted.
+     */
+    public var quoteVersion: UInt32?
+    /**
+     * The accepted quote's priced lines (empty without one).
+     */
+    public var lines: [PricedLine]
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -3790,7 +4413,16 @@ public struct Contract: Equatable, Hashable {
          */terminationReason: String?, 
         /**
          * Custom values as JSON text.
-         */customJson: String) {
+         */customJson: String, 
+        /**
+         * Its payment plan (`setPaymentPlan`), if any.
+         */paymentPlan: PaymentPlan?, 
+        /**
+         * The version of the deal's quote it was made from, if one was accepted.
+         */quoteVersion: UInt32?, 
+        /**
+         * The accepted quote's priced lines (empty without one).
+         */lines: [PricedLine]) {
         self.id = id
         self.version = version
         self.createdAt = createdAt
@@ -3809,6 +4441,9 @@ public struct Contract: Equatable, Hashable {
         self.endedAt = endedAt
         self.terminationReason = terminationReason
         self.customJson = customJson
+        self.paymentPlan = paymentPlan
+        self.quoteVersion = quoteVersion
+        self.lines = lines
     }
 
     
@@ -3844,7 +4479,10 @@ public struct FfiConverterTypeContract: FfiConverterRustBuffer {
                 signedAt: FfiConverterOptionTimestamp.read(from: &buf), 
                 endedAt: FfiConverterOptionTimestamp.read(from: &buf), 
                 terminationReason: FfiConverterOptionString.read(from: &buf), 
-                customJson: FfiConverterString.read(from: &buf)
+                customJson: FfiConverterString.read(from: &buf), 
+                paymentPlan: FfiConverterOptionTypePaymentPlan.read(from: &buf), 
+                quoteVersion: FfiConverterOptionUInt32.read(from: &buf), 
+                lines: FfiConverterSequenceTypePricedLine.read(from: &buf)
         )
     }
 
@@ -3867,6 +4505,9 @@ public struct FfiConverterTypeContract: FfiConverterRustBuffer {
         FfiConverterOptionTimestamp.write(value.endedAt, into: &buf)
         FfiConverterOptionString.write(value.terminationReason, into: &buf)
         FfiConverterString.write(value.customJson, into: &buf)
+        FfiConverterOptionTypePaymentPlan.write(value.paymentPlan, into: &buf)
+        FfiConverterOptionUInt32.write(value.quoteVersion, into: &buf)
+        FfiConverterSequenceTypePricedLine.write(value.lines, into: &buf)
     }
 }
 
@@ -7704,6 +8345,10 @@ public struct Opportunity: Equatable, Hashable {
      * Custom values as JSON text.
      */
     public var customJson: String
+    /**
+     * The versions of its quote (`addQuote`), oldest first.
+     */
+    public var quotes: [QuoteVersion]
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -7775,7 +8420,10 @@ public struct Opportunity: Equatable, Hashable {
          */closedAt: Date?, 
         /**
          * Custom values as JSON text.
-         */customJson: String) {
+         */customJson: String, 
+        /**
+         * The versions of its quote (`addQuote`), oldest first.
+         */quotes: [QuoteVersion]) {
         self.id = id
         self.version = version
         self.createdAt = createdAt
@@ -7798,6 +8446,7 @@ public struct Opportunity: Equatable, Hashable {
         self.contract = contract
         self.closedAt = closedAt
         self.customJson = customJson
+        self.quotes = quotes
     }
 
     
@@ -7837,7 +8486,8 @@ public struct FfiConverterTypeOpportunity: FfiConverterRustBuffer {
                 lostReason: FfiConverterOptionString.read(from: &buf), 
                 contract: FfiConverterOptionString.read(from: &buf), 
                 closedAt: FfiConverterOptionTimestamp.read(from: &buf), 
-                customJson: FfiConverterString.read(from: &buf)
+                customJson: FfiConverterString.read(from: &buf), 
+                quotes: FfiConverterSequenceTypeQuoteVersion.read(from: &buf)
         )
     }
 
@@ -7864,6 +8514,7 @@ public struct FfiConverterTypeOpportunity: FfiConverterRustBuffer {
         FfiConverterOptionString.write(value.contract, into: &buf)
         FfiConverterOptionTimestamp.write(value.closedAt, into: &buf)
         FfiConverterString.write(value.customJson, into: &buf)
+        FfiConverterSequenceTypeQuoteVersion.write(value.quotes, into: &buf)
     }
 }
 
@@ -8031,6 +8682,537 @@ public func FfiConverterTypeOutboxMessage_lift(_ buf: RustBuffer) throws -> Outb
 #endif
 public func FfiConverterTypeOutboxMessage_lower(_ value: OutboxMessage) -> RustBuffer {
     return FfiConverterTypeOutboxMessage.lower(value)
+}
+
+
+/**
+ * A payment received on a contract.
+ */
+public struct Payment: Equatable, Hashable {
+    /**
+     * The caller's id for it (a bank reference), unique in the plan.
+     */
+    public var id: String
+    /**
+     * When it was received, `YYYY-MM-DD`.
+     */
+    public var on: String
+    /**
+     * How much.
+     */
+    public var amount: Money
+    /**
+     * Where it went, in order.
+     */
+    public var allocations: [Allocation]
+    /**
+     * What was left over: a credit on the plan.
+     */
+    public var credit: Money
+    /**
+     * Its reversal, if any.
+     */
+    public var reversed: Reversal?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The caller's id for it (a bank reference), unique in the plan.
+         */id: String, 
+        /**
+         * When it was received, `YYYY-MM-DD`.
+         */on: String, 
+        /**
+         * How much.
+         */amount: Money, 
+        /**
+         * Where it went, in order.
+         */allocations: [Allocation], 
+        /**
+         * What was left over: a credit on the plan.
+         */credit: Money, 
+        /**
+         * Its reversal, if any.
+         */reversed: Reversal?) {
+        self.id = id
+        self.on = on
+        self.amount = amount
+        self.allocations = allocations
+        self.credit = credit
+        self.reversed = reversed
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Payment: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePayment: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Payment {
+        return
+            try Payment(
+                id: FfiConverterString.read(from: &buf), 
+                on: FfiConverterString.read(from: &buf), 
+                amount: FfiConverterTypeMoney.read(from: &buf), 
+                allocations: FfiConverterSequenceTypeAllocation.read(from: &buf), 
+                credit: FfiConverterTypeMoney.read(from: &buf), 
+                reversed: FfiConverterOptionTypeReversal.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Payment, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterString.write(value.on, into: &buf)
+        FfiConverterTypeMoney.write(value.amount, into: &buf)
+        FfiConverterSequenceTypeAllocation.write(value.allocations, into: &buf)
+        FfiConverterTypeMoney.write(value.credit, into: &buf)
+        FfiConverterOptionTypeReversal.write(value.reversed, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePayment_lift(_ buf: RustBuffer) throws -> Payment {
+    return try FfiConverterTypePayment.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePayment_lower(_ value: Payment) -> RustBuffer {
+    return FfiConverterTypePayment.lower(value)
+}
+
+
+/**
+ * A payment to record on a contract (`recordPayment`).
+ */
+public struct PaymentInput: Equatable, Hashable {
+    /**
+     * The caller's reference (a bank transaction id), unique per contract.
+     */
+    public var id: String
+    /**
+     * How much, in the contract's currency.
+     */
+    public var amount: Money
+    /**
+     * When it was received, `YYYY-MM-DD` (default: today by the engine's clock).
+     */
+    public var on: String?
+    /**
+     * The installments to pay, in order (default: the open ones, oldest due first).
+     */
+    public var to: [UInt32]?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The caller's reference (a bank transaction id), unique per contract.
+         */id: String, 
+        /**
+         * How much, in the contract's currency.
+         */amount: Money, 
+        /**
+         * When it was received, `YYYY-MM-DD` (default: today by the engine's clock).
+         */on: String? = nil, 
+        /**
+         * The installments to pay, in order (default: the open ones, oldest due first).
+         */to: [UInt32]? = nil) {
+        self.id = id
+        self.amount = amount
+        self.on = on
+        self.to = to
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension PaymentInput: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePaymentInput: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PaymentInput {
+        return
+            try PaymentInput(
+                id: FfiConverterString.read(from: &buf), 
+                amount: FfiConverterTypeMoney.read(from: &buf), 
+                on: FfiConverterOptionString.read(from: &buf), 
+                to: FfiConverterOptionSequenceUInt32.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: PaymentInput, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterTypeMoney.write(value.amount, into: &buf)
+        FfiConverterOptionString.write(value.on, into: &buf)
+        FfiConverterOptionSequenceUInt32.write(value.to, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePaymentInput_lift(_ buf: RustBuffer) throws -> PaymentInput {
+    return try FfiConverterTypePaymentInput.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePaymentInput_lower(_ value: PaymentInput) -> RustBuffer {
+    return FfiConverterTypePaymentInput.lower(value)
+}
+
+
+/**
+ * A contract's payment plan: installments, payments, the credit left over
+ * and the milestones reached.
+ */
+public struct PaymentPlan: Equatable, Hashable {
+    /**
+     * The terms' name (`"30/70"`).
+     */
+    public var terms: String
+    /**
+     * The currency, an ISO 4217 code.
+     */
+    public var currency: String
+    /**
+     * The installments, in order (replaced ones kept).
+     */
+    public var installments: [PlanLine]
+    /**
+     * The payments, in the order received.
+     */
+    public var payments: [Payment]
+    /**
+     * Money received beyond what was owed.
+     */
+    public var credit: Money
+    /**
+     * The milestones reached: event -> `YYYY-MM-DD`.
+     */
+    public var milestones: [String: String]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The terms' name (`"30/70"`).
+         */terms: String, 
+        /**
+         * The currency, an ISO 4217 code.
+         */currency: String, 
+        /**
+         * The installments, in order (replaced ones kept).
+         */installments: [PlanLine], 
+        /**
+         * The payments, in the order received.
+         */payments: [Payment], 
+        /**
+         * Money received beyond what was owed.
+         */credit: Money, 
+        /**
+         * The milestones reached: event -> `YYYY-MM-DD`.
+         */milestones: [String: String]) {
+        self.terms = terms
+        self.currency = currency
+        self.installments = installments
+        self.payments = payments
+        self.credit = credit
+        self.milestones = milestones
+    }
+
+    
+    /**
+     * Whether nothing is owed any more.
+     *
+     * # Errors
+     *
+     * As `total()`.
+     */
+public func isSettled()throws  -> Bool  {
+    return try  FfiConverterBool.lift(try rustCallWithError(FfiConverterTypeCrmError_lift) {
+        uniffiCallStatus in
+    uniffi_crm_ffi_fn_method_paymentplan_is_settled(
+            FfiConverterTypePaymentPlan_lower(self),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Still owed.
+     *
+     * # Errors
+     *
+     * As `total()`.
+     */
+public func outstanding()throws  -> Money  {
+    return try  FfiConverterTypeMoney_lift(try rustCallWithError(FfiConverterTypeCrmError_lift) {
+        uniffiCallStatus in
+    uniffi_crm_ffi_fn_method_paymentplan_outstanding(
+            FfiConverterTypePaymentPlan_lower(self),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Paid to date, on installments (the credit aside).
+     *
+     * # Errors
+     *
+     * As `total()`.
+     */
+public func paid()throws  -> Money  {
+    return try  FfiConverterTypeMoney_lift(try rustCallWithError(FfiConverterTypeCrmError_lift) {
+        uniffiCallStatus in
+    uniffi_crm_ffi_fn_method_paymentplan_paid(
+            FfiConverterTypePaymentPlan_lower(self),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * What the plan asks in total (written-off lines included; a replaced
+     * line for what was paid on it, so a reschedule keeps the total).
+     *
+     * # Errors
+     *
+     * `Validation` naming the field of a plan that does not read back.
+     */
+public func total()throws  -> Money  {
+    return try  FfiConverterTypeMoney_lift(try rustCallWithError(FfiConverterTypeCrmError_lift) {
+        uniffiCallStatus in
+    uniffi_crm_ffi_fn_method_paymentplan_total(
+            FfiConverterTypePaymentPlan_lower(self),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+#if compiler(>=6)
+extension PaymentPlan: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePaymentPlan: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PaymentPlan {
+        return
+            try PaymentPlan(
+                terms: FfiConverterString.read(from: &buf), 
+                currency: FfiConverterString.read(from: &buf), 
+                installments: FfiConverterSequenceTypePlanLine.read(from: &buf), 
+                payments: FfiConverterSequenceTypePayment.read(from: &buf), 
+                credit: FfiConverterTypeMoney.read(from: &buf), 
+                milestones: FfiConverterDictionaryStringString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: PaymentPlan, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.terms, into: &buf)
+        FfiConverterString.write(value.currency, into: &buf)
+        FfiConverterSequenceTypePlanLine.write(value.installments, into: &buf)
+        FfiConverterSequenceTypePayment.write(value.payments, into: &buf)
+        FfiConverterTypeMoney.write(value.credit, into: &buf)
+        FfiConverterDictionaryStringString.write(value.milestones, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePaymentPlan_lift(_ buf: RustBuffer) throws -> PaymentPlan {
+    return try FfiConverterTypePaymentPlan.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePaymentPlan_lower(_ value: PaymentPlan) -> RustBuffer {
+    return FfiConverterTypePaymentPlan.lower(value)
+}
+
+
+/**
+ * One installment of a contract's payment plan.
+ */
+public struct PlanLine: Equatable, Hashable {
+    /**
+     * Its number in the plan, from 1, never reused.
+     */
+    public var number: UInt32
+    /**
+     * Its label (`"on signing"`).
+     */
+    public var label: String
+    /**
+     * What it asks.
+     */
+    public var amount: Money
+    /**
+     * When it falls due, `YYYY-MM-DD`; `null` while it waits for a milestone.
+     */
+    public var dueDate: String?
+    /**
+     * The milestone it waits for (`"delivery_accepted"`), if any.
+     */
+    public var milestone: String?
+    /**
+     * Its due rule as JSON text (`{"days_after":30}`).
+     */
+    public var dueJson: String
+    /**
+     * What was paid on it (reversals taken off).
+     */
+    public var paid: Money
+    /**
+     * Its write-off, if any.
+     */
+    public var writtenOff: WriteOff?
+    /**
+     * Replaced by a reschedule (kept for the record; owes nothing).
+     */
+    public var replaced: Bool
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Its number in the plan, from 1, never reused.
+         */number: UInt32, 
+        /**
+         * Its label (`"on signing"`).
+         */label: String, 
+        /**
+         * What it asks.
+         */amount: Money, 
+        /**
+         * When it falls due, `YYYY-MM-DD`; `null` while it waits for a milestone.
+         */dueDate: String?, 
+        /**
+         * The milestone it waits for (`"delivery_accepted"`), if any.
+         */milestone: String?, 
+        /**
+         * Its due rule as JSON text (`{"days_after":30}`).
+         */dueJson: String, 
+        /**
+         * What was paid on it (reversals taken off).
+         */paid: Money, 
+        /**
+         * Its write-off, if any.
+         */writtenOff: WriteOff?, 
+        /**
+         * Replaced by a reschedule (kept for the record; owes nothing).
+         */replaced: Bool) {
+        self.number = number
+        self.label = label
+        self.amount = amount
+        self.dueDate = dueDate
+        self.milestone = milestone
+        self.dueJson = dueJson
+        self.paid = paid
+        self.writtenOff = writtenOff
+        self.replaced = replaced
+    }
+
+    
+    /**
+     * Its status on `today` (`YYYY-MM-DD`): written off, paid, overdue
+     * (past its due date), partially paid, due (on the day) or planned.
+     *
+     * # Errors
+     *
+     * `Validation` on `today` for a date not in the form `YYYY-MM-DD`, or on
+     * `installments[0].FIELD` for a line that does not read back.
+     */
+public func status(today: String)throws  -> InstallmentStatus  {
+    return try  FfiConverterTypeInstallmentStatus_lift(try rustCallWithError(FfiConverterTypeCrmError_lift) {
+        uniffiCallStatus in
+    uniffi_crm_ffi_fn_method_planline_status(
+            FfiConverterTypePlanLine_lower(self),
+        FfiConverterString.lower(today),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+#if compiler(>=6)
+extension PlanLine: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePlanLine: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PlanLine {
+        return
+            try PlanLine(
+                number: FfiConverterUInt32.read(from: &buf), 
+                label: FfiConverterString.read(from: &buf), 
+                amount: FfiConverterTypeMoney.read(from: &buf), 
+                dueDate: FfiConverterOptionString.read(from: &buf), 
+                milestone: FfiConverterOptionString.read(from: &buf), 
+                dueJson: FfiConverterString.read(from: &buf), 
+                paid: FfiConverterTypeMoney.read(from: &buf), 
+                writtenOff: FfiConverterOptionTypeWriteOff.read(from: &buf), 
+                replaced: FfiConverterBool.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: PlanLine, into buf: inout [UInt8]) {
+        FfiConverterUInt32.write(value.number, into: &buf)
+        FfiConverterString.write(value.label, into: &buf)
+        FfiConverterTypeMoney.write(value.amount, into: &buf)
+        FfiConverterOptionString.write(value.dueDate, into: &buf)
+        FfiConverterOptionString.write(value.milestone, into: &buf)
+        FfiConverterString.write(value.dueJson, into: &buf)
+        FfiConverterTypeMoney.write(value.paid, into: &buf)
+        FfiConverterOptionTypeWriteOff.write(value.writtenOff, into: &buf)
+        FfiConverterBool.write(value.replaced, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePlanLine_lift(_ buf: RustBuffer) throws -> PlanLine {
+    return try FfiConverterTypePlanLine.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePlanLine_lower(_ value: PlanLine) -> RustBuffer {
+    return FfiConverterTypePlanLine.lower(value)
 }
 
 
@@ -8367,6 +9549,109 @@ public func FfiConverterTypePurchase_lower(_ value: Purchase) -> RustBuffer {
 
 
 /**
+ * A new version of a deal's quote (`addQuote`).
+ */
+public struct QuoteInput: Equatable, Hashable {
+    /**
+     * The lines (at least one).
+     */
+    public var lines: [QuoteLine]
+    /**
+     * The currency, an ISO 4217 code (default: the price list's, else the
+     * deal's expected amount's).
+     */
+    public var currency: String?
+    /**
+     * Unit prices for lines that give none, as for `priceQuote`: `{"name",
+     * "currency", "prices": {"PRODUCT": "PRICE"}}`.
+     */
+    public var priceListJson: String?
+    /**
+     * The last day it may be accepted, `YYYY-MM-DD`.
+     */
+    public var validUntil: String?
+    /**
+     * A note to the customer.
+     */
+    public var note: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The lines (at least one).
+         */lines: [QuoteLine], 
+        /**
+         * The currency, an ISO 4217 code (default: the price list's, else the
+         * deal's expected amount's).
+         */currency: String? = nil, 
+        /**
+         * Unit prices for lines that give none, as for `priceQuote`: `{"name",
+         * "currency", "prices": {"PRODUCT": "PRICE"}}`.
+         */priceListJson: String? = nil, 
+        /**
+         * The last day it may be accepted, `YYYY-MM-DD`.
+         */validUntil: String? = nil, 
+        /**
+         * A note to the customer.
+         */note: String? = nil) {
+        self.lines = lines
+        self.currency = currency
+        self.priceListJson = priceListJson
+        self.validUntil = validUntil
+        self.note = note
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension QuoteInput: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeQuoteInput: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> QuoteInput {
+        return
+            try QuoteInput(
+                lines: FfiConverterSequenceTypeQuoteLine.read(from: &buf), 
+                currency: FfiConverterOptionString.read(from: &buf), 
+                priceListJson: FfiConverterOptionString.read(from: &buf), 
+                validUntil: FfiConverterOptionString.read(from: &buf), 
+                note: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: QuoteInput, into buf: inout [UInt8]) {
+        FfiConverterSequenceTypeQuoteLine.write(value.lines, into: &buf)
+        FfiConverterOptionString.write(value.currency, into: &buf)
+        FfiConverterOptionString.write(value.priceListJson, into: &buf)
+        FfiConverterOptionString.write(value.validUntil, into: &buf)
+        FfiConverterOptionString.write(value.note, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeQuoteInput_lift(_ buf: RustBuffer) throws -> QuoteInput {
+    return try FfiConverterTypeQuoteInput.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeQuoteInput_lower(_ value: QuoteInput) -> RustBuffer {
+    return FfiConverterTypeQuoteInput.lower(value)
+}
+
+
+/**
  * One line of a quote. Decimals are strings (`"49.90"`, `"0.0125"`), never
  * floats.
  */
@@ -8491,6 +9776,274 @@ public func FfiConverterTypeQuoteLine_lower(_ value: QuoteLine) -> RustBuffer {
 
 
 /**
+ * One version of a deal's quote: the lines as given and as priced.
+ */
+public struct QuoteVersion: Equatable, Hashable {
+    /**
+     * Its version, from 1.
+     */
+    public var version: UInt32
+    /**
+     * Where it stands.
+     */
+    public var status: QuoteStatus
+    /**
+     * When it was made.
+     */
+    public var createdAt: Date
+    /**
+     * The last day it may be accepted, `YYYY-MM-DD`, if limited.
+     */
+    public var validUntil: String?
+    /**
+     * The price list used, by name.
+     */
+    public var priceList: String?
+    /**
+     * A note to the customer.
+     */
+    public var note: String?
+    /**
+     * The lines as given.
+     */
+    public var lines: [QuoteLine]
+    /**
+     * The lines and totals as priced.
+     */
+    public var priced: PricedQuote
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Its version, from 1.
+         */version: UInt32, 
+        /**
+         * Where it stands.
+         */status: QuoteStatus, 
+        /**
+         * When it was made.
+         */createdAt: Date, 
+        /**
+         * The last day it may be accepted, `YYYY-MM-DD`, if limited.
+         */validUntil: String?, 
+        /**
+         * The price list used, by name.
+         */priceList: String?, 
+        /**
+         * A note to the customer.
+         */note: String?, 
+        /**
+         * The lines as given.
+         */lines: [QuoteLine], 
+        /**
+         * The lines and totals as priced.
+         */priced: PricedQuote) {
+        self.version = version
+        self.status = status
+        self.createdAt = createdAt
+        self.validUntil = validUntil
+        self.priceList = priceList
+        self.note = note
+        self.lines = lines
+        self.priced = priced
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension QuoteVersion: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeQuoteVersion: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> QuoteVersion {
+        return
+            try QuoteVersion(
+                version: FfiConverterUInt32.read(from: &buf), 
+                status: FfiConverterTypeQuoteStatus.read(from: &buf), 
+                createdAt: FfiConverterTimestamp.read(from: &buf), 
+                validUntil: FfiConverterOptionString.read(from: &buf), 
+                priceList: FfiConverterOptionString.read(from: &buf), 
+                note: FfiConverterOptionString.read(from: &buf), 
+                lines: FfiConverterSequenceTypeQuoteLine.read(from: &buf), 
+                priced: FfiConverterTypePricedQuote.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: QuoteVersion, into buf: inout [UInt8]) {
+        FfiConverterUInt32.write(value.version, into: &buf)
+        FfiConverterTypeQuoteStatus.write(value.status, into: &buf)
+        FfiConverterTimestamp.write(value.createdAt, into: &buf)
+        FfiConverterOptionString.write(value.validUntil, into: &buf)
+        FfiConverterOptionString.write(value.priceList, into: &buf)
+        FfiConverterOptionString.write(value.note, into: &buf)
+        FfiConverterSequenceTypeQuoteLine.write(value.lines, into: &buf)
+        FfiConverterTypePricedQuote.write(value.priced, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeQuoteVersion_lift(_ buf: RustBuffer) throws -> QuoteVersion {
+    return try FfiConverterTypeQuoteVersion.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeQuoteVersion_lower(_ value: QuoteVersion) -> RustBuffer {
+    return FfiConverterTypeQuoteVersion.lower(value)
+}
+
+
+/**
+ * What one contract with a plan is owed (`receivables`).
+ */
+public struct Receivable: Equatable, Hashable {
+    /**
+     * The contract's id.
+     */
+    public var contract: String
+    /**
+     * Its number (`C-000042`).
+     */
+    public var number: String
+    /**
+     * Its customer.
+     */
+    public var customer: String
+    /**
+     * Its owner.
+     */
+    public var owner: String?
+    /**
+     * What the plan asks in total.
+     */
+    public var total: Money
+    /**
+     * Paid to date.
+     */
+    public var paid: Money
+    /**
+     * Still owed.
+     */
+    public var outstanding: Money
+    /**
+     * Received beyond what was owed.
+     */
+    public var credit: Money
+    /**
+     * What is owed, by age past due.
+     */
+    public var aging: Aging
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The contract's id.
+         */contract: String, 
+        /**
+         * Its number (`C-000042`).
+         */number: String, 
+        /**
+         * Its customer.
+         */customer: String, 
+        /**
+         * Its owner.
+         */owner: String?, 
+        /**
+         * What the plan asks in total.
+         */total: Money, 
+        /**
+         * Paid to date.
+         */paid: Money, 
+        /**
+         * Still owed.
+         */outstanding: Money, 
+        /**
+         * Received beyond what was owed.
+         */credit: Money, 
+        /**
+         * What is owed, by age past due.
+         */aging: Aging) {
+        self.contract = contract
+        self.number = number
+        self.customer = customer
+        self.owner = owner
+        self.total = total
+        self.paid = paid
+        self.outstanding = outstanding
+        self.credit = credit
+        self.aging = aging
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Receivable: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeReceivable: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Receivable {
+        return
+            try Receivable(
+                contract: FfiConverterString.read(from: &buf), 
+                number: FfiConverterString.read(from: &buf), 
+                customer: FfiConverterString.read(from: &buf), 
+                owner: FfiConverterOptionString.read(from: &buf), 
+                total: FfiConverterTypeMoney.read(from: &buf), 
+                paid: FfiConverterTypeMoney.read(from: &buf), 
+                outstanding: FfiConverterTypeMoney.read(from: &buf), 
+                credit: FfiConverterTypeMoney.read(from: &buf), 
+                aging: FfiConverterTypeAging.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Receivable, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.contract, into: &buf)
+        FfiConverterString.write(value.number, into: &buf)
+        FfiConverterString.write(value.customer, into: &buf)
+        FfiConverterOptionString.write(value.owner, into: &buf)
+        FfiConverterTypeMoney.write(value.total, into: &buf)
+        FfiConverterTypeMoney.write(value.paid, into: &buf)
+        FfiConverterTypeMoney.write(value.outstanding, into: &buf)
+        FfiConverterTypeMoney.write(value.credit, into: &buf)
+        FfiConverterTypeAging.write(value.aging, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeReceivable_lift(_ buf: RustBuffer) throws -> Receivable {
+    return try FfiConverterTypeReceivable.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeReceivable_lower(_ value: Receivable) -> RustBuffer {
+    return FfiConverterTypeReceivable.lower(value)
+}
+
+
+/**
  * Any record's identity: its kind (`"lead"`, `"ticket"`, ...) and its id.
  */
 public struct RecordKey: Equatable, Hashable {
@@ -8558,6 +10111,75 @@ public func FfiConverterTypeRecordKey_lift(_ buf: RustBuffer) throws -> RecordKe
 #endif
 public func FfiConverterTypeRecordKey_lower(_ value: RecordKey) -> RustBuffer {
     return FfiConverterTypeRecordKey.lower(value)
+}
+
+
+/**
+ * A payment undone (it bounced).
+ */
+public struct Reversal: Equatable, Hashable {
+    /**
+     * When, `YYYY-MM-DD`.
+     */
+    public var on: String
+    /**
+     * Why.
+     */
+    public var reason: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * When, `YYYY-MM-DD`.
+         */on: String, 
+        /**
+         * Why.
+         */reason: String) {
+        self.on = on
+        self.reason = reason
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Reversal: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeReversal: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Reversal {
+        return
+            try Reversal(
+                on: FfiConverterString.read(from: &buf), 
+                reason: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Reversal, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.on, into: &buf)
+        FfiConverterString.write(value.reason, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeReversal_lift(_ buf: RustBuffer) throws -> Reversal {
+    return try FfiConverterTypeReversal.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeReversal_lower(_ value: Reversal) -> RustBuffer {
+    return FfiConverterTypeReversal.lower(value)
 }
 
 
@@ -10618,6 +12240,85 @@ public func FfiConverterTypeWin_lower(_ value: Win) -> RustBuffer {
 
 
 /**
+ * A write-off of what was left of an installment.
+ */
+public struct WriteOff: Equatable, Hashable {
+    /**
+     * When, `YYYY-MM-DD`.
+     */
+    public var on: String
+    /**
+     * Why.
+     */
+    public var reason: String
+    /**
+     * What was left and is no longer owed.
+     */
+    public var amount: Money
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * When, `YYYY-MM-DD`.
+         */on: String, 
+        /**
+         * Why.
+         */reason: String, 
+        /**
+         * What was left and is no longer owed.
+         */amount: Money) {
+        self.on = on
+        self.reason = reason
+        self.amount = amount
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension WriteOff: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeWriteOff: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> WriteOff {
+        return
+            try WriteOff(
+                on: FfiConverterString.read(from: &buf), 
+                reason: FfiConverterString.read(from: &buf), 
+                amount: FfiConverterTypeMoney.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: WriteOff, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.on, into: &buf)
+        FfiConverterString.write(value.reason, into: &buf)
+        FfiConverterTypeMoney.write(value.amount, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWriteOff_lift(_ buf: RustBuffer) throws -> WriteOff {
+    return try FfiConverterTypeWriteOff.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWriteOff_lower(_ value: WriteOff) -> RustBuffer {
+    return FfiConverterTypeWriteOff.lower(value)
+}
+
+
+/**
  * Any one record, tagged with its kind: what the generic commands (`get`,
  * `transition`, `update`, `share`, `unshare`) return.
  */
@@ -11289,6 +12990,206 @@ public func FfiConverterTypeGrantee_lower(_ value: Grantee) -> RustBuffer {
 
 
 /**
+ * Where an installment stands on a day (`PlanLine.status(today)`).
+ */
+
+public enum InstallmentStatus: Equatable, Hashable {
+    
+    /**
+     * Not yet due (or waiting for its milestone).
+     */
+    case planned
+    /**
+     * Due on the day, nothing paid yet.
+     */
+    case due
+    /**
+     * Part paid.
+     */
+    case partiallyPaid
+    /**
+     * Paid in full.
+     */
+    case paid
+    /**
+     * Past its due date and not paid in full.
+     */
+    case overdue
+    /**
+     * Written off.
+     */
+    case writtenOff
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension InstallmentStatus: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeInstallmentStatus: FfiConverterRustBuffer {
+    typealias SwiftType = InstallmentStatus
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> InstallmentStatus {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .planned
+        
+        case 2: return .due
+        
+        case 3: return .partiallyPaid
+        
+        case 4: return .paid
+        
+        case 5: return .overdue
+        
+        case 6: return .writtenOff
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: InstallmentStatus, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .planned:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .due:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .partiallyPaid:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .paid:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .overdue:
+            writeInt(&buf, Int32(5))
+        
+        
+        case .writtenOff:
+            writeInt(&buf, Int32(6))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeInstallmentStatus_lift(_ buf: RustBuffer) throws -> InstallmentStatus {
+    return try FfiConverterTypeInstallmentStatus.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeInstallmentStatus_lower(_ value: InstallmentStatus) -> RustBuffer {
+    return FfiConverterTypeInstallmentStatus.lower(value)
+}
+
+
+
+/**
+ * Where a version of a deal's quote stands.
+ */
+
+public enum QuoteStatus: Equatable, Hashable {
+    
+    /**
+     * The latest version, waiting for the customer.
+     */
+    case `open`
+    /**
+     * Accepted: its total is the deal's amount and becomes the contract's.
+     */
+    case accepted
+    /**
+     * Replaced by a later version (kept for the record).
+     */
+    case superseded
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension QuoteStatus: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeQuoteStatus: FfiConverterRustBuffer {
+    typealias SwiftType = QuoteStatus
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> QuoteStatus {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .`open`
+        
+        case 2: return .accepted
+        
+        case 3: return .superseded
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: QuoteStatus, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .`open`:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .accepted:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .superseded:
+            writeInt(&buf, Int32(3))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeQuoteStatus_lift(_ buf: RustBuffer) throws -> QuoteStatus {
+    return try FfiConverterTypeQuoteStatus.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeQuoteStatus_lower(_ value: QuoteStatus) -> RustBuffer {
+    return FfiConverterTypeQuoteStatus.lower(value)
+}
+
+
+
+/**
  * How long a customer has been silent compared with their own cadence
  * (`"active"`, `"at_risk"`, ... in the canonical JSON).
  */
@@ -11875,6 +13776,30 @@ fileprivate struct FfiConverterOptionTypeMoney: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypePaymentPlan: FfiConverterRustBuffer {
+    typealias SwiftType = PaymentPlan?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypePaymentPlan.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypePaymentPlan.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionTypeRecordKey: FfiConverterRustBuffer {
     typealias SwiftType = RecordKey?
 
@@ -11891,6 +13816,78 @@ fileprivate struct FfiConverterOptionTypeRecordKey: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterTypeRecordKey.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeReversal: FfiConverterRustBuffer {
+    typealias SwiftType = Reversal?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeReversal.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeReversal.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeWriteOff: FfiConverterRustBuffer {
+    typealias SwiftType = WriteOff?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeWriteOff.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeWriteOff.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionSequenceUInt32: FfiConverterRustBuffer {
+    typealias SwiftType = [UInt32]?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterSequenceUInt32.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterSequenceUInt32.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -12041,6 +14038,56 @@ fileprivate struct FfiConverterSequenceTypeAbsence: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeAbsence.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeAllocation: FfiConverterRustBuffer {
+    typealias SwiftType = [Allocation]
+
+    public static func write(_ value: [Allocation], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeAllocation.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Allocation] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Allocation]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeAllocation.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeCollected: FfiConverterRustBuffer {
+    typealias SwiftType = [Collected]
+
+    public static func write(_ value: [Collected], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeCollected.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Collected] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Collected]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeCollected.read(from: &buf))
         }
         return seq
     }
@@ -12349,6 +14396,56 @@ fileprivate struct FfiConverterSequenceTypeOutboxMessage: FfiConverterRustBuffer
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypePayment: FfiConverterRustBuffer {
+    typealias SwiftType = [Payment]
+
+    public static func write(_ value: [Payment], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypePayment.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Payment] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Payment]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypePayment.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypePlanLine: FfiConverterRustBuffer {
+    typealias SwiftType = [PlanLine]
+
+    public static func write(_ value: [PlanLine], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypePlanLine.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [PlanLine] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [PlanLine]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypePlanLine.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypePricedLine: FfiConverterRustBuffer {
     typealias SwiftType = [PricedLine]
 
@@ -12416,6 +14513,56 @@ fileprivate struct FfiConverterSequenceTypeQuoteLine: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeQuoteLine.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeQuoteVersion: FfiConverterRustBuffer {
+    typealias SwiftType = [QuoteVersion]
+
+    public static func write(_ value: [QuoteVersion], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeQuoteVersion.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [QuoteVersion] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [QuoteVersion]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeQuoteVersion.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeReceivable: FfiConverterRustBuffer {
+    typealias SwiftType = [Receivable]
+
+    public static func write(_ value: [Receivable], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeReceivable.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Receivable] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Receivable]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeReceivable.read(from: &buf))
         }
         return seq
     }
@@ -12668,6 +14815,32 @@ fileprivate struct FfiConverterSequenceTypeRfmTier: FfiConverterRustBuffer {
             seq.append(try FfiConverterTypeRfmTier.read(from: &buf))
         }
         return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterDictionaryStringString: FfiConverterRustBuffer {
+    public static func write(_ value: [String: String], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for (key, value) in value {
+            FfiConverterString.write(key, into: &buf)
+            FfiConverterString.write(value, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [String: String] {
+        let len: Int32 = try readInt(&buf)
+        var dict = [String: String]()
+        dict.reserveCapacity(Int(len))
+        for _ in 0..<len {
+            let key = try FfiConverterString.read(from: &buf)
+            let value = try FfiConverterString.read(from: &buf)
+            dict[key] = value
+        }
+        return dict
     }
 }
 /**
@@ -13026,6 +15199,36 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_crm_ffi_checksum_method_crm_qualify_lead() != 24402) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_crm_ffi_checksum_method_crm_collected() != 25720) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_crm_ffi_checksum_method_crm_reach_milestone() != 59337) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_crm_ffi_checksum_method_crm_receivables() != 44527) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_crm_ffi_checksum_method_crm_record_payment() != 45301) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_crm_ffi_checksum_method_crm_reschedule_payments() != 48051) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_crm_ffi_checksum_method_crm_reverse_payment() != 58805) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_crm_ffi_checksum_method_crm_set_payment_plan() != 8768) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_crm_ffi_checksum_method_crm_write_off_installment() != 12671) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_crm_ffi_checksum_method_crm_accept_quote() != 11474) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_crm_ffi_checksum_method_crm_add_quote() != 16526) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_crm_ffi_checksum_method_crm_assign_ticket() != 16790) {

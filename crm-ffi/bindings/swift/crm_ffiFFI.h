@@ -543,6 +543,56 @@ RustBuffer uniffi_crm_ffi_fn_method_crm_log_activity(uint64_t ptr, RustBuffer ac
 RustBuffer uniffi_crm_ffi_fn_method_crm_qualify_lead(uint64_t ptr, RustBuffer actor, RustBuffer id, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_COLLECTED
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_COLLECTED
+RustBuffer uniffi_crm_ffi_fn_method_crm_collected(uint64_t ptr, RustBuffer actor, RustBuffer from_date, RustBuffer until, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_REACH_MILESTONE
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_REACH_MILESTONE
+RustBuffer uniffi_crm_ffi_fn_method_crm_reach_milestone(uint64_t ptr, RustBuffer actor, RustBuffer contract, RustBuffer event, RustBuffer on, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_RECEIVABLES
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_RECEIVABLES
+RustBuffer uniffi_crm_ffi_fn_method_crm_receivables(uint64_t ptr, RustBuffer actor, RustBuffer today, RustBuffer customer, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_RECORD_PAYMENT
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_RECORD_PAYMENT
+RustBuffer uniffi_crm_ffi_fn_method_crm_record_payment(uint64_t ptr, RustBuffer actor, RustBuffer contract, RustBuffer payment, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_RESCHEDULE_PAYMENTS
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_RESCHEDULE_PAYMENTS
+RustBuffer uniffi_crm_ffi_fn_method_crm_reschedule_payments(uint64_t ptr, RustBuffer actor, RustBuffer contract, RustBuffer terms_json, RustBuffer reason, RustBuffer base, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_REVERSE_PAYMENT
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_REVERSE_PAYMENT
+RustBuffer uniffi_crm_ffi_fn_method_crm_reverse_payment(uint64_t ptr, RustBuffer actor, RustBuffer contract, RustBuffer id, RustBuffer reason, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_SET_PAYMENT_PLAN
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_SET_PAYMENT_PLAN
+RustBuffer uniffi_crm_ffi_fn_method_crm_set_payment_plan(uint64_t ptr, RustBuffer actor, RustBuffer contract, RustBuffer terms_json, RustBuffer base, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_WRITE_OFF_INSTALLMENT
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_WRITE_OFF_INSTALLMENT
+RustBuffer uniffi_crm_ffi_fn_method_crm_write_off_installment(uint64_t ptr, RustBuffer actor, RustBuffer contract, uint32_t installment, RustBuffer reason, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_ACCEPT_QUOTE
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_ACCEPT_QUOTE
+RustBuffer uniffi_crm_ffi_fn_method_crm_accept_quote(uint64_t ptr, RustBuffer actor, RustBuffer opportunity, uint32_t version, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_ADD_QUOTE
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_ADD_QUOTE
+RustBuffer uniffi_crm_ffi_fn_method_crm_add_quote(uint64_t ptr, RustBuffer actor, RustBuffer opportunity, RustBuffer input, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_ASSIGN_TICKET
 #define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_ASSIGN_TICKET
 RustBuffer uniffi_crm_ffi_fn_method_crm_assign_ticket(uint64_t ptr, RustBuffer actor, RustBuffer id, RustBuffer assignee, RustCallStatus *_Nonnull out_status
@@ -631,6 +681,31 @@ RustBuffer uniffi_crm_ffi_fn_method_crm_refresh_customer_value(uint64_t ptr, Rus
 #ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRMERROR_UNIFFI_TRAIT_DISPLAY
 #define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRMERROR_UNIFFI_TRAIT_DISPLAY
 RustBuffer uniffi_crm_ffi_fn_method_crmerror_uniffi_trait_display(RustBuffer ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_PAYMENTPLAN_IS_SETTLED
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_PAYMENTPLAN_IS_SETTLED
+int8_t uniffi_crm_ffi_fn_method_paymentplan_is_settled(RustBuffer ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_PAYMENTPLAN_OUTSTANDING
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_PAYMENTPLAN_OUTSTANDING
+RustBuffer uniffi_crm_ffi_fn_method_paymentplan_outstanding(RustBuffer ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_PAYMENTPLAN_PAID
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_PAYMENTPLAN_PAID
+RustBuffer uniffi_crm_ffi_fn_method_paymentplan_paid(RustBuffer ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_PAYMENTPLAN_TOTAL
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_PAYMENTPLAN_TOTAL
+RustBuffer uniffi_crm_ffi_fn_method_paymentplan_total(RustBuffer ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_PLANLINE_STATUS
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_PLANLINE_STATUS
+RustBuffer uniffi_crm_ffi_fn_method_planline_status(RustBuffer ptr, RustBuffer today, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_FUNC_EXPLAIN_MATCH
@@ -1274,6 +1349,66 @@ uint16_t uniffi_crm_ffi_checksum_method_crm_log_activity(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_QUALIFY_LEAD
 #define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_QUALIFY_LEAD
 uint16_t uniffi_crm_ffi_checksum_method_crm_qualify_lead(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_COLLECTED
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_COLLECTED
+uint16_t uniffi_crm_ffi_checksum_method_crm_collected(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_REACH_MILESTONE
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_REACH_MILESTONE
+uint16_t uniffi_crm_ffi_checksum_method_crm_reach_milestone(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_RECEIVABLES
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_RECEIVABLES
+uint16_t uniffi_crm_ffi_checksum_method_crm_receivables(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_RECORD_PAYMENT
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_RECORD_PAYMENT
+uint16_t uniffi_crm_ffi_checksum_method_crm_record_payment(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_RESCHEDULE_PAYMENTS
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_RESCHEDULE_PAYMENTS
+uint16_t uniffi_crm_ffi_checksum_method_crm_reschedule_payments(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_REVERSE_PAYMENT
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_REVERSE_PAYMENT
+uint16_t uniffi_crm_ffi_checksum_method_crm_reverse_payment(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_SET_PAYMENT_PLAN
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_SET_PAYMENT_PLAN
+uint16_t uniffi_crm_ffi_checksum_method_crm_set_payment_plan(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_WRITE_OFF_INSTALLMENT
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_WRITE_OFF_INSTALLMENT
+uint16_t uniffi_crm_ffi_checksum_method_crm_write_off_installment(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_ACCEPT_QUOTE
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_ACCEPT_QUOTE
+uint16_t uniffi_crm_ffi_checksum_method_crm_accept_quote(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_ADD_QUOTE
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_ADD_QUOTE
+uint16_t uniffi_crm_ffi_checksum_method_crm_add_quote(void
     
 );
 #endif

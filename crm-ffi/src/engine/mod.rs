@@ -3,7 +3,9 @@
 //! `update`, `share`, `unshare`, the outbox). The typed commands live in one file per
 //! concept, as in the core: `leads.rs`, `deals.rs`, `service.rs`, `tasks.rs`,
 //! `directory.rs`, `assignment.rs`, `value.rs` (customer value), `dedupe.rs`
-//! (duplicates in the store: find, merge, unmerge).
+//! (duplicates in the store: find, merge, unmerge), `quotes.rs` (quote
+//! versions on deals), `payments.rs` (payment plans on contracts,
+//! receivables, collections).
 //!
 //! Every method is synchronous and, over a file or a server, blocks on I/O:
 //! the host calls it off its UI thread (Kotlin `Dispatchers.IO`, a Swift
@@ -14,6 +16,8 @@ mod deals;
 mod dedupe;
 mod directory;
 mod leads;
+mod payments;
+mod quotes;
 mod service;
 mod tasks;
 mod value;

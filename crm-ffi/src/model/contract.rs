@@ -7,6 +7,8 @@ use crm::Contract as CoreContract;
 use crate::clock::{to_system_time, to_system_time_opt};
 use crate::model::ids::opt_text;
 use crate::model::{Money, RecordKey, Share, custom_json, shares};
+use crate::payments::PricedLine;
+use crate::plan::PaymentPlan;
 
 /// A contract with a customer, usually from a won opportunity.
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
@@ -48,6 +50,12 @@ pub struct Contract {
     pub termination_reason: Option<String>,
     /// Custom values as JSON text.
     pub custom_json: String,
+    /// Its payment plan (`setPaymentPlan`), if any.
+    pub payment_plan: Option<PaymentPlan>,
+    /// The version of the deal's quote it was made from, if one was accepted.
+    pub quote_version: Option<u32>,
+    /// The accepted quote's priced lines (empty without one).
+    pub lines: Vec<PricedLine>,
 }
 
 impl From<CoreContract> for Contract {
@@ -71,6 +79,9 @@ impl From<CoreContract> for Contract {
             ended_at: to_system_time_opt(contract.ended_at),
             termination_reason: contract.termination_reason,
             custom_json: custom_json(&contract.custom),
+            payment_plan: contract.payment_plan.map(PaymentPlan::from),
+            quote_version: contract.quote_version,
+            lines: contract.lines.into_iter().map(PricedLine::from).collect(),
         }
     }
 }

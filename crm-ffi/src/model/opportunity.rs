@@ -13,6 +13,7 @@ use crate::model::money::opt_money;
 use crate::model::{
     Contract, Money, RecordKey, Share, custom_json, opt_user, parse_custom, shares,
 };
+use crate::plan::QuoteVersion;
 
 /// An opportunity (a deal): a chance to sell to a customer.
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
@@ -63,6 +64,8 @@ pub struct Opportunity {
     pub closed_at: Option<SystemTime>,
     /// Custom values as JSON text.
     pub custom_json: String,
+    /// The versions of its quote (`addQuote`), oldest first.
+    pub quotes: Vec<QuoteVersion>,
 }
 
 impl From<CoreOpportunity> for Opportunity {
@@ -90,6 +93,7 @@ impl From<CoreOpportunity> for Opportunity {
             contract: opt_text(deal.contract),
             closed_at: to_system_time_opt(deal.closed_at),
             custom_json: custom_json(&deal.custom),
+            quotes: deal.quotes.into_iter().map(QuoteVersion::from).collect(),
         }
     }
 }

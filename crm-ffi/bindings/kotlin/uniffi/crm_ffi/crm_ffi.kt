@@ -793,6 +793,26 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_crm_ffi_checksum_method_crm_qualify_lead(
     ): Int
+    external fun uniffi_crm_ffi_checksum_method_crm_collected(
+    ): Int
+    external fun uniffi_crm_ffi_checksum_method_crm_reach_milestone(
+    ): Int
+    external fun uniffi_crm_ffi_checksum_method_crm_receivables(
+    ): Int
+    external fun uniffi_crm_ffi_checksum_method_crm_record_payment(
+    ): Int
+    external fun uniffi_crm_ffi_checksum_method_crm_reschedule_payments(
+    ): Int
+    external fun uniffi_crm_ffi_checksum_method_crm_reverse_payment(
+    ): Int
+    external fun uniffi_crm_ffi_checksum_method_crm_set_payment_plan(
+    ): Int
+    external fun uniffi_crm_ffi_checksum_method_crm_write_off_installment(
+    ): Int
+    external fun uniffi_crm_ffi_checksum_method_crm_accept_quote(
+    ): Int
+    external fun uniffi_crm_ffi_checksum_method_crm_add_quote(
+    ): Int
     external fun uniffi_crm_ffi_checksum_method_crm_assign_ticket(
     ): Int
     external fun uniffi_crm_ffi_checksum_method_crm_await_customer(
@@ -973,6 +993,26 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_crm_ffi_fn_method_crm_qualify_lead(`ptr`: Long,`actor`: RustBuffer.ByValue,`id`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_crm_ffi_fn_method_crm_collected(`ptr`: Long,`actor`: RustBuffer.ByValue,`fromDate`: RustBuffer.ByValue,`until`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_crm_ffi_fn_method_crm_reach_milestone(`ptr`: Long,`actor`: RustBuffer.ByValue,`contract`: RustBuffer.ByValue,`event`: RustBuffer.ByValue,`on`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_crm_ffi_fn_method_crm_receivables(`ptr`: Long,`actor`: RustBuffer.ByValue,`today`: RustBuffer.ByValue,`customer`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_crm_ffi_fn_method_crm_record_payment(`ptr`: Long,`actor`: RustBuffer.ByValue,`contract`: RustBuffer.ByValue,`payment`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_crm_ffi_fn_method_crm_reschedule_payments(`ptr`: Long,`actor`: RustBuffer.ByValue,`contract`: RustBuffer.ByValue,`termsJson`: RustBuffer.ByValue,`reason`: RustBuffer.ByValue,`base`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_crm_ffi_fn_method_crm_reverse_payment(`ptr`: Long,`actor`: RustBuffer.ByValue,`contract`: RustBuffer.ByValue,`id`: RustBuffer.ByValue,`reason`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_crm_ffi_fn_method_crm_set_payment_plan(`ptr`: Long,`actor`: RustBuffer.ByValue,`contract`: RustBuffer.ByValue,`termsJson`: RustBuffer.ByValue,`base`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_crm_ffi_fn_method_crm_write_off_installment(`ptr`: Long,`actor`: RustBuffer.ByValue,`contract`: RustBuffer.ByValue,`installment`: Int,`reason`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_crm_ffi_fn_method_crm_accept_quote(`ptr`: Long,`actor`: RustBuffer.ByValue,`opportunity`: RustBuffer.ByValue,`version`: Int,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_crm_ffi_fn_method_crm_add_quote(`ptr`: Long,`actor`: RustBuffer.ByValue,`opportunity`: RustBuffer.ByValue,`input`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_crm_ffi_fn_method_crm_assign_ticket(`ptr`: Long,`actor`: RustBuffer.ByValue,`id`: RustBuffer.ByValue,`assignee`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_crm_ffi_fn_method_crm_await_customer(`ptr`: Long,`actor`: RustBuffer.ByValue,`id`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -1008,6 +1048,16 @@ internal object UniffiLib {
     external fun uniffi_crm_ffi_fn_method_crm_refresh_customer_value(`ptr`: Long,`actor`: RustBuffer.ByValue,`asOf`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_crm_ffi_fn_method_crmerror_uniffi_trait_display(`ptr`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_crm_ffi_fn_method_paymentplan_is_settled(`ptr`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Byte
+    external fun uniffi_crm_ffi_fn_method_paymentplan_outstanding(`ptr`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_crm_ffi_fn_method_paymentplan_paid(`ptr`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_crm_ffi_fn_method_paymentplan_total(`ptr`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_crm_ffi_fn_method_planline_status(`ptr`: RustBuffer.ByValue,`today`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_crm_ffi_fn_func_explain_match(`a`: RustBuffer.ByValue,`b`: RustBuffer.ByValue,`configJson`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -1315,6 +1365,36 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_crm_ffi_checksum_method_crm_qualify_lead() and 0xFFFF) != 24402) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_crm_ffi_checksum_method_crm_collected() and 0xFFFF) != 25720) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_crm_ffi_checksum_method_crm_reach_milestone() and 0xFFFF) != 59337) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_crm_ffi_checksum_method_crm_receivables() and 0xFFFF) != 44527) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_crm_ffi_checksum_method_crm_record_payment() and 0xFFFF) != 45301) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_crm_ffi_checksum_method_crm_reschedule_payments() and 0xFFFF) != 48051) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_crm_ffi_checksum_method_crm_reverse_payment() and 0xFFFF) != 58805) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_crm_ffi_checksum_method_crm_set_payment_plan() and 0xFFFF) != 8768) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_crm_ffi_checksum_method_crm_write_off_installment() and 0xFFFF) != 12671) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_crm_ffi_checksum_method_crm_accept_quote() and 0xFFFF) != 11474) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_crm_ffi_checksum_method_crm_add_quote() and 0xFFFF) != 16526) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_crm_ffi_checksum_method_crm_assign_ticket() and 0xFFFF) != 16790) {
@@ -2467,6 +2547,135 @@ public interface CrmInterface {
      * `NotFound`, `Forbidden`.
      */
     fun `qualifyLead`(`actor`: Actor, `id`: kotlin.String): Lead
+    
+    /**
+     * Money received from `fromDate` (inclusive) to `until` (exclusive),
+     * both `YYYY-MM-DD`, per contract owner and currency, reversed payments
+     * left out.
+     *
+     * # Errors
+     *
+     * `Validation` on `from` or `until`; `Forbidden` when the actor may read
+     * no contract.
+     */
+    fun `collected`(`actor`: Actor, `fromDate`: kotlin.String, `until`: kotlin.String): List<Collected>
+    
+    /**
+     * A milestone happened (`delivery_accepted`, ...) on `on` (`YYYY-MM-DD`,
+     * default today): the installments waiting for it get their due dates.
+     * Reaching the delivery milestone of a paid contract completes it.
+     * (Contract states fire their own: `contract_signed` on signing.)
+     *
+     * # Errors
+     *
+     * `Validation` on `event` when it is blank or reached already, on `on`,
+     * on `contract` without a plan; `NotFound`, `Forbidden`.
+     */
+    fun `reachMilestone`(`actor`: Actor, `contract`: kotlin.String, `event`: kotlin.String, `on`: kotlin.String? = null): Contract
+    
+    /**
+     * What each contract with a plan is owed on `today` (`YYYY-MM-DD`), with
+     * its aging: the actor's readable contracts, one customer's with
+     * `customer`.
+     *
+     * # Errors
+     *
+     * `Validation` on `today`, on `customer_id` for a malformed id;
+     * `Forbidden` when the actor may read no contract.
+     */
+    fun `receivables`(`actor`: Actor, `today`: kotlin.String, `customer`: kotlin.String? = null): List<Receivable>
+    
+    /**
+     * Records a payment on a contract: it pays the named installments
+     * (`to`) in order, or else the open ones oldest due first; what is left
+     * over becomes a credit. A paid contract whose delivery was accepted
+     * completes itself.
+     *
+     * # Errors
+     *
+     * `Validation` on `amount` (not above 0, another currency than the
+     * plan's), `amount.amount` / `amount.currency` (malformed), `id` (empty
+     * or used already), `installment` (not in the plan), `on`, on `contract`
+     * without a plan; `NotFound`, `Forbidden`.
+     */
+    fun `recordPayment`(`actor`: Actor, `contract`: kotlin.String, `payment`: PaymentInput): Contract
+    
+    /**
+     * Re-splits what is still owed by new terms (`termsJson`), dates counted
+     * from `base` (default today), keeping what was paid: open lines are
+     * replaced (kept for the record) by new ones numbered on.
+     *
+     * # Errors
+     *
+     * `Validation` on `reason` when blank, as `splitPayments` reports the
+     * terms, on `base`; `NotFound`, `Forbidden`.
+     */
+    fun `reschedulePayments`(`actor`: Actor, `contract`: kotlin.String, `termsJson`: kotlin.String, `reason`: kotlin.String, `base`: kotlin.String? = null): Contract
+    
+    /**
+     * Reverses a payment (it bounced): what it paid is owed again.
+     *
+     * # Errors
+     *
+     * `Validation` on `id` (not a payment, or reversed already), `reason`
+     * (blank), `credit` (the credit it left was used since); `NotFound`,
+     * `Forbidden`.
+     */
+    fun `reversePayment`(`actor`: Actor, `contract`: kotlin.String, `id`: kotlin.String, `reason`: kotlin.String): Contract
+    
+    /**
+     * Gives a contract a payment plan: its amount split by the terms
+     * template `termsJson` (as for `splitPayments`), date rules counted from
+     * `base` (`YYYY-MM-DD`; default: the day it was signed, or today).
+     * Milestones the contract already passed (signing) date their lines.
+     *
+     * # Errors
+     *
+     * `Validation` as `splitPayments` reports it (`terms`,
+     * `terms.lines[1].percent`, ...), on `base`, on `contract` when its plan
+     * already has payments (reschedule it instead); `NotFound`, `Forbidden`.
+     */
+    fun `setPaymentPlan`(`actor`: Actor, `contract`: kotlin.String, `termsJson`: kotlin.String, `base`: kotlin.String? = null): Contract
+    
+    /**
+     * Writes off what is left of installment number `installment`; only
+     * the roles in the configuration's `write_off_roles` may.
+     *
+     * # Errors
+     *
+     * `Forbidden` for another role; `Validation` on `reason` (blank),
+     * `installment` (not in the plan, nothing left); `NotFound`.
+     */
+    fun `writeOffInstallment`(`actor`: Actor, `contract`: kotlin.String, `installment`: kotlin.UInt, `reason`: kotlin.String): Contract
+    
+    /**
+     * The customer accepted `version` of the quote: its total becomes the
+     * deal's expected amount, and winning the deal makes a contract of its
+     * amount and lines (`Contract.quoteVersion`, `Contract.lines`).
+     *
+     * # Errors
+     *
+     * `Validation` on `version` when there is no such version, it was
+     * superseded or already accepted, or it expired; on `opportunity` when
+     * the deal is closed; `NotFound`, `Forbidden`.
+     */
+    fun `acceptQuote`(`actor`: Actor, `opportunity`: kotlin.String, `version`: kotlin.UInt): Opportunity
+    
+    /**
+     * Adds a version of a deal's quote, priced exactly as `priceQuote`
+     * prices (lines, an optional price list as JSON text, the currency:
+     * given, else the price list's, else the deal's expected amount's);
+     * earlier versions, an accepted one included, are superseded. Returns
+     * the deal with its `quotes`.
+     *
+     * # Errors
+     *
+     * `Validation` as `priceQuote` reports it (`lines[0].quantity`,
+     * `price_list`, ...); on `currency` when none is given or implied; on
+     * `lines` when there are none; on `valid_until` for a bad date; on
+     * `opportunity` when the deal is closed; `NotFound`, `Forbidden`.
+     */
+    fun `addQuote`(`actor`: Actor, `opportunity`: kotlin.String, `input`: QuoteInput): Opportunity
     
     /**
      * Assigns a ticket to an agent (taking it oneself needs edit, giving it
@@ -3959,6 +4168,291 @@ open class Crm: Disposable, AutoCloseable, CrmInterface
 
     
     /**
+     * Money received from `fromDate` (inclusive) to `until` (exclusive),
+     * both `YYYY-MM-DD`, per contract owner and currency, reversed payments
+     * left out.
+     *
+     * # Errors
+     *
+     * `Validation` on `from` or `until`; `Forbidden` when the actor may read
+     * no contract.
+     */
+    @Throws(CrmException::class)override fun `collected`(`actor`: Actor, `fromDate`: kotlin.String, `until`: kotlin.String): List<Collected> {
+            return FfiConverterSequenceTypeCollected.lift(
+    callWithHandle {
+    uniffiRustCallWithError(CrmException) { _status ->
+    UniffiLib.uniffi_crm_ffi_fn_method_crm_collected(
+        it,
+        
+        FfiConverterTypeActor.lower(`actor`),
+        FfiConverterString.lower(`fromDate`),
+        FfiConverterString.lower(`until`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * A milestone happened (`delivery_accepted`, ...) on `on` (`YYYY-MM-DD`,
+     * default today): the installments waiting for it get their due dates.
+     * Reaching the delivery milestone of a paid contract completes it.
+     * (Contract states fire their own: `contract_signed` on signing.)
+     *
+     * # Errors
+     *
+     * `Validation` on `event` when it is blank or reached already, on `on`,
+     * on `contract` without a plan; `NotFound`, `Forbidden`.
+     */
+    @Throws(CrmException::class)override fun `reachMilestone`(`actor`: Actor, `contract`: kotlin.String, `event`: kotlin.String, `on`: kotlin.String?): Contract {
+            return FfiConverterTypeContract.lift(
+    callWithHandle {
+    uniffiRustCallWithError(CrmException) { _status ->
+    UniffiLib.uniffi_crm_ffi_fn_method_crm_reach_milestone(
+        it,
+        
+        FfiConverterTypeActor.lower(`actor`),
+        FfiConverterString.lower(`contract`),
+        FfiConverterString.lower(`event`),
+        FfiConverterOptionalString.lower(`on`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * What each contract with a plan is owed on `today` (`YYYY-MM-DD`), with
+     * its aging: the actor's readable contracts, one customer's with
+     * `customer`.
+     *
+     * # Errors
+     *
+     * `Validation` on `today`, on `customer_id` for a malformed id;
+     * `Forbidden` when the actor may read no contract.
+     */
+    @Throws(CrmException::class)override fun `receivables`(`actor`: Actor, `today`: kotlin.String, `customer`: kotlin.String?): List<Receivable> {
+            return FfiConverterSequenceTypeReceivable.lift(
+    callWithHandle {
+    uniffiRustCallWithError(CrmException) { _status ->
+    UniffiLib.uniffi_crm_ffi_fn_method_crm_receivables(
+        it,
+        
+        FfiConverterTypeActor.lower(`actor`),
+        FfiConverterString.lower(`today`),
+        FfiConverterOptionalString.lower(`customer`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Records a payment on a contract: it pays the named installments
+     * (`to`) in order, or else the open ones oldest due first; what is left
+     * over becomes a credit. A paid contract whose delivery was accepted
+     * completes itself.
+     *
+     * # Errors
+     *
+     * `Validation` on `amount` (not above 0, another currency than the
+     * plan's), `amount.amount` / `amount.currency` (malformed), `id` (empty
+     * or used already), `installment` (not in the plan), `on`, on `contract`
+     * without a plan; `NotFound`, `Forbidden`.
+     */
+    @Throws(CrmException::class)override fun `recordPayment`(`actor`: Actor, `contract`: kotlin.String, `payment`: PaymentInput): Contract {
+            return FfiConverterTypeContract.lift(
+    callWithHandle {
+    uniffiRustCallWithError(CrmException) { _status ->
+    UniffiLib.uniffi_crm_ffi_fn_method_crm_record_payment(
+        it,
+        
+        FfiConverterTypeActor.lower(`actor`),
+        FfiConverterString.lower(`contract`),
+        FfiConverterTypePaymentInput.lower(`payment`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Re-splits what is still owed by new terms (`termsJson`), dates counted
+     * from `base` (default today), keeping what was paid: open lines are
+     * replaced (kept for the record) by new ones numbered on.
+     *
+     * # Errors
+     *
+     * `Validation` on `reason` when blank, as `splitPayments` reports the
+     * terms, on `base`; `NotFound`, `Forbidden`.
+     */
+    @Throws(CrmException::class)override fun `reschedulePayments`(`actor`: Actor, `contract`: kotlin.String, `termsJson`: kotlin.String, `reason`: kotlin.String, `base`: kotlin.String?): Contract {
+            return FfiConverterTypeContract.lift(
+    callWithHandle {
+    uniffiRustCallWithError(CrmException) { _status ->
+    UniffiLib.uniffi_crm_ffi_fn_method_crm_reschedule_payments(
+        it,
+        
+        FfiConverterTypeActor.lower(`actor`),
+        FfiConverterString.lower(`contract`),
+        FfiConverterString.lower(`termsJson`),
+        FfiConverterString.lower(`reason`),
+        FfiConverterOptionalString.lower(`base`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Reverses a payment (it bounced): what it paid is owed again.
+     *
+     * # Errors
+     *
+     * `Validation` on `id` (not a payment, or reversed already), `reason`
+     * (blank), `credit` (the credit it left was used since); `NotFound`,
+     * `Forbidden`.
+     */
+    @Throws(CrmException::class)override fun `reversePayment`(`actor`: Actor, `contract`: kotlin.String, `id`: kotlin.String, `reason`: kotlin.String): Contract {
+            return FfiConverterTypeContract.lift(
+    callWithHandle {
+    uniffiRustCallWithError(CrmException) { _status ->
+    UniffiLib.uniffi_crm_ffi_fn_method_crm_reverse_payment(
+        it,
+        
+        FfiConverterTypeActor.lower(`actor`),
+        FfiConverterString.lower(`contract`),
+        FfiConverterString.lower(`id`),
+        FfiConverterString.lower(`reason`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Gives a contract a payment plan: its amount split by the terms
+     * template `termsJson` (as for `splitPayments`), date rules counted from
+     * `base` (`YYYY-MM-DD`; default: the day it was signed, or today).
+     * Milestones the contract already passed (signing) date their lines.
+     *
+     * # Errors
+     *
+     * `Validation` as `splitPayments` reports it (`terms`,
+     * `terms.lines[1].percent`, ...), on `base`, on `contract` when its plan
+     * already has payments (reschedule it instead); `NotFound`, `Forbidden`.
+     */
+    @Throws(CrmException::class)override fun `setPaymentPlan`(`actor`: Actor, `contract`: kotlin.String, `termsJson`: kotlin.String, `base`: kotlin.String?): Contract {
+            return FfiConverterTypeContract.lift(
+    callWithHandle {
+    uniffiRustCallWithError(CrmException) { _status ->
+    UniffiLib.uniffi_crm_ffi_fn_method_crm_set_payment_plan(
+        it,
+        
+        FfiConverterTypeActor.lower(`actor`),
+        FfiConverterString.lower(`contract`),
+        FfiConverterString.lower(`termsJson`),
+        FfiConverterOptionalString.lower(`base`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Writes off what is left of installment number `installment`; only
+     * the roles in the configuration's `write_off_roles` may.
+     *
+     * # Errors
+     *
+     * `Forbidden` for another role; `Validation` on `reason` (blank),
+     * `installment` (not in the plan, nothing left); `NotFound`.
+     */
+    @Throws(CrmException::class)override fun `writeOffInstallment`(`actor`: Actor, `contract`: kotlin.String, `installment`: kotlin.UInt, `reason`: kotlin.String): Contract {
+            return FfiConverterTypeContract.lift(
+    callWithHandle {
+    uniffiRustCallWithError(CrmException) { _status ->
+    UniffiLib.uniffi_crm_ffi_fn_method_crm_write_off_installment(
+        it,
+        
+        FfiConverterTypeActor.lower(`actor`),
+        FfiConverterString.lower(`contract`),
+        FfiConverterUInt.lower(`installment`),
+        FfiConverterString.lower(`reason`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The customer accepted `version` of the quote: its total becomes the
+     * deal's expected amount, and winning the deal makes a contract of its
+     * amount and lines (`Contract.quoteVersion`, `Contract.lines`).
+     *
+     * # Errors
+     *
+     * `Validation` on `version` when there is no such version, it was
+     * superseded or already accepted, or it expired; on `opportunity` when
+     * the deal is closed; `NotFound`, `Forbidden`.
+     */
+    @Throws(CrmException::class)override fun `acceptQuote`(`actor`: Actor, `opportunity`: kotlin.String, `version`: kotlin.UInt): Opportunity {
+            return FfiConverterTypeOpportunity.lift(
+    callWithHandle {
+    uniffiRustCallWithError(CrmException) { _status ->
+    UniffiLib.uniffi_crm_ffi_fn_method_crm_accept_quote(
+        it,
+        
+        FfiConverterTypeActor.lower(`actor`),
+        FfiConverterString.lower(`opportunity`),
+        FfiConverterUInt.lower(`version`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Adds a version of a deal's quote, priced exactly as `priceQuote`
+     * prices (lines, an optional price list as JSON text, the currency:
+     * given, else the price list's, else the deal's expected amount's);
+     * earlier versions, an accepted one included, are superseded. Returns
+     * the deal with its `quotes`.
+     *
+     * # Errors
+     *
+     * `Validation` as `priceQuote` reports it (`lines[0].quantity`,
+     * `price_list`, ...); on `currency` when none is given or implied; on
+     * `lines` when there are none; on `valid_until` for a bad date; on
+     * `opportunity` when the deal is closed; `NotFound`, `Forbidden`.
+     */
+    @Throws(CrmException::class)override fun `addQuote`(`actor`: Actor, `opportunity`: kotlin.String, `input`: QuoteInput): Opportunity {
+            return FfiConverterTypeOpportunity.lift(
+    callWithHandle {
+    uniffiRustCallWithError(CrmException) { _status ->
+    UniffiLib.uniffi_crm_ffi_fn_method_crm_add_quote(
+        it,
+        
+        FfiConverterTypeActor.lower(`actor`),
+        FfiConverterString.lower(`opportunity`),
+        FfiConverterTypeQuoteInput.lower(`input`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
      * Assigns a ticket to an agent (taking it oneself needs edit, giving it
      * to someone else assign).
      *
@@ -5200,6 +5694,179 @@ public object FfiConverterTypeActor: FfiConverterRustBuffer<Actor> {
 
 
 /**
+ * Amounts owed by age past their due date, on a day.
+ */
+data class Aging (
+    /**
+     * Not yet past due (including undated).
+     */
+    var `current`: Money
+    , 
+    /**
+     * 1 to 30 days past due.
+     */
+    var `days1To30`: Money
+    , 
+    /**
+     * 31 to 60.
+     */
+    var `days31To60`: Money
+    , 
+    /**
+     * 61 to 90.
+     */
+    var `days61To90`: Money
+    , 
+    /**
+     * More than 90.
+     */
+    var `days90Plus`: Money
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeAging: FfiConverterRustBuffer<Aging> {
+    override fun read(buf: ByteBuffer): Aging {
+        return Aging(
+            FfiConverterTypeMoney.read(buf),
+            FfiConverterTypeMoney.read(buf),
+            FfiConverterTypeMoney.read(buf),
+            FfiConverterTypeMoney.read(buf),
+            FfiConverterTypeMoney.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Aging) = (
+            FfiConverterTypeMoney.allocationSize(value.`current`) +
+            FfiConverterTypeMoney.allocationSize(value.`days1To30`) +
+            FfiConverterTypeMoney.allocationSize(value.`days31To60`) +
+            FfiConverterTypeMoney.allocationSize(value.`days61To90`) +
+            FfiConverterTypeMoney.allocationSize(value.`days90Plus`)
+    )
+
+    override fun write(value: Aging, buf: ByteBuffer) {
+            FfiConverterTypeMoney.write(value.`current`, buf)
+            FfiConverterTypeMoney.write(value.`days1To30`, buf)
+            FfiConverterTypeMoney.write(value.`days31To60`, buf)
+            FfiConverterTypeMoney.write(value.`days61To90`, buf)
+            FfiConverterTypeMoney.write(value.`days90Plus`, buf)
+    }
+}
+
+
+
+/**
+ * One allocation of a payment to an installment.
+ */
+data class Allocation (
+    /**
+     * The installment's number.
+     */
+    var `installment`: kotlin.UInt
+    , 
+    /**
+     * How much of the payment went to it.
+     */
+    var `amount`: Money
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeAllocation: FfiConverterRustBuffer<Allocation> {
+    override fun read(buf: ByteBuffer): Allocation {
+        return Allocation(
+            FfiConverterUInt.read(buf),
+            FfiConverterTypeMoney.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Allocation) = (
+            FfiConverterUInt.allocationSize(value.`installment`) +
+            FfiConverterTypeMoney.allocationSize(value.`amount`)
+    )
+
+    override fun write(value: Allocation, buf: ByteBuffer) {
+            FfiConverterUInt.write(value.`installment`, buf)
+            FfiConverterTypeMoney.write(value.`amount`, buf)
+    }
+}
+
+
+
+/**
+ * Money collected by one owner in one currency over a period (`collected`).
+ */
+data class Collected (
+    /**
+     * The contracts' owner (`null`: contracts without one).
+     */
+    var `owner`: kotlin.String?
+    , 
+    /**
+     * The amount received (reversed payments left out).
+     */
+    var `amount`: Money
+    , 
+    /**
+     * How many payments.
+     */
+    var `payments`: kotlin.ULong
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeCollected: FfiConverterRustBuffer<Collected> {
+    override fun read(buf: ByteBuffer): Collected {
+        return Collected(
+            FfiConverterOptionalString.read(buf),
+            FfiConverterTypeMoney.read(buf),
+            FfiConverterULong.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Collected) = (
+            FfiConverterOptionalString.allocationSize(value.`owner`) +
+            FfiConverterTypeMoney.allocationSize(value.`amount`) +
+            FfiConverterULong.allocationSize(value.`payments`)
+    )
+
+    override fun write(value: Collected, buf: ByteBuffer) {
+            FfiConverterOptionalString.write(value.`owner`, buf)
+            FfiConverterTypeMoney.write(value.`amount`, buf)
+            FfiConverterULong.write(value.`payments`, buf)
+    }
+}
+
+
+
+/**
  * A person at a customer.
  */
 data class Contact (
@@ -5445,6 +6112,21 @@ data class Contract (
      * Custom values as JSON text.
      */
     var `customJson`: kotlin.String
+    , 
+    /**
+     * Its payment plan (`setPaymentPlan`), if any.
+     */
+    var `paymentPlan`: PaymentPlan?
+    , 
+    /**
+     * The version of the deal's quote it was made from, if one was accepted.
+     */
+    var `quoteVersion`: kotlin.UInt?
+    , 
+    /**
+     * The accepted quote's priced lines (empty without one).
+     */
+    var `lines`: List<PricedLine>
     
 ){
     
@@ -5479,6 +6161,9 @@ public object FfiConverterTypeContract: FfiConverterRustBuffer<Contract> {
             FfiConverterOptionalTimestamp.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterString.read(buf),
+            FfiConverterOptionalTypePaymentPlan.read(buf),
+            FfiConverterOptionalUInt.read(buf),
+            FfiConverterSequenceTypePricedLine.read(buf),
         )
     }
 
@@ -5500,7 +6185,10 @@ public object FfiConverterTypeContract: FfiConverterRustBuffer<Contract> {
             FfiConverterOptionalTimestamp.allocationSize(value.`signedAt`) +
             FfiConverterOptionalTimestamp.allocationSize(value.`endedAt`) +
             FfiConverterOptionalString.allocationSize(value.`terminationReason`) +
-            FfiConverterString.allocationSize(value.`customJson`)
+            FfiConverterString.allocationSize(value.`customJson`) +
+            FfiConverterOptionalTypePaymentPlan.allocationSize(value.`paymentPlan`) +
+            FfiConverterOptionalUInt.allocationSize(value.`quoteVersion`) +
+            FfiConverterSequenceTypePricedLine.allocationSize(value.`lines`)
     )
 
     override fun write(value: Contract, buf: ByteBuffer) {
@@ -5522,6 +6210,9 @@ public object FfiConverterTypeContract: FfiConverterRustBuffer<Contract> {
             FfiConverterOptionalTimestamp.write(value.`endedAt`, buf)
             FfiConverterOptionalString.write(value.`terminationReason`, buf)
             FfiConverterString.write(value.`customJson`, buf)
+            FfiConverterOptionalTypePaymentPlan.write(value.`paymentPlan`, buf)
+            FfiConverterOptionalUInt.write(value.`quoteVersion`, buf)
+            FfiConverterSequenceTypePricedLine.write(value.`lines`, buf)
     }
 }
 
@@ -8143,6 +8834,11 @@ data class Opportunity (
      * Custom values as JSON text.
      */
     var `customJson`: kotlin.String
+    , 
+    /**
+     * The versions of its quote (`addQuote`), oldest first.
+     */
+    var `quotes`: List<QuoteVersion>
     
 ){
     
@@ -8181,6 +8877,7 @@ public object FfiConverterTypeOpportunity: FfiConverterRustBuffer<Opportunity> {
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalTimestamp.read(buf),
             FfiConverterString.read(buf),
+            FfiConverterSequenceTypeQuoteVersion.read(buf),
         )
     }
 
@@ -8206,7 +8903,8 @@ public object FfiConverterTypeOpportunity: FfiConverterRustBuffer<Opportunity> {
             FfiConverterOptionalString.allocationSize(value.`lostReason`) +
             FfiConverterOptionalString.allocationSize(value.`contract`) +
             FfiConverterOptionalTimestamp.allocationSize(value.`closedAt`) +
-            FfiConverterString.allocationSize(value.`customJson`)
+            FfiConverterString.allocationSize(value.`customJson`) +
+            FfiConverterSequenceTypeQuoteVersion.allocationSize(value.`quotes`)
     )
 
     override fun write(value: Opportunity, buf: ByteBuffer) {
@@ -8232,6 +8930,7 @@ public object FfiConverterTypeOpportunity: FfiConverterRustBuffer<Opportunity> {
             FfiConverterOptionalString.write(value.`contract`, buf)
             FfiConverterOptionalTimestamp.write(value.`closedAt`, buf)
             FfiConverterString.write(value.`customJson`, buf)
+            FfiConverterSequenceTypeQuoteVersion.write(value.`quotes`, buf)
     }
 }
 
@@ -8345,6 +9044,425 @@ public object FfiConverterTypeOutboxMessage: FfiConverterRustBuffer<OutboxMessag
             FfiConverterUInt.write(value.`attempts`, buf)
             FfiConverterOptionalTimestamp.write(value.`leasedUntil`, buf)
             FfiConverterOptionalTimestamp.write(value.`ackedAt`, buf)
+    }
+}
+
+
+
+/**
+ * A payment received on a contract.
+ */
+data class Payment (
+    /**
+     * The caller's id for it (a bank reference), unique in the plan.
+     */
+    var `id`: kotlin.String
+    , 
+    /**
+     * When it was received, `YYYY-MM-DD`.
+     */
+    var `on`: kotlin.String
+    , 
+    /**
+     * How much.
+     */
+    var `amount`: Money
+    , 
+    /**
+     * Where it went, in order.
+     */
+    var `allocations`: List<Allocation>
+    , 
+    /**
+     * What was left over: a credit on the plan.
+     */
+    var `credit`: Money
+    , 
+    /**
+     * Its reversal, if any.
+     */
+    var `reversed`: Reversal?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypePayment: FfiConverterRustBuffer<Payment> {
+    override fun read(buf: ByteBuffer): Payment {
+        return Payment(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterTypeMoney.read(buf),
+            FfiConverterSequenceTypeAllocation.read(buf),
+            FfiConverterTypeMoney.read(buf),
+            FfiConverterOptionalTypeReversal.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Payment) = (
+            FfiConverterString.allocationSize(value.`id`) +
+            FfiConverterString.allocationSize(value.`on`) +
+            FfiConverterTypeMoney.allocationSize(value.`amount`) +
+            FfiConverterSequenceTypeAllocation.allocationSize(value.`allocations`) +
+            FfiConverterTypeMoney.allocationSize(value.`credit`) +
+            FfiConverterOptionalTypeReversal.allocationSize(value.`reversed`)
+    )
+
+    override fun write(value: Payment, buf: ByteBuffer) {
+            FfiConverterString.write(value.`id`, buf)
+            FfiConverterString.write(value.`on`, buf)
+            FfiConverterTypeMoney.write(value.`amount`, buf)
+            FfiConverterSequenceTypeAllocation.write(value.`allocations`, buf)
+            FfiConverterTypeMoney.write(value.`credit`, buf)
+            FfiConverterOptionalTypeReversal.write(value.`reversed`, buf)
+    }
+}
+
+
+
+/**
+ * A payment to record on a contract (`recordPayment`).
+ */
+data class PaymentInput (
+    /**
+     * The caller's reference (a bank transaction id), unique per contract.
+     */
+    var `id`: kotlin.String
+    , 
+    /**
+     * How much, in the contract's currency.
+     */
+    var `amount`: Money
+    , 
+    /**
+     * When it was received, `YYYY-MM-DD` (default: today by the engine's clock).
+     */
+    var `on`: kotlin.String? = null 
+    , 
+    /**
+     * The installments to pay, in order (default: the open ones, oldest due first).
+     */
+    var `to`: List<kotlin.UInt>? = null 
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypePaymentInput: FfiConverterRustBuffer<PaymentInput> {
+    override fun read(buf: ByteBuffer): PaymentInput {
+        return PaymentInput(
+            FfiConverterString.read(buf),
+            FfiConverterTypeMoney.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalSequenceUInt.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: PaymentInput) = (
+            FfiConverterString.allocationSize(value.`id`) +
+            FfiConverterTypeMoney.allocationSize(value.`amount`) +
+            FfiConverterOptionalString.allocationSize(value.`on`) +
+            FfiConverterOptionalSequenceUInt.allocationSize(value.`to`)
+    )
+
+    override fun write(value: PaymentInput, buf: ByteBuffer) {
+            FfiConverterString.write(value.`id`, buf)
+            FfiConverterTypeMoney.write(value.`amount`, buf)
+            FfiConverterOptionalString.write(value.`on`, buf)
+            FfiConverterOptionalSequenceUInt.write(value.`to`, buf)
+    }
+}
+
+
+
+/**
+ * A contract's payment plan: installments, payments, the credit left over
+ * and the milestones reached.
+ */
+data class PaymentPlan (
+    /**
+     * The terms' name (`"30/70"`).
+     */
+    var `terms`: kotlin.String
+    , 
+    /**
+     * The currency, an ISO 4217 code.
+     */
+    var `currency`: kotlin.String
+    , 
+    /**
+     * The installments, in order (replaced ones kept).
+     */
+    var `installments`: List<PlanLine>
+    , 
+    /**
+     * The payments, in the order received.
+     */
+    var `payments`: List<Payment>
+    , 
+    /**
+     * Money received beyond what was owed.
+     */
+    var `credit`: Money
+    , 
+    /**
+     * The milestones reached: event -> `YYYY-MM-DD`.
+     */
+    var `milestones`: Map<kotlin.String, kotlin.String>
+    
+){
+    
+    /**
+     * Whether nothing is owed any more.
+     *
+     * # Errors
+     *
+     * As `total()`.
+     */
+    @Throws(CrmException::class) fun `isSettled`(): kotlin.Boolean {
+            return FfiConverterBoolean.lift(
+    uniffiRustCallWithError(CrmException) { _status ->
+    UniffiLib.uniffi_crm_ffi_fn_method_paymentplan_is_settled(FfiConverterTypePaymentPlan.lower(this),
+        _status)
+}
+    )
+    }
+    
+
+    
+    /**
+     * Still owed.
+     *
+     * # Errors
+     *
+     * As `total()`.
+     */
+    @Throws(CrmException::class) fun `outstanding`(): Money {
+            return FfiConverterTypeMoney.lift(
+    uniffiRustCallWithError(CrmException) { _status ->
+    UniffiLib.uniffi_crm_ffi_fn_method_paymentplan_outstanding(FfiConverterTypePaymentPlan.lower(this),
+        _status)
+}
+    )
+    }
+    
+
+    
+    /**
+     * Paid to date, on installments (the credit aside).
+     *
+     * # Errors
+     *
+     * As `total()`.
+     */
+    @Throws(CrmException::class) fun `paid`(): Money {
+            return FfiConverterTypeMoney.lift(
+    uniffiRustCallWithError(CrmException) { _status ->
+    UniffiLib.uniffi_crm_ffi_fn_method_paymentplan_paid(FfiConverterTypePaymentPlan.lower(this),
+        _status)
+}
+    )
+    }
+    
+
+    
+    /**
+     * What the plan asks in total (written-off lines included; a replaced
+     * line for what was paid on it, so a reschedule keeps the total).
+     *
+     * # Errors
+     *
+     * `Validation` naming the field of a plan that does not read back.
+     */
+    @Throws(CrmException::class) fun `total`(): Money {
+            return FfiConverterTypeMoney.lift(
+    uniffiRustCallWithError(CrmException) { _status ->
+    UniffiLib.uniffi_crm_ffi_fn_method_paymentplan_total(FfiConverterTypePaymentPlan.lower(this),
+        _status)
+}
+    )
+    }
+    
+
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypePaymentPlan: FfiConverterRustBuffer<PaymentPlan> {
+    override fun read(buf: ByteBuffer): PaymentPlan {
+        return PaymentPlan(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterSequenceTypePlanLine.read(buf),
+            FfiConverterSequenceTypePayment.read(buf),
+            FfiConverterTypeMoney.read(buf),
+            FfiConverterMapStringString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: PaymentPlan) = (
+            FfiConverterString.allocationSize(value.`terms`) +
+            FfiConverterString.allocationSize(value.`currency`) +
+            FfiConverterSequenceTypePlanLine.allocationSize(value.`installments`) +
+            FfiConverterSequenceTypePayment.allocationSize(value.`payments`) +
+            FfiConverterTypeMoney.allocationSize(value.`credit`) +
+            FfiConverterMapStringString.allocationSize(value.`milestones`)
+    )
+
+    override fun write(value: PaymentPlan, buf: ByteBuffer) {
+            FfiConverterString.write(value.`terms`, buf)
+            FfiConverterString.write(value.`currency`, buf)
+            FfiConverterSequenceTypePlanLine.write(value.`installments`, buf)
+            FfiConverterSequenceTypePayment.write(value.`payments`, buf)
+            FfiConverterTypeMoney.write(value.`credit`, buf)
+            FfiConverterMapStringString.write(value.`milestones`, buf)
+    }
+}
+
+
+
+/**
+ * One installment of a contract's payment plan.
+ */
+data class PlanLine (
+    /**
+     * Its number in the plan, from 1, never reused.
+     */
+    var `number`: kotlin.UInt
+    , 
+    /**
+     * Its label (`"on signing"`).
+     */
+    var `label`: kotlin.String
+    , 
+    /**
+     * What it asks.
+     */
+    var `amount`: Money
+    , 
+    /**
+     * When it falls due, `YYYY-MM-DD`; `null` while it waits for a milestone.
+     */
+    var `dueDate`: kotlin.String?
+    , 
+    /**
+     * The milestone it waits for (`"delivery_accepted"`), if any.
+     */
+    var `milestone`: kotlin.String?
+    , 
+    /**
+     * Its due rule as JSON text (`{"days_after":30}`).
+     */
+    var `dueJson`: kotlin.String
+    , 
+    /**
+     * What was paid on it (reversals taken off).
+     */
+    var `paid`: Money
+    , 
+    /**
+     * Its write-off, if any.
+     */
+    var `writtenOff`: WriteOff?
+    , 
+    /**
+     * Replaced by a reschedule (kept for the record; owes nothing).
+     */
+    var `replaced`: kotlin.Boolean
+    
+){
+    
+    /**
+     * Its status on `today` (`YYYY-MM-DD`): written off, paid, overdue
+     * (past its due date), partially paid, due (on the day) or planned.
+     *
+     * # Errors
+     *
+     * `Validation` on `today` for a date not in the form `YYYY-MM-DD`, or on
+     * `installments[0].FIELD` for a line that does not read back.
+     */
+    @Throws(CrmException::class) fun `status`(`today`: kotlin.String): InstallmentStatus {
+            return FfiConverterTypeInstallmentStatus.lift(
+    uniffiRustCallWithError(CrmException) { _status ->
+    UniffiLib.uniffi_crm_ffi_fn_method_planline_status(FfiConverterTypePlanLine.lower(this),
+        
+        FfiConverterString.lower(`today`),_status)
+}
+    )
+    }
+    
+
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypePlanLine: FfiConverterRustBuffer<PlanLine> {
+    override fun read(buf: ByteBuffer): PlanLine {
+        return PlanLine(
+            FfiConverterUInt.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterTypeMoney.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterTypeMoney.read(buf),
+            FfiConverterOptionalTypeWriteOff.read(buf),
+            FfiConverterBoolean.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: PlanLine) = (
+            FfiConverterUInt.allocationSize(value.`number`) +
+            FfiConverterString.allocationSize(value.`label`) +
+            FfiConverterTypeMoney.allocationSize(value.`amount`) +
+            FfiConverterOptionalString.allocationSize(value.`dueDate`) +
+            FfiConverterOptionalString.allocationSize(value.`milestone`) +
+            FfiConverterString.allocationSize(value.`dueJson`) +
+            FfiConverterTypeMoney.allocationSize(value.`paid`) +
+            FfiConverterOptionalTypeWriteOff.allocationSize(value.`writtenOff`) +
+            FfiConverterBoolean.allocationSize(value.`replaced`)
+    )
+
+    override fun write(value: PlanLine, buf: ByteBuffer) {
+            FfiConverterUInt.write(value.`number`, buf)
+            FfiConverterString.write(value.`label`, buf)
+            FfiConverterTypeMoney.write(value.`amount`, buf)
+            FfiConverterOptionalString.write(value.`dueDate`, buf)
+            FfiConverterOptionalString.write(value.`milestone`, buf)
+            FfiConverterString.write(value.`dueJson`, buf)
+            FfiConverterTypeMoney.write(value.`paid`, buf)
+            FfiConverterOptionalTypeWriteOff.write(value.`writtenOff`, buf)
+            FfiConverterBoolean.write(value.`replaced`, buf)
     }
 }
 
@@ -8591,6 +9709,79 @@ public object FfiConverterTypePurchase: FfiConverterRustBuffer<Purchase> {
 
 
 /**
+ * A new version of a deal's quote (`addQuote`).
+ */
+data class QuoteInput (
+    /**
+     * The lines (at least one).
+     */
+    var `lines`: List<QuoteLine>
+    , 
+    /**
+     * The currency, an ISO 4217 code (default: the price list's, else the
+     * deal's expected amount's).
+     */
+    var `currency`: kotlin.String? = null 
+    , 
+    /**
+     * Unit prices for lines that give none, as for `priceQuote`: `{"name",
+     * "currency", "prices": {"PRODUCT": "PRICE"}}`.
+     */
+    var `priceListJson`: kotlin.String? = null 
+    , 
+    /**
+     * The last day it may be accepted, `YYYY-MM-DD`.
+     */
+    var `validUntil`: kotlin.String? = null 
+    , 
+    /**
+     * A note to the customer.
+     */
+    var `note`: kotlin.String? = null 
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeQuoteInput: FfiConverterRustBuffer<QuoteInput> {
+    override fun read(buf: ByteBuffer): QuoteInput {
+        return QuoteInput(
+            FfiConverterSequenceTypeQuoteLine.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: QuoteInput) = (
+            FfiConverterSequenceTypeQuoteLine.allocationSize(value.`lines`) +
+            FfiConverterOptionalString.allocationSize(value.`currency`) +
+            FfiConverterOptionalString.allocationSize(value.`priceListJson`) +
+            FfiConverterOptionalString.allocationSize(value.`validUntil`) +
+            FfiConverterOptionalString.allocationSize(value.`note`)
+    )
+
+    override fun write(value: QuoteInput, buf: ByteBuffer) {
+            FfiConverterSequenceTypeQuoteLine.write(value.`lines`, buf)
+            FfiConverterOptionalString.write(value.`currency`, buf)
+            FfiConverterOptionalString.write(value.`priceListJson`, buf)
+            FfiConverterOptionalString.write(value.`validUntil`, buf)
+            FfiConverterOptionalString.write(value.`note`, buf)
+    }
+}
+
+
+
+/**
  * One line of a quote. Decimals are strings (`"49.90"`, `"0.0125"`), never
  * floats.
  */
@@ -8681,6 +9872,204 @@ public object FfiConverterTypeQuoteLine: FfiConverterRustBuffer<QuoteLine> {
 
 
 /**
+ * One version of a deal's quote: the lines as given and as priced.
+ */
+data class QuoteVersion (
+    /**
+     * Its version, from 1.
+     */
+    var `version`: kotlin.UInt
+    , 
+    /**
+     * Where it stands.
+     */
+    var `status`: QuoteStatus
+    , 
+    /**
+     * When it was made.
+     */
+    var `createdAt`: java.time.Instant
+    , 
+    /**
+     * The last day it may be accepted, `YYYY-MM-DD`, if limited.
+     */
+    var `validUntil`: kotlin.String?
+    , 
+    /**
+     * The price list used, by name.
+     */
+    var `priceList`: kotlin.String?
+    , 
+    /**
+     * A note to the customer.
+     */
+    var `note`: kotlin.String?
+    , 
+    /**
+     * The lines as given.
+     */
+    var `lines`: List<QuoteLine>
+    , 
+    /**
+     * The lines and totals as priced.
+     */
+    var `priced`: PricedQuote
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeQuoteVersion: FfiConverterRustBuffer<QuoteVersion> {
+    override fun read(buf: ByteBuffer): QuoteVersion {
+        return QuoteVersion(
+            FfiConverterUInt.read(buf),
+            FfiConverterTypeQuoteStatus.read(buf),
+            FfiConverterTimestamp.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterSequenceTypeQuoteLine.read(buf),
+            FfiConverterTypePricedQuote.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: QuoteVersion) = (
+            FfiConverterUInt.allocationSize(value.`version`) +
+            FfiConverterTypeQuoteStatus.allocationSize(value.`status`) +
+            FfiConverterTimestamp.allocationSize(value.`createdAt`) +
+            FfiConverterOptionalString.allocationSize(value.`validUntil`) +
+            FfiConverterOptionalString.allocationSize(value.`priceList`) +
+            FfiConverterOptionalString.allocationSize(value.`note`) +
+            FfiConverterSequenceTypeQuoteLine.allocationSize(value.`lines`) +
+            FfiConverterTypePricedQuote.allocationSize(value.`priced`)
+    )
+
+    override fun write(value: QuoteVersion, buf: ByteBuffer) {
+            FfiConverterUInt.write(value.`version`, buf)
+            FfiConverterTypeQuoteStatus.write(value.`status`, buf)
+            FfiConverterTimestamp.write(value.`createdAt`, buf)
+            FfiConverterOptionalString.write(value.`validUntil`, buf)
+            FfiConverterOptionalString.write(value.`priceList`, buf)
+            FfiConverterOptionalString.write(value.`note`, buf)
+            FfiConverterSequenceTypeQuoteLine.write(value.`lines`, buf)
+            FfiConverterTypePricedQuote.write(value.`priced`, buf)
+    }
+}
+
+
+
+/**
+ * What one contract with a plan is owed (`receivables`).
+ */
+data class Receivable (
+    /**
+     * The contract's id.
+     */
+    var `contract`: kotlin.String
+    , 
+    /**
+     * Its number (`C-000042`).
+     */
+    var `number`: kotlin.String
+    , 
+    /**
+     * Its customer.
+     */
+    var `customer`: kotlin.String
+    , 
+    /**
+     * Its owner.
+     */
+    var `owner`: kotlin.String?
+    , 
+    /**
+     * What the plan asks in total.
+     */
+    var `total`: Money
+    , 
+    /**
+     * Paid to date.
+     */
+    var `paid`: Money
+    , 
+    /**
+     * Still owed.
+     */
+    var `outstanding`: Money
+    , 
+    /**
+     * Received beyond what was owed.
+     */
+    var `credit`: Money
+    , 
+    /**
+     * What is owed, by age past due.
+     */
+    var `aging`: Aging
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeReceivable: FfiConverterRustBuffer<Receivable> {
+    override fun read(buf: ByteBuffer): Receivable {
+        return Receivable(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterTypeMoney.read(buf),
+            FfiConverterTypeMoney.read(buf),
+            FfiConverterTypeMoney.read(buf),
+            FfiConverterTypeMoney.read(buf),
+            FfiConverterTypeAging.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Receivable) = (
+            FfiConverterString.allocationSize(value.`contract`) +
+            FfiConverterString.allocationSize(value.`number`) +
+            FfiConverterString.allocationSize(value.`customer`) +
+            FfiConverterOptionalString.allocationSize(value.`owner`) +
+            FfiConverterTypeMoney.allocationSize(value.`total`) +
+            FfiConverterTypeMoney.allocationSize(value.`paid`) +
+            FfiConverterTypeMoney.allocationSize(value.`outstanding`) +
+            FfiConverterTypeMoney.allocationSize(value.`credit`) +
+            FfiConverterTypeAging.allocationSize(value.`aging`)
+    )
+
+    override fun write(value: Receivable, buf: ByteBuffer) {
+            FfiConverterString.write(value.`contract`, buf)
+            FfiConverterString.write(value.`number`, buf)
+            FfiConverterString.write(value.`customer`, buf)
+            FfiConverterOptionalString.write(value.`owner`, buf)
+            FfiConverterTypeMoney.write(value.`total`, buf)
+            FfiConverterTypeMoney.write(value.`paid`, buf)
+            FfiConverterTypeMoney.write(value.`outstanding`, buf)
+            FfiConverterTypeMoney.write(value.`credit`, buf)
+            FfiConverterTypeAging.write(value.`aging`, buf)
+    }
+}
+
+
+
+/**
  * Any record's identity: its kind (`"lead"`, `"ticket"`, ...) and its id.
  */
 data class RecordKey (
@@ -8723,6 +10112,53 @@ public object FfiConverterTypeRecordKey: FfiConverterRustBuffer<RecordKey> {
     override fun write(value: RecordKey, buf: ByteBuffer) {
             FfiConverterString.write(value.`kind`, buf)
             FfiConverterString.write(value.`id`, buf)
+    }
+}
+
+
+
+/**
+ * A payment undone (it bounced).
+ */
+data class Reversal (
+    /**
+     * When, `YYYY-MM-DD`.
+     */
+    var `on`: kotlin.String
+    , 
+    /**
+     * Why.
+     */
+    var `reason`: kotlin.String
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeReversal: FfiConverterRustBuffer<Reversal> {
+    override fun read(buf: ByteBuffer): Reversal {
+        return Reversal(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Reversal) = (
+            FfiConverterString.allocationSize(value.`on`) +
+            FfiConverterString.allocationSize(value.`reason`)
+    )
+
+    override fun write(value: Reversal, buf: ByteBuffer) {
+            FfiConverterString.write(value.`on`, buf)
+            FfiConverterString.write(value.`reason`, buf)
     }
 }
 
@@ -10388,6 +11824,61 @@ public object FfiConverterTypeWin: FfiConverterRustBuffer<Win> {
 
 
 /**
+ * A write-off of what was left of an installment.
+ */
+data class WriteOff (
+    /**
+     * When, `YYYY-MM-DD`.
+     */
+    var `on`: kotlin.String
+    , 
+    /**
+     * Why.
+     */
+    var `reason`: kotlin.String
+    , 
+    /**
+     * What was left and is no longer owed.
+     */
+    var `amount`: Money
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeWriteOff: FfiConverterRustBuffer<WriteOff> {
+    override fun read(buf: ByteBuffer): WriteOff {
+        return WriteOff(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterTypeMoney.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: WriteOff) = (
+            FfiConverterString.allocationSize(value.`on`) +
+            FfiConverterString.allocationSize(value.`reason`) +
+            FfiConverterTypeMoney.allocationSize(value.`amount`)
+    )
+
+    override fun write(value: WriteOff, buf: ByteBuffer) {
+            FfiConverterString.write(value.`on`, buf)
+            FfiConverterString.write(value.`reason`, buf)
+            FfiConverterTypeMoney.write(value.`amount`, buf)
+    }
+}
+
+
+
+/**
  * Any one record, tagged with its kind: what the generic commands (`get`,
  * `transition`, `update`, `share`, `unshare`) return.
  */
@@ -11233,6 +12724,112 @@ public object FfiConverterTypeGrantee : FfiConverterRustBuffer<Grantee>{
 
 
 /**
+ * Where an installment stands on a day (`PlanLine.status(today)`).
+ */
+
+enum class InstallmentStatus {
+    
+    /**
+     * Not yet due (or waiting for its milestone).
+     */
+    PLANNED,
+    /**
+     * Due on the day, nothing paid yet.
+     */
+    DUE,
+    /**
+     * Part paid.
+     */
+    PARTIALLY_PAID,
+    /**
+     * Paid in full.
+     */
+    PAID,
+    /**
+     * Past its due date and not paid in full.
+     */
+    OVERDUE,
+    /**
+     * Written off.
+     */
+    WRITTEN_OFF;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeInstallmentStatus: FfiConverterRustBuffer<InstallmentStatus> {
+    override fun read(buf: ByteBuffer) = try {
+        InstallmentStatus.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: InstallmentStatus) = 4UL
+
+    override fun write(value: InstallmentStatus, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
+ * Where a version of a deal's quote stands.
+ */
+
+enum class QuoteStatus {
+    
+    /**
+     * The latest version, waiting for the customer.
+     */
+    OPEN,
+    /**
+     * Accepted: its total is the deal's amount and becomes the contract's.
+     */
+    ACCEPTED,
+    /**
+     * Replaced by a later version (kept for the record).
+     */
+    SUPERSEDED;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeQuoteStatus: FfiConverterRustBuffer<QuoteStatus> {
+    override fun read(buf: ByteBuffer) = try {
+        QuoteStatus.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: QuoteStatus) = 4UL
+
+    override fun write(value: QuoteStatus, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
  * How long a customer has been silent compared with their own cadence
  * (`"active"`, `"at_risk"`, ... in the canonical JSON).
  */
@@ -11703,6 +13300,38 @@ public object FfiConverterOptionalTypeMoney: FfiConverterRustBuffer<Money?> {
 /**
  * @suppress
  */
+public object FfiConverterOptionalTypePaymentPlan: FfiConverterRustBuffer<PaymentPlan?> {
+    override fun read(buf: ByteBuffer): PaymentPlan? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypePaymentPlan.read(buf)
+    }
+
+    override fun allocationSize(value: PaymentPlan?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypePaymentPlan.allocationSize(value)
+        }
+    }
+
+    override fun write(value: PaymentPlan?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypePaymentPlan.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterOptionalTypeRecordKey: FfiConverterRustBuffer<RecordKey?> {
     override fun read(buf: ByteBuffer): RecordKey? {
         if (buf.get().toInt() == 0) {
@@ -11725,6 +13354,102 @@ public object FfiConverterOptionalTypeRecordKey: FfiConverterRustBuffer<RecordKe
         } else {
             buf.put(1)
             FfiConverterTypeRecordKey.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeReversal: FfiConverterRustBuffer<Reversal?> {
+    override fun read(buf: ByteBuffer): Reversal? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeReversal.read(buf)
+    }
+
+    override fun allocationSize(value: Reversal?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeReversal.allocationSize(value)
+        }
+    }
+
+    override fun write(value: Reversal?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeReversal.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeWriteOff: FfiConverterRustBuffer<WriteOff?> {
+    override fun read(buf: ByteBuffer): WriteOff? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeWriteOff.read(buf)
+    }
+
+    override fun allocationSize(value: WriteOff?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeWriteOff.allocationSize(value)
+        }
+    }
+
+    override fun write(value: WriteOff?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeWriteOff.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalSequenceUInt: FfiConverterRustBuffer<List<kotlin.UInt>?> {
+    override fun read(buf: ByteBuffer): List<kotlin.UInt>? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterSequenceUInt.read(buf)
+    }
+
+    override fun allocationSize(value: List<kotlin.UInt>?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterSequenceUInt.allocationSize(value)
+        }
+    }
+
+    override fun write(value: List<kotlin.UInt>?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterSequenceUInt.write(value, buf)
         }
     }
 }
@@ -11893,6 +13618,62 @@ public object FfiConverterSequenceTypeAbsence: FfiConverterRustBuffer<List<Absen
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypeAbsence.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeAllocation: FfiConverterRustBuffer<List<Allocation>> {
+    override fun read(buf: ByteBuffer): List<Allocation> {
+        val len = buf.getInt()
+        return List<Allocation>(len) {
+            FfiConverterTypeAllocation.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<Allocation>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeAllocation.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<Allocation>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeAllocation.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeCollected: FfiConverterRustBuffer<List<Collected>> {
+    override fun read(buf: ByteBuffer): List<Collected> {
+        val len = buf.getInt()
+        return List<Collected>(len) {
+            FfiConverterTypeCollected.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<Collected>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeCollected.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<Collected>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeCollected.write(it, buf)
         }
     }
 }
@@ -12239,6 +14020,62 @@ public object FfiConverterSequenceTypeOutboxMessage: FfiConverterRustBuffer<List
 /**
  * @suppress
  */
+public object FfiConverterSequenceTypePayment: FfiConverterRustBuffer<List<Payment>> {
+    override fun read(buf: ByteBuffer): List<Payment> {
+        val len = buf.getInt()
+        return List<Payment>(len) {
+            FfiConverterTypePayment.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<Payment>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypePayment.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<Payment>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypePayment.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypePlanLine: FfiConverterRustBuffer<List<PlanLine>> {
+    override fun read(buf: ByteBuffer): List<PlanLine> {
+        val len = buf.getInt()
+        return List<PlanLine>(len) {
+            FfiConverterTypePlanLine.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<PlanLine>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypePlanLine.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<PlanLine>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypePlanLine.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterSequenceTypePricedLine: FfiConverterRustBuffer<List<PricedLine>> {
     override fun read(buf: ByteBuffer): List<PricedLine> {
         val len = buf.getInt()
@@ -12313,6 +14150,62 @@ public object FfiConverterSequenceTypeQuoteLine: FfiConverterRustBuffer<List<Quo
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypeQuoteLine.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeQuoteVersion: FfiConverterRustBuffer<List<QuoteVersion>> {
+    override fun read(buf: ByteBuffer): List<QuoteVersion> {
+        val len = buf.getInt()
+        return List<QuoteVersion>(len) {
+            FfiConverterTypeQuoteVersion.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<QuoteVersion>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeQuoteVersion.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<QuoteVersion>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeQuoteVersion.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeReceivable: FfiConverterRustBuffer<List<Receivable>> {
+    override fun read(buf: ByteBuffer): List<Receivable> {
+        val len = buf.getInt()
+        return List<Receivable>(len) {
+            FfiConverterTypeReceivable.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<Receivable>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeReceivable.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<Receivable>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeReceivable.write(it, buf)
         }
     }
 }
@@ -12593,6 +14486,45 @@ public object FfiConverterSequenceTypeRfmTier: FfiConverterRustBuffer<List<RfmTi
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypeRfmTier.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterMapStringString: FfiConverterRustBuffer<Map<kotlin.String, kotlin.String>> {
+    override fun read(buf: ByteBuffer): Map<kotlin.String, kotlin.String> {
+        val len = buf.getInt()
+        return buildMap<kotlin.String, kotlin.String>(len) {
+            repeat(len) {
+                val k = FfiConverterString.read(buf)
+                val v = FfiConverterString.read(buf)
+                this[k] = v
+            }
+        }
+    }
+
+    override fun allocationSize(value: Map<kotlin.String, kotlin.String>): ULong {
+        val spaceForMapSize = 4UL
+        val spaceForChildren = value.map { (k, v) ->
+            FfiConverterString.allocationSize(k) +
+            FfiConverterString.allocationSize(v)
+        }.sum()
+        return spaceForMapSize + spaceForChildren
+    }
+
+    override fun write(value: Map<kotlin.String, kotlin.String>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        // The parens on `(k, v)` here ensure we're calling the right method,
+        // which is important for compatibility with older android devices.
+        // Ref https://blog.danlew.net/2017/03/16/kotlin-puzzler-whose-line-is-it-anyways/
+        value.forEach { (k, v) ->
+            FfiConverterString.write(k, buf)
+            FfiConverterString.write(v, buf)
         }
     }
 }
