@@ -492,7 +492,15 @@ impl<S: Store> Crm<S> {
             let (Some(owner), Some(plan)) = (&contract.owner, &contract.payment_plan) else {
                 continue;
             };
-            let (soon, overdue) = plan.due_soon(today, days);
+            let (mut soon, overdue) = plan.due_soon(today, days);
+            // An ended contract asks for nothing new; what is overdue stays owed.
+            if self
+                .machine(EntityKind::Contract)?
+                .state(&contract.status)
+                .is_some_and(|s| s.terminal)
+            {
+                soon.clear();
+            }
             for line in soon.into_iter().chain(overdue) {
                 let Some(due) = line.due_date.and_then(|d| d.and_hms_opt(0, 0, 0)) else {
                     continue;

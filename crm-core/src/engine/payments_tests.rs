@@ -569,3 +569,33 @@ fn quote_versions_and_the_accepted_one_makes_the_contract() {
     );
     assert!(actions.iter().any(|a| a == "accept_quote"));
 }
+
+#[test]
+fn a_terminated_contract_is_reminded_of_what_is_overdue_only() {
+    let (mut crm, clock, admin, _, contract) = setup();
+    let terms = Terms::from_json(
+        r#"{"name": "halves", "lines": [
+            {"label": "h1", "percent": "50", "due": {"days_after": 2}},
+            {"label": "h2", "percent": "50", "due": {"days_after": 4}}]}"#,
+    )
+    .unwrap();
+    crm.set_payment_plan(&admin, contract.id, &terms, None)
+        .unwrap();
+    let reminders = |crm: &Crm<MemoryStore>| -> Vec<(String, bool)> {
+        crm.due_work(&admin, crm.now())
+            .unwrap()
+            .into_iter()
+            .flat_map(|w| w.items)
+            .filter(|i| i.kind == DueKind::Installment)
+            .map(|i| (i.title, i.overdue))
+            .collect()
+    };
+    assert_eq!(reminders(&crm).len(), 1); // h1 within 3 days
+    clock.advance(Duration::days(3));
+    assert_eq!(reminders(&crm).len(), 2); // h1 overdue, h2 due tomorrow
+    crm.terminate_contract(&admin, contract.id, "customer went bust")
+        .unwrap();
+    let left = reminders(&crm);
+    assert_eq!(left.len(), 1, "{left:?}");
+    assert!(left[0].0.contains("h1") && left[0].1);
+}
