@@ -70,6 +70,7 @@ pub mod model;
 pub mod quote;
 pub mod rfm;
 pub mod schedule;
+pub mod sla;
 pub mod store;
 
 pub use clock::{Clock, FixedClock};
