@@ -192,6 +192,24 @@ impl Error {
         }
     }
 
+    /// For a [`Error::Validation`] of a part of a larger input: its fields
+    /// put under `prefix` (`time_zone` becomes `sla.calendars.office.time_zone`).
+    /// Other kinds are unchanged.
+    pub fn prefixed(self, prefix: &str) -> Self {
+        match self {
+            Error::Validation {
+                fields,
+                value,
+                reason,
+            } => Error::Validation {
+                fields: fields.iter().map(|f| format!("{prefix}.{f}")).collect(),
+                value,
+                reason,
+            },
+            other => other,
+        }
+    }
+
     /// A [`Error::NotFound`].
     pub fn not_found(entity: EntityKind, id: impl fmt::Display) -> Self {
         Error::NotFound {

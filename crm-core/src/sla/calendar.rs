@@ -41,8 +41,8 @@ use std::fmt;
 use std::str::FromStr;
 
 use chrono::{
-    DateTime, Datelike, Days, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime,
-    Offset, TimeZone, Timelike, Utc, Weekday,
+    DateTime, Datelike, Days, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, Offset,
+    TimeZone, Timelike, Utc, Weekday,
 };
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
@@ -112,8 +112,9 @@ fn weekdays_of(field: &str, key: &str) -> Result<Vec<usize>> {
             Some((from, to)) => {
                 let (from, to) = (index(from)?, index(to)?);
                 if from > to {
-                    return Err(Error::invalid(field, "a range of weekdays runs forward")
-                        .with_value(key));
+                    return Err(
+                        Error::invalid(field, "a range of weekdays runs forward").with_value(key)
+                    );
                 }
                 days.extend(from..=to);
             }
@@ -182,7 +183,10 @@ impl Calendar {
         }
         let week_seconds = day_seconds.iter().sum();
         if week_seconds == 0 {
-            return Err(Error::invalid("hours", "a calendar needs some working time"));
+            return Err(Error::invalid(
+                "hours",
+                "a calendar needs some working time",
+            ));
         }
         Ok(Calendar {
             zone,
@@ -224,8 +228,8 @@ impl Calendar {
         for (key, intervals) in &raw.hours {
             let field = format!("hours.{key}");
             let days = weekdays_of(&field, key)?;
-            let pairs: Vec<(String, String)> = serde_json::from_value(intervals.clone())
-                .map_err(|_| {
+            let pairs: Vec<(String, String)> =
+                serde_json::from_value(intervals.clone()).map_err(|_| {
                     Error::invalid(&field, "must be a list of [\"HH:MM\", \"HH:MM\"] pairs")
                 })?;
             for (i, (start, end)) in pairs.iter().enumerate() {
@@ -349,8 +353,9 @@ impl Calendar {
         let seconds = minutes
             .checked_mul(60)
             .ok_or_else(|| Error::invalid("minutes", "is too large").with_value(minutes))?;
-        self.add_seconds(start, seconds)
-            .ok_or_else(|| Error::invalid("minutes", "goes beyond the calendar").with_value(minutes))
+        self.add_seconds(start, seconds).ok_or_else(|| {
+            Error::invalid("minutes", "goes beyond the calendar").with_value(minutes)
+        })
     }
 
     /// [`Calendar::add`] in seconds; `None` past the end of time.
@@ -479,13 +484,18 @@ fn resolve(zone: Tz, local: NaiveDateTime) -> DateTime<Utc> {
 }
 
 impl Serialize for Calendar {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
         self.to_json().serialize(serializer)
     }
 }
 
 impl<'de> Deserialize<'de> for Calendar {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> std::result::Result<Self, D::Error> {
         let raw = CalendarJson::deserialize(deserializer)?;
         Calendar::from_parts(raw).map_err(serde::de::Error::custom)
     }

@@ -33,18 +33,36 @@ fn round_the_clock(zone: &str) -> Calendar {
 fn a_lunch_break_and_the_time_before_work_are_not_working_time() {
     let cal = berlin();
     // Monday 2 March 2026, CET (UTC+1). 11:30 + 60 min: 30 before lunch, 30 after.
-    assert_eq!(cal.add(utc(2026, 3, 2, 10, 30), 60).unwrap(), utc(2026, 3, 2, 12, 30));
+    assert_eq!(
+        cal.add(utc(2026, 3, 2, 10, 30), 60).unwrap(),
+        utc(2026, 3, 2, 12, 30)
+    );
     // Created at 07:00 (before work) + 30: 09:30.
-    assert_eq!(cal.add(utc(2026, 3, 2, 6, 0), 30).unwrap(), utc(2026, 3, 2, 8, 30));
+    assert_eq!(
+        cal.add(utc(2026, 3, 2, 6, 0), 30).unwrap(),
+        utc(2026, 3, 2, 8, 30)
+    );
     // Created during lunch + 30: 13:30.
-    assert_eq!(cal.add(utc(2026, 3, 2, 11, 15), 30).unwrap(), utc(2026, 3, 2, 12, 30));
+    assert_eq!(
+        cal.add(utc(2026, 3, 2, 11, 15), 30).unwrap(),
+        utc(2026, 3, 2, 12, 30)
+    );
     // A day holds 7 hours; from 11:00 to 14:00 local there are 2.
-    assert_eq!(cal.between_minutes(utc(2026, 3, 2, 0, 0), utc(2026, 3, 3, 0, 0)), 420);
-    assert_eq!(cal.between_minutes(utc(2026, 3, 2, 10, 0), utc(2026, 3, 2, 13, 0)), 120);
+    assert_eq!(
+        cal.between_minutes(utc(2026, 3, 2, 0, 0), utc(2026, 3, 3, 0, 0)),
+        420
+    );
+    assert_eq!(
+        cal.between_minutes(utc(2026, 3, 2, 10, 0), utc(2026, 3, 2, 13, 0)),
+        120
+    );
     assert!(!cal.is_working(utc(2026, 3, 2, 11, 30)));
     assert!(cal.is_working(utc(2026, 3, 2, 12, 0)));
     // Zero minutes is the start itself, even outside hours.
-    assert_eq!(cal.add(utc(2026, 3, 1, 3, 0), 0).unwrap(), utc(2026, 3, 1, 3, 0));
+    assert_eq!(
+        cal.add(utc(2026, 3, 1, 3, 0), 0).unwrap(),
+        utc(2026, 3, 1, 3, 0)
+    );
 }
 
 #[test]
@@ -57,7 +75,10 @@ fn a_weekend_across_the_spring_change_counts_no_time() {
     assert_eq!(due, utc(2026, 3, 30, 8, 0));
     assert_eq!(cal.between_minutes(friday, due), 120);
     // The weekend in between is 71 wall-clock hours but no working time.
-    assert_eq!(cal.between_minutes(utc(2026, 3, 27, 16, 0), utc(2026, 3, 30, 7, 0)), 0);
+    assert_eq!(
+        cal.between_minutes(utc(2026, 3, 27, 16, 0), utc(2026, 3, 30, 7, 0)),
+        0
+    );
 }
 
 #[test]
@@ -86,15 +107,24 @@ fn the_year_end_and_new_years_day_are_crossed_exactly() {
     .unwrap();
     // Thursday 31 December 16:00 AEDT = 05:00 UTC; + 120: 60 on Thursday,
     // Monday 4 January 09:00-10:00 AEDT = Sunday 3 January 23:00 UTC.
-    assert_eq!(sydney.add(utc(2026, 12, 31, 5, 0), 120).unwrap(), utc(2027, 1, 3, 23, 0));
+    assert_eq!(
+        sydney.add(utc(2026, 12, 31, 5, 0), 120).unwrap(),
+        utc(2027, 1, 3, 23, 0)
+    );
 }
 
 #[test]
 fn days_with_a_daylight_saving_change_are_as_long_as_they_really_are() {
     let london = round_the_clock("Europe/London");
     // Sunday 29 March 2026 lasts 23 hours in London, Sunday 25 October 25.
-    assert_eq!(london.between_minutes(utc(2026, 3, 29, 0, 0), utc(2026, 3, 29, 23, 0)), 23 * 60);
-    assert_eq!(london.between_minutes(utc(2026, 10, 24, 23, 0), utc(2026, 10, 26, 0, 0)), 25 * 60);
+    assert_eq!(
+        london.between_minutes(utc(2026, 3, 29, 0, 0), utc(2026, 3, 29, 23, 0)),
+        23 * 60
+    );
+    assert_eq!(
+        london.between_minutes(utc(2026, 10, 24, 23, 0), utc(2026, 10, 26, 0, 0)),
+        25 * 60
+    );
     // An interval that contains the change: 00:00-06:00 holds 5 hours in
     // spring and 7 in autumn.
     let night = Calendar::from_json(
@@ -114,13 +144,19 @@ fn days_with_a_daylight_saving_change_are_as_long_as_they_really_are() {
         r#"{"time_zone": "America/New_York", "hours": {"mon-fri": [["08:00", "17:00"]]}}"#,
     )
     .unwrap();
-    assert_eq!(new_york.between_minutes(utc(2026, 3, 6, 17, 0), utc(2026, 3, 9, 16, 0)), 540);
+    assert_eq!(
+        new_york.between_minutes(utc(2026, 3, 6, 17, 0), utc(2026, 3, 9, 16, 0)),
+        540
+    );
     // A bound inside the gap (02:30 on 8 March does not exist) is the gap's end.
     let gap = Calendar::from_json(
         r#"{"time_zone": "America/New_York", "hours": {"sun": [["02:30", "04:00"]]}}"#,
     )
     .unwrap();
-    assert_eq!(gap.add(utc(2026, 3, 8, 0, 0), 1).unwrap(), utc(2026, 3, 8, 7, 1));
+    assert_eq!(
+        gap.add(utc(2026, 3, 8, 0, 0), 1).unwrap(),
+        utc(2026, 3, 8, 7, 1)
+    );
 }
 
 #[test]
@@ -146,7 +182,10 @@ fn bad_calendars_name_the_field() {
         crate::Error::Validation { fields, .. } => fields[0].clone(),
         other => panic!("{other:?}"),
     };
-    assert_eq!(field(r#"{"time_zone": "Mars/Olympus", "hours": {}}"#), "time_zone");
+    assert_eq!(
+        field(r#"{"time_zone": "Mars/Olympus", "hours": {}}"#),
+        "time_zone"
+    );
     assert_eq!(
         field(r#"{"time_zone": "UTC", "hours": {"mon": [["09:00", "25:00"]]}}"#),
         "hours.mon[0]"
@@ -156,15 +195,29 @@ fn bad_calendars_name_the_field() {
         "hours.mon[0]"
     );
     assert_eq!(
-        field(r#"{"time_zone": "UTC", "hours": {"mon-fri": [["09:00", "13:00"]], "fri": [["12:00", "14:00"]]}}"#),
+        field(
+            r#"{"time_zone": "UTC", "hours": {"mon-fri": [["09:00", "13:00"]], "fri": [["12:00", "14:00"]]}}"#
+        ),
         "hours.fri[1]"
     );
-    assert_eq!(field(r#"{"time_zone": "UTC", "hours": {"fri-mon": []}}"#), "hours.fri-mon");
-    assert_eq!(field(r#"{"time_zone": "UTC", "hours": {"holiday": []}}"#), "hours.holiday");
+    assert_eq!(
+        field(r#"{"time_zone": "UTC", "hours": {"fri-mon": []}}"#),
+        "hours.fri-mon"
+    );
+    assert_eq!(
+        field(r#"{"time_zone": "UTC", "hours": {"holiday": []}}"#),
+        "hours.holiday"
+    );
     assert_eq!(field(r#"{"time_zone": "UTC", "hours": {}}"#), "hours");
-    assert_eq!(field(r#"{"time_zone": "UTC", "hours": {}, "extra": 1}"#), "calendar");
+    assert_eq!(
+        field(r#"{"time_zone": "UTC", "hours": {}, "extra": 1}"#),
+        "calendar"
+    );
     let cal = berlin();
-    assert_eq!(cal.add(utc(2026, 1, 1, 0, 0), -1).unwrap_err().kind(), ErrorKind::Validation);
+    assert_eq!(
+        cal.add(utc(2026, 1, 1, 0, 0), -1).unwrap_err().kind(),
+        ErrorKind::Validation
+    );
     // A calendar reads back from its JSON form.
     let again: Calendar = serde_json::from_value(cal.to_json()).unwrap();
     assert_eq!(again, cal);
