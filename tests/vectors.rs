@@ -243,7 +243,30 @@ impl Runner {
                         .map(|s| s.parse())
                         .transpose()?,
                     group: opt_team(args, "group")?,
+                    contract: opt::<String>(args, "contract")?
+                        .map(|s| s.parse())
+                        .transpose()?,
+                    order: opt(args, "order")?,
+                    warranty_until: opt(args, "warranty_until")?,
                     ..NewTicket::default()
+                },
+            )?),
+            "escalate" => {
+                let now = opt(args, "now")?.unwrap_or_else(|| crm.now());
+                out(crm.escalate(&actor(), now)?)
+            }
+            "ticket_sla" => {
+                let now = opt(args, "now")?.unwrap_or_else(|| crm.now());
+                out(crm.ticket_sla(&actor(), id(args)?, now)?)
+            }
+            "answer_survey" => out(crm.answer_survey(
+                &actor(),
+                id(args)?,
+                crm::SurveyAnswer {
+                    csat: opt(args, "csat")?,
+                    nps: opt(args, "nps")?,
+                    feedback: opt(args, "feedback")?,
+                    comment: opt(args, "comment")?,
                 },
             )?),
             "assign_ticket" => {
@@ -275,6 +298,7 @@ impl Runner {
                     description: opt(args, "description")?,
                     priority: opt(args, "priority")?.unwrap_or_default(),
                     assignee: opt_user(args, "assignee")?,
+                    team: opt_team(args, "team")?,
                     due_at: opt(args, "due_at")?,
                     ..NewTask::default()
                 },

@@ -77,7 +77,8 @@ pub use clock::{Clock, FixedClock};
 pub use engine::{
     Collected, Config, ConvertLead, Crm, DealFromLead, DueItem, DueKind, DueWork, DuplicateMatch,
     MergeInput, MergeOutcome, PaymentInput, QuoteInput, Receivable, Reclaim, ReclaimTo,
-    SurvivorRule, TeamInput, TransitionInput, UserInput, ValueRefresh,
+    SurveyAnswer, SurvivorRule, TeamInput, TicketEscalation, TransitionInput, UserInput,
+    ValueRefresh,
 };
 pub use error::{Error, ErrorKind, Result};
 pub use event::{Event, FieldChange, OutboxMessage};

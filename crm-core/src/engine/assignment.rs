@@ -62,6 +62,14 @@ pub enum DueKind {
     /// A contract's installment: due within the payment reminder lead time,
     /// or overdue.
     Installment,
+    /// A ticket's SLA target (first response or resolution): due soon, or
+    /// breached.
+    Sla,
+    /// An escalation step of a ticket's SLA, due and not yet applied
+    /// ([`Crm::escalate`]).
+    Escalation,
+    /// A closed ticket's satisfaction survey, to be sent.
+    Survey,
 }
 
 impl DueKind {
@@ -73,6 +81,9 @@ impl DueKind {
             DueKind::Task => "task",
             DueKind::WinBack => "win_back",
             DueKind::Installment => "installment",
+            DueKind::Sla => "sla",
+            DueKind::Escalation => "escalation",
+            DueKind::Survey => "survey",
         }
     }
 }
@@ -393,11 +404,16 @@ impl<S: Store> Crm<S> {
             let AnyRecord::Task(task) = &record else {
                 continue;
             };
-            let (Some(owner), Some(at)) = (&task.assignee, task.due_at) else {
+            // A department's task, given to no one, is its supervisor's to hand out.
+            let owner = match &task.assignee {
+                Some(user) => Some(user.clone()),
+                None => self.supervisor_of(task.team.as_ref())?,
+            };
+            let (Some(owner), Some(at)) = (owner, task.due_at) else {
                 continue;
             };
             if self.is_open(&record) {
-                by_user.entry(owner.clone()).or_default().push(DueItem {
+                by_user.entry(owner).or_default().push(DueItem {
                     subject: record.key(),
                     kind: DueKind::Task,
                     title: task.title.clone(),
@@ -429,6 +445,9 @@ impl<S: Store> Crm<S> {
             }
         }
         for (owner, item) in self.installment_work(actor, now)? {
+            by_user.entry(owner).or_default().push(item);
+        }
+        for (owner, item) in self.desk_work(actor, now, until)? {
             by_user.entry(owner).or_default().push(item);
         }
         Ok(by_user
@@ -688,6 +707,48 @@ impl<S: Store> Crm<S> {
         } else {
             Value::Object(payload)
         })
+    }
+
+    /// Routes a ticket just opened, in its creating command, when the rules
+    /// route tickets: to the chosen agent (it moves to `assigned`) or left in
+    /// its group's queue; the routing is in the event either way.
+    pub(super) fn route_new_ticket(
+        &mut self,
+        tx: &mut Tx,
+        ticket: crate::model::Ticket,
+    ) -> Result<crate::model::Ticket> {
+        if ticket.assignee.is_some() || !self.config.assignment.routes(EntityKind::Ticket) {
+            return Ok(ticket);
+        }
+        let record = AnyRecord::Ticket(ticket);
+        let mut loaded = self.load_router(&[EntityKind::Ticket])?;
+        let facts = self.facts_for(&loaded.router, &record)?;
+        let decision = loaded
+            .router
+            .decide(&Item::new(EntityKind::Ticket, &facts), tx.now);
+        let mut routing = loaded.router.explain(&decision, &facts);
+        routing.subject = Some(record.key());
+        if routing.team.is_none() {
+            routing.team = record.team().cloned();
+        }
+        let payload = json!({ "routing": routing });
+        let after = self.give(
+            tx,
+            &record,
+            routing.owner.clone(),
+            routing.team.clone(),
+            "route",
+            None,
+            payload,
+        )?;
+        self.save_router(tx, &loaded, EntityKind::Ticket)?;
+        match after {
+            AnyRecord::Ticket(ticket) => Ok(ticket),
+            _ => Err(Error::invalid(
+                "entity",
+                "a ticket was routed as another kind",
+            )),
+        }
     }
 
     fn load_router(&self, kinds: &[EntityKind]) -> Result<Loaded> {

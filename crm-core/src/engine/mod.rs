@@ -4,6 +4,7 @@
 mod assignment;
 mod deals;
 mod dedupe;
+mod desk;
 mod directory;
 mod leads;
 mod payments;
@@ -31,6 +32,7 @@ use crate::store::{ChangeSet, Query, Store};
 
 pub use assignment::{DueItem, DueKind, DueWork, Reclaim, ReclaimTo};
 pub use dedupe::{DuplicateMatch, MergeInput, MergeOutcome, SurvivorRule};
+pub use desk::{SurveyAnswer, TicketEscalation};
 pub use directory::{TeamInput, UserInput};
 pub use leads::{ConvertLead, DealFromLead};
 pub use payments::{Collected, PaymentInput, Receivable};
@@ -90,6 +92,9 @@ pub struct Config {
     /// Whether a contract moves to `completed` once it is paid and
     /// delivered (default true).
     pub complete_paid_contracts: bool,
+    /// The service desk's calendars, SLA policies, escalation steps and
+    /// surveys (none by default).
+    pub sla: crate::sla::SlaConfig,
 }
 
 impl Default for Config {
@@ -114,6 +119,7 @@ impl Default for Config {
             write_off_roles: vec!["admin".into(), "supervisor".into()],
             contract_delivery: Some("delivery_accepted".into()),
             complete_paid_contracts: true,
+            sla: crate::sla::SlaConfig::default(),
         }
     }
 }
@@ -143,6 +149,7 @@ impl Config {
         self.dedupe
             .check()
             .map_err(|e| Error::config("dedupe", e.to_string()))?;
+        self.sla.validate()?;
         self.customer_value.validate()
     }
 
@@ -162,7 +169,8 @@ impl Config {
     ///   "rfm": { "ties": "equal", ... }, "value_currency": "EUR",
     ///   "dedupe": { "method": "probabilistic", "threshold": 0.9, ... },
     ///   "payment_reminder_days": 3, "write_off_roles": ["admin", "supervisor"],
-    ///   "contract_delivery": "delivery_accepted", "complete_paid_contracts": true
+    ///   "contract_delivery": "delivery_accepted", "complete_paid_contracts": true,
+    ///   "sla": { "calendars": { ... }, "policies": [ ... ], "escalation": [ ... ] }
     /// }
     /// ```
     ///
@@ -231,6 +239,7 @@ impl Config {
                             Error::config(key.as_str(), "must be a whole number of days, 0 to 366")
                         })?;
                 }
+                "sla" => config.sla = crate::sla::SlaConfig::from_value(value.clone())?,
                 "contract_delivery" => {
                     config.contract_delivery = match value {
                         Value::Null => None,
@@ -1130,6 +1139,14 @@ impl<S: Store> Crm<S> {
             .map(str::trim)
             .filter(|r| !r.is_empty());
         after.entered(&state, tx.now, reason);
+        if R::KIND == EntityKind::Ticket && from != state.name {
+            // A ticket's SLA clocks and survey follow its status.
+            if let AnyRecord::Ticket(mut ticket) = after.clone().into_any() {
+                self.ticket_entered(&mut ticket, &state.name, tx.now)?;
+                after = R::from_any(AnyRecord::Ticket(ticket))
+                    .ok_or_else(|| Error::invalid("entity", "a ticket changed its kind"))?;
+            }
+        }
         let note = Note {
             action,
             reason: reason.map(str::to_string),
@@ -1430,6 +1447,8 @@ fn strip_personal(message: &str) -> String {
 mod assignment_tests;
 #[cfg(test)]
 mod dedupe_tests;
+#[cfg(test)]
+mod desk_tests;
 #[cfg(test)]
 mod payments_tests;
 #[cfg(test)]

@@ -7,24 +7,70 @@ use crate::access::{Actor, Permission};
 use crate::engine::deals::with_reason;
 use crate::engine::{Crm, Note, TransitionInput};
 use crate::error::Result;
-use crate::model::{EntityKind, NewTicket, RecordKey, TeamId, Ticket, TicketId, UserId};
+use crate::model::{
+    AnyRecord, Contract, EntityKind, NewTicket, RecordKey, TeamId, Ticket, TicketId, UserId,
+};
+use crate::sla::TicketSla;
 use crate::store::Store;
 
 impl<S: Store> Crm<S> {
-    /// Opens a ticket, unassigned, in its group's queue.
+    /// Opens a ticket in its group's queue. Its SLA clocks start by the
+    /// most specific configured policy; a link to a contract that is not in
+    /// force, or a warranty that has ended, is flagged in `out_of_scope`; and
+    /// when assignment rules apply to tickets it is routed at once (the
+    /// routing is in the event).
     ///
     /// # Errors
     ///
     /// [`Error::Forbidden`](crate::Error::Forbidden) unless the actor may create
     /// tickets; [`Error::Validation`](crate::Error::Validation) for a blank
-    /// subject or invalid custom values.
+    /// subject or invalid custom values; [`Error::NotFound`](crate::Error::NotFound)
+    /// for a contract that does not exist.
     pub fn open_ticket(&mut self, actor: &Actor, new: NewTicket) -> Result<Ticket> {
         let mut tx = self.begin(actor);
+        let today = tx.now.date_naive();
+        let out_of_scope = match (new.warranty_until, new.contract) {
+            (Some(until), _) if until < today => Some(format!("the warranty ended on {until}")),
+            (_, Some(id)) => {
+                let contract: Contract = self.load(&RecordKey::from(id))?;
+                let machine = self.machine(EntityKind::Contract)?;
+                let in_force = contract.status != machine.initial
+                    && machine
+                        .state(&contract.status)
+                        .is_some_and(|state| !state.terminal);
+                (!in_force).then(|| format!("contract {} is {}", contract.number, contract.status))
+            }
+            _ => None,
+        };
+        let status = self.initial_state(EntityKind::Ticket)?;
+        let tier = match new.customer {
+            Some(id) => self
+                .store
+                .get(&RecordKey::from(id))?
+                .and_then(|record| match record {
+                    AnyRecord::Customer(customer) => customer.tier,
+                    _ => None,
+                }),
+            None => None,
+        };
+        let facts = crate::sla::TicketFacts {
+            priority: new.priority,
+            category: new.category.as_deref(),
+            tier,
+            customer: new.customer,
+        };
+        let sla = match self.config.sla.policy_for(&facts) {
+            Some(policy) => {
+                let paused = self.config.sla.pause_statuses.contains(&status);
+                Some(TicketSla::start(&self.config.sla, policy, tx.now, paused)?)
+            }
+            None => None,
+        };
         let ticket = Ticket {
             id: TicketId::from_uuid(self.next_id(tx.now)),
             meta: self.new_meta(&tx),
             subject: new.subject,
-            status: self.initial_state(EntityKind::Ticket)?,
+            status,
             priority: new.priority,
             category: new.category,
             channel: new.channel,
@@ -37,9 +83,16 @@ impl<S: Store> Crm<S> {
             resolved_at: None,
             closed_at: None,
             custom: new.custom,
+            contract: new.contract,
+            order: new.order,
+            warranty_until: new.warranty_until,
+            out_of_scope,
+            sla,
+            survey: None,
         };
         self.authorize_create(actor, &ticket)?;
         let ticket = self.put(&mut tx, None, ticket, Note::action("create"))?;
+        let ticket = self.route_new_ticket(&mut tx, ticket)?;
         self.finish(tx)?;
         Ok(ticket)
     }

@@ -22,8 +22,19 @@ impl<S: Store> Crm<S> {
             self.load_any(related)?;
         }
         let mut tx = self.begin(actor);
-        let assignee = new.assignee.unwrap_or_else(|| actor.user.clone());
-        let team = self.team_of(Some(&assignee), actor)?;
+        // A task for a department has no assignee until its supervisor picks one.
+        let assignee = match (&new.assignee, &new.team) {
+            (Some(user), _) => Some(user.clone()),
+            (None, Some(_)) => None,
+            (None, None) => Some(actor.user.clone()),
+        };
+        let team = match &new.team {
+            Some(team) => {
+                self.load::<crate::model::Team>(&RecordKey::from(team.clone()))?;
+                Some(team.clone())
+            }
+            None => self.team_of(assignee.as_ref(), actor)?,
+        };
         let task = Task {
             id: TaskId::from_uuid(self.next_id(tx.now)),
             meta: self.new_meta(&tx),
@@ -31,7 +42,7 @@ impl<S: Store> Crm<S> {
             description: new.description,
             status: self.initial_state(EntityKind::Task)?,
             priority: new.priority,
-            assignee: Some(assignee.clone()),
+            assignee: assignee.clone(),
             team,
             due_at: new.due_at.map(crate::clock::to_micros),
             related: new.related,
@@ -39,7 +50,7 @@ impl<S: Store> Crm<S> {
             custom: new.custom,
         };
         self.authorize_create(actor, &task)?;
-        if assignee != actor.user {
+        if assignee.as_ref() != Some(&actor.user) {
             self.authorize(actor, Permission::Assign, &task)?;
         }
         let task = self.put(&mut tx, None, task, Note::action("create"))?;

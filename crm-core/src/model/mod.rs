@@ -78,7 +78,7 @@ pub use money::{Currency, Money};
 pub use normalize::{normalize_email, normalize_phone};
 pub use opportunity::{NewOpportunity, Opportunity};
 pub use task::{NewTask, Task, TaskLogEntry, TaskPriority};
-pub use ticket::{NewTicket, Ticket, TicketPriority};
+pub use ticket::{FeedbackKind, NewTicket, Survey, Ticket, TicketPriority};
 pub use user::{Absence, Team, User};
 
 /// The kinds of record crm keeps.

@@ -76,8 +76,11 @@ pub struct NewTask {
     pub description: Option<String>,
     /// Urgent, important or normal.
     pub priority: TaskPriority,
-    /// Who does it (defaults to the creator).
+    /// Who does it (defaults to the creator, unless a team is given).
     pub assignee: Option<UserId>,
+    /// The department it is for: with no assignee, the team's task, for its
+    /// supervisor to hand out (defaults to the assignee's team).
+    pub team: Option<TeamId>,
     /// When it is due.
     pub due_at: Option<DateTime<Utc>>,
     /// The record it is about.

@@ -1,12 +1,12 @@
 //! Tickets: service requests after the sale.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
 use crate::model::{
-    Access, ContactId, CustomFields, CustomerId, IndexKeys, LONG_TEXT, Meta, Record, RecordKey,
-    SHORT_TEXT, TeamId, TicketId, UserId, check_opt_text, check_text,
+    Access, ContactId, ContractId, CustomFields, CustomerId, IndexKeys, LONG_TEXT, Meta, Record,
+    RecordKey, SHORT_TEXT, TeamId, TicketId, UserId, check_opt_text, check_text,
 };
 
 /// How urgent a ticket is.
@@ -64,6 +64,59 @@ pub struct Ticket {
     /// Custom values.
     #[serde(default)]
     pub custom: CustomFields,
+    /// The contract it is about.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contract: Option<ContractId>,
+    /// The order it is about (the host's reference).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order: Option<String>,
+    /// The last day of the warranty of what it is about.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warranty_until: Option<NaiveDate>,
+    /// Why the request is outside warranty or contract scope, when it is
+    /// (set when the ticket is opened).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub out_of_scope: Option<String>,
+    /// Its SLA clocks (set by the engine from the configured policies).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sla: Option<crate::sla::TicketSla>,
+    /// Its satisfaction survey (scheduled when it is closed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub survey: Option<Survey>,
+}
+
+/// What a customer said about the service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FeedbackKind {
+    /// A question.
+    Inquiry,
+    /// An idea.
+    Suggestion,
+    /// A complaint.
+    Complaint,
+    /// Praise.
+    Praise,
+}
+
+/// A satisfaction survey of a ticket: due some time after closing, answered
+/// with a CSAT (1-5), an NPS answer (0-10) and typed feedback.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Survey {
+    /// When it is to be sent.
+    pub due_at: DateTime<Utc>,
+    /// When it was answered.
+    pub answered_at: Option<DateTime<Utc>>,
+    /// Satisfaction with the ticket, 1 (very unhappy) to 5.
+    pub csat: Option<u8>,
+    /// How likely they are to recommend us, 0 to 10.
+    pub nps: Option<u8>,
+    /// What kind of feedback they gave.
+    pub feedback: Option<FeedbackKind>,
+    /// In their words.
+    pub comment: Option<String>,
+    /// The follow-up task a low score or a complaint created.
+    pub follow_up: Option<crate::model::TaskId>,
 }
 
 /// What a new ticket is made of.
@@ -83,6 +136,12 @@ pub struct NewTicket {
     pub contact: Option<ContactId>,
     /// The service group to handle it.
     pub group: Option<TeamId>,
+    /// The contract it is about.
+    pub contract: Option<ContractId>,
+    /// The order it is about (the host's reference).
+    pub order: Option<String>,
+    /// The last day of the warranty of what it is about.
+    pub warranty_until: Option<NaiveDate>,
     /// Custom values.
     pub custom: CustomFields,
 }
@@ -96,6 +155,9 @@ impl Record for Ticket {
         "reopen_count",
         "resolved_at",
         "closed_at",
+        "out_of_scope",
+        "sla",
+        "survey",
     ];
 
     record_basics!(Ticket, status);
@@ -131,6 +193,17 @@ impl Record for Ticket {
             team: self.group.clone(),
             status: Some(self.status.clone()),
             parent: self.customer.as_ref().map(RecordKey::from),
+            // What due_work looks for: the next SLA check, or an unanswered survey.
+            due_at: [
+                self.sla.as_ref().and_then(|s| s.next_check_at),
+                self.survey
+                    .as_ref()
+                    .filter(|s| s.answered_at.is_none())
+                    .map(|s| s.due_at),
+            ]
+            .into_iter()
+            .flatten()
+            .min(),
             ..IndexKeys::default()
         }
     }
@@ -139,6 +212,11 @@ impl Record for Ticket {
         check_text("subject", &self.subject, SHORT_TEXT)?;
         check_opt_text("category", &self.category, SHORT_TEXT)?;
         check_opt_text("channel", &self.channel, SHORT_TEXT)?;
-        check_opt_text("resolution", &self.resolution, LONG_TEXT)
+        check_opt_text("resolution", &self.resolution, LONG_TEXT)?;
+        check_opt_text("order", &self.order, SHORT_TEXT)?;
+        if let Some(survey) = &self.survey {
+            check_opt_text("comment", &survey.comment, LONG_TEXT)?;
+        }
+        Ok(())
     }
 }

@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Calendar;
 use crate::error::{Error, Result};
-use crate::model::{CustomerId, TicketPriority};
+use crate::model::{CustomerId, TicketPriority, Tier};
 
 /// What a clock measures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -62,7 +62,7 @@ pub struct Policy {
     pub category: Option<String>,
     /// Only tickets of customers of this tier (`A`, `B`, `C`).
     #[serde(default)]
-    pub tier: Option<String>,
+    pub tier: Option<Tier>,
     /// Only tickets of this customer.
     #[serde(default)]
     pub customer: Option<CustomerId>,
@@ -91,7 +91,7 @@ impl Policy {
                 .category
                 .as_deref()
                 .is_none_or(|c| ticket.category == Some(c))
-            && self.tier.as_deref().is_none_or(|t| ticket.tier == Some(t))
+            && self.tier.is_none_or(|t| ticket.tier == Some(t))
             && self.customer.is_none_or(|c| ticket.customer == Some(c))
     }
 }
@@ -104,7 +104,7 @@ pub struct TicketFacts<'a> {
     /// Its category.
     pub category: Option<&'a str>,
     /// Its customer's tier.
-    pub tier: Option<&'a str>,
+    pub tier: Option<Tier>,
     /// Its customer.
     pub customer: Option<CustomerId>,
 }
@@ -203,9 +203,10 @@ pub struct SlaConfig {
     /// Escalation steps.
     #[serde(default)]
     pub escalation: Vec<EscalationRule>,
-    /// Satisfaction surveys.
+    /// Satisfaction surveys after closing (none unless set; `{}` for the
+    /// defaults). Answers are taken either way.
     #[serde(default)]
-    pub survey: SurveyConfig,
+    pub survey: Option<SurveyConfig>,
 }
 
 impl Default for SlaConfig {
@@ -217,7 +218,7 @@ impl Default for SlaConfig {
             response_statuses: default_response(),
             on_reopen: OnReopen::Resume,
             escalation: Vec::new(),
-            survey: SurveyConfig::default(),
+            survey: None,
         }
     }
 }
@@ -312,19 +313,25 @@ impl SlaConfig {
                 ));
             }
         }
-        if self.survey.low_csat > 5 {
+        let survey = self.surveys();
+        if survey.low_csat > 5 {
             return Err(
                 Error::invalid("sla.survey.low_csat", "is a score from 1 to 5")
-                    .with_value(self.survey.low_csat),
+                    .with_value(survey.low_csat),
             );
         }
-        if self.survey.low_nps > 10 {
+        if survey.low_nps > 10 {
             return Err(
                 Error::invalid("sla.survey.low_nps", "is a score from 0 to 10")
-                    .with_value(self.survey.low_nps),
+                    .with_value(survey.low_nps),
             );
         }
         Ok(())
+    }
+
+    /// The survey settings (the defaults when surveys are not scheduled).
+    pub fn surveys(&self) -> SurveyConfig {
+        self.survey.clone().unwrap_or_default()
     }
 
     /// The policy for a ticket: the most specific that applies, the first
@@ -699,7 +706,10 @@ impl TicketSla {
     }
 }
 
-/// The default wait before a survey, as a duration.
-pub(crate) fn survey_delay(config: &SlaConfig) -> Duration {
-    Duration::hours(i64::from(config.survey.after_hours))
+/// How long after closing a survey falls due, when surveys are scheduled.
+pub(crate) fn survey_delay(config: &SlaConfig) -> Option<Duration> {
+    config
+        .survey
+        .as_ref()
+        .map(|s| Duration::hours(i64::from(s.after_hours)))
 }

@@ -70,7 +70,7 @@ fn the_most_specific_policy_wins() {
     );
     // A tier beats a priority; tier and category beat a tier alone.
     let tier_a = TicketFacts {
-        tier: Some("A"),
+        tier: Some(crate::model::Tier::A),
         ..facts(TicketPriority::Urgent)
     };
     assert_eq!(name(tier_a).as_deref(), Some("tier A"));
