@@ -251,6 +251,16 @@ impl Runner {
                     ..NewTicket::default()
                 },
             )?),
+            "calendar_add" => {
+                let calendar =
+                    crm::sla::Calendar::from_json(&arg::<Value>(args, "calendar")?.to_string())?;
+                out(calendar.add(arg(args, "start")?, arg(args, "minutes")?)?)
+            }
+            "calendar_between" => {
+                let calendar =
+                    crm::sla::Calendar::from_json(&arg::<Value>(args, "calendar")?.to_string())?;
+                out(calendar.between_minutes(arg(args, "from")?, arg(args, "to")?))
+            }
             "escalate" => {
                 let now = opt(args, "now")?.unwrap_or_else(|| crm.now());
                 out(crm.escalate(&actor(), now)?)
