@@ -290,28 +290,40 @@ impl Calendar {
         )
     }
 
-    /// The working intervals of a local day, as instants; `None` on a
-    /// holiday or a day off.
-    fn intervals(&self, day: NaiveDate, out: &mut Vec<(DateTime<Utc>, DateTime<Utc>)>) {
+    /// The working intervals of a local day, as instants (none on a holiday
+    /// or a day off). `walk` carries the next day's start and offset from one
+    /// call to the next, so consecutive days cost one offset lookup each.
+    fn intervals(
+        &self,
+        day: NaiveDate,
+        walk: &mut Option<(NaiveDate, DateTime<Utc>, i64)>,
+        out: &mut Vec<(DateTime<Utc>, DateTime<Utc>)>,
+    ) {
         out.clear();
+        // Where the day starts, and the offset that makes its midnight that
+        // instant (wrong when midnight fell in a gap: then the check below
+        // fails and the day takes the slow path).
+        let (start, offset) = match *walk {
+            Some((next, start, offset)) if next == day => (start, offset),
+            _ => {
+                let start = self.instant(day, 0);
+                let midnight = day.and_time(NaiveTime::MIN);
+                (start, (midnight - start.naive_utc()).num_seconds())
+            }
+        };
+        // One offset all day (the usual case): plain arithmetic.
+        let plain = self.offset_at(start + Duration::seconds(DAY - 1)) == offset;
+        *walk = match (plain, day.succ_opt()) {
+            (true, Some(next)) => Some((next, start + Duration::seconds(DAY), offset)),
+            _ => None,
+        };
         if self.holidays.contains(&day) {
             return;
         }
         let intervals = &self.week[day.weekday().num_days_from_monday() as usize];
-        if intervals.is_empty() {
-            return;
-        }
-        let start = self.instant(day, 0);
-        let end = self.instant(day.succ_opt().unwrap_or(day), 0);
-        let midnight = day.and_time(NaiveTime::MIN).and_utc();
-        if (end - start).num_seconds() == DAY {
-            // No change of offset today: plain arithmetic.
-            let offset = (midnight - start).num_seconds();
+        if plain {
             for &(s, e) in intervals {
-                out.push((
-                    midnight + Duration::seconds(s - offset),
-                    midnight + Duration::seconds(e - offset),
-                ));
+                out.push((start + Duration::seconds(s), start + Duration::seconds(e)));
             }
         } else {
             for &(s, e) in intervals {
@@ -366,9 +378,10 @@ impl Calendar {
         let mut left = seconds;
         let mut day = self.local_day(start);
         let mut buffer = Vec::with_capacity(4);
+        let mut walk = None;
         // The first (partial) day, then whole days and weeks.
         loop {
-            self.intervals(day, &mut buffer);
+            self.intervals(day, &mut walk, &mut buffer);
             for &(s, e) in &buffer {
                 if e <= start {
                     continue;
@@ -404,6 +417,7 @@ impl Calendar {
         let mut day = self.local_day(from);
         let last = self.local_day(to);
         let mut buffer = Vec::with_capacity(4);
+        let mut walk = None;
         while day <= last {
             // Whole weeks strictly inside the span.
             if let Some((start, end)) = self.plain_week(day) {
@@ -418,7 +432,7 @@ impl Calendar {
                     }
                 }
             }
-            self.intervals(day, &mut buffer);
+            self.intervals(day, &mut walk, &mut buffer);
             for &(s, e) in &buffer {
                 let (s, e) = (s.max(from), e.min(to));
                 if s < e {
@@ -447,7 +461,7 @@ impl Calendar {
     /// Whether an instant is working time.
     pub fn is_working(&self, at: DateTime<Utc>) -> bool {
         let mut buffer = Vec::with_capacity(4);
-        self.intervals(self.local_day(at), &mut buffer);
+        self.intervals(self.local_day(at), &mut None, &mut buffer);
         buffer.iter().any(|&(s, e)| s <= at && at < e)
     }
 
