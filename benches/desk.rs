@@ -213,8 +213,10 @@ fn due_work(c: &mut Criterion) {
     let dir = TempDir::new("desk");
     let mut store = SqliteStore::open(dir.path().join("desk.db")).expect("open");
     fill(&mut store, &sla, now, count);
-    let mut config = Config::default();
-    config.sla = sla;
+    let config = Config {
+        sla,
+        ..Config::default()
+    };
     let crm = Crm::new(store, config, FixedClock::new(now), SeededIds::new(1)).expect("crm");
     let admin = Actor::new(UserId::new("root").expect("user")).with_role("admin");
     let items: usize = crm
