@@ -2,6 +2,8 @@
 //! the ticket's status, escalation, satisfaction surveys, and the desk's
 //! items in `due_work`.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -12,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::model::Record;
 use crate::model::{
     AnyRecord, EntityKind, FeedbackKind, LONG_TEXT, RecordKey, Survey, Task, TaskId, TaskPriority,
-    Ticket, TicketId, UserId, check_opt_text,
+    TeamId, Ticket, TicketId, UserId, check_opt_text,
 };
 use crate::sla::{EscalationAction, EscalationRule, Target, TargetState};
 use crate::store::{Query, Store};
@@ -293,12 +295,20 @@ impl<S: Store> Crm<S> {
         until: DateTime<Utc>,
     ) -> Result<Vec<(UserId, DueItem)>> {
         let mut out = Vec::new();
+        let mut supervisors: HashMap<Option<TeamId>, Option<UserId>> = HashMap::new();
         let query = Query::new(EntityKind::Ticket).due_before(until);
         for record in self.list(actor, &query)? {
             let AnyRecord::Ticket(ticket) = &record else {
                 continue;
             };
-            let supervisor = self.supervisor_of(ticket.group.as_ref())?;
+            let supervisor = match supervisors.get(&ticket.group) {
+                Some(known) => known.clone(),
+                None => {
+                    let found = self.supervisor_of(ticket.group.as_ref())?;
+                    supervisors.insert(ticket.group.clone(), found.clone());
+                    found
+                }
+            };
             let handler = ticket.assignee.clone().or_else(|| supervisor.clone());
             if let Some(sla) = &ticket.sla {
                 for clock in &sla.clocks {
