@@ -10,6 +10,84 @@
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
 /**
+ * A working calendar: a time zone, working hours per weekday (several
+ * intervals a day, so a lunch break is a gap) and holidays (whole local days
+ * off), built from the core's calendar JSON, a string or a plain object:
+ *
+ * ```json
+ * { "time_zone": "Europe/Berlin",
+ *   "hours": { "mon-fri": [["09:00", "12:00"], ["13:00", "17:00"]] },
+ *   "holidays": ["2026-12-25"] }
+ * ```
+ *
+ * `hours` maps weekdays (`mon`, `mon-fri`, `sat,sun`) to `[start, end]`
+ * local times (`HH:MM`, `24:00` for midnight). Local times become instants by
+ * the zone's rules of that day, so an interval across a daylight-saving
+ * change is as long as it really is. Times go in as RFC 3339 strings or
+ * `Date`s and come out as RFC 3339 strings in UTC.
+ *
+ * @example
+ * ```js
+ * const { Calendar } = require('crm')
+ * const berlin = new Calendar({
+ *   time_zone: 'Europe/Berlin',
+ *   hours: { 'mon-fri': [['09:00', '12:00'], ['13:00', '17:00']] },
+ *   holidays: ['2026-12-25', '2026-12-26'],
+ * })
+ * // Friday 16:30 in Berlin + 60 working minutes: 30 on Friday, 30 on Monday.
+ * berlin.add('2026-03-06T15:30:00Z', 60) // '2026-03-09T08:30:00Z'
+ * berlin.betweenMinutes('2026-03-09T00:00:00Z', '2026-03-10T00:00:00Z') // 420
+ * berlin.isWorking('2026-03-09T11:30:00Z') // false: the lunch break
+ * ```
+ */
+export declare class Calendar {
+  /**
+   * A calendar from the core's calendar JSON (a string, or a plain object
+   * passed through `JSON.stringify`): `{ time_zone, hours, holidays? }`.
+   *
+   * @throws {Error} `validation` on `time_zone` when it is not an IANA
+   * time zone; on `hours.DAY` or `hours.DAY[i]` (`hours.mon[0]`) for a
+   * malformed, empty, reversed or overlapping interval or an unknown
+   * weekday; on `hours` when the week has no working time; on `calendar`
+   * when the value is missing or does not read as a calendar (an unknown
+   * key, a malformed holiday).
+   */
+  constructor(calendar: string | Record<string, any>)
+  /**
+   * The instant `minutes` working minutes after `start` (an RFC 3339
+   * string or a `Date`), as an RFC 3339 string in UTC. Time outside the
+   * working hours, and holidays, do not count: from a time off, the count
+   * starts when work does. `add(start, 0)` is `start`.
+   *
+   * @throws {Error} `validation` on `start` when it is not a time; on
+   * `minutes` when it is not a whole number, is negative or goes beyond
+   * what the calendar can reach.
+   */
+  add(start: string | Date, minutes: number): string
+  /**
+   * The working time between `from` and `to` (RFC 3339 strings or
+   * `Date`s), in whole minutes (a part of a minute left out); negative
+   * when `to` is before `from`.
+   *
+   * @throws {Error} `validation` on `from` or `to` when it is not a time.
+   */
+  betweenMinutes(from: string | Date, to: string | Date): number
+  /**
+   * Whether `at` (an RFC 3339 string or a `Date`) is working time: inside
+   * an interval of its local weekday, and not on a holiday.
+   *
+   * @throws {Error} `validation` on `at` when it is not a time.
+   */
+  isWorking(at: string | Date): boolean
+  /**
+   * The calendar as the core's JSON (`{ time_zone, hours, holidays }`,
+   * normalised: one key per weekday), which `new Calendar` reads back and
+   * `JSON.stringify` writes.
+   */
+  toJSON(): Record<string, any>
+}
+
+/**
  * An embedded CRM engine.
  *
  * `new Crm(options?)` keeps its records in memory; `Crm.open(location,
@@ -408,6 +486,74 @@ export declare class Crm {
    * the `Error` that `unmerge` throws.
    */
   unmergeAsync(actor: Actor, survivor: RecordKey, options: UnmergeOptions): Promise<AnyRecord>
+  /**
+   * Applies the escalation steps due at `now` (an RFC 3339 string or a
+   * `Date`; default: the engine's clock) on the tickets the actor may
+   * assign, in one commit, each step once: `notify_assignee` and
+   * `notify_supervisor` put an `sla_escalation` message in the outbox (to
+   * the assignee, else the group's supervisor; to the supervisor), and
+   * `assign_supervisor` gives the ticket to the group's supervisor and
+   * notifies them. Each ticket escalated gets an `escalate` event listing
+   * its steps. Returns the steps applied (none when nothing is due).
+   *
+   * @example
+   * ```js
+   * const steps = crm.escalate(sue, '2026-03-02T08:25:00Z')
+   * steps[0] // { ticket, target: 'first_response', atPercent: 80, action: 'notify_assignee', to: 'tom' }
+   * ```
+   *
+   * @throws {Error} `validation` on `now` when it is not a time; `config`
+   * on `sla.calendars` when a ticket's calendar is no longer configured.
+   */
+  escalate(actor: Actor, now?: string | Date): Array<TicketEscalation>
+  /**
+   * `escalate` off the main thread: a Promise of the steps applied,
+   * rejected with the `Error` that `escalate` throws.
+   */
+  escalateAsync(actor: Actor, now?: string | Date): Promise<Array<TicketEscalation>>
+  /**
+   * A ticket's SLA targets at `now` (an RFC 3339 string or a `Date`;
+   * default: the engine's clock): for each, its status (`running`,
+   * `paused`, `met`, `breached`), the working minutes used and left, and
+   * when it falls due. Empty when no policy applies to the ticket. Reads
+   * only.
+   *
+   * @throws {Error} `validation` on `ticket_id` or `now`; `not_found`;
+   * `forbidden` (read); `config` on `sla.calendars` when the ticket's
+   * calendar is no longer configured.
+   */
+  ticketSla(actor: Actor, id: string, now?: string | Date): Array<TargetState>
+  /**
+   * `ticketSla` off the main thread: a Promise of the targets, rejected
+   * with the `Error` that `ticketSla` throws.
+   */
+  ticketSlaAsync(actor: Actor, id: string, now?: string | Date): Promise<Array<TargetState>>
+  /**
+   * Records a customer's answer to a resolved or closed ticket's survey:
+   * `{ csat?, nps?, feedback?, comment? }`. A CSAT or NPS at or below the
+   * configured thresholds (`sla.survey.low_csat`, default 2;
+   * `sla.survey.low_nps`, default 6), or a `complaint`, creates a follow-up
+   * task (priority `important`, due in 24 hours) for the group's supervisor
+   * (the assignee when there is none), in the same commit; its id is the
+   * survey's `followUp`. Returns the ticket, its `survey` answered.
+   *
+   * @example
+   * ```js
+   * const ticket = crm.answerSurvey(sue, ticketId, { csat: 2, feedback: 'complaint', comment: 'Too slow.' })
+   * ticket.survey.followUp // the follow-up task's id
+   * ```
+   *
+   * @throws {Error} `validation` on `csat` (not 1 to 5), `nps` (not 0 to
+   * 10), `feedback` (not a kind of feedback), `comment` (too long),
+   * `survey` (nothing answered, or answered already), `ticket` (not
+   * resolved or closed), `ticket_id`; `not_found`; `forbidden` (edit).
+   */
+  answerSurvey(actor: Actor, id: string, answer: SurveyAnswer): Ticket
+  /**
+   * `answerSurvey` off the main thread: a Promise of the ticket, rejected
+   * with the `Error` that `answerSurvey` throws.
+   */
+  answerSurveyAsync(actor: Actor, id: string, answer: SurveyAnswer): Promise<Ticket>
   /**
    * Creates a team, or replaces the one with this id.
    *
@@ -1698,22 +1844,26 @@ export interface DedupeOptions {
 }
 
 /**
- * One piece of due work: a lead's first contact or follow-up, a task, or
- * winning back a customer.
+ * One piece of due work: a lead's first contact or follow-up, a task, an
+ * installment, winning back a customer, or a ticket's SLA target, escalation
+ * or survey.
  */
 export interface DueItem {
-  /** The lead, task or customer. */
+  /** The lead, task, contract, customer or ticket. */
   subject: RecordKey
   /**
    * What is due: a newly assigned lead's `first_contact`, a lead's
-   * `follow_up`, a `task`, an `installment` of a contract, or the `win_back` of a customer that
-   * `refreshCustomerValue` moved to `at_risk` or `dormant` (due the
-   * configured follow-up time after it entered that stage).
+   * `follow_up`, a `task`, an `installment` of a contract, the `win_back` of
+   * a customer that `refreshCustomerValue` moved to `at_risk` or `dormant`
+   * (due the configured follow-up time after it entered that stage), a
+   * ticket's SLA target (`sla`, for its assignee or the group's
+   * supervisor), an `escalation` step due on a ticket (run `escalate`), or
+   * a ticket's satisfaction `survey` to send.
    */
-  kind: 'first_contact' | 'follow_up' | 'task' | 'win_back' | 'installment'
+  kind: 'first_contact' | 'follow_up' | 'task' | 'win_back' | 'installment' | 'sla' | 'escalation' | 'survey'
   /**
    * What to show: the lead's company or contact, the task's title, the
-   * customer's name.
+   * customer's name, the ticket's subject (with the target, for `sla`).
    */
   title: string
   /** When it is (or was) due (RFC 3339, UTC). */
@@ -1742,6 +1892,18 @@ export interface DuplicateMatch {
   rule: string | null
   /** Why they match, field by field (as `explainMatch` explains a pair). */
   explanation: MatchExplanation
+}
+
+/** An escalation step done on a ticket (each is done once). */
+export interface Escalated {
+  /** The target that was late. */
+  target: 'first_response' | 'resolution'
+  /** The step's threshold, in percent of the target's time (100: breached). */
+  atPercent: number
+  /** What was done. */
+  action: 'notify_assignee' | 'notify_supervisor' | 'assign_supervisor'
+  /** When (RFC 3339, UTC). */
+  at: string
 }
 
 /**
@@ -2202,8 +2364,14 @@ export interface NewTask {
   description?: string
   /** The priority (default `normal`). */
   priority?: 'normal' | 'important' | 'urgent'
-  /** The assignee's user id (default: the actor). */
+  /** The assignee's user id (default: the actor, unless a `team` is given). */
   assignee?: string
+  /**
+   * The department (team id) it is for: with no `assignee`, the team's
+   * task, unassigned, for its supervisor to hand out (default: the
+   * assignee's team).
+   */
+  team?: string
   /** When it is due: an RFC 3339 string or a `Date`. */
   dueAt?: string | Date
   /** The record it is about. */
@@ -2226,8 +2394,23 @@ export interface NewTicket {
   customer?: string
   /** The contact's id. */
   contact?: string
-  /** The team (queue) to put it in (default: the actor's team). */
+  /**
+   * The team (queue) to put it in (default: the actor's team); the
+   * assignment rules that apply to tickets route it at once.
+   */
   group?: string
+  /**
+   * The id of the contract it is about (a contract not in force, a draft
+   * or an ended one, puts it out of scope).
+   */
+  contract?: string
+  /** The order it is about (the host's reference). */
+  order?: string
+  /**
+   * The last day of the warranty of what it is about, `YYYY-MM-DD` (a
+   * warranty ended before today puts it out of scope).
+   */
+  warrantyUntil?: string
   /** Custom values, `{ key: { text: '...' } }`. */
   custom?: Record<string, any>
 }
@@ -2977,6 +3160,86 @@ export declare function splitPayments(total: Money, terms: string | Record<strin
 export declare function splitPaymentsAsync(total: Money, terms: string | Record<string, any>, base?: string | undefined | null): Promise<Array<Installment>>
 
 /**
+ * A ticket's satisfaction survey (`Ticket.survey`): scheduled when the
+ * ticket is closed (with `sla.survey` configured), answered with
+ * `answerSurvey`.
+ */
+export interface Survey {
+  /** When it is to be sent (RFC 3339, UTC). */
+  dueAt: string
+  /** When it was answered (RFC 3339, UTC), or `null`. */
+  answeredAt: string | null
+  /** Satisfaction with the ticket, 1 (very unhappy) to 5. */
+  csat: number | null
+  /** How likely they are to recommend us, 0 to 10. */
+  nps: number | null
+  /** What kind of feedback they gave. */
+  feedback: 'inquiry' | 'suggestion' | 'complaint' | 'praise' | null
+  /** In their words. */
+  comment: string | null
+  /** The id of the follow-up task a low score or a complaint created. */
+  followUp: string | null
+}
+
+/**
+ * A customer's answer to a ticket's survey, for `answerSurvey`: a score, a
+ * kind of feedback or a comment, at least one of them.
+ */
+export interface SurveyAnswer {
+  /** Satisfaction with the ticket, a whole number 1 (very unhappy) to 5. */
+  csat?: number
+  /** How likely they are to recommend us, a whole number 0 to 10. */
+  nps?: number
+  /** What kind of feedback it is. */
+  feedback?: 'inquiry' | 'suggestion' | 'complaint' | 'praise'
+  /** In their words. */
+  comment?: string
+}
+
+/** One SLA target's clock on a ticket. */
+export interface TargetClock {
+  /** What it measures: the `first_response`, or the `resolution`. */
+  target: 'first_response' | 'resolution'
+  /** The target, in working minutes of the policy's calendar. */
+  minutes: number
+  /**
+   * When it started: the ticket's creation, or a restart on reopening
+   * (RFC 3339, UTC).
+   */
+  startedAt: string
+  /** Working seconds spent in pauses (and, on resume, resolved). */
+  pausedSeconds: number
+  /** When it falls due (RFC 3339, UTC); `null` while paused or stopped. */
+  dueAt: string | null
+  /** When it stopped (RFC 3339, UTC), or `null`. */
+  stoppedAt: string | null
+  /** Working seconds used when it last stopped or paused. */
+  consumedSeconds: number
+  /** Whether the target was met; `null` until the clock stops. */
+  met: boolean | null
+}
+
+/**
+ * Where one SLA target of a ticket stands at an instant: what `ticketSla`
+ * returns, one per target.
+ */
+export interface TargetState {
+  /** What it measures. */
+  target: 'first_response' | 'resolution'
+  /**
+   * `running` (counting, within its time), `paused`, `met` (stopped in
+   * time) or `breached` (past its time, stopped or not).
+   */
+  status: 'running' | 'paused' | 'met' | 'breached'
+  /** Working minutes used. */
+  consumedMinutes: number
+  /** Working minutes left (negative past due). */
+  remainingMinutes: number
+  /** When it falls due (RFC 3339, UTC), if running; else `null`. */
+  dueAt: string | null
+}
+
+/**
  * A task: opened, started, submitted for review, approved (done), rejected
  * back into work, or cancelled.
  */
@@ -3006,7 +3269,10 @@ export interface Task {
   status: string
   /** The priority. */
   priority: 'normal' | 'important' | 'urgent'
-  /** The user who does it. */
+  /**
+   * The user who does it; `null` for a department's task not handed out
+   * yet (a `team` and no assignee).
+   */
   assignee: string | null
   /** The team it belongs to. */
   team: string | null
@@ -3121,6 +3387,75 @@ export interface Ticket {
   closedAt: string | null
   /** Custom values, `{ key: { text: '...' } }`. */
   custom: Record<string, any>
+  /** The id of the contract it is about. */
+  contract: string | null
+  /** The order it is about (the host's reference). */
+  order: string | null
+  /** The last day of the warranty of what it is about, `YYYY-MM-DD`. */
+  warrantyUntil: string | null
+  /**
+   * Why the request is outside the warranty or the contract's scope, set
+   * when the ticket is opened (`'the warranty ended on 2026-02-28'`); `null`
+   * when it is within scope or nothing says.
+   */
+  outOfScope: string | null
+  /**
+   * Its SLA clocks, set from the configured policies (`sla` in the
+   * config) when it is opened; `null` when no policy applies.
+   */
+  sla: TicketSla | null
+  /**
+   * Its satisfaction survey, scheduled when it is closed (with
+   * `sla.survey` configured) or created by `answerSurvey`; else `null`.
+   */
+  survey: Survey | null
+}
+
+/** An escalation step applied by `escalate`. */
+export interface TicketEscalation {
+  /** The ticket's id. */
+  ticket: string
+  /** The target that is late. */
+  target: 'first_response' | 'resolution'
+  /** The step's threshold, in percent of the target's time. */
+  atPercent: number
+  /**
+   * What was done: the assignee notified (the group's supervisor when there
+   * is none), the supervisor notified, or the ticket given to the
+   * supervisor.
+   */
+  action: 'notify_assignee' | 'notify_supervisor' | 'assign_supervisor'
+  /**
+   * Who was notified or given the ticket; `null`: nobody to tell (a group
+   * without a supervisor).
+   */
+  to: string | null
+}
+
+/**
+ * A ticket's SLA (`Ticket.sla`): the policy that applies to it (the most
+ * specific of the configured `sla.policies`), the calendar its minutes are
+ * counted in, a clock per target, and the escalations done.
+ */
+export interface TicketSla {
+  /** The policy's name. */
+  policy: string
+  /** The calendar's name (a key of the configured `sla.calendars`). */
+  calendar: string
+  /** A clock per target. */
+  clocks: Array<TargetClock>
+  /**
+   * Since when the clocks are paused (RFC 3339, UTC), while the ticket is
+   * in a pause status (`awaiting_customer`); else `null`.
+   */
+  pausedSince: string | null
+  /** The escalation steps done, oldest first. */
+  escalations: Array<Escalated>
+  /**
+   * The next time something falls due, a target or an escalation step
+   * (RFC 3339, UTC); what `dueWork` and `escalate` look for.
+   */
+  nextCheckAt: string | null
 }
 
 /** One rule tried in a routing, in words. */

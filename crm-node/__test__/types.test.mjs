@@ -18,9 +18,29 @@ test('index.d.ts names only the JS types it declares', () => {
   const rustNames = [...code.matchAll(/\bJs[A-Z]\w*/g)].map(([name]) => name)
   assert.deepEqual([...new Set(rustNames)], ['JsCrm'], 'only the class alias napi adds')
   const declared = new Set([...code.matchAll(/export (?:declare class|interface|type) (\w+)/g)].map((m) => m[1]))
-  for (const name of ['Crm', 'Lead', 'Money', 'AnyRecord', 'Event', 'OutboxMessage', 'Share', 'RecordKey']) {
+  for (const name of [
+    'Crm', 'Lead', 'Money', 'AnyRecord', 'Event', 'OutboxMessage', 'Share', 'RecordKey',
+    'Calendar', 'TicketSla', 'TargetClock', 'Escalated', 'Survey', 'SurveyAnswer', 'TargetState', 'TicketEscalation',
+  ]) {
     assert.ok(declared.has(name), `${name} is declared`)
   }
+})
+
+test('the service desk types are typed: the enums as unions of their names, the new due-item kinds', () => {
+  const code = dts.replace(/\/\*\*[\s\S]*?\*\//g, '')
+  const body = (name) => code.match(new RegExp(`export interface ${name} \\{([\\s\\S]*?)\\n\\}`))?.[1] ?? ''
+  assert.match(body('Ticket'), /sla: TicketSla \| null/)
+  assert.match(body('Ticket'), /survey: Survey \| null/)
+  assert.match(body('Ticket'), /warrantyUntil: string \| null/)
+  assert.match(body('TicketSla'), /clocks: Array<TargetClock>/)
+  assert.match(body('TicketSla'), /escalations: Array<Escalated>/)
+  assert.match(body('TargetState'), /status: 'running' \| 'paused' \| 'met' \| 'breached'/)
+  assert.match(body('TicketEscalation'), /action: 'notify_assignee' \| 'notify_supervisor' \| 'assign_supervisor'/)
+  assert.match(body('Survey'), /feedback: 'inquiry' \| 'suggestion' \| 'complaint' \| 'praise' \| null/)
+  assert.match(body('DueItem'), /kind: .*'sla' \| 'escalation' \| 'survey'/)
+  assert.match(body('Task'), /assignee: string \| null/)
+  assert.match(body('NewTask'), /team\?: string/)
+  assert.match(code, /^  constructor\(calendar: string \| Record<string, any>\)$/m)
 })
 
 test('every exported item and every method has TSDoc', () => {

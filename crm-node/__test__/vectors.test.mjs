@@ -8,7 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 
 import * as crmModule from '../index.js'
 
-const { Crm } = crmModule
+const { Crm, Calendar } = crmModule
 
 const vectorsDir = new URL('../../tests/vectors/', import.meta.url)
 
@@ -120,9 +120,22 @@ const commands = {
   reschedule_payments: (a) => [a.contract, a.terms, a.reason, a.base],
   receivables: (a) => [{ customer: a.customer, today: a.today }],
   collected: (a) => [a.from, a.until],
+  // Working calendars: a `Calendar` built from the calendar (a plain object),
+  // then its method (see `calendarMethods`) with the other arguments.
+  calendar_add: (a) => [a.calendar, a.start, a.minutes],
+  calendar_between: (a) => [a.calendar, a.from, a.to],
+  // The service desk: `now` optional and last, as `dueWork` takes it; the
+  // survey's answer as an object.
+  escalate: (a) => [a.now],
+  ticket_sla: (a) => [a.id, a.now],
+  answer_survey: ({ id, ...answer }) => [id, answer],
 }
 const withoutActor = new Set(['take_outbox', 'ack_outbox', 'advance_clock'])
 const moduleFunctions = new Set(['score_rfm', 'dedupe', 'explain_match', 'split_payments', 'price_quote'])
+// Pure functions of a `Calendar` (no engine, no actor): the method each calls
+// on `new Calendar(calendar)`, built inside the call so that a bad calendar is
+// the step's error.
+const calendarMethods = { calendar_add: 'add', calendar_between: 'betweenMinutes' }
 // Commands whose result is an object with methods: what the vectors compare,
 // as tests/vectors.rs builds it from the same calls (run inside the call, so
 // that an error they throw is the step's error).
@@ -216,15 +229,21 @@ function runVector(file) {
     const context = `${file} step ${at} (${step.do})`
     const adapt = commands[step.do]
     assert.ok(adapt, `${context}: unknown command`)
-    const method = camelCase(step.do)
+    const calendarMethod = calendarMethods[step.do]
+    const method = calendarMethod ?? camelCase(step.do)
     const pure = moduleFunctions.has(step.do)
-    const owner = pure ? crmModule : crm
+    const owner = calendarMethod ? Calendar.prototype : pure ? crmModule : crm
     assert.equal(typeof owner[method], 'function', `${context}: no ${pure ? 'function' : 'method'} ${method}`)
     const given = resolve(step.args ?? {}, saved)
     const args = adapt(given)
     const actor = step.as === undefined ? undefined : vector.actors[step.as]
-    const invoke = () =>
-      pure || withoutActor.has(step.do) ? owner[method](...args) : owner[method](actor, ...args)
+    const invoke = () => {
+      if (calendarMethod) {
+        const [calendar, ...rest] = args
+        return new Calendar(calendar)[method](...rest)
+      }
+      return pure || withoutActor.has(step.do) ? owner[method](...args) : owner[method](actor, ...args)
+    }
     const call = results[step.do] ? () => results[step.do](invoke(), given) : invoke
 
     if (step.error) {
@@ -283,7 +302,9 @@ test('every command of the vectors README has a method or a function', () => {
   assert.deepEqual([...documented].sort(), Object.keys(commands).sort())
   const crm = new Crm({ now: '2026-01-05T09:00:00Z', seed: 1 })
   for (const name of documented) {
-    if (moduleFunctions.has(name)) {
+    if (calendarMethods[name]) {
+      assert.equal(typeof Calendar.prototype[calendarMethods[name]], 'function', `Calendar.${calendarMethods[name]}`)
+    } else if (moduleFunctions.has(name)) {
       assert.equal(typeof crmModule[camelCase(name)], 'function', camelCase(name))
     } else {
       assert.equal(typeof crm[camelCase(name)], 'function', `Crm.${camelCase(name)}`)

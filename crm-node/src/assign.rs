@@ -104,20 +104,26 @@ impl From<Routing> for JsRouting {
     }
 }
 
-/// One piece of due work: a lead's first contact or follow-up, a task, or
-/// winning back a customer.
+/// One piece of due work: a lead's first contact or follow-up, a task, an
+/// installment, winning back a customer, or a ticket's SLA target, escalation
+/// or survey.
 #[napi(object, js_name = "DueItem", object_from_js = false)]
 pub struct JsDueItem {
-    /// The lead, task or customer.
+    /// The lead, task, contract, customer or ticket.
     pub subject: JsRecordKey,
     /// What is due: a newly assigned lead's `first_contact`, a lead's
-    /// `follow_up`, a `task`, an `installment` of a contract, or the `win_back` of a customer that
-    /// `refreshCustomerValue` moved to `at_risk` or `dormant` (due the
-    /// configured follow-up time after it entered that stage).
-    #[napi(ts_type = "'first_contact' | 'follow_up' | 'task' | 'win_back' | 'installment'")]
+    /// `follow_up`, a `task`, an `installment` of a contract, the `win_back` of
+    /// a customer that `refreshCustomerValue` moved to `at_risk` or `dormant`
+    /// (due the configured follow-up time after it entered that stage), a
+    /// ticket's SLA target (`sla`, for its assignee or the group's
+    /// supervisor), an `escalation` step due on a ticket (run `escalate`), or
+    /// a ticket's satisfaction `survey` to send.
+    #[napi(
+        ts_type = "'first_contact' | 'follow_up' | 'task' | 'win_back' | 'installment' | 'sla' | 'escalation' | 'survey'"
+    )]
     pub kind: String,
     /// What to show: the lead's company or contact, the task's title, the
-    /// customer's name.
+    /// customer's name, the ticket's subject (with the target, for `sla`).
     pub title: String,
     /// When it is (or was) due (RFC 3339, UTC).
     pub due_at: String,

@@ -11,7 +11,9 @@
 //! `dedupe.threshold`, `dedupe.default_region`, ...). The payment functions
 //! take their terms templates and price lists the same way too, read by
 //! [`crm::schedule::Terms::from_json`] and [`crm::quote::PriceList::from_json`]
-//! (`validation` errors on `terms.lines[1].percent`, `price_list`, ...).
+//! (`validation` errors on `terms.lines[1].percent`, `price_list`, ...), and
+//! so does `new Calendar`, read by [`crm::sla::Calendar::from_json`]
+//! (`validation` errors on `time_zone`, `hours.mon[0]`, ...).
 
 use std::ptr;
 
@@ -22,6 +24,7 @@ use crm::dedupe::DedupeConfig;
 use crm::quote::PriceList;
 use crm::rfm::RfmConfig;
 use crm::schedule::Terms;
+use crm::sla::Calendar;
 use crm::{Config, Error};
 
 /// At most this many characters of the first line of a JS exception's
@@ -205,6 +208,24 @@ pub(crate) fn terms(input: ConfigInput) -> crm::Result<Terms> {
             "is required: a terms template (a JSON string or an object)",
         )),
         Some(text) => Terms::from_json(&text),
+    }
+}
+
+/// A working calendar (`new Calendar`): the JSON read by
+/// [`Calendar::from_json`].
+///
+/// # Errors
+///
+/// [`Error::Validation`] on `calendar` when the value is absent, neither a
+/// string nor an object, does not serialise, or does not read as a calendar;
+/// on `time_zone`, `hours`, `hours.DAY[i]`, ... as the core names them.
+pub(crate) fn calendar(input: Option<ConfigInput>) -> crm::Result<Calendar> {
+    match validation_json(input, "calendar")? {
+        None => Err(Error::invalid(
+            "calendar",
+            "is required: a calendar (a JSON string or an object)",
+        )),
+        Some(text) => Calendar::from_json(&text),
     }
 }
 

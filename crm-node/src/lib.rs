@@ -19,8 +19,8 @@
 //!
 //! - [`engine`]: the `Crm` class, its commands and their `...Async` twins.
 //! - [`model`]: records as plain objects (`Lead`, `Customer`, ...), with
-//!   the payment plans and quote versions they hold, and the inputs of the
-//!   create commands.
+//!   the payment plans, quote versions, SLA clocks and surveys they hold, and
+//!   the inputs of the create commands.
 //! - [`event`]: events and outbox messages.
 //! - [`rfm`]: customer value (RFM) as module-level functions, over rows of
 //!   purchases or over typed-array columns.
@@ -29,6 +29,9 @@
 //! - [`payments`]: payment terms and quotes as module-level functions: an
 //!   exact split of a total into installments (`splitPayments`) and exact
 //!   quote totals (`priceQuote`).
+//! - [`calendar`]: working calendars as a class (`new Calendar(calendar)`):
+//!   working time added and measured across weekends, holidays and
+//!   daylight-saving changes, as the SLA clocks count it.
 //! - [`assign`]: what assignment returns: routings and their traces, due
 //!   work, lead scores.
 //! - [`access`]: the actor.
@@ -67,5 +70,7 @@ pub mod dedupe;
 // then payment terms and quotes, functions of the module that name only money
 // and the quote types of the records,
 pub mod payments;
+// then working calendars, a class that names nothing else,
+pub mod calendar;
 // then the engine, which names them all.
 pub mod engine;

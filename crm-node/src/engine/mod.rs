@@ -3,8 +3,8 @@
 //! `...Async` twin.
 //!
 //! The methods live beside the core's: `leads.rs`, `deals.rs`, `quotes.rs`,
-//! `payments.rs`, `service.rs`, `tasks.rs`, `directory.rs`, `assignment.rs`,
-//! `value.rs` and `dedupe.rs` hold the typed commands, this file the engine's setup, the clock, the
+//! `payments.rs`, `service.rs`, `desk.rs`, `tasks.rs`, `directory.rs`,
+//! `assignment.rs`, `value.rs` and `dedupe.rs` hold the typed commands, this file the engine's setup, the clock, the
 //! generic commands and the outbox, and `pool.rs` what runs the `...Async`
 //! methods on the libuv thread pool.
 //!
@@ -38,6 +38,7 @@ use pool::{Command, execute};
 pub use assignment::JsTransferWork;
 pub use deals::JsWin;
 pub use dedupe::{JsDuplicateMatch, JsMergeInput, JsMergeOutcome, JsUnmergeOptions};
+pub use desk::JsSurveyAnswer;
 pub use directory::{JsTeamInput, JsUserInput};
 pub use leads::JsConvertLead;
 pub use payments::{JsAging, JsCollected, JsPaymentInput, JsReceivable, JsReceivablesOptions};
@@ -113,6 +114,7 @@ pub struct JsCrm {
 mod assignment;
 mod deals;
 mod dedupe;
+mod desk;
 mod directory;
 mod leads;
 mod payments;

@@ -9,8 +9,9 @@
 //! decides.
 
 // Declared in the order their types are used (see lib.rs): keys, money,
-// payment plans and quotes, grantees and shares before the records, the
-// records before `AnyRecord`.
+// payment plans and quotes, a ticket's SLA and survey, grantees and shares
+// before the records, the records before `AnyRecord`.
+mod desk;
 mod ids;
 mod money;
 mod plan;
@@ -27,6 +28,10 @@ pub use activity::{JsActivity, JsNewActivity};
 pub use contact::{JsContact, JsNewContact};
 pub use contract::JsContract;
 pub use customer::{JsCustomer, JsNewCustomer};
+pub(crate) use desk::feedback;
+pub use desk::{
+    JsEscalated, JsSurvey, JsTargetClock, JsTargetState, JsTicketEscalation, JsTicketSla,
+};
 pub use ids::{JsRecordKey, record_key};
 pub use lead::{JsConversion, JsLead, JsNewLead};
 pub use money::JsMoney;

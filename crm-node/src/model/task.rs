@@ -3,7 +3,7 @@
 use napi_derive::napi;
 use serde_json::Value;
 
-use crm::{NewTask, Task, TaskLogEntry, TaskPriority, UserId};
+use crm::{NewTask, Task, TaskLogEntry, TaskPriority, TeamId, UserId};
 
 use crate::clock::{TimeInput, opt_rfc3339, opt_time, rfc3339};
 use crate::convert::{custom, custom_json};
@@ -58,7 +58,8 @@ pub struct JsTask {
     /// The priority.
     #[napi(ts_type = "'normal' | 'important' | 'urgent'")]
     pub priority: String,
-    /// The user who does it.
+    /// The user who does it; `null` for a department's task not handed out
+    /// yet (a `team` and no assignee).
     pub assignee: Option<String>,
     /// The team it belongs to.
     pub team: Option<String>,
@@ -108,8 +109,12 @@ pub struct JsNewTask {
     /// The priority (default `normal`).
     #[napi(ts_type = "'normal' | 'important' | 'urgent'")]
     pub priority: Option<String>,
-    /// The assignee's user id (default: the actor).
+    /// The assignee's user id (default: the actor, unless a `team` is given).
     pub assignee: Option<String>,
+    /// The department (team id) it is for: with no `assignee`, the team's
+    /// task, unassigned, for its supervisor to hand out (default: the
+    /// assignee's team).
+    pub team: Option<String>,
     /// When it is due: an RFC 3339 string or a `Date`.
     #[napi(ts_type = "string | Date")]
     pub due_at: Option<TimeInput>,
@@ -128,6 +133,7 @@ impl JsNewTask {
             description: self.description,
             priority: crate::convert::parse_or_default::<TaskPriority>(self.priority.as_deref())?,
             assignee: self.assignee.map(UserId::new).transpose()?,
+            team: self.team.map(TeamId::new).transpose()?,
             due_at: opt_time("due_at", self.due_at)?,
             related: self.related.map(|key| key.to_core()).transpose()?,
             custom: custom(self.custom)?,

@@ -6,8 +6,8 @@ use serde_json::Value;
 use crm::{NewTicket, TeamId, Ticket, TicketPriority};
 
 use crate::clock::opt_rfc3339;
-use crate::convert::{custom, custom_json};
-use crate::model::{JsRecordKey, JsShare, MetaFields, opt_string};
+use crate::convert::{custom, custom_json, date};
+use crate::model::{JsRecordKey, JsShare, JsSurvey, JsTicketSla, MetaFields, opt_string};
 
 /// A service ticket: assigned, worked, resolved and closed (or reopened).
 #[napi(
@@ -63,6 +63,22 @@ pub struct JsTicket {
     /// Custom values, `{ key: { text: '...' } }`.
     #[napi(ts_type = "Record<string, any>")]
     pub custom: Value,
+    /// The id of the contract it is about.
+    pub contract: Option<String>,
+    /// The order it is about (the host's reference).
+    pub order: Option<String>,
+    /// The last day of the warranty of what it is about, `YYYY-MM-DD`.
+    pub warranty_until: Option<String>,
+    /// Why the request is outside the warranty or the contract's scope, set
+    /// when the ticket is opened (`'the warranty ended on 2026-02-28'`); `null`
+    /// when it is within scope or nothing says.
+    pub out_of_scope: Option<String>,
+    /// Its SLA clocks, set from the configured policies (`sla` in the
+    /// config) when it is opened; `null` when no policy applies.
+    pub sla: Option<JsTicketSla>,
+    /// Its satisfaction survey, scheduled when it is closed (with
+    /// `sla.survey` configured) or created by `answerSurvey`; else `null`.
+    pub survey: Option<JsSurvey>,
 }
 
 impl From<Ticket> for JsTicket {
@@ -90,6 +106,12 @@ impl From<Ticket> for JsTicket {
             resolved_at: opt_rfc3339(ticket.resolved_at),
             closed_at: opt_rfc3339(ticket.closed_at),
             custom: custom_json(&ticket.custom),
+            contract: opt_string(ticket.contract),
+            order: ticket.order,
+            warranty_until: ticket.warranty_until.map(|day| day.to_string()),
+            out_of_scope: ticket.out_of_scope,
+            sla: ticket.sla.map(JsTicketSla::from),
+            survey: ticket.survey.map(JsSurvey::from),
         }
     }
 }
@@ -110,8 +132,17 @@ pub struct JsNewTicket {
     pub customer: Option<String>,
     /// The contact's id.
     pub contact: Option<String>,
-    /// The team (queue) to put it in (default: the actor's team).
+    /// The team (queue) to put it in (default: the actor's team); the
+    /// assignment rules that apply to tickets route it at once.
     pub group: Option<String>,
+    /// The id of the contract it is about (a contract not in force, a draft
+    /// or an ended one, puts it out of scope).
+    pub contract: Option<String>,
+    /// The order it is about (the host's reference).
+    pub order: Option<String>,
+    /// The last day of the warranty of what it is about, `YYYY-MM-DD` (a
+    /// warranty ended before today puts it out of scope).
+    pub warranty_until: Option<String>,
     /// Custom values, `{ key: { text: '...' } }`.
     #[napi(ts_type = "Record<string, any>")]
     pub custom: Option<Value>,
@@ -128,6 +159,12 @@ impl JsNewTicket {
             customer: self.customer.map(|id| id.parse()).transpose()?,
             contact: self.contact.map(|id| id.parse()).transpose()?,
             group: self.group.map(TeamId::new).transpose()?,
+            contract: self.contract.map(|id| id.parse()).transpose()?,
+            order: self.order,
+            warranty_until: self
+                .warranty_until
+                .map(|text| date("warranty_until", &text))
+                .transpose()?,
             custom: custom(self.custom)?,
         })
     }
