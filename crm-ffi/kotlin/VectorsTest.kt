@@ -8,7 +8,9 @@
 // duplicates (findDuplicates, findDuplicatesOf, merge, unmerge), that payment
 // terms and quotes (splitPayments, reachMilestone, priceQuote) come back typed
 // and exact and name the field of bad input, that quote versions and payment
-// plans in the engine (addQuote ... collected) come back typed, and that
+// plans in the engine (addQuote ... collected) come back typed, that the
+// service desk (Calendar, SLA clocks, escalate, ticketSla, answerSurvey,
+// department tasks) comes back typed and names the field of bad input, and that
 // `Crm.open` keeps what was written in an SQLite file across objects. No
 // Gradle, no JUnit: a plain main that prints one line per failure and ends
 // with "N passed, M failed"; it exits non-zero when anything failed.
@@ -404,6 +406,7 @@ fun runCommand(crm: Crm, command: String, actor: Actor?, a: Args): Any? {
         "open_ticket" -> crm.openTicket(who, NewTicket(
             subject = a.req("subject"), priority = a.str("priority"), category = a.str("category"),
             channel = a.str("channel"), customer = a.str("customer"), group = a.str("group"),
+            contract = a.str("contract"), order = a.str("order"), warrantyUntil = a.str("warranty_until"),
         ))
         "assign_ticket" -> crm.assignTicket(who, a.req("id"), a.req("assignee"))
         "start_ticket" -> crm.startTicket(who, a.req("id"))
@@ -415,7 +418,7 @@ fun runCommand(crm: Crm, command: String, actor: Actor?, a: Args): Any? {
         "transfer_ticket" -> crm.transferTicket(who, a.req("id"), a.req("group"), a.req("reason"))
         "create_task" -> crm.createTask(who, NewTask(
             title = a.req("title"), description = a.str("description"), priority = a.str("priority"),
-            assignee = a.str("assignee"), dueAt = a.instant("due_at"),
+            assignee = a.str("assignee"), team = a.str("team"), dueAt = a.instant("due_at"),
         ))
         "start_task" -> crm.startTask(who, a.req("id"))
         "submit_task" -> crm.submitTask(who, a.req("id"))
@@ -423,6 +426,15 @@ fun runCommand(crm: Crm, command: String, actor: Actor?, a: Args): Any? {
         "reject_task" -> crm.rejectTask(who, a.req("id"), a.req("reason"))
         "cancel_task" -> crm.cancelTask(who, a.req("id"), a.req("reason"))
         "add_task_note" -> crm.addTaskNote(who, a.req("id"), a.req("note"))
+        // The service desk: working calendars (an object over the calendar JSON; no engine, no actor), SLA, surveys.
+        "calendar_add" -> Calendar(toJson(a.raw("calendar"))).use { it.add(a.instant("start")!!, a.long("minutes")!!) }
+        "calendar_between" -> Calendar(toJson(a.raw("calendar"))).use { it.betweenMinutes(a.instant("from")!!, a.instant("to")!!) }
+        "escalate" -> crm.escalate(who, a.instant("now"))
+        "ticket_sla" -> crm.ticketSla(who, a.req("id"), a.instant("now"))
+        "answer_survey" -> crm.answerSurvey(who, a.req("id"), SurveyAnswer(
+            csat = a.long("csat")?.toUByte(), nps = a.long("nps")?.toUByte(),
+            feedback = a.str("feedback"), comment = a.str("comment"),
+        ))
         "transition" -> crm.transition(who, a.req("kind"), a.req("id"), a.req("action"), TransitionOptions(
             to = a.str("to"), reason = a.str("reason"), expectedVersion = a.long("expected_version")?.toULong(),
         ))
@@ -952,6 +964,8 @@ fun customerValue(tally: Tally) {
         DueKind.TASK -> "do the task"
         DueKind.WIN_BACK -> "win back ${item.title}"
         DueKind.INSTALLMENT -> "chase the payment"
+        DueKind.SLA, DueKind.ESCALATION -> "work the ticket"
+        DueKind.SURVEY -> "send the survey"
     }
     tally.check("value: a win-back is due to the owner",
         work.user == "ana" && work.overdue == 1u && item.kind == DueKind.WIN_BACK && what == "win back Weekly" &&
@@ -1212,6 +1226,122 @@ fun enginePayments(tally: Tally) {
     tally.check("the completion is its own event", crm.history(root, "contract", contract.id).takeLast(2).map { it.action } == listOf("payment", "complete"))
 }
 
+// ----- the service desk: Calendar, SLA clocks, escalation, surveys, department tasks ------
+
+fun serviceDesk(tally: Tally) {
+    fun at(text: String): Instant = Instant.parse(text)
+    fun fieldsOf(name: String, want: List<String>, block: () -> Unit) {
+        val err = expectError<CrmException.Validation>(tally, name, block) ?: return
+        tally.check("$name: fields", err.fields == want) { "${err.fields}" }
+    }
+
+    // A working calendar: a lunch break, a daylight-saving change, holidays.
+    val berlinJson = """{"time_zone": "Europe/Berlin",
+        "hours": {"mon-fri": [["09:00", "12:00"], ["13:00", "17:00"]]},
+        "holidays": ["2026-12-24", "2026-12-25", "2027-01-01"]}"""
+    Calendar(berlinJson).use { berlin ->
+        tally.check("calendar: over the weekend the clocks go forward",
+            berlin.add(at("2026-03-27T15:00:00Z"), 120) == at("2026-03-30T08:00:00Z")) { "${berlin.add(at("2026-03-27T15:00:00Z"), 120)}" }
+        tally.check("calendar: over Christmas", berlin.add(at("2026-12-24T09:00:00Z"), 480) == at("2026-12-29T09:00:00Z"))
+        tally.check("calendar: betweenMinutes",
+            berlin.betweenMinutes(from = at("2026-03-27T15:00:00Z"), to = at("2026-03-30T08:00:00Z")) == 120L &&
+                berlin.betweenMinutes(at("2026-03-02T09:00:00Z"), at("2026-03-02T08:00:00Z")) == -60L)
+        tally.check("calendar: betweenSeconds", berlin.betweenSeconds(at("2026-03-02T08:00:00Z"), at("2026-03-02T08:00:30Z")) == 30L)
+        tally.check("calendar: isWorking",
+            berlin.isWorking(at("2026-03-02T08:00:00Z")) && !berlin.isWorking(at("2026-03-02T11:30:00Z")) &&
+                !berlin.isWorking(at("2026-12-24T09:00:00Z")))
+        tally.check("calendar: its zone and JSON", berlin.timeZone() == "Europe/Berlin" &&
+            Calendar(berlin.toJson()).use { it.toJson() == berlin.toJson() }) { berlin.toJson() }
+        fieldsOf("calendar: negative minutes", listOf("minutes")) { berlin.add(at("2026-03-02T06:00:00Z"), -5) }
+        fieldsOf("calendar: a start out of range", listOf("start")) { berlin.add(Instant.MAX, 5) }
+    }
+    fieldsOf("calendar: an unknown zone", listOf("time_zone")) { Calendar("""{"time_zone": "Mars/Olympus", "hours": {"mon": [["09:00", "17:00"]]}}""") }
+    fieldsOf("calendar: a reversed interval", listOf("hours.mon[0]")) { Calendar("""{"time_zone": "UTC", "hours": {"mon": [["12:00", "09:00"]]}}""") }
+    fieldsOf("calendar: not JSON", listOf("calendar")) { Calendar("{") }
+
+    // The desk in the engine: the configuration of tests/vectors/service_sla.json.
+    val config = """{
+        "assignment": {"rules": [{"name": "repairs", "applies_to": ["ticket"], "when": {"field": "category", "eq": "repair"},
+                                  "users": ["tom"], "strategy": "round_robin"}]},
+        "sla": {
+            "calendars": {"office": {"time_zone": "Europe/Berlin",
+                                     "hours": {"mon-fri": [["09:00", "12:00"], ["13:00", "17:00"]]}}},
+            "policies": [
+                {"name": "standard", "calendar": "office", "first_response_minutes": 240, "resolution_minutes": 2400},
+                {"name": "urgent", "priority": "urgent", "calendar": "office", "first_response_minutes": 30, "resolution_minutes": 240}],
+            "escalation": [{"at_percent": 80, "action": "notify_assignee"}, {"at_percent": 100, "action": "assign_supervisor"}],
+            "survey": {"after_hours": 168}}}"""
+    val crm = Crm(now = at("2026-03-02T06:00:00Z"), seed = 12uL, configJson = config)
+    val root = Actor(user = "root", roles = listOf("admin"))
+    val sue = Actor(user = "sue", roles = listOf("supervisor"), team = "service")
+    val tom = Actor(user = "tom", roles = listOf("support"), team = "service")
+    crm.saveTeam(root, TeamInput(id = "service", name = "Service", supervisor = "sue"))
+    crm.saveUser(root, UserInput(id = "tom", name = "Tom", team = "service", roles = listOf("support")))
+
+    val leak = crm.openTicket(tom, NewTicket(subject = "Press 4 leaks oil", priority = "urgent", category = "repair"))
+    val sla: TicketSla = leak.sla!!
+    tally.check("desk: routed at once, typed clocks",
+        leak.assignee == "tom" && sla.policy == "urgent" &&
+            sla.clocks.map { it.target to it.dueAt } == listOf(
+                SlaTarget.FIRST_RESPONSE to at("2026-03-02T08:30:00Z"), SlaTarget.RESOLUTION to at("2026-03-02T13:00:00Z")) &&
+            sla.clocks[0].minutes == 30u && sla.nextCheckAt == at("2026-03-02T08:24:00Z")) { "$leak" }
+    val kinds = crm.dueWork(root, at("2026-03-02T08:00:00Z")).single().items.map { it.kind }
+    tally.check("desk: SLA targets come due", kinds == listOf(DueKind.SLA, DueKind.SLA)) { "$kinds" }
+    val states: List<TargetState> = crm.ticketSla(root, leak.id, at("2026-03-02T08:20:00Z"))
+    tally.check("desk: ticketSla", states.map { Triple(it.status, it.consumedMinutes, it.remainingMinutes) } ==
+        listOf(Triple(TargetStatus.RUNNING, 20L, 10L), Triple(TargetStatus.RUNNING, 20L, 220L))) { "$states" }
+    val warned = crm.escalate(sue, at("2026-03-02T08:25:00Z"))
+    tally.check("desk: 80 % tells the assignee", warned == listOf(TicketEscalation(
+        ticket = leak.id, target = SlaTarget.FIRST_RESPONSE, atPercent = 80u, action = EscalationAction.NOTIFY_ASSIGNEE, to = "tom"))) { "$warned" }
+    tally.check("desk: each step once", crm.escalate(sue, at("2026-03-02T08:26:00Z")).isEmpty())
+    val taken = crm.escalate(sue, at("2026-03-02T08:31:00Z")).single()
+    // Actions are an enum: a `when` over them is exhaustive.
+    val said = when (taken.action) {
+        EscalationAction.NOTIFY_ASSIGNEE, EscalationAction.NOTIFY_SUPERVISOR -> "told ${taken.to}"
+        EscalationAction.ASSIGN_SUPERVISOR -> "given to ${taken.to}"
+    }
+    val escalated = (crm.get(root, "ticket", leak.id) as AnyRecord.Ticket).record
+    tally.check("desk: breached, the supervisor takes it", said == "given to sue" && escalated.assignee == "sue" &&
+        escalated.sla!!.escalations.map { it.atPercent } == listOf(80u, 100u)) { "$escalated" }
+
+    // A pause while the customer answers.
+    crm.setNow(at("2026-03-02T08:40:00Z"))
+    val started = crm.startTicket(sue, leak.id)
+    tally.check("desk: the first response was late", started.sla!!.clocks[0].met == false && started.sla!!.clocks[0].consumedSeconds == 2400L) { "${started.sla}" }
+    crm.advanceClock(minutes = 20)
+    val waiting = crm.awaitCustomer(sue, leak.id)
+    tally.check("desk: paused", waiting.sla!!.pausedSince == at("2026-03-02T09:00:00Z") && waiting.sla!!.clocks[1].dueAt == null) { "${waiting.sla}" }
+    val paused = crm.ticketSla(root, leak.id, at("2026-03-03T12:00:00Z"))
+    tally.check("desk: a paused clock does not move", paused.map { it.status } == listOf(TargetStatus.BREACHED, TargetStatus.PAUSED) && paused[1].consumedMinutes == 60L) { "$paused" }
+    crm.advanceClock(days = 2)
+    crm.customerReplied(sue, leak.id)
+    crm.advanceClock(hours = 1)
+    crm.resolveTicket(sue, leak.id, "new seal")
+    val closed = crm.closeTicket(sue, leak.id)
+    tally.check("desk: a survey a week after closing", closed.survey?.dueAt == at("2026-03-11T10:00:00Z") && closed.survey?.answeredAt == null) { "${closed.survey}" }
+    val surveyItem = crm.dueWork(root, at("2026-03-11T10:05:00Z")).single().items.single()
+    tally.check("desk: the survey comes due", surveyItem.kind == DueKind.SURVEY && surveyItem.overdue) { "$surveyItem" }
+    tally.check("desk: canonical kinds", canonical(DueKind.ESCALATION) == "escalation" && canonical(SlaTarget.FIRST_RESPONSE) == "first_response")
+
+    // A complaint creates a follow-up task.
+    fieldsOf("desk: csat 6", listOf("csat")) { crm.answerSurvey(sue, leak.id, SurveyAnswer(csat = 6u)) }
+    fieldsOf("desk: unknown feedback", listOf("feedback")) { crm.answerSurvey(sue, leak.id, SurveyAnswer(feedback = "rant")) }
+    val answered = crm.answerSurvey(sue, leak.id, SurveyAnswer(csat = 2u, nps = 3u, feedback = "complaint", comment = "It took two days."))
+    val survey: Survey = answered.survey!!
+    val followUp = (crm.get(root, "task", survey.followUp!!) as AnyRecord.Task).record
+    tally.check("desk: a complaint's follow-up task", survey.csat == 2.toUByte() && survey.feedback == "complaint" &&
+        followUp.assignee == "sue" && followUp.priority == "important" && followUp.related == RecordKey("ticket", leak.id)) { "$survey $followUp" }
+    fieldsOf("desk: answered once", listOf("survey")) { crm.answerSurvey(sue, leak.id, SurveyAnswer(csat = 5u)) }
+
+    // Scope flags and a department's task.
+    val gearbox = crm.openTicket(tom, NewTicket(subject = "Noise from the gearbox", order = "SO-4711", warrantyUntil = "2026-02-28"))
+    tally.check("desk: an ended warranty is flagged", gearbox.outOfScope == "the warranty ended on 2026-02-28" &&
+        gearbox.order == "SO-4711" && gearbox.warrantyUntil == "2026-02-28" && gearbox.contract == null) { "$gearbox" }
+    fieldsOf("desk: a bad warranty date", listOf("warranty_until")) { crm.openTicket(tom, NewTicket(subject = "x", warrantyUntil = "28.02.2026")) }
+    val stock = crm.createTask(sue, NewTask(title = "Check the spare parts stock", team = "service"))
+    tally.check("desk: a department's task has no assignee", stock.assignee == null && stock.team == "service") { "$stock" }
+}
+
 fun fileStore(tally: Tally) {
     val dir = java.nio.file.Files.createTempDirectory("crm-ffi-test").toFile()
     try {
@@ -1315,6 +1445,11 @@ fun main(args: Array<String>) {
         enginePayments(tally)
     } catch (err: Throwable) {
         tally.check("engine payments", false) { "crashed: $err" }
+    }
+    try {
+        serviceDesk(tally)
+    } catch (err: Throwable) {
+        tally.check("service desk", false) { "crashed: $err" }
     }
     try {
         fileStore(tally)

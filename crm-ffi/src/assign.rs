@@ -176,11 +176,12 @@ impl From<CoreDueWork> for DueWork {
 /// One piece of due work.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct DueItem {
-    /// The lead or task.
+    /// The lead, task, customer, contract or ticket.
     pub subject: RecordKey,
     /// What is due.
     pub kind: DueKind,
-    /// What to show: the lead's company or contact, the task's title.
+    /// What to show: the lead's company or contact, the task's title, the
+    /// ticket's subject and target (`"Press 4 leaks oil: first_response"`).
     pub title: String,
     /// When it is (or was) due.
     pub due_at: SystemTime,
@@ -213,6 +214,14 @@ pub enum DueKind {
     WinBack,
     /// A contract's installment due soon or overdue.
     Installment,
+    /// A ticket's SLA target (first response or resolution): due soon, or
+    /// breached.
+    Sla,
+    /// An escalation step of a ticket's SLA, due and not yet applied
+    /// (`escalate`).
+    Escalation,
+    /// A closed ticket's satisfaction survey, to be sent.
+    Survey,
 }
 
 impl From<CoreDueKind> for DueKind {
@@ -223,6 +232,9 @@ impl From<CoreDueKind> for DueKind {
             CoreDueKind::Task => DueKind::Task,
             CoreDueKind::WinBack => DueKind::WinBack,
             CoreDueKind::Installment => DueKind::Installment,
+            CoreDueKind::Sla => DueKind::Sla,
+            CoreDueKind::Escalation => DueKind::Escalation,
+            CoreDueKind::Survey => DueKind::Survey,
         }
     }
 }
@@ -304,6 +316,9 @@ mod tests {
             CoreDueKind::Task,
             CoreDueKind::WinBack,
             CoreDueKind::Installment,
+            CoreDueKind::Sla,
+            CoreDueKind::Escalation,
+            CoreDueKind::Survey,
         ] {
             let name = format!("{:?}", DueKind::from(kind));
             assert_eq!(snake(&name), kind.as_str());

@@ -28,6 +28,11 @@
 //! ([`PaymentInput`]), reversed, written off, dated by milestones and
 //! rescheduled; `receivables` ([`Receivable`], [`Aging`]) and `collected`
 //! ([`Collected`]) report on them.
+//! The service desk: a working [`Calendar`] (an object over the calendar
+//! JSON) adds and measures working time; tickets carry typed SLA clocks
+//! ([`TicketSla`], [`TargetClock`], [`Escalated`]) and a [`Survey`]; in the
+//! engine, `ticketSla` returns [`TargetState`]s, `escalate`
+//! [`TicketEscalation`]s, and `answerSurvey` takes a [`SurveyAnswer`].
 //! See `crm-ffi/README.md` for the type mappings and Kotlin examples.
 //!
 //! This crate converts and never decides: every rule lives in `crm-core`.
@@ -53,6 +58,7 @@ mod model;
 mod payments;
 mod plan;
 mod rfm;
+mod sla;
 
 pub use access::Actor;
 pub use assign::{
@@ -69,8 +75,8 @@ pub use event::{Event, FieldChange, OutboxMessage};
 pub use model::{
     Absence, Activity, AnyRecord, Contact, Contract, Conversion, ConvertLeadOptions, Customer,
     Grantee, Lead, Money, NewActivity, NewContact, NewCustomer, NewLead, NewOpportunity, NewTask,
-    NewTicket, Opportunity, RecordKey, Share, Task, TaskLogEntry, Team, TeamInput, Ticket, User,
-    UserInput, Win,
+    NewTicket, Opportunity, RecordKey, Share, Survey, SurveyAnswer, Task, TaskLogEntry, Team,
+    TeamInput, Ticket, User, UserInput, Win,
 };
 pub use payments::{
     Installment, PricedLine, PricedQuote, QuoteLine, price_quote, reach_milestone, split_payments,
@@ -82,6 +88,11 @@ pub use plan::{
 pub use rfm::{
     CustomerValue, Purchase, RfmColumns, RfmResult, RfmSignal, RfmSkipped, RfmTier, ValueRefresh,
     score_rfm, score_rfm_columns,
+};
+
+pub use sla::{
+    Calendar, Escalated, EscalationAction, SlaTarget, TargetClock, TargetState, TargetStatus,
+    TicketEscalation, TicketSla,
 };
 
 uniffi::setup_scaffolding!();

@@ -173,11 +173,24 @@ def run_command(crm, command, actor, a):
     if command == "open_ticket":
         return crm.open_ticket(actor, ffi.NewTicket(
             subject=a["subject"], priority=a.get("priority"), category=a.get("category"),
-            channel=a.get("channel"), customer=a.get("customer"), group=a.get("group")))
+            channel=a.get("channel"), customer=a.get("customer"), group=a.get("group"),
+            contract=a.get("contract"), order=a.get("order"), warranty_until=a.get("warranty_until")))
     if command == "create_task":
         return crm.create_task(actor, ffi.NewTask(
             title=a["title"], description=a.get("description"), priority=a.get("priority"),
-            assignee=a.get("assignee"), due_at=_time(a.get("due_at"))))
+            assignee=a.get("assignee"), team=a.get("team"), due_at=_time(a.get("due_at"))))
+    # The service desk: working calendars (an object over the calendar JSON), SLA, surveys.
+    if command == "calendar_add":  # no engine, no actor
+        return ffi.Calendar(json.dumps(a["calendar"])).add(_time(a["start"]), a["minutes"])
+    if command == "calendar_between":
+        return ffi.Calendar(json.dumps(a["calendar"])).between_minutes(_time(a["from"]), _time(a["to"]))
+    if command == "escalate":
+        return crm.escalate(actor, _time(a.get("now")))
+    if command == "ticket_sla":
+        return crm.ticket_sla(actor, a["id"], _time(a.get("now")))
+    if command == "answer_survey":
+        return crm.answer_survey(actor, a["id"], ffi.SurveyAnswer(
+            csat=a.get("csat"), nps=a.get("nps"), feedback=a.get("feedback"), comment=a.get("comment")))
     if command == "transition":
         return crm.transition(actor, a["kind"], a["id"], a["action"], ffi.TransitionOptions(
             to=a.get("to"), reason=a.get("reason"), expected_version=a.get("expected_version")))

@@ -878,10 +878,14 @@ public protocol CrmProtocol: AnyObject, Sendable {
     /**
      * What is due per user by `now` (default: the engine's clock) plus the
      * configured look-ahead (`due_ahead_hours`): first contacts and
-     * follow-ups of open leads, open tasks, and win-backs of customers at
-     * risk or dormant (due the follow-up time after they entered that stage,
-     * `Customer.stageSince`), each flagged overdue when its time is past.
-     * Users in id order; only records the actor may read count.
+     * follow-ups of open leads, open tasks, win-backs of customers at risk
+     * or dormant (due the follow-up time after they entered that stage,
+     * `Customer.stageSince`), installments, and the service desk's tickets:
+     * SLA targets due soon or breached (`DueKind.SLA`), escalation steps not
+     * yet applied (`ESCALATION`) and surveys to send (`SURVEY`); each
+     * flagged overdue when its time is past. A department's task (a team,
+     * no assignee) is its team supervisor's. Users in id order; only records
+     * the actor may read count.
      *
      * # Errors
      *
@@ -1131,6 +1135,52 @@ public protocol CrmProtocol: AnyObject, Sendable {
      * already included); `NotFound`; `Forbidden` (edit).
      */
     func unmerge(actor: CrmActor, kind: String, id: String, reason: String, event: String?) throws  -> AnyRecord
+    
+    /**
+     * Records a customer's answer to a ticket's survey (or a rating given
+     * when it was resolved or closed). A CSAT or NPS answer at or below the
+     * configured thresholds (`sla.survey.low_csat`, `low_nps`), or a
+     * complaint, creates a follow-up task for the group's supervisor (the
+     * assignee when there is none), in the same commit: its id is
+     * `survey.followUp`.
+     *
+     * # Errors
+     *
+     * `Validation` on `csat` (not 1-5), `nps` (not 0-10), `feedback` (not
+     * one of the names), `survey` (nothing answered, or answered already),
+     * `ticket` (not resolved or closed), `comment` (too long); `NotFound`,
+     * `Forbidden`.
+     */
+    func answerSurvey(actor: CrmActor, id: String, answer: SurveyAnswer) throws  -> Ticket
+    
+    /**
+     * Applies the escalation steps due at `now` (default: the engine's
+     * clock) on the tickets the actor may assign, in one commit:
+     * notifications go to the outbox (`sla_escalation`, to the assignee or
+     * the group's supervisor), and `ASSIGN_SUPERVISOR` gives the ticket to
+     * the supervisor. Each ticket gets an `escalate` event listing its
+     * steps; each step is done once, so a second call at the same time
+     * returns nothing.
+     *
+     * # Errors
+     *
+     * `Validation` on `now` when the time is out of range; `Config` when a
+     * ticket's calendar is no longer configured.
+     */
+    func escalate(actor: CrmActor, now: Date?) throws  -> [TicketEscalation]
+    
+    /**
+     * A ticket's SLA targets at `now` (default: the engine's clock): status,
+     * working minutes used and left, due time; empty when no policy
+     * applies.
+     *
+     * # Errors
+     *
+     * `Validation` on `ticket_id` for a malformed id, on `now` when the
+     * time is out of range; `NotFound`, `Forbidden` (read); `Config` when
+     * the ticket's calendar is no longer configured.
+     */
+    func ticketSla(actor: CrmActor, id: String, now: Date?) throws  -> [TargetState]
     
     /**
      * Adds a contact to a customer.
@@ -1403,10 +1453,16 @@ public protocol CrmProtocol: AnyObject, Sendable {
     
     /**
      * Opens a ticket, in the opener's service group unless `group` says.
+     * Its SLA clocks (`sla`) start by the most specific configured policy;
+     * a `contract` not in force, or a `warrantyUntil` that has passed, is
+     * flagged in `outOfScope`; and when assignment rules apply to tickets it
+     * is routed at once (the routing is in its `assign` event).
      *
      * # Errors
      *
-     * `Validation` on a blank subject or an unknown `priority`; `Forbidden`.
+     * `Validation` on a blank subject, an unknown `priority`, a malformed
+     * `contract_id` or `warranty_until`; `NotFound` for a contract that does
+     * not exist; `Forbidden`.
      */
     func openTicket(actor: CrmActor, ticket: NewTicket) throws  -> Ticket
     
@@ -1958,10 +2014,14 @@ open func claim(actor: CrmActor, kind: String, id: String)throws  -> AnyRecord  
     /**
      * What is due per user by `now` (default: the engine's clock) plus the
      * configured look-ahead (`due_ahead_hours`): first contacts and
-     * follow-ups of open leads, open tasks, and win-backs of customers at
-     * risk or dormant (due the follow-up time after they entered that stage,
-     * `Customer.stageSince`), each flagged overdue when its time is past.
-     * Users in id order; only records the actor may read count.
+     * follow-ups of open leads, open tasks, win-backs of customers at risk
+     * or dormant (due the follow-up time after they entered that stage,
+     * `Customer.stageSince`), installments, and the service desk's tickets:
+     * SLA targets due soon or breached (`DueKind.SLA`), escalation steps not
+     * yet applied (`ESCALATION`) and surveys to send (`SURVEY`); each
+     * flagged overdue when its time is past. A department's task (a team,
+     * no assignee) is its team supervisor's. Users in id order; only records
+     * the actor may read count.
      *
      * # Errors
      *
@@ -2411,6 +2471,81 @@ open func unmerge(actor: CrmActor, kind: String, id: String, reason: String, eve
         FfiConverterString.lower(id),
         FfiConverterString.lower(reason),
         FfiConverterOptionString.lower(event),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Records a customer's answer to a ticket's survey (or a rating given
+     * when it was resolved or closed). A CSAT or NPS answer at or below the
+     * configured thresholds (`sla.survey.low_csat`, `low_nps`), or a
+     * complaint, creates a follow-up task for the group's supervisor (the
+     * assignee when there is none), in the same commit: its id is
+     * `survey.followUp`.
+     *
+     * # Errors
+     *
+     * `Validation` on `csat` (not 1-5), `nps` (not 0-10), `feedback` (not
+     * one of the names), `survey` (nothing answered, or answered already),
+     * `ticket` (not resolved or closed), `comment` (too long); `NotFound`,
+     * `Forbidden`.
+     */
+open func answerSurvey(actor: CrmActor, id: String, answer: SurveyAnswer)throws  -> Ticket  {
+    return try  FfiConverterTypeTicket_lift(try rustCallWithError(FfiConverterTypeCrmError_lift) {
+        uniffiCallStatus in
+    uniffi_crm_ffi_fn_method_crm_answer_survey(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeCrmActor_lower(actor),
+        FfiConverterString.lower(id),
+        FfiConverterTypeSurveyAnswer_lower(answer),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Applies the escalation steps due at `now` (default: the engine's
+     * clock) on the tickets the actor may assign, in one commit:
+     * notifications go to the outbox (`sla_escalation`, to the assignee or
+     * the group's supervisor), and `ASSIGN_SUPERVISOR` gives the ticket to
+     * the supervisor. Each ticket gets an `escalate` event listing its
+     * steps; each step is done once, so a second call at the same time
+     * returns nothing.
+     *
+     * # Errors
+     *
+     * `Validation` on `now` when the time is out of range; `Config` when a
+     * ticket's calendar is no longer configured.
+     */
+open func escalate(actor: CrmActor, now: Date? = nil)throws  -> [TicketEscalation]  {
+    return try  FfiConverterSequenceTypeTicketEscalation.lift(try rustCallWithError(FfiConverterTypeCrmError_lift) {
+        uniffiCallStatus in
+    uniffi_crm_ffi_fn_method_crm_escalate(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeCrmActor_lower(actor),
+        FfiConverterOptionTimestamp.lower(now),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * A ticket's SLA targets at `now` (default: the engine's clock): status,
+     * working minutes used and left, due time; empty when no policy
+     * applies.
+     *
+     * # Errors
+     *
+     * `Validation` on `ticket_id` for a malformed id, on `now` when the
+     * time is out of range; `NotFound`, `Forbidden` (read); `Config` when
+     * the ticket's calendar is no longer configured.
+     */
+open func ticketSla(actor: CrmActor, id: String, now: Date? = nil)throws  -> [TargetState]  {
+    return try  FfiConverterSequenceTypeTargetState.lift(try rustCallWithError(FfiConverterTypeCrmError_lift) {
+        uniffiCallStatus in
+    uniffi_crm_ffi_fn_method_crm_ticket_sla(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeCrmActor_lower(actor),
+        FfiConverterString.lower(id),
+        FfiConverterOptionTimestamp.lower(now),uniffiCallStatus
     )
 })
 }
@@ -2922,10 +3057,16 @@ open func customerReplied(actor: CrmActor, id: String)throws  -> Ticket  {
     
     /**
      * Opens a ticket, in the opener's service group unless `group` says.
+     * Its SLA clocks (`sla`) start by the most specific configured policy;
+     * a `contract` not in force, or a `warrantyUntil` that has passed, is
+     * flagged in `outOfScope`; and when assignment rules apply to tickets it
+     * is routed at once (the routing is in its `assign` event).
      *
      * # Errors
      *
-     * `Validation` on a blank subject or an unknown `priority`; `Forbidden`.
+     * `Validation` on a blank subject, an unknown `priority`, a malformed
+     * `contract_id` or `warranty_until`; `NotFound` for a contract that does
+     * not exist; `Forbidden`.
      */
 open func openTicket(actor: CrmActor, ticket: NewTicket)throws  -> Ticket  {
     return try  FfiConverterTypeTicket_lift(try rustCallWithError(FfiConverterTypeCrmError_lift) {
@@ -3223,6 +3364,314 @@ public func FfiConverterTypeCrm_lift(_ handle: UInt64) throws -> Crm {
 #endif
 public func FfiConverterTypeCrm_lower(_ value: Crm) -> UInt64 {
     return FfiConverterTypeCrm.lower(value)
+}
+
+
+
+
+
+
+/**
+ * A working calendar: a time zone, working intervals per weekday (several a
+ * day, so a lunch break is a gap) and holidays. Built from the calendar JSON
+ * the configuration's `sla.calendars` use:
+ *
+ * ```json
+ * {"time_zone": "Europe/Berlin",
+ * "hours": {"mon-fri": [["09:00", "12:00"], ["13:00", "17:00"]]},
+ * "holidays": ["2026-12-25"]}
+ * ```
+ *
+ * Working time is counted exactly, in instants, across weekends, holidays,
+ * year ends and daylight-saving changes. The object is immutable and safe
+ * to share between threads.
+ */
+public protocol CrmCalendarProtocol: AnyObject, Sendable {
+    
+    /**
+     * The instant `minutes` working minutes after `start` (`start` itself
+     * for 0). From a non-working time the count starts when work does.
+     *
+     * # Errors
+     *
+     * `Validation` on `minutes` when negative or the result leaves the
+     * range of supported times, on `start` when it is out of range.
+     */
+    func add(start: Date, minutes: Int64) throws  -> Date
+    
+    /**
+     * The working minutes between `from` and `to`, rounded down (negative
+     * when `to` is before `from`).
+     *
+     * # Errors
+     *
+     * `Validation` on `from` or `to` when out of range.
+     */
+    func betweenMinutes(from: Date, to: Date) throws  -> Int64
+    
+    /**
+     * The working seconds between `from` and `to` (negative when `to` is
+     * before `from`).
+     *
+     * # Errors
+     *
+     * As `betweenMinutes`.
+     */
+    func betweenSeconds(from: Date, to: Date) throws  -> Int64
+    
+    /**
+     * Whether `at` is working time (inside an interval, not on a holiday).
+     *
+     * # Errors
+     *
+     * `Validation` on `at` when out of range.
+     */
+    func isWorking(at: Date) throws  -> Bool
+    
+    /**
+     * The calendar's IANA time zone (`"Europe/Berlin"`).
+     */
+    func timeZone()  -> String
+    
+    /**
+     * The calendar as JSON text, in the form it is built from (weekdays one
+     * by one, holidays sorted): `Calendar(calendar.toJson())` is the same
+     * calendar.
+     */
+    func toJson()  -> String
+    
+}
+/**
+ * A working calendar: a time zone, working intervals per weekday (several a
+ * day, so a lunch break is a gap) and holidays. Built from the calendar JSON
+ * the configuration's `sla.calendars` use:
+ *
+ * ```json
+ * {"time_zone": "Europe/Berlin",
+ * "hours": {"mon-fri": [["09:00", "12:00"], ["13:00", "17:00"]]},
+ * "holidays": ["2026-12-25"]}
+ * ```
+ *
+ * Working time is counted exactly, in instants, across weekends, holidays,
+ * year ends and daylight-saving changes. The object is immutable and safe
+ * to share between threads.
+ */
+open class CrmCalendar: CrmCalendarProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_crm_ffi_fn_clone_calendar(self.handle, $0) }
+    }
+    /**
+     * A calendar from its JSON text (`time_zone`, `hours`, `holidays`).
+     *
+     * # Errors
+     *
+     * `Validation` naming the field: `calendar` (not valid JSON, an unknown
+     * key), `time_zone` (not an IANA name), `hours.KEY` (a bad weekday),
+     * `hours.mon[0]` (a bad, reversed or overlapping interval), `hours` (no
+     * working time in the week).
+     */
+public convenience init(calendarJson: String)throws  {
+    let handle =
+        try rustCallWithError(FfiConverterTypeCrmError_lift) {
+        uniffiCallStatus in
+    uniffi_crm_ffi_fn_constructor_calendar_new(
+        FfiConverterString.lower(calendarJson),uniffiCallStatus
+    )
+}
+    self.init(unsafeFromHandle: handle)
+}
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_crm_ffi_fn_free_calendar(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * The instant `minutes` working minutes after `start` (`start` itself
+     * for 0). From a non-working time the count starts when work does.
+     *
+     * # Errors
+     *
+     * `Validation` on `minutes` when negative or the result leaves the
+     * range of supported times, on `start` when it is out of range.
+     */
+open func add(start: Date, minutes: Int64)throws  -> Date  {
+    return try  FfiConverterTimestamp.lift(try rustCallWithError(FfiConverterTypeCrmError_lift) {
+        uniffiCallStatus in
+    uniffi_crm_ffi_fn_method_calendar_add(
+            self.uniffiCloneHandle(),
+        FfiConverterTimestamp.lower(start),
+        FfiConverterInt64.lower(minutes),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The working minutes between `from` and `to`, rounded down (negative
+     * when `to` is before `from`).
+     *
+     * # Errors
+     *
+     * `Validation` on `from` or `to` when out of range.
+     */
+open func betweenMinutes(from: Date, to: Date)throws  -> Int64  {
+    return try  FfiConverterInt64.lift(try rustCallWithError(FfiConverterTypeCrmError_lift) {
+        uniffiCallStatus in
+    uniffi_crm_ffi_fn_method_calendar_between_minutes(
+            self.uniffiCloneHandle(),
+        FfiConverterTimestamp.lower(from),
+        FfiConverterTimestamp.lower(to),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The working seconds between `from` and `to` (negative when `to` is
+     * before `from`).
+     *
+     * # Errors
+     *
+     * As `betweenMinutes`.
+     */
+open func betweenSeconds(from: Date, to: Date)throws  -> Int64  {
+    return try  FfiConverterInt64.lift(try rustCallWithError(FfiConverterTypeCrmError_lift) {
+        uniffiCallStatus in
+    uniffi_crm_ffi_fn_method_calendar_between_seconds(
+            self.uniffiCloneHandle(),
+        FfiConverterTimestamp.lower(from),
+        FfiConverterTimestamp.lower(to),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Whether `at` is working time (inside an interval, not on a holiday).
+     *
+     * # Errors
+     *
+     * `Validation` on `at` when out of range.
+     */
+open func isWorking(at: Date)throws  -> Bool  {
+    return try  FfiConverterBool.lift(try rustCallWithError(FfiConverterTypeCrmError_lift) {
+        uniffiCallStatus in
+    uniffi_crm_ffi_fn_method_calendar_is_working(
+            self.uniffiCloneHandle(),
+        FfiConverterTimestamp.lower(at),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The calendar's IANA time zone (`"Europe/Berlin"`).
+     */
+open func timeZone() -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_crm_ffi_fn_method_calendar_time_zone(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The calendar as JSON text, in the form it is built from (weekdays one
+     * by one, holidays sorted): `Calendar(calendar.toJson())` is the same
+     * calendar.
+     */
+open func toJson() -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_crm_ffi_fn_method_calendar_to_json(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCrmCalendar: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = CrmCalendar
+
+    public static func lift(_ handle: UInt64) throws -> CrmCalendar {
+        return CrmCalendar(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: CrmCalendar) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CrmCalendar {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: CrmCalendar, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCrmCalendar_lift(_ handle: UInt64) throws -> CrmCalendar {
+    return try FfiConverterTypeCrmCalendar.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCrmCalendar_lower(_ value: CrmCalendar) -> UInt64 {
+    return FfiConverterTypeCrmCalendar.lower(value)
 }
 
 
@@ -4859,7 +5308,8 @@ public struct CrmTask: Equatable, Hashable {
      */
     public var priority: String
     /**
-     * Who does it.
+     * Who does it (`null`: a department's task, for its team's supervisor
+     * to hand out).
      */
     public var assignee: String?
     /**
@@ -4921,7 +5371,8 @@ public struct CrmTask: Equatable, Hashable {
          * `normal`, `important` or `urgent`.
          */priority: String, 
         /**
-         * Who does it.
+         * Who does it (`null`: a department's task, for its team's supervisor
+         * to hand out).
          */assignee: String?, 
         /**
          * The team it belongs to.
@@ -5482,7 +5933,7 @@ public func FfiConverterTypeCustomerValue_lower(_ value: CustomerValue) -> RustB
  */
 public struct DueItem: Equatable, Hashable {
     /**
-     * The lead or task.
+     * The lead, task, customer, contract or ticket.
      */
     public var subject: RecordKey
     /**
@@ -5490,7 +5941,8 @@ public struct DueItem: Equatable, Hashable {
      */
     public var kind: DueKind
     /**
-     * What to show: the lead's company or contact, the task's title.
+     * What to show: the lead's company or contact, the task's title, the
+     * ticket's subject and target (`"Press 4 leaks oil: first_response"`).
      */
     public var title: String
     /**
@@ -5506,13 +5958,14 @@ public struct DueItem: Equatable, Hashable {
     // declare one manually.
     public init(
         /**
-         * The lead or task.
+         * The lead, task, customer, contract or ticket.
          */subject: RecordKey, 
         /**
          * What is due.
          */kind: DueKind, 
         /**
-         * What to show: the lead's company or contact, the task's title.
+         * What to show: the lead's company or contact, the task's title, the
+         * ticket's subject and target (`"Press 4 leaks oil: first_response"`).
          */title: String, 
         /**
          * When it is (or was) due.
@@ -5831,6 +6284,95 @@ public func FfiConverterTypeDuplicateMatch_lift(_ buf: RustBuffer) throws -> Dup
 #endif
 public func FfiConverterTypeDuplicateMatch_lower(_ value: DuplicateMatch) -> RustBuffer {
     return FfiConverterTypeDuplicateMatch.lower(value)
+}
+
+
+/**
+ * An escalation step done on a ticket.
+ */
+public struct Escalated: Equatable, Hashable {
+    /**
+     * The target that was late.
+     */
+    public var target: SlaTarget
+    /**
+     * The step's threshold, in percent of the target.
+     */
+    public var atPercent: UInt32
+    /**
+     * What was done.
+     */
+    public var action: EscalationAction
+    /**
+     * When.
+     */
+    public var at: Date
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The target that was late.
+         */target: SlaTarget, 
+        /**
+         * The step's threshold, in percent of the target.
+         */atPercent: UInt32, 
+        /**
+         * What was done.
+         */action: EscalationAction, 
+        /**
+         * When.
+         */at: Date) {
+        self.target = target
+        self.atPercent = atPercent
+        self.action = action
+        self.at = at
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Escalated: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeEscalated: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Escalated {
+        return
+            try Escalated(
+                target: FfiConverterTypeSlaTarget.read(from: &buf), 
+                atPercent: FfiConverterUInt32.read(from: &buf), 
+                action: FfiConverterTypeEscalationAction.read(from: &buf), 
+                at: FfiConverterTimestamp.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Escalated, into buf: inout [UInt8]) {
+        FfiConverterTypeSlaTarget.write(value.target, into: &buf)
+        FfiConverterUInt32.write(value.atPercent, into: &buf)
+        FfiConverterTypeEscalationAction.write(value.action, into: &buf)
+        FfiConverterTimestamp.write(value.at, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeEscalated_lift(_ buf: RustBuffer) throws -> Escalated {
+    return try FfiConverterTypeEscalated.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeEscalated_lower(_ value: Escalated) -> RustBuffer {
+    return FfiConverterTypeEscalated.lower(value)
 }
 
 
@@ -8020,9 +8562,15 @@ public struct NewTask: Equatable, Hashable {
      */
     public var priority: String?
     /**
-     * Who does it (default: the creator).
+     * Who does it (default: the creator, unless `team` is given).
      */
     public var assignee: String?
+    /**
+     * The department it is for: with no `assignee`, the team's task,
+     * unassigned, for its supervisor to hand out (default: the assignee's
+     * team).
+     */
+    public var team: String?
     /**
      * When it is due.
      */
@@ -8049,8 +8597,13 @@ public struct NewTask: Equatable, Hashable {
          * `normal` (the default), `important` or `urgent`.
          */priority: String? = nil, 
         /**
-         * Who does it (default: the creator).
+         * Who does it (default: the creator, unless `team` is given).
          */assignee: String? = nil, 
+        /**
+         * The department it is for: with no `assignee`, the team's task,
+         * unassigned, for its supervisor to hand out (default: the assignee's
+         * team).
+         */team: String? = nil, 
         /**
          * When it is due.
          */dueAt: Date? = nil, 
@@ -8064,6 +8617,7 @@ public struct NewTask: Equatable, Hashable {
         self.description = description
         self.priority = priority
         self.assignee = assignee
+        self.team = team
         self.dueAt = dueAt
         self.related = related
         self.customJson = customJson
@@ -8089,6 +8643,7 @@ public struct FfiConverterTypeNewTask: FfiConverterRustBuffer {
                 description: FfiConverterOptionString.read(from: &buf), 
                 priority: FfiConverterOptionString.read(from: &buf), 
                 assignee: FfiConverterOptionString.read(from: &buf), 
+                team: FfiConverterOptionString.read(from: &buf), 
                 dueAt: FfiConverterOptionTimestamp.read(from: &buf), 
                 related: FfiConverterOptionTypeRecordKey.read(from: &buf), 
                 customJson: FfiConverterOptionString.read(from: &buf)
@@ -8100,6 +8655,7 @@ public struct FfiConverterTypeNewTask: FfiConverterRustBuffer {
         FfiConverterOptionString.write(value.description, into: &buf)
         FfiConverterOptionString.write(value.priority, into: &buf)
         FfiConverterOptionString.write(value.assignee, into: &buf)
+        FfiConverterOptionString.write(value.team, into: &buf)
         FfiConverterOptionTimestamp.write(value.dueAt, into: &buf)
         FfiConverterOptionTypeRecordKey.write(value.related, into: &buf)
         FfiConverterOptionString.write(value.customJson, into: &buf)
@@ -8155,6 +8711,20 @@ public struct NewTicket: Equatable, Hashable {
      */
     public var group: String?
     /**
+     * The id of the contract it is about (one not in force is flagged in
+     * `outOfScope`).
+     */
+    public var contract: String?
+    /**
+     * The order it is about (the host's reference).
+     */
+    public var order: String?
+    /**
+     * The last day of the warranty of what it is about, `YYYY-MM-DD` (an
+     * ended one is flagged in `outOfScope`).
+     */
+    public var warrantyUntil: String?
+    /**
      * Custom values as JSON text (`null`: none).
      */
     public var customJson: String?
@@ -8184,6 +8754,17 @@ public struct NewTicket: Equatable, Hashable {
          * The service group to handle it (default: the opener's team).
          */group: String? = nil, 
         /**
+         * The id of the contract it is about (one not in force is flagged in
+         * `outOfScope`).
+         */contract: String? = nil, 
+        /**
+         * The order it is about (the host's reference).
+         */order: String? = nil, 
+        /**
+         * The last day of the warranty of what it is about, `YYYY-MM-DD` (an
+         * ended one is flagged in `outOfScope`).
+         */warrantyUntil: String? = nil, 
+        /**
          * Custom values as JSON text (`null`: none).
          */customJson: String? = nil) {
         self.subject = subject
@@ -8193,6 +8774,9 @@ public struct NewTicket: Equatable, Hashable {
         self.customer = customer
         self.contact = contact
         self.group = group
+        self.contract = contract
+        self.order = order
+        self.warrantyUntil = warrantyUntil
         self.customJson = customJson
     }
 
@@ -8219,6 +8803,9 @@ public struct FfiConverterTypeNewTicket: FfiConverterRustBuffer {
                 customer: FfiConverterOptionString.read(from: &buf), 
                 contact: FfiConverterOptionString.read(from: &buf), 
                 group: FfiConverterOptionString.read(from: &buf), 
+                contract: FfiConverterOptionString.read(from: &buf), 
+                order: FfiConverterOptionString.read(from: &buf), 
+                warrantyUntil: FfiConverterOptionString.read(from: &buf), 
                 customJson: FfiConverterOptionString.read(from: &buf)
         )
     }
@@ -8231,6 +8818,9 @@ public struct FfiConverterTypeNewTicket: FfiConverterRustBuffer {
         FfiConverterOptionString.write(value.customer, into: &buf)
         FfiConverterOptionString.write(value.contact, into: &buf)
         FfiConverterOptionString.write(value.group, into: &buf)
+        FfiConverterOptionString.write(value.contract, into: &buf)
+        FfiConverterOptionString.write(value.order, into: &buf)
+        FfiConverterOptionString.write(value.warrantyUntil, into: &buf)
         FfiConverterOptionString.write(value.customJson, into: &buf)
     }
 }
@@ -10951,6 +11541,449 @@ public func FfiConverterTypeSkipped_lower(_ value: Skipped) -> RustBuffer {
 
 
 /**
+ * A ticket's satisfaction survey: due some time after closing, answered
+ * with a CSAT (1-5), an NPS answer (0-10) and typed feedback.
+ */
+public struct Survey: Equatable, Hashable {
+    /**
+     * When it is to be sent.
+     */
+    public var dueAt: Date
+    /**
+     * When it was answered.
+     */
+    public var answeredAt: Date?
+    /**
+     * Satisfaction with the ticket, 1 (very unhappy) to 5.
+     */
+    public var csat: UInt8?
+    /**
+     * How likely they are to recommend us, 0 to 10.
+     */
+    public var nps: UInt8?
+    /**
+     * What kind of feedback they gave: `"inquiry"`, `"suggestion"`,
+     * `"complaint"` or `"praise"`.
+     */
+    public var feedback: String?
+    /**
+     * In their words.
+     */
+    public var comment: String?
+    /**
+     * The id of the follow-up task a low score or a complaint created.
+     */
+    public var followUp: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * When it is to be sent.
+         */dueAt: Date, 
+        /**
+         * When it was answered.
+         */answeredAt: Date?, 
+        /**
+         * Satisfaction with the ticket, 1 (very unhappy) to 5.
+         */csat: UInt8?, 
+        /**
+         * How likely they are to recommend us, 0 to 10.
+         */nps: UInt8?, 
+        /**
+         * What kind of feedback they gave: `"inquiry"`, `"suggestion"`,
+         * `"complaint"` or `"praise"`.
+         */feedback: String?, 
+        /**
+         * In their words.
+         */comment: String?, 
+        /**
+         * The id of the follow-up task a low score or a complaint created.
+         */followUp: String?) {
+        self.dueAt = dueAt
+        self.answeredAt = answeredAt
+        self.csat = csat
+        self.nps = nps
+        self.feedback = feedback
+        self.comment = comment
+        self.followUp = followUp
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Survey: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSurvey: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Survey {
+        return
+            try Survey(
+                dueAt: FfiConverterTimestamp.read(from: &buf), 
+                answeredAt: FfiConverterOptionTimestamp.read(from: &buf), 
+                csat: FfiConverterOptionUInt8.read(from: &buf), 
+                nps: FfiConverterOptionUInt8.read(from: &buf), 
+                feedback: FfiConverterOptionString.read(from: &buf), 
+                comment: FfiConverterOptionString.read(from: &buf), 
+                followUp: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Survey, into buf: inout [UInt8]) {
+        FfiConverterTimestamp.write(value.dueAt, into: &buf)
+        FfiConverterOptionTimestamp.write(value.answeredAt, into: &buf)
+        FfiConverterOptionUInt8.write(value.csat, into: &buf)
+        FfiConverterOptionUInt8.write(value.nps, into: &buf)
+        FfiConverterOptionString.write(value.feedback, into: &buf)
+        FfiConverterOptionString.write(value.comment, into: &buf)
+        FfiConverterOptionString.write(value.followUp, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSurvey_lift(_ buf: RustBuffer) throws -> Survey {
+    return try FfiConverterTypeSurvey.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSurvey_lower(_ value: Survey) -> RustBuffer {
+    return FfiConverterTypeSurvey.lower(value)
+}
+
+
+/**
+ * A customer's answer to a ticket's satisfaction survey (`answerSurvey`);
+ * at least one field is given.
+ */
+public struct SurveyAnswer: Equatable, Hashable {
+    /**
+     * Satisfaction with the ticket, 1 to 5.
+     */
+    public var csat: UInt8?
+    /**
+     * How likely they are to recommend us, 0 to 10.
+     */
+    public var nps: UInt8?
+    /**
+     * What kind of feedback it is: `"inquiry"`, `"suggestion"`,
+     * `"complaint"` or `"praise"`.
+     */
+    public var feedback: String?
+    /**
+     * In their words.
+     */
+    public var comment: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Satisfaction with the ticket, 1 to 5.
+         */csat: UInt8? = nil, 
+        /**
+         * How likely they are to recommend us, 0 to 10.
+         */nps: UInt8? = nil, 
+        /**
+         * What kind of feedback it is: `"inquiry"`, `"suggestion"`,
+         * `"complaint"` or `"praise"`.
+         */feedback: String? = nil, 
+        /**
+         * In their words.
+         */comment: String? = nil) {
+        self.csat = csat
+        self.nps = nps
+        self.feedback = feedback
+        self.comment = comment
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension SurveyAnswer: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSurveyAnswer: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SurveyAnswer {
+        return
+            try SurveyAnswer(
+                csat: FfiConverterOptionUInt8.read(from: &buf), 
+                nps: FfiConverterOptionUInt8.read(from: &buf), 
+                feedback: FfiConverterOptionString.read(from: &buf), 
+                comment: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: SurveyAnswer, into buf: inout [UInt8]) {
+        FfiConverterOptionUInt8.write(value.csat, into: &buf)
+        FfiConverterOptionUInt8.write(value.nps, into: &buf)
+        FfiConverterOptionString.write(value.feedback, into: &buf)
+        FfiConverterOptionString.write(value.comment, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSurveyAnswer_lift(_ buf: RustBuffer) throws -> SurveyAnswer {
+    return try FfiConverterTypeSurveyAnswer.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSurveyAnswer_lower(_ value: SurveyAnswer) -> RustBuffer {
+    return FfiConverterTypeSurveyAnswer.lower(value)
+}
+
+
+/**
+ * One SLA target's clock on a ticket.
+ */
+public struct TargetClock: Equatable, Hashable {
+    /**
+     * What it measures.
+     */
+    public var target: SlaTarget
+    /**
+     * Its working minutes.
+     */
+    public var minutes: UInt32
+    /**
+     * When it started (the ticket's creation, or a restart on reopening).
+     */
+    public var startedAt: Date
+    /**
+     * Working seconds spent in pauses (and, on resume, resolved).
+     */
+    public var pausedSeconds: Int64
+    /**
+     * When it falls due (`null` while paused or stopped).
+     */
+    public var dueAt: Date?
+    /**
+     * When it stopped.
+     */
+    public var stoppedAt: Date?
+    /**
+     * Working seconds used when it stopped or paused last.
+     */
+    public var consumedSeconds: Int64
+    /**
+     * Whether it was met (set when it stops).
+     */
+    public var met: Bool?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * What it measures.
+         */target: SlaTarget, 
+        /**
+         * Its working minutes.
+         */minutes: UInt32, 
+        /**
+         * When it started (the ticket's creation, or a restart on reopening).
+         */startedAt: Date, 
+        /**
+         * Working seconds spent in pauses (and, on resume, resolved).
+         */pausedSeconds: Int64, 
+        /**
+         * When it falls due (`null` while paused or stopped).
+         */dueAt: Date?, 
+        /**
+         * When it stopped.
+         */stoppedAt: Date?, 
+        /**
+         * Working seconds used when it stopped or paused last.
+         */consumedSeconds: Int64, 
+        /**
+         * Whether it was met (set when it stops).
+         */met: Bool?) {
+        self.target = target
+        self.minutes = minutes
+        self.startedAt = startedAt
+        self.pausedSeconds = pausedSeconds
+        self.dueAt = dueAt
+        self.stoppedAt = stoppedAt
+        self.consumedSeconds = consumedSeconds
+        self.met = met
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension TargetClock: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeTargetClock: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> TargetClock {
+        return
+            try TargetClock(
+                target: FfiConverterTypeSlaTarget.read(from: &buf), 
+                minutes: FfiConverterUInt32.read(from: &buf), 
+                startedAt: FfiConverterTimestamp.read(from: &buf), 
+                pausedSeconds: FfiConverterInt64.read(from: &buf), 
+                dueAt: FfiConverterOptionTimestamp.read(from: &buf), 
+                stoppedAt: FfiConverterOptionTimestamp.read(from: &buf), 
+                consumedSeconds: FfiConverterInt64.read(from: &buf), 
+                met: FfiConverterOptionBool.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: TargetClock, into buf: inout [UInt8]) {
+        FfiConverterTypeSlaTarget.write(value.target, into: &buf)
+        FfiConverterUInt32.write(value.minutes, into: &buf)
+        FfiConverterTimestamp.write(value.startedAt, into: &buf)
+        FfiConverterInt64.write(value.pausedSeconds, into: &buf)
+        FfiConverterOptionTimestamp.write(value.dueAt, into: &buf)
+        FfiConverterOptionTimestamp.write(value.stoppedAt, into: &buf)
+        FfiConverterInt64.write(value.consumedSeconds, into: &buf)
+        FfiConverterOptionBool.write(value.met, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTargetClock_lift(_ buf: RustBuffer) throws -> TargetClock {
+    return try FfiConverterTypeTargetClock.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTargetClock_lower(_ value: TargetClock) -> RustBuffer {
+    return FfiConverterTypeTargetClock.lower(value)
+}
+
+
+/**
+ * Where one SLA target of a ticket stands at an instant: what `ticketSla`
+ * returns per target.
+ */
+public struct TargetState: Equatable, Hashable {
+    /**
+     * What it measures.
+     */
+    public var target: SlaTarget
+    /**
+     * Where it stands.
+     */
+    public var status: TargetStatus
+    /**
+     * Working minutes used.
+     */
+    public var consumedMinutes: Int64
+    /**
+     * Working minutes left (negative past due).
+     */
+    public var remainingMinutes: Int64
+    /**
+     * When it falls due, if running.
+     */
+    public var dueAt: Date?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * What it measures.
+         */target: SlaTarget, 
+        /**
+         * Where it stands.
+         */status: TargetStatus, 
+        /**
+         * Working minutes used.
+         */consumedMinutes: Int64, 
+        /**
+         * Working minutes left (negative past due).
+         */remainingMinutes: Int64, 
+        /**
+         * When it falls due, if running.
+         */dueAt: Date?) {
+        self.target = target
+        self.status = status
+        self.consumedMinutes = consumedMinutes
+        self.remainingMinutes = remainingMinutes
+        self.dueAt = dueAt
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension TargetState: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeTargetState: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> TargetState {
+        return
+            try TargetState(
+                target: FfiConverterTypeSlaTarget.read(from: &buf), 
+                status: FfiConverterTypeTargetStatus.read(from: &buf), 
+                consumedMinutes: FfiConverterInt64.read(from: &buf), 
+                remainingMinutes: FfiConverterInt64.read(from: &buf), 
+                dueAt: FfiConverterOptionTimestamp.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: TargetState, into buf: inout [UInt8]) {
+        FfiConverterTypeSlaTarget.write(value.target, into: &buf)
+        FfiConverterTypeTargetStatus.write(value.status, into: &buf)
+        FfiConverterInt64.write(value.consumedMinutes, into: &buf)
+        FfiConverterInt64.write(value.remainingMinutes, into: &buf)
+        FfiConverterOptionTimestamp.write(value.dueAt, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTargetState_lift(_ buf: RustBuffer) throws -> TargetState {
+    return try FfiConverterTypeTargetState.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTargetState_lower(_ value: TargetState) -> RustBuffer {
+    return FfiConverterTypeTargetState.lower(value)
+}
+
+
+/**
  * One line of a task's log.
  */
 public struct TaskLogEntry: Equatable, Hashable {
@@ -11369,6 +12402,33 @@ public struct Ticket: Equatable, Hashable {
      * Custom values as JSON text.
      */
     public var customJson: String
+    /**
+     * The id of the contract it is about.
+     */
+    public var contract: String?
+    /**
+     * The order it is about (the host's reference).
+     */
+    public var order: String?
+    /**
+     * The last day of the warranty of what it is about, `YYYY-MM-DD`.
+     */
+    public var warrantyUntil: String?
+    /**
+     * Why the request is outside warranty or contract scope, when it is
+     * (set when the ticket is opened: `"the warranty ended on 2026-02-28"`).
+     */
+    public var outOfScope: String?
+    /**
+     * Its SLA clocks (set by the engine from the configured policies;
+     * `null` when none applies).
+     */
+    public var sla: TicketSla?
+    /**
+     * Its satisfaction survey (scheduled when it is closed, when surveys
+     * are configured).
+     */
+    public var survey: Survey?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -11437,7 +12497,28 @@ public struct Ticket: Equatable, Hashable {
          */closedAt: Date?, 
         /**
          * Custom values as JSON text.
-         */customJson: String) {
+         */customJson: String, 
+        /**
+         * The id of the contract it is about.
+         */contract: String?, 
+        /**
+         * The order it is about (the host's reference).
+         */order: String?, 
+        /**
+         * The last day of the warranty of what it is about, `YYYY-MM-DD`.
+         */warrantyUntil: String?, 
+        /**
+         * Why the request is outside warranty or contract scope, when it is
+         * (set when the ticket is opened: `"the warranty ended on 2026-02-28"`).
+         */outOfScope: String?, 
+        /**
+         * Its SLA clocks (set by the engine from the configured policies;
+         * `null` when none applies).
+         */sla: TicketSla?, 
+        /**
+         * Its satisfaction survey (scheduled when it is closed, when surveys
+         * are configured).
+         */survey: Survey?) {
         self.id = id
         self.version = version
         self.createdAt = createdAt
@@ -11459,6 +12540,12 @@ public struct Ticket: Equatable, Hashable {
         self.resolvedAt = resolvedAt
         self.closedAt = closedAt
         self.customJson = customJson
+        self.contract = contract
+        self.order = order
+        self.warrantyUntil = warrantyUntil
+        self.outOfScope = outOfScope
+        self.sla = sla
+        self.survey = survey
     }
 
     
@@ -11497,7 +12584,13 @@ public struct FfiConverterTypeTicket: FfiConverterRustBuffer {
                 reopenCount: FfiConverterUInt32.read(from: &buf), 
                 resolvedAt: FfiConverterOptionTimestamp.read(from: &buf), 
                 closedAt: FfiConverterOptionTimestamp.read(from: &buf), 
-                customJson: FfiConverterString.read(from: &buf)
+                customJson: FfiConverterString.read(from: &buf), 
+                contract: FfiConverterOptionString.read(from: &buf), 
+                order: FfiConverterOptionString.read(from: &buf), 
+                warrantyUntil: FfiConverterOptionString.read(from: &buf), 
+                outOfScope: FfiConverterOptionString.read(from: &buf), 
+                sla: FfiConverterOptionTypeTicketSla.read(from: &buf), 
+                survey: FfiConverterOptionTypeSurvey.read(from: &buf)
         )
     }
 
@@ -11523,6 +12616,12 @@ public struct FfiConverterTypeTicket: FfiConverterRustBuffer {
         FfiConverterOptionTimestamp.write(value.resolvedAt, into: &buf)
         FfiConverterOptionTimestamp.write(value.closedAt, into: &buf)
         FfiConverterString.write(value.customJson, into: &buf)
+        FfiConverterOptionString.write(value.contract, into: &buf)
+        FfiConverterOptionString.write(value.order, into: &buf)
+        FfiConverterOptionString.write(value.warrantyUntil, into: &buf)
+        FfiConverterOptionString.write(value.outOfScope, into: &buf)
+        FfiConverterOptionTypeTicketSla.write(value.sla, into: &buf)
+        FfiConverterOptionTypeSurvey.write(value.survey, into: &buf)
     }
 }
 
@@ -11539,6 +12638,219 @@ public func FfiConverterTypeTicket_lift(_ buf: RustBuffer) throws -> Ticket {
 #endif
 public func FfiConverterTypeTicket_lower(_ value: Ticket) -> RustBuffer {
     return FfiConverterTypeTicket.lower(value)
+}
+
+
+/**
+ * An escalation step applied to a ticket: what `escalate` returns per step.
+ */
+public struct TicketEscalation: Equatable, Hashable {
+    /**
+     * The ticket's id.
+     */
+    public var ticket: String
+    /**
+     * The target that is late.
+     */
+    public var target: SlaTarget
+    /**
+     * The step's threshold, in percent of the target.
+     */
+    public var atPercent: UInt32
+    /**
+     * What was done.
+     */
+    public var action: EscalationAction
+    /**
+     * Who was notified or given the ticket (`null`: nobody to tell, e.g. a
+     * group without a supervisor).
+     */
+    public var to: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The ticket's id.
+         */ticket: String, 
+        /**
+         * The target that is late.
+         */target: SlaTarget, 
+        /**
+         * The step's threshold, in percent of the target.
+         */atPercent: UInt32, 
+        /**
+         * What was done.
+         */action: EscalationAction, 
+        /**
+         * Who was notified or given the ticket (`null`: nobody to tell, e.g. a
+         * group without a supervisor).
+         */to: String?) {
+        self.ticket = ticket
+        self.target = target
+        self.atPercent = atPercent
+        self.action = action
+        self.to = to
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension TicketEscalation: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeTicketEscalation: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> TicketEscalation {
+        return
+            try TicketEscalation(
+                ticket: FfiConverterString.read(from: &buf), 
+                target: FfiConverterTypeSlaTarget.read(from: &buf), 
+                atPercent: FfiConverterUInt32.read(from: &buf), 
+                action: FfiConverterTypeEscalationAction.read(from: &buf), 
+                to: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: TicketEscalation, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.ticket, into: &buf)
+        FfiConverterTypeSlaTarget.write(value.target, into: &buf)
+        FfiConverterUInt32.write(value.atPercent, into: &buf)
+        FfiConverterTypeEscalationAction.write(value.action, into: &buf)
+        FfiConverterOptionString.write(value.to, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTicketEscalation_lift(_ buf: RustBuffer) throws -> TicketEscalation {
+    return try FfiConverterTypeTicketEscalation.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTicketEscalation_lower(_ value: TicketEscalation) -> RustBuffer {
+    return FfiConverterTypeTicketEscalation.lower(value)
+}
+
+
+/**
+ * A ticket's SLA: the policy that applies, its calendar, a clock per
+ * target and the escalations done (`Ticket.sla`; set by the engine).
+ */
+public struct TicketSla: Equatable, Hashable {
+    /**
+     * The policy's name.
+     */
+    public var policy: String
+    /**
+     * The calendar's name (in the configuration's `sla.calendars`).
+     */
+    public var calendar: String
+    /**
+     * A clock per target.
+     */
+    public var clocks: [TargetClock]
+    /**
+     * Paused since, while in a pause status.
+     */
+    public var pausedSince: Date?
+    /**
+     * Escalations done, oldest first.
+     */
+    public var escalations: [Escalated]
+    /**
+     * The next instant something falls due: a target or an escalation step
+     * (what `dueWork` looks for).
+     */
+    public var nextCheckAt: Date?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The policy's name.
+         */policy: String, 
+        /**
+         * The calendar's name (in the configuration's `sla.calendars`).
+         */calendar: String, 
+        /**
+         * A clock per target.
+         */clocks: [TargetClock], 
+        /**
+         * Paused since, while in a pause status.
+         */pausedSince: Date?, 
+        /**
+         * Escalations done, oldest first.
+         */escalations: [Escalated], 
+        /**
+         * The next instant something falls due: a target or an escalation step
+         * (what `dueWork` looks for).
+         */nextCheckAt: Date?) {
+        self.policy = policy
+        self.calendar = calendar
+        self.clocks = clocks
+        self.pausedSince = pausedSince
+        self.escalations = escalations
+        self.nextCheckAt = nextCheckAt
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension TicketSla: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeTicketSla: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> TicketSla {
+        return
+            try TicketSla(
+                policy: FfiConverterString.read(from: &buf), 
+                calendar: FfiConverterString.read(from: &buf), 
+                clocks: FfiConverterSequenceTypeTargetClock.read(from: &buf), 
+                pausedSince: FfiConverterOptionTimestamp.read(from: &buf), 
+                escalations: FfiConverterSequenceTypeEscalated.read(from: &buf), 
+                nextCheckAt: FfiConverterOptionTimestamp.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: TicketSla, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.policy, into: &buf)
+        FfiConverterString.write(value.calendar, into: &buf)
+        FfiConverterSequenceTypeTargetClock.write(value.clocks, into: &buf)
+        FfiConverterOptionTimestamp.write(value.pausedSince, into: &buf)
+        FfiConverterSequenceTypeEscalated.write(value.escalations, into: &buf)
+        FfiConverterOptionTimestamp.write(value.nextCheckAt, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTicketSla_lift(_ buf: RustBuffer) throws -> TicketSla {
+    return try FfiConverterTypeTicketSla.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTicketSla_lower(_ value: TicketSla) -> RustBuffer {
+    return FfiConverterTypeTicketSla.lower(value)
 }
 
 
@@ -12823,6 +14135,20 @@ public enum DueKind: Equatable, Hashable {
      * A contract's installment due soon or overdue.
      */
     case installment
+    /**
+     * A ticket's SLA target (first response or resolution): due soon, or
+     * breached.
+     */
+    case sla
+    /**
+     * An escalation step of a ticket's SLA, due and not yet applied
+     * (`escalate`).
+     */
+    case escalation
+    /**
+     * A closed ticket's satisfaction survey, to be sent.
+     */
+    case survey
 
 
 
@@ -12854,6 +14180,12 @@ public struct FfiConverterTypeDueKind: FfiConverterRustBuffer {
         
         case 5: return .installment
         
+        case 6: return .sla
+        
+        case 7: return .escalation
+        
+        case 8: return .survey
+        
         default: throw UniffiInternalError.unexpectedEnumCase
         }
     }
@@ -12881,6 +14213,18 @@ public struct FfiConverterTypeDueKind: FfiConverterRustBuffer {
         case .installment:
             writeInt(&buf, Int32(5))
         
+        
+        case .sla:
+            writeInt(&buf, Int32(6))
+        
+        
+        case .escalation:
+            writeInt(&buf, Int32(7))
+        
+        
+        case .survey:
+            writeInt(&buf, Int32(8))
+        
         }
     }
 }
@@ -12898,6 +14242,92 @@ public func FfiConverterTypeDueKind_lift(_ buf: RustBuffer) throws -> DueKind {
 #endif
 public func FfiConverterTypeDueKind_lower(_ value: DueKind) -> RustBuffer {
     return FfiConverterTypeDueKind.lower(value)
+}
+
+
+
+/**
+ * What an escalation step does (`"notify_assignee"`, ... in the canonical
+ * JSON).
+ */
+
+public enum EscalationAction: Equatable, Hashable {
+    
+    /**
+     * Notify the assignee (the group's supervisor when there is none).
+     */
+    case notifyAssignee
+    /**
+     * Notify the group's supervisor.
+     */
+    case notifySupervisor
+    /**
+     * Give the ticket to the group's supervisor, and notify them.
+     */
+    case assignSupervisor
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension EscalationAction: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeEscalationAction: FfiConverterRustBuffer {
+    typealias SwiftType = EscalationAction
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> EscalationAction {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .notifyAssignee
+        
+        case 2: return .notifySupervisor
+        
+        case 3: return .assignSupervisor
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: EscalationAction, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .notifyAssignee:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .notifySupervisor:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .assignSupervisor:
+            writeInt(&buf, Int32(3))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeEscalationAction_lift(_ buf: RustBuffer) throws -> EscalationAction {
+    return try FfiConverterTypeEscalationAction.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeEscalationAction_lower(_ value: EscalationAction) -> RustBuffer {
+    return FfiConverterTypeEscalationAction.lower(value)
 }
 
 
@@ -13487,6 +14917,82 @@ public func FfiConverterTypeSkipReason_lower(_ value: SkipReason) -> RustBuffer 
 
 
 /**
+ * What an SLA clock measures (`"first_response"`, `"resolution"` in the
+ * canonical JSON; the core's `Target`).
+ */
+
+public enum SlaTarget: Equatable, Hashable {
+    
+    /**
+     * Until the first response.
+     */
+    case firstResponse
+    /**
+     * Until the ticket is resolved.
+     */
+    case resolution
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension SlaTarget: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSlaTarget: FfiConverterRustBuffer {
+    typealias SwiftType = SlaTarget
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SlaTarget {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .firstResponse
+        
+        case 2: return .resolution
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: SlaTarget, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .firstResponse:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .resolution:
+            writeInt(&buf, Int32(2))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSlaTarget_lift(_ buf: RustBuffer) throws -> SlaTarget {
+    return try FfiConverterTypeSlaTarget.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSlaTarget_lower(_ value: SlaTarget) -> RustBuffer {
+    return FfiConverterTypeSlaTarget.lower(value)
+}
+
+
+
+/**
  * What became of one rule in a decision (`"not_matched"`, ... in the
  * canonical JSON).
  */
@@ -13581,6 +15087,101 @@ public func FfiConverterTypeStepResult_lower(_ value: StepResult) -> RustBuffer 
 }
 
 
+
+/**
+ * Where an SLA target stands (`"running"`, ... in the canonical JSON).
+ */
+
+public enum TargetStatus: Equatable, Hashable {
+    
+    /**
+     * Counting, within its time.
+     */
+    case running
+    /**
+     * Stopped by a pause status (`awaiting_customer` by default).
+     */
+    case paused
+    /**
+     * Stopped in time.
+     */
+    case met
+    /**
+     * Past its time, stopped or not.
+     */
+    case breached
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension TargetStatus: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeTargetStatus: FfiConverterRustBuffer {
+    typealias SwiftType = TargetStatus
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> TargetStatus {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .running
+        
+        case 2: return .paused
+        
+        case 3: return .met
+        
+        case 4: return .breached
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: TargetStatus, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .running:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .paused:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .met:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .breached:
+            writeInt(&buf, Int32(4))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTargetStatus_lift(_ buf: RustBuffer) throws -> TargetStatus {
+    return try FfiConverterTypeTargetStatus.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTargetStatus_lower(_ value: TargetStatus) -> RustBuffer {
+    return FfiConverterTypeTargetStatus.lower(value)
+}
+
+
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
@@ -13672,6 +15273,30 @@ fileprivate struct FfiConverterOptionDouble: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterDouble.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionBool: FfiConverterRustBuffer {
+    typealias SwiftType = Bool?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterBool.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterBool.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -13840,6 +15465,54 @@ fileprivate struct FfiConverterOptionTypeReversal: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterTypeReversal.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeSurvey: FfiConverterRustBuffer {
+    typealias SwiftType = Survey?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeSurvey.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeSurvey.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeTicketSla: FfiConverterRustBuffer {
+    typealias SwiftType = TicketSla?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeTicketSla.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeTicketSla.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -14213,6 +15886,31 @@ fileprivate struct FfiConverterSequenceTypeDuplicateMatch: FfiConverterRustBuffe
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeDuplicateMatch.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeEscalated: FfiConverterRustBuffer {
+    typealias SwiftType = [Escalated]
+
+    public static func write(_ value: [Escalated], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeEscalated.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Escalated] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Escalated]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeEscalated.read(from: &buf))
         }
         return seq
     }
@@ -14696,6 +16394,56 @@ fileprivate struct FfiConverterSequenceTypeSkipped: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeTargetClock: FfiConverterRustBuffer {
+    typealias SwiftType = [TargetClock]
+
+    public static func write(_ value: [TargetClock], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeTargetClock.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [TargetClock] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [TargetClock]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeTargetClock.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeTargetState: FfiConverterRustBuffer {
+    typealias SwiftType = [TargetState]
+
+    public static func write(_ value: [TargetState], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeTargetState.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [TargetState] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [TargetState]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeTargetState.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeTaskLogEntry: FfiConverterRustBuffer {
     typealias SwiftType = [TaskLogEntry]
 
@@ -14713,6 +16461,31 @@ fileprivate struct FfiConverterSequenceTypeTaskLogEntry: FfiConverterRustBuffer 
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeTaskLogEntry.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeTicketEscalation: FfiConverterRustBuffer {
+    typealias SwiftType = [TicketEscalation]
+
+    public static func write(_ value: [TicketEscalation], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeTicketEscalation.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [TicketEscalation] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [TicketEscalation]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeTicketEscalation.read(from: &buf))
         }
         return seq
     }
@@ -15108,7 +16881,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_crm_ffi_checksum_method_crm_claim() != 6035) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_crm_ffi_checksum_method_crm_due_work() != 64392) {
+    if (uniffi_crm_ffi_checksum_method_crm_due_work() != 2588) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_crm_ffi_checksum_method_crm_pool() != 57819) {
@@ -15169,6 +16942,15 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_crm_ffi_checksum_method_crm_unmerge() != 38741) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_crm_ffi_checksum_method_crm_answer_survey() != 692) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_crm_ffi_checksum_method_crm_escalate() != 60153) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_crm_ffi_checksum_method_crm_ticket_sla() != 8322) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_crm_ffi_checksum_method_crm_add_contact() != 63110) {
@@ -15243,7 +17025,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_crm_ffi_checksum_method_crm_customer_replied() != 34568) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_crm_ffi_checksum_method_crm_open_ticket() != 42612) {
+    if (uniffi_crm_ffi_checksum_method_crm_open_ticket() != 5670) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_crm_ffi_checksum_method_crm_reopen_ticket() != 37563) {
@@ -15282,6 +17064,24 @@ private let initializationResult: InitializationResult = {
     if (uniffi_crm_ffi_checksum_method_crm_refresh_customer_value() != 24219) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_crm_ffi_checksum_method_calendar_add() != 29713) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_crm_ffi_checksum_method_calendar_between_minutes() != 9956) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_crm_ffi_checksum_method_calendar_between_seconds() != 19451) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_crm_ffi_checksum_method_calendar_is_working() != 9390) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_crm_ffi_checksum_method_calendar_time_zone() != 24655) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_crm_ffi_checksum_method_calendar_to_json() != 65329) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_crm_ffi_checksum_constructor_dedupescan_new() != 3630) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -15289,6 +17089,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_crm_ffi_checksum_constructor_crm_open() != 17075) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_crm_ffi_checksum_constructor_calendar_new() != 24772) {
         return InitializationResult.apiChecksumMismatch
     }
 

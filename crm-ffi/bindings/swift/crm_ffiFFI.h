@@ -493,6 +493,21 @@ RustBuffer uniffi_crm_ffi_fn_method_crm_merge(uint64_t ptr, RustBuffer actor, Ru
 RustBuffer uniffi_crm_ffi_fn_method_crm_unmerge(uint64_t ptr, RustBuffer actor, RustBuffer kind, RustBuffer id, RustBuffer reason, RustBuffer event, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_ANSWER_SURVEY
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_ANSWER_SURVEY
+RustBuffer uniffi_crm_ffi_fn_method_crm_answer_survey(uint64_t ptr, RustBuffer actor, RustBuffer id, RustBuffer answer, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_ESCALATE
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_ESCALATE
+RustBuffer uniffi_crm_ffi_fn_method_crm_escalate(uint64_t ptr, RustBuffer actor, RustBuffer now, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_TICKET_SLA
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_TICKET_SLA
+RustBuffer uniffi_crm_ffi_fn_method_crm_ticket_sla(uint64_t ptr, RustBuffer actor, RustBuffer id, RustBuffer now, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_ADD_CONTACT
 #define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_ADD_CONTACT
 RustBuffer uniffi_crm_ffi_fn_method_crm_add_contact(uint64_t ptr, RustBuffer actor, RustBuffer contact, RustCallStatus *_Nonnull out_status
@@ -676,6 +691,51 @@ RustBuffer uniffi_crm_ffi_fn_method_crm_submit_task(uint64_t ptr, RustBuffer act
 #ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_REFRESH_CUSTOMER_VALUE
 #define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_REFRESH_CUSTOMER_VALUE
 RustBuffer uniffi_crm_ffi_fn_method_crm_refresh_customer_value(uint64_t ptr, RustBuffer actor, RustBuffer as_of, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_CLONE_CALENDAR
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_CLONE_CALENDAR
+uint64_t uniffi_crm_ffi_fn_clone_calendar(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_FREE_CALENDAR
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_FREE_CALENDAR
+void uniffi_crm_ffi_fn_free_calendar(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_CONSTRUCTOR_CALENDAR_NEW
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_CONSTRUCTOR_CALENDAR_NEW
+uint64_t uniffi_crm_ffi_fn_constructor_calendar_new(RustBuffer calendar_json, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CALENDAR_ADD
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CALENDAR_ADD
+RustBuffer uniffi_crm_ffi_fn_method_calendar_add(uint64_t ptr, RustBuffer start, int64_t minutes, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CALENDAR_BETWEEN_MINUTES
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CALENDAR_BETWEEN_MINUTES
+int64_t uniffi_crm_ffi_fn_method_calendar_between_minutes(uint64_t ptr, RustBuffer from, RustBuffer to, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CALENDAR_BETWEEN_SECONDS
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CALENDAR_BETWEEN_SECONDS
+int64_t uniffi_crm_ffi_fn_method_calendar_between_seconds(uint64_t ptr, RustBuffer from, RustBuffer to, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CALENDAR_IS_WORKING
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CALENDAR_IS_WORKING
+int8_t uniffi_crm_ffi_fn_method_calendar_is_working(uint64_t ptr, RustBuffer at, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CALENDAR_TIME_ZONE
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CALENDAR_TIME_ZONE
+RustBuffer uniffi_crm_ffi_fn_method_calendar_time_zone(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CALENDAR_TO_JSON
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CALENDAR_TO_JSON
+RustBuffer uniffi_crm_ffi_fn_method_calendar_to_json(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRMERROR_UNIFFI_TRAIT_DISPLAY
@@ -1292,6 +1352,24 @@ uint16_t uniffi_crm_ffi_checksum_method_crm_unmerge(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_ANSWER_SURVEY
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_ANSWER_SURVEY
+uint16_t uniffi_crm_ffi_checksum_method_crm_answer_survey(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_ESCALATE
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_ESCALATE
+uint16_t uniffi_crm_ffi_checksum_method_crm_escalate(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_TICKET_SLA
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_TICKET_SLA
+uint16_t uniffi_crm_ffi_checksum_method_crm_ticket_sla(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_ADD_CONTACT
 #define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_ADD_CONTACT
 uint16_t uniffi_crm_ffi_checksum_method_crm_add_contact(void
@@ -1514,6 +1592,42 @@ uint16_t uniffi_crm_ffi_checksum_method_crm_refresh_customer_value(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CALENDAR_ADD
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CALENDAR_ADD
+uint16_t uniffi_crm_ffi_checksum_method_calendar_add(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CALENDAR_BETWEEN_MINUTES
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CALENDAR_BETWEEN_MINUTES
+uint16_t uniffi_crm_ffi_checksum_method_calendar_between_minutes(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CALENDAR_BETWEEN_SECONDS
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CALENDAR_BETWEEN_SECONDS
+uint16_t uniffi_crm_ffi_checksum_method_calendar_between_seconds(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CALENDAR_IS_WORKING
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CALENDAR_IS_WORKING
+uint16_t uniffi_crm_ffi_checksum_method_calendar_is_working(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CALENDAR_TIME_ZONE
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CALENDAR_TIME_ZONE
+uint16_t uniffi_crm_ffi_checksum_method_calendar_time_zone(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CALENDAR_TO_JSON
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CALENDAR_TO_JSON
+uint16_t uniffi_crm_ffi_checksum_method_calendar_to_json(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_CONSTRUCTOR_DEDUPESCAN_NEW
 #define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_CONSTRUCTOR_DEDUPESCAN_NEW
 uint16_t uniffi_crm_ffi_checksum_constructor_dedupescan_new(void
@@ -1529,6 +1643,12 @@ uint16_t uniffi_crm_ffi_checksum_constructor_crm_new(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_CONSTRUCTOR_CRM_OPEN
 #define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_CONSTRUCTOR_CRM_OPEN
 uint16_t uniffi_crm_ffi_checksum_constructor_crm_open(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_CONSTRUCTOR_CALENDAR_NEW
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_CONSTRUCTOR_CALENDAR_NEW
+uint16_t uniffi_crm_ffi_checksum_constructor_calendar_new(void
     
 );
 #endif

@@ -172,10 +172,14 @@ impl FfiCrm {
 
     /// What is due per user by `now` (default: the engine's clock) plus the
     /// configured look-ahead (`due_ahead_hours`): first contacts and
-    /// follow-ups of open leads, open tasks, and win-backs of customers at
-    /// risk or dormant (due the follow-up time after they entered that stage,
-    /// `Customer.stageSince`), each flagged overdue when its time is past.
-    /// Users in id order; only records the actor may read count.
+    /// follow-ups of open leads, open tasks, win-backs of customers at risk
+    /// or dormant (due the follow-up time after they entered that stage,
+    /// `Customer.stageSince`), installments, and the service desk's tickets:
+    /// SLA targets due soon or breached (`DueKind.SLA`), escalation steps not
+    /// yet applied (`ESCALATION`) and surveys to send (`SURVEY`); each
+    /// flagged overdue when its time is past. A department's task (a team,
+    /// no assignee) is its team supervisor's. Users in id order; only records
+    /// the actor may read count.
     ///
     /// # Errors
     ///

@@ -5,7 +5,8 @@
 //! `directory.rs`, `assignment.rs`, `value.rs` (customer value), `dedupe.rs`
 //! (duplicates in the store: find, merge, unmerge), `quotes.rs` (quote
 //! versions on deals), `payments.rs` (payment plans on contracts,
-//! receivables, collections).
+//! receivables, collections), `desk.rs` (the service desk: SLA states,
+//! escalation, surveys).
 //!
 //! Every method is synchronous and, over a file or a server, blocks on I/O:
 //! the host calls it off its UI thread (Kotlin `Dispatchers.IO`, a Swift
@@ -14,6 +15,7 @@
 mod assignment;
 mod deals;
 mod dedupe;
+mod desk;
 mod directory;
 mod leads;
 mod payments;

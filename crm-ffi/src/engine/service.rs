@@ -8,10 +8,16 @@ use crate::model::{NewTicket, Ticket, team, user};
 #[uniffi::export(name = "Crm")]
 impl FfiCrm {
     /// Opens a ticket, in the opener's service group unless `group` says.
+    /// Its SLA clocks (`sla`) start by the most specific configured policy;
+    /// a `contract` not in force, or a `warrantyUntil` that has passed, is
+    /// flagged in `outOfScope`; and when assignment rules apply to tickets it
+    /// is routed at once (the routing is in its `assign` event).
     ///
     /// # Errors
     ///
-    /// `Validation` on a blank subject or an unknown `priority`; `Forbidden`.
+    /// `Validation` on a blank subject, an unknown `priority`, a malformed
+    /// `contract_id` or `warranty_until`; `NotFound` for a contract that does
+    /// not exist; `Forbidden`.
     pub fn open_ticket(&self, actor: Actor, ticket: NewTicket) -> Result<Ticket, CrmError> {
         let actor = self::actor(actor)?;
         let ticket = ticket.try_into()?;

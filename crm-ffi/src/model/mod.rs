@@ -38,7 +38,7 @@ pub use lead::{Conversion, ConvertLeadOptions, Lead, NewLead};
 pub use money::Money;
 pub use opportunity::{NewOpportunity, Opportunity, Win};
 pub use task::{NewTask, Task, TaskLogEntry};
-pub use ticket::{NewTicket, Ticket};
+pub use ticket::{NewTicket, Survey, SurveyAnswer, Ticket};
 pub use user::{Absence, Team, TeamInput, User, UserInput};
 
 use crm::AnyRecord as CoreAnyRecord;

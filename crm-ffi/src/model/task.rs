@@ -10,7 +10,7 @@ use crm::TaskLogEntry as CoreTaskLogEntry;
 use crate::clock::{from_system_time_opt, to_system_time, to_system_time_opt};
 use crate::model::ids::opt_text;
 use crate::model::{
-    RecordKey, Share, custom_json, opt_user, parse_custom, parse_name_or_default, shares,
+    RecordKey, Share, custom_json, opt_team, opt_user, parse_custom, parse_name_or_default, shares,
 };
 
 /// A collaboration task.
@@ -39,7 +39,8 @@ pub struct Task {
     pub status: String,
     /// `normal`, `important` or `urgent`.
     pub priority: String,
-    /// Who does it.
+    /// Who does it (`null`: a department's task, for its team's supervisor
+    /// to hand out).
     pub assignee: Option<String>,
     /// The team it belongs to.
     pub team: Option<String>,
@@ -109,9 +110,14 @@ pub struct NewTask {
     /// `normal` (the default), `important` or `urgent`.
     #[uniffi(default)]
     pub priority: Option<String>,
-    /// Who does it (default: the creator).
+    /// Who does it (default: the creator, unless `team` is given).
     #[uniffi(default)]
     pub assignee: Option<String>,
+    /// The department it is for: with no `assignee`, the team's task,
+    /// unassigned, for its supervisor to hand out (default: the assignee's
+    /// team).
+    #[uniffi(default)]
+    pub team: Option<String>,
     /// When it is due.
     #[uniffi(default)]
     pub due_at: Option<SystemTime>,
@@ -132,6 +138,7 @@ impl TryFrom<NewTask> for CoreNewTask {
             description: new.description,
             priority: parse_name_or_default(new.priority)?,
             assignee: opt_user(new.assignee)?,
+            team: opt_team(new.team)?,
             due_at: from_system_time_opt("due_at", new.due_at)?,
             related: new.related.map(TryInto::try_into).transpose()?,
             custom: parse_custom(new.custom_json)?,

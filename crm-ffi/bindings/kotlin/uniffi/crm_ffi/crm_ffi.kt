@@ -773,6 +773,12 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_crm_ffi_checksum_method_crm_unmerge(
     ): Int
+    external fun uniffi_crm_ffi_checksum_method_crm_answer_survey(
+    ): Int
+    external fun uniffi_crm_ffi_checksum_method_crm_escalate(
+    ): Int
+    external fun uniffi_crm_ffi_checksum_method_crm_ticket_sla(
+    ): Int
     external fun uniffi_crm_ffi_checksum_method_crm_add_contact(
     ): Int
     external fun uniffi_crm_ffi_checksum_method_crm_create_customer(
@@ -847,11 +853,25 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_crm_ffi_checksum_method_crm_refresh_customer_value(
     ): Int
+    external fun uniffi_crm_ffi_checksum_method_calendar_add(
+    ): Int
+    external fun uniffi_crm_ffi_checksum_method_calendar_between_minutes(
+    ): Int
+    external fun uniffi_crm_ffi_checksum_method_calendar_between_seconds(
+    ): Int
+    external fun uniffi_crm_ffi_checksum_method_calendar_is_working(
+    ): Int
+    external fun uniffi_crm_ffi_checksum_method_calendar_time_zone(
+    ): Int
+    external fun uniffi_crm_ffi_checksum_method_calendar_to_json(
+    ): Int
     external fun uniffi_crm_ffi_checksum_constructor_dedupescan_new(
     ): Int
     external fun uniffi_crm_ffi_checksum_constructor_crm_new(
     ): Int
     external fun uniffi_crm_ffi_checksum_constructor_crm_open(
+    ): Int
+    external fun uniffi_crm_ffi_checksum_constructor_calendar_new(
     ): Int
     external fun ffi_crm_ffi_uniffi_contract_version(
     ): Int
@@ -973,6 +993,12 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_crm_ffi_fn_method_crm_unmerge(`ptr`: Long,`actor`: RustBuffer.ByValue,`kind`: RustBuffer.ByValue,`id`: RustBuffer.ByValue,`reason`: RustBuffer.ByValue,`event`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_crm_ffi_fn_method_crm_answer_survey(`ptr`: Long,`actor`: RustBuffer.ByValue,`id`: RustBuffer.ByValue,`answer`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_crm_ffi_fn_method_crm_escalate(`ptr`: Long,`actor`: RustBuffer.ByValue,`now`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_crm_ffi_fn_method_crm_ticket_sla(`ptr`: Long,`actor`: RustBuffer.ByValue,`id`: RustBuffer.ByValue,`now`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_crm_ffi_fn_method_crm_add_contact(`ptr`: Long,`actor`: RustBuffer.ByValue,`contact`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_crm_ffi_fn_method_crm_create_customer(`ptr`: Long,`actor`: RustBuffer.ByValue,`customer`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -1046,6 +1072,24 @@ internal object UniffiLib {
     external fun uniffi_crm_ffi_fn_method_crm_submit_task(`ptr`: Long,`actor`: RustBuffer.ByValue,`id`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_crm_ffi_fn_method_crm_refresh_customer_value(`ptr`: Long,`actor`: RustBuffer.ByValue,`asOf`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_crm_ffi_fn_clone_calendar(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_crm_ffi_fn_free_calendar(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_crm_ffi_fn_constructor_calendar_new(`calendarJson`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_crm_ffi_fn_method_calendar_add(`ptr`: Long,`start`: RustBuffer.ByValue,`minutes`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_crm_ffi_fn_method_calendar_between_minutes(`ptr`: Long,`from`: RustBuffer.ByValue,`to`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_crm_ffi_fn_method_calendar_between_seconds(`ptr`: Long,`from`: RustBuffer.ByValue,`to`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_crm_ffi_fn_method_calendar_is_working(`ptr`: Long,`at`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Byte
+    external fun uniffi_crm_ffi_fn_method_calendar_time_zone(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_crm_ffi_fn_method_calendar_to_json(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_crm_ffi_fn_method_crmerror_uniffi_trait_display(`ptr`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -1274,7 +1318,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_crm_ffi_checksum_method_crm_claim() and 0xFFFF) != 6035) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_crm_ffi_checksum_method_crm_due_work() and 0xFFFF) != 64392) {
+    if ((lib.uniffi_crm_ffi_checksum_method_crm_due_work() and 0xFFFF) != 2588) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_crm_ffi_checksum_method_crm_pool() and 0xFFFF) != 57819) {
@@ -1335,6 +1379,15 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_crm_ffi_checksum_method_crm_unmerge() and 0xFFFF) != 38741) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_crm_ffi_checksum_method_crm_answer_survey() and 0xFFFF) != 692) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_crm_ffi_checksum_method_crm_escalate() and 0xFFFF) != 60153) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_crm_ffi_checksum_method_crm_ticket_sla() and 0xFFFF) != 8322) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_crm_ffi_checksum_method_crm_add_contact() and 0xFFFF) != 63110) {
@@ -1409,7 +1462,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_crm_ffi_checksum_method_crm_customer_replied() and 0xFFFF) != 34568) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_crm_ffi_checksum_method_crm_open_ticket() and 0xFFFF) != 42612) {
+    if ((lib.uniffi_crm_ffi_checksum_method_crm_open_ticket() and 0xFFFF) != 5670) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_crm_ffi_checksum_method_crm_reopen_ticket() and 0xFFFF) != 37563) {
@@ -1448,6 +1501,24 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_crm_ffi_checksum_method_crm_refresh_customer_value() and 0xFFFF) != 24219) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_crm_ffi_checksum_method_calendar_add() and 0xFFFF) != 29713) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_crm_ffi_checksum_method_calendar_between_minutes() and 0xFFFF) != 9956) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_crm_ffi_checksum_method_calendar_between_seconds() and 0xFFFF) != 19451) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_crm_ffi_checksum_method_calendar_is_working() and 0xFFFF) != 9390) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_crm_ffi_checksum_method_calendar_time_zone() and 0xFFFF) != 24655) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_crm_ffi_checksum_method_calendar_to_json() and 0xFFFF) != 65329) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_crm_ffi_checksum_constructor_dedupescan_new() and 0xFFFF) != 3630) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1455,6 +1526,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_crm_ffi_checksum_constructor_crm_open() and 0xFFFF) != 17075) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_crm_ffi_checksum_constructor_calendar_new() and 0xFFFF) != 24772) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
 }
@@ -2022,6 +2096,476 @@ public object FfiConverterTimestamp: FfiConverterRustBuffer<java.time.Instant> {
 
 
 /**
+ * A working calendar: a time zone, working intervals per weekday (several a
+ * day, so a lunch break is a gap) and holidays. Built from the calendar JSON
+ * the configuration's `sla.calendars` use:
+ *
+ * ```json
+ * {"time_zone": "Europe/Berlin",
+ * "hours": {"mon-fri": [["09:00", "12:00"], ["13:00", "17:00"]]},
+ * "holidays": ["2026-12-25"]}
+ * ```
+ *
+ * Working time is counted exactly, in instants, across weekends, holidays,
+ * year ends and daylight-saving changes. The object is immutable and safe
+ * to share between threads.
+ */
+public interface CalendarInterface {
+    
+    /**
+     * The instant `minutes` working minutes after `start` (`start` itself
+     * for 0). From a non-working time the count starts when work does.
+     *
+     * # Errors
+     *
+     * `Validation` on `minutes` when negative or the result leaves the
+     * range of supported times, on `start` when it is out of range.
+     */
+    fun `add`(`start`: java.time.Instant, `minutes`: kotlin.Long): java.time.Instant
+    
+    /**
+     * The working minutes between `from` and `to`, rounded down (negative
+     * when `to` is before `from`).
+     *
+     * # Errors
+     *
+     * `Validation` on `from` or `to` when out of range.
+     */
+    fun `betweenMinutes`(`from`: java.time.Instant, `to`: java.time.Instant): kotlin.Long
+    
+    /**
+     * The working seconds between `from` and `to` (negative when `to` is
+     * before `from`).
+     *
+     * # Errors
+     *
+     * As `betweenMinutes`.
+     */
+    fun `betweenSeconds`(`from`: java.time.Instant, `to`: java.time.Instant): kotlin.Long
+    
+    /**
+     * Whether `at` is working time (inside an interval, not on a holiday).
+     *
+     * # Errors
+     *
+     * `Validation` on `at` when out of range.
+     */
+    fun `isWorking`(`at`: java.time.Instant): kotlin.Boolean
+    
+    /**
+     * The calendar's IANA time zone (`"Europe/Berlin"`).
+     */
+    fun `timeZone`(): kotlin.String
+    
+    /**
+     * The calendar as JSON text, in the form it is built from (weekdays one
+     * by one, holidays sorted): `Calendar(calendar.toJson())` is the same
+     * calendar.
+     */
+    fun `toJson`(): kotlin.String
+    
+    companion object
+}
+
+/**
+ * A working calendar: a time zone, working intervals per weekday (several a
+ * day, so a lunch break is a gap) and holidays. Built from the calendar JSON
+ * the configuration's `sla.calendars` use:
+ *
+ * ```json
+ * {"time_zone": "Europe/Berlin",
+ * "hours": {"mon-fri": [["09:00", "12:00"], ["13:00", "17:00"]]},
+ * "holidays": ["2026-12-25"]}
+ * ```
+ *
+ * Working time is counted exactly, in instants, across weekends, holidays,
+ * year ends and daylight-saving changes. The object is immutable and safe
+ * to share between threads.
+ */
+open class Calendar: Disposable, AutoCloseable, CalendarInterface
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+    /**
+     * A calendar from its JSON text (`time_zone`, `hours`, `holidays`).
+     *
+     * # Errors
+     *
+     * `Validation` naming the field: `calendar` (not valid JSON, an unknown
+     * key), `time_zone` (not an IANA name), `hours.KEY` (a bad weekday),
+     * `hours.mon[0]` (a bad, reversed or overlapping interval), `hours` (no
+     * working time in the week).
+     */
+    constructor(`calendarJson`: kotlin.String) :
+        this(UniffiWithHandle, 
+    uniffiRustCallWithError(CrmException) { _status ->
+    UniffiLib.uniffi_crm_ffi_fn_constructor_calendar_new(
+    
+        
+        FfiConverterString.lower(`calendarJson`),_status)
+}
+    )
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_crm_ffi_fn_free_calendar(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_crm_ffi_fn_clone_calendar(handle, status)
+        }
+    }
+
+    
+    /**
+     * The instant `minutes` working minutes after `start` (`start` itself
+     * for 0). From a non-working time the count starts when work does.
+     *
+     * # Errors
+     *
+     * `Validation` on `minutes` when negative or the result leaves the
+     * range of supported times, on `start` when it is out of range.
+     */
+    @Throws(CrmException::class)override fun `add`(`start`: java.time.Instant, `minutes`: kotlin.Long): java.time.Instant {
+            return FfiConverterTimestamp.lift(
+    callWithHandle {
+    uniffiRustCallWithError(CrmException) { _status ->
+    UniffiLib.uniffi_crm_ffi_fn_method_calendar_add(
+        it,
+        
+        FfiConverterTimestamp.lower(`start`),
+        FfiConverterLong.lower(`minutes`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The working minutes between `from` and `to`, rounded down (negative
+     * when `to` is before `from`).
+     *
+     * # Errors
+     *
+     * `Validation` on `from` or `to` when out of range.
+     */
+    @Throws(CrmException::class)override fun `betweenMinutes`(`from`: java.time.Instant, `to`: java.time.Instant): kotlin.Long {
+            return FfiConverterLong.lift(
+    callWithHandle {
+    uniffiRustCallWithError(CrmException) { _status ->
+    UniffiLib.uniffi_crm_ffi_fn_method_calendar_between_minutes(
+        it,
+        
+        FfiConverterTimestamp.lower(`from`),
+        FfiConverterTimestamp.lower(`to`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The working seconds between `from` and `to` (negative when `to` is
+     * before `from`).
+     *
+     * # Errors
+     *
+     * As `betweenMinutes`.
+     */
+    @Throws(CrmException::class)override fun `betweenSeconds`(`from`: java.time.Instant, `to`: java.time.Instant): kotlin.Long {
+            return FfiConverterLong.lift(
+    callWithHandle {
+    uniffiRustCallWithError(CrmException) { _status ->
+    UniffiLib.uniffi_crm_ffi_fn_method_calendar_between_seconds(
+        it,
+        
+        FfiConverterTimestamp.lower(`from`),
+        FfiConverterTimestamp.lower(`to`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Whether `at` is working time (inside an interval, not on a holiday).
+     *
+     * # Errors
+     *
+     * `Validation` on `at` when out of range.
+     */
+    @Throws(CrmException::class)override fun `isWorking`(`at`: java.time.Instant): kotlin.Boolean {
+            return FfiConverterBoolean.lift(
+    callWithHandle {
+    uniffiRustCallWithError(CrmException) { _status ->
+    UniffiLib.uniffi_crm_ffi_fn_method_calendar_is_working(
+        it,
+        
+        FfiConverterTimestamp.lower(`at`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The calendar's IANA time zone (`"Europe/Berlin"`).
+     */override fun `timeZone`(): kotlin.String {
+            return FfiConverterString.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_crm_ffi_fn_method_calendar_time_zone(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The calendar as JSON text, in the form it is built from (weekdays one
+     * by one, holidays sorted): `Calendar(calendar.toJson())` is the same
+     * calendar.
+     */override fun `toJson`(): kotlin.String {
+            return FfiConverterString.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_crm_ffi_fn_method_calendar_to_json(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeCalendar: FfiConverter<Calendar, Long> {
+    override fun lower(value: Calendar): Long {
+        return value.uniffiCloneHandle()
+    }
+
+    override fun lift(value: Long): Calendar {
+        return Calendar(UniffiWithHandle, value)
+    }
+
+    override fun read(buf: ByteBuffer): Calendar {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: Calendar) = 8UL
+
+    override fun write(value: Calendar, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
  * The CRM engine over a store: in memory (`Crm(...)`), or an SQLite file or
  * a PostgreSQL database (`Crm.open(location, ...)`).
  *
@@ -2191,10 +2735,14 @@ public interface CrmInterface {
     /**
      * What is due per user by `now` (default: the engine's clock) plus the
      * configured look-ahead (`due_ahead_hours`): first contacts and
-     * follow-ups of open leads, open tasks, and win-backs of customers at
-     * risk or dormant (due the follow-up time after they entered that stage,
-     * `Customer.stageSince`), each flagged overdue when its time is past.
-     * Users in id order; only records the actor may read count.
+     * follow-ups of open leads, open tasks, win-backs of customers at risk
+     * or dormant (due the follow-up time after they entered that stage,
+     * `Customer.stageSince`), installments, and the service desk's tickets:
+     * SLA targets due soon or breached (`DueKind.SLA`), escalation steps not
+     * yet applied (`ESCALATION`) and surveys to send (`SURVEY`); each
+     * flagged overdue when its time is past. A department's task (a team,
+     * no assignee) is its team supervisor's. Users in id order; only records
+     * the actor may read count.
      *
      * # Errors
      *
@@ -2444,6 +2992,52 @@ public interface CrmInterface {
      * already included); `NotFound`; `Forbidden` (edit).
      */
     fun `unmerge`(`actor`: Actor, `kind`: kotlin.String, `id`: kotlin.String, `reason`: kotlin.String, `event`: kotlin.String? = null): AnyRecord
+    
+    /**
+     * Records a customer's answer to a ticket's survey (or a rating given
+     * when it was resolved or closed). A CSAT or NPS answer at or below the
+     * configured thresholds (`sla.survey.low_csat`, `low_nps`), or a
+     * complaint, creates a follow-up task for the group's supervisor (the
+     * assignee when there is none), in the same commit: its id is
+     * `survey.followUp`.
+     *
+     * # Errors
+     *
+     * `Validation` on `csat` (not 1-5), `nps` (not 0-10), `feedback` (not
+     * one of the names), `survey` (nothing answered, or answered already),
+     * `ticket` (not resolved or closed), `comment` (too long); `NotFound`,
+     * `Forbidden`.
+     */
+    fun `answerSurvey`(`actor`: Actor, `id`: kotlin.String, `answer`: SurveyAnswer): Ticket
+    
+    /**
+     * Applies the escalation steps due at `now` (default: the engine's
+     * clock) on the tickets the actor may assign, in one commit:
+     * notifications go to the outbox (`sla_escalation`, to the assignee or
+     * the group's supervisor), and `ASSIGN_SUPERVISOR` gives the ticket to
+     * the supervisor. Each ticket gets an `escalate` event listing its
+     * steps; each step is done once, so a second call at the same time
+     * returns nothing.
+     *
+     * # Errors
+     *
+     * `Validation` on `now` when the time is out of range; `Config` when a
+     * ticket's calendar is no longer configured.
+     */
+    fun `escalate`(`actor`: Actor, `now`: java.time.Instant? = null): List<TicketEscalation>
+    
+    /**
+     * A ticket's SLA targets at `now` (default: the engine's clock): status,
+     * working minutes used and left, due time; empty when no policy
+     * applies.
+     *
+     * # Errors
+     *
+     * `Validation` on `ticket_id` for a malformed id, on `now` when the
+     * time is out of range; `NotFound`, `Forbidden` (read); `Config` when
+     * the ticket's calendar is no longer configured.
+     */
+    fun `ticketSla`(`actor`: Actor, `id`: kotlin.String, `now`: java.time.Instant? = null): List<TargetState>
     
     /**
      * Adds a contact to a customer.
@@ -2716,10 +3310,16 @@ public interface CrmInterface {
     
     /**
      * Opens a ticket, in the opener's service group unless `group` says.
+     * Its SLA clocks (`sla`) start by the most specific configured policy;
+     * a `contract` not in force, or a `warrantyUntil` that has passed, is
+     * flagged in `outOfScope`; and when assignment rules apply to tickets it
+     * is routed at once (the routing is in its `assign` event).
      *
      * # Errors
      *
-     * `Validation` on a blank subject or an unknown `priority`; `Forbidden`.
+     * `Validation` on a blank subject, an unknown `priority`, a malformed
+     * `contract_id` or `warranty_until`; `NotFound` for a contract that does
+     * not exist; `Forbidden`.
      */
     fun `openTicket`(`actor`: Actor, `ticket`: NewTicket): Ticket
     
@@ -3359,10 +3959,14 @@ open class Crm: Disposable, AutoCloseable, CrmInterface
     /**
      * What is due per user by `now` (default: the engine's clock) plus the
      * configured look-ahead (`due_ahead_hours`): first contacts and
-     * follow-ups of open leads, open tasks, and win-backs of customers at
-     * risk or dormant (due the follow-up time after they entered that stage,
-     * `Customer.stageSince`), each flagged overdue when its time is past.
-     * Users in id order; only records the actor may read count.
+     * follow-ups of open leads, open tasks, win-backs of customers at risk
+     * or dormant (due the follow-up time after they entered that stage,
+     * `Customer.stageSince`), installments, and the service desk's tickets:
+     * SLA targets due soon or breached (`DueKind.SLA`), escalation steps not
+     * yet applied (`ESCALATION`) and surveys to send (`SURVEY`); each
+     * flagged overdue when its time is past. A department's task (a team,
+     * no assignee) is its team supervisor's. Users in id order; only records
+     * the actor may read count.
      *
      * # Errors
      *
@@ -3914,6 +4518,96 @@ open class Crm: Disposable, AutoCloseable, CrmInterface
         FfiConverterString.lower(`id`),
         FfiConverterString.lower(`reason`),
         FfiConverterOptionalString.lower(`event`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Records a customer's answer to a ticket's survey (or a rating given
+     * when it was resolved or closed). A CSAT or NPS answer at or below the
+     * configured thresholds (`sla.survey.low_csat`, `low_nps`), or a
+     * complaint, creates a follow-up task for the group's supervisor (the
+     * assignee when there is none), in the same commit: its id is
+     * `survey.followUp`.
+     *
+     * # Errors
+     *
+     * `Validation` on `csat` (not 1-5), `nps` (not 0-10), `feedback` (not
+     * one of the names), `survey` (nothing answered, or answered already),
+     * `ticket` (not resolved or closed), `comment` (too long); `NotFound`,
+     * `Forbidden`.
+     */
+    @Throws(CrmException::class)override fun `answerSurvey`(`actor`: Actor, `id`: kotlin.String, `answer`: SurveyAnswer): Ticket {
+            return FfiConverterTypeTicket.lift(
+    callWithHandle {
+    uniffiRustCallWithError(CrmException) { _status ->
+    UniffiLib.uniffi_crm_ffi_fn_method_crm_answer_survey(
+        it,
+        
+        FfiConverterTypeActor.lower(`actor`),
+        FfiConverterString.lower(`id`),
+        FfiConverterTypeSurveyAnswer.lower(`answer`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Applies the escalation steps due at `now` (default: the engine's
+     * clock) on the tickets the actor may assign, in one commit:
+     * notifications go to the outbox (`sla_escalation`, to the assignee or
+     * the group's supervisor), and `ASSIGN_SUPERVISOR` gives the ticket to
+     * the supervisor. Each ticket gets an `escalate` event listing its
+     * steps; each step is done once, so a second call at the same time
+     * returns nothing.
+     *
+     * # Errors
+     *
+     * `Validation` on `now` when the time is out of range; `Config` when a
+     * ticket's calendar is no longer configured.
+     */
+    @Throws(CrmException::class)override fun `escalate`(`actor`: Actor, `now`: java.time.Instant?): List<TicketEscalation> {
+            return FfiConverterSequenceTypeTicketEscalation.lift(
+    callWithHandle {
+    uniffiRustCallWithError(CrmException) { _status ->
+    UniffiLib.uniffi_crm_ffi_fn_method_crm_escalate(
+        it,
+        
+        FfiConverterTypeActor.lower(`actor`),
+        FfiConverterOptionalTimestamp.lower(`now`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * A ticket's SLA targets at `now` (default: the engine's clock): status,
+     * working minutes used and left, due time; empty when no policy
+     * applies.
+     *
+     * # Errors
+     *
+     * `Validation` on `ticket_id` for a malformed id, on `now` when the
+     * time is out of range; `NotFound`, `Forbidden` (read); `Config` when
+     * the ticket's calendar is no longer configured.
+     */
+    @Throws(CrmException::class)override fun `ticketSla`(`actor`: Actor, `id`: kotlin.String, `now`: java.time.Instant?): List<TargetState> {
+            return FfiConverterSequenceTypeTargetState.lift(
+    callWithHandle {
+    uniffiRustCallWithError(CrmException) { _status ->
+    UniffiLib.uniffi_crm_ffi_fn_method_crm_ticket_sla(
+        it,
+        
+        FfiConverterTypeActor.lower(`actor`),
+        FfiConverterString.lower(`id`),
+        FfiConverterOptionalTimestamp.lower(`now`),_status)
 }
     }
     )
@@ -4548,10 +5242,16 @@ open class Crm: Disposable, AutoCloseable, CrmInterface
     
     /**
      * Opens a ticket, in the opener's service group unless `group` says.
+     * Its SLA clocks (`sla`) start by the most specific configured policy;
+     * a `contract` not in force, or a `warrantyUntil` that has passed, is
+     * flagged in `outOfScope`; and when assignment rules apply to tickets it
+     * is routed at once (the routing is in its `assign` event).
      *
      * # Errors
      *
-     * `Validation` on a blank subject or an unknown `priority`; `Forbidden`.
+     * `Validation` on a blank subject, an unknown `priority`, a malformed
+     * `contract_id` or `warranty_until`; `NotFound` for a contract that does
+     * not exist; `Forbidden`.
      */
     @Throws(CrmException::class)override fun `openTicket`(`actor`: Actor, `ticket`: NewTicket): Ticket {
             return FfiConverterTypeTicket.lift(
@@ -6699,7 +7399,7 @@ public object FfiConverterTypeCustomerValue: FfiConverterRustBuffer<CustomerValu
  */
 data class DueItem (
     /**
-     * The lead or task.
+     * The lead, task, customer, contract or ticket.
      */
     var `subject`: RecordKey
     , 
@@ -6709,7 +7409,8 @@ data class DueItem (
     var `kind`: DueKind
     , 
     /**
-     * What to show: the lead's company or contact, the task's title.
+     * What to show: the lead's company or contact, the task's title, the
+     * ticket's subject and target (`"Press 4 leaks oil: first_response"`).
      */
     var `title`: kotlin.String
     , 
@@ -6942,6 +7643,69 @@ public object FfiConverterTypeDuplicateMatch: FfiConverterRustBuffer<DuplicateMa
             FfiConverterDouble.write(value.`probability`, buf)
             FfiConverterOptionalString.write(value.`rule`, buf)
             FfiConverterTypeMatchExplanation.write(value.`explanation`, buf)
+    }
+}
+
+
+
+/**
+ * An escalation step done on a ticket.
+ */
+data class Escalated (
+    /**
+     * The target that was late.
+     */
+    var `target`: SlaTarget
+    , 
+    /**
+     * The step's threshold, in percent of the target.
+     */
+    var `atPercent`: kotlin.UInt
+    , 
+    /**
+     * What was done.
+     */
+    var `action`: EscalationAction
+    , 
+    /**
+     * When.
+     */
+    var `at`: java.time.Instant
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeEscalated: FfiConverterRustBuffer<Escalated> {
+    override fun read(buf: ByteBuffer): Escalated {
+        return Escalated(
+            FfiConverterTypeSlaTarget.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterTypeEscalationAction.read(buf),
+            FfiConverterTimestamp.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Escalated) = (
+            FfiConverterTypeSlaTarget.allocationSize(value.`target`) +
+            FfiConverterUInt.allocationSize(value.`atPercent`) +
+            FfiConverterTypeEscalationAction.allocationSize(value.`action`) +
+            FfiConverterTimestamp.allocationSize(value.`at`)
+    )
+
+    override fun write(value: Escalated, buf: ByteBuffer) {
+            FfiConverterTypeSlaTarget.write(value.`target`, buf)
+            FfiConverterUInt.write(value.`atPercent`, buf)
+            FfiConverterTypeEscalationAction.write(value.`action`, buf)
+            FfiConverterTimestamp.write(value.`at`, buf)
     }
 }
 
@@ -8557,9 +9321,16 @@ data class NewTask (
     var `priority`: kotlin.String? = null 
     , 
     /**
-     * Who does it (default: the creator).
+     * Who does it (default: the creator, unless `team` is given).
      */
     var `assignee`: kotlin.String? = null 
+    , 
+    /**
+     * The department it is for: with no `assignee`, the team's task,
+     * unassigned, for its supervisor to hand out (default: the assignee's
+     * team).
+     */
+    var `team`: kotlin.String? = null 
     , 
     /**
      * When it is due.
@@ -8595,6 +9366,7 @@ public object FfiConverterTypeNewTask: FfiConverterRustBuffer<NewTask> {
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
             FfiConverterOptionalTimestamp.read(buf),
             FfiConverterOptionalTypeRecordKey.read(buf),
             FfiConverterOptionalString.read(buf),
@@ -8606,6 +9378,7 @@ public object FfiConverterTypeNewTask: FfiConverterRustBuffer<NewTask> {
             FfiConverterOptionalString.allocationSize(value.`description`) +
             FfiConverterOptionalString.allocationSize(value.`priority`) +
             FfiConverterOptionalString.allocationSize(value.`assignee`) +
+            FfiConverterOptionalString.allocationSize(value.`team`) +
             FfiConverterOptionalTimestamp.allocationSize(value.`dueAt`) +
             FfiConverterOptionalTypeRecordKey.allocationSize(value.`related`) +
             FfiConverterOptionalString.allocationSize(value.`customJson`)
@@ -8616,6 +9389,7 @@ public object FfiConverterTypeNewTask: FfiConverterRustBuffer<NewTask> {
             FfiConverterOptionalString.write(value.`description`, buf)
             FfiConverterOptionalString.write(value.`priority`, buf)
             FfiConverterOptionalString.write(value.`assignee`, buf)
+            FfiConverterOptionalString.write(value.`team`, buf)
             FfiConverterOptionalTimestamp.write(value.`dueAt`, buf)
             FfiConverterOptionalTypeRecordKey.write(value.`related`, buf)
             FfiConverterOptionalString.write(value.`customJson`, buf)
@@ -8664,6 +9438,23 @@ data class NewTicket (
     var `group`: kotlin.String? = null 
     , 
     /**
+     * The id of the contract it is about (one not in force is flagged in
+     * `outOfScope`).
+     */
+    var `contract`: kotlin.String? = null 
+    , 
+    /**
+     * The order it is about (the host's reference).
+     */
+    var `order`: kotlin.String? = null 
+    , 
+    /**
+     * The last day of the warranty of what it is about, `YYYY-MM-DD` (an
+     * ended one is flagged in `outOfScope`).
+     */
+    var `warrantyUntil`: kotlin.String? = null 
+    , 
+    /**
      * Custom values as JSON text (`null`: none).
      */
     var `customJson`: kotlin.String? = null 
@@ -8691,6 +9482,9 @@ public object FfiConverterTypeNewTicket: FfiConverterRustBuffer<NewTicket> {
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
         )
     }
 
@@ -8702,6 +9496,9 @@ public object FfiConverterTypeNewTicket: FfiConverterRustBuffer<NewTicket> {
             FfiConverterOptionalString.allocationSize(value.`customer`) +
             FfiConverterOptionalString.allocationSize(value.`contact`) +
             FfiConverterOptionalString.allocationSize(value.`group`) +
+            FfiConverterOptionalString.allocationSize(value.`contract`) +
+            FfiConverterOptionalString.allocationSize(value.`order`) +
+            FfiConverterOptionalString.allocationSize(value.`warrantyUntil`) +
             FfiConverterOptionalString.allocationSize(value.`customJson`)
     )
 
@@ -8713,6 +9510,9 @@ public object FfiConverterTypeNewTicket: FfiConverterRustBuffer<NewTicket> {
             FfiConverterOptionalString.write(value.`customer`, buf)
             FfiConverterOptionalString.write(value.`contact`, buf)
             FfiConverterOptionalString.write(value.`group`, buf)
+            FfiConverterOptionalString.write(value.`contract`, buf)
+            FfiConverterOptionalString.write(value.`order`, buf)
+            FfiConverterOptionalString.write(value.`warrantyUntil`, buf)
             FfiConverterOptionalString.write(value.`customJson`, buf)
     }
 }
@@ -10712,6 +11512,327 @@ public object FfiConverterTypeSkipped: FfiConverterRustBuffer<Skipped> {
 
 
 /**
+ * A ticket's satisfaction survey: due some time after closing, answered
+ * with a CSAT (1-5), an NPS answer (0-10) and typed feedback.
+ */
+data class Survey (
+    /**
+     * When it is to be sent.
+     */
+    var `dueAt`: java.time.Instant
+    , 
+    /**
+     * When it was answered.
+     */
+    var `answeredAt`: java.time.Instant?
+    , 
+    /**
+     * Satisfaction with the ticket, 1 (very unhappy) to 5.
+     */
+    var `csat`: kotlin.UByte?
+    , 
+    /**
+     * How likely they are to recommend us, 0 to 10.
+     */
+    var `nps`: kotlin.UByte?
+    , 
+    /**
+     * What kind of feedback they gave: `"inquiry"`, `"suggestion"`,
+     * `"complaint"` or `"praise"`.
+     */
+    var `feedback`: kotlin.String?
+    , 
+    /**
+     * In their words.
+     */
+    var `comment`: kotlin.String?
+    , 
+    /**
+     * The id of the follow-up task a low score or a complaint created.
+     */
+    var `followUp`: kotlin.String?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeSurvey: FfiConverterRustBuffer<Survey> {
+    override fun read(buf: ByteBuffer): Survey {
+        return Survey(
+            FfiConverterTimestamp.read(buf),
+            FfiConverterOptionalTimestamp.read(buf),
+            FfiConverterOptionalUByte.read(buf),
+            FfiConverterOptionalUByte.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Survey) = (
+            FfiConverterTimestamp.allocationSize(value.`dueAt`) +
+            FfiConverterOptionalTimestamp.allocationSize(value.`answeredAt`) +
+            FfiConverterOptionalUByte.allocationSize(value.`csat`) +
+            FfiConverterOptionalUByte.allocationSize(value.`nps`) +
+            FfiConverterOptionalString.allocationSize(value.`feedback`) +
+            FfiConverterOptionalString.allocationSize(value.`comment`) +
+            FfiConverterOptionalString.allocationSize(value.`followUp`)
+    )
+
+    override fun write(value: Survey, buf: ByteBuffer) {
+            FfiConverterTimestamp.write(value.`dueAt`, buf)
+            FfiConverterOptionalTimestamp.write(value.`answeredAt`, buf)
+            FfiConverterOptionalUByte.write(value.`csat`, buf)
+            FfiConverterOptionalUByte.write(value.`nps`, buf)
+            FfiConverterOptionalString.write(value.`feedback`, buf)
+            FfiConverterOptionalString.write(value.`comment`, buf)
+            FfiConverterOptionalString.write(value.`followUp`, buf)
+    }
+}
+
+
+
+/**
+ * A customer's answer to a ticket's satisfaction survey (`answerSurvey`);
+ * at least one field is given.
+ */
+data class SurveyAnswer (
+    /**
+     * Satisfaction with the ticket, 1 to 5.
+     */
+    var `csat`: kotlin.UByte? = null 
+    , 
+    /**
+     * How likely they are to recommend us, 0 to 10.
+     */
+    var `nps`: kotlin.UByte? = null 
+    , 
+    /**
+     * What kind of feedback it is: `"inquiry"`, `"suggestion"`,
+     * `"complaint"` or `"praise"`.
+     */
+    var `feedback`: kotlin.String? = null 
+    , 
+    /**
+     * In their words.
+     */
+    var `comment`: kotlin.String? = null 
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeSurveyAnswer: FfiConverterRustBuffer<SurveyAnswer> {
+    override fun read(buf: ByteBuffer): SurveyAnswer {
+        return SurveyAnswer(
+            FfiConverterOptionalUByte.read(buf),
+            FfiConverterOptionalUByte.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: SurveyAnswer) = (
+            FfiConverterOptionalUByte.allocationSize(value.`csat`) +
+            FfiConverterOptionalUByte.allocationSize(value.`nps`) +
+            FfiConverterOptionalString.allocationSize(value.`feedback`) +
+            FfiConverterOptionalString.allocationSize(value.`comment`)
+    )
+
+    override fun write(value: SurveyAnswer, buf: ByteBuffer) {
+            FfiConverterOptionalUByte.write(value.`csat`, buf)
+            FfiConverterOptionalUByte.write(value.`nps`, buf)
+            FfiConverterOptionalString.write(value.`feedback`, buf)
+            FfiConverterOptionalString.write(value.`comment`, buf)
+    }
+}
+
+
+
+/**
+ * One SLA target's clock on a ticket.
+ */
+data class TargetClock (
+    /**
+     * What it measures.
+     */
+    var `target`: SlaTarget
+    , 
+    /**
+     * Its working minutes.
+     */
+    var `minutes`: kotlin.UInt
+    , 
+    /**
+     * When it started (the ticket's creation, or a restart on reopening).
+     */
+    var `startedAt`: java.time.Instant
+    , 
+    /**
+     * Working seconds spent in pauses (and, on resume, resolved).
+     */
+    var `pausedSeconds`: kotlin.Long
+    , 
+    /**
+     * When it falls due (`null` while paused or stopped).
+     */
+    var `dueAt`: java.time.Instant?
+    , 
+    /**
+     * When it stopped.
+     */
+    var `stoppedAt`: java.time.Instant?
+    , 
+    /**
+     * Working seconds used when it stopped or paused last.
+     */
+    var `consumedSeconds`: kotlin.Long
+    , 
+    /**
+     * Whether it was met (set when it stops).
+     */
+    var `met`: kotlin.Boolean?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeTargetClock: FfiConverterRustBuffer<TargetClock> {
+    override fun read(buf: ByteBuffer): TargetClock {
+        return TargetClock(
+            FfiConverterTypeSlaTarget.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterTimestamp.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterOptionalTimestamp.read(buf),
+            FfiConverterOptionalTimestamp.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterOptionalBoolean.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: TargetClock) = (
+            FfiConverterTypeSlaTarget.allocationSize(value.`target`) +
+            FfiConverterUInt.allocationSize(value.`minutes`) +
+            FfiConverterTimestamp.allocationSize(value.`startedAt`) +
+            FfiConverterLong.allocationSize(value.`pausedSeconds`) +
+            FfiConverterOptionalTimestamp.allocationSize(value.`dueAt`) +
+            FfiConverterOptionalTimestamp.allocationSize(value.`stoppedAt`) +
+            FfiConverterLong.allocationSize(value.`consumedSeconds`) +
+            FfiConverterOptionalBoolean.allocationSize(value.`met`)
+    )
+
+    override fun write(value: TargetClock, buf: ByteBuffer) {
+            FfiConverterTypeSlaTarget.write(value.`target`, buf)
+            FfiConverterUInt.write(value.`minutes`, buf)
+            FfiConverterTimestamp.write(value.`startedAt`, buf)
+            FfiConverterLong.write(value.`pausedSeconds`, buf)
+            FfiConverterOptionalTimestamp.write(value.`dueAt`, buf)
+            FfiConverterOptionalTimestamp.write(value.`stoppedAt`, buf)
+            FfiConverterLong.write(value.`consumedSeconds`, buf)
+            FfiConverterOptionalBoolean.write(value.`met`, buf)
+    }
+}
+
+
+
+/**
+ * Where one SLA target of a ticket stands at an instant: what `ticketSla`
+ * returns per target.
+ */
+data class TargetState (
+    /**
+     * What it measures.
+     */
+    var `target`: SlaTarget
+    , 
+    /**
+     * Where it stands.
+     */
+    var `status`: TargetStatus
+    , 
+    /**
+     * Working minutes used.
+     */
+    var `consumedMinutes`: kotlin.Long
+    , 
+    /**
+     * Working minutes left (negative past due).
+     */
+    var `remainingMinutes`: kotlin.Long
+    , 
+    /**
+     * When it falls due, if running.
+     */
+    var `dueAt`: java.time.Instant?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeTargetState: FfiConverterRustBuffer<TargetState> {
+    override fun read(buf: ByteBuffer): TargetState {
+        return TargetState(
+            FfiConverterTypeSlaTarget.read(buf),
+            FfiConverterTypeTargetStatus.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterOptionalTimestamp.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: TargetState) = (
+            FfiConverterTypeSlaTarget.allocationSize(value.`target`) +
+            FfiConverterTypeTargetStatus.allocationSize(value.`status`) +
+            FfiConverterLong.allocationSize(value.`consumedMinutes`) +
+            FfiConverterLong.allocationSize(value.`remainingMinutes`) +
+            FfiConverterOptionalTimestamp.allocationSize(value.`dueAt`)
+    )
+
+    override fun write(value: TargetState, buf: ByteBuffer) {
+            FfiConverterTypeSlaTarget.write(value.`target`, buf)
+            FfiConverterTypeTargetStatus.write(value.`status`, buf)
+            FfiConverterLong.write(value.`consumedMinutes`, buf)
+            FfiConverterLong.write(value.`remainingMinutes`, buf)
+            FfiConverterOptionalTimestamp.write(value.`dueAt`, buf)
+    }
+}
+
+
+
+/**
  * A collaboration task.
  */
 data class Task (
@@ -10772,7 +11893,8 @@ data class Task (
     var `priority`: kotlin.String
     , 
     /**
-     * Who does it.
+     * Who does it (`null`: a department's task, for its team's supervisor
+     * to hand out).
      */
     var `assignee`: kotlin.String?
     , 
@@ -11227,6 +12349,39 @@ data class Ticket (
      * Custom values as JSON text.
      */
     var `customJson`: kotlin.String
+    , 
+    /**
+     * The id of the contract it is about.
+     */
+    var `contract`: kotlin.String?
+    , 
+    /**
+     * The order it is about (the host's reference).
+     */
+    var `order`: kotlin.String?
+    , 
+    /**
+     * The last day of the warranty of what it is about, `YYYY-MM-DD`.
+     */
+    var `warrantyUntil`: kotlin.String?
+    , 
+    /**
+     * Why the request is outside warranty or contract scope, when it is
+     * (set when the ticket is opened: `"the warranty ended on 2026-02-28"`).
+     */
+    var `outOfScope`: kotlin.String?
+    , 
+    /**
+     * Its SLA clocks (set by the engine from the configured policies;
+     * `null` when none applies).
+     */
+    var `sla`: TicketSla?
+    , 
+    /**
+     * Its satisfaction survey (scheduled when it is closed, when surveys
+     * are configured).
+     */
+    var `survey`: Survey?
     
 ){
     
@@ -11264,6 +12419,12 @@ public object FfiConverterTypeTicket: FfiConverterRustBuffer<Ticket> {
             FfiConverterOptionalTimestamp.read(buf),
             FfiConverterOptionalTimestamp.read(buf),
             FfiConverterString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalTypeTicketSla.read(buf),
+            FfiConverterOptionalTypeSurvey.read(buf),
         )
     }
 
@@ -11288,7 +12449,13 @@ public object FfiConverterTypeTicket: FfiConverterRustBuffer<Ticket> {
             FfiConverterUInt.allocationSize(value.`reopenCount`) +
             FfiConverterOptionalTimestamp.allocationSize(value.`resolvedAt`) +
             FfiConverterOptionalTimestamp.allocationSize(value.`closedAt`) +
-            FfiConverterString.allocationSize(value.`customJson`)
+            FfiConverterString.allocationSize(value.`customJson`) +
+            FfiConverterOptionalString.allocationSize(value.`contract`) +
+            FfiConverterOptionalString.allocationSize(value.`order`) +
+            FfiConverterOptionalString.allocationSize(value.`warrantyUntil`) +
+            FfiConverterOptionalString.allocationSize(value.`outOfScope`) +
+            FfiConverterOptionalTypeTicketSla.allocationSize(value.`sla`) +
+            FfiConverterOptionalTypeSurvey.allocationSize(value.`survey`)
     )
 
     override fun write(value: Ticket, buf: ByteBuffer) {
@@ -11313,6 +12480,165 @@ public object FfiConverterTypeTicket: FfiConverterRustBuffer<Ticket> {
             FfiConverterOptionalTimestamp.write(value.`resolvedAt`, buf)
             FfiConverterOptionalTimestamp.write(value.`closedAt`, buf)
             FfiConverterString.write(value.`customJson`, buf)
+            FfiConverterOptionalString.write(value.`contract`, buf)
+            FfiConverterOptionalString.write(value.`order`, buf)
+            FfiConverterOptionalString.write(value.`warrantyUntil`, buf)
+            FfiConverterOptionalString.write(value.`outOfScope`, buf)
+            FfiConverterOptionalTypeTicketSla.write(value.`sla`, buf)
+            FfiConverterOptionalTypeSurvey.write(value.`survey`, buf)
+    }
+}
+
+
+
+/**
+ * An escalation step applied to a ticket: what `escalate` returns per step.
+ */
+data class TicketEscalation (
+    /**
+     * The ticket's id.
+     */
+    var `ticket`: kotlin.String
+    , 
+    /**
+     * The target that is late.
+     */
+    var `target`: SlaTarget
+    , 
+    /**
+     * The step's threshold, in percent of the target.
+     */
+    var `atPercent`: kotlin.UInt
+    , 
+    /**
+     * What was done.
+     */
+    var `action`: EscalationAction
+    , 
+    /**
+     * Who was notified or given the ticket (`null`: nobody to tell, e.g. a
+     * group without a supervisor).
+     */
+    var `to`: kotlin.String?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeTicketEscalation: FfiConverterRustBuffer<TicketEscalation> {
+    override fun read(buf: ByteBuffer): TicketEscalation {
+        return TicketEscalation(
+            FfiConverterString.read(buf),
+            FfiConverterTypeSlaTarget.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterTypeEscalationAction.read(buf),
+            FfiConverterOptionalString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: TicketEscalation) = (
+            FfiConverterString.allocationSize(value.`ticket`) +
+            FfiConverterTypeSlaTarget.allocationSize(value.`target`) +
+            FfiConverterUInt.allocationSize(value.`atPercent`) +
+            FfiConverterTypeEscalationAction.allocationSize(value.`action`) +
+            FfiConverterOptionalString.allocationSize(value.`to`)
+    )
+
+    override fun write(value: TicketEscalation, buf: ByteBuffer) {
+            FfiConverterString.write(value.`ticket`, buf)
+            FfiConverterTypeSlaTarget.write(value.`target`, buf)
+            FfiConverterUInt.write(value.`atPercent`, buf)
+            FfiConverterTypeEscalationAction.write(value.`action`, buf)
+            FfiConverterOptionalString.write(value.`to`, buf)
+    }
+}
+
+
+
+/**
+ * A ticket's SLA: the policy that applies, its calendar, a clock per
+ * target and the escalations done (`Ticket.sla`; set by the engine).
+ */
+data class TicketSla (
+    /**
+     * The policy's name.
+     */
+    var `policy`: kotlin.String
+    , 
+    /**
+     * The calendar's name (in the configuration's `sla.calendars`).
+     */
+    var `calendar`: kotlin.String
+    , 
+    /**
+     * A clock per target.
+     */
+    var `clocks`: List<TargetClock>
+    , 
+    /**
+     * Paused since, while in a pause status.
+     */
+    var `pausedSince`: java.time.Instant?
+    , 
+    /**
+     * Escalations done, oldest first.
+     */
+    var `escalations`: List<Escalated>
+    , 
+    /**
+     * The next instant something falls due: a target or an escalation step
+     * (what `dueWork` looks for).
+     */
+    var `nextCheckAt`: java.time.Instant?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeTicketSla: FfiConverterRustBuffer<TicketSla> {
+    override fun read(buf: ByteBuffer): TicketSla {
+        return TicketSla(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterSequenceTypeTargetClock.read(buf),
+            FfiConverterOptionalTimestamp.read(buf),
+            FfiConverterSequenceTypeEscalated.read(buf),
+            FfiConverterOptionalTimestamp.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: TicketSla) = (
+            FfiConverterString.allocationSize(value.`policy`) +
+            FfiConverterString.allocationSize(value.`calendar`) +
+            FfiConverterSequenceTypeTargetClock.allocationSize(value.`clocks`) +
+            FfiConverterOptionalTimestamp.allocationSize(value.`pausedSince`) +
+            FfiConverterSequenceTypeEscalated.allocationSize(value.`escalations`) +
+            FfiConverterOptionalTimestamp.allocationSize(value.`nextCheckAt`)
+    )
+
+    override fun write(value: TicketSla, buf: ByteBuffer) {
+            FfiConverterString.write(value.`policy`, buf)
+            FfiConverterString.write(value.`calendar`, buf)
+            FfiConverterSequenceTypeTargetClock.write(value.`clocks`, buf)
+            FfiConverterOptionalTimestamp.write(value.`pausedSince`, buf)
+            FfiConverterSequenceTypeEscalated.write(value.`escalations`, buf)
+            FfiConverterOptionalTimestamp.write(value.`nextCheckAt`, buf)
     }
 }
 
@@ -12595,7 +13921,21 @@ enum class DueKind {
     /**
      * A contract's installment due soon or overdue.
      */
-    INSTALLMENT;
+    INSTALLMENT,
+    /**
+     * A ticket's SLA target (first response or resolution): due soon, or
+     * breached.
+     */
+    SLA,
+    /**
+     * An escalation step of a ticket's SLA, due and not yet applied
+     * (`escalate`).
+     */
+    ESCALATION,
+    /**
+     * A closed ticket's satisfaction survey, to be sent.
+     */
+    SURVEY;
 
     
 
@@ -12617,6 +13957,54 @@ public object FfiConverterTypeDueKind: FfiConverterRustBuffer<DueKind> {
     override fun allocationSize(value: DueKind) = 4UL
 
     override fun write(value: DueKind, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
+ * What an escalation step does (`"notify_assignee"`, ... in the canonical
+ * JSON).
+ */
+
+enum class EscalationAction {
+    
+    /**
+     * Notify the assignee (the group's supervisor when there is none).
+     */
+    NOTIFY_ASSIGNEE,
+    /**
+     * Notify the group's supervisor.
+     */
+    NOTIFY_SUPERVISOR,
+    /**
+     * Give the ticket to the group's supervisor, and notify them.
+     */
+    ASSIGN_SUPERVISOR;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeEscalationAction: FfiConverterRustBuffer<EscalationAction> {
+    override fun read(buf: ByteBuffer) = try {
+        EscalationAction.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: EscalationAction) = 4UL
+
+    override fun write(value: EscalationAction, buf: ByteBuffer) {
         buf.putInt(value.ordinal + 1)
     }
 }
@@ -12989,6 +14377,50 @@ public object FfiConverterTypeSkipReason: FfiConverterRustBuffer<SkipReason> {
 
 
 /**
+ * What an SLA clock measures (`"first_response"`, `"resolution"` in the
+ * canonical JSON; the core's `Target`).
+ */
+
+enum class SlaTarget {
+    
+    /**
+     * Until the first response.
+     */
+    FIRST_RESPONSE,
+    /**
+     * Until the ticket is resolved.
+     */
+    RESOLUTION;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeSlaTarget: FfiConverterRustBuffer<SlaTarget> {
+    override fun read(buf: ByteBuffer) = try {
+        SlaTarget.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: SlaTarget) = 4UL
+
+    override fun write(value: SlaTarget, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
  * What became of one rule in a decision (`"not_matched"`, ... in the
  * canonical JSON).
  */
@@ -13032,6 +14464,57 @@ public object FfiConverterTypeStepResult: FfiConverterRustBuffer<StepResult> {
     override fun allocationSize(value: StepResult) = 4UL
 
     override fun write(value: StepResult, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
+ * Where an SLA target stands (`"running"`, ... in the canonical JSON).
+ */
+
+enum class TargetStatus {
+    
+    /**
+     * Counting, within its time.
+     */
+    RUNNING,
+    /**
+     * Stopped by a pause status (`awaiting_customer` by default).
+     */
+    PAUSED,
+    /**
+     * Stopped in time.
+     */
+    MET,
+    /**
+     * Past its time, stopped or not.
+     */
+    BREACHED;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeTargetStatus: FfiConverterRustBuffer<TargetStatus> {
+    override fun read(buf: ByteBuffer) = try {
+        TargetStatus.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: TargetStatus) = 4UL
+
+    override fun write(value: TargetStatus, buf: ByteBuffer) {
         buf.putInt(value.ordinal + 1)
     }
 }
@@ -13162,6 +14645,38 @@ public object FfiConverterOptionalDouble: FfiConverterRustBuffer<kotlin.Double?>
         } else {
             buf.put(1)
             FfiConverterDouble.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalBoolean: FfiConverterRustBuffer<kotlin.Boolean?> {
+    override fun read(buf: ByteBuffer): kotlin.Boolean? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterBoolean.read(buf)
+    }
+
+    override fun allocationSize(value: kotlin.Boolean?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterBoolean.allocationSize(value)
+        }
+    }
+
+    override fun write(value: kotlin.Boolean?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterBoolean.write(value, buf)
         }
     }
 }
@@ -13386,6 +14901,70 @@ public object FfiConverterOptionalTypeReversal: FfiConverterRustBuffer<Reversal?
         } else {
             buf.put(1)
             FfiConverterTypeReversal.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeSurvey: FfiConverterRustBuffer<Survey?> {
+    override fun read(buf: ByteBuffer): Survey? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeSurvey.read(buf)
+    }
+
+    override fun allocationSize(value: Survey?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeSurvey.allocationSize(value)
+        }
+    }
+
+    override fun write(value: Survey?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeSurvey.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeTicketSla: FfiConverterRustBuffer<TicketSla?> {
+    override fun read(buf: ByteBuffer): TicketSla? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeTicketSla.read(buf)
+    }
+
+    override fun allocationSize(value: TicketSla?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeTicketSla.allocationSize(value)
+        }
+    }
+
+    override fun write(value: TicketSla?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeTicketSla.write(value, buf)
         }
     }
 }
@@ -13814,6 +15393,34 @@ public object FfiConverterSequenceTypeDuplicateMatch: FfiConverterRustBuffer<Lis
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypeDuplicateMatch.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeEscalated: FfiConverterRustBuffer<List<Escalated>> {
+    override fun read(buf: ByteBuffer): List<Escalated> {
+        val len = buf.getInt()
+        return List<Escalated>(len) {
+            FfiConverterTypeEscalated.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<Escalated>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeEscalated.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<Escalated>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeEscalated.write(it, buf)
         }
     }
 }
@@ -14356,6 +15963,62 @@ public object FfiConverterSequenceTypeSkipped: FfiConverterRustBuffer<List<Skipp
 /**
  * @suppress
  */
+public object FfiConverterSequenceTypeTargetClock: FfiConverterRustBuffer<List<TargetClock>> {
+    override fun read(buf: ByteBuffer): List<TargetClock> {
+        val len = buf.getInt()
+        return List<TargetClock>(len) {
+            FfiConverterTypeTargetClock.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<TargetClock>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeTargetClock.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<TargetClock>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeTargetClock.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeTargetState: FfiConverterRustBuffer<List<TargetState>> {
+    override fun read(buf: ByteBuffer): List<TargetState> {
+        val len = buf.getInt()
+        return List<TargetState>(len) {
+            FfiConverterTypeTargetState.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<TargetState>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeTargetState.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<TargetState>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeTargetState.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterSequenceTypeTaskLogEntry: FfiConverterRustBuffer<List<TaskLogEntry>> {
     override fun read(buf: ByteBuffer): List<TaskLogEntry> {
         val len = buf.getInt()
@@ -14374,6 +16037,34 @@ public object FfiConverterSequenceTypeTaskLogEntry: FfiConverterRustBuffer<List<
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypeTaskLogEntry.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeTicketEscalation: FfiConverterRustBuffer<List<TicketEscalation>> {
+    override fun read(buf: ByteBuffer): List<TicketEscalation> {
+        val len = buf.getInt()
+        return List<TicketEscalation>(len) {
+            FfiConverterTypeTicketEscalation.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<TicketEscalation>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeTicketEscalation.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<TicketEscalation>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeTicketEscalation.write(it, buf)
         }
     }
 }
