@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 use serde_json::Value;
 
 use crate::error::invalid;
-use crate::{model, payments, plans};
+use crate::{desk, model, payments, plans};
 
 /// A Rust value that becomes a Python object.
 pub trait ToPy {
@@ -174,7 +174,13 @@ wrapped!(
     crm::schedule::WriteOff => plans::PyWriteOff,
     crm::schedule::Aging => plans::PyAging,
     crm::Receivable => plans::PyReceivable,
-    crm::Collected => plans::PyCollected
+    crm::Collected => plans::PyCollected,
+    crm::sla::TicketSla => desk::PyTicketSla,
+    crm::sla::TargetClock => desk::PyTargetClock,
+    crm::sla::Escalated => desk::PyEscalated,
+    crm::sla::TargetState => desk::PyTargetState,
+    crm::TicketEscalation => desk::PyTicketEscalation,
+    crm::Survey => desk::PySurvey
 );
 
 /// A due rule as the terms template writes it (`{"days_after": 30}`).

@@ -15,6 +15,7 @@ use crate::convert::{
     ToPy, extract_count, extract_date, extract_money, extract_opt_date, extract_opt_money,
     extract_opt_time, extract_time, to_json,
 };
+use crate::desk::{PyTargetState, PyTicketEscalation, feedback_kind, survey_score};
 use crate::error::{invalid, to_py};
 use crate::model::{
     PyAbsence, PyActivity, PyActor, PyContact, PyContract, PyConversion, PyCustomer, PyDueWork,
@@ -40,7 +41,9 @@ use crate::rfm::text;
 /// `due_ahead_hours`, `outbox_lease_seconds`, `contract_number_prefix`, `rfm`
 /// (the customer value configuration, as `crm.score_rfm` takes it),
 /// `value_currency` and `dedupe` (the duplicate matching configuration, as
-/// `crm.dedupe` takes it, for `find_duplicates`). An invalid one raises `crm.ConfigError` naming where it
+/// `crm.dedupe` takes it, for `find_duplicates`) and `sla` (the service
+/// desk: working calendars as `crm.Calendar` takes them, SLA policies,
+/// escalation steps, surveys). An invalid one raises `crm.ConfigError` naming where it
 /// is wrong.
 ///
 /// >>> from datetime import datetime, timezone
@@ -127,7 +130,8 @@ fn config(value: Option<&Bound<'_, PyAny>>) -> PyResult<crm::Config> {
     crm::Config::from_json(&text).map_err(to_py)
 }
 
-/// `json.dumps(value)`, with nested `Mapping`s as objects and no NaN; what it
+/// `json.dumps(value)`, with nested `Mapping`s as objects, a `crm.Calendar`
+/// as its JSON, `date` and aware `datetime` as ISO text, and no NaN; what it
 /// cannot write is a `crm.ConfigError` at `path`.
 pub(crate) fn dumps(value: &Bound<'_, PyAny>, path: &str) -> PyResult<String> {
     let py = value.py();
@@ -139,6 +143,17 @@ pub(crate) fn dumps(value: &Bound<'_, PyAny>, path: &str) -> PyResult<String> {
             let item = args.get_item(0)?;
             if item.cast::<PyMapping>().is_ok() {
                 return Ok(item.py().get_type::<PyDict>().call1((item,))?.unbind());
+            }
+            if let Ok(calendar) = item.cast::<crate::desk::PyCalendar>() {
+                return calendar.get().0.to_json().to_py(item.py());
+            }
+            if item.is_instance_of::<pyo3::types::PyDate>() {
+                // A naive datetime is refused, as everywhere.
+                return to_json("config", &item)
+                    .map_err(|_| {
+                        pyo3::exceptions::PyTypeError::new_err("a naive datetime is not JSON")
+                    })?
+                    .to_py(item.py());
             }
             Err(pyo3::exceptions::PyTypeError::new_err(format!(
                 "a {} is not JSON",
@@ -1108,8 +1123,13 @@ impl PyCrm {
 
     // ----- tickets -------------------------------------------------------------
 
-    /// Opens a ticket in its group's queue.
-    #[pyo3(signature = (actor, subject, *, priority = "normal", category = None, channel = None, customer = None, contact = None, group = None))]
+    /// Opens a ticket in its group's queue, routed at once when assignment
+    /// rules apply to tickets. `contract` (its id), `order` (the host's
+    /// reference) and `warranty_until` (a `datetime.date`) say what it is
+    /// about: a request outside warranty or contract scope is flagged in
+    /// `out_of_scope`. The configured SLA policy (`sla` in the config) puts
+    /// its clocks on it (`ticket.sla`).
+    #[pyo3(signature = (actor, subject, *, priority = "normal", category = None, channel = None, customer = None, contact = None, group = None, contract = None, order = None, warranty_until = None))]
     #[allow(clippy::too_many_arguments)]
     fn open_ticket(
         &self,
@@ -1122,6 +1142,9 @@ impl PyCrm {
         customer: Option<&str>,
         contact: Option<&str>,
         group: Option<String>,
+        contract: Option<&str>,
+        order: Option<String>,
+        warranty_until: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PyTicket> {
         let new = crm::NewTicket {
             subject,
@@ -1131,6 +1154,9 @@ impl PyCrm {
             customer: customer.map(parse).transpose()?,
             contact: contact.map(parse).transpose()?,
             group: team("group", group)?,
+            contract: contract.map(|c| id_in("contract", c)).transpose()?,
+            order,
+            warranty_until: extract_opt_date("warranty_until", warranty_until)?,
             custom: Default::default(),
         };
         let actor = actor.0.clone();
@@ -1229,10 +1255,82 @@ impl PyCrm {
         .map(PyTicket)
     }
 
+    // ----- the service desk ----------------------------------------------------
+
+    /// A ticket's SLA targets at `now` (default: the engine's clock): each
+    /// `"running"`, `"paused"`, `"met"` or `"breached"`, with the working
+    /// minutes used and left and the due time (empty when no policy applies).
+    #[pyo3(signature = (actor, id, *, now = None))]
+    fn ticket_sla(
+        &self,
+        py: Python<'_>,
+        actor: &PyActor,
+        id: &str,
+        now: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Vec<PyTargetState>> {
+        let (id, now, actor) = (parse(id)?, extract_opt_time("now", now)?, actor.0.clone());
+        let states = self.run(py, move |crm| {
+            let now = now.unwrap_or_else(|| crm.now());
+            crm.ticket_sla(&actor, id, now)
+        })?;
+        Ok(states.into_iter().map(PyTargetState).collect())
+    }
+
+    /// Applies the escalation steps due at `now` (default: the engine's
+    /// clock) on the tickets the actor may assign, in one commit: each step
+    /// once, notifications to the outbox (`sla_escalation`), and
+    /// `assign_supervisor` gives the ticket to the group's supervisor.
+    #[pyo3(signature = (actor, *, now = None))]
+    fn escalate(
+        &self,
+        py: Python<'_>,
+        actor: &PyActor,
+        now: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Vec<PyTicketEscalation>> {
+        let (now, actor) = (extract_opt_time("now", now)?, actor.0.clone());
+        let done = self.run(py, move |crm| {
+            let now = now.unwrap_or_else(|| crm.now());
+            crm.escalate(&actor, now)
+        })?;
+        Ok(done.into_iter().map(PyTicketEscalation).collect())
+    }
+
+    /// Records the answer to a resolved or closed ticket's survey: `csat`
+    /// (1-5), `nps` (0-10), `feedback` (`"inquiry"`, `"suggestion"`,
+    /// `"complaint"`, `"praise"`) and a `comment`, at least one of them. A
+    /// low score or a complaint creates a follow-up task
+    /// (`ticket.survey.follow_up`). Raises `crm.ValidationError` on `csat`,
+    /// `nps`, `feedback`, `comment`, `survey` (nothing answered, or answered
+    /// already) or `ticket` (not resolved or closed).
+    #[pyo3(signature = (actor, id, *, csat = None, nps = None, feedback = None, comment = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn answer_survey(
+        &self,
+        py: Python<'_>,
+        actor: &PyActor,
+        id: &str,
+        csat: Option<&Bound<'_, PyAny>>,
+        nps: Option<&Bound<'_, PyAny>>,
+        feedback: Option<&str>,
+        comment: Option<String>,
+    ) -> PyResult<PyTicket> {
+        let answer = crm::SurveyAnswer {
+            csat: survey_score("csat", csat, "1 to 5")?,
+            nps: survey_score("nps", nps, "0 to 10")?,
+            feedback: feedback_kind(feedback)?,
+            comment,
+        };
+        let (id, actor) = (parse(id)?, actor.0.clone());
+        self.run(py, move |crm| crm.answer_survey(&actor, id, answer))
+            .map(PyTicket)
+    }
+
     // ----- tasks ---------------------------------------------------------------
 
-    /// Creates a task.
-    #[pyo3(signature = (actor, title, *, description = None, priority = "normal", assignee = None, due_at = None))]
+    /// Creates a task. The assignee defaults to the creator, unless a `team`
+    /// is given: with a team and no assignee it is the department's task,
+    /// unassigned, for its supervisor to hand out.
+    #[pyo3(signature = (actor, title, *, description = None, priority = "normal", assignee = None, team = None, due_at = None))]
     #[allow(clippy::too_many_arguments)]
     fn create_task(
         &self,
@@ -1242,6 +1340,7 @@ impl PyCrm {
         description: Option<String>,
         priority: &str,
         assignee: Option<String>,
+        team: Option<String>,
         due_at: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PyTask> {
         let new = crm::NewTask {
@@ -1249,6 +1348,7 @@ impl PyCrm {
             description,
             priority: enum_value("priority", priority)?,
             assignee: user("assignee", assignee)?,
+            team: self::team("team", team)?,
             due_at: extract_opt_time("due_at", due_at)?,
             related: None,
             custom: Default::default(),

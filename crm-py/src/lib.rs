@@ -5,11 +5,13 @@
 //! records, [`engine`] wraps the engine, [`rfm`] scores customer value over
 //! rows and Arrow tables, [`dedupe`] finds duplicate records, [`payments`]
 //! splits totals by payment terms and prices quotes, [`plans`] wraps the
-//! engine's payment plans, quote versions and receivables. No CRM rule lives
-//! here.
+//! engine's payment plans, quote versions and receivables, [`desk`] wraps
+//! working calendars and the service desk's SLA clocks, escalations and
+//! surveys. No CRM rule lives here.
 
 mod convert;
 mod dedupe;
+mod desk;
 mod engine;
 mod error;
 mod model;
@@ -78,5 +80,12 @@ fn _crm(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<plans::PyAging>()?;
     m.add_class::<plans::PyReceivable>()?;
     m.add_class::<plans::PyCollected>()?;
+    m.add_class::<desk::PyCalendar>()?;
+    m.add_class::<desk::PyTicketSla>()?;
+    m.add_class::<desk::PyTargetClock>()?;
+    m.add_class::<desk::PyEscalated>()?;
+    m.add_class::<desk::PyTargetState>()?;
+    m.add_class::<desk::PyTicketEscalation>()?;
+    m.add_class::<desk::PySurvey>()?;
     Ok(())
 }

@@ -220,6 +220,12 @@ record_class!(
         reopen_count,
         resolved_at,
         closed_at,
+        contract,
+        order,
+        warranty_until,
+        out_of_scope,
+        sla,
+        survey,
         custom
     ]
 );
@@ -1044,8 +1050,9 @@ impl PyDueWork {
     }
 }
 
-/// One piece of due work: a lead's first contact or follow-up, a task, or
-/// winning back a customer.
+/// One piece of due work: a lead's first contact or follow-up, a task,
+/// winning back a customer, an installment, or the service desk's SLA
+/// targets, escalation steps and surveys.
 #[pyclass(name = "DueItem", module = "crm", frozen, eq, from_py_object)]
 #[derive(Clone, PartialEq)]
 pub struct PyDueItem(pub crm::DueItem);
@@ -1064,8 +1071,10 @@ impl PyDueItem {
         PyRecordKey(self.0.subject.clone())
     }
 
-    /// `"first_contact"`, `"follow_up"`, `"task"`, `"win_back"` or
-    /// `"installment"`.
+    /// `"first_contact"`, `"follow_up"`, `"task"`, `"win_back"`,
+    /// `"installment"`, `"sla"` (a ticket's target due or breached),
+    /// `"escalation"` (an escalation step due) or `"survey"` (a closed
+    /// ticket's survey to send).
     #[getter]
     fn kind(&self) -> &'static str {
         self.0.kind.as_str()

@@ -64,6 +64,7 @@ macro_rules! value_class {
         }
     };
 }
+pub(crate) use value_class;
 
 value_class!(
     /// A contract's payment plan: its installments (those a reschedule

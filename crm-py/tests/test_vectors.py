@@ -24,6 +24,8 @@ PLAN_COMMANDS = {
     "reschedule_payments", "receivables", "collected",
 }
 DATES = {"base", "valid_until", "on", "today", "from", "until"}
+# The working calendar's pure functions, and their arguments that are instants.
+CALENDAR_COMMANDS = {"calendar_add", "calendar_between"}
 
 
 def canonical(value: Any) -> Any:
@@ -182,6 +184,10 @@ def native_args(command: str, args: Dict[str, Any]) -> Dict[str, Any]:
             out[name] = time(value)
         elif (name, command) in (("total", "split_payments"), ("amount", "record_payment")):
             out[name] = crm.Money(Decimal(value["amount"]), value["currency"])
+        elif name in ("start", "from", "to") and command in CALENDAR_COMMANDS:
+            out["from_" if name == "from" else name] = time(value)  # `from` is a Python keyword
+        elif name == "warranty_until" and value is not None:
+            out[name] = date.fromisoformat(value)
         elif name in DATES and command in PLAN_COMMANDS and value is not None:
             out["from_" if name == "from" else name] = date.fromisoformat(value)  # `from` is a Python keyword
         elif name == "terms" and command in ("split_payments", "set_payment_plan", "reschedule_payments"):
@@ -215,8 +221,23 @@ def dedupe(records: List[Dict[str, Any]], config: Any = None, explain: Optional[
     }
 
 
+def calendar_add(calendar: Dict[str, Any], start: datetime, minutes: int) -> datetime:
+    """The `calendar_add` command: `crm.Calendar(calendar).add(start, minutes)`."""
+    return crm.Calendar(calendar).add(start, minutes)
+
+
+def calendar_between(calendar: Dict[str, Any], from_: datetime, to: datetime) -> int:
+    """The `calendar_between` command: `crm.Calendar(calendar).between(from_, to)`."""
+    return crm.Calendar(calendar).between(from_, to)
+
+
+# The outbox commands: the Python API takes no actor for them.
+OUTBOX = {"take_outbox", "ack_outbox"}
+
 # The commands that are pure functions of the module, not engine commands.
 FUNCTIONS: Dict[str, Callable[..., Any]] = {
+    "calendar_add": calendar_add,
+    "calendar_between": calendar_between,
     "score_rfm": crm.score_rfm,
     "dedupe": dedupe,
     "explain_match": crm.explain_match,
@@ -249,7 +270,8 @@ def test_vector(path: Path) -> None:
         context = f"{path.name} step {at} ({command})"
         args = resolve(step.get("args", {}), saved)
         method: Callable[..., Any] = FUNCTIONS.get(command) or getattr(engine, command)
-        actor: List[Any] = [actors[step["as"]]] if "as" in step else []
+        # The outbox is the host's, not an actor's: an actor named there is not passed.
+        actor: List[Any] = [actors[step["as"]]] if "as" in step and command not in OUTBOX else []
 
         def call() -> Any:
             # Building the arguments (crm.Money, datetimes) is part of the call:

@@ -101,6 +101,58 @@ under the default policy contract changes need a supervisor or an admin.
 [('down payment', datetime.date(2026, 3, 2), Decimal('0.00')), ('on acceptance', None, Decimal('700.00'))]
 >>> engine.receivables(root)[0].outstanding
 Money('700.00', 'EUR')
+
+The service desk
+----------------
+
+``crm.Calendar(calendar)`` is a working calendar, from a dict or a str of
+JSON: a time zone, working intervals per weekday (a lunch break is a gap) and
+holidays. ``add(start, minutes)`` gives the instant so many working minutes
+later, ``between(from_, to)`` the working minutes between two instants,
+``is_working(at)`` whether an instant is working time, ``to_dict()`` the
+calendar back; ``add_many`` and ``between_many`` do the same over columns
+(lists, pandas Series; ``None`` in, ``None`` out). Everything is exact across
+weekends, holidays and daylight-saving changes; a bad calendar raises
+``crm.ValidationError`` naming the field (``time_zone``, ``hours.mon[0]``).
+
+>>> office = crm.Calendar({"time_zone": "Europe/Berlin",
+...     "hours": {"mon-fri": [["09:00", "12:00"], ["13:00", "17:00"]]},
+...     "holidays": [date(2026, 4, 3)]})
+>>> thursday = datetime(2026, 4, 2, 14, tzinfo=timezone.utc)  # 16:00 in Berlin
+>>> office.add(thursday, 120)  # one hour on Thursday; Good Friday off; one on Monday
+datetime.datetime(2026, 4, 6, 8, 0, tzinfo=datetime.timezone.utc)
+>>> office.between(thursday, datetime(2026, 4, 6, 8, tzinfo=timezone.utc))
+120
+
+In the engine, ``config={"sla": ...}`` names calendars, SLA policies (first
+response and resolution targets in working minutes, by priority, category,
+tier or customer), escalation steps and surveys. ``Crm.open_ticket`` then
+routes the ticket by the assignment rules and puts the policy's clocks on it
+(``ticket.sla``: a ``crm.TicketSla`` of ``crm.TargetClock`` objects); they
+pause while the ticket awaits the customer. ``Crm.ticket_sla(actor, id)``
+reports each target (``crm.TargetState``), ``Crm.escalate(actor)`` applies the
+steps due (``crm.TicketEscalation``: notify the assignee or supervisor, or
+give the ticket to the supervisor), and closing a ticket schedules its survey
+(``ticket.survey``, a ``crm.Survey``); ``Crm.answer_survey(actor, id,
+csat=..., nps=..., feedback=..., comment=...)`` records the answer, and a low
+score or a complaint creates a follow-up task. ``due_work`` lists the desk's
+items (kinds ``"sla"``, ``"escalation"``, ``"survey"``), and
+``Crm.create_task(actor, title, team=...)`` without an assignee makes a
+department's task.
+
+>>> sla = {"calendars": {"office": office.to_dict()},
+...        "policies": [{"name": "urgent", "priority": "urgent", "calendar": "office",
+...                      "first_response_minutes": 30, "resolution_minutes": 240}],
+...        "escalation": [{"at_percent": 100, "action": "notify_assignee"}]}
+>>> engine = crm.Crm(now=datetime(2026, 3, 2, 7, tzinfo=timezone.utc), seed=1, config={"sla": sla})
+>>> leak = engine.open_ticket(root, "Press 4 leaks oil", priority="urgent")
+>>> leak.sla.clocks[0].due_at
+datetime.datetime(2026, 3, 2, 8, 30, tzinfo=datetime.timezone.utc)
+>>> [(s.target, s.status, s.remaining_minutes)
+...  for s in engine.ticket_sla(root, leak.id, now=datetime(2026, 3, 2, 8, 40, tzinfo=timezone.utc))]
+[('first_response', 'breached', -10), ('resolution', 'running', 200)]
+>>> engine.escalate(root, now=datetime(2026, 3, 2, 8, 40, tzinfo=timezone.utc))[0].target
+'first_response'
 """
 
 from ._crm import (
@@ -109,6 +161,7 @@ from ._crm import (
     Actor,
     Aging,
     Allocation,
+    Calendar,
     Collected,
     Contact,
     Contract,
@@ -119,6 +172,7 @@ from ._crm import (
     DedupeResult,
     DueItem,
     DueWork,
+    Escalated,
     Event,
     FieldChange,
     Installment,
@@ -143,10 +197,15 @@ from ._crm import (
     ScorePart,
     Share,
     Skipped,
+    Survey,
     Task,
+    TargetClock,
+    TargetState,
     TaskLogEntry,
     Team,
     Ticket,
+    TicketEscalation,
+    TicketSla,
     TraceStep,
     User,
     ValueRefresh,
@@ -181,6 +240,7 @@ __all__ = [
     "Actor",
     "Aging",
     "Allocation",
+    "Calendar",
     "Collected",
     "ConfigError",
     "ConflictError",
@@ -194,6 +254,7 @@ __all__ = [
     "DedupeResult",
     "DueItem",
     "DueWork",
+    "Escalated",
     "Event",
     "FieldChange",
     "ForbiddenError",
@@ -222,10 +283,15 @@ __all__ = [
     "Share",
     "Skipped",
     "StorageError",
+    "Survey",
     "Task",
+    "TargetClock",
+    "TargetState",
     "TaskLogEntry",
     "Team",
     "Ticket",
+    "TicketEscalation",
+    "TicketSla",
     "TraceStep",
     "User",
     "ValidationError",

@@ -14,6 +14,7 @@ __all__ = [
     "Actor",
     "Aging",
     "Allocation",
+    "Calendar",
     "Collected",
     "Contact",
     "Contract",
@@ -24,6 +25,7 @@ __all__ = [
     "DedupeResult",
     "DueItem",
     "DueWork",
+    "Escalated",
     "Event",
     "FieldChange",
     "Installment",
@@ -48,10 +50,15 @@ __all__ = [
     "ScorePart",
     "Share",
     "Skipped",
+    "Survey",
     "Task",
+    "TargetClock",
+    "TargetState",
     "TaskLogEntry",
     "Team",
     "Ticket",
+    "TicketEscalation",
+    "TicketSla",
     "TraceStep",
     "User",
     "ValueRefresh",
@@ -73,7 +80,7 @@ _Json = Any
 _Config = Union[str, Mapping[str, Any]]
 _StepResult = Literal["not_matched", "outside_hours", "no_one_available", "chosen"]
 _SkipReason = Literal["unknown", "inactive", "on_leave", "at_daily_cap", "at_window_cap", "excluded"]
-_DueKind = Literal["first_contact", "follow_up", "task", "win_back", "installment"]
+_DueKind = Literal["first_contact", "follow_up", "task", "win_back", "installment", "sla", "escalation", "survey"]
 _Tier = Literal["A", "B", "C"]
 _Signal = Literal["active", "at_risk", "dormant", "churned"]
 _AmountUnit = Literal["minor", "major"]
@@ -512,6 +519,24 @@ class Ticket(_Record):
     def resolved_at(self) -> Optional[datetime]: ...
     @property
     def closed_at(self) -> Optional[datetime]: ...
+    @property
+    def contract(self) -> Optional[str]:
+        """The contract it is about (its id)."""
+    @property
+    def order(self) -> Optional[str]:
+        """The order it is about (the host's reference)."""
+    @property
+    def warranty_until(self) -> Optional[date]:
+        """The last day of the warranty of what it is about."""
+    @property
+    def out_of_scope(self) -> Optional[str]:
+        """Why the request is outside warranty or contract scope, when it is."""
+    @property
+    def sla(self) -> Optional[TicketSla]:
+        """Its SLA clocks, when a configured policy applies."""
+    @property
+    def survey(self) -> Optional[Survey]:
+        """Its satisfaction survey, scheduled when it is closed."""
 
 @final
 class Activity(_Record):
@@ -795,7 +820,24 @@ class Crm:
     def collected(self, actor: Actor, from_: date, until: date) -> List[Collected]:
         """Money received from ``from_`` until ``until`` (excluded), per owner
         and currency."""
-    def open_ticket(self, actor: Actor, subject: str, *, priority: str = "normal", category: Optional[str] = None, channel: Optional[str] = None, customer: Optional[str] = None, contact: Optional[str] = None, group: Optional[str] = None) -> Ticket: ...
+    def open_ticket(
+        self,
+        actor: Actor,
+        subject: str,
+        *,
+        priority: str = "normal",
+        category: Optional[str] = None,
+        channel: Optional[str] = None,
+        customer: Optional[str] = None,
+        contact: Optional[str] = None,
+        group: Optional[str] = None,
+        contract: Optional[str] = None,
+        order: Optional[str] = None,
+        warranty_until: Optional[date] = None,
+    ) -> Ticket:
+        """Opens a ticket, routed at once when assignment rules apply to
+        tickets, with the configured SLA policy's clocks; a request outside
+        warranty or contract scope is flagged in ``out_of_scope``."""
     def assign_ticket(self, actor: Actor, id: str, assignee: str) -> Ticket: ...
     def start_ticket(self, actor: Actor, id: str) -> Ticket: ...
     def await_customer(self, actor: Actor, id: str) -> Ticket: ...
@@ -804,7 +846,25 @@ class Crm:
     def close_ticket(self, actor: Actor, id: str) -> Ticket: ...
     def reopen_ticket(self, actor: Actor, id: str, reason: str) -> Ticket: ...
     def transfer_ticket(self, actor: Actor, id: str, group: str, reason: str) -> Ticket: ...
-    def create_task(self, actor: Actor, title: str, *, description: Optional[str] = None, priority: str = "normal", assignee: Optional[str] = None, due_at: Optional[datetime] = None) -> Task: ...
+    def create_task(self, actor: Actor, title: str, *, description: Optional[str] = None, priority: str = "normal", assignee: Optional[str] = None, team: Optional[str] = None, due_at: Optional[datetime] = None) -> Task:
+        """Creates a task; with a ``team`` and no ``assignee`` it is the
+        department's task, unassigned."""
+    def ticket_sla(self, actor: Actor, id: str, *, now: Optional[datetime] = None) -> List[TargetState]:
+        """A ticket's SLA targets at ``now`` (default: the engine's clock)."""
+    def escalate(self, actor: Actor, *, now: Optional[datetime] = None) -> List[TicketEscalation]:
+        """Applies the escalation steps due at ``now``, each once."""
+    def answer_survey(
+        self,
+        actor: Actor,
+        id: str,
+        *,
+        csat: Optional[int] = None,
+        nps: Optional[int] = None,
+        feedback: Optional[_FeedbackKind] = None,
+        comment: Optional[str] = None,
+    ) -> Ticket:
+        """Records the answer to a resolved or closed ticket's survey; a low
+        score or a complaint creates a follow-up task."""
     def start_task(self, actor: Actor, id: str) -> Task: ...
     def submit_task(self, actor: Actor, id: str) -> Task: ...
     def approve_task(self, actor: Actor, id: str) -> Task: ...
@@ -1656,4 +1716,218 @@ class Collected:
     @property
     def payments(self) -> int: ...
     def to_dict(self) -> _CollectedDict: ...
+    def __eq__(self, other: object, /) -> bool: ...
+
+# ----- the service desk: working calendars, SLA clocks, escalation, surveys ------
+
+_Target = Literal["first_response", "resolution"]
+_TargetStatus = Literal["running", "paused", "met", "breached"]
+_EscalationAction = Literal["notify_assignee", "notify_supervisor", "assign_supervisor"]
+_FeedbackKind = Literal["inquiry", "suggestion", "complaint", "praise"]
+
+class _CalendarDictBase(TypedDict):
+    time_zone: str
+    hours: Mapping[str, Sequence[Sequence[str]]]
+
+class _CalendarInput(_CalendarDictBase, total=False):
+    """A calendar as ``crm.Calendar`` takes it: holidays as ISO dates or ``date``."""
+
+    holidays: Sequence[Union[str, date]]
+
+class _CalendarDict(TypedDict):
+    time_zone: str
+    hours: Dict[str, List[List[str]]]
+    holidays: List[date]
+
+_CalendarLike = Union["Calendar", str, _CalendarInput, Mapping[str, Any]]
+
+class _TicketSlaDict(TypedDict):
+    policy: str
+    calendar: str
+    clocks: List[TargetClock]
+    paused_since: Optional[datetime]
+    escalations: List[Escalated]
+    next_check_at: Optional[datetime]
+
+class _TargetClockDict(TypedDict):
+    target: _Target
+    minutes: int
+    started_at: datetime
+    paused_seconds: int
+    due_at: Optional[datetime]
+    stopped_at: Optional[datetime]
+    consumed_seconds: int
+    met: Optional[bool]
+
+class _EscalatedDict(TypedDict):
+    target: _Target
+    at_percent: int
+    action: _EscalationAction
+    at: datetime
+
+class _TargetStateDict(TypedDict):
+    target: _Target
+    status: _TargetStatus
+    consumed_minutes: int
+    remaining_minutes: int
+    due_at: Optional[datetime]
+
+class _TicketEscalationDict(TypedDict):
+    ticket: str
+    target: _Target
+    at_percent: int
+    action: _EscalationAction
+    to: Optional[str]
+
+class _SurveyDict(TypedDict):
+    due_at: datetime
+    answered_at: Optional[datetime]
+    csat: Optional[int]
+    nps: Optional[int]
+    feedback: Optional[_FeedbackKind]
+    comment: Optional[str]
+    follow_up: Optional[str]
+
+@final
+class Calendar:
+    """A working calendar: a time zone, working hours per weekday and holidays,
+    from a dict or a str of JSON. Working time is counted exactly across
+    weekends, holidays and daylight-saving changes."""
+
+    def __new__(cls, calendar: _CalendarLike) -> "Calendar": ...
+    @property
+    def time_zone(self) -> str: ...
+    def add(self, start: datetime, minutes: int) -> datetime:
+        """The instant ``minutes`` working minutes after ``start``."""
+    def between(self, from_: datetime, to: datetime) -> int:
+        """The working minutes between two instants, rounded down."""
+    def between_seconds(self, from_: datetime, to: datetime) -> int: ...
+    def is_working(self, at: datetime) -> bool: ...
+    def add_many(self, starts: Iterable[Optional[datetime]], minutes: Union[int, Iterable[Optional[int]]]) -> List[Optional[datetime]]:
+        """``add`` over a column (``None`` in, ``None`` out)."""
+    def between_many(self, froms: Iterable[Optional[datetime]], tos: Iterable[Optional[datetime]]) -> List[Optional[int]]:
+        """``between`` over two columns of the same length."""
+    def to_dict(self) -> _CalendarDict: ...
+    def to_json(self) -> str: ...
+    def __eq__(self, other: object, /) -> bool: ...
+
+@final
+class TargetClock:
+    """One SLA target's clock on a ticket."""
+
+    @property
+    def target(self) -> _Target: ...
+    @property
+    def minutes(self) -> int:
+        """Its working minutes."""
+    @property
+    def started_at(self) -> datetime: ...
+    @property
+    def paused_seconds(self) -> int: ...
+    @property
+    def due_at(self) -> Optional[datetime]:
+        """``None`` while paused or stopped."""
+    @property
+    def stopped_at(self) -> Optional[datetime]: ...
+    @property
+    def consumed_seconds(self) -> int:
+        """Working seconds used when it stopped or paused last."""
+    @property
+    def met(self) -> Optional[bool]: ...
+    def to_dict(self) -> _TargetClockDict: ...
+    def __eq__(self, other: object, /) -> bool: ...
+
+@final
+class Escalated:
+    """An escalation done on a ticket."""
+
+    @property
+    def target(self) -> _Target: ...
+    @property
+    def at_percent(self) -> int: ...
+    @property
+    def action(self) -> _EscalationAction: ...
+    @property
+    def at(self) -> datetime: ...
+    def to_dict(self) -> _EscalatedDict: ...
+    def __eq__(self, other: object, /) -> bool: ...
+
+@final
+class TicketSla:
+    """A ticket's SLA: policy, calendar, clocks, pause, escalations done."""
+
+    @property
+    def policy(self) -> str: ...
+    @property
+    def calendar(self) -> str:
+        """The calendar's name in the engine's ``sla.calendars``."""
+    @property
+    def clocks(self) -> List[TargetClock]: ...
+    @property
+    def paused_since(self) -> Optional[datetime]: ...
+    @property
+    def escalations(self) -> List[Escalated]: ...
+    @property
+    def next_check_at(self) -> Optional[datetime]: ...
+    def to_dict(self) -> _TicketSlaDict: ...
+    def __eq__(self, other: object, /) -> bool: ...
+
+@final
+class TargetState:
+    """A ticket's SLA target at an instant (``Crm.ticket_sla``)."""
+
+    @property
+    def target(self) -> _Target: ...
+    @property
+    def status(self) -> _TargetStatus: ...
+    @property
+    def consumed_minutes(self) -> int: ...
+    @property
+    def remaining_minutes(self) -> int:
+        """Negative past due."""
+    @property
+    def due_at(self) -> Optional[datetime]: ...
+    def to_dict(self) -> _TargetStateDict: ...
+    def __eq__(self, other: object, /) -> bool: ...
+
+@final
+class TicketEscalation:
+    """An escalation step ``Crm.escalate`` applied."""
+
+    @property
+    def ticket(self) -> str: ...
+    @property
+    def target(self) -> _Target: ...
+    @property
+    def at_percent(self) -> int: ...
+    @property
+    def action(self) -> _EscalationAction: ...
+    @property
+    def to(self) -> Optional[str]:
+        """Who was notified or given the ticket; ``None``: nobody to tell."""
+    def to_dict(self) -> _TicketEscalationDict: ...
+    def __eq__(self, other: object, /) -> bool: ...
+
+@final
+class Survey:
+    """A ticket's satisfaction survey."""
+
+    @property
+    def due_at(self) -> datetime: ...
+    @property
+    def answered_at(self) -> Optional[datetime]: ...
+    @property
+    def csat(self) -> Optional[int]:
+        """1 (very unhappy) to 5."""
+    @property
+    def nps(self) -> Optional[int]:
+        """0 to 10."""
+    @property
+    def feedback(self) -> Optional[_FeedbackKind]: ...
+    @property
+    def comment(self) -> Optional[str]: ...
+    @property
+    def follow_up(self) -> Optional[str]:
+        """The follow-up task's id, if a low score or a complaint created one."""
+    def to_dict(self) -> _SurveyDict: ...
     def __eq__(self, other: object, /) -> bool: ...
