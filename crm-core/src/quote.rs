@@ -8,7 +8,7 @@
 //!    than a minor unit, e.g. 0.0125 per SMS);
 //! 2. **discount** = gross x percent / 100, or a fixed amount (at most the
 //!    gross), rounded;
-//! 3. **net** = gross - discount, rounded;
+//! 3. **net** = gross rounded, less the discount (never below zero);
 //! 4. **tax** = net x tax percent / 100, rounded per line;
 //! 5. **total** = net + tax.
 //!
@@ -116,7 +116,7 @@ pub struct PricedLine {
     pub gross: Decimal,
     /// The discount, rounded.
     pub discount: Money,
-    /// Gross - discount, rounded.
+    /// Gross rounded, less the discount.
     pub net: Money,
     /// The tax rate.
     pub tax_percent: Decimal,
@@ -268,7 +268,13 @@ pub fn price(
             }
             (None, None) => zero,
         };
-        let net = round(gross - line_discount.amount(), currency)?;
+        // The discount is whole minor units, so this is `gross - discount`
+        // rounded, except that it never rounds below zero (a 100 % discount
+        // of 320,795.375 is 320,795.38: the net is 0.00, not -0.01).
+        let net = Money::new(
+            round(gross, currency)?.amount() - line_discount.amount(),
+            currency,
+        )?;
         let line_tax = round(
             net.amount()
                 .checked_mul(line.tax_percent)
@@ -372,6 +378,18 @@ mod tests {
             PriceList::from_json(r#"{"name": "x", "currency": "EUR", "prices": {"a": "-1"}}"#)
                 .is_err()
         );
+    }
+
+    #[test]
+    fn a_full_discount_of_a_fine_gross_leaves_zero_not_less() {
+        let eur: Currency = "EUR".parse().unwrap();
+        let mut all = line("p", "575.0", Some("557.905"));
+        all.discount_percent = Some(Decimal::ONE_HUNDRED);
+        let q = price(&[all], &eur, None).unwrap();
+        // Gross 320,795.375: the discount rounds to 320,795.38, the net to 0.00.
+        assert_eq!(q.lines[0].discount.amount().to_string(), "320795.38");
+        assert_eq!(q.lines[0].net.amount(), Decimal::ZERO);
+        assert!(!q.total.is_negative());
     }
 
     proptest! {
