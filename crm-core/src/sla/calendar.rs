@@ -340,15 +340,22 @@ impl Calendar {
         at.with_timezone(&self.zone).date_naive()
     }
 
-    /// Whether the week of local days from `day` may be skipped whole:
-    /// no holiday in it and one UTC offset from its start to its end.
+    /// Whether the week of local days from `day` may be skipped whole: no
+    /// holiday in it, and one UTC offset from its first midnight to the
+    /// next week's, both of which exist (a midnight in a gap shortens its
+    /// day: such a week is walked day by day).
     fn plain_week(&self, day: NaiveDate) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
         let next = day.checked_add_days(Days::new(7))?;
         if self.holidays.range(day..next).next().is_some() {
             return None;
         }
         let (start, end) = (self.instant(day, 0), self.instant(next, 0));
-        (self.offset_at(start) == self.offset_at(end)).then_some((start, end))
+        let offset = self.offset_at(start);
+        let exact = |at: DateTime<Utc>, midnight: NaiveDate| {
+            at.naive_utc() + Duration::seconds(offset) == midnight.and_time(NaiveTime::MIN)
+        };
+        (offset == self.offset_at(end) && exact(start, day) && exact(end, next))
+            .then_some((start, end))
     }
 
     /// The instant `minutes` working minutes after `start` (`start` itself

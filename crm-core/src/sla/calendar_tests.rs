@@ -321,6 +321,11 @@ fn a_day_whose_midnight_does_not_exist_starts_when_clocks_say_so() {
         cal.add(utc(2026, 9, 6, 4, 30), 30).unwrap(),
         utc(2026, 9, 6, 5, 0)
     );
+    // A week that starts on that day is not a plain week: 60 + 120 minutes.
+    let (from, to) = (utc(2026, 9, 6, 3, 0), utc(2026, 9, 14, 12, 0));
+    assert_eq!(cal.between_minutes(from, to), 180);
+    assert_eq!(reference_between(&cal, from, to), 180);
+    assert_eq!(cal.add(from, 180).unwrap(), utc(2026, 9, 13, 5, 0));
 }
 
 fn calendars() -> Vec<Calendar> {
