@@ -194,9 +194,21 @@ impl SqliteStore {
         conn.busy_timeout(options.busy_timeout)
             .context("setting the busy timeout")?;
         if path.is_some() {
-            let mode: String = conn
-                .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
-                .context("switching to write-ahead logging")?;
+            // SQLite answers a journal mode change that races another new
+            // connection with "busy" at once, without its busy handler:
+            // retry until the busy timeout, as the handler would.
+            let deadline = std::time::Instant::now() + options.busy_timeout;
+            let mode: String = loop {
+                match conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0)) {
+                    Err(rusqlite::Error::SqliteFailure(e, _))
+                        if e.code == rusqlite::ErrorCode::DatabaseBusy
+                            && std::time::Instant::now() < deadline =>
+                    {
+                        std::thread::sleep(StdDuration::from_millis(2));
+                    }
+                    other => break other.context("switching to write-ahead logging")?,
+                }
+            };
             if !mode.eq_ignore_ascii_case("wal") {
                 return Err(broken(format!(
                     "the database could not switch to write-ahead logging (it stays in `{mode}` mode)"

@@ -1571,9 +1571,10 @@ pub fn concurrent_writers_lose_no_update<S: Store>(open: &(dyn Fn() -> S + Sync)
                     (&clock, &admin, &leads, &barrier, &config);
                 scope.spawn(move || {
                     let seed = SeededIds::new(100 + writer as u64);
-                    let mut crm = Crm::new(open(), config(), clock.clone(), seed)
-                        .unwrap_or_else(|e| panic!("{e}"));
-                    barrier.wait();
+                    let mut crm = open_then_wait(barrier, || {
+                        Crm::new(open(), config(), clock.clone(), seed)
+                            .unwrap_or_else(|e| panic!("{e}"))
+                    });
                     let (mut applied, mut conflicts) = (0usize, 0usize);
                     for n in 0..UPDATES {
                         let id = leads[(writer * 3 + n) % HOT];
@@ -1639,6 +1640,15 @@ pub fn concurrent_writers_lose_no_update<S: Store>(open: &(dyn Fn() -> S + Sync)
     Contention { applied, conflicts }
 }
 
+/// Opens a store (or an engine) in a racing thread, then waits at the
+/// barrier with the others. A thread that fails to open still reaches the
+/// barrier before it panics, so the others never wait forever.
+fn open_then_wait<T>(barrier: &std::sync::Barrier, open: impl FnOnce() -> T) -> T {
+    let opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(open));
+    barrier.wait();
+    opened.unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+}
+
 /// No lost state update: 8 threads, each with its own store from `open`,
 /// count one named state up 50 times each (read it, write the value plus one
 /// based on the version read, retry on [`Error::Conflict`]); the first write
@@ -1651,14 +1661,15 @@ pub fn concurrent_state_writers_lose_no_update<S: Store>(
 ) -> Contention {
     const WRITERS: usize = 8;
     const UPDATES: usize = 50;
+    // The store exists (and is migrated) before the writers race.
+    drop(open());
     let barrier = std::sync::Barrier::new(WRITERS);
     let (applied, conflicts) = std::thread::scope(|scope| {
         let writers: Vec<_> = (0..WRITERS)
             .map(|writer| {
                 let barrier = &barrier;
                 scope.spawn(move || {
-                    let mut store = open();
-                    barrier.wait();
+                    let mut store = open_then_wait(barrier, open);
                     let (mut applied, mut conflicts) = (0usize, 0usize);
                     for n in 0..UPDATES {
                         let id = 0x4_0000 + (writer * UPDATES + n) as u128;
@@ -1745,8 +1756,7 @@ pub fn concurrent_outbox_takers_never_share_a_message<S: Store>(
         let takers: Vec<_> = (0..4)
             .map(|_| {
                 scope.spawn(|| {
-                    let mut host = open();
-                    start.wait();
+                    let mut host = open_then_wait(&start, open);
                     let mut mine = Vec::new();
                     loop {
                         let batch = host
