@@ -2613,7 +2613,7 @@ export interface PricedLine {
   gross: string
   /** The discount, rounded half-up to a minor unit. */
   discount: Money
-  /** Gross - discount, rounded half-up. */
+  /** The gross rounded half-up, less the discount (never below zero). */
   net: Money
   /** The tax rate in percent, a decimal string. */
   taxPercent: string

@@ -160,7 +160,7 @@ pub struct PricedLine {
     pub gross: String,
     /// The discount, rounded to a minor unit.
     pub discount: Money,
-    /// Gross - discount, rounded.
+    /// The gross rounded, less the discount (never below zero).
     pub net: Money,
     /// The tax rate, a decimal string.
     pub tax_percent: String,

@@ -230,7 +230,7 @@ pub(crate) fn terms_of(value: &Bound<'_, PyAny>) -> PyResult<Terms> {
 /// One priced line of a quote: the product, its description, the quantity, the
 /// unit price used (given, or from the price list) and `gross` (quantity x
 /// unit price, not rounded) as `decimal.Decimal`; the `discount`, `net`
-/// (gross - discount), `tax` and `total` (net + tax) as `crm.Money`, rounded
+/// (the rounded gross less the discount, never below zero), `tax` and `total` (net + tax) as `crm.Money`, rounded
 /// half-up to the currency's minor units; the `tax_percent`.
 #[pyclass(name = "PricedLine", module = "crm", frozen, eq, from_py_object)]
 #[derive(Clone, PartialEq)]
@@ -280,7 +280,7 @@ impl PyPricedLine {
         self.0.discount.to_py(py)
     }
 
-    /// Gross - discount, rounded.
+    /// The rounded gross less the discount (never below zero).
     #[getter]
     fn net(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         self.0.net.to_py(py)
@@ -429,7 +429,7 @@ const LINE_KEYS: &str =
 /// Prices quote lines in `currency` (an ISO 4217 code), exactly. Per line:
 /// gross = quantity x unit price (not rounded); the discount (a percent of the
 /// gross, or an amount off it) rounded half-up to the currency's minor units;
-/// net = gross - discount, rounded; tax = net x tax percent / 100, rounded per
+/// net = gross rounded, less the discount (never below zero); tax = net x tax percent / 100, rounded per
 /// line; total = net + tax. The quote's sums are the sums of its lines.
 ///
 /// `lines` is a list of dicts with `product` (its key in the price list),

@@ -1141,11 +1141,12 @@ impl<S: Store> Crm<S> {
         after.entered(&state, tx.now, reason);
         if R::KIND == EntityKind::Ticket && from != state.name {
             // A ticket's SLA clocks and survey follow its status.
-            if let AnyRecord::Ticket(mut ticket) = after.clone().into_any() {
-                self.ticket_entered(&mut ticket, &state.name, tx.now)?;
-                after = R::from_any(AnyRecord::Ticket(ticket))
-                    .ok_or_else(|| Error::invalid("entity", "a ticket changed its kind"))?;
+            let mut any = after.into_any();
+            if let AnyRecord::Ticket(ticket) = &mut any {
+                self.ticket_entered(ticket, &state.name, tx.now)?;
             }
+            after = R::from_any(any)
+                .ok_or_else(|| Error::invalid("entity", "a ticket changed its kind"))?;
         }
         let note = Note {
             action,

@@ -552,11 +552,11 @@ impl TicketSla {
     ///
     /// [`Error::Config`] when the ticket's calendar is no longer configured.
     pub fn enter(&mut self, config: &SlaConfig, status: &str, now: DateTime<Utc>) -> Result<()> {
-        let calendar = config.calendar(self)?.clone();
+        let calendar = config.calendar(self)?;
         let pausing = config.pause_statuses.iter().any(|s| s == status);
         let was_paused = self.paused_since.is_some();
         if status == "reopened" {
-            self.reopen(config, &calendar, now);
+            self.reopen(config, calendar, now);
         }
         // Leaving a pause: the paused working time is added to each running clock.
         if was_paused && !pausing {
@@ -573,7 +573,7 @@ impl TicketSla {
                 Target::Resolution => resolved,
             };
             if stop && self.clocks[i].stopped_at.is_none() {
-                let used = self.consumed(&calendar, &self.clocks[i], now);
+                let used = self.consumed(calendar, &self.clocks[i], now);
                 let clock = &mut self.clocks[i];
                 clock.stopped_at = Some(now);
                 clock.consumed_seconds = used;
@@ -583,8 +583,7 @@ impl TicketSla {
         if pausing && !was_paused {
             for i in 0..self.clocks.len() {
                 if self.clocks[i].stopped_at.is_none() {
-                    self.clocks[i].consumed_seconds =
-                        self.consumed(&calendar, &self.clocks[i], now);
+                    self.clocks[i].consumed_seconds = self.consumed(calendar, &self.clocks[i], now);
                 }
             }
             self.paused_since = Some(now);

@@ -9835,7 +9835,7 @@ public struct PricedLine: Equatable, Hashable {
      */
     public var discount: Money
     /**
-     * Gross - discount, rounded.
+     * The gross rounded, less the discount (never below zero).
      */
     public var net: Money
     /**
@@ -9873,7 +9873,7 @@ public struct PricedLine: Equatable, Hashable {
          * The discount, rounded to a minor unit.
          */discount: Money, 
         /**
-         * Gross - discount, rounded.
+         * The gross rounded, less the discount (never below zero).
          */net: Money, 
         /**
          * The tax rate, a decimal string.

@@ -76,7 +76,7 @@ pub struct JsPricedLine {
     pub gross: String,
     /// The discount, rounded half-up to a minor unit.
     pub discount: JsMoney,
-    /// Gross - discount, rounded half-up.
+    /// The gross rounded half-up, less the discount (never below zero).
     pub net: JsMoney,
     /// The tax rate in percent, a decimal string.
     pub tax_percent: String,

@@ -10303,7 +10303,7 @@ data class PricedLine (
     var `discount`: Money
     , 
     /**
-     * Gross - discount, rounded.
+     * The gross rounded, less the discount (never below zero).
      */
     var `net`: Money
     , 
