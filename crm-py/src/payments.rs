@@ -7,12 +7,10 @@
 //! `crm::schedule` and `crm::quote`; this module only converts: `crm.Money`,
 //! `decimal.Decimal` (never `float`) and `datetime.date` in, the same out.
 
-use chrono::NaiveDate;
 use crm::quote::{PriceList, PricedLine, PricedQuote, QuoteLine};
 use crm::schedule::{Installment, Terms};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyMapping, PyString, PyTuple};
-use rust_decimal::Decimal;
 use serde_json::Value;
 
 use crate::convert::{ToPy, extract_date, extract_decimal, extract_money, to_json};
@@ -21,89 +19,58 @@ use crate::rfm::text;
 
 // ----- payment terms -------------------------------------------------------------
 
-/// One installment of a split: its label, amount (a `crm.Money` in the
-/// total's currency, in whole minor units), due date (a `datetime.date`, or
-/// `None` while it waits for its milestone or when no base date was given),
-/// the milestone it waits for and its due rule (as in the template, e.g.
-/// `{"days_after": 30}`).
-///
-/// >>> from datetime import date
-/// >>> import crm
-/// >>> terms = {"name": "30/70", "lines": [
-/// ...     {"label": "down payment", "percent": "30", "due": {"days_after": 0}},
-/// ...     {"label": "on acceptance", "percent": "70",
-/// ...      "due": {"milestone": {"event": "delivery_accepted", "plus_days": 30}}}]}
-/// >>> plan = crm.split_payments(crm.Money("1000.00", "EUR"), terms, base=date(2026, 1, 15))
-/// >>> plan[0]
-/// Installment(label='down payment', amount=Money('300.00', 'EUR'), due_date='2026-01-15', milestone=None)
-/// >>> plan[1].amount.amount, plan[1].due_date, plan[1].milestone, plan[1].due
-/// (Decimal('700.00'), None, 'delivery_accepted', {'milestone': {'event': 'delivery_accepted', 'plus_days': 30}})
-#[pyclass(name = "Installment", module = "crm", frozen, eq, from_py_object)]
-#[derive(Clone, PartialEq)]
-pub struct PyInstallment(pub Installment);
-
-#[pymethods]
-impl PyInstallment {
-    /// The line's label.
-    #[getter]
-    fn label(&self) -> String {
-        self.0.label.clone()
+crate::plans::value_class!(
+    /// One installment of a split: its label, amount (a `crm.Money` in the
+    /// total's currency, in whole minor units), due date (a `datetime.date`, or
+    /// `None` while it waits for its milestone or when no base date was given),
+    /// the milestone it waits for and its due rule (as in the template, e.g.
+    /// `{"days_after": 30}`).
+    ///
+    /// >>> from datetime import date
+    /// >>> import crm
+    /// >>> terms = {"name": "30/70", "lines": [
+    /// ...     {"label": "down payment", "percent": "30", "due": {"days_after": 0}},
+    /// ...     {"label": "on acceptance", "percent": "70",
+    /// ...      "due": {"milestone": {"event": "delivery_accepted", "plus_days": 30}}}]}
+    /// >>> plan = crm.split_payments(crm.Money("1000.00", "EUR"), terms, base=date(2026, 1, 15))
+    /// >>> plan[0]
+    /// Installment(label='down payment', amount=Money('300.00', 'EUR'), due_date='2026-01-15', milestone=None)
+    /// >>> plan[1].amount.amount, plan[1].due_date, plan[1].milestone, plan[1].due
+    /// (Decimal('700.00'), None, 'delivery_accepted', {'milestone': {'event': 'delivery_accepted', 'plus_days': 30}})
+    PyInstallment, "Installment", Installment,
+    fields: [
+        /// The line's label.
+        label,
+        /// The amount, a `crm.Money` in the total's currency.
+        amount,
+        /// The due date; `None` until the milestone happens (or without a base
+        /// date).
+        due_date,
+        /// The milestone the installment waits for, if any.
+        milestone,
+        /// The due rule, as the template writes it (`{"days_after": 30}`,
+        /// `{"end_of_month": {"plus_days": 10}}`, ...).
+        due,
+    ],
+    repr: custom,
+    extra: {
+        fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+            let i = &self.0;
+            Ok(format!(
+                "Installment(label={}, amount=Money('{}', '{}'), due_date={}, milestone={})",
+                quoted(py, &i.label)?,
+                i.amount.amount(),
+                i.amount.currency(),
+                i.due_date
+                    .map_or_else(|| "None".to_string(), |d| format!("'{d}'")),
+                match &i.milestone {
+                    Some(m) => quoted(py, m)?,
+                    None => "None".to_string(),
+                }
+            ))
+        }
     }
-
-    /// The amount, a `crm.Money` in the total's currency.
-    #[getter]
-    fn amount(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        self.0.amount.to_py(py)
-    }
-
-    /// The due date; `None` until the milestone happens (or without a base
-    /// date).
-    #[getter]
-    fn due_date(&self) -> Option<NaiveDate> {
-        self.0.due_date
-    }
-
-    /// The milestone the installment waits for, if any.
-    #[getter]
-    fn milestone(&self) -> Option<String> {
-        self.0.milestone.clone()
-    }
-
-    /// The due rule, as the template writes it (`{"days_after": 30}`,
-    /// `{"end_of_month": {"plus_days": 10}}`, ...).
-    #[getter]
-    fn due(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        self.0.due.to_py(py)
-    }
-
-    /// Every attribute, as a dict of Python values.
-    fn to_dict(&self, py: Python<'_>) -> PyResult<Py<PyDict>> {
-        let i = &self.0;
-        let dict = PyDict::new(py);
-        dict.set_item("label", &i.label)?;
-        dict.set_item("amount", i.amount.to_py(py)?)?;
-        dict.set_item("due_date", i.due_date)?;
-        dict.set_item("milestone", &i.milestone)?;
-        dict.set_item("due", self.due(py)?)?;
-        Ok(dict.unbind())
-    }
-
-    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        let i = &self.0;
-        Ok(format!(
-            "Installment(label={}, amount=Money('{}', '{}'), due_date={}, milestone={})",
-            quoted(py, &i.label)?,
-            i.amount.amount(),
-            i.amount.currency(),
-            i.due_date
-                .map_or_else(|| "None".to_string(), |d| format!("'{d}'")),
-            match &i.milestone {
-                Some(m) => quoted(py, m)?,
-                None => "None".to_string(),
-            }
-        ))
-    }
-}
+);
 
 /// Splits `total` into installments by a payment terms template, exactly: the
 /// installments always sum to the total, in whole minor units of its currency
@@ -227,114 +194,52 @@ pub(crate) fn terms_of(value: &Bound<'_, PyAny>) -> PyResult<Terms> {
 
 // ----- quotes --------------------------------------------------------------------
 
-/// One priced line of a quote: the product, its description, the quantity, the
-/// unit price used (given, or from the price list) and `gross` (quantity x
-/// unit price, not rounded) as `decimal.Decimal`; the `discount`, `net`
-/// (the rounded gross less the discount, never below zero), `tax` and `total` (net + tax) as `crm.Money`, rounded
-/// half-up to the currency's minor units; the `tax_percent`.
-#[pyclass(name = "PricedLine", module = "crm", frozen, eq, from_py_object)]
-#[derive(Clone, PartialEq)]
-pub struct PyPricedLine(pub PricedLine);
-
-impl From<PricedLine> for PyPricedLine {
-    fn from(line: PricedLine) -> Self {
-        Self(line)
+crate::plans::value_class!(
+    /// One priced line of a quote: the product, its description, the quantity, the
+    /// unit price used (given, or from the price list) and `gross` (quantity x
+    /// unit price, not rounded) as `decimal.Decimal`; the `discount`, `net`
+    /// (the rounded gross less the discount, never below zero), `tax` and `total` (net + tax) as `crm.Money`, rounded
+    /// half-up to the currency's minor units; the `tax_percent`.
+    PyPricedLine, "PricedLine", PricedLine,
+    fields: [
+        /// The product.
+        product,
+        /// The description, if any.
+        description,
+        /// The quantity.
+        quantity,
+        /// The unit price used (may be finer than a minor unit).
+        unit_price,
+        /// Quantity x unit price, not rounded.
+        gross,
+        /// The discount, rounded.
+        discount,
+        /// The rounded gross less the discount (never below zero).
+        net,
+        /// The tax rate, in percent.
+        tax_percent,
+        /// The tax on the net, rounded per line.
+        tax,
+        /// Net + tax.
+        total,
+    ],
+    repr: custom,
+    extra: {
+        fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+            let l = &self.0;
+            Ok(format!(
+                "PricedLine(product={}, quantity='{}', unit_price='{}', net='{}', tax='{}', total='{}', currency='{}')",
+                quoted(py, &l.product)?,
+                l.quantity,
+                l.unit_price,
+                l.net.amount(),
+                l.tax.amount(),
+                l.total.amount(),
+                l.total.currency()
+            ))
+        }
     }
-}
-
-#[pymethods]
-impl PyPricedLine {
-    /// The product.
-    #[getter]
-    fn product(&self) -> String {
-        self.0.product.clone()
-    }
-
-    /// The description, if any.
-    #[getter]
-    fn description(&self) -> Option<String> {
-        self.0.description.clone()
-    }
-
-    /// The quantity.
-    #[getter]
-    fn quantity(&self) -> Decimal {
-        self.0.quantity
-    }
-
-    /// The unit price used (may be finer than a minor unit).
-    #[getter]
-    fn unit_price(&self) -> Decimal {
-        self.0.unit_price
-    }
-
-    /// Quantity x unit price, not rounded.
-    #[getter]
-    fn gross(&self) -> Decimal {
-        self.0.gross
-    }
-
-    /// The discount, rounded.
-    #[getter]
-    fn discount(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        self.0.discount.to_py(py)
-    }
-
-    /// The rounded gross less the discount (never below zero).
-    #[getter]
-    fn net(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        self.0.net.to_py(py)
-    }
-
-    /// The tax rate, in percent.
-    #[getter]
-    fn tax_percent(&self) -> Decimal {
-        self.0.tax_percent
-    }
-
-    /// The tax on the net, rounded per line.
-    #[getter]
-    fn tax(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        self.0.tax.to_py(py)
-    }
-
-    /// Net + tax.
-    #[getter]
-    fn total(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        self.0.total.to_py(py)
-    }
-
-    /// Every attribute, as a dict of Python values.
-    fn to_dict(&self, py: Python<'_>) -> PyResult<Py<PyDict>> {
-        let l = &self.0;
-        let dict = PyDict::new(py);
-        dict.set_item("product", &l.product)?;
-        dict.set_item("description", &l.description)?;
-        dict.set_item("quantity", l.quantity)?;
-        dict.set_item("unit_price", l.unit_price)?;
-        dict.set_item("gross", l.gross)?;
-        dict.set_item("discount", l.discount.to_py(py)?)?;
-        dict.set_item("net", l.net.to_py(py)?)?;
-        dict.set_item("tax_percent", l.tax_percent)?;
-        dict.set_item("tax", l.tax.to_py(py)?)?;
-        dict.set_item("total", l.total.to_py(py)?)?;
-        Ok(dict.unbind())
-    }
-
-    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        let l = &self.0;
-        Ok(format!(
-            "PricedLine(product={}, quantity='{}', unit_price='{}', net='{}', tax='{}', total='{}', currency='{}')",
-            quoted(py, &l.product)?,
-            l.quantity,
-            l.unit_price,
-            l.net.amount(),
-            l.tax.amount(),
-            l.total.amount(),
-            l.total.currency()
-        ))
-    }
-}
+);
 
 /// A priced quote: its lines and the sums of their nets (`subtotal`),
 /// discounts, taxes and totals, each a `crm.Money`; the total is always the

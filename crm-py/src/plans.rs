@@ -15,14 +15,39 @@ use crate::convert::{ToPy, extract_date};
 use crate::error::to_py;
 
 /// A frozen class over a core value: a getter per field (through [`ToPy`]),
-/// `to_dict()` with those fields, a `repr()` showing the `repr` fields, and
-/// any `extra` methods.
+/// `to_dict()` with those fields, a `repr()` showing the `repr` fields (or,
+/// with `repr: custom`, one the class writes in `extra`), and any `extra`
+/// methods.
 macro_rules! value_class {
     (
         $(#[doc = $doc:literal])*
         $py:ident, $name:literal, $core:ty,
         fields: [$($(#[doc = $fdoc:literal])* $field:ident),* $(,)?],
         repr: [$($shown:ident),* $(,)?],
+        extra: { $($extra:tt)* }
+    ) => {
+        value_class!(
+            $(#[doc = $doc])*
+            $py, $name, $core,
+            fields: [$($(#[doc = $fdoc])* $field),*],
+            repr: custom,
+            extra: {
+                fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+                    let parts: Vec<String> = vec![
+                        $( format!("{}={}", stringify!($shown), self.0.$shown.to_py(py)?.bind(py).repr()?), )*
+                    ];
+                    Ok(format!("{}({})", $name, parts.join(", ")))
+                }
+
+                $($extra)*
+            }
+        );
+    };
+    (
+        $(#[doc = $doc:literal])*
+        $py:ident, $name:literal, $core:ty,
+        fields: [$($(#[doc = $fdoc:literal])* $field:ident),* $(,)?],
+        repr: custom,
         extra: { $($extra:tt)* }
     ) => {
         $(#[doc = $doc])*
@@ -51,13 +76,6 @@ macro_rules! value_class {
                 let dict = PyDict::new(py);
                 $( dict.set_item(stringify!($field), self.0.$field.to_py(py)?)?; )*
                 Ok(dict.unbind())
-            }
-
-            fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-                let parts: Vec<String> = vec![
-                    $( format!("{}={}", stringify!($shown), self.0.$shown.to_py(py)?.bind(py).repr()?), )*
-                ];
-                Ok(format!("{}({})", $name, parts.join(", ")))
             }
 
             $($extra)*
