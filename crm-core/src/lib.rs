@@ -66,6 +66,7 @@ mod engine;
 mod error;
 pub mod event;
 pub mod lifecycle;
+pub mod loyalty;
 pub mod model;
 pub mod quote;
 pub mod rfm;
@@ -75,10 +76,10 @@ pub mod store;
 
 pub use clock::{Clock, FixedClock};
 pub use engine::{
-    Collected, Config, ConvertLead, Crm, DealFromLead, DueItem, DueKind, DueWork, DuplicateMatch,
-    MergeInput, MergeOutcome, PaymentInput, QuoteInput, Receivable, Reclaim, ReclaimTo,
-    SurveyAnswer, SurvivorRule, TeamInput, TicketEscalation, TransitionInput, UserInput,
-    ValueRefresh,
+    CampaignInput, Collected, Config, ConvertLead, Crm, DealFromLead, DueItem, DueKind, DueWork,
+    DuplicateMatch, LoyaltyReview, MemberLevelChange, MergeInput, MergeOutcome, PaymentInput,
+    PointsPosting, PurchaseInput, QuoteInput, Receivable, Reclaim, ReclaimTo, SurveyAnswer,
+    SurvivorRule, TeamInput, TicketEscalation, TransitionInput, UserInput, ValueRefresh,
 };
 pub use error::{Error, ErrorKind, Result};
 pub use event::{Event, FieldChange, OutboxMessage};

@@ -298,6 +298,13 @@ impl Condition {
         }
     }
 
+    /// Whether a record (as JSON) passes the condition.
+    pub fn matches(&self, record: &Value) -> bool {
+        let mut fields = FieldIndex::default();
+        let node = Node::compile(self, &mut fields);
+        node.eval(&fields.facts(record))
+    }
+
     /// Every field the condition reads, in order of first use.
     pub fn fields(&self, out: &mut Vec<String>) {
         match self {
@@ -512,6 +519,8 @@ impl FieldIndex {
     }
 
     /// Reads every indexed field of a record (as JSON).
+    ///
+    /// See also [`Condition::matches`] for one condition on one record.
     pub fn facts(&self, record: &Value) -> Facts {
         let values: Vec<Fact> = self
             .names

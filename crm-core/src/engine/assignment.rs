@@ -70,6 +70,10 @@ pub enum DueKind {
     Escalation,
     /// A closed ticket's satisfaction survey, to be sent.
     Survey,
+    /// Customer care by the loyalty program's care rules (a birthday, no
+    /// contact for a while, a first purchase, a level change, a stage):
+    /// [`DueItem::care`] says which, why and what to do.
+    Care,
 }
 
 impl DueKind {
@@ -84,6 +88,7 @@ impl DueKind {
             DueKind::Sla => "sla",
             DueKind::Escalation => "escalation",
             DueKind::Survey => "survey",
+            DueKind::Care => "care",
         }
     }
 }
@@ -101,6 +106,9 @@ pub struct DueItem {
     pub due_at: DateTime<Utc>,
     /// Whether that is already past.
     pub overdue: bool,
+    /// For a care item: the rule, the reason and the suggested action.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub care: Option<crate::loyalty::CareDue>,
 }
 
 /// One user's due work, earliest first.
@@ -396,6 +404,7 @@ impl<S: Store> Crm<S> {
                         title: title.clone(),
                         due_at: at,
                         overdue: at < now,
+                        care: None,
                     });
                 }
             }
@@ -419,6 +428,7 @@ impl<S: Store> Crm<S> {
                     title: task.title.clone(),
                     due_at: at,
                     overdue: at < now,
+                    care: None,
                 });
             }
         }
@@ -440,6 +450,7 @@ impl<S: Store> Crm<S> {
                         title: customer.name.clone(),
                         due_at: at,
                         overdue: at < now,
+                        care: None,
                     });
                 }
             }
@@ -448,6 +459,9 @@ impl<S: Store> Crm<S> {
             by_user.entry(owner).or_default().push(item);
         }
         for (owner, item) in self.desk_work(actor, now, until)? {
+            by_user.entry(owner).or_default().push(item);
+        }
+        for (owner, item) in self.care_work(actor, now, until)? {
             by_user.entry(owner).or_default().push(item);
         }
         Ok(by_user

@@ -13,8 +13,8 @@ use crate::access::{Actor, Permission};
 use crate::error::{Error, Result};
 use crate::model::Record;
 use crate::model::{
-    AnyRecord, EntityKind, FeedbackKind, LONG_TEXT, RecordKey, Survey, Task, TaskId, TaskPriority,
-    TeamId, Ticket, TicketId, UserId, check_opt_text,
+    AnyRecord, Customer, EntityKind, FeedbackKind, LONG_TEXT, RecordKey, Survey, Task, TaskId,
+    TaskPriority, TeamId, Ticket, TicketId, UserId, check_opt_text,
 };
 use crate::sla::{EscalationAction, EscalationRule, Target, TargetState};
 use crate::store::{Query, Store};
@@ -281,6 +281,13 @@ impl<S: Store> Crm<S> {
             payload: json!({ "low": low }),
         };
         let after = self.put(&mut tx, Some(&before), after, note)?;
+        // The loyalty program's bonus for answering, once per ticket.
+        if let Some(customer) = after.customer {
+            if self.config.loyalty.bonuses.contains_key("survey_answered") {
+                let record: Customer = self.load(&RecordKey::from(customer))?;
+                self.bonus_in(&mut tx, record, "survey_answered", Some(&id.to_string()))?;
+            }
+        }
         self.finish(tx)?;
         Ok(after)
     }
@@ -324,6 +331,7 @@ impl<S: Store> Crm<S> {
                                 title: format!("{}: {}", ticket.subject, clock.target.as_str()),
                                 due_at: due,
                                 overdue: due < now,
+                                care: None,
                             },
                         ));
                     }
@@ -347,6 +355,7 @@ impl<S: Store> Crm<S> {
                                 ),
                                 due_at: sla.next_check_at.unwrap_or(now).min(now),
                                 overdue: true,
+                                care: None,
                             },
                         ));
                     }
@@ -362,6 +371,7 @@ impl<S: Store> Crm<S> {
                             title: format!("Survey: {}", ticket.subject),
                             due_at: survey.due_at,
                             overdue: survey.due_at < now,
+                            care: None,
                         },
                     ));
                 }

@@ -192,6 +192,11 @@ impl<S: Store> Crm<S> {
             phone: new.phone,
             email: new.email,
             source_lead: None,
+            time_zone: new.time_zone,
+            segment: None,
+            last_contact_at: None,
+            loyalty: None,
+            care_done: Default::default(),
             custom: new.custom,
         };
         self.authorize_create(actor, &customer)?;

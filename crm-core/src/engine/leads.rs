@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use serde_json::{Value, json};
 
 use crate::access::{Actor, Permission};
-use crate::engine::{Crm, Note, TransitionInput};
+use crate::engine::{Crm, Note, TransitionInput, Tx};
 use crate::error::{Error, Result};
 use crate::model::{
     Activity, ActivityId, AnyRecord, Contact, ContactId, Conversion, Customer, CustomerId,
@@ -185,9 +185,27 @@ impl<S: Store> Crm<S> {
     /// summary or a subject that cannot carry activities (users, teams,
     /// activities).
     pub fn log_activity(&mut self, actor: &Actor, new: NewActivity) -> Result<Activity> {
+        let mut tx = self.begin(actor);
+        let activity = self.log_activity_in(&mut tx, actor, new)?;
+        self.finish(tx)?;
+        Ok(activity)
+    }
+
+    /// [`Crm::log_activity`] inside a command: the activity, and the
+    /// subject's follow-up (a lead) or last contact (a customer).
+    pub(super) fn log_activity_in(
+        &mut self,
+        tx: &mut Tx,
+        actor: &Actor,
+        new: NewActivity,
+    ) -> Result<Activity> {
         if matches!(
             new.subject.kind,
-            EntityKind::User | EntityKind::Team | EntityKind::Activity
+            EntityKind::User
+                | EntityKind::Team
+                | EntityKind::Activity
+                | EntityKind::PointsEntry
+                | EntityKind::Campaign
         ) {
             return Err(Error::invalid(
                 "subject",
@@ -196,7 +214,6 @@ impl<S: Store> Crm<S> {
         }
         let subject = self.load_any(&new.subject)?;
         self.authorize_any(actor, Permission::Edit, &subject)?;
-        let mut tx = self.begin(actor);
         let activity = Activity {
             id: ActivityId::from_uuid(self.next_id(tx.now)),
             meta: self.new_meta(&tx),
@@ -212,7 +229,23 @@ impl<S: Store> Crm<S> {
             next_follow_up_at: new.next_follow_up_at.map(crate::clock::to_micros),
             custom: new.custom,
         };
-        let activity = self.put(&mut tx, None, activity, Note::action("create"))?;
+        let activity = self.put(tx, None, activity, Note::action("create"))?;
+        if let AnyRecord::Customer(customer) = &subject {
+            let mut after = customer.clone();
+            after.last_contact_at = Some(
+                customer
+                    .last_contact_at
+                    .map_or(activity.occurred_at, |last| last.max(activity.occurred_at)),
+            );
+            if after.last_contact_at != customer.last_contact_at {
+                let note = Note {
+                    action: "contact",
+                    reason: None,
+                    payload: json!({ "activity": activity.id }),
+                };
+                self.put(tx, Some(customer), after, note)?;
+            }
+        }
         if let AnyRecord::Lead(lead) = subject {
             let next = activity
                 .next_follow_up_at
@@ -224,7 +257,7 @@ impl<S: Store> Crm<S> {
             let payload = json!({ "activity": activity.id });
             if first_contact {
                 let input = TransitionInput::default();
-                self.step(&mut tx, &lead, "contact", &input, payload, |lead| {
+                self.step(tx, &lead, "contact", &input, payload, |lead| {
                     lead.next_follow_up_at = Some(next);
                 })?;
             } else if lead.conversion.is_none() && lead.status != "discarded" {
@@ -235,10 +268,9 @@ impl<S: Store> Crm<S> {
                     reason: None,
                     payload,
                 };
-                self.put(&mut tx, Some(&lead), after, note)?;
+                self.put(tx, Some(&lead), after, note)?;
             }
         }
-        self.finish(tx)?;
         Ok(activity)
     }
 
@@ -377,6 +409,11 @@ impl<S: Store> Crm<S> {
                     phone: lead.phone.clone(),
                     email: lead.email.clone(),
                     source_lead: Some(id),
+                    time_zone: None,
+                    segment: None,
+                    last_contact_at: None,
+                    loyalty: None,
+                    care_done: Default::default(),
                     custom: Default::default(),
                 };
                 self.authorize_create(actor, &customer)?;

@@ -7,6 +7,7 @@ mod dedupe;
 mod desk;
 mod directory;
 mod leads;
+mod loyalty;
 mod payments;
 mod quotes;
 mod service;
@@ -35,6 +36,7 @@ pub use dedupe::{DuplicateMatch, MergeInput, MergeOutcome, SurvivorRule};
 pub use desk::{SurveyAnswer, TicketEscalation};
 pub use directory::{TeamInput, UserInput};
 pub use leads::{ConvertLead, DealFromLead};
+pub use loyalty::{CampaignInput, LoyaltyReview, MemberLevelChange, PointsPosting, PurchaseInput};
 pub use payments::{Collected, PaymentInput, Receivable};
 pub use quotes::QuoteInput;
 pub use value::ValueRefresh;
@@ -95,6 +97,9 @@ pub struct Config {
     /// The service desk's calendars, SLA policies, escalation steps and
     /// surveys (none by default).
     pub sla: crate::sla::SlaConfig,
+    /// The loyalty program: earn rules, bonuses, expiry, member levels and
+    /// care rules (none by default).
+    pub loyalty: crate::loyalty::LoyaltyConfig,
 }
 
 impl Default for Config {
@@ -120,6 +125,7 @@ impl Default for Config {
             contract_delivery: Some("delivery_accepted".into()),
             complete_paid_contracts: true,
             sla: crate::sla::SlaConfig::default(),
+            loyalty: crate::loyalty::LoyaltyConfig::default(),
         }
     }
 }
@@ -150,6 +156,7 @@ impl Config {
             .check()
             .map_err(|e| Error::config("dedupe", e.to_string()))?;
         self.sla.validate()?;
+        self.loyalty.validate()?;
         self.customer_value.validate()
     }
 
@@ -170,7 +177,8 @@ impl Config {
     ///   "dedupe": { "method": "probabilistic", "threshold": 0.9, ... },
     ///   "payment_reminder_days": 3, "write_off_roles": ["admin", "supervisor"],
     ///   "contract_delivery": "delivery_accepted", "complete_paid_contracts": true,
-    ///   "sla": { "calendars": { ... }, "policies": [ ... ], "escalation": [ ... ] }
+    ///   "sla": { "calendars": { ... }, "policies": [ ... ], "escalation": [ ... ] },
+    ///   "loyalty": { "earn": [ ... ], "levels": [ ... ], "care": [ ... ] }
     /// }
     /// ```
     ///
@@ -240,6 +248,9 @@ impl Config {
                         })?;
                 }
                 "sla" => config.sla = crate::sla::SlaConfig::from_value(value.clone())?,
+                "loyalty" => {
+                    config.loyalty = crate::loyalty::LoyaltyConfig::from_value(value.clone())?;
+                }
                 "contract_delivery" => {
                     config.contract_delivery = match value {
                         Value::Null => None,
@@ -299,7 +310,7 @@ impl Config {
                     return Err(Error::config(
                         "config",
                         format!(
-                            "unknown key `{other}`; expected one of lifecycles, fields, policy, first_contact_within_hours, follow_up_after_hours, due_ahead_hours, outbox_lease_seconds, contract_number_prefix, assignment, lead_scoring, claim_limit, reclaim, rfm, value_currency"
+                            "unknown key `{other}`; expected one of lifecycles, fields, policy, first_contact_within_hours, follow_up_after_hours, due_ahead_hours, outbox_lease_seconds, contract_number_prefix, assignment, lead_scoring, claim_limit, reclaim, rfm, value_currency, dedupe, payment_reminder_days, write_off_roles, contract_delivery, complete_paid_contracts, sla, loyalty"
                         ),
                     ));
                 }
@@ -624,7 +635,9 @@ impl<S: Store> Crm<S> {
             kind @ (EntityKind::Contact
             | EntityKind::Activity
             | EntityKind::User
-            | EntityKind::Team) => Err(no_lifecycle(kind)),
+            | EntityKind::Team
+            | EntityKind::PointsEntry
+            | EntityKind::Campaign) => Err(no_lifecycle(kind)),
         }
     }
 
@@ -730,6 +743,12 @@ impl<S: Store> Crm<S> {
             EntityKind::Task => typed!(Task),
             EntityKind::User => typed!(User),
             EntityKind::Team => typed!(Team),
+            EntityKind::Campaign => typed!(crate::model::Campaign),
+            EntityKind::PointsEntry => Err(Error::invalid(
+                "entity",
+                "ledger entries are never changed; post an adjustment instead",
+            )
+            .with_value(key.kind)),
         }
     }
 
@@ -1450,6 +1469,8 @@ mod assignment_tests;
 mod dedupe_tests;
 #[cfg(test)]
 mod desk_tests;
+#[cfg(test)]
+mod loyalty_tests;
 #[cfg(test)]
 mod payments_tests;
 #[cfg(test)]

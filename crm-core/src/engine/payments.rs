@@ -521,6 +521,7 @@ impl<S: Store> Crm<S> {
                         ),
                         due_at: due.and_utc(),
                         overdue: line.due_date.is_some_and(|d| d < today),
+                        care: None,
                     },
                 ));
             }

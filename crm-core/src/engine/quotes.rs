@@ -71,6 +71,16 @@ impl<S: Store> Crm<S> {
                     "is needed: give one, a price list, or an expected amount",
                 )
             })?;
+        // A member level's quote discount goes on lines without one of their own.
+        let mut input = input;
+        let member_discount = self.member_benefit(before.customer, |b| b.quote_discount_percent)?;
+        if let Some((_, percent)) = &member_discount {
+            for line in &mut input.lines {
+                if line.discount_percent.is_none() && line.discount_amount.is_none() {
+                    line.discount_percent = Some(*percent);
+                }
+            }
+        }
         let priced = quote::price(&input.lines, &currency, input.price_list.as_ref())?;
         let note = input
             .note
@@ -98,7 +108,10 @@ impl<S: Store> Crm<S> {
             priced,
         });
         let mut tx = self.begin(actor);
-        let payload = json!({ "version": version, "total": total, "superseded": superseded });
+        let mut payload = json!({ "version": version, "total": total, "superseded": superseded });
+        if let Some((level, percent)) = member_discount {
+            payload["member_discount"] = json!({ "level": level, "percent": percent });
+        }
         let note = Note {
             action: "quote",
             reason: None,

@@ -27,10 +27,36 @@ impl<S: Store> Crm<S> {
     /// subject or invalid custom values; [`Error::NotFound`](crate::Error::NotFound)
     /// for a contract that does not exist.
     pub fn open_ticket(&mut self, actor: &Actor, new: NewTicket) -> Result<Ticket> {
+        let mut new = new;
+        // A member level's benefits: a lowest priority (which picks the SLA
+        // policy) and categories served free of the warranty.
+        let mut benefits = serde_json::Map::new();
+        if let Some(customer) = new.customer {
+            let benefit = self.member_benefit(customer, |b| Some(b.clone()))?;
+            if let Some((level, b)) = benefit {
+                if let Some(floor) = b.ticket_priority.filter(|p| *p > new.priority) {
+                    benefits.insert(
+                        "priority".into(),
+                        json!({ "level": level, "from": new.priority, "to": floor }),
+                    );
+                    new.priority = floor;
+                }
+                if new
+                    .category
+                    .as_ref()
+                    .is_some_and(|c| b.free_service.contains(c))
+                {
+                    benefits.insert("free_service".into(), json!({ "level": level }));
+                }
+            }
+        }
+        let free_service = benefits.contains_key("free_service");
         let mut tx = self.begin(actor);
         let today = tx.now.date_naive();
         let out_of_scope = match (new.warranty_until, new.contract) {
-            (Some(until), _) if until < today => Some(format!("the warranty ended on {until}")),
+            (Some(until), _) if until < today && !free_service => {
+                Some(format!("the warranty ended on {until}"))
+            }
             (_, Some(id)) => {
                 let contract: Contract = self.load(&RecordKey::from(id))?;
                 let machine = self.machine(EntityKind::Contract)?;
@@ -91,7 +117,16 @@ impl<S: Store> Crm<S> {
             survey: None,
         };
         self.authorize_create(actor, &ticket)?;
-        let ticket = self.put(&mut tx, None, ticket, Note::action("create"))?;
+        let note = Note {
+            action: "create",
+            reason: None,
+            payload: if benefits.is_empty() {
+                serde_json::Value::Null
+            } else {
+                json!({ "member_benefits": benefits })
+            },
+        };
+        let ticket = self.put(&mut tx, None, ticket, note)?;
         let ticket = self.route_new_ticket(&mut tx, ticket)?;
         self.finish(tx)?;
         Ok(ticket)

@@ -1288,6 +1288,6 @@ fn customer_value_needs_one_currency() {
         .unwrap_err();
     assert_eq!(
         err.to_string(),
-        "invalid configuration at value_currency: contracts are in EUR, USD; set value_currency to score one of them"
+        "invalid configuration at value_currency: purchases are in EUR, USD; set value_currency to score one of them"
     );
 }

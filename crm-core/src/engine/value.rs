@@ -11,8 +11,8 @@ use crate::access::{Actor, Permission};
 use crate::engine::{Crm, Note};
 use crate::error::{Error, Result};
 use crate::model::{AnyRecord, Customer, EntityKind, Record, Tier};
-use crate::rfm::{self, CustomerValue, Purchase, Skipped};
-use crate::store::{Query, Store};
+use crate::rfm::{self, CustomerValue, Skipped};
+use crate::store::Store;
 
 /// How many customers one commit of [`Crm::refresh_customer_value`] changes.
 const BATCH: usize = 500;
@@ -34,9 +34,10 @@ pub struct ValueRefresh {
 
 impl<S: Store> Crm<S> {
     /// Scores every customer by RFM from the stored purchases (signed
-    /// contracts: their amount, at their signing time) as of `as_of`, with
+    /// contracts: their amount, at their signing time; and purchases recorded
+    /// for loyalty points, less refunds) as of `as_of`, with
     /// the configured [`RfmConfig`](crate::rfm::RfmConfig), and writes back what
-    /// changed, 500 customers per commit: the tier (A, B, C), and the
+    /// changed, 500 customers per commit: the tier (A, B, C), the segment, and the
     /// lifecycle stage the activity signal calls for (`active`, `at_risk`,
     /// `dormant`, `churned`), reached along the lifecycle's transitions (a
     /// `value` event from the old stage to the new, naming the path, with the
@@ -58,51 +59,10 @@ impl<S: Store> Crm<S> {
         actor: &Actor,
         as_of: DateTime<Utc>,
     ) -> Result<ValueRefresh> {
-        let contracts = self.store.query(&Query::new(EntityKind::Contract))?;
-        let mut currencies: Vec<String> = Vec::new();
-        let mut purchases = Vec::new();
-        for record in &contracts {
-            let AnyRecord::Contract(contract) = record else {
-                continue;
-            };
-            let Some(signed_at) = contract.signed_at else {
-                continue;
-            };
-            let code = contract.amount.currency().code().to_string();
-            if !currencies.contains(&code) {
-                currencies.push(code.clone());
-            }
-            if self
-                .config
-                .value_currency
-                .as_ref()
-                .is_none_or(|c| c.code() == code)
-            {
-                purchases.push(Purchase::new(
-                    contract.customer.to_string(),
-                    signed_at,
-                    contract.amount.amount(),
-                ));
-            }
-        }
-        if self.config.value_currency.is_none() && currencies.len() > 1 {
-            return Err(Error::config(
-                "value_currency",
-                format!(
-                    "contracts are in {}; set value_currency to score one of them",
-                    currencies.join(", ")
-                ),
-            ));
-        }
+        let (purchases, currency) = self.purchases()?;
         let mut config = self.config.customer_value.clone();
-        if let Some(currency) = self
-            .config
-            .value_currency
-            .as_ref()
-            .map(|c| c.to_string())
-            .or_else(|| currencies.first().cloned())
-        {
-            config.minor_units = currency.parse::<crate::model::Currency>()?.minor_units();
+        if let Some(currency) = currency {
+            config.minor_units = currency.minor_units();
         }
         let table = rfm::score(&purchases, as_of, &config)?;
         let values = table.rows();
@@ -116,7 +76,10 @@ impl<S: Store> Crm<S> {
             };
             let tier: Tier = value.tier.parse()?;
             let path = self.stage_path(&customer.stage, stage_for(&value.signal));
-            if customer.tier != Some(tier) || !path.is_empty() {
+            if customer.tier != Some(tier)
+                || customer.segment.as_deref() != Some(value.segment.as_str())
+                || !path.is_empty()
+            {
                 self.authorize(actor, Permission::Edit, &customer)?;
                 plans.push((customer.key(), tier, path, value.clone()));
             }
@@ -132,6 +95,7 @@ impl<S: Store> Crm<S> {
                 let before: Customer = self.load(key)?;
                 let mut after = before.clone();
                 after.tier = Some(*tier);
+                after.segment = Some(value.segment.clone());
                 let mut reason =
                     format!("RFM {}{}{}: {}", value.r, value.f, value.m, value.segment);
                 if let Some(target) = path.last().map(|(_, to)| to.clone()) {
@@ -156,7 +120,26 @@ impl<S: Store> Crm<S> {
                     reason: Some(reason),
                     payload: json!({ "value": value, "as_of": as_of, "path": actions }),
                 };
-                self.put(&mut tx, Some(&before), after, note)?;
+                let written = self.put(&mut tx, Some(&before), after, note)?;
+                // A new RFM tier may reach (or lose) a member level.
+                if before.tier != written.tier {
+                    if let Some(mut account) = written.loyalty.clone() {
+                        if let Some(change) =
+                            self.config
+                                .loyalty
+                                .review(&mut account, written.tier, tx.now)
+                        {
+                            let mut after = written.clone();
+                            after.loyalty = Some(account);
+                            let note = Note {
+                                action: "level",
+                                reason: Some(change.reason.clone()),
+                                payload: json!({ "from": change.from, "to": change.to, "via": "value" }),
+                            };
+                            self.put(&mut tx, Some(&written), after, note)?;
+                        }
+                    }
+                }
             }
             self.finish(tx)?;
             refresh.batches += 1;

@@ -429,9 +429,12 @@ impl Lifecycles {
             EntityKind::Contract => Some(&self.contract),
             EntityKind::Ticket => Some(&self.ticket),
             EntityKind::Task => Some(&self.task),
-            EntityKind::Contact | EntityKind::Activity | EntityKind::User | EntityKind::Team => {
-                None
-            }
+            EntityKind::Contact
+            | EntityKind::Activity
+            | EntityKind::User
+            | EntityKind::Team
+            | EntityKind::PointsEntry
+            | EntityKind::Campaign => None,
         }
     }
 

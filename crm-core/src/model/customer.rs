@@ -1,5 +1,7 @@
 //! Customers: the companies and people a business sells to.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -67,6 +69,21 @@ pub struct Customer {
     pub email: Option<String>,
     /// The lead this customer was converted from.
     pub source_lead: Option<LeadId>,
+    /// The customer's IANA time zone (`Europe/Berlin`), for yearly care items.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<String>,
+    /// The RFM segment, once scored (`champions`, `at_risk`, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub segment: Option<String>,
+    /// When an activity was last logged on the customer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_contact_at: Option<DateTime<Utc>>,
+    /// The loyalty account, once the customer has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub loyalty: Option<crate::loyalty::Membership>,
+    /// Care items handled: the occurrence last acted on, by rule.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub care_done: BTreeMap<String, String>,
     /// Custom values.
     #[serde(default)]
     pub custom: CustomFields,
@@ -93,13 +110,23 @@ pub struct NewCustomer {
     pub phone: Option<String>,
     /// The main email.
     pub email: Option<String>,
+    /// The customer's IANA time zone.
+    pub time_zone: Option<String>,
     /// Custom values.
     pub custom: CustomFields,
 }
 
 impl Record for Customer {
     const KIND: crate::model::EntityKind = crate::model::EntityKind::Customer;
-    const PROTECTED: &'static [&'static str] = &["stage", "owner", "source_lead"];
+    const PROTECTED: &'static [&'static str] = &[
+        "stage",
+        "owner",
+        "source_lead",
+        "segment",
+        "last_contact_at",
+        "loyalty",
+        "care_done",
+    ];
 
     record_basics!(Customer, stage);
 
@@ -136,6 +163,7 @@ impl Record for Customer {
                 .filter_map(|e| normalize_email(e).ok())
                 .collect(),
             match_keys: crate::dedupe::match_keys_of(&self.match_records()),
+            due_at: self.loyalty.as_ref().and_then(|m| m.next_check_at),
             ..IndexKeys::default()
         }
     }
@@ -150,6 +178,15 @@ impl Record for Customer {
         }
         if let Some(email) = &self.email {
             normalize_email(email)?;
+        }
+        if let Some(zone) = &self.time_zone {
+            if zone.parse::<chrono_tz::Tz>().is_err() {
+                let shown: String = zone.chars().take(40).collect();
+                return Err(
+                    crate::Error::invalid("time_zone", "is not an IANA time zone")
+                        .with_value(shown),
+                );
+            }
         }
         Ok(())
     }

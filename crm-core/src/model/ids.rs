@@ -102,6 +102,14 @@ record_id!(
     /// The id of a [`Task`](crate::model::Task).
     TaskId => Task
 );
+record_id!(
+    /// The id of a [`PointsEntry`](crate::model::PointsEntry).
+    PointsEntryId => PointsEntry
+);
+record_id!(
+    /// The id of a [`Campaign`](crate::model::Campaign).
+    CampaignId => Campaign
+);
 
 /// The id of an [`Event`](crate::event::Event) or an outbox message.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

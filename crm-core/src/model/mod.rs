@@ -42,6 +42,7 @@ macro_rules! record_basics {
 }
 
 mod activity;
+mod campaign;
 mod contact;
 mod contract;
 mod custom;
@@ -51,6 +52,7 @@ mod lead;
 mod money;
 mod normalize;
 mod opportunity;
+mod points;
 mod task;
 mod ticket;
 mod user;
@@ -65,18 +67,20 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 
 pub use activity::{Activity, ActivityKind, NewActivity};
+pub use campaign::{Campaign, CampaignMember};
 pub use contact::{Contact, NewContact};
 pub use contract::Contract;
 pub use custom::{CustomFields, FieldDef, FieldSchema, FieldType, FieldValue, is_field_key};
 pub use customer::{Customer, CustomerKind, NewCustomer, Tier};
 pub use ids::{
-    ActivityId, ContactId, ContractId, CustomerId, EventId, IdGenerator, LeadId, OpportunityId,
-    RecordKey, SeededIds, TaskId, TeamId, TicketId, UserId,
+    ActivityId, CampaignId, ContactId, ContractId, CustomerId, EventId, IdGenerator, LeadId,
+    OpportunityId, PointsEntryId, RecordKey, SeededIds, TaskId, TeamId, TicketId, UserId,
 };
 pub use lead::{Conversion, Lead, NewLead};
 pub use money::{Currency, Money};
 pub use normalize::{normalize_email, normalize_phone};
 pub use opportunity::{NewOpportunity, Opportunity};
+pub use points::{PointsEntry, PointsKind};
 pub use task::{NewTask, Task, TaskLogEntry, TaskPriority};
 pub use ticket::{FeedbackKind, NewTicket, Survey, Ticket, TicketPriority};
 pub use user::{Absence, Team, User};
@@ -105,11 +109,15 @@ pub enum EntityKind {
     User,
     /// A [`Team`].
     Team,
+    /// A [`PointsEntry`].
+    PointsEntry,
+    /// A [`Campaign`].
+    Campaign,
 }
 
 impl EntityKind {
     /// Every kind, in a stable order.
-    pub const ALL: [EntityKind; 10] = [
+    pub const ALL: [EntityKind; 12] = [
         EntityKind::Customer,
         EntityKind::Contact,
         EntityKind::Lead,
@@ -120,6 +128,8 @@ impl EntityKind {
         EntityKind::Task,
         EntityKind::User,
         EntityKind::Team,
+        EntityKind::PointsEntry,
+        EntityKind::Campaign,
     ];
 
     /// The kind's name, as used in JSON and in messages: `"lead"`.
@@ -135,6 +145,8 @@ impl EntityKind {
             EntityKind::Task => "task",
             EntityKind::User => "user",
             EntityKind::Team => "team",
+            EntityKind::PointsEntry => "points_entry",
+            EntityKind::Campaign => "campaign",
         }
     }
 }
@@ -462,7 +474,11 @@ impl AnyRecord {
             AnyRecord::Contract(r) => r.owner.as_ref(),
             AnyRecord::Ticket(r) => r.assignee.as_ref(),
             AnyRecord::Task(r) => r.assignee.as_ref(),
-            AnyRecord::Activity(_) | AnyRecord::User(_) | AnyRecord::Team(_) => None,
+            AnyRecord::Campaign(r) => r.owner.as_ref(),
+            AnyRecord::Activity(_)
+            | AnyRecord::User(_)
+            | AnyRecord::Team(_)
+            | AnyRecord::PointsEntry(_) => None,
         }
     }
 
@@ -479,6 +495,8 @@ impl AnyRecord {
             AnyRecord::Activity(r) => r.team.as_ref(),
             AnyRecord::User(r) => r.team.as_ref(),
             AnyRecord::Team(r) => Some(&r.id),
+            AnyRecord::PointsEntry(r) => r.team.as_ref(),
+            AnyRecord::Campaign(r) => r.team.as_ref(),
         }
     }
 
@@ -486,7 +504,7 @@ impl AnyRecord {
     pub fn has_owner(kind: EntityKind) -> bool {
         !matches!(
             kind,
-            EntityKind::Activity | EntityKind::User | EntityKind::Team
+            EntityKind::Activity | EntityKind::User | EntityKind::Team | EntityKind::PointsEntry
         )
     }
 
@@ -509,7 +527,11 @@ impl AnyRecord {
             AnyRecord::Contract(r) => give!(r, owner, team),
             AnyRecord::Ticket(r) => give!(r, assignee, group),
             AnyRecord::Task(r) => give!(r, assignee, team),
-            AnyRecord::Activity(_) | AnyRecord::User(_) | AnyRecord::Team(_) => {}
+            AnyRecord::Campaign(r) => give!(r, owner, team),
+            AnyRecord::Activity(_)
+            | AnyRecord::User(_)
+            | AnyRecord::Team(_)
+            | AnyRecord::PointsEntry(_) => {}
         }
     }
 }
@@ -524,7 +546,9 @@ any_record!(
     Activity,
     Task,
     User,
-    Team
+    Team,
+    PointsEntry,
+    Campaign
 );
 
 /// Checks a required free text: not blank, at most `max` characters, no control

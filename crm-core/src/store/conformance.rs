@@ -21,10 +21,11 @@ use uuid::Uuid;
 use crate::error::Error;
 use crate::event::{Event, FieldChange, OutboxMessage};
 use crate::model::{
-    Activity, ActivityKind, AnyRecord, Contact, ContactId, Contract, ContractId, Conversion,
-    Customer, CustomerId, CustomerKind, EntityKind, EventId, FieldValue, Grantee, Lead, LeadId,
-    Meta, Money, Opportunity, OpportunityId, Record, RecordKey, Share, ShareAccess, Task, TaskId,
-    TaskLogEntry, TaskPriority, Team, TeamId, Ticket, TicketId, TicketPriority, User, UserId,
+    Activity, ActivityKind, AnyRecord, Campaign, CampaignId, Contact, ContactId, Contract,
+    ContractId, Conversion, Customer, CustomerId, CustomerKind, EntityKind, EventId, FieldValue,
+    Grantee, Lead, LeadId, Meta, Money, Opportunity, OpportunityId, PointsEntry, PointsEntryId,
+    PointsKind, Record, RecordKey, Share, ShareAccess, Task, TaskId, TaskLogEntry, TaskPriority,
+    Team, TeamId, Ticket, TicketId, TicketPriority, User, UserId,
 };
 use crate::store::{ChangeSet, Query, Restore, State, StateWrite, Store};
 
@@ -449,6 +450,30 @@ pub fn every_kind() -> Vec<AnyRecord> {
             phone: Some("+49 30 1234567".into()),
             email: Some("info@example.de".into()),
             source_lead: Some(lead.id),
+            time_zone: Some("Europe/Berlin".into()),
+            segment: Some("champions".into()),
+            last_contact_at: Some(at(30)),
+            loyalty: Some({
+                let mut account = crate::loyalty::Membership::new(at(2));
+                account
+                    .credit(
+                        PointsEntryId::from_uuid(uuid(18)),
+                        120,
+                        at(2),
+                        Some(at(9000)),
+                    )
+                    .unwrap_or_else(|e| panic!("{e}"));
+                account.level = Some("gold".into());
+                account.level_since = Some(at(2));
+                account.window.push(crate::loyalty::WindowItem {
+                    at: at(2),
+                    points: 120,
+                    spend: Decimal::new(12_050, 2),
+                });
+                account.next_check_at = Some(at(9000));
+                account
+            }),
+            care_done: [("birthday".to_string(), "2026-03-14".to_string())].into(),
             custom: lead.custom.clone(),
         }),
         AnyRecord::Contact(Contact {
@@ -587,6 +612,51 @@ pub fn every_kind() -> Vec<AnyRecord> {
             name: "East".into(),
             region: None,
             supervisor: Some(user("sue")),
+            custom: Default::default(),
+        }),
+        AnyRecord::PointsEntry(PointsEntry {
+            id: PointsEntryId::from_uuid(uuid(19)),
+            meta: meta(),
+            customer: customer_id,
+            owner: Some(user("ana")),
+            team: None,
+            kind: PointsKind::Redeem,
+            points: -40,
+            balance: 80,
+            at: at(7),
+            expires_at: None,
+            reference: Some("gift:mug".into()),
+            amount: Some(eur(-1999)),
+            rule: Some("mug".into()),
+            reason: Some("a mug, Grüße".into()),
+            lots: vec![crate::loyalty::LotUse {
+                entry: PointsEntryId::from_uuid(uuid(18)),
+                points: 40,
+            }],
+            custom: Default::default(),
+        }),
+        AnyRecord::Campaign(Campaign {
+            id: CampaignId::from_uuid(uuid(20)),
+            meta: meta(),
+            name: "Win back spring".into(),
+            action: Some("call with a 10 % offer".into()),
+            owner: Some(user("ana")),
+            team: Some(TeamId::new("east").unwrap_or_else(|e| panic!("{e}"))),
+            segment: crate::assign::Condition::from_value(
+                &serde_json::json!({"field": "stage", "in": ["at_risk", "dormant"]}),
+                "segment",
+            )
+            .unwrap_or_else(|e| panic!("{e}")),
+            launched_at: at(8),
+            holdout_percent: Decimal::new(125, 1),
+            seed: u64::MAX,
+            window_days: 30,
+            members: vec![crate::model::CampaignMember {
+                customer: customer_id,
+                holdout: false,
+                contacted_at: Some(at(9)),
+                contacted_by: Some(user("ana")),
+            }],
             custom: Default::default(),
         }),
     ]
@@ -833,6 +903,7 @@ pub fn backups_round_trip<S: Store>(store: &mut S) {
         .push(state_write("assignment", rich_value(2), 1));
     source.commit(changes).unwrap_or_else(|e| panic!("{e}"));
 
+    let kinds = every_kind().len();
     let mut original = Vec::new();
     crate::backup::export(&source, &mut original).unwrap_or_else(|e| panic!("export: {e}"));
     let stats =
@@ -845,7 +916,7 @@ pub fn backups_round_trip<S: Store>(store: &mut S) {
             stats.sequences,
             stats.states
         ),
-        (10, 10, 10, 1, 2)
+        (kinds, kinds, kinds, 1, 2)
     );
     assert_eq!(
         state(store, "assignment"),
@@ -865,7 +936,7 @@ pub fn backups_round_trip<S: Store>(store: &mut S) {
     let free = store
         .take_outbox(at(3), 100, Duration::minutes(5))
         .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(free.len(), 8);
+    assert_eq!(free.len(), kinds - 2);
     let err =
         crate::backup::import(store, original.as_slice()).expect_err("importing twice must fail");
     assert!(matches!(err, Error::Conflict { .. }), "{err}");
