@@ -139,6 +139,7 @@ impl Runner {
                     phone: opt(args, "phone")?,
                     email: opt(args, "email")?,
                     tags: opt(args, "tags")?.unwrap_or_default(),
+                    time_zone: opt(args, "time_zone")?,
                     ..NewCustomer::default()
                 },
             )?),
@@ -278,6 +279,104 @@ impl Runner {
                     feedback: opt(args, "feedback")?,
                     comment: opt(args, "comment")?,
                 },
+            )?),
+            "record_purchase" => out(crm.record_purchase(
+                &actor(),
+                crm::PurchaseInput {
+                    customer: id_in(args, "customer")?,
+                    reference: arg(args, "reference")?,
+                    amount: money(args, "amount")?
+                        .ok_or_else(|| Error::invalid("amount", "is required"))?,
+                    at: opt(args, "at")?,
+                    lines: opt(args, "lines")?.unwrap_or_default(),
+                    campaign: opt(args, "campaign")?,
+                },
+            )?),
+            "refund_purchase" => out(crm.refund_purchase(
+                &actor(),
+                id_in(args, "customer")?,
+                &arg::<String>(args, "reference")?,
+                money(args, "amount")?.ok_or_else(|| Error::invalid("amount", "is required"))?,
+            )?),
+            "redeem_points" => out(crm.redeem_points(
+                &actor(),
+                id_in(args, "customer")?,
+                arg(args, "points")?,
+                &arg::<String>(args, "reward")?,
+                opt::<String>(args, "reference")?.as_deref(),
+            )?),
+            "adjust_points" => out(crm.adjust_points(
+                &actor(),
+                id_in(args, "customer")?,
+                arg(args, "points")?,
+                &arg::<String>(args, "reason")?,
+            )?),
+            "award_bonus" => out(crm.award_bonus(
+                &actor(),
+                id_in(args, "customer")?,
+                &arg::<String>(args, "event")?,
+                opt::<String>(args, "reference")?.as_deref(),
+            )?),
+            "points_entries" => out(crm.points_entries(&actor(), id_in(args, "customer")?)?),
+            "review_loyalty" => {
+                let now = opt(args, "now")?.unwrap_or_else(|| crm.now());
+                out(crm.review_loyalty(&actor(), now)?)
+            }
+            "act_on_care" => out(crm.act_on_care(
+                &actor(),
+                id_in(args, "customer")?,
+                &arg::<String>(args, "rule")?,
+                arg::<String>(args, "kind")?.parse()?,
+                &arg::<String>(args, "summary")?,
+            )?),
+            "launch_campaign" => out(crm.launch_campaign(
+                &actor(),
+                crm::CampaignInput {
+                    name: arg(args, "name")?,
+                    action: opt(args, "action")?,
+                    segment: crm::assign::Condition::from_value(
+                        &arg::<Value>(args, "segment")?,
+                        "segment",
+                    )?,
+                    holdout_percent: arg::<String>(args, "holdout_percent")?
+                        .parse()
+                        .map_err(|_| Error::invalid("holdout_percent", "is not a number"))?,
+                    seed: arg(args, "seed")?,
+                    window_days: arg(args, "window_days")?,
+                },
+            )?),
+            "record_campaign_contacts" => {
+                let customers = arg::<Vec<String>>(args, "customers")?
+                    .iter()
+                    .map(|c| c.parse())
+                    .collect::<crm::Result<Vec<crm::CustomerId>>>()?;
+                out(crm.record_campaign_contacts(
+                    &actor(),
+                    id_in(args, "campaign")?,
+                    &customers,
+                    opt(args, "at")?,
+                )?)
+            }
+            "campaign_results" => out(crm.campaign_results(
+                &actor(),
+                id_in(args, "campaign")?,
+                arg(args, "as_of")?,
+            )?),
+            "loyalty_points" => {
+                let program = crm::loyalty::LoyaltyConfig::from_value(arg(args, "program")?)?;
+                let lines: Vec<crm::loyalty::PurchaseLine> = arg(args, "lines")?;
+                out(program.points_for(
+                    &lines,
+                    opt::<String>(args, "level")?.as_deref(),
+                    opt::<String>(args, "campaign")?.as_deref(),
+                ))
+            }
+            "draw_holdout" => out(crm::loyalty::draw_holdout(
+                arg(args, "n")?,
+                arg::<String>(args, "percent")?
+                    .parse()
+                    .map_err(|_| Error::invalid("percent", "is not a number"))?,
+                arg(args, "seed")?,
             )?),
             "assign_ticket" => {
                 out(crm.assign_ticket(&actor(), id(args)?, user(args, "assignee")?)?)
