@@ -216,7 +216,7 @@ impl<S: Store> Crm<S> {
         self.authorize_any(actor, Permission::Edit, &subject)?;
         let activity = Activity {
             id: ActivityId::from_uuid(self.next_id(tx.now)),
-            meta: self.new_meta(&tx),
+            meta: self.new_meta(tx),
             kind: new.kind,
             subject: new.subject,
             summary: new.summary,

@@ -110,7 +110,7 @@ impl CareRule {
             )),
             Some(CareTrigger::Yearly(field))
                 if !DATE_FIELDS.contains(&field.as_str())
-                    && !field.strip_prefix("custom.").is_some_and(|k| !k.is_empty()) =>
+                    && field.strip_prefix("custom.").is_none_or(|k| k.is_empty()) =>
             {
                 Err(Error::config(
                     format!("{at}.yearly"),
@@ -157,6 +157,23 @@ pub fn care_due(
     let mut out = Vec::new();
     let mut json = None;
     for rule in rules {
+        let Some(trigger) = rule.trigger() else {
+            continue;
+        };
+        let within = rule.within_days.or(match trigger {
+            CareTrigger::Yearly(_) => Some(7),
+            _ => None,
+        });
+        let Some(item) = occurrence(rule, trigger, customer, now, until, zone) else {
+            continue;
+        };
+        if customer.care_done.get(&rule.name) == Some(&item.occurrence) {
+            continue;
+        }
+        if within.is_some_and(|days| item.due_at + Duration::days(i64::from(days)) <= now) {
+            continue;
+        }
+        // The rule's condition last: it reads the customer as JSON.
         if rule.when != Condition::Always {
             let record = json.get_or_insert_with(|| {
                 serde_json::to_value(customer).unwrap_or(serde_json::Value::Null)
@@ -165,19 +182,6 @@ pub fn care_due(
                 continue;
             }
         }
-        let Some(item) = occurrence(rule, customer, now, until, zone) else {
-            continue;
-        };
-        if customer.care_done.get(&rule.name) == Some(&item.occurrence) {
-            continue;
-        }
-        let within = rule.within_days.or(match rule.trigger() {
-            Some(CareTrigger::Yearly(_)) => Some(7),
-            _ => None,
-        });
-        if within.is_some_and(|days| item.due_at + Duration::days(i64::from(days)) <= now) {
-            continue;
-        }
         out.push(item);
     }
     out
@@ -185,23 +189,37 @@ pub fn care_due(
 
 fn occurrence(
     rule: &CareRule,
+    trigger: CareTrigger,
     customer: &Customer,
     now: DateTime<Utc>,
     until: DateTime<Utc>,
     zone: Option<Tz>,
 ) -> Option<CareDue> {
     let membership = customer.loyalty.as_ref();
-    let item = |due_at: DateTime<Utc>, reason: String, occurrence: String| {
-        (due_at < until).then(|| CareDue {
-            rule: rule.name.clone(),
-            due_at,
-            reason,
-            action: rule.action.clone(),
-            occurrence,
+    // The texts are made only for items that are due: most customers have none.
+    let item = |due_at: DateTime<Utc>, text: &dyn Fn() -> (String, String)| {
+        (due_at < until).then(|| {
+            let (reason, occurrence) = text();
+            CareDue {
+                rule: rule.name.clone(),
+                due_at,
+                reason,
+                action: rule.action.clone(),
+                occurrence,
+            }
         })
     };
-    match rule.trigger()? {
+    match trigger {
         CareTrigger::Yearly(field) => {
+            // Most customers have no such date: look before parsing the zone.
+            let has_date = match field.strip_prefix("custom.") {
+                Some(key) => customer.custom.contains_key(key),
+                None if field == "customer_since" => true,
+                None => membership.is_some(),
+            };
+            if !has_date {
+                return None;
+            }
             let zone = customer
                 .time_zone
                 .as_deref()
@@ -234,28 +252,37 @@ fn occurrence(
                 "customer_since" => "customer anniversary".to_string(),
                 custom => custom.trim_start_matches("custom.").replace('_', " "),
             };
-            item(
-                due_at,
-                format!("{what} on {day} ({} years)", day.year() - date.year()),
-                day.to_string(),
-            )
+            if due_at >= until {
+                return None;
+            }
+            item(due_at, &|| {
+                (
+                    format!("{what} on {day} ({} years)", day.year() - date.year()),
+                    day.to_string(),
+                )
+            })
         }
         CareTrigger::NoContact(days) => {
             let last = customer.last_contact_at.unwrap_or(customer.meta.created_at);
             let due_at = last + Duration::days(i64::from(days));
-            let reason = match customer.last_contact_at {
-                Some(at) => format!("no contact for {days} days (last on {})", at.date_naive()),
-                None => format!("no contact in the {days} days since the customer was added"),
-            };
-            item(due_at, reason, last.to_rfc3339())
+            item(due_at, &|| {
+                let reason = match customer.last_contact_at {
+                    Some(at) => {
+                        format!("no contact for {days} days (last on {})", at.date_naive())
+                    }
+                    None => format!("no contact in the {days} days since the customer was added"),
+                };
+                (reason, last.to_rfc3339())
+            })
         }
         CareTrigger::FirstPurchase(days) => {
             let first = membership?.first_purchase_at?;
-            item(
-                first + Duration::days(i64::from(days)),
-                format!("first purchase on {}", first.date_naive()),
-                "first".to_string(),
-            )
+            item(first + Duration::days(i64::from(days)), &|| {
+                (
+                    format!("first purchase on {}", first.date_naive()),
+                    "first".to_string(),
+                )
+            })
         }
         CareTrigger::LevelChange => {
             let m = membership?;
@@ -264,26 +291,28 @@ fn occurrence(
                 return None;
             }
             let show = |l: &Option<String>| l.clone().unwrap_or_else(|| "no level".to_string());
-            item(
-                since,
-                format!(
-                    "moved from {} to {}",
-                    show(&m.previous_level),
-                    show(&m.level)
-                ),
-                since.to_rfc3339(),
-            )
+            item(since, &|| {
+                (
+                    format!(
+                        "moved from {} to {}",
+                        show(&m.previous_level),
+                        show(&m.level)
+                    ),
+                    since.to_rfc3339(),
+                )
+            })
         }
         CareTrigger::Stage(stage) => {
             if customer.stage != stage {
                 return None;
             }
             let since = customer.stage_since.unwrap_or(customer.meta.updated_at);
-            item(
-                since,
-                format!("{} since {}", stage.replace('_', " "), since.date_naive()),
-                since.to_rfc3339(),
-            )
+            item(since, &|| {
+                (
+                    format!("{} since {}", stage.replace('_', " "), since.date_naive()),
+                    since.to_rfc3339(),
+                )
+            })
         }
     }
 }
