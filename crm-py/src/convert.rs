@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 use serde_json::Value;
 
 use crate::error::invalid;
-use crate::{desk, model, payments, plans};
+use crate::{desk, loyalty, model, payments, plans};
 
 /// A Rust value that becomes a Python object.
 pub trait ToPy {
@@ -35,6 +35,7 @@ native!(
     u64,
     usize,
     i64,
+    f64,
     Decimal,
     DateTime<Utc>,
     NaiveDate
@@ -61,6 +62,8 @@ as_text!(
     crm::ActivityId,
     crm::TaskId,
     crm::EventId,
+    crm::PointsEntryId,
+    crm::CampaignId,
     crm::EntityKind
 );
 
@@ -180,7 +183,21 @@ wrapped!(
     crm::sla::Escalated => desk::PyEscalated,
     crm::sla::TargetState => desk::PyTargetState,
     crm::TicketEscalation => desk::PyTicketEscalation,
-    crm::Survey => desk::PySurvey
+    crm::Survey => desk::PySurvey,
+    crm::Customer => model::PyCustomer,
+    crm::PointsEntry => model::PyPointsEntry,
+    crm::loyalty::Membership => loyalty::PyMembership,
+    crm::loyalty::Lot => loyalty::PyLot,
+    crm::loyalty::LotUse => loyalty::PyLotUse,
+    crm::loyalty::WindowItem => loyalty::PyWindowItem,
+    crm::loyalty::PendingDowngrade => loyalty::PyPendingDowngrade,
+    crm::loyalty::Earning => loyalty::PyEarning,
+    crm::loyalty::LevelChange => loyalty::PyLevelChange,
+    crm::MemberLevelChange => loyalty::PyMemberLevelChange,
+    crm::loyalty::CareDue => loyalty::PyCareDue,
+    crm::CampaignMember => loyalty::PyCampaignMember,
+    crm::loyalty::GroupMeasure => loyalty::PyGroupMeasure,
+    crm::loyalty::MemberOutcome => loyalty::PyMemberOutcome
 );
 
 /// A due rule as the terms template writes it (`{"days_after": 30}`).

@@ -12,15 +12,19 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyMapping, PyString, PyTuple};
 
 use crate::convert::{
-    ToPy, extract_count, extract_date, extract_money, extract_opt_date, extract_opt_money,
-    extract_opt_time, extract_time, to_json,
+    ToPy, extract_count, extract_date, extract_decimal, extract_money, extract_opt_date,
+    extract_opt_money, extract_opt_time, extract_time, to_json,
 };
 use crate::desk::{PyTargetState, PyTicketEscalation, feedback_kind, survey_score};
 use crate::error::{invalid, to_py};
+use crate::loyalty::{
+    PyCampaignMeasure, PyLoyaltyReview, PyPointsPosting, points_of, purchase_lines, seed_of,
+    segment_of,
+};
 use crate::model::{
-    PyAbsence, PyActivity, PyActor, PyContact, PyContract, PyConversion, PyCustomer, PyDueWork,
-    PyEvent, PyLead, PyOpportunity, PyOutboxMessage, PyRecordKey, PyRouting, PyScore, PyTask,
-    PyTeam, PyTicket, PyUser, PyValueRefresh, any_record,
+    PyAbsence, PyActivity, PyActor, PyCampaign, PyContact, PyContract, PyConversion, PyCustomer,
+    PyDueWork, PyEvent, PyLead, PyOpportunity, PyOutboxMessage, PyPointsEntry, PyRecordKey,
+    PyRouting, PyScore, PyTask, PyTeam, PyTicket, PyUser, PyValueRefresh, any_record,
 };
 use crate::payments::{price_list_of, quote_lines, terms_of};
 use crate::plans::{PyCollected, PyReceivable};
@@ -322,6 +326,23 @@ fn installments(value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Vec<u32>>> 
         .map(Some)
 }
 
+/// Customer ids from a list of `str`; errors on `field[i]`.
+fn customer_ids(field: &str, value: &Bound<'_, PyAny>) -> PyResult<Vec<crm::CustomerId>> {
+    if value.cast::<PyString>().is_ok() || value.cast::<PyMapping>().is_ok() {
+        return Err(invalid(field, "expects a list of customer ids"));
+    }
+    let items = value
+        .try_iter()
+        .map_err(|_| invalid(field, "expects a list of customer ids"))?;
+    items
+        .enumerate()
+        .map(|(at, item)| {
+            let at = format!("{field}[{at}]");
+            id_in(&at, &text(&at, &item?)?)
+        })
+        .collect()
+}
+
 fn grantee(user_id: Option<String>, team_id: Option<String>) -> PyResult<crm::Grantee> {
     match (user("user", user_id)?, team("team", team_id)?) {
         (Some(user), None) => Ok(crm::Grantee::User(user)),
@@ -572,8 +593,9 @@ impl PyCrm {
             .map(PyUser)
     }
 
-    /// Creates a customer.
-    #[pyo3(signature = (actor, name, *, kind = "company", owner = None, team = None, region = None, industry = None, phone = None, email = None, tags = Vec::new()))]
+    /// Creates a customer. `time_zone` (an IANA name) is where its yearly
+    /// care items (a birthday) fall due.
+    #[pyo3(signature = (actor, name, *, kind = "company", owner = None, team = None, region = None, industry = None, phone = None, email = None, tags = Vec::new(), time_zone = None))]
     #[allow(clippy::too_many_arguments)]
     fn create_customer(
         &self,
@@ -588,6 +610,7 @@ impl PyCrm {
         phone: Option<String>,
         email: Option<String>,
         tags: Vec<String>,
+        time_zone: Option<String>,
     ) -> PyResult<PyCustomer> {
         let new = crm::NewCustomer {
             kind: enum_value("kind", kind)?,
@@ -599,6 +622,7 @@ impl PyCrm {
             tags,
             phone,
             email,
+            time_zone,
             custom: Default::default(),
         };
         let actor = actor.0.clone();
@@ -1776,8 +1800,9 @@ impl PyCrm {
     }
 
     /// What is due per user by `now` (default: the engine's clock) plus the
-    /// configured look-ahead: first contacts, follow-ups, tasks and win-backs
-    /// (customers the value refresh moved to `at_risk` or `dormant`).
+    /// configured look-ahead: first contacts, follow-ups, tasks, win-backs
+    /// (customers the value refresh moved to `at_risk` or `dormant`), and
+    /// the rest (installments, the desk's items, care items with `care`).
     #[pyo3(signature = (actor, *, now = None))]
     fn due_work(
         &self,
@@ -1824,6 +1849,270 @@ impl PyCrm {
             crm.refresh_customer_value(&actor, as_of)
         })
         .map(PyValueRefresh)
+    }
+
+    // ----- loyalty -------------------------------------------------------------
+
+    /// Records a purchase and credits the points it earns under the loyalty
+    /// program (`config={"loyalty": ...}`): `amount` a `crm.Money` in the
+    /// program's currency, `reference` the host's order number (once per
+    /// customer), `at` when it happened (default now), `lines` dicts with
+    /// `product`, `category` and `amount` (`decimal.Decimal`) adding up to
+    /// the amount, `campaign` the campaign it was bought in. The first
+    /// purchase also earns the `first_purchase` bonus; an upgrade applies at
+    /// once. Returns a `crm.PointsPosting`.
+    ///
+    /// Raises `crm.ValidationError` on `reference` (blank, or recorded
+    /// already), `amount` (not above zero, another currency), `lines`, `at`
+    /// (in the future); `crm.NotFoundError`, `crm.ForbiddenError`.
+    ///
+    /// >>> from datetime import datetime, timezone
+    /// >>> from decimal import Decimal
+    /// >>> import crm
+    /// >>> program = {"currency": "EUR", "earn": [{"name": "base", "per": "1.00", "points": 1}],
+    /// ...            "bonuses": {"first_purchase": 50}}
+    /// >>> engine = crm.Crm(now=datetime(2026, 1, 5, 9, tzinfo=timezone.utc), seed=1, config={"loyalty": program})
+    /// >>> root = crm.Actor("root", roles=["admin"])
+    /// >>> mia = engine.create_customer(root, "Mia Rossi", kind="person")
+    /// >>> posting = engine.record_purchase(root, mia.id, "A-1", crm.Money("120.50", "EUR"))
+    /// >>> [(e.kind, e.points, e.balance) for e in posting.entries]
+    /// [('earn', 120, 120), ('bonus', 50, 170)]
+    /// >>> posting.customer.loyalty.balance
+    /// 170
+    #[pyo3(signature = (actor, customer, reference, amount, *, at = None, lines = None, campaign = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn record_purchase(
+        &self,
+        py: Python<'_>,
+        actor: &PyActor,
+        customer: &str,
+        reference: String,
+        amount: &Bound<'_, PyAny>,
+        at: Option<&Bound<'_, PyAny>>,
+        lines: Option<&Bound<'_, PyAny>>,
+        campaign: Option<String>,
+    ) -> PyResult<PyPointsPosting> {
+        let input = crm::PurchaseInput {
+            customer: id_in("customer", customer)?,
+            reference,
+            amount: extract_money("amount", amount)?,
+            at: extract_opt_time("at", at)?,
+            lines: purchase_lines(lines)?,
+            campaign,
+        };
+        let actor = actor.0.clone();
+        self.run(py, move |crm| crm.record_purchase(&actor, input))
+            .map(PyPointsPosting)
+    }
+
+    /// Refunds (part of) a recorded purchase: the points it earned are taken
+    /// back in proportion (as many as are left; what was spent already is
+    /// said in the entry's reason). Raises `crm.ValidationError` on
+    /// `reference` (no such purchase) or `amount` (not above zero, more than
+    /// is left to refund).
+    fn refund_purchase(
+        &self,
+        py: Python<'_>,
+        actor: &PyActor,
+        customer: &str,
+        reference: String,
+        amount: &Bound<'_, PyAny>,
+    ) -> PyResult<PyPointsPosting> {
+        let amount = extract_money("amount", amount)?;
+        let (customer, actor) = (id_in("customer", customer)?, actor.0.clone());
+        self.run(py, move |crm| {
+            crm.refund_purchase(&actor, customer, &reference, amount)
+        })
+        .map(PyPointsPosting)
+    }
+
+    /// Exchanges `points` (an `int`) for a `reward`, oldest points first.
+    /// Raises `crm.ValidationError` on `points` (not above zero, or more than
+    /// are available: the message says the balance) or `reward` (blank).
+    #[pyo3(signature = (actor, customer, points, reward, *, reference = None))]
+    fn redeem_points(
+        &self,
+        py: Python<'_>,
+        actor: &PyActor,
+        customer: &str,
+        points: &Bound<'_, PyAny>,
+        reward: String,
+        reference: Option<String>,
+    ) -> PyResult<PyPointsPosting> {
+        let points = points_of("points", points)?;
+        let (customer, actor) = (id_in("customer", customer)?, actor.0.clone());
+        self.run(py, move |crm| {
+            crm.redeem_points(&actor, customer, points, &reward, reference.as_deref())
+        })
+        .map(PyPointsPosting)
+    }
+
+    /// Corrects a balance by hand (`points` above zero: a credit; below: a
+    /// debit), with a reason. Only the program's `adjust_roles` may:
+    /// `crm.ForbiddenError` for others; `crm.ValidationError` on `points`
+    /// (zero, or a debit beyond the balance) or `reason` (blank).
+    fn adjust_points(
+        &self,
+        py: Python<'_>,
+        actor: &PyActor,
+        customer: &str,
+        points: &Bound<'_, PyAny>,
+        reason: String,
+    ) -> PyResult<PyPointsPosting> {
+        let points = points_of("points", points)?;
+        let (customer, actor) = (id_in("customer", customer)?, actor.0.clone());
+        self.run(py, move |crm| {
+            crm.adjust_points(&actor, customer, points, &reason)
+        })
+        .map(PyPointsPosting)
+    }
+
+    /// Gives the bonus the program sets for `event` (`bonuses`), once per
+    /// event and `reference`. Raises `crm.ValidationError` on `event` (no
+    /// bonus for it) or `reference` (given already).
+    #[pyo3(signature = (actor, customer, event, *, reference = None))]
+    fn award_bonus(
+        &self,
+        py: Python<'_>,
+        actor: &PyActor,
+        customer: &str,
+        event: String,
+        reference: Option<String>,
+    ) -> PyResult<PyPointsPosting> {
+        let (customer, actor) = (id_in("customer", customer)?, actor.0.clone());
+        self.run(py, move |crm| {
+            crm.award_bonus(&actor, customer, &event, reference.as_deref())
+        })
+        .map(PyPointsPosting)
+    }
+
+    /// A customer's points ledger, oldest entry first.
+    fn points_entries(
+        &self,
+        py: Python<'_>,
+        actor: &PyActor,
+        customer: &str,
+    ) -> PyResult<Vec<PyPointsEntry>> {
+        let (customer, actor) = (id_in("customer", customer)?, actor.0.clone());
+        let entries = self.run(py, move |crm| crm.points_entries(&actor, customer))?;
+        Ok(entries.into_iter().map(PyPointsEntry).collect())
+    }
+
+    /// Reviews the members due a check by `now` (default: the engine's
+    /// clock), in batches: expires points past their date and applies the
+    /// downgrades whose grace ended. Returns a `crm.LoyaltyReview`.
+    #[pyo3(signature = (actor, *, now = None))]
+    fn review_loyalty(
+        &self,
+        py: Python<'_>,
+        actor: &PyActor,
+        now: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PyLoyaltyReview> {
+        let (now, actor) = (extract_opt_time("now", now)?, actor.0.clone());
+        self.run(py, move |crm| {
+            let now = now.unwrap_or_else(|| crm.now());
+            crm.review_loyalty(&actor, now)
+        })
+        .map(PyLoyaltyReview)
+    }
+
+    /// Acts on a care item (`due_work`, kind `"care"`): logs the activity
+    /// (`kind`: `"call"`, `"email"`, ...) on the customer and marks the
+    /// rule's current occurrence handled, in one commit. Raises
+    /// `crm.ValidationError` on `rule` (no item of that rule is due for the
+    /// customer), `kind` or `summary`.
+    fn act_on_care(
+        &self,
+        py: Python<'_>,
+        actor: &PyActor,
+        customer: &str,
+        rule: String,
+        kind: &str,
+        summary: String,
+    ) -> PyResult<PyActivity> {
+        let kind: crm::ActivityKind = enum_value("kind", kind)?;
+        let (customer, actor) = (id_in("customer", customer)?, actor.0.clone());
+        self.run(py, move |crm| {
+            crm.act_on_care(&actor, customer, &rule, kind, &summary)
+        })
+        .map(PyActivity)
+    }
+
+    /// Launches a campaign: the customers matching `segment` (a condition as
+    /// a dict, `{"field": "tags", "eq": "lapsed"}`) become its members, and
+    /// `holdout_percent` of them (a `decimal.Decimal`, `int` or `str`, 0 to
+    /// 100) are held out by a draw seeded with `seed` (an `int` from 0 to
+    /// 2**64 - 1; `crm.draw_holdout` draws the same). Purchases count
+    /// `window_days` after each member's contact. Returns a `crm.Campaign`.
+    ///
+    /// Raises `crm.ValidationError` on `name`, `segment`, `holdout_percent`,
+    /// `seed`, `window_days`.
+    #[pyo3(signature = (actor, name, segment, *, holdout_percent, seed, window_days, action = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn launch_campaign(
+        &self,
+        py: Python<'_>,
+        actor: &PyActor,
+        name: String,
+        segment: &Bound<'_, PyAny>,
+        holdout_percent: &Bound<'_, PyAny>,
+        seed: &Bound<'_, PyAny>,
+        window_days: &Bound<'_, PyAny>,
+        action: Option<String>,
+    ) -> PyResult<PyCampaign> {
+        let input = crm::CampaignInput {
+            name,
+            action,
+            segment: segment_of(segment)?,
+            holdout_percent: extract_decimal("holdout_percent", holdout_percent)?,
+            seed: seed_of(seed)?,
+            window_days: number("window_days", window_days)?,
+        };
+        let actor = actor.0.clone();
+        self.run(py, move |crm| crm.launch_campaign(&actor, input))
+            .map(PyCampaign)
+    }
+
+    /// Records that treated members (`customers`, a list of customer ids)
+    /// were contacted `at` (default now); a member contacted already keeps
+    /// their first contact. Raises `crm.ValidationError` on `customers` (not
+    /// a member, or held out: the holdout is not to be contacted) or `at`.
+    #[pyo3(signature = (actor, campaign, customers, *, at = None))]
+    fn record_campaign_contacts(
+        &self,
+        py: Python<'_>,
+        actor: &PyActor,
+        campaign: &str,
+        customers: &Bound<'_, PyAny>,
+        at: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PyCampaign> {
+        let customers = customer_ids("customers", customers)?;
+        let at = extract_opt_time("at", at)?;
+        let (campaign, actor) = (id_in("campaign", campaign)?, actor.0.clone());
+        self.run(py, move |crm| {
+            crm.record_campaign_contacts(&actor, campaign, &customers, at)
+        })
+        .map(PyCampaign)
+    }
+
+    /// Measures a campaign at `as_of` (default: the engine's clock): each
+    /// group's repurchase rate and revenue per customer in the members'
+    /// windows, treated against holdout. Returns a `crm.CampaignMeasure`.
+    #[pyo3(signature = (actor, campaign, *, as_of = None))]
+    fn campaign_results(
+        &self,
+        py: Python<'_>,
+        actor: &PyActor,
+        campaign: &str,
+        as_of: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PyCampaignMeasure> {
+        let as_of = extract_opt_time("as_of", as_of)?;
+        let (campaign, actor) = (id_in("campaign", campaign)?, actor.0.clone());
+        self.run(py, move |crm| {
+            let as_of = as_of.unwrap_or_else(|| crm.now());
+            crm.campaign_results(&actor, campaign, as_of)
+        })
+        .map(PyCampaignMeasure)
     }
 
     /// Takes back the leads not contacted in time by `now` (default: the

@@ -7,13 +7,15 @@
 //! splits totals by payment terms and prices quotes, [`plans`] wraps the
 //! engine's payment plans, quote versions and receivables, [`desk`] wraps
 //! working calendars and the service desk's SLA clocks, escalations and
-//! surveys. No CRM rule lives here.
+//! surveys, [`loyalty`] wraps the points ledger, member levels, care items
+//! and campaigns. No CRM rule lives here.
 
 mod convert;
 mod dedupe;
 mod desk;
 mod engine;
 mod error;
+mod loyalty;
 mod model;
 mod payments;
 mod plans;
@@ -87,5 +89,24 @@ fn _crm(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<desk::PyTargetState>()?;
     m.add_class::<desk::PyTicketEscalation>()?;
     m.add_class::<desk::PySurvey>()?;
+    m.add_class::<model::PyPointsEntry>()?;
+    m.add_class::<model::PyCampaign>()?;
+    m.add_class::<loyalty::PyMembership>()?;
+    m.add_class::<loyalty::PyLot>()?;
+    m.add_class::<loyalty::PyLotUse>()?;
+    m.add_class::<loyalty::PyWindowItem>()?;
+    m.add_class::<loyalty::PyPendingDowngrade>()?;
+    m.add_class::<loyalty::PyEarning>()?;
+    m.add_class::<loyalty::PyLevelChange>()?;
+    m.add_class::<loyalty::PyPointsPosting>()?;
+    m.add_class::<loyalty::PyMemberLevelChange>()?;
+    m.add_class::<loyalty::PyLoyaltyReview>()?;
+    m.add_class::<loyalty::PyCareDue>()?;
+    m.add_class::<loyalty::PyCampaignMember>()?;
+    m.add_class::<loyalty::PyGroupMeasure>()?;
+    m.add_class::<loyalty::PyMemberOutcome>()?;
+    m.add_class::<loyalty::PyCampaignMeasure>()?;
+    m.add_function(wrap_pyfunction!(loyalty::loyalty_points, m)?)?;
+    m.add_function(wrap_pyfunction!(loyalty::draw_holdout, m)?)?;
     Ok(())
 }

@@ -111,6 +111,11 @@ record_class!(
         phone,
         email,
         source_lead,
+        time_zone,
+        segment,
+        last_contact_at,
+        loyalty,
+        care_done,
         custom
     ]
 );
@@ -291,6 +296,37 @@ record_class!(
     [id, name, region, supervisor, custom]
 );
 
+record_class!(
+    PyPointsEntry,
+    "PointsEntry",
+    crm::PointsEntry,
+    "One movement of a customer's loyalty points: written once, never changed.",
+    [
+        id, customer, owner, team, kind, points, balance, at, expires_at, reference, amount, rule,
+        reason, lots, custom
+    ]
+);
+record_class!(
+    PyCampaign,
+    "Campaign",
+    crm::Campaign,
+    "A retention or win-back campaign: a segment of customers, a seeded holdout.",
+    [
+        id,
+        name,
+        action,
+        owner,
+        team,
+        segment,
+        launched_at,
+        holdout_percent,
+        seed,
+        window_days,
+        members,
+        custom
+    ]
+);
+
 /// Any record as its Python class.
 pub fn any_record(py: Python<'_>, record: crm::AnyRecord) -> PyResult<Py<PyAny>> {
     match record {
@@ -304,6 +340,8 @@ pub fn any_record(py: Python<'_>, record: crm::AnyRecord) -> PyResult<Py<PyAny>>
         crm::AnyRecord::Task(r) => PyTask(r).into_py_any(py),
         crm::AnyRecord::User(r) => PyUser(r).into_py_any(py),
         crm::AnyRecord::Team(r) => PyTeam(r).into_py_any(py),
+        crm::AnyRecord::PointsEntry(r) => PyPointsEntry(r).into_py_any(py),
+        crm::AnyRecord::Campaign(r) => PyCampaign(r).into_py_any(py),
     }
 }
 
@@ -1051,8 +1089,8 @@ impl PyDueWork {
 }
 
 /// One piece of due work: a lead's first contact or follow-up, a task,
-/// winning back a customer, an installment, or the service desk's SLA
-/// targets, escalation steps and surveys.
+/// winning back a customer, an installment, the service desk's SLA
+/// targets, escalation steps and surveys, or customer care (`care`).
 #[pyclass(name = "DueItem", module = "crm", frozen, eq, from_py_object)]
 #[derive(Clone, PartialEq)]
 pub struct PyDueItem(pub crm::DueItem);
@@ -1073,8 +1111,9 @@ impl PyDueItem {
 
     /// `"first_contact"`, `"follow_up"`, `"task"`, `"win_back"`,
     /// `"installment"`, `"sla"` (a ticket's target due or breached),
-    /// `"escalation"` (an escalation step due) or `"survey"` (a closed
-    /// ticket's survey to send).
+    /// `"escalation"` (an escalation step due), `"survey"` (a closed
+    /// ticket's survey to send) or `"care"` (customer care by the loyalty
+    /// program's care rules; `care` says which).
     #[getter]
     fn kind(&self) -> &'static str {
         self.0.kind.as_str()
@@ -1097,6 +1136,13 @@ impl PyDueItem {
     #[getter]
     fn overdue(&self) -> bool {
         self.0.overdue
+    }
+
+    /// For a `"care"` item: the rule, why and what to do (a `crm.CareDue`);
+    /// `None` for other kinds.
+    #[getter]
+    fn care(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        self.0.care.to_py(py)
     }
 
     fn __repr__(&self) -> String {

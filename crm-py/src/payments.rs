@@ -459,7 +459,7 @@ pub(crate) fn price_list_of(value: &Bound<'_, PyAny>) -> PyResult<PriceList> {
 /// A `Mapping` as a JSON object, its values through `to_json` (`Decimal` as a
 /// string, `float` refused); the items of the list under `indexed` are named
 /// by index in errors (`terms.lines[1].percent`).
-fn json_object(
+pub(crate) fn json_object(
     field: &str,
     value: &Bound<'_, PyAny>,
     indexed: &str,

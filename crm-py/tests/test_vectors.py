@@ -26,6 +26,8 @@ PLAN_COMMANDS = {
 DATES = {"base", "valid_until", "on", "today", "from", "until"}
 # The working calendar's pure functions, and their arguments that are instants.
 CALENDAR_COMMANDS = {"calendar_add", "calendar_between"}
+# The loyalty commands whose `lines` are purchase lines (amounts as Decimal).
+PURCHASE_LINES = {"record_purchase", "loyalty_points"}
 
 
 def canonical(value: Any) -> Any:
@@ -79,10 +81,20 @@ def canonical(value: Any) -> Any:
     if isinstance(value, crm.DueWork):
         return {"user": value.user, "overdue": value.overdue, "items": canonical(value.items)}
     if isinstance(value, crm.DueItem):
-        return {
+        item = {
             "subject": canonical(value.subject), "kind": value.kind, "title": value.title,
             "due_at": canonical(value.due_at), "overdue": value.overdue,
         }
+        if value.care is not None:  # as in Rust: only on care items
+            item["care"] = canonical(value.care)
+        return item
+    if isinstance(value, crm.LevelChange):
+        return {"from": value.from_, "to": value.to, "reason": value.reason}
+    if isinstance(value, crm.CampaignMeasure):
+        measure = canonical(value.to_dict())
+        ci95 = value.rate_lift_ci95
+        measure["rate_lift_ci95"] = list(ci95) if ci95 is not None else None
+        return measure
     if isinstance(value, crm.Score):
         return {"score": value.score, "base": value.base, "parts": canonical(value.parts)}
     if isinstance(value, crm.ScorePart):
@@ -182,10 +194,21 @@ def native_args(command: str, args: Dict[str, Any]) -> Dict[str, Any]:
             out[name] = [crm.Purchase(p["customer"], time(p["at"]), Decimal(p["amount"])) for p in value]
         elif name == "as_of" and command in ("score_rfm", "refresh_customer_value") and value is not None:
             out[name] = time(value)
-        elif (name, command) in (("total", "split_payments"), ("amount", "record_payment")):
+        elif (name, command) in (
+            ("total", "split_payments"), ("amount", "record_payment"),
+            ("amount", "record_purchase"), ("amount", "refund_purchase"),
+        ):
             out[name] = crm.Money(Decimal(value["amount"]), value["currency"])
         elif name in ("start", "from", "to") and command in CALENDAR_COMMANDS:
             out["from_" if name == "from" else name] = time(value)  # `from` is a Python keyword
+        elif name == "lines" and command in PURCHASE_LINES:
+            out[name] = [{**line, "amount": Decimal(line["amount"])} for line in value]
+        elif name in ("holdout_percent", "percent") and command in ("launch_campaign", "draw_holdout"):
+            out[name] = Decimal(value)
+        elif name == "as_of" and command == "campaign_results":
+            out[name] = time(value)
+        elif name == "at" and command in ("record_purchase", "record_campaign_contacts") and value is not None:
+            out[name] = time(value)
         elif name == "warranty_until" and value is not None:
             out[name] = date.fromisoformat(value)
         elif name in DATES and command in PLAN_COMMANDS and value is not None:
@@ -243,6 +266,8 @@ FUNCTIONS: Dict[str, Callable[..., Any]] = {
     "explain_match": crm.explain_match,
     "split_payments": crm.split_payments,
     "price_quote": crm.price_quote,
+    "loyalty_points": crm.loyalty_points,
+    "draw_holdout": crm.draw_holdout,
 }
 
 

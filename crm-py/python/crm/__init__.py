@@ -153,6 +153,45 @@ datetime.datetime(2026, 3, 2, 8, 30, tzinfo=datetime.timezone.utc)
 [('first_response', 'breached', -10), ('resolution', 'running', 200)]
 >>> engine.escalate(root, now=datetime(2026, 3, 2, 8, 40, tzinfo=timezone.utc))[0].target
 'first_response'
+
+Loyalty
+-------
+
+``config={"loyalty": ...}`` sets up a loyalty program: earn rules (a rate per
+amount, by product or category, or a multiplier by level or campaign),
+bonuses, expiry, levels with their benefits (a quote discount, a ticket
+priority, free services) and care rules. ``Crm.record_purchase(actor,
+customer, reference, amount, lines=[{"category": ..., "amount": Decimal}])``
+credits what a purchase earns (``crm.PointsPosting``: the customer with its
+``crm.Membership`` in ``customer.loyalty``, the ``crm.PointsEntry`` ledger
+entries, the ``crm.Earning``, a ``crm.LevelChange``); ``refund_purchase``,
+``redeem_points``, ``adjust_points`` (the program's ``adjust_roles`` only)
+and ``award_bonus`` move points too, ``points_entries`` lists the ledger and
+``review_loyalty`` expires points and applies downgrades. Care items come due
+in ``due_work`` (kind ``"care"``, ``item.care`` a ``crm.CareDue``);
+``act_on_care`` logs the activity and marks them handled.
+``Crm.launch_campaign(actor, name, segment, holdout_percent=..., seed=...,
+window_days=...)`` targets the customers matching a condition (a dict) and
+holds out a seeded share of them (``crm.draw_holdout(n, percent, seed)``
+draws the same), ``record_campaign_contacts`` records the treated contacted
+(the holdout may not be), and ``campaign_results`` measures the lift
+(``crm.CampaignMeasure``). Points are ``int``, amounts ``Decimal``, rates
+``float``. ``crm.loyalty_points(program, lines)`` prices points without an
+engine.
+
+>>> program = {"currency": "EUR", "bonuses": {"first_purchase": 50},
+...            "earn": [{"name": "base", "per": "1.00", "points": 1},
+...                     {"name": "coffee", "category": "coffee", "per": "1.00", "points": 3}]}
+>>> engine = crm.Crm(now=datetime(2026, 1, 5, 9, tzinfo=timezone.utc), seed=1, config={"loyalty": program})
+>>> mia = engine.create_customer(root, "Mia Rossi", kind="person", time_zone="Europe/Rome")
+>>> posting = engine.record_purchase(root, mia.id, "A-1", crm.Money("120.50", "EUR"),
+...     lines=[{"category": "coffee", "amount": Decimal("20.50")}, {"category": "mugs", "amount": Decimal("100.00")}])
+>>> posting.earning
+Earning(points=161, base=Decimal('161.50'), multiplier=Decimal('1'), rules=['coffee', 'base'])
+>>> [(entry.kind, entry.points) for entry in posting.entries], posting.customer.loyalty.balance
+([('earn', 161), ('bonus', 50)], 211)
+>>> engine.redeem_points(root, mia.id, 200, "mug").customer.loyalty.balance
+11
 """
 
 from ._crm import (
@@ -162,6 +201,10 @@ from ._crm import (
     Aging,
     Allocation,
     Calendar,
+    Campaign,
+    CampaignMeasure,
+    CampaignMember,
+    CareDue,
     Collected,
     Contact,
     Contract,
@@ -172,17 +215,29 @@ from ._crm import (
     DedupeResult,
     DueItem,
     DueWork,
+    Earning,
     Escalated,
     Event,
     FieldChange,
+    GroupMeasure,
     Installment,
     Lead,
+    LevelChange,
+    Lot,
+    LotUse,
+    LoyaltyReview,
+    MemberLevelChange,
+    MemberOutcome,
+    Membership,
     Money,
     Opportunity,
     OutboxMessage,
     Payment,
     PaymentPlan,
+    PendingDowngrade,
     PlanLine,
+    PointsEntry,
+    PointsPosting,
     PricedLine,
     PricedQuote,
     Purchase,
@@ -198,9 +253,9 @@ from ._crm import (
     Share,
     Skipped,
     Survey,
-    Task,
     TargetClock,
     TargetState,
+    Task,
     TaskLogEntry,
     Team,
     Ticket,
@@ -209,9 +264,12 @@ from ._crm import (
     TraceStep,
     User,
     ValueRefresh,
+    WindowItem,
     WriteOff,
     dedupe,
+    draw_holdout,
     explain_match,
+    loyalty_points,
     price_quote,
     reach_milestone,
     rfm_aggregate,
@@ -241,6 +299,10 @@ __all__ = [
     "Aging",
     "Allocation",
     "Calendar",
+    "Campaign",
+    "CampaignMeasure",
+    "CampaignMember",
+    "CareDue",
     "Collected",
     "ConfigError",
     "ConflictError",
@@ -254,20 +316,32 @@ __all__ = [
     "DedupeResult",
     "DueItem",
     "DueWork",
+    "Earning",
     "Escalated",
     "Event",
     "FieldChange",
     "ForbiddenError",
+    "GroupMeasure",
     "Installment",
     "InvalidTransitionError",
     "Lead",
+    "LevelChange",
+    "Lot",
+    "LotUse",
+    "LoyaltyReview",
+    "MemberLevelChange",
+    "MemberOutcome",
+    "Membership",
     "Money",
     "NotFoundError",
     "Opportunity",
     "OutboxMessage",
     "Payment",
     "PaymentPlan",
+    "PendingDowngrade",
     "PlanLine",
+    "PointsEntry",
+    "PointsPosting",
     "PricedLine",
     "PricedQuote",
     "Purchase",
@@ -284,9 +358,9 @@ __all__ = [
     "Skipped",
     "StorageError",
     "Survey",
-    "Task",
     "TargetClock",
     "TargetState",
+    "Task",
     "TaskLogEntry",
     "Team",
     "Ticket",
@@ -296,9 +370,12 @@ __all__ = [
     "User",
     "ValidationError",
     "ValueRefresh",
+    "WindowItem",
     "WriteOff",
     "dedupe",
+    "draw_holdout",
     "explain_match",
+    "loyalty_points",
     "open",
     "price_quote",
     "reach_milestone",

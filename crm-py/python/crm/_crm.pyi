@@ -15,6 +15,10 @@ __all__ = [
     "Aging",
     "Allocation",
     "Calendar",
+    "Campaign",
+    "CampaignMeasure",
+    "CampaignMember",
+    "CareDue",
     "Collected",
     "Contact",
     "Contract",
@@ -25,17 +29,29 @@ __all__ = [
     "DedupeResult",
     "DueItem",
     "DueWork",
+    "Earning",
     "Escalated",
     "Event",
     "FieldChange",
+    "GroupMeasure",
     "Installment",
     "Lead",
+    "LevelChange",
+    "Lot",
+    "LotUse",
+    "LoyaltyReview",
+    "MemberLevelChange",
+    "MemberOutcome",
+    "Membership",
     "Money",
     "Opportunity",
     "OutboxMessage",
     "Payment",
     "PaymentPlan",
+    "PendingDowngrade",
     "PlanLine",
+    "PointsEntry",
+    "PointsPosting",
     "PricedLine",
     "PricedQuote",
     "Purchase",
@@ -51,9 +67,9 @@ __all__ = [
     "Share",
     "Skipped",
     "Survey",
-    "Task",
     "TargetClock",
     "TargetState",
+    "Task",
     "TaskLogEntry",
     "Team",
     "Ticket",
@@ -62,9 +78,12 @@ __all__ = [
     "TraceStep",
     "User",
     "ValueRefresh",
+    "WindowItem",
     "WriteOff",
     "dedupe",
+    "draw_holdout",
     "explain_match",
+    "loyalty_points",
     "price_quote",
     "reach_milestone",
     "rfm_aggregate",
@@ -74,13 +93,13 @@ __all__ = [
     "split_payments",
 ]
 
-_AnyRecord = Union["Customer", "Contact", "Lead", "Opportunity", "Contract", "Ticket", "Activity", "Task", "User", "Team"]
+_AnyRecord = Union["Customer", "Contact", "Lead", "Opportunity", "Contract", "Ticket", "Activity", "Task", "User", "Team", "PointsEntry", "Campaign"]
 _CustomValue = Union[str, int, Decimal, date, bool]
 _Json = Any
 _Config = Union[str, Mapping[str, Any]]
 _StepResult = Literal["not_matched", "outside_hours", "no_one_available", "chosen"]
 _SkipReason = Literal["unknown", "inactive", "on_leave", "at_daily_cap", "at_window_cap", "excluded"]
-_DueKind = Literal["first_contact", "follow_up", "task", "win_back", "installment", "sla", "escalation", "survey"]
+_DueKind = Literal["first_contact", "follow_up", "task", "win_back", "installment", "sla", "escalation", "survey", "care"]
 _Tier = Literal["A", "B", "C"]
 _Signal = Literal["active", "at_risk", "dormant", "churned"]
 _AmountUnit = Literal["minor", "major"]
@@ -346,6 +365,21 @@ class Customer(_Record):
     def email(self) -> Optional[str]: ...
     @property
     def source_lead(self) -> Optional[str]: ...
+    @property
+    def time_zone(self) -> Optional[str]:
+        """Its IANA time zone (where yearly care items fall due)."""
+    @property
+    def segment(self) -> Optional[str]:
+        """Its RFM segment, set by the value refresh."""
+    @property
+    def last_contact_at(self) -> Optional[datetime]:
+        """When it was last contacted (an activity logged on it)."""
+    @property
+    def loyalty(self) -> Optional[Membership]:
+        """Its loyalty membership, from its first movement of points."""
+    @property
+    def care_done(self) -> Dict[str, str]:
+        """The care rules handled, by rule: the occurrence handled last."""
 
 @final
 class Contact(_Record):
@@ -681,8 +715,9 @@ class Routing:
 
 @final
 class DueItem:
-    """One piece of due work: a lead's first contact or follow-up, a task, or
-    winning back a customer."""
+    """One piece of due work: a lead's first contact or follow-up, a task,
+    winning back a customer, an installment, the service desk's items, or
+    customer care (``care``)."""
 
     @property
     def subject(self) -> RecordKey: ...
@@ -694,6 +729,9 @@ class DueItem:
     def due_at(self) -> datetime: ...
     @property
     def overdue(self) -> bool: ...
+    @property
+    def care(self) -> Optional[CareDue]:
+        """For a ``"care"`` item: the rule, why and what to do."""
     def __eq__(self, other: object, /) -> bool: ...
 
 @final
@@ -753,7 +791,7 @@ class Crm:
     def set_now(self, now: datetime) -> None: ...
     def save_team(self, actor: Actor, id: str, name: str, *, region: Optional[str] = None, supervisor: Optional[str] = None) -> Team: ...
     def save_user(self, actor: Actor, id: str, name: str, *, email: Optional[str] = None, team: Optional[str] = None, region: Optional[str] = None, roles: List[str] = ..., active: bool = True, away: Optional[Sequence[Union[Absence, _AbsenceDict]]] = None) -> User: ...
-    def create_customer(self, actor: Actor, name: str, *, kind: str = "company", owner: Optional[str] = None, team: Optional[str] = None, region: Optional[str] = None, industry: Optional[str] = None, phone: Optional[str] = None, email: Optional[str] = None, tags: List[str] = ...) -> Customer: ...
+    def create_customer(self, actor: Actor, name: str, *, kind: str = "company", owner: Optional[str] = None, team: Optional[str] = None, region: Optional[str] = None, industry: Optional[str] = None, phone: Optional[str] = None, email: Optional[str] = None, tags: List[str] = ..., time_zone: Optional[str] = None) -> Customer: ...
     def add_contact(self, actor: Actor, customer: str, name: str, *, title: Optional[str] = None, phones: List[str] = ..., emails: List[str] = ...) -> Contact: ...
     def create_lead(self, actor: Actor, *, source: Optional[str] = None, channel: Optional[str] = None, company: Optional[str] = None, contact_name: Optional[str] = None, title: Optional[str] = None, phone: Optional[str] = None, email: Optional[str] = None, region: Optional[str] = None, product_line: Optional[str] = None, owner: Optional[str] = None, team: Optional[str] = None, quality_score: Optional[int] = None) -> Lead: ...
     def assign_lead(self, actor: Actor, id: str, owner: str) -> Lead: ...
@@ -896,6 +934,10 @@ class Crm:
     @overload
     def get(self, actor: Actor, kind: Literal["team"], id: str) -> Team: ...
     @overload
+    def get(self, actor: Actor, kind: Literal["points_entry"], id: str) -> PointsEntry: ...
+    @overload
+    def get(self, actor: Actor, kind: Literal["campaign"], id: str) -> Campaign: ...
+    @overload
     def get(self, actor: Actor, kind: str, id: str) -> _AnyRecord: ...
     def history(self, actor: Actor, kind: str, id: str) -> List[Event]: ...
     @overload
@@ -918,6 +960,10 @@ class Crm:
     def list(self, actor: Actor, kind: Literal["user"], *, owner: Optional[str] = None, status: Optional[str] = None, limit: Optional[int] = None) -> List[User]: ...
     @overload
     def list(self, actor: Actor, kind: Literal["team"], *, owner: Optional[str] = None, status: Optional[str] = None, limit: Optional[int] = None) -> List[Team]: ...
+    @overload
+    def list(self, actor: Actor, kind: Literal["points_entry"], *, owner: Optional[str] = None, status: Optional[str] = None, limit: Optional[int] = None) -> List[PointsEntry]: ...
+    @overload
+    def list(self, actor: Actor, kind: Literal["campaign"], *, owner: Optional[str] = None, status: Optional[str] = None, limit: Optional[int] = None) -> List[Campaign]: ...
     @overload
     def list(self, actor: Actor, kind: str, *, owner: Optional[str] = None, status: Optional[str] = None, limit: Optional[int] = None) -> List[_AnyRecord]: ...
     def find_duplicates(self, actor: Actor, record: _MatchRecordLike) -> List[_DuplicateMatch]:
@@ -1002,6 +1048,50 @@ class Crm:
     def refresh_customer_value(self, actor: Actor, *, as_of: Optional[datetime] = None) -> ValueRefresh:
         """Scores every customer by RFM from the signed contracts as of ``as_of``
         (default: the engine's clock) and writes back tiers and lifecycle stages."""
+    def record_purchase(
+        self,
+        actor: Actor,
+        customer: str,
+        reference: str,
+        amount: Money,
+        *,
+        at: Optional[datetime] = None,
+        lines: Optional[Iterable[_PurchaseLineLike]] = None,
+        campaign: Optional[str] = None,
+    ) -> PointsPosting:
+        """Records a purchase and credits the points it earns under the loyalty
+        program (the first purchase also earns its bonus)."""
+    def refund_purchase(self, actor: Actor, customer: str, reference: str, amount: Money) -> PointsPosting:
+        """Refunds (part of) a recorded purchase, taking its points back in proportion."""
+    def redeem_points(self, actor: Actor, customer: str, points: int, reward: str, *, reference: Optional[str] = None) -> PointsPosting:
+        """Exchanges points for a reward, oldest points first."""
+    def adjust_points(self, actor: Actor, customer: str, points: int, reason: str) -> PointsPosting:
+        """Corrects a balance by hand (the program's ``adjust_roles`` only)."""
+    def award_bonus(self, actor: Actor, customer: str, event: str, *, reference: Optional[str] = None) -> PointsPosting:
+        """Gives the bonus the program sets for ``event``, once per event and reference."""
+    def points_entries(self, actor: Actor, customer: str) -> List[PointsEntry]:
+        """A customer's points ledger, oldest entry first."""
+    def review_loyalty(self, actor: Actor, *, now: Optional[datetime] = None) -> LoyaltyReview:
+        """Expires points and applies the downgrades due by ``now``."""
+    def act_on_care(self, actor: Actor, customer: str, rule: str, kind: str, summary: str) -> Activity:
+        """Logs the activity of a care item and marks its occurrence handled."""
+    def launch_campaign(
+        self,
+        actor: Actor,
+        name: str,
+        segment: Mapping[str, Any],
+        *,
+        holdout_percent: _Decimalish,
+        seed: int,
+        window_days: int,
+        action: Optional[str] = None,
+    ) -> Campaign:
+        """Launches a campaign over the customers matching ``segment``, with a
+        seeded holdout of ``holdout_percent``."""
+    def record_campaign_contacts(self, actor: Actor, campaign: str, customers: Iterable[str], *, at: Optional[datetime] = None) -> Campaign:
+        """Records that treated members were contacted (the holdout may not be)."""
+    def campaign_results(self, actor: Actor, campaign: str, *, as_of: Optional[datetime] = None) -> CampaignMeasure:
+        """Measures a campaign at ``as_of``: treated against holdout."""
     def take_outbox(self, limit: int) -> List[OutboxMessage]: ...
     def ack_outbox(self, ids: List[str]) -> int: ...
 
@@ -1931,3 +2021,454 @@ class Survey:
         """The follow-up task's id, if a low score or a complaint created one."""
     def to_dict(self) -> _SurveyDict: ...
     def __eq__(self, other: object, /) -> bool: ...
+
+# ----- loyalty: points ledger, member levels, care items, campaigns ---------------
+
+_PointsKind = Literal["earn", "bonus", "redeem", "expire", "adjust", "reverse"]
+
+class _PurchaseLine(TypedDict, total=False):
+    product: Optional[str]
+    category: Optional[str]
+    amount: _Decimalish
+
+_PurchaseLineLike = Union[_PurchaseLine, Mapping[str, Any]]
+_ProgramLike = Union[str, Mapping[str, Any]]
+
+class _LotDict(TypedDict):
+    entry: str
+    earned_at: datetime
+    expires_at: Optional[datetime]
+    points: int
+    remaining: int
+
+class _LotUseDict(TypedDict):
+    entry: str
+    points: int
+
+class _WindowItemDict(TypedDict):
+    at: datetime
+    points: int
+    spend: Decimal
+
+class _PendingDowngradeDict(TypedDict):
+    to: Optional[str]
+    at: datetime
+
+class _MembershipDict(TypedDict):
+    joined_at: datetime
+    balance: int
+    earned: int
+    redeemed: int
+    expired: int
+    lots: List[Lot]
+    level: Optional[str]
+    level_since: Optional[datetime]
+    previous_level: Optional[str]
+    downgrade: Optional[PendingDowngrade]
+    window: List[WindowItem]
+    first_purchase_at: Optional[datetime]
+    last_purchase_at: Optional[datetime]
+    purchases: int
+    next_check_at: Optional[datetime]
+
+class _EarningDict(TypedDict):
+    points: int
+    base: Decimal
+    multiplier: Decimal
+    rules: List[str]
+
+class _LevelChangeDict(TypedDict):
+    from_: Optional[str]
+    to: Optional[str]
+    reason: str
+
+class _PointsPostingDict(TypedDict):
+    customer: Customer
+    entries: List[PointsEntry]
+    earning: Optional[Earning]
+    level_change: Optional[LevelChange]
+
+class _MemberLevelChangeDict(TypedDict):
+    customer: str
+    change: LevelChange
+
+class _LoyaltyReviewDict(TypedDict):
+    checked: int
+    expired_points: int
+    entries: int
+    level_changes: List[MemberLevelChange]
+    batches: int
+
+class _CareDueDict(TypedDict):
+    rule: str
+    due_at: datetime
+    reason: str
+    action: str
+    occurrence: str
+
+class _CampaignMemberDict(TypedDict):
+    customer: str
+    holdout: bool
+    contacted_at: Optional[datetime]
+    contacted_by: Optional[str]
+
+class _GroupMeasureDict(TypedDict):
+    members: int
+    contacted: int
+    repurchased: int
+    repurchase_rate: float
+    revenue: Decimal
+    revenue_per_customer: Decimal
+
+class _MemberOutcomeDict(TypedDict):
+    customer: str
+    holdout: bool
+    contacted: bool
+    start: datetime
+    purchases: int
+    revenue: Decimal
+
+class _CampaignMeasureDict(TypedDict):
+    as_of: datetime
+    window_days: int
+    complete: bool
+    treated: GroupMeasure
+    holdout: GroupMeasure
+    rate_lift: float
+    rate_lift_ci95: Optional[Tuple[float, float]]
+    revenue_lift: Decimal
+    members: List[MemberOutcome]
+
+@final
+class Lot:
+    """A credit of points with points left."""
+
+    @property
+    def entry(self) -> str:
+        """The ledger entry that credited them."""
+    @property
+    def earned_at(self) -> datetime: ...
+    @property
+    def expires_at(self) -> Optional[datetime]: ...
+    @property
+    def points(self) -> int: ...
+    @property
+    def remaining(self) -> int: ...
+    def to_dict(self) -> _LotDict: ...
+    def __eq__(self, other: object, /) -> bool: ...
+
+@final
+class LotUse:
+    """The points a debit took from one credit."""
+
+    @property
+    def entry(self) -> str: ...
+    @property
+    def points(self) -> int: ...
+    def to_dict(self) -> _LotUseDict: ...
+    def __eq__(self, other: object, /) -> bool: ...
+
+@final
+class WindowItem:
+    """What one purchase or bonus counts toward a level in the window."""
+
+    @property
+    def at(self) -> datetime: ...
+    @property
+    def points(self) -> int: ...
+    @property
+    def spend(self) -> Decimal: ...
+    def to_dict(self) -> _WindowItemDict: ...
+    def __eq__(self, other: object, /) -> bool: ...
+
+@final
+class PendingDowngrade:
+    """A downgrade waiting for the grace period."""
+
+    @property
+    def to(self) -> Optional[str]: ...
+    @property
+    def at(self) -> datetime: ...
+    def to_dict(self) -> _PendingDowngradeDict: ...
+    def __eq__(self, other: object, /) -> bool: ...
+
+@final
+class Membership:
+    """A customer's loyalty membership: balance, lots, level, window, purchases."""
+
+    @property
+    def joined_at(self) -> datetime: ...
+    @property
+    def balance(self) -> int:
+        """The points available."""
+    @property
+    def earned(self) -> int: ...
+    @property
+    def redeemed(self) -> int: ...
+    @property
+    def expired(self) -> int: ...
+    @property
+    def lots(self) -> List[Lot]:
+        """The credits with points left, oldest first."""
+    @property
+    def level(self) -> Optional[str]: ...
+    @property
+    def level_since(self) -> Optional[datetime]: ...
+    @property
+    def previous_level(self) -> Optional[str]: ...
+    @property
+    def downgrade(self) -> Optional[PendingDowngrade]: ...
+    @property
+    def window(self) -> List[WindowItem]: ...
+    @property
+    def first_purchase_at(self) -> Optional[datetime]: ...
+    @property
+    def last_purchase_at(self) -> Optional[datetime]: ...
+    @property
+    def purchases(self) -> int: ...
+    @property
+    def next_check_at(self) -> Optional[datetime]: ...
+    def to_dict(self) -> _MembershipDict: ...
+    def __eq__(self, other: object, /) -> bool: ...
+
+@final
+class Earning:
+    """What a purchase earns, and why."""
+
+    @property
+    def points(self) -> int:
+        """Whole points, rounded down once."""
+    @property
+    def base(self) -> Decimal:
+        """The lines' points before multipliers and rounding."""
+    @property
+    def multiplier(self) -> Decimal: ...
+    @property
+    def rules(self) -> List[str]: ...
+    def to_dict(self) -> _EarningDict: ...
+    def __eq__(self, other: object, /) -> bool: ...
+
+@final
+class LevelChange:
+    """A member's move from one level to another (``from_``: ``from`` is a keyword)."""
+
+    @property
+    def from_(self) -> Optional[str]: ...
+    @property
+    def to(self) -> Optional[str]: ...
+    @property
+    def reason(self) -> str: ...
+    def to_dict(self) -> _LevelChangeDict: ...
+    def __eq__(self, other: object, /) -> bool: ...
+
+@final
+class PointsEntry(_Record):
+    """One movement of a customer's loyalty points: written once, never changed."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def customer(self) -> str: ...
+    @property
+    def owner(self) -> Optional[str]: ...
+    @property
+    def team(self) -> Optional[str]: ...
+    @property
+    def kind(self) -> _PointsKind: ...
+    @property
+    def points(self) -> int:
+        """Above zero for a credit, below for a debit."""
+    @property
+    def balance(self) -> int:
+        """The balance after this entry."""
+    @property
+    def at(self) -> datetime: ...
+    @property
+    def expires_at(self) -> Optional[datetime]: ...
+    @property
+    def reference(self) -> Optional[str]: ...
+    @property
+    def amount(self) -> Optional[Money]: ...
+    @property
+    def rule(self) -> Optional[str]: ...
+    @property
+    def reason(self) -> Optional[str]: ...
+    @property
+    def lots(self) -> List[LotUse]:
+        """The credits a debit took its points from, oldest first."""
+
+@final
+class PointsPosting:
+    """What a command on the points ledger did."""
+
+    @property
+    def customer(self) -> Customer: ...
+    @property
+    def entries(self) -> List[PointsEntry]: ...
+    @property
+    def earning(self) -> Optional[Earning]: ...
+    @property
+    def level_change(self) -> Optional[LevelChange]: ...
+    def to_dict(self) -> _PointsPostingDict: ...
+    def __eq__(self, other: object, /) -> bool: ...
+
+@final
+class MemberLevelChange:
+    """A member's level change found by ``Crm.review_loyalty``."""
+
+    @property
+    def customer(self) -> str: ...
+    @property
+    def change(self) -> LevelChange: ...
+    def to_dict(self) -> _MemberLevelChangeDict: ...
+    def __eq__(self, other: object, /) -> bool: ...
+
+@final
+class LoyaltyReview:
+    """What ``Crm.review_loyalty`` did."""
+
+    @property
+    def checked(self) -> int: ...
+    @property
+    def expired_points(self) -> int: ...
+    @property
+    def entries(self) -> int: ...
+    @property
+    def level_changes(self) -> List[MemberLevelChange]: ...
+    @property
+    def batches(self) -> int: ...
+    def to_dict(self) -> _LoyaltyReviewDict: ...
+    def __eq__(self, other: object, /) -> bool: ...
+
+@final
+class CareDue:
+    """A care item due for a customer (``DueItem.care``)."""
+
+    @property
+    def rule(self) -> str: ...
+    @property
+    def due_at(self) -> datetime: ...
+    @property
+    def reason(self) -> str: ...
+    @property
+    def action(self) -> str: ...
+    @property
+    def occurrence(self) -> str: ...
+    def to_dict(self) -> _CareDueDict: ...
+    def __eq__(self, other: object, /) -> bool: ...
+
+@final
+class CampaignMember:
+    """One customer a campaign targets."""
+
+    @property
+    def customer(self) -> str: ...
+    @property
+    def holdout(self) -> bool:
+        """Held out: not to be contacted."""
+    @property
+    def contacted_at(self) -> Optional[datetime]: ...
+    @property
+    def contacted_by(self) -> Optional[str]: ...
+    def to_dict(self) -> _CampaignMemberDict: ...
+    def __eq__(self, other: object, /) -> bool: ...
+
+@final
+class Campaign(_Record):
+    """A retention or win-back campaign: a segment of customers, a seeded holdout."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def action(self) -> Optional[str]: ...
+    @property
+    def owner(self) -> Optional[str]: ...
+    @property
+    def team(self) -> Optional[str]: ...
+    @property
+    def segment(self) -> Dict[str, Any]:
+        """The condition its members matched."""
+    @property
+    def launched_at(self) -> datetime: ...
+    @property
+    def holdout_percent(self) -> Decimal: ...
+    @property
+    def seed(self) -> int: ...
+    @property
+    def window_days(self) -> int: ...
+    @property
+    def members(self) -> List[CampaignMember]: ...
+
+@final
+class GroupMeasure:
+    """One group of a campaign's measure (treated or holdout)."""
+
+    @property
+    def members(self) -> int: ...
+    @property
+    def contacted(self) -> int: ...
+    @property
+    def repurchased(self) -> int: ...
+    @property
+    def repurchase_rate(self) -> float: ...
+    @property
+    def revenue(self) -> Decimal: ...
+    @property
+    def revenue_per_customer(self) -> Decimal: ...
+    def to_dict(self) -> _GroupMeasureDict: ...
+    def __eq__(self, other: object, /) -> bool: ...
+
+@final
+class MemberOutcome:
+    """One member's outcome in a campaign's measure."""
+
+    @property
+    def customer(self) -> str: ...
+    @property
+    def holdout(self) -> bool: ...
+    @property
+    def contacted(self) -> bool: ...
+    @property
+    def start(self) -> datetime: ...
+    @property
+    def purchases(self) -> int: ...
+    @property
+    def revenue(self) -> Decimal: ...
+    def to_dict(self) -> _MemberOutcomeDict: ...
+    def __eq__(self, other: object, /) -> bool: ...
+
+@final
+class CampaignMeasure:
+    """A campaign measured at ``as_of``: treated against holdout."""
+
+    @property
+    def as_of(self) -> datetime: ...
+    @property
+    def window_days(self) -> int: ...
+    @property
+    def complete(self) -> bool:
+        """Whether every member's window has ended."""
+    @property
+    def treated(self) -> GroupMeasure: ...
+    @property
+    def holdout(self) -> GroupMeasure: ...
+    @property
+    def rate_lift(self) -> float: ...
+    @property
+    def rate_lift_ci95(self) -> Optional[Tuple[float, float]]: ...
+    @property
+    def revenue_lift(self) -> Decimal: ...
+    @property
+    def members(self) -> List[MemberOutcome]: ...
+    def members_rows(self) -> List[_MemberOutcomeDict]:
+        """The members' outcomes as dicts, one per member."""
+    def to_dict(self) -> _CampaignMeasureDict: ...
+    def __eq__(self, other: object, /) -> bool: ...
+
+def loyalty_points(program: _ProgramLike, lines: Iterable[_PurchaseLineLike], level: Optional[str] = None, campaign: Optional[str] = None) -> Earning:
+    """What ``lines`` earn under a loyalty program, at ``level``, in ``campaign``."""
+
+def draw_holdout(n: int, percent: _Decimalish, seed: int) -> List[bool]:
+    """A campaign's seeded holdout draw: ``True`` marks the holdout."""
