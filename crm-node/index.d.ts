@@ -683,6 +683,222 @@ export declare class Crm {
    */
   convertLeadAsync(actor: Actor, id: string, options?: ConvertLeadOptions | undefined | null): Promise<Conversion>
   /**
+   * Records a purchase and credits the points it earns (as
+   * `loyaltyPoints` counts them, at the member's level), expiring after the
+   * program's `expire_after_days`; the customer's first purchase also earns
+   * the `first_purchase` bonus when one is set. The purchase counts toward
+   * the member's level at once (an upgrade applies in the same commit).
+   * Points that expired by now are posted first.
+   *
+   * @example
+   * ```js
+   * const posting = crm.recordPurchase(ana, {
+   *   customer: mia.id,
+   *   reference: 'A-1',
+   *   amount: { amount: '120.50', currency: 'EUR' },
+   *   lines: [{ category: 'coffee', amount: '20.50' }, { category: 'mugs', amount: '100.00' }],
+   * })
+   * posting.earning.points           // 161
+   * posting.customer.loyalty.balance // 211, with the first-purchase bonus
+   * ```
+   *
+   * @throws {Error} `validation` on `reference` (blank, or already recorded
+   * for this customer), on `amount` (not above zero, malformed, or in
+   * another currency than the program's), on `lines` (not adding up to the
+   * amount) or `lines[i].<field>` (as `loyaltyPoints` reads them), on `at`
+   * (malformed, or in the future), on `customer_id` for a malformed id;
+   * `not_found`; `forbidden` (edit the customer).
+   */
+  recordPurchase(actor: Actor, input: PurchaseInput): PointsPosting
+  /**
+   * `recordPurchase` off the main thread: a Promise of the posting,
+   * rejected with the `Error` that `recordPurchase` throws.
+   */
+  recordPurchaseAsync(actor: Actor, input: PurchaseInput): Promise<PointsPosting>
+  /**
+   * Records a refund of (part of) the purchase `reference` and takes back
+   * its points in proportion (all of what is left once the whole amount is
+   * refunded), from that purchase's own credit first, then oldest first.
+   * Points spent meanwhile are not taken back below a zero balance: the
+   * entry's reason says the shortfall.
+   *
+   * @throws {Error} `validation` on `reference` (no such purchase), on
+   * `amount` (not above zero, or more than is left to refund); `not_found`;
+   * `forbidden` (edit the customer).
+   */
+  refundPurchase(actor: Actor, customer: string, reference: string, amount: Money): PointsPosting
+  /**
+   * `refundPurchase` off the main thread: a Promise of the posting,
+   * rejected with the `Error` that `refundPurchase` throws.
+   */
+  refundPurchaseAsync(actor: Actor, customer: string, reference: string, amount: Money): Promise<PointsPosting>
+  /**
+   * Exchanges `points` (a whole number) for a reward (a gift, a discount),
+   * oldest points first; `reference` is the host's (a voucher number).
+   *
+   * @throws {Error} `validation` on `points` (not a whole number, not above
+   * zero, or more than the points available: the message says the
+   * balance), on `reward` (blank); `not_found`; `forbidden` (edit the
+   * customer).
+   */
+  redeemPoints(actor: Actor, customer: string, points: number, reward: string, reference?: string | undefined | null): PointsPosting
+  /**
+   * `redeemPoints` off the main thread: a Promise of the posting, rejected
+   * with the `Error` that `redeemPoints` throws.
+   */
+  redeemPointsAsync(actor: Actor, customer: string, points: number, reward: string, reference?: string | undefined | null): Promise<PointsPosting>
+  /**
+   * Corrects a balance by hand, for a reason: `points` above zero credits
+   * points that expire like earned ones, below zero debits them, oldest
+   * first. Only the roles of the program's `adjust_roles` (default admins
+   * and supervisors) may.
+   *
+   * @throws {Error} `forbidden` for another role; `validation` on `points`
+   * (not a whole number, zero, or a debit beyond the balance), on `reason`
+   * (blank); `not_found`.
+   */
+  adjustPoints(actor: Actor, customer: string, points: number, reason: string): PointsPosting
+  /**
+   * `adjustPoints` off the main thread: a Promise of the posting, rejected
+   * with the `Error` that `adjustPoints` throws.
+   */
+  adjustPointsAsync(actor: Actor, customer: string, points: number, reason: string): Promise<PointsPosting>
+  /**
+   * Gives the bonus the program's `bonuses` set for `event` (a review
+   * written, a referral, ...), once per event and `reference`.
+   *
+   * @throws {Error} `validation` on `event` (no bonus set for it), on
+   * `reference` (given for this event already); `not_found`; `forbidden`
+   * (edit the customer).
+   */
+  awardBonus(actor: Actor, customer: string, event: string, reference?: string | undefined | null): PointsPosting
+  /**
+   * `awardBonus` off the main thread: a Promise of the posting, rejected
+   * with the `Error` that `awardBonus` throws.
+   */
+  awardBonusAsync(actor: Actor, customer: string, event: string, reference?: string | undefined | null): Promise<PointsPosting>
+  /**
+   * A customer's points ledger, oldest first.
+   *
+   * @throws {Error} `validation` on `customer_id` for a malformed id;
+   * `not_found`; `forbidden` (read the customer).
+   */
+  pointsEntries(actor: Actor, customer: string): Array<PointsEntry>
+  /**
+   * `pointsEntries` off the main thread: a Promise of the entries, rejected
+   * with the `Error` that `pointsEntries` throws.
+   */
+  pointsEntriesAsync(actor: Actor, customer: string): Promise<Array<PointsEntry>>
+  /**
+   * Brings every loyalty account due a check up to date at `now` (an RFC
+   * 3339 string or a `Date`; default: the engine's clock), 500 customers
+   * per commit: posts expired points, applies downgrades whose grace
+   * period ended, and drops purchases that left the level window. Reads
+   * only the customers whose next check (`loyalty.nextCheckAt`) has come.
+   *
+   * @throws {Error} `validation` on `now` when it is malformed; `forbidden`
+   * (edit) unless the actor may edit every customer it would change
+   * (checked before anything is written); `conflict` when another command
+   * changed one meanwhile (batches before stay written; run it again).
+   */
+  reviewLoyalty(actor: Actor, now?: string | Date): LoyaltyReview
+  /**
+   * `reviewLoyalty` off the main thread: a Promise of what the review did,
+   * rejected with the `Error` that `reviewLoyalty` throws.
+   */
+  reviewLoyaltyAsync(actor: Actor, now?: string | Date): Promise<LoyaltyReview>
+  /**
+   * Acts on a care item (a `care` item of `dueWork`): logs the activity
+   * (`kind`: `call`, `email`, `visit`, `meeting` or `note`) on the customer
+   * and marks the rule's current occurrence handled (`careDone`), in one
+   * commit, so the item leaves `dueWork`.
+   *
+   * @throws {Error} `validation` on `rule` (no item of that rule is due for
+   * the customer), on `kind` for another value, on `summary` (blank);
+   * `not_found`; `forbidden` (edit the customer).
+   */
+  actOnCare(actor: Actor, customer: string, rule: string, kind: 'call' | 'email' | 'visit' | 'meeting' | 'note', summary: string): Activity
+  /**
+   * `actOnCare` off the main thread: a Promise of the activity, rejected
+   * with the `Error` that `actOnCare` throws.
+   */
+  actOnCareAsync(actor: Actor, customer: string, rule: string, kind: 'call' | 'email' | 'visit' | 'meeting' | 'note', summary: string): Promise<Activity>
+  /**
+   * Launches a campaign: every customer the actor may read that matches
+   * `segment` now becomes a member, sorted by id; `holdoutPercent` of them
+   * (rounded half up) are held out by a draw seeded with `seed` (as
+   * `drawHoldout` draws it), so the same segment and seed give the same
+   * groups. The holdout is not to be contacted: it is the baseline of
+   * `campaignResults`.
+   *
+   * @example
+   * ```js
+   * const campaign = crm.launchCampaign(ana, {
+   *   name: 'Win back', action: '10 % voucher',
+   *   segment: { field: 'tags', eq: 'lapsed' },
+   *   holdoutPercent: '50', seed: 7, windowDays: 30,
+   * })
+   * campaign.members.filter((m) => m.holdout).length // half of them
+   * ```
+   *
+   * @throws {Error} `validation` on `segment` (matches no customer), on
+   * `name` (blank), on `holdout_percent` (not a decimal string, or outside
+   * 0 to 100), on `seed` (not a whole number from 0 to 2^53 - 1), on
+   * `window_days` (not a whole number above 0); `config` naming the path
+   * inside `segment` (`segment.field`, ...) when it is not a condition;
+   * `forbidden` (create campaigns).
+   */
+  launchCampaign(actor: Actor, input: CampaignInput): Campaign
+  /**
+   * `launchCampaign` off the main thread: a Promise of the campaign,
+   * rejected with the `Error` that `launchCampaign` throws.
+   */
+  launchCampaignAsync(actor: Actor, input: CampaignInput): Promise<Campaign>
+  /**
+   * Records that treated members (`customers`, their ids) were contacted,
+   * at `at` (an RFC 3339 string or a `Date`; default now). A member
+   * contacted already keeps their first contact time.
+   *
+   * @throws {Error} `validation` on `customers` (not a member, or held out:
+   * the holdout is not to be contacted), on `customer_id` for a malformed
+   * id, on `at` (malformed, or in the future); `not_found`; `forbidden`
+   * (edit the campaign).
+   */
+  recordCampaignContacts(actor: Actor, campaign: string, customers: Array<string>, at?: string | Date): Campaign
+  /**
+   * `recordCampaignContacts` off the main thread: a Promise of the
+   * campaign, rejected with the `Error` that `recordCampaignContacts`
+   * throws.
+   */
+  recordCampaignContactsAsync(actor: Actor, campaign: string, customers: Array<string>, at?: string | Date): Promise<Campaign>
+  /**
+   * Measures a campaign at `asOf` (an RFC 3339 string or a `Date`;
+   * default: the engine's clock): repurchase rate and revenue per customer
+   * in each member's window (from their contact, or from the launch for
+   * the holdout and members not contacted), treated against holdout, with
+   * the difference. Purchases are the engine's: signed contracts and
+   * purchases recorded for points, less refunds. Rates are JS numbers,
+   * money decimal strings.
+   *
+   * @example
+   * ```js
+   * const measure = crm.campaignResults(ana, campaign.id, '2026-03-01T00:00:00Z')
+   * measure.rateLift                   // 0.5
+   * measure.treated.revenuePerCustomer // '20.00'
+   * ```
+   *
+   * @throws {Error} `validation` on `as_of` when it is malformed, on
+   * `campaign_id` for a malformed id; `not_found`; `forbidden` (read the
+   * campaign); `config` on `value_currency` when purchases are in several
+   * currencies and none is set.
+   */
+  campaignResults(actor: Actor, campaign: string, asOf?: string | Date): CampaignMeasure
+  /**
+   * `campaignResults` off the main thread: a Promise of the measure,
+   * rejected with the `Error` that `campaignResults` throws.
+   */
+  campaignResultsAsync(actor: Actor, campaign: string, asOf?: string | Date): Promise<CampaignMeasure>
+  /**
    * Gives a contract a payment plan: its amount split by the terms template
    * `terms` (as `splitPayments` takes it), date rules counted from `base`
    * (`YYYY-MM-DD`; default: the day it was signed, or today). Milestones
@@ -1181,24 +1397,24 @@ export declare class Crm {
    * @throws {Error} `validation` on `entity` for an unknown kind, on
    * `lead_id` (etc.) for a malformed id; `not_found`; `forbidden` (read).
    */
-  get(actor: Actor, kind: 'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'activity' | 'task' | 'user' | 'team', id: string): AnyRecord
+  get(actor: Actor, kind: 'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'activity' | 'task' | 'user' | 'team' | 'points_entry' | 'campaign', id: string): AnyRecord
   /**
    * `get` off the main thread: a Promise of the record, rejected with the
    * `Error` that `get` throws.
    */
-  getAsync(actor: Actor, kind: 'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'activity' | 'task' | 'user' | 'team', id: string): Promise<AnyRecord>
+  getAsync(actor: Actor, kind: 'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'activity' | 'task' | 'user' | 'team' | 'points_entry' | 'campaign', id: string): Promise<AnyRecord>
   /**
    * The events of a record, oldest first: who changed what, when, from which
    * state to which, and why.
    *
    * @throws {Error} as `get`.
    */
-  history(actor: Actor, kind: 'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'activity' | 'task' | 'user' | 'team', id: string): Array<Event>
+  history(actor: Actor, kind: 'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'activity' | 'task' | 'user' | 'team' | 'points_entry' | 'campaign', id: string): Array<Event>
   /**
    * `history` off the main thread: a Promise of the events, rejected with
    * the `Error` that `history` throws.
    */
-  historyAsync(actor: Actor, kind: 'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'activity' | 'task' | 'user' | 'team', id: string): Promise<Array<Event>>
+  historyAsync(actor: Actor, kind: 'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'activity' | 'task' | 'user' | 'team' | 'points_entry' | 'campaign', id: string): Promise<Array<Event>>
   /**
    * The records of a kind that the actor may read, ordered by id, each
    * tagged with its kind (see `AnyRecord`). `{ owner?, status?, limit? }`
@@ -1209,12 +1425,12 @@ export declare class Crm {
    * for a malformed user id, on `limit` unless it is a whole number, 0 or
    * more; `forbidden` (read) when the actor may read no record of the kind.
    */
-  list(actor: Actor, kind: 'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'activity' | 'task' | 'user' | 'team', options?: ListOptions | undefined | null): Array<AnyRecord>
+  list(actor: Actor, kind: 'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'activity' | 'task' | 'user' | 'team' | 'points_entry' | 'campaign', options?: ListOptions | undefined | null): Array<AnyRecord>
   /**
    * `list` off the main thread: a Promise of the records, rejected with the
    * `Error` that `list` throws.
    */
-  listAsync(actor: Actor, kind: 'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'activity' | 'task' | 'user' | 'team', options?: ListOptions | undefined | null): Promise<Array<AnyRecord>>
+  listAsync(actor: Actor, kind: 'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'activity' | 'task' | 'user' | 'team' | 'points_entry' | 'campaign', options?: ListOptions | undefined | null): Promise<Array<AnyRecord>>
   /**
    * Moves any record with a lifecycle by `action` (`qualify`, `recycle`,
    * `move`, ...), with `{ to?, reason?, expectedVersion? }`. Returns the
@@ -1225,12 +1441,12 @@ export declare class Crm {
    * missing fields, or a kind without a lifecycle; `conflict` when
    * `expectedVersion` is stale; `not_found`; `forbidden` (edit).
    */
-  transition(actor: Actor, kind: 'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'activity' | 'task' | 'user' | 'team', id: string, action: string, options?: TransitionOptions | undefined | null): AnyRecord
+  transition(actor: Actor, kind: 'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'activity' | 'task' | 'user' | 'team' | 'points_entry' | 'campaign', id: string, action: string, options?: TransitionOptions | undefined | null): AnyRecord
   /**
    * `transition` off the main thread: a Promise of the record, rejected with
    * the `Error` that `transition` throws.
    */
-  transitionAsync(actor: Actor, kind: 'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'activity' | 'task' | 'user' | 'team', id: string, action: string, options?: TransitionOptions | undefined | null): Promise<AnyRecord>
+  transitionAsync(actor: Actor, kind: 'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'activity' | 'task' | 'user' | 'team' | 'points_entry' | 'campaign', id: string, action: string, options?: TransitionOptions | undefined | null): Promise<AnyRecord>
   /**
    * Changes a record's own fields, based on the version you read.
    *
@@ -1245,12 +1461,12 @@ export declare class Crm {
    * name is not a field, or the field changes only through its own command
    * (state, owner, ...); `not_found`; `forbidden` (edit).
    */
-  update(actor: Actor, kind: 'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'activity' | 'task' | 'user' | 'team', id: string, expectedVersion: number, fields: Record<string, any>): AnyRecord
+  update(actor: Actor, kind: 'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'activity' | 'task' | 'user' | 'team' | 'points_entry' | 'campaign', id: string, expectedVersion: number, fields: Record<string, any>): AnyRecord
   /**
    * `update` off the main thread: a Promise of the record, rejected with the
    * `Error` that `update` throws.
    */
-  updateAsync(actor: Actor, kind: 'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'activity' | 'task' | 'user' | 'team', id: string, expectedVersion: number, fields: Record<string, any>): Promise<AnyRecord>
+  updateAsync(actor: Actor, kind: 'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'activity' | 'task' | 'user' | 'team' | 'points_entry' | 'campaign', id: string, expectedVersion: number, fields: Record<string, any>): Promise<AnyRecord>
   /**
    * Shares a record with a user or a team (`{ user }` or `{ team }`), with
    * `read` or `edit` access, or changes what an existing share allows.
@@ -1260,12 +1476,12 @@ export declare class Crm {
    * and `team` is given, on `access` for another value; `not_found`;
    * `forbidden` (share).
    */
-  share(actor: Actor, kind: 'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'activity' | 'task' | 'user' | 'team', id: string, grantee: Grantee, access: 'read' | 'edit'): AnyRecord
+  share(actor: Actor, kind: 'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'activity' | 'task' | 'user' | 'team' | 'points_entry' | 'campaign', id: string, grantee: Grantee, access: 'read' | 'edit'): AnyRecord
   /**
    * `share` off the main thread: a Promise of the record, rejected with the
    * `Error` that `share` throws.
    */
-  shareAsync(actor: Actor, kind: 'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'activity' | 'task' | 'user' | 'team', id: string, grantee: Grantee, access: 'read' | 'edit'): Promise<AnyRecord>
+  shareAsync(actor: Actor, kind: 'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'activity' | 'task' | 'user' | 'team' | 'points_entry' | 'campaign', id: string, grantee: Grantee, access: 'read' | 'edit'): Promise<AnyRecord>
   /**
    * Withdraws a share. Returns the record, tagged with its kind (see
    * `AnyRecord`).
@@ -1273,12 +1489,12 @@ export declare class Crm {
    * @throws {Error} `validation` on `grantee` when the record is not shared
    * with them; `not_found`; `forbidden` (share).
    */
-  unshare(actor: Actor, kind: 'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'activity' | 'task' | 'user' | 'team', id: string, grantee: Grantee): AnyRecord
+  unshare(actor: Actor, kind: 'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'activity' | 'task' | 'user' | 'team' | 'points_entry' | 'campaign', id: string, grantee: Grantee): AnyRecord
   /**
    * `unshare` off the main thread: a Promise of the record, rejected with
    * the `Error` that `unshare` throws.
    */
-  unshareAsync(actor: Actor, kind: 'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'activity' | 'task' | 'user' | 'team', id: string, grantee: Grantee): Promise<AnyRecord>
+  unshareAsync(actor: Actor, kind: 'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'activity' | 'task' | 'user' | 'team' | 'points_entry' | 'campaign', id: string, grantee: Grantee): Promise<AnyRecord>
   /**
    * Takes up to `limit` outbox messages to perform, leasing them for five
    * minutes. Perform each (idempotently, keyed by its id), then
@@ -1476,7 +1692,7 @@ export interface Allocation {
  */
 export interface AnyRecord {
   /** The kind of record, and the name of the property that holds it. */
-  entity: 'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'activity' | 'task' | 'user' | 'team'
+  entity: 'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'activity' | 'task' | 'user' | 'team' | 'points_entry' | 'campaign'
   /** The record, when `entity` is `customer`. */
   customer?: Customer
   /** The record, when `entity` is `contact`. */
@@ -1497,6 +1713,13 @@ export interface AnyRecord {
   user?: User
   /** The record, when `entity` is `team`. */
   team?: Team
+  /**
+   * The record, when `entity` is `points_entry` (a ledger entry; the
+   * property is named as the kind, so that `any[any.entity]` holds).
+   */
+  points_entry?: PointsEntry
+  /** The record, when `entity` is `campaign`. */
+  campaign?: Campaign
 }
 
 /** What one blocking key contributed to a scan. */
@@ -1511,6 +1734,146 @@ export interface BlockReport {
   skippedBlocks: number
   /** Records in the skipped blocks. */
   skippedRecords: number
+}
+
+/** A retention or win-back campaign (`launchCampaign`). */
+export interface Campaign {
+  /** The campaign's id (a UUID). */
+  id: string
+  /** Bumped by one on every write; pass it back as `expectedVersion`. */
+  version: number
+  /** When it was launched (RFC 3339, UTC). */
+  createdAt: string
+  /** When it last changed (RFC 3339, UTC). */
+  updatedAt: string
+  /** Who launched it. */
+  createdBy: string
+  /** Whom it is shared with. */
+  shares: Array<Share>
+  /** The record this one was merged into, or `null`. */
+  mergedInto: RecordKey | null
+  /**
+   * Its name; also what purchases name (`campaign`) to earn its
+   * multiplier.
+   */
+  name: string
+  /** What the treated customers are offered or told. */
+  action: string | null
+  /** Who runs it. */
+  owner: string | null
+  /** Their team. */
+  team: string | null
+  /**
+   * Which customers it targets: the condition, as `launchCampaign` took
+   * it (`{ field: 'tags', eq: 'lapsed' }`).
+   */
+  segment: Record<string, any>
+  /** When the members were drawn (RFC 3339, UTC). */
+  launchedAt: string
+  /** The share held out, in percent, a decimal string (`'50'`). */
+  holdoutPercent: string
+  /**
+   * The seed of the holdout draw (exact up to 2^53 - 1, as every seed
+   * given from JS is).
+   */
+  seed: number
+  /** How many days after contact purchases count. */
+  windowDays: number
+  /** The targeted customers, sorted by id. */
+  members: Array<CampaignMember>
+  /** Custom values, `{ key: { text: '...' } }`. */
+  custom: Record<string, any>
+}
+
+/** A campaign to launch, for `launchCampaign`. */
+export interface CampaignInput {
+  /** Its name; purchases name it (`campaign`) to earn its multiplier. */
+  name: string
+  /** What the treated customers are offered or told. */
+  action?: string
+  /**
+   * Which customers it targets: a condition on the customer's JSON (its
+   * snake_case fields: `stage`, `tier`, `segment`, `tags`,
+   * `loyalty.level`, `custom.NAME`, ...), such as `{ field: 'tags', eq:
+   * 'lapsed' }`, `{ field: 'stage', in: ['at_risk', 'dormant'] }`, or `{
+   * all: [...] }`, `{ any: [...] }`, `{ not: {...} }`.
+   */
+  segment: Record<string, any>
+  /** The share held out, in percent, 0 to 100: a decimal string (`'50'`). */
+  holdoutPercent: string
+  /**
+   * The seed of the holdout draw: a whole number from 0 to 2^53 - 1 (the
+   * same segment and seed give the same groups).
+   */
+  seed: number
+  /** How many days after contact purchases count (above 0). */
+  windowDays: number
+}
+
+/** A campaign's effect at a time: treated against holdout. */
+export interface CampaignMeasure {
+  /** The time measured at (RFC 3339, UTC). */
+  asOf: string
+  /** The window after contact, in days. */
+  windowDays: number
+  /** Whether every member's window has ended by `asOf`. */
+  complete: boolean
+  /**
+   * The treated group (every member not held out, contacted or not:
+   * intent to treat).
+   */
+  treated: GroupMeasure
+  /** The holdout group. */
+  holdout: GroupMeasure
+  /**
+   * Treated less holdout repurchase rate (0.05: five percentage points), a
+   * JS number.
+   */
+  rateLift: number
+  /**
+   * A 95 % confidence interval of `rateLift` (normal approximation),
+   * `[low, high]`, when both groups have members; else `null`.
+   */
+  rateLiftCi95: [number, number] | null
+  /** Treated less holdout revenue per customer, a decimal string. */
+  revenueLift: string
+  /** Every member with their window's purchases and revenue. */
+  members: Array<MemberOutcome>
+}
+
+/** One targeted customer of a campaign. */
+export interface CampaignMember {
+  /** The customer's id. */
+  customer: string
+  /** Held out: not to be contacted, the baseline of the measure. */
+  holdout: boolean
+  /** When they were contacted (RFC 3339, UTC), or `null`. */
+  contactedAt: string | null
+  /** Who contacted them, or `null`. */
+  contactedBy: string | null
+}
+
+/**
+ * A care item due for a customer, by one of the loyalty program's care
+ * rules (`DueItem.care` of a `care` item): act on it with `actOnCare`.
+ */
+export interface CareDue {
+  /** The care rule's name. */
+  rule: string
+  /** When it falls (or fell) due (RFC 3339, UTC). */
+  dueAt: string
+  /**
+   * Why, in words: `'first purchase on 2026-01-05'`, `'no contact for 30
+   * days'`.
+   */
+  reason: string
+  /** The suggested action. */
+  action: string
+  /**
+   * Which occurrence this is (the date of a yearly item, the last contact
+   * time, ...): acting on it marks this occurrence handled.
+   */
+  occurrence: string
 }
 
 /**
@@ -1735,6 +2098,28 @@ export interface Customer {
   email: string | null
   /** The lead it was converted from. */
   sourceLead: string | null
+  /**
+   * The customer's IANA time zone (`'Europe/Rome'`), for yearly care
+   * items; `null`: the loyalty program's.
+   */
+  timeZone: string | null
+  /**
+   * The RFM segment `refreshCustomerValue` put it in (`'champions'`,
+   * `'at_risk'`, ...), or `null`.
+   */
+  segment: string | null
+  /** When it was last contacted (an activity logged on it; RFC 3339, UTC). */
+  lastContactAt: string | null
+  /**
+   * The loyalty account (points, level, ...), or `null` until the first
+   * posting (`recordPurchase`, `awardBonus`, ...).
+   */
+  loyalty: Membership | null
+  /**
+   * The care rules handled, by rule name: the occurrence acted on
+   * (`actOnCare`), such as `{ thanks: 'first' }`.
+   */
+  careDone: Record<string, string>
   /** Custom values, `{ key: { text: '...' } }`. */
   custom: Record<string, any>
 }
@@ -1844,9 +2229,36 @@ export interface DedupeOptions {
 }
 
 /**
+ * Draws the holdout group of `n` campaign members as `launchCampaign` does:
+ * exactly `round(n * percent / 100)` (half up) are held out, chosen by a
+ * shuffle seeded with `seed`. One flag per member (in the order of the
+ * members, which `launchCampaign` sorts by id), `true` for the holdout; the
+ * same `n`, `percent` and `seed` always give the same draw.
+ *
+ * @example
+ * ```js
+ * const { drawHoldout } = require('crm')
+ * const draw = drawHoldout(10, '20', 7)
+ * draw.filter(Boolean).length // 2
+ * ```
+ *
+ * @throws {Error} `validation` on `n` unless it is a whole number, 0 or more;
+ * on `percent` when it is not a decimal string; on `holdout_percent` (as the
+ * core names it) when it is outside 0 to 100; on `seed` unless it is a whole
+ * number from 0 to 2^53 - 1.
+ */
+export declare function drawHoldout(n: number, percent: string, seed: number): Array<boolean>
+
+/**
+ * `drawHoldout` off the main thread: a Promise of the flags, rejected with
+ * the `Error` that `drawHoldout` throws.
+ */
+export declare function drawHoldoutAsync(n: number, percent: string, seed: number): Promise<Array<boolean>>
+
+/**
  * One piece of due work: a lead's first contact or follow-up, a task, an
- * installment, winning back a customer, or a ticket's SLA target, escalation
- * or survey.
+ * installment, winning back a customer, a ticket's SLA target, escalation
+ * or survey, or caring for a customer.
  */
 export interface DueItem {
   /** The lead, task, contract, customer or ticket. */
@@ -1858,9 +2270,10 @@ export interface DueItem {
    * (due the configured follow-up time after it entered that stage), a
    * ticket's SLA target (`sla`, for its assignee or the group's
    * supervisor), an `escalation` step due on a ticket (run `escalate`), or
-   * a ticket's satisfaction `survey` to send.
+   * a ticket's satisfaction `survey` to send, or `care` of a customer by
+   * one of the loyalty program's care rules (see `care`).
    */
-  kind: 'first_contact' | 'follow_up' | 'task' | 'win_back' | 'installment' | 'sla' | 'escalation' | 'survey'
+  kind: 'first_contact' | 'follow_up' | 'task' | 'win_back' | 'installment' | 'sla' | 'escalation' | 'survey' | 'care'
   /**
    * What to show: the lead's company or contact, the task's title, the
    * customer's name, the ticket's subject (with the target, for `sla`).
@@ -1870,6 +2283,11 @@ export interface DueItem {
   dueAt: string
   /** Whether that is already past. */
   overdue: boolean
+  /**
+   * For a `care` item: the rule, why, what to do and which occurrence
+   * (act on it with `actOnCare`); `null` for the other kinds.
+   */
+  care: CareDue | null
 }
 
 /** One user's due work, earliest first. */
@@ -1892,6 +2310,27 @@ export interface DuplicateMatch {
   rule: string | null
   /** Why they match, field by field (as `explainMatch` explains a pair). */
   explanation: MatchExplanation
+}
+
+/**
+ * What a purchase earns, and why (`loyaltyPoints`, and a purchase's
+ * posting).
+ */
+export interface Earning {
+  /** Whole points earned: `base` x `multiplier`, rounded down once. */
+  points: number
+  /**
+   * The lines' points before multipliers and rounding, a decimal string
+   * (`'161.50'`).
+   */
+  base: string
+  /**
+   * The product of the multipliers that applied, a decimal string (`'1'`
+   * when none did).
+   */
+  multiplier: string
+  /** The rules that applied, in order: rates, then multipliers. */
+  rules: Array<string>
 }
 
 /** An escalation step done on a ticket (each is done once). */
@@ -2015,6 +2454,28 @@ export interface Grantee {
   team?: string
 }
 
+/** One group of a campaign's measure: the treated members or the holdout. */
+export interface GroupMeasure {
+  /** Members. */
+  members: number
+  /** Members contacted. */
+  contacted: number
+  /** Members with at least one purchase in their window. */
+  repurchased: number
+  /** `repurchased / members` (0 when empty), a JS number. */
+  repurchaseRate: number
+  /**
+   * Money spent in the windows, refunds taken off: a decimal string in the
+   * purchases' currency.
+   */
+  revenue: string
+  /**
+   * `revenue / members`, rounded half up to the currency's minor unit: a
+   * decimal string.
+   */
+  revenuePerCustomer: string
+}
+
 /** One installment of a split. */
 export interface Installment {
   /** The line's label, e.g. `'down payment'`. */
@@ -2102,6 +2563,19 @@ export interface Lead {
   custom: Record<string, any>
 }
 
+/** A member's move from one level to another. */
+export interface LevelChange {
+  /** The level before, or `null`. */
+  from: string | null
+  /** The level after, or `null`: no level. */
+  to: string | null
+  /**
+   * Why, in words (`'311 points and 220.50 spent in the last 365 days
+   * reach gold'`).
+   */
+  reason: string
+}
+
 /** Options of `list`: filters on the records listed. */
 export interface ListOptions {
   /** Only the records this user owns. */
@@ -2110,6 +2584,91 @@ export interface ListOptions {
   status?: string
   /** At most this many records (a whole number, 0 or more). */
   limit?: number
+}
+
+/**
+ * A credit with points left: what an earning, a bonus or a positive
+ * adjustment put on the account.
+ */
+export interface Lot {
+  /** The ledger entry that credited it (a `points_entry` id). */
+  entry: string
+  /** When it was credited (lots are consumed in this order; RFC 3339, UTC). */
+  earnedAt: string
+  /** When what is left of it expires (RFC 3339, UTC), or `null`: never. */
+  expiresAt: string | null
+  /** The points credited. */
+  points: number
+  /** The points not yet consumed. */
+  remaining: number
+}
+
+/**
+ * Points a debit (a redemption, an expiry, a reversal, a negative
+ * adjustment) took from one credit.
+ */
+export interface LotUse {
+  /** The ledger entry of the credit they came from. */
+  entry: string
+  /** How many points. */
+  points: number
+}
+
+/**
+ * What a purchase of `lines` earns under the loyalty program `program`, for a
+ * member at `level`, bought in `campaign`: each line earns at the most
+ * specific rate rule that matches it (one naming its product, else one
+ * naming its category, else one naming neither; list order breaks ties),
+ * `amount / per * points`; the sum is multiplied by every multiplier rule
+ * that applies (one naming the level or the campaign, or neither) and
+ * rounded down to whole points once.
+ *
+ * `program` is the configuration's `loyalty` key (a JSON string, or a plain
+ * object passed through `JSON.stringify`), with snake_case keys: `{ earn: [{
+ * name, per, points, product?, category? } | { name, multiply, level?,
+ * campaign? }], levels?, ... }`, decimals as strings or numbers, as the
+ * engine reads it.
+ *
+ * @example
+ * ```js
+ * const { loyaltyPoints } = require('crm')
+ * const program = { earn: [
+ *   { name: 'base', per: '1.00', points: 1 },
+ *   { name: 'summer', campaign: 'summer', multiply: '1.5' },
+ * ] }
+ * const earning = loyaltyPoints(program, [{ amount: '9.99' }], null, 'summer')
+ * earning.points // 14 (9.99 x 1.5, rounded down)
+ * earning.base   // '9.99'
+ * earning.rules  // ['base', 'summer']
+ * ```
+ *
+ * @throws {Error} `config` naming the path (`loyalty.earn[1].per`, ...) when
+ * the program is invalid, on `loyalty` when it is absent or does not read;
+ * `validation` on `lines` when it is not an array, on `lines[i]` when a line
+ * is not an object, on `lines[i].<key>` for a key that is not a field of a
+ * line, on `lines[i].amount` when it is missing, not a string or not a
+ * decimal, on `lines[i].product` or `lines[i].category` when not a string.
+ */
+export declare function loyaltyPoints(program: string | Record<string, any>, lines: Array<PurchaseLine>, level?: string | undefined | null, campaign?: string | undefined | null): Earning
+
+/**
+ * `loyaltyPoints` off the main thread: a Promise of the earning, rejected
+ * with the `Error` that `loyaltyPoints` throws.
+ */
+export declare function loyaltyPointsAsync(program: string | Record<string, any>, lines: Array<PurchaseLine>, level?: string | undefined | null, campaign?: string | undefined | null): Promise<Earning>
+
+/** What `reviewLoyalty` did. */
+export interface LoyaltyReview {
+  /** Members whose account was due a check. */
+  checked: number
+  /** Points expired. */
+  expiredPoints: number
+  /** Ledger entries written. */
+  entries: number
+  /** Level changes. */
+  levelChanges: Array<MemberLevelChange>
+  /** Commits made (500 customers per commit). */
+  batches: number
 }
 
 /** A group of two or more rows found to be the same. */
@@ -2189,6 +2748,76 @@ export interface MatchRecord {
   title?: string | null
   /** City (or a light address). */
   city?: string | null
+}
+
+/** One member whose level changed in a review. */
+export interface MemberLevelChange {
+  /** The customer's id. */
+  customer: string
+  /** The change. */
+  change: LevelChange
+}
+
+/** One member of a campaign, as the measure sees them. */
+export interface MemberOutcome {
+  /** The customer's id. */
+  customer: string
+  /** In the holdout group. */
+  holdout: boolean
+  /** Contacted (treated members only). */
+  contacted: boolean
+  /**
+   * Where the member's window starts: the contact, or (holdout, or not
+   * contacted) the launch (RFC 3339, UTC).
+   */
+  start: string
+  /** Purchases in the window. */
+  purchases: number
+  /** Money spent in the window, refunds taken off: a decimal string. */
+  revenue: string
+}
+
+/**
+ * A customer's loyalty account (`customer.loyalty`, `null` until their first
+ * posting): the points balance and its open lots, the member level, and what
+ * the level and care rules read. Derived from the ledger entries
+ * (`pointsEntries`), which are the record.
+ */
+export interface Membership {
+  /** When the customer joined: their first posting (RFC 3339, UTC). */
+  joinedAt: string
+  /** Points available: the sum of every ledger entry. */
+  balance: number
+  /** Points ever credited (earnings, bonuses, positive adjustments). */
+  earned: number
+  /** Points ever redeemed. */
+  redeemed: number
+  /** Points ever expired. */
+  expired: number
+  /** The credits with points left, oldest first. */
+  lots: Array<Lot>
+  /** The member level, or `null` when none applies. */
+  level: string | null
+  /** Since when (RFC 3339, UTC). */
+  levelSince: string | null
+  /** The level before it. */
+  previousLevel: string | null
+  /** A downgrade in its grace period, or `null`. */
+  downgrade: PendingDowngrade | null
+  /** Purchases and reversals inside the qualifying window. */
+  window: Array<WindowItem>
+  /** The first purchase recorded (RFC 3339, UTC). */
+  firstPurchaseAt: string | null
+  /** The last purchase recorded (RFC 3339, UTC). */
+  lastPurchaseAt: string | null
+  /** Purchases recorded. */
+  purchases: number
+  /**
+   * The next time the account changes by itself (a lot expires, a grace
+   * period ends, a purchase leaves the window): when `reviewLoyalty` next
+   * looks at it (RFC 3339, UTC).
+   */
+  nextCheckAt: string | null
 }
 
 /** What `merge` merges, and why. */
@@ -2302,6 +2931,11 @@ export interface NewCustomer {
   email?: string
   /** Free labels. */
   tags?: Array<string>
+  /**
+   * The customer's IANA time zone (`'Europe/Rome'`), for yearly care
+   * items (default: the loyalty program's).
+   */
+  timeZone?: string
   /** Custom values, `{ key: { text: '...' } }`. */
   custom?: Record<string, any>
 }
@@ -2571,6 +3205,17 @@ export interface PaymentPlan {
   isSettled: boolean
 }
 
+/**
+ * A downgrade waiting for its grace period to end; it is dropped if the
+ * member qualifies again meanwhile.
+ */
+export interface PendingDowngrade {
+  /** The level the member would move to, or `null`: no level. */
+  to: string | null
+  /** When the grace period ends (RFC 3339, UTC). */
+  at: string
+}
+
 /** One installment of a payment plan. */
 export interface PlanLine {
   /**
@@ -2597,6 +3242,84 @@ export interface PlanLine {
   writtenOff: WriteOff | null
   /** Replaced by a reschedule: kept for the record, it owes nothing more. */
   replaced: boolean
+}
+
+/**
+ * One entry of a customer's points ledger (`pointsEntries`, a posting's
+ * `entries`, `get(actor, 'points_entry', id)`). Entries are written once and
+ * never changed; a customer's balance is the sum of their entries' points.
+ */
+export interface PointsEntry {
+  /** The entry's id (a UUID). */
+  id: string
+  /** The record's version (entries are never changed: 1). */
+  version: number
+  /** When it was written (RFC 3339, UTC). */
+  createdAt: string
+  /** When it last changed (RFC 3339, UTC). */
+  updatedAt: string
+  /** Who wrote it. */
+  createdBy: string
+  /** Whom it is shared with. */
+  shares: Array<Share>
+  /** The record this one was merged into, or `null`. */
+  mergedInto: RecordKey | null
+  /** The customer's id. */
+  customer: string
+  /** The customer's owner when it was posted (for data scopes). */
+  owner: string | null
+  /** The customer's team when it was posted. */
+  team: string | null
+  /**
+   * What moved the points: `earn` (a purchase), `bonus` (an event),
+   * `redeem` (a reward), `expire`, `adjust` (by hand, with a reason),
+   * `reverse` (a refund).
+   */
+  kind: 'earn' | 'bonus' | 'redeem' | 'expire' | 'adjust' | 'reverse'
+  /** The points: above zero for a credit, below for a debit. */
+  points: number
+  /** The balance after this entry. */
+  balance: number
+  /** When it took effect (RFC 3339, UTC). */
+  at: string
+  /** When a credit's points expire (RFC 3339, UTC), or `null`: never. */
+  expiresAt: string | null
+  /**
+   * The host's reference: the purchase (order number), the reward, the
+   * bonus's occasion.
+   */
+  reference: string | null
+  /**
+   * The purchase's amount (`earn`) or the amount refunded (`reverse`,
+   * negative), or `null`.
+   */
+  amount: Money | null
+  /** The rule, bonus event or reward behind it. */
+  rule: string | null
+  /** Why (adjustments always say). */
+  reason: string | null
+  /**
+   * The credits a debit took its points from, oldest first (empty for a
+   * credit).
+   */
+  lots: Array<LotUse>
+  /** Custom values, `{ key: { text: '...' } }`. */
+  custom: Record<string, any>
+}
+
+/** What a points command did. */
+export interface PointsPosting {
+  /** The customer, with their account (`loyalty`) as it now stands. */
+  customer: Customer
+  /** The ledger entries written, in order (expiries that fell due first). */
+  entries: Array<PointsEntry>
+  /**
+   * What the purchase earned and why (`recordPurchase` only; `null`
+   * otherwise).
+   */
+  earning: Earning | null
+  /** The member's level change, if any. */
+  levelChange: LevelChange | null
 }
 
 /** A priced line of a quote. */
@@ -2723,6 +3446,52 @@ export interface PurchaseColumns {
   amountsMinor: BigInt64Array | Int32Array
 }
 
+/** A purchase to record for points, for `recordPurchase`. */
+export interface PurchaseInput {
+  /** The customer's id. */
+  customer: string
+  /**
+   * The host's reference of the purchase (an order number): a purchase is
+   * recorded once per reference and customer.
+   */
+  reference: string
+  /**
+   * What it cost, in the program's currency: `{ amount: '120.50',
+   * currency: 'EUR' }`.
+   */
+  amount: Money
+  /**
+   * When it was made (an RFC 3339 string or a `Date`; default: now, never
+   * in the future).
+   */
+  at?: string | Date
+  /**
+   * Its lines, for product and category rates (`{ product?, category?,
+   * amount }`, amounts as decimal strings); they must add up to the amount.
+   * Without lines the amount earns as one line.
+   */
+  lines?: Array<PurchaseLine>
+  /** The campaign it was made in (for campaign multipliers). */
+  campaign?: string
+}
+
+/**
+ * One line of a purchase, for earning (`loyaltyPoints`, `recordPurchase`):
+ * its product and category select the rate rule, its amount is what the line
+ * cost. Any other key is a `validation` error.
+ */
+export interface PurchaseLine {
+  /** The product (rate rules naming it win). */
+  product?: string
+  /** The product's category (rate rules naming it come next). */
+  category?: string
+  /**
+   * What the line cost, a decimal string such as `'20.50'` (never a JS
+   * number).
+   */
+  amount: string
+}
+
 /** A new version of a deal's quote, for `addQuote`. */
 export interface QuoteInput {
   /**
@@ -2842,7 +3611,7 @@ export interface ReceivablesOptions {
 /** A record named by kind and id: `{ kind: 'lead', id: '0194…' }`. */
 export interface RecordKey {
   /** The kind of record. */
-  kind: 'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'activity' | 'task' | 'user' | 'team'
+  kind: 'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'activity' | 'task' | 'user' | 'team' | 'points_entry' | 'campaign'
   /** The record's id (a UUID, or the name-like id of a user or team). */
   id: string
 }
@@ -3603,6 +4372,19 @@ export interface Win {
   opportunity: Opportunity
   /** The contract drafted from it. */
   contract: Contract
+}
+
+/** One purchase (or reversal) inside the qualifying window of member levels. */
+export interface WindowItem {
+  /** When it was credited (RFC 3339, UTC). */
+  at: string
+  /** Qualifying points (negative for a reversal). */
+  points: number
+  /**
+   * Money spent, in the program's currency, a decimal string (negative for
+   * a refund).
+   */
+  spend: string
 }
 
 /** A write-off of what was left of an installment. */

@@ -205,7 +205,8 @@ test('due work at an explicit time, as a string or a Date, or by the clock', () 
   assert.deepEqual(now.map((w) => [w.user, w.overdue, w.items.map((i) => [i.kind, i.title, i.dueAt, i.overdue])]), [
     ['ana', 0, [['task', 'Send the offer', '2026-01-05T10:00:00Z', false]]],
   ])
-  assert.deepEqual(Object.keys(now[0].items[0]), ['subject', 'kind', 'title', 'dueAt', 'overdue'])
+  assert.deepEqual(Object.keys(now[0].items[0]), ['subject', 'kind', 'title', 'dueAt', 'overdue', 'care'])
+  assert.equal(now[0].items[0].care, null, 'only care items say which care rule')
   // A day later the first contact (due 24 hours after assignment) is due, and the task overdue.
   for (const at of ['2026-01-06T08:00:00Z', new Date('2026-01-06T08:00:00Z')]) {
     const [work] = crm.dueWork(sue, at)

@@ -87,14 +87,51 @@ test('every function of the module has an Async twin returning a Promise of a de
   for (const name of ['scoreRfm', 'scoreRfmColumns']) assert.ok(sync.includes(name), `${name} is exported`)
   const code = dts.replace(/\/\*\*[\s\S]*?\*\//g, '')
   const declared = new Set([...code.matchAll(/export (?:declare class|interface|type) (\w+)/g)].map((m) => m[1]))
+  const builtIn = new Set(['boolean'])
   for (const name of sync) {
     assert.equal(typeof crmModule[`${name}Async`], 'function', `${name}Async`)
-    // A declared type, or an array of one (`splitPayments`).
+    // A declared type, or an array of one (`splitPayments`), or an array of
+    // booleans (`drawHoldout`).
     const [, returned, element, type] =
       code.match(new RegExp(`^export declare function ${name}\\(.*\\): (Array<(\\w+)>|(\\w+))$`, 'm')) ?? []
-    assert.ok(declared.has(element ?? type), `${name} returns a declared type, not ${returned}`)
+    assert.ok(declared.has(element ?? type) || builtIn.has(element), `${name} returns a declared type, not ${returned}`)
     const [, promised] = code.match(new RegExp(`^export declare function ${name}Async\\(.*\\): (.*)$`, 'm')) ?? []
     assert.equal(promised, `Promise<${returned}>`, `${name}Async returns a Promise of what ${name} returns`)
   }
   assert.equal(functions.length, 2 * sync.length, 'every Async function has a synchronous twin')
+})
+
+test('the loyalty types are typed: points and rates as numbers, money as strings, the new kinds', () => {
+  const code = dts.replace(/\/\*\*[\s\S]*?\*\//g, '')
+  const body = (name) => code.match(new RegExp(`export interface ${name} \\{([\\s\\S]*?)\\n\\}`))?.[1] ?? ''
+  assert.match(body('Customer'), /loyalty: Membership \| null/)
+  assert.match(body('Customer'), /careDone: Record<string, string>/)
+  assert.match(body('Customer'), /timeZone: string \| null/)
+  assert.match(body('NewCustomer'), /timeZone\?: string/)
+  assert.match(body('Membership'), /downgrade: PendingDowngrade \| null/)
+  assert.match(body('Membership'), /lots: Array<Lot>/)
+  assert.match(body('Membership'), /window: Array<WindowItem>/)
+  assert.match(body('PointsEntry'), /kind: 'earn' \| 'bonus' \| 'redeem' \| 'expire' \| 'adjust' \| 'reverse'/)
+  assert.match(body('PointsEntry'), /amount: Money \| null/)
+  assert.match(body('PointsEntry'), /lots: Array<LotUse>/)
+  assert.match(body('PointsPosting'), /earning: Earning \| null/)
+  assert.match(body('PointsPosting'), /levelChange: LevelChange \| null/)
+  assert.match(body('Earning'), /base: string/)
+  assert.match(body('LoyaltyReview'), /levelChanges: Array<MemberLevelChange>/)
+  assert.match(body('Campaign'), /members: Array<CampaignMember>/)
+  assert.match(body('Campaign'), /holdoutPercent: string/)
+  assert.match(body('CampaignInput'), /seed: number/)
+  assert.match(body('CampaignMeasure'), /rateLiftCi95: \[number, number\] \| null$/m)
+  assert.match(body('CampaignMeasure'), /revenueLift: string/)
+  assert.match(body('GroupMeasure'), /repurchaseRate: number/)
+  assert.match(body('GroupMeasure'), /revenuePerCustomer: string/)
+  assert.match(body('MemberOutcome'), /revenue: string/)
+  assert.match(body('PurchaseInput'), /lines\?: Array<PurchaseLine>/)
+  assert.match(body('PurchaseLine'), /amount: string/)
+  assert.match(body('DueItem'), /kind: .*'survey' \| 'care'/)
+  assert.match(body('DueItem'), /care: CareDue \| null/)
+  assert.match(body('AnyRecord'), /entity: .*'points_entry' \| 'campaign'/)
+  assert.match(body('AnyRecord'), /points_entry\?: PointsEntry/)
+  assert.match(body('AnyRecord'), /campaign\?: Campaign/)
+  assert.match(body('RecordKey'), /kind: .*'points_entry' \| 'campaign'/)
 })

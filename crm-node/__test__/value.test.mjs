@@ -122,6 +122,7 @@ test('a dormant customer comes due to its owner as a win_back', () => {
           title: 'Weekly',
           dueAt: '2026-03-09T09:00:00Z',
           overdue: true,
+          care: null,
         },
       ],
     },

@@ -129,9 +129,29 @@ const commands = {
   escalate: (a) => [a.now],
   ticket_sla: (a) => [a.id, a.now],
   answer_survey: ({ id, ...answer }) => [id, answer],
+  // Loyalty: the purchase and the campaign as objects with camelCase keys
+  // (money as `{ amount, currency }`, decimals as strings, the segment a plain
+  // object), the other commands' arguments in the vectors' order; `now` and
+  // `as_of` optional and last.
+  record_purchase: inputObject,
+  refund_purchase: (a) => [a.customer, a.reference, a.amount],
+  redeem_points: (a) => [a.customer, a.points, a.reward, a.reference],
+  adjust_points: (a) => [a.customer, a.points, a.reason],
+  award_bonus: (a) => [a.customer, a.event, a.reference],
+  points_entries: (a) => [a.customer],
+  review_loyalty: (a) => [a.now],
+  act_on_care: (a) => [a.customer, a.rule, a.kind, a.summary],
+  launch_campaign: inputObject,
+  record_campaign_contacts: (a) => [a.campaign, a.customers, a.at],
+  campaign_results: (a) => [a.campaign, a.as_of],
+  // Pure functions of the module: the program as a plain object.
+  loyalty_points: (a) => [a.program, a.lines, a.level, a.campaign],
+  draw_holdout: (a) => [a.n, a.percent, a.seed],
 }
 const withoutActor = new Set(['take_outbox', 'ack_outbox', 'advance_clock'])
-const moduleFunctions = new Set(['score_rfm', 'dedupe', 'explain_match', 'split_payments', 'price_quote'])
+const moduleFunctions = new Set([
+  'score_rfm', 'dedupe', 'explain_match', 'split_payments', 'price_quote', 'loyalty_points', 'draw_holdout',
+])
 // Pure functions of a `Calendar` (no engine, no actor): the method each calls
 // on `new Calendar(calendar)`, built inside the call so that a bad calendar is
 // the step's error.
@@ -155,8 +175,9 @@ const genericList = new Set(['list', 'pool'])
 // Commands whose result holds a record tagged with its kind at a property.
 const genericAt = { merge: 'survivor' }
 // Properties whose values are JSON from the core, already canonical (a
-// payment plan's milestones are keyed by event names).
-const jsonValued = new Set(['custom', 'payload', 'old', 'new', 'due', 'milestones'])
+// payment plan's milestones are keyed by event names, a customer's handled
+// care rules by rule names; a campaign's segment is a condition).
+const jsonValued = new Set(['custom', 'payload', 'old', 'new', 'due', 'milestones', 'careDone', 'segment'])
 // Keys whose snake_case is not the mechanical one (digits in the name).
 const keyNames = { days1To30: 'days_1_30', days31To60: 'days_31_60', days61To90: 'days_61_90', days90Plus: 'days_90_plus' }
 

@@ -12,7 +12,7 @@ use crm::assign::{Routing, Score, ScorePart, Skipped, TraceStep};
 use crm::{DueItem, DueWork};
 
 use crate::clock::rfc3339;
-use crate::model::{JsRecordKey, opt_string};
+use crate::model::{JsCareDue, JsRecordKey, opt_string};
 
 /// A user a rule passed over, and why.
 #[napi(object, js_name = "Skipped", object_from_js = false)]
@@ -105,9 +105,14 @@ impl From<Routing> for JsRouting {
 }
 
 /// One piece of due work: a lead's first contact or follow-up, a task, an
-/// installment, winning back a customer, or a ticket's SLA target, escalation
-/// or survey.
-#[napi(object, js_name = "DueItem", object_from_js = false)]
+/// installment, winning back a customer, a ticket's SLA target, escalation
+/// or survey, or caring for a customer.
+#[napi(
+    object,
+    js_name = "DueItem",
+    object_from_js = false,
+    use_nullable = true
+)]
 pub struct JsDueItem {
     /// The lead, task, contract, customer or ticket.
     pub subject: JsRecordKey,
@@ -117,9 +122,10 @@ pub struct JsDueItem {
     /// (due the configured follow-up time after it entered that stage), a
     /// ticket's SLA target (`sla`, for its assignee or the group's
     /// supervisor), an `escalation` step due on a ticket (run `escalate`), or
-    /// a ticket's satisfaction `survey` to send.
+    /// a ticket's satisfaction `survey` to send, or `care` of a customer by
+    /// one of the loyalty program's care rules (see `care`).
     #[napi(
-        ts_type = "'first_contact' | 'follow_up' | 'task' | 'win_back' | 'installment' | 'sla' | 'escalation' | 'survey'"
+        ts_type = "'first_contact' | 'follow_up' | 'task' | 'win_back' | 'installment' | 'sla' | 'escalation' | 'survey' | 'care'"
     )]
     pub kind: String,
     /// What to show: the lead's company or contact, the task's title, the
@@ -129,6 +135,9 @@ pub struct JsDueItem {
     pub due_at: String,
     /// Whether that is already past.
     pub overdue: bool,
+    /// For a `care` item: the rule, why, what to do and which occurrence
+    /// (act on it with `actOnCare`); `null` for the other kinds.
+    pub care: Option<JsCareDue>,
 }
 
 impl From<DueItem> for JsDueItem {
@@ -139,6 +148,7 @@ impl From<DueItem> for JsDueItem {
             title: item.title,
             due_at: rfc3339(item.due_at),
             overdue: item.overdue,
+            care: item.care.map(JsCareDue::from),
         }
     }
 }

@@ -13,7 +13,10 @@
 //! [`crm::schedule::Terms::from_json`] and [`crm::quote::PriceList::from_json`]
 //! (`validation` errors on `terms.lines[1].percent`, `price_list`, ...), and
 //! so does `new Calendar`, read by [`crm::sla::Calendar::from_json`]
-//! (`validation` errors on `time_zone`, `hours.mon[0]`, ...).
+//! (`validation` errors on `time_zone`, `hours.mon[0]`, ...). `loyaltyPoints`
+//! takes its loyalty program the same way, read by
+//! [`crm::loyalty::LoyaltyConfig::from_value`] (`config` errors on
+//! `loyalty.earn[1].per`, ...), as the engine reads its `loyalty` key.
 
 use std::ptr;
 
@@ -21,6 +24,7 @@ use napi::bindgen_prelude::{FromNapiValue, TypeName};
 use napi::{ValueType, sys};
 
 use crm::dedupe::DedupeConfig;
+use crm::loyalty::LoyaltyConfig;
 use crm::quote::PriceList;
 use crm::rfm::RfmConfig;
 use crm::schedule::Terms;
@@ -242,6 +246,27 @@ pub(crate) fn price_list(input: Option<ConfigInput>) -> crm::Result<Option<Price
     validation_json(input, "price_list")?
         .map(|text| PriceList::from_json(&text))
         .transpose()
+}
+
+/// A loyalty program (`loyaltyPoints`): the JSON of the configuration's
+/// `loyalty` key, read by [`LoyaltyConfig::from_value`].
+///
+/// # Errors
+///
+/// [`Error::Config`] naming the path of what is wrong (`loyalty.earn[1].per`,
+/// ...), as the engine reports its `loyalty` key; on `loyalty` when the value
+/// is absent, is neither a string nor an object, does not serialise, or is not
+/// JSON.
+pub(crate) fn loyalty_program(input: Option<ConfigInput>) -> crm::Result<LoyaltyConfig> {
+    let Some(text) = json(input, "loyalty")? else {
+        return Err(Error::config(
+            "loyalty",
+            "is required: a loyalty program (a JSON string or an object)",
+        ));
+    };
+    let value: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|err| Error::config("loyalty", format!("is not JSON: {err}")))?;
+    LoyaltyConfig::from_value(value)
 }
 
 /// The JSON text of a configuration, `None` when absent; a value that is no

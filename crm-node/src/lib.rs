@@ -29,6 +29,9 @@
 //! - [`payments`]: payment terms and quotes as module-level functions: an
 //!   exact split of a total into installments (`splitPayments`) and exact
 //!   quote totals (`priceQuote`).
+//! - [`loyalty`]: loyalty as module-level functions: what a purchase earns
+//!   under a program (`loyaltyPoints`) and a campaign's seeded holdout draw
+//!   (`drawHoldout`).
 //! - [`calendar`]: working calendars as a class (`new Calendar(calendar)`):
 //!   working time added and measured across weekends, holidays and
 //!   daylight-saving changes, as the SLA clocks count it.
@@ -70,6 +73,9 @@ pub mod dedupe;
 // then payment terms and quotes, functions of the module that name only money
 // and the quote types of the records,
 pub mod payments;
+// then loyalty, functions of the module that name only the loyalty types of
+// the records,
+pub mod loyalty;
 // then working calendars, a class that names nothing else,
 pub mod calendar;
 // then the engine, which names them all.

@@ -4,7 +4,8 @@
 //!
 //! The methods live beside the core's: `leads.rs`, `deals.rs`, `quotes.rs`,
 //! `payments.rs`, `service.rs`, `desk.rs`, `tasks.rs`, `directory.rs`,
-//! `assignment.rs`, `value.rs` and `dedupe.rs` hold the typed commands, this file the engine's setup, the clock, the
+//! `assignment.rs`, `value.rs`, `dedupe.rs` and `loyalty.rs` hold the typed
+//! commands, this file the engine's setup, the clock, the
 //! generic commands and the outbox, and `pool.rs` what runs the `...Async`
 //! methods on the libuv thread pool.
 //!
@@ -41,6 +42,10 @@ pub use dedupe::{JsDuplicateMatch, JsMergeInput, JsMergeOutcome, JsUnmergeOption
 pub use desk::JsSurveyAnswer;
 pub use directory::{JsTeamInput, JsUserInput};
 pub use leads::JsConvertLead;
+pub use loyalty::{
+    JsCampaignInput, JsCampaignMeasure, JsGroupMeasure, JsLoyaltyReview, JsMemberLevelChange,
+    JsMemberOutcome, JsPointsPosting, JsPurchaseInput,
+};
 pub use payments::{JsAging, JsCollected, JsPaymentInput, JsReceivable, JsReceivablesOptions};
 pub use pool::Job;
 pub(crate) use pool::guarded;
@@ -117,6 +122,7 @@ mod dedupe;
 mod desk;
 mod directory;
 mod leads;
+mod loyalty;
 mod payments;
 mod pool;
 mod quotes;
@@ -341,7 +347,7 @@ impl JsCrm {
         env: Env,
         actor: JsActor,
         #[napi(
-            ts_arg_type = "'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'activity' | 'task' | 'user' | 'team'"
+            ts_arg_type = "'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'activity' | 'task' | 'user' | 'team' | 'points_entry' | 'campaign'"
         )]
         kind: String,
         id: String,
@@ -356,7 +362,7 @@ impl JsCrm {
         &self,
         actor: JsActor,
         #[napi(
-            ts_arg_type = "'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'activity' | 'task' | 'user' | 'team'"
+            ts_arg_type = "'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'activity' | 'task' | 'user' | 'team' | 'points_entry' | 'campaign'"
         )]
         kind: String,
         id: String,
@@ -374,7 +380,7 @@ impl JsCrm {
         env: Env,
         actor: JsActor,
         #[napi(
-            ts_arg_type = "'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'activity' | 'task' | 'user' | 'team'"
+            ts_arg_type = "'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'activity' | 'task' | 'user' | 'team' | 'points_entry' | 'campaign'"
         )]
         kind: String,
         id: String,
@@ -389,7 +395,7 @@ impl JsCrm {
         &self,
         actor: JsActor,
         #[napi(
-            ts_arg_type = "'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'activity' | 'task' | 'user' | 'team'"
+            ts_arg_type = "'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'activity' | 'task' | 'user' | 'team' | 'points_entry' | 'campaign'"
         )]
         kind: String,
         id: String,
@@ -411,7 +417,7 @@ impl JsCrm {
         env: Env,
         actor: JsActor,
         #[napi(
-            ts_arg_type = "'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'activity' | 'task' | 'user' | 'team'"
+            ts_arg_type = "'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'activity' | 'task' | 'user' | 'team' | 'points_entry' | 'campaign'"
         )]
         kind: String,
         options: Option<JsListOptions>,
@@ -426,7 +432,7 @@ impl JsCrm {
         &self,
         actor: JsActor,
         #[napi(
-            ts_arg_type = "'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'activity' | 'task' | 'user' | 'team'"
+            ts_arg_type = "'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'activity' | 'task' | 'user' | 'team' | 'points_entry' | 'campaign'"
         )]
         kind: String,
         options: Option<JsListOptions>,
@@ -448,7 +454,7 @@ impl JsCrm {
         env: Env,
         actor: JsActor,
         #[napi(
-            ts_arg_type = "'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'activity' | 'task' | 'user' | 'team'"
+            ts_arg_type = "'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'activity' | 'task' | 'user' | 'team' | 'points_entry' | 'campaign'"
         )]
         kind: String,
         id: String,
@@ -465,7 +471,7 @@ impl JsCrm {
         &self,
         actor: JsActor,
         #[napi(
-            ts_arg_type = "'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'activity' | 'task' | 'user' | 'team'"
+            ts_arg_type = "'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'activity' | 'task' | 'user' | 'team' | 'points_entry' | 'campaign'"
         )]
         kind: String,
         id: String,
@@ -493,7 +499,7 @@ impl JsCrm {
         env: Env,
         actor: JsActor,
         #[napi(
-            ts_arg_type = "'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'activity' | 'task' | 'user' | 'team'"
+            ts_arg_type = "'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'activity' | 'task' | 'user' | 'team' | 'points_entry' | 'campaign'"
         )]
         kind: String,
         id: String,
@@ -510,7 +516,7 @@ impl JsCrm {
         &self,
         actor: JsActor,
         #[napi(
-            ts_arg_type = "'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'activity' | 'task' | 'user' | 'team'"
+            ts_arg_type = "'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'activity' | 'task' | 'user' | 'team' | 'points_entry' | 'campaign'"
         )]
         kind: String,
         id: String,
@@ -533,7 +539,7 @@ impl JsCrm {
         env: Env,
         actor: JsActor,
         #[napi(
-            ts_arg_type = "'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'activity' | 'task' | 'user' | 'team'"
+            ts_arg_type = "'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'activity' | 'task' | 'user' | 'team' | 'points_entry' | 'campaign'"
         )]
         kind: String,
         id: String,
@@ -550,7 +556,7 @@ impl JsCrm {
         &self,
         actor: JsActor,
         #[napi(
-            ts_arg_type = "'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'activity' | 'task' | 'user' | 'team'"
+            ts_arg_type = "'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'activity' | 'task' | 'user' | 'team' | 'points_entry' | 'campaign'"
         )]
         kind: String,
         id: String,
@@ -571,7 +577,7 @@ impl JsCrm {
         env: Env,
         actor: JsActor,
         #[napi(
-            ts_arg_type = "'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'activity' | 'task' | 'user' | 'team'"
+            ts_arg_type = "'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'activity' | 'task' | 'user' | 'team' | 'points_entry' | 'campaign'"
         )]
         kind: String,
         id: String,
@@ -587,7 +593,7 @@ impl JsCrm {
         &self,
         actor: JsActor,
         #[napi(
-            ts_arg_type = "'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'activity' | 'task' | 'user' | 'team'"
+            ts_arg_type = "'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'activity' | 'task' | 'user' | 'team' | 'points_entry' | 'campaign'"
         )]
         kind: String,
         id: String,

@@ -1,5 +1,7 @@
 //! Customers.
 
+use std::collections::BTreeMap;
+
 use napi_derive::napi;
 use serde_json::Value;
 
@@ -7,7 +9,7 @@ use crm::{Customer, CustomerKind, NewCustomer, TeamId, UserId};
 
 use crate::clock::opt_rfc3339;
 use crate::convert::{custom, custom_json};
-use crate::model::{JsRecordKey, JsShare, MetaFields, opt_string};
+use crate::model::{JsMembership, JsRecordKey, JsShare, MetaFields, opt_string};
 
 /// A customer: a company or a person the business sells to.
 #[napi(
@@ -62,6 +64,21 @@ pub struct JsCustomer {
     pub email: Option<String>,
     /// The lead it was converted from.
     pub source_lead: Option<String>,
+    /// The customer's IANA time zone (`'Europe/Rome'`), for yearly care
+    /// items; `null`: the loyalty program's.
+    pub time_zone: Option<String>,
+    /// The RFM segment `refreshCustomerValue` put it in (`'champions'`,
+    /// `'at_risk'`, ...), or `null`.
+    pub segment: Option<String>,
+    /// When it was last contacted (an activity logged on it; RFC 3339, UTC).
+    pub last_contact_at: Option<String>,
+    /// The loyalty account (points, level, ...), or `null` until the first
+    /// posting (`recordPurchase`, `awardBonus`, ...).
+    pub loyalty: Option<JsMembership>,
+    /// The care rules handled, by rule name: the occurrence acted on
+    /// (`actOnCare`), such as `{ thanks: 'first' }`.
+    #[napi(ts_type = "Record<string, string>")]
+    pub care_done: BTreeMap<String, String>,
     /// Custom values, `{ key: { text: '...' } }`.
     #[napi(ts_type = "Record<string, any>")]
     pub custom: Value,
@@ -91,6 +108,11 @@ impl From<Customer> for JsCustomer {
             phone: customer.phone,
             email: customer.email,
             source_lead: opt_string(customer.source_lead),
+            time_zone: customer.time_zone,
+            segment: customer.segment,
+            last_contact_at: opt_rfc3339(customer.last_contact_at),
+            loyalty: customer.loyalty.map(JsMembership::from),
+            care_done: customer.care_done,
             custom: custom_json(&customer.custom),
         }
     }
@@ -118,6 +140,9 @@ pub struct JsNewCustomer {
     pub email: Option<String>,
     /// Free labels.
     pub tags: Option<Vec<String>>,
+    /// The customer's IANA time zone (`'Europe/Rome'`), for yearly care
+    /// items (default: the loyalty program's).
+    pub time_zone: Option<String>,
     /// Custom values, `{ key: { text: '...' } }`.
     #[napi(ts_type = "Record<string, any>")]
     pub custom: Option<Value>,
@@ -136,6 +161,7 @@ impl JsNewCustomer {
             tags: self.tags.unwrap_or_default(),
             phone: self.phone,
             email: self.email,
+            time_zone: self.time_zone,
             custom: custom(self.custom)?,
         })
     }

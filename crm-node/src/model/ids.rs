@@ -9,7 +9,7 @@ use crm::{EntityKind, RecordKey, TeamId, UserId};
 pub struct JsRecordKey {
     /// The kind of record.
     #[napi(
-        ts_type = "'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'activity' | 'task' | 'user' | 'team'"
+        ts_type = "'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'activity' | 'task' | 'user' | 'team' | 'points_entry' | 'campaign'"
     )]
     pub kind: String,
     /// The record's id (a UUID, or the name-like id of a user or team).
@@ -49,6 +49,8 @@ pub fn record_key(kind: &str, id: &str) -> crm::Result<RecordKey> {
         EntityKind::Ticket => id.parse::<crm::TicketId>()?.to_string(),
         EntityKind::Activity => id.parse::<crm::ActivityId>()?.to_string(),
         EntityKind::Task => id.parse::<crm::TaskId>()?.to_string(),
+        EntityKind::PointsEntry => id.parse::<crm::PointsEntryId>()?.to_string(),
+        EntityKind::Campaign => id.parse::<crm::CampaignId>()?.to_string(),
     };
     Ok(RecordKey::new(kind, id))
 }

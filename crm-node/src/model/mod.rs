@@ -13,6 +13,7 @@
 // before the records, the records before `AnyRecord`.
 mod desk;
 mod ids;
+mod loyalty;
 mod money;
 mod plan;
 mod quote;
@@ -25,6 +26,7 @@ use crate::clock::rfc3339;
 use crate::convert::number;
 
 pub use activity::{JsActivity, JsNewActivity};
+pub use campaign::{JsCampaign, JsCampaignMember};
 pub use contact::{JsContact, JsNewContact};
 pub use contract::JsContract;
 pub use customer::{JsCustomer, JsNewCustomer};
@@ -34,9 +36,14 @@ pub use desk::{
 };
 pub use ids::{JsRecordKey, record_key};
 pub use lead::{JsConversion, JsLead, JsNewLead};
+pub use loyalty::{
+    JsCareDue, JsEarning, JsLevelChange, JsLot, JsLotUse, JsMembership, JsPendingDowngrade,
+    JsWindowItem,
+};
 pub use money::JsMoney;
 pub use opportunity::{JsNewOpportunity, JsOpportunity};
 pub use plan::{JsAllocation, JsPayment, JsPaymentPlan, JsPlanLine, JsReversal, JsWriteOff};
+pub use points::JsPointsEntry;
 pub use quote::{JsPricedLine, JsPricedQuote, JsQuoteLine, JsQuoteVersion};
 pub use task::{JsNewTask, JsTask, JsTaskLogEntry};
 pub use ticket::{JsNewTicket, JsTicket};
@@ -124,11 +131,13 @@ impl From<Share> for JsShare {
 
 // The records, each with its wrapper and the input of its create command.
 mod activity;
+mod campaign;
 mod contact;
 mod contract;
 mod customer;
 mod lead;
 mod opportunity;
+mod points;
 mod task;
 mod ticket;
 mod user;
@@ -149,7 +158,7 @@ mod user;
 pub struct JsAnyRecord {
     /// The kind of record, and the name of the property that holds it.
     #[napi(
-        ts_type = "'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'activity' | 'task' | 'user' | 'team'"
+        ts_type = "'customer' | 'contact' | 'lead' | 'opportunity' | 'contract' | 'ticket' | 'activity' | 'task' | 'user' | 'team' | 'points_entry' | 'campaign'"
     )]
     pub entity: String,
     /// The record, when `entity` is `customer`.
@@ -172,6 +181,12 @@ pub struct JsAnyRecord {
     pub user: Option<JsUser>,
     /// The record, when `entity` is `team`.
     pub team: Option<JsTeam>,
+    /// The record, when `entity` is `points_entry` (a ledger entry; the
+    /// property is named as the kind, so that `any[any.entity]` holds).
+    #[napi(js_name = "points_entry")]
+    pub points_entry: Option<JsPointsEntry>,
+    /// The record, when `entity` is `campaign`.
+    pub campaign: Option<JsCampaign>,
 }
 
 impl From<AnyRecord> for JsAnyRecord {
@@ -188,6 +203,8 @@ impl From<AnyRecord> for JsAnyRecord {
             task: None,
             user: None,
             team: None,
+            points_entry: None,
+            campaign: None,
         };
         match record {
             AnyRecord::Customer(record) => any.customer = Some(record.into()),
@@ -200,6 +217,8 @@ impl From<AnyRecord> for JsAnyRecord {
             AnyRecord::Task(record) => any.task = Some(record.into()),
             AnyRecord::User(record) => any.user = Some(record.into()),
             AnyRecord::Team(record) => any.team = Some(record.into()),
+            AnyRecord::PointsEntry(record) => any.points_entry = Some(record.into()),
+            AnyRecord::Campaign(record) => any.campaign = Some(record.into()),
         }
         any
     }
