@@ -36,6 +36,10 @@ impl SplitMix64 {
     }
 }
 
+/// The most customers one draw takes (a count beyond is an error, not an
+/// allocation the process cannot make).
+pub const MAX_DRAW: usize = 100_000_000;
+
 /// Draws the holdout group: of `n` targeted customers (in a fixed order, the
 /// engine sorts them by id), exactly `round(n * percent / 100)` (half up) are
 /// held out, chosen by a Fisher-Yates shuffle seeded with `seed`. Returns one
@@ -44,7 +48,8 @@ impl SplitMix64 {
 ///
 /// # Errors
 ///
-/// [`Error::Validation`] on `holdout_percent` outside 0 to 100.
+/// [`Error::Validation`] on `holdout_percent` outside 0 to 100, on `n` above
+/// [`MAX_DRAW`].
 ///
 /// # Examples
 ///
@@ -58,6 +63,9 @@ impl SplitMix64 {
 /// # Ok::<(), crm_core::Error>(())
 /// ```
 pub fn draw_holdout(n: usize, percent: Decimal, seed: u64) -> Result<Vec<bool>> {
+    if n > MAX_DRAW {
+        return Err(Error::invalid("n", format!("must be at most {MAX_DRAW}")).with_value(n));
+    }
     if percent < Decimal::ZERO || percent > Decimal::ONE_HUNDRED {
         return Err(Error::invalid("holdout_percent", "must be from 0 to 100")
             .with_value(percent.normalize()));

@@ -473,6 +473,12 @@ fn the_holdout_draw_is_exact_seeded_and_spread() {
     );
     assert!(draw_holdout(10, Decimal::from(101), 1).is_err());
     assert!(draw_holdout(0, Decimal::from(50), 1).unwrap().is_empty());
+    let err = draw_holdout(usize::MAX, Decimal::from(50), 1).unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("invalid n: must be at most 100000000"),
+        "{err}"
+    );
 }
 
 #[test]
