@@ -10,8 +10,10 @@
 // and exact and name the field of bad input, that quote versions and payment
 // plans in the engine (addQuote ... collected) come back typed, that the
 // service desk (Calendar, SLA clocks, escalate, ticketSla, answerSurvey,
-// department tasks) comes back typed and names the field of bad input, and that
-// `Crm.open` keeps what was written in an SQLite file across objects. No
+// department tasks) comes back typed and names the field of bad input, that
+// loyalty (the points ledger, care items, campaigns and their holdout,
+// loyaltyPoints, drawHoldout) comes back typed and names the field of bad
+// input, and that `Crm.open` keeps what was written in an SQLite file across objects. No
 // Gradle, no JUnit: a plain main that prints one line per failure and ends
 // with "N passed, M failed"; it exits non-zero when anything failed.
 //
@@ -191,6 +193,8 @@ fun anyRecord(any: AnyRecord): Any? {
         is AnyRecord.Task -> "task" to any.record
         is AnyRecord.User -> "user" to any.record
         is AnyRecord.Team -> "team" to any.record
+        is AnyRecord.PointsEntry -> "points_entry" to any.record
+        is AnyRecord.Campaign -> "campaign" to any.record
     }
     @Suppress("UNCHECKED_CAST")
     return (canonical(record) as Map<String, Any?>) + ("entity" to entity)
@@ -300,6 +304,17 @@ class Args(private val map: Map<String, Any?>) {
     fun key(name: String): RecordKey? = (map[name] as Map<*, *>?)?.let { RecordKey(kind = it["kind"] as String, id = it["id"] as String) }
     @Suppress("UNCHECKED_CAST")
     fun keys(name: String): List<RecordKey> = (map[name] as List<Map<String, Any?>>).map { RecordKey(kind = it["kind"] as String, id = it["id"] as String) }
+    @Suppress("UNCHECKED_CAST")
+    fun purchaseLines(name: String): List<PurchaseLine>? = (map[name] as List<Map<String, Any?>>?)?.map(::purchaseLineOf)
+    /** A decimal argument as its text (the vectors write them as strings; a JSON number goes as its text). */
+    fun decimal(name: String): String = map[name]?.toString() ?: error("argument `$name` missing")
+}
+
+/** A vector's purchase line as a PurchaseLine (the amount as its text); an unknown key fails the step. */
+fun purchaseLineOf(m: Map<String, Any?>): PurchaseLine {
+    val known = setOf("product", "category", "amount")
+    require(known.containsAll(m.keys)) { "unknown PurchaseLine keys ${m.keys - known}" }
+    return PurchaseLine(product = m["product"] as String?, category = m["category"] as String?, amount = m["amount"].toString())
 }
 
 /** A vector's record object as a MatchRecord; an unknown key fails the step. */
@@ -369,6 +384,7 @@ fun runCommand(crm: Crm, command: String, actor: Actor?, a: Args): Any? {
         "create_customer" -> crm.createCustomer(who, NewCustomer(
             name = a.req("name"), kind = a.str("kind"), owner = a.str("owner"), region = a.str("region"),
             industry = a.str("industry"), phone = a.str("phone"), email = a.str("email"), tags = a.strings("tags") ?: listOf(),
+            timeZone = a.str("time_zone"),
         ))
         "add_contact" -> crm.addContact(who, NewContact(
             customer = a.req("customer"), name = a.req("name"), title = a.str("title"),
@@ -487,6 +503,28 @@ fun runCommand(crm: Crm, command: String, actor: Actor?, a: Args): Any? {
         "find_duplicates" -> crm.findDuplicates(who, a.matchRecord("record"))
         "merge" -> crm.merge(who, MergeInput(records = a.keys("records"), survivor = a.key("survivor"), rule = a.str("rule"), reason = a.req("reason")))
         "unmerge" -> a.key("survivor")!!.let { crm.unmerge(who, it.kind, it.id, a.req("reason"), event = a.str("event")) }
+        // Loyalty: the points ledger, member levels, care, campaigns (segments as JSON text, decimals as strings).
+        "record_purchase" -> crm.recordPurchase(who, PurchaseInput(
+            customer = a.req("customer"), reference = a.req("reference"), amount = a.money("amount")!!,
+            at = a.instant("at"), lines = a.purchaseLines("lines") ?: listOf(), campaign = a.str("campaign"),
+        ))
+        "refund_purchase" -> crm.refundPurchase(who, a.req("customer"), a.req("reference"), a.money("amount")!!)
+        "redeem_points" -> crm.redeemPoints(who, a.req("customer"), a.long("points")!!, a.req("reward"), a.str("reference"))
+        "adjust_points" -> crm.adjustPoints(who, a.req("customer"), a.long("points")!!, a.req("reason"))
+        "award_bonus" -> crm.awardBonus(who, a.req("customer"), a.req("event"), a.str("reference"))
+        "points_entries" -> crm.pointsEntries(who, a.req("customer"))
+        "review_loyalty" -> crm.reviewLoyalty(who, a.instant("now"))
+        "act_on_care" -> crm.actOnCare(who, a.req("customer"), a.req("rule"), a.req("kind"), a.req("summary"))
+        "launch_campaign" -> crm.launchCampaign(who, CampaignInput(
+            name = a.req("name"), action = a.str("action"), segmentJson = toJson(a.raw("segment")),
+            holdoutPercent = a.decimal("holdout_percent"), seed = a.long("seed")!!.toULong(),
+            windowDays = a.long("window_days")!!.toUInt(),
+        ))
+        "record_campaign_contacts" -> crm.recordCampaignContacts(who, a.req("campaign"), a.strings("customers")!!, a.instant("at"))
+        "campaign_results" -> crm.campaignResults(who, a.req("campaign"), a.instant("as_of"))
+        // Loyalty's free functions: no engine, no actor.
+        "loyalty_points" -> loyaltyPoints(toJson(a.raw("program")), a.purchaseLines("lines")!!, a.str("level"), a.str("campaign"))
+        "draw_holdout" -> drawHoldout(a.long("n")!!.toUInt(), a.decimal("percent"), a.long("seed")!!.toULong())
         else -> error("unknown command `$command` in a vector")
     }
 }
@@ -966,6 +1004,7 @@ fun customerValue(tally: Tally) {
         DueKind.INSTALLMENT -> "chase the payment"
         DueKind.SLA, DueKind.ESCALATION -> "work the ticket"
         DueKind.SURVEY -> "send the survey"
+        DueKind.CARE -> "take care of ${item.title}: ${item.care?.action}"
     }
     tally.check("value: a win-back is due to the owner",
         work.user == "ana" && work.overdue == 1u && item.kind == DueKind.WIN_BACK && what == "win back Weekly" &&
@@ -1342,6 +1381,170 @@ fun serviceDesk(tally: Tally) {
     tally.check("desk: a department's task has no assignee", stock.assignee == null && stock.team == "service") { "$stock" }
 }
 
+fun loyalty(tally: Tally) {
+    fun at(text: String): Instant = Instant.parse(text)
+    fun fieldsOf(name: String, want: List<String>, block: () -> Unit) {
+        val err = expectError<CrmException.Validation>(tally, name, block) ?: return
+        tally.check("$name: fields", err.fields == want) { "${err.fields}" }
+    }
+    val program = """{"currency": "EUR",
+        "earn": [{"name": "base", "per": "1.00", "points": 1},
+                 {"name": "coffee", "category": "coffee", "per": "1.00", "points": 3},
+                 {"name": "gold double", "level": "gold", "multiply": 2}],
+        "bonuses": {"first_purchase": 50, "review": 10}, "expire_after_days": 90,
+        "levels": [{"name": "member"}, {"name": "gold", "min_points": 300}],
+        "care": [{"name": "thanks", "first_purchase_days": 2, "action": "thank-you call"}]}"""
+    val crm = Crm(now = at("2026-01-05T09:00:00Z"), seed = 21uL, configJson = """{"loyalty": $program}""")
+    val admin = Actor(user = "root", roles = listOf("admin"))
+    val ana = Actor(user = "ana", roles = listOf("sales"))
+    val eur = { amount: String -> Money(amount, "EUR") }
+
+    val mia = crm.createCustomer(ana, NewCustomer(name = "Mia Rossi", kind = "person", timeZone = "Europe/Rome"))
+    tally.check("loyalty: a new customer has a time zone and no account", mia.timeZone == "Europe/Rome" && mia.loyalty == null && mia.careDone.isEmpty()) { "$mia" }
+
+    // A purchase earns by its lines (coffee at 3 a euro, the rest at 1), plus the first-purchase bonus.
+    val first = crm.recordPurchase(ana, PurchaseInput(
+        customer = mia.id, reference = "A-1", amount = eur("120.50"),
+        lines = listOf(PurchaseLine(category = "coffee", amount = "20.50"), PurchaseLine(category = "mugs", amount = "100.00")),
+    ))
+    val earning = first.earning!!
+    tally.check("loyalty: the lines earn 161 points, exactly",
+        earning.points == 161L && earning.base == "161.50" && earning.multiplier == "1" && earning.rules == listOf("coffee", "base")) { "$earning" }
+    tally.check("loyalty: an earn and the first-purchase bonus",
+        first.entries.map { it.kind } == listOf(PointsKind.EARN, PointsKind.BONUS) &&
+            first.entries[0].points == 161L && first.entries[0].amount == eur("120.50") &&
+            first.entries[0].expiresAt == at("2026-04-05T09:00:00Z") &&
+            first.entries[1].rule == "first_purchase" && first.entries[1].points == 50L && first.entries[1].balance == 211L) { "${first.entries}" }
+    val account = first.customer.loyalty!!
+    tally.check("loyalty: the customer's account",
+        account.balance == 211L && account.level == "member" && account.purchases == 1uL &&
+            account.lots.map { it.remaining } == listOf(161L, 50L) && first.levelChange?.to == "member") { "$account" }
+    tally.check("loyalty: canonical names", canonical(PointsKind.EARN) == "earn" && canonical(DueKind.CARE) == "care" &&
+        (canonical(first) as Map<*, *>)["level_change"] == mapOf("from" to null, "to" to "member", "reason" to first.levelChange!!.reason))
+
+    fieldsOf("loyalty: a reference used already", listOf("reference")) {
+        crm.recordPurchase(ana, PurchaseInput(customer = mia.id, reference = "A-1", amount = eur("5.00")))
+    }
+    fieldsOf("loyalty: another currency", listOf("amount")) {
+        crm.recordPurchase(ana, PurchaseInput(customer = mia.id, reference = "A-2", amount = Money("5.00", "USD")))
+    }
+    fieldsOf("loyalty: a malformed amount", listOf("amount.amount")) {
+        crm.recordPurchase(ana, PurchaseInput(customer = mia.id, reference = "A-2", amount = eur("5,00")))
+    }
+    fieldsOf("loyalty: a line amount as a float string", listOf("lines[0].amount")) {
+        crm.recordPurchase(ana, PurchaseInput(customer = mia.id, reference = "A-2", amount = eur("5.00"),
+            lines = listOf(PurchaseLine(amount = "5e0"))))
+    }
+    fieldsOf("loyalty: a malformed customer id", listOf("customer_id")) {
+        crm.recordPurchase(ana, PurchaseInput(customer = "", reference = "A-2", amount = eur("5.00")))
+    }
+
+    // Redemption takes the oldest points first, never more than the balance.
+    fieldsOf("loyalty: redeeming beyond the balance", listOf("points")) { crm.redeemPoints(ana, mia.id, 212L, "espresso machine") }
+    val redeemed = crm.redeemPoints(ana, mia.id, 100L, "mug", reference = "R-1")
+    val redeem = redeemed.entries.single()
+    tally.check("loyalty: a redemption from the oldest lot",
+        redeem.kind == PointsKind.REDEEM && redeem.points == -100L && redeem.balance == 111L && redeem.rule == "mug" &&
+            redeem.lots == listOf(LotUse(entry = first.entries[0].id, points = 100L)) &&
+            redeemed.customer.loyalty!!.redeemed == 100L && redeemed.earning == null) { "$redeemed" }
+
+    // Adjustments are for admins and supervisors; bonuses come from the program.
+    expectError<CrmException.Forbidden>(tally, "loyalty: a sales user cannot adjust") { crm.adjustPoints(ana, mia.id, 25L, "goodwill") }
+    val adjusted = crm.adjustPoints(admin, mia.id, 25L, "goodwill")
+    tally.check("loyalty: an adjustment", adjusted.entries.single().let { it.kind == PointsKind.ADJUST && it.reason == "goodwill" } &&
+        adjusted.customer.loyalty!!.balance == 136L) { "$adjusted" }
+    fieldsOf("loyalty: a zero adjustment", listOf("points")) { crm.adjustPoints(admin, mia.id, 0L, "nothing") }
+    val bonus = crm.awardBonus(ana, mia.id, "review", reference = "rev-9")
+    tally.check("loyalty: a bonus", bonus.entries.single().points == 10L && bonus.customer.loyalty!!.balance == 146L) { "$bonus" }
+    fieldsOf("loyalty: a bonus given for the reference already", listOf("reference")) { crm.awardBonus(ana, mia.id, "review", "rev-9") }
+    fieldsOf("loyalty: an event without a bonus", listOf("event")) { crm.awardBonus(ana, mia.id, "birthday") }
+
+    // Entries are records: pointsEntries, get, list and history know the kind.
+    val entries = crm.pointsEntries(ana, mia.id)
+    tally.check("loyalty: the ledger, oldest first",
+        entries.map { it.kind } == listOf(PointsKind.EARN, PointsKind.BONUS, PointsKind.REDEEM, PointsKind.ADJUST, PointsKind.BONUS) &&
+            entries.sumOf { it.points } == 146L) { "${entries.map { it.kind }}" }
+    val got = (crm.get(ana, "points_entry", redeem.id) as? AnyRecord.PointsEntry)?.record
+    tally.check("loyalty: get returns a points entry", got == redeem) { "$got" }
+    val listed = crm.list(ana, "points_entry").map { (it as AnyRecord.PointsEntry).record.id }
+    tally.check("loyalty: list returns the entries", listed.sorted() == entries.map { it.id }.sorted()) { "$listed" }
+    tally.check("loyalty: canonical entity", (anyRecord(crm.get(ana, "points_entry", redeem.id)) as Map<*, *>)["entity"] == "points_entry")
+
+    // The thank-you call comes due two days after the first purchase.
+    val due = crm.dueWork(ana, now = at("2026-01-07T10:00:00Z")).single().items.single()
+    val todo = when (due.kind) {                                       // exhaustive: CARE is a case
+        DueKind.CARE -> "${due.care?.action} for ${due.title}"
+        DueKind.FIRST_CONTACT, DueKind.FOLLOW_UP, DueKind.TASK, DueKind.WIN_BACK, DueKind.INSTALLMENT,
+        DueKind.SLA, DueKind.ESCALATION, DueKind.SURVEY -> "something else"
+    }
+    tally.check("loyalty: a care item is due", todo == "thank-you call for Mia Rossi" && due.overdue &&
+        due.care == CareDue(rule = "thanks", dueAt = at("2026-01-07T09:00:00Z"), reason = "first purchase on 2026-01-05",
+            action = "thank-you call", occurrence = due.care!!.occurrence)) { "$due" }
+    crm.setNow(at("2026-01-07T10:00:00Z"))
+    val call = crm.actOnCare(ana, mia.id, "thanks", "call", "Thanked her")
+    tally.check("loyalty: acting on care logs an activity", call.kind == "call" && call.subject == RecordKey("customer", mia.id)) { "$call" }
+    fieldsOf("loyalty: the care item is handled", listOf("rule")) { crm.actOnCare(ana, mia.id, "thanks", "call", "Again") }
+    fieldsOf("loyalty: an unknown activity kind", listOf("kind")) { crm.actOnCare(ana, mia.id, "thanks", "telepathy", "Hm") }
+    val cared = (crm.get(ana, "customer", mia.id) as AnyRecord.Customer).record
+    tally.check("loyalty: the customer remembers", cared.careDone.keys == setOf("thanks") && cared.lastContactAt == at("2026-01-07T10:00:00Z")) { "$cared" }
+    tally.check("loyalty: nothing due any more", crm.dueWork(ana, now = at("2026-01-07T10:00:00Z")).isEmpty())
+
+    // A win-back campaign with a seeded holdout that cannot be contacted.
+    val lapsed = (1..4).map { crm.createCustomer(ana, NewCustomer(name = "Lapsed $it", tags = listOf("lapsed"))).id }
+    val input = CampaignInput(name = "Win back", action = "10 % voucher", segmentJson = """{"field": "tags", "eq": "lapsed"}""",
+        holdoutPercent = "50", seed = 7uL, windowDays = 30u)
+    fieldsOf("loyalty: a segment that is not JSON", listOf("segment")) { crm.launchCampaign(ana, input.copy(segmentJson = "{")) }
+    fieldsOf("loyalty: a holdout that is not a decimal", listOf("holdout_percent")) { crm.launchCampaign(ana, input.copy(holdoutPercent = "half")) }
+    fieldsOf("loyalty: a holdout above 100", listOf("holdout_percent")) { crm.launchCampaign(ana, input.copy(holdoutPercent = "150")) }
+    expectError<CrmException.Config>(tally, "loyalty: a segment that is not a condition") {
+        crm.launchCampaign(ana, input.copy(segmentJson = """{"nope": 1}"""))
+    }
+    val campaign = crm.launchCampaign(ana, input)
+    val held = campaign.members.filter { it.holdout }.map { it.customer }
+    val treated = campaign.members.filter { !it.holdout }.map { it.customer }
+    tally.check("loyalty: the campaign draws half its members as holdout",
+        campaign.members.map { it.customer } == lapsed && held.size == 2 && campaign.holdoutPercent == "50" && campaign.seed == 7uL &&
+            parseJson(campaign.segmentJson) == mapOf("field" to "tags", "eq" to "lapsed") &&
+            campaign.members.map { it.holdout } == drawHoldout(4u, "50", 7uL)) { "$campaign" }
+    fieldsOf("loyalty: the holdout cannot be contacted", listOf("customers")) { crm.recordCampaignContacts(ana, campaign.id, listOf(held[0])) }
+    crm.advanceClock(days = 1)
+    val contacted = crm.recordCampaignContacts(ana, campaign.id, treated)
+    tally.check("loyalty: contacts are recorded", contacted.members.filter { it.contactedAt != null }.map { it.customer } == treated &&
+        contacted.members.all { it.contactedAt == null || (it.contactedBy == "ana" && it.contactedAt == crm.now()) }) { "$contacted" }
+    crm.advanceClock(days = 1)
+    crm.recordPurchase(ana, PurchaseInput(customer = treated[0], reference = "W-1", amount = eur("30.00")))
+    crm.recordPurchase(ana, PurchaseInput(customer = treated[1], reference = "W-2", amount = eur("10.00")))
+    crm.recordPurchase(ana, PurchaseInput(customer = held[0], reference = "W-3", amount = eur("15.00")))
+    val measure = crm.campaignResults(ana, campaign.id, asOf = at("2026-03-01T00:00:00Z"))
+    tally.check("loyalty: the campaign lifts the repurchase rate by half",
+        measure.complete && measure.rateLift == 0.5 && measure.treated.repurchaseRate == 1.0 && measure.holdout.repurchaseRate == 0.5 &&
+            measure.treated.revenue == "40.00" && measure.holdout.revenuePerCustomer == "7.50" && measure.revenueLift == "12.50" &&
+            measure.members.size == 4 && measure.members.single { it.customer == held[0] }.purchases == 1uL) { "$measure" }
+    val early = crm.campaignResults(ana, campaign.id)                  // asOf: the engine's clock
+    tally.check("loyalty: measured early, the window is open", !early.complete && early.asOf == crm.now()) { "$early" }
+    val stored = (crm.get(ana, "campaign", campaign.id) as? AnyRecord.Campaign)?.record
+    tally.check("loyalty: get returns the campaign", stored == contacted) { "$stored" }
+
+    // The review expires points 90 days on.
+    val before = (crm.get(ana, "customer", mia.id) as AnyRecord.Customer).record.loyalty!!.balance
+    val review = crm.reviewLoyalty(admin, now = at("2026-04-06T00:00:00Z"))
+    val after = crm.pointsEntries(ana, mia.id)
+    val balance = (crm.get(ana, "customer", mia.id) as AnyRecord.Customer).record.loyalty!!.balance
+    val expired = after.takeLast(review.entries.toInt())
+    tally.check("loyalty: the review expires every lot credited by January",
+        review.checked == 1uL && review.expiredPoints == before && review.entries >= 1uL && review.levelChanges.isEmpty() &&
+            expired.all { it.kind == PointsKind.EXPIRE && it.at == at("2026-04-05T09:00:00Z") } &&
+            -expired.sumOf { it.points } == review.expiredPoints && balance == 0L && after.last().balance == 0L) { "$review, $expired" }
+
+    // The pure functions.
+    val summer = loyaltyPoints("""{"earn": [{"name": "base", "per": "1.00", "points": 1},
+        {"name": "summer", "campaign": "summer", "multiply": "1.5"}]}""", listOf(PurchaseLine(amount = "9.99")), campaign = "summer")
+    tally.check("loyalty: loyaltyPoints rounds down once", summer == Earning(points = 14L, base = "9.99", multiplier = "1.5", rules = listOf("base", "summer"))) { "$summer" }
+    tally.check("loyalty: drawHoldout is seeded", drawHoldout(10u, "20", 7uL).count { it } == 2 && drawHoldout(10u, "20", 7uL) == drawHoldout(10u, "20", 7uL))
+    fieldsOf("loyalty: drawHoldout percent", listOf("percent")) { drawHoldout(10u, "0.2e2", 7uL) }
+    fieldsOf("loyalty: loyaltyPoints program", listOf("program")) { loyaltyPoints("[", listOf()) }
+}
+
 fun fileStore(tally: Tally) {
     val dir = java.nio.file.Files.createTempDirectory("crm-ffi-test").toFile()
     try {
@@ -1450,6 +1653,11 @@ fun main(args: Array<String>) {
         serviceDesk(tally)
     } catch (err: Throwable) {
         tally.check("service desk", false) { "crashed: $err" }
+    }
+    try {
+        loyalty(tally)
+    } catch (err: Throwable) {
+        tally.check("loyalty", false) { "crashed: $err" }
     }
     try {
         fileStore(tally)

@@ -18,6 +18,7 @@ use crm::assign::{
 };
 
 use crate::clock::to_system_time;
+use crate::loyalty::CareDue;
 use crate::model::{RecordKey, opt_text};
 
 /// Where the assignment rules sent a record, and why: what `route`,
@@ -187,6 +188,8 @@ pub struct DueItem {
     pub due_at: SystemTime,
     /// Whether that is already past.
     pub overdue: bool,
+    /// For a `CARE` item: the rule, the reason and the suggested action.
+    pub care: Option<CareDue>,
 }
 
 impl From<CoreDueItem> for DueItem {
@@ -197,6 +200,7 @@ impl From<CoreDueItem> for DueItem {
             title: item.title,
             due_at: to_system_time(item.due_at),
             overdue: item.overdue,
+            care: item.care.map(CareDue::from),
         }
     }
 }
@@ -222,6 +226,9 @@ pub enum DueKind {
     Escalation,
     /// A closed ticket's satisfaction survey, to be sent.
     Survey,
+    /// A customer care item of the loyalty program (a thank-you call, a
+    /// birthday, no contact for a while): `DueItem.care` says which.
+    Care,
 }
 
 impl From<CoreDueKind> for DueKind {
@@ -235,6 +242,7 @@ impl From<CoreDueKind> for DueKind {
             CoreDueKind::Sla => DueKind::Sla,
             CoreDueKind::Escalation => DueKind::Escalation,
             CoreDueKind::Survey => DueKind::Survey,
+            CoreDueKind::Care => DueKind::Care,
         }
     }
 }
@@ -319,6 +327,7 @@ mod tests {
             CoreDueKind::Sla,
             CoreDueKind::Escalation,
             CoreDueKind::Survey,
+            CoreDueKind::Care,
         ] {
             let name = format!("{:?}", DueKind::from(kind));
             assert_eq!(snake(&name), kind.as_str());

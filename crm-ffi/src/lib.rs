@@ -33,6 +33,15 @@
 //! ([`TicketSla`], [`TargetClock`], [`Escalated`]) and a [`Survey`]; in the
 //! engine, `ticketSla` returns [`TargetState`]s, `escalate`
 //! [`TicketEscalation`]s, and `answerSurvey` takes a [`SurveyAnswer`].
+//! Loyalty: `loyaltyPoints` (what [`PurchaseLine`]s earn by a program: an
+//! [`Earning`]) and `drawHoldout` are free functions; in the engine,
+//! `recordPurchase` ([`PurchaseInput`]), `refundPurchase`, `redeemPoints`,
+//! `adjustPoints` and `awardBonus` return a [`PointsPosting`] (the
+//! [`Customer`] with its [`Membership`], the [`PointsEntry`]s written),
+//! `reviewLoyalty` a [`LoyaltyReview`], `actOnCare` acts on a care item
+//! ([`CareDue`] on a due item), and `launchCampaign` ([`CampaignInput`]),
+//! `recordCampaignContacts` and `campaignResults` ([`CampaignMeasure`]) run
+//! [`Campaign`]s against a holdout.
 //! See `crm-ffi/README.md` for the type mappings and Kotlin examples.
 //!
 //! This crate converts and never decides: every rule lives in `crm-core`.
@@ -54,6 +63,7 @@ mod dedupe;
 mod engine;
 mod error;
 mod event;
+mod loyalty;
 mod model;
 mod payments;
 mod plan;
@@ -72,11 +82,16 @@ pub use dedupe::{
 pub use engine::{FfiCrm, ListOptions, TransitionOptions};
 pub use error::CrmError;
 pub use event::{Event, FieldChange, OutboxMessage};
+pub use loyalty::{
+    CampaignInput, CampaignMeasure, CareDue, Earning, GroupMeasure, LevelChange, Lot, LotUse,
+    LoyaltyReview, MemberLevelChange, MemberOutcome, Membership, PendingDowngrade, PointsKind,
+    PointsPosting, PurchaseInput, PurchaseLine, WindowItem, draw_holdout, loyalty_points,
+};
 pub use model::{
-    Absence, Activity, AnyRecord, Contact, Contract, Conversion, ConvertLeadOptions, Customer,
-    Grantee, Lead, Money, NewActivity, NewContact, NewCustomer, NewLead, NewOpportunity, NewTask,
-    NewTicket, Opportunity, RecordKey, Share, Survey, SurveyAnswer, Task, TaskLogEntry, Team,
-    TeamInput, Ticket, User, UserInput, Win,
+    Absence, Activity, AnyRecord, Campaign, CampaignMember, Contact, Contract, Conversion,
+    ConvertLeadOptions, Customer, Grantee, Lead, Money, NewActivity, NewContact, NewCustomer,
+    NewLead, NewOpportunity, NewTask, NewTicket, Opportunity, PointsEntry, RecordKey, Share,
+    Survey, SurveyAnswer, Task, TaskLogEntry, Team, TeamInput, Ticket, User, UserInput, Win,
 };
 pub use payments::{
     Installment, PricedLine, PricedQuote, QuoteLine, price_quote, reach_milestone, split_payments,

@@ -12,7 +12,7 @@ import crm_ffi as ffi
 VECTORS = Path(__file__).resolve().parents[2] / "tests" / "vectors"
 
 _ANY_RECORD_KINDS = ("CUSTOMER", "CONTACT", "LEAD", "OPPORTUNITY", "CONTRACT",
-                     "TICKET", "ACTIVITY", "TASK", "USER", "TEAM")
+                     "TICKET", "ACTIVITY", "TASK", "USER", "TEAM", "POINTS_ENTRY", "CAMPAIGN")
 
 
 # Aging's buckets read `days_1_to_30` in the binding, `days_1_30` in the canonical form.
@@ -99,6 +99,12 @@ def _quote_line(value):
     return ffi.QuoteLine(**{k: v if v is None or k in text else str(v) for k, v in value.items()})
 
 
+def _purchase_line(value):
+    # A line is an object of the PurchaseLine fields (an unknown key is a
+    # TypeError here); the amount is a decimal string (a number goes as its text).
+    return ffi.PurchaseLine(**{k: str(v) if k == "amount" else v for k, v in value.items()})
+
+
 def _key(value):
     return None if value is None else ffi.RecordKey(kind=value["kind"], id=value["id"])
 
@@ -146,7 +152,8 @@ def run_command(crm, command, actor, a):
     if command == "create_customer":
         return crm.create_customer(actor, ffi.NewCustomer(
             name=a["name"], kind=a.get("kind"), owner=a.get("owner"), region=a.get("region"),
-            industry=a.get("industry"), phone=a.get("phone"), email=a.get("email"), tags=a.get("tags", [])))
+            industry=a.get("industry"), phone=a.get("phone"), email=a.get("email"), tags=a.get("tags", []),
+            time_zone=a.get("time_zone")))
     if command == "add_contact":
         return crm.add_contact(actor, ffi.NewContact(
             customer=a["customer"], name=a["name"], title=a.get("title"),
@@ -282,6 +289,39 @@ def run_command(crm, command, actor, a):
     if command == "unmerge":
         survivor = a["survivor"]
         return crm.unmerge(actor, survivor["kind"], survivor["id"], a["reason"], event=a.get("event"))
+    # Loyalty: the points ledger, care, campaigns (segments as JSON text, decimals as strings).
+    if command == "record_purchase":
+        return crm.record_purchase(actor, ffi.PurchaseInput(
+            customer=a["customer"], reference=a["reference"], amount=_money(a["amount"]), at=_time(a.get("at")),
+            lines=[_purchase_line(line) for line in a.get("lines", [])], campaign=a.get("campaign")))
+    if command == "refund_purchase":
+        return crm.refund_purchase(actor, a["customer"], a["reference"], _money(a["amount"]))
+    if command == "redeem_points":
+        return crm.redeem_points(actor, a["customer"], a["points"], a["reward"], reference=a.get("reference"))
+    if command == "adjust_points":
+        return crm.adjust_points(actor, a["customer"], a["points"], a["reason"])
+    if command == "award_bonus":
+        return crm.award_bonus(actor, a["customer"], a["event"], reference=a.get("reference"))
+    if command == "points_entries":
+        return crm.points_entries(actor, a["customer"])
+    if command == "review_loyalty":
+        return crm.review_loyalty(actor, _time(a.get("now")))
+    if command == "act_on_care":
+        return crm.act_on_care(actor, a["customer"], a["rule"], a["kind"], a["summary"])
+    if command == "launch_campaign":
+        return crm.launch_campaign(actor, ffi.CampaignInput(
+            name=a["name"], action=a.get("action"), segment_json=json.dumps(a["segment"], default=str),
+            holdout_percent=str(a["holdout_percent"]), seed=a["seed"], window_days=a["window_days"]))
+    if command == "record_campaign_contacts":
+        return crm.record_campaign_contacts(actor, a["campaign"], a["customers"], _time(a.get("at")))
+    if command == "campaign_results":
+        return crm.campaign_results(actor, a["campaign"], _time(a.get("as_of")))
+    if command == "loyalty_points":  # loyalty's free functions: no engine, no actor
+        return ffi.loyalty_points(json.dumps(a["program"], default=str),
+                                  [_purchase_line(line) for line in a["lines"]],
+                                  level=a.get("level"), campaign=a.get("campaign"))
+    if command == "draw_holdout":
+        return ffi.draw_holdout(a["n"], str(a["percent"]), a["seed"])
     # The commands that take an id and, at most, one more string argument.
     second = {"assign_lead": "owner", "discard_lead": "reason", "lose_opportunity": "reason",
               "terminate_contract": "reason", "assign_ticket": "assignee", "resolve_ticket": "resolution",

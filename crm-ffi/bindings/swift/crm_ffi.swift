@@ -1286,6 +1286,142 @@ public protocol CrmProtocol: AnyObject, Sendable {
     func qualifyLead(actor: CrmActor, id: String) throws  -> Lead
     
     /**
+     * Acts on the customer's due care item of `rule` (a `CARE` item of
+     * `dueWork`): logs an activity of `kind` (`"call"`, `"email"`, ...) with
+     * `summary` on the customer and marks the occurrence handled.
+     *
+     * # Errors
+     *
+     * `Validation` on `rule` (no item of that rule is due for the
+     * customer), `kind`, `summary`; `NotFound`, `Forbidden`.
+     */
+    func actOnCare(actor: CrmActor, customer: String, rule: String, kind: String, summary: String) throws  -> Activity
+    
+    /**
+     * Corrects a balance by hand (`points` above zero credits, below zero
+     * debits), with a reason: an `ADJUST` entry. Only the program's
+     * `adjust_roles` may (default `admin` and `supervisor`).
+     *
+     * # Errors
+     *
+     * `Forbidden` for another role; `Validation` on `points` (zero, or a
+     * debit beyond the balance), `reason` (blank); `NotFound`.
+     */
+    func adjustPoints(actor: CrmActor, customer: String, points: Int64, reason: String) throws  -> PointsPosting
+    
+    /**
+     * Gives the bonus the program sets for `event` (`"review"`, ...): a
+     * `BONUS` entry; with `reference`, at most once per reference.
+     *
+     * # Errors
+     *
+     * `Validation` on `event` (no bonus set for it), `reference` (given for
+     * this event already); `NotFound`, `Forbidden`.
+     */
+    func awardBonus(actor: CrmActor, customer: String, event: String, reference: String?) throws  -> PointsPosting
+    
+    /**
+     * The campaign measured at `asOf` (default: the engine's clock): each
+     * group's repurchase rate and revenue inside the window, the lift of
+     * the treated over the holdout, and every member's outcome.
+     *
+     * # Errors
+     *
+     * `Validation` on `as_of`, `campaign_id`; `NotFound`, `Forbidden`
+     * (read); `Config` on `value_currency` when purchases are in several
+     * currencies and none is set.
+     */
+    func campaignResults(actor: CrmActor, campaign: String, asOf: Date?) throws  -> CampaignMeasure
+    
+    /**
+     * Launches a campaign: the customers matching its segment become its
+     * members, and `holdoutPercent` of them, drawn by `seed`, are held out
+     * (never to be contacted: the baseline of `campaignResults`).
+     *
+     * # Errors
+     *
+     * `Validation` on `segment` (JSON that does not parse), `holdout_percent`
+     * (not a decimal, not from 0 to 100), `name`, `window_days` (0);
+     * `Config` naming the path of a bad condition (`segment...`);
+     * `Forbidden`.
+     */
+    func launchCampaign(actor: CrmActor, campaign: CampaignInput) throws  -> Campaign
+    
+    /**
+     * The customer's ledger entries, oldest first.
+     *
+     * # Errors
+     *
+     * `Validation` on `customer_id`; `NotFound`, `Forbidden` (read).
+     */
+    func pointsEntries(actor: CrmActor, customer: String) throws  -> [PointsEntry]
+    
+    /**
+     * Records that the treated `customers` were contacted at `at` (default:
+     * now), by the actor.
+     *
+     * # Errors
+     *
+     * `Validation` on `customers` (not a member, or held out: the holdout is
+     * not to be contacted), `at` (in the future), `customer_id`;
+     * `NotFound`, `Forbidden` (edit the campaign).
+     */
+    func recordCampaignContacts(actor: CrmActor, campaign: String, customers: [String], at: Date?) throws  -> Campaign
+    
+    /**
+     * Records a purchase on the customer's loyalty account, in one commit:
+     * an `EARN` entry with what its lines earn (`PointsPosting.earning`),
+     * the `first_purchase` bonus on the first one, and the member level it
+     * reaches (an upgrade applies at once: `PointsPosting.levelChange`).
+     *
+     * # Errors
+     *
+     * `Validation` on `reference` (blank, or already recorded for this
+     * customer), `amount` (not above zero, or another currency than the
+     * program's), `amount.amount` / `amount.currency` (malformed), `lines`
+     * (not adding up to the amount), `lines[i].amount`, `at` (in the
+     * future), `customer_id`; `NotFound`, `Forbidden` (edit the customer).
+     */
+    func recordPurchase(actor: CrmActor, purchase: PurchaseInput) throws  -> PointsPosting
+    
+    /**
+     * Exchanges `points` for `reward`: a `REDEEM` entry taking the points
+     * from the oldest credits first (its `lots` say which).
+     *
+     * # Errors
+     *
+     * `Validation` on `points` (not above zero, or more than the points
+     * available: the reason says the balance), `reward` (blank),
+     * `reference`; `NotFound`, `Forbidden`.
+     */
+    func redeemPoints(actor: CrmActor, customer: String, points: Int64, reward: String, reference: String?) throws  -> PointsPosting
+    
+    /**
+     * Refunds `amount` of the purchase `reference`: its points are taken
+     * back in proportion (a `REVERSE` entry, never below a zero balance),
+     * and the refund counts against the qualifying spend.
+     *
+     * # Errors
+     *
+     * `Validation` on `reference` (no such purchase), `amount` (not above
+     * zero, or more than is left to refund), `amount.amount` /
+     * `amount.currency`; `NotFound`, `Forbidden`.
+     */
+    func refundPurchase(actor: CrmActor, customer: String, reference: String, amount: Money) throws  -> PointsPosting
+    
+    /**
+     * Reviews the members with something due at `now` (default: the
+     * engine's clock): expires points (`EXPIRE` entries), applies
+     * downgrades whose grace period ended, in batches of commits.
+     *
+     * # Errors
+     *
+     * `Validation` on `now` when the time is out of range; `Forbidden`
+     * unless the actor may edit the members it would change.
+     */
+    func reviewLoyalty(actor: CrmActor, now: Date?) throws  -> LoyaltyReview
+    
+    /**
      * Money received from `fromDate` (inclusive) to `until` (exclusive),
      * both `YYYY-MM-DD`, per contract owner and currency, reversed payments
      * left out.
@@ -2742,6 +2878,256 @@ open func qualifyLead(actor: CrmActor, id: String)throws  -> Lead  {
             self.uniffiCloneHandle(),
         FfiConverterTypeCrmActor_lower(actor),
         FfiConverterString.lower(id),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Acts on the customer's due care item of `rule` (a `CARE` item of
+     * `dueWork`): logs an activity of `kind` (`"call"`, `"email"`, ...) with
+     * `summary` on the customer and marks the occurrence handled.
+     *
+     * # Errors
+     *
+     * `Validation` on `rule` (no item of that rule is due for the
+     * customer), `kind`, `summary`; `NotFound`, `Forbidden`.
+     */
+open func actOnCare(actor: CrmActor, customer: String, rule: String, kind: String, summary: String)throws  -> Activity  {
+    return try  FfiConverterTypeActivity_lift(try rustCallWithError(FfiConverterTypeCrmError_lift) {
+        uniffiCallStatus in
+    uniffi_crm_ffi_fn_method_crm_act_on_care(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeCrmActor_lower(actor),
+        FfiConverterString.lower(customer),
+        FfiConverterString.lower(rule),
+        FfiConverterString.lower(kind),
+        FfiConverterString.lower(summary),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Corrects a balance by hand (`points` above zero credits, below zero
+     * debits), with a reason: an `ADJUST` entry. Only the program's
+     * `adjust_roles` may (default `admin` and `supervisor`).
+     *
+     * # Errors
+     *
+     * `Forbidden` for another role; `Validation` on `points` (zero, or a
+     * debit beyond the balance), `reason` (blank); `NotFound`.
+     */
+open func adjustPoints(actor: CrmActor, customer: String, points: Int64, reason: String)throws  -> PointsPosting  {
+    return try  FfiConverterTypePointsPosting_lift(try rustCallWithError(FfiConverterTypeCrmError_lift) {
+        uniffiCallStatus in
+    uniffi_crm_ffi_fn_method_crm_adjust_points(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeCrmActor_lower(actor),
+        FfiConverterString.lower(customer),
+        FfiConverterInt64.lower(points),
+        FfiConverterString.lower(reason),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Gives the bonus the program sets for `event` (`"review"`, ...): a
+     * `BONUS` entry; with `reference`, at most once per reference.
+     *
+     * # Errors
+     *
+     * `Validation` on `event` (no bonus set for it), `reference` (given for
+     * this event already); `NotFound`, `Forbidden`.
+     */
+open func awardBonus(actor: CrmActor, customer: String, event: String, reference: String? = nil)throws  -> PointsPosting  {
+    return try  FfiConverterTypePointsPosting_lift(try rustCallWithError(FfiConverterTypeCrmError_lift) {
+        uniffiCallStatus in
+    uniffi_crm_ffi_fn_method_crm_award_bonus(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeCrmActor_lower(actor),
+        FfiConverterString.lower(customer),
+        FfiConverterString.lower(event),
+        FfiConverterOptionString.lower(reference),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The campaign measured at `asOf` (default: the engine's clock): each
+     * group's repurchase rate and revenue inside the window, the lift of
+     * the treated over the holdout, and every member's outcome.
+     *
+     * # Errors
+     *
+     * `Validation` on `as_of`, `campaign_id`; `NotFound`, `Forbidden`
+     * (read); `Config` on `value_currency` when purchases are in several
+     * currencies and none is set.
+     */
+open func campaignResults(actor: CrmActor, campaign: String, asOf: Date? = nil)throws  -> CampaignMeasure  {
+    return try  FfiConverterTypeCampaignMeasure_lift(try rustCallWithError(FfiConverterTypeCrmError_lift) {
+        uniffiCallStatus in
+    uniffi_crm_ffi_fn_method_crm_campaign_results(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeCrmActor_lower(actor),
+        FfiConverterString.lower(campaign),
+        FfiConverterOptionTimestamp.lower(asOf),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Launches a campaign: the customers matching its segment become its
+     * members, and `holdoutPercent` of them, drawn by `seed`, are held out
+     * (never to be contacted: the baseline of `campaignResults`).
+     *
+     * # Errors
+     *
+     * `Validation` on `segment` (JSON that does not parse), `holdout_percent`
+     * (not a decimal, not from 0 to 100), `name`, `window_days` (0);
+     * `Config` naming the path of a bad condition (`segment...`);
+     * `Forbidden`.
+     */
+open func launchCampaign(actor: CrmActor, campaign: CampaignInput)throws  -> Campaign  {
+    return try  FfiConverterTypeCampaign_lift(try rustCallWithError(FfiConverterTypeCrmError_lift) {
+        uniffiCallStatus in
+    uniffi_crm_ffi_fn_method_crm_launch_campaign(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeCrmActor_lower(actor),
+        FfiConverterTypeCampaignInput_lower(campaign),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The customer's ledger entries, oldest first.
+     *
+     * # Errors
+     *
+     * `Validation` on `customer_id`; `NotFound`, `Forbidden` (read).
+     */
+open func pointsEntries(actor: CrmActor, customer: String)throws  -> [PointsEntry]  {
+    return try  FfiConverterSequenceTypePointsEntry.lift(try rustCallWithError(FfiConverterTypeCrmError_lift) {
+        uniffiCallStatus in
+    uniffi_crm_ffi_fn_method_crm_points_entries(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeCrmActor_lower(actor),
+        FfiConverterString.lower(customer),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Records that the treated `customers` were contacted at `at` (default:
+     * now), by the actor.
+     *
+     * # Errors
+     *
+     * `Validation` on `customers` (not a member, or held out: the holdout is
+     * not to be contacted), `at` (in the future), `customer_id`;
+     * `NotFound`, `Forbidden` (edit the campaign).
+     */
+open func recordCampaignContacts(actor: CrmActor, campaign: String, customers: [String], at: Date? = nil)throws  -> Campaign  {
+    return try  FfiConverterTypeCampaign_lift(try rustCallWithError(FfiConverterTypeCrmError_lift) {
+        uniffiCallStatus in
+    uniffi_crm_ffi_fn_method_crm_record_campaign_contacts(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeCrmActor_lower(actor),
+        FfiConverterString.lower(campaign),
+        FfiConverterSequenceString.lower(customers),
+        FfiConverterOptionTimestamp.lower(at),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Records a purchase on the customer's loyalty account, in one commit:
+     * an `EARN` entry with what its lines earn (`PointsPosting.earning`),
+     * the `first_purchase` bonus on the first one, and the member level it
+     * reaches (an upgrade applies at once: `PointsPosting.levelChange`).
+     *
+     * # Errors
+     *
+     * `Validation` on `reference` (blank, or already recorded for this
+     * customer), `amount` (not above zero, or another currency than the
+     * program's), `amount.amount` / `amount.currency` (malformed), `lines`
+     * (not adding up to the amount), `lines[i].amount`, `at` (in the
+     * future), `customer_id`; `NotFound`, `Forbidden` (edit the customer).
+     */
+open func recordPurchase(actor: CrmActor, purchase: PurchaseInput)throws  -> PointsPosting  {
+    return try  FfiConverterTypePointsPosting_lift(try rustCallWithError(FfiConverterTypeCrmError_lift) {
+        uniffiCallStatus in
+    uniffi_crm_ffi_fn_method_crm_record_purchase(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeCrmActor_lower(actor),
+        FfiConverterTypePurchaseInput_lower(purchase),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Exchanges `points` for `reward`: a `REDEEM` entry taking the points
+     * from the oldest credits first (its `lots` say which).
+     *
+     * # Errors
+     *
+     * `Validation` on `points` (not above zero, or more than the points
+     * available: the reason says the balance), `reward` (blank),
+     * `reference`; `NotFound`, `Forbidden`.
+     */
+open func redeemPoints(actor: CrmActor, customer: String, points: Int64, reward: String, reference: String? = nil)throws  -> PointsPosting  {
+    return try  FfiConverterTypePointsPosting_lift(try rustCallWithError(FfiConverterTypeCrmError_lift) {
+        uniffiCallStatus in
+    uniffi_crm_ffi_fn_method_crm_redeem_points(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeCrmActor_lower(actor),
+        FfiConverterString.lower(customer),
+        FfiConverterInt64.lower(points),
+        FfiConverterString.lower(reward),
+        FfiConverterOptionString.lower(reference),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Refunds `amount` of the purchase `reference`: its points are taken
+     * back in proportion (a `REVERSE` entry, never below a zero balance),
+     * and the refund counts against the qualifying spend.
+     *
+     * # Errors
+     *
+     * `Validation` on `reference` (no such purchase), `amount` (not above
+     * zero, or more than is left to refund), `amount.amount` /
+     * `amount.currency`; `NotFound`, `Forbidden`.
+     */
+open func refundPurchase(actor: CrmActor, customer: String, reference: String, amount: Money)throws  -> PointsPosting  {
+    return try  FfiConverterTypePointsPosting_lift(try rustCallWithError(FfiConverterTypeCrmError_lift) {
+        uniffiCallStatus in
+    uniffi_crm_ffi_fn_method_crm_refund_purchase(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeCrmActor_lower(actor),
+        FfiConverterString.lower(customer),
+        FfiConverterString.lower(reference),
+        FfiConverterTypeMoney_lower(amount),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Reviews the members with something due at `now` (default: the
+     * engine's clock): expires points (`EXPIRE` entries), applies
+     * downgrades whose grace period ended, in batches of commits.
+     *
+     * # Errors
+     *
+     * `Validation` on `now` when the time is out of range; `Forbidden`
+     * unless the actor may edit the members it would change.
+     */
+open func reviewLoyalty(actor: CrmActor, now: Date? = nil)throws  -> LoyaltyReview  {
+    return try  FfiConverterTypeLoyaltyReview_lift(try rustCallWithError(FfiConverterTypeCrmError_lift) {
+        uniffiCallStatus in
+    uniffi_crm_ffi_fn_method_crm_review_loyalty(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeCrmActor_lower(actor),
+        FfiConverterOptionTimestamp.lower(now),uniffiCallStatus
     )
 })
 }
@@ -4436,6 +4822,679 @@ public func FfiConverterTypeAllocation_lower(_ value: Allocation) -> RustBuffer 
 
 
 /**
+ * A retention or win-back campaign.
+ */
+public struct Campaign: Equatable, Hashable {
+    /**
+     * The campaign's id.
+     */
+    public var id: String
+    /**
+     * Bumped by one on every write.
+     */
+    public var version: UInt64
+    /**
+     * When it was created.
+     */
+    public var createdAt: Date
+    /**
+     * When it last changed.
+     */
+    public var updatedAt: Date
+    /**
+     * Who created it.
+     */
+    public var createdBy: String
+    /**
+     * Whom it is shared with.
+     */
+    public var shares: [Share]
+    /**
+     * The record this one was merged into, if it was.
+     */
+    public var mergedInto: RecordKey?
+    /**
+     * The campaign's name; also what purchases name to earn its multiplier.
+     */
+    public var name: String
+    /**
+     * What the treated customers are offered or told.
+     */
+    public var action: String?
+    /**
+     * Who runs it.
+     */
+    public var owner: String?
+    /**
+     * Their team.
+     */
+    public var team: String?
+    /**
+     * Which customers it targets: the condition as JSON text
+     * (`{"field":"tags","eq":"lapsed"}`).
+     */
+    public var segmentJson: String
+    /**
+     * When the members were drawn.
+     */
+    public var launchedAt: Date
+    /**
+     * The share held out, in percent, a decimal string (`"50"`).
+     */
+    public var holdoutPercent: String
+    /**
+     * The seed of the holdout draw.
+     */
+    public var seed: UInt64
+    /**
+     * How many days after contact purchases count.
+     */
+    public var windowDays: UInt32
+    /**
+     * The targeted customers, by id.
+     */
+    public var members: [CampaignMember]
+    /**
+     * Custom values as JSON text.
+     */
+    public var customJson: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The campaign's id.
+         */id: String, 
+        /**
+         * Bumped by one on every write.
+         */version: UInt64, 
+        /**
+         * When it was created.
+         */createdAt: Date, 
+        /**
+         * When it last changed.
+         */updatedAt: Date, 
+        /**
+         * Who created it.
+         */createdBy: String, 
+        /**
+         * Whom it is shared with.
+         */shares: [Share], 
+        /**
+         * The record this one was merged into, if it was.
+         */mergedInto: RecordKey?, 
+        /**
+         * The campaign's name; also what purchases name to earn its multiplier.
+         */name: String, 
+        /**
+         * What the treated customers are offered or told.
+         */action: String?, 
+        /**
+         * Who runs it.
+         */owner: String?, 
+        /**
+         * Their team.
+         */team: String?, 
+        /**
+         * Which customers it targets: the condition as JSON text
+         * (`{"field":"tags","eq":"lapsed"}`).
+         */segmentJson: String, 
+        /**
+         * When the members were drawn.
+         */launchedAt: Date, 
+        /**
+         * The share held out, in percent, a decimal string (`"50"`).
+         */holdoutPercent: String, 
+        /**
+         * The seed of the holdout draw.
+         */seed: UInt64, 
+        /**
+         * How many days after contact purchases count.
+         */windowDays: UInt32, 
+        /**
+         * The targeted customers, by id.
+         */members: [CampaignMember], 
+        /**
+         * Custom values as JSON text.
+         */customJson: String) {
+        self.id = id
+        self.version = version
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+        self.createdBy = createdBy
+        self.shares = shares
+        self.mergedInto = mergedInto
+        self.name = name
+        self.action = action
+        self.owner = owner
+        self.team = team
+        self.segmentJson = segmentJson
+        self.launchedAt = launchedAt
+        self.holdoutPercent = holdoutPercent
+        self.seed = seed
+        self.windowDays = windowDays
+        self.members = members
+        self.customJson = customJson
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Campaign: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCampaign: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Campaign {
+        return
+            try Campaign(
+                id: FfiConverterString.read(from: &buf), 
+                version: FfiConverterUInt64.read(from: &buf), 
+                createdAt: FfiConverterTimestamp.read(from: &buf), 
+                updatedAt: FfiConverterTimestamp.read(from: &buf), 
+                createdBy: FfiConverterString.read(from: &buf), 
+                shares: FfiConverterSequenceTypeShare.read(from: &buf), 
+                mergedInto: FfiConverterOptionTypeRecordKey.read(from: &buf), 
+                name: FfiConverterString.read(from: &buf), 
+                action: FfiConverterOptionString.read(from: &buf), 
+                owner: FfiConverterOptionString.read(from: &buf), 
+                team: FfiConverterOptionString.read(from: &buf), 
+                segmentJson: FfiConverterString.read(from: &buf), 
+                launchedAt: FfiConverterTimestamp.read(from: &buf), 
+                holdoutPercent: FfiConverterString.read(from: &buf), 
+                seed: FfiConverterUInt64.read(from: &buf), 
+                windowDays: FfiConverterUInt32.read(from: &buf), 
+                members: FfiConverterSequenceTypeCampaignMember.read(from: &buf), 
+                customJson: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Campaign, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterUInt64.write(value.version, into: &buf)
+        FfiConverterTimestamp.write(value.createdAt, into: &buf)
+        FfiConverterTimestamp.write(value.updatedAt, into: &buf)
+        FfiConverterString.write(value.createdBy, into: &buf)
+        FfiConverterSequenceTypeShare.write(value.shares, into: &buf)
+        FfiConverterOptionTypeRecordKey.write(value.mergedInto, into: &buf)
+        FfiConverterString.write(value.name, into: &buf)
+        FfiConverterOptionString.write(value.action, into: &buf)
+        FfiConverterOptionString.write(value.owner, into: &buf)
+        FfiConverterOptionString.write(value.team, into: &buf)
+        FfiConverterString.write(value.segmentJson, into: &buf)
+        FfiConverterTimestamp.write(value.launchedAt, into: &buf)
+        FfiConverterString.write(value.holdoutPercent, into: &buf)
+        FfiConverterUInt64.write(value.seed, into: &buf)
+        FfiConverterUInt32.write(value.windowDays, into: &buf)
+        FfiConverterSequenceTypeCampaignMember.write(value.members, into: &buf)
+        FfiConverterString.write(value.customJson, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCampaign_lift(_ buf: RustBuffer) throws -> Campaign {
+    return try FfiConverterTypeCampaign.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCampaign_lower(_ value: Campaign) -> RustBuffer {
+    return FfiConverterTypeCampaign.lower(value)
+}
+
+
+/**
+ * A campaign to launch: `launchCampaign`'s input.
+ */
+public struct CampaignInput: Equatable, Hashable {
+    /**
+     * The campaign's name (purchases name it to earn its multiplier).
+     */
+    public var name: String
+    /**
+     * What the treated customers are offered or told.
+     */
+    public var action: String?
+    /**
+     * Which customers it targets: a condition on the customer's JSON as
+     * JSON text (`{"field": "tags", "eq": "lapsed"}`; fields such as
+     * `stage`, `tier`, `segment`, `loyalty.level`, `custom.NAME`).
+     */
+    public var segmentJson: String
+    /**
+     * The share held out, in percent, a decimal string from `"0"` to `"100"`.
+     */
+    public var holdoutPercent: String
+    /**
+     * The seed of the holdout draw (the same seed draws the same holdout).
+     */
+    public var seed: UInt64
+    /**
+     * How many days after contact purchases count (above 0).
+     */
+    public var windowDays: UInt32
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The campaign's name (purchases name it to earn its multiplier).
+         */name: String, 
+        /**
+         * What the treated customers are offered or told.
+         */action: String? = nil, 
+        /**
+         * Which customers it targets: a condition on the customer's JSON as
+         * JSON text (`{"field": "tags", "eq": "lapsed"}`; fields such as
+         * `stage`, `tier`, `segment`, `loyalty.level`, `custom.NAME`).
+         */segmentJson: String, 
+        /**
+         * The share held out, in percent, a decimal string from `"0"` to `"100"`.
+         */holdoutPercent: String, 
+        /**
+         * The seed of the holdout draw (the same seed draws the same holdout).
+         */seed: UInt64, 
+        /**
+         * How many days after contact purchases count (above 0).
+         */windowDays: UInt32) {
+        self.name = name
+        self.action = action
+        self.segmentJson = segmentJson
+        self.holdoutPercent = holdoutPercent
+        self.seed = seed
+        self.windowDays = windowDays
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension CampaignInput: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCampaignInput: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CampaignInput {
+        return
+            try CampaignInput(
+                name: FfiConverterString.read(from: &buf), 
+                action: FfiConverterOptionString.read(from: &buf), 
+                segmentJson: FfiConverterString.read(from: &buf), 
+                holdoutPercent: FfiConverterString.read(from: &buf), 
+                seed: FfiConverterUInt64.read(from: &buf), 
+                windowDays: FfiConverterUInt32.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: CampaignInput, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.name, into: &buf)
+        FfiConverterOptionString.write(value.action, into: &buf)
+        FfiConverterString.write(value.segmentJson, into: &buf)
+        FfiConverterString.write(value.holdoutPercent, into: &buf)
+        FfiConverterUInt64.write(value.seed, into: &buf)
+        FfiConverterUInt32.write(value.windowDays, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCampaignInput_lift(_ buf: RustBuffer) throws -> CampaignInput {
+    return try FfiConverterTypeCampaignInput.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCampaignInput_lower(_ value: CampaignInput) -> RustBuffer {
+    return FfiConverterTypeCampaignInput.lower(value)
+}
+
+
+/**
+ * A campaign measured against its holdout: what `campaignResults` returns.
+ */
+public struct CampaignMeasure: Equatable, Hashable {
+    /**
+     * The time it was measured at.
+     */
+    public var asOf: Date
+    /**
+     * The campaign's window, in days.
+     */
+    public var windowDays: UInt32
+    /**
+     * Whether every member's window has ended by `asOf`.
+     */
+    public var complete: Bool
+    /**
+     * The treated group.
+     */
+    public var treated: GroupMeasure
+    /**
+     * The holdout group.
+     */
+    public var holdout: GroupMeasure
+    /**
+     * Treated repurchase rate minus the holdout's.
+     */
+    public var rateLift: Double
+    /**
+     * A 95 % confidence interval of `rateLift` (two numbers), when both
+     * groups have members.
+     */
+    public var rateLiftCi95: [Double]?
+    /**
+     * Treated revenue per customer minus the holdout's, a decimal string.
+     */
+    public var revenueLift: String
+    /**
+     * Every member's outcome, in the campaign's order.
+     */
+    public var members: [MemberOutcome]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The time it was measured at.
+         */asOf: Date, 
+        /**
+         * The campaign's window, in days.
+         */windowDays: UInt32, 
+        /**
+         * Whether every member's window has ended by `asOf`.
+         */complete: Bool, 
+        /**
+         * The treated group.
+         */treated: GroupMeasure, 
+        /**
+         * The holdout group.
+         */holdout: GroupMeasure, 
+        /**
+         * Treated repurchase rate minus the holdout's.
+         */rateLift: Double, 
+        /**
+         * A 95 % confidence interval of `rateLift` (two numbers), when both
+         * groups have members.
+         */rateLiftCi95: [Double]?, 
+        /**
+         * Treated revenue per customer minus the holdout's, a decimal string.
+         */revenueLift: String, 
+        /**
+         * Every member's outcome, in the campaign's order.
+         */members: [MemberOutcome]) {
+        self.asOf = asOf
+        self.windowDays = windowDays
+        self.complete = complete
+        self.treated = treated
+        self.holdout = holdout
+        self.rateLift = rateLift
+        self.rateLiftCi95 = rateLiftCi95
+        self.revenueLift = revenueLift
+        self.members = members
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension CampaignMeasure: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCampaignMeasure: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CampaignMeasure {
+        return
+            try CampaignMeasure(
+                asOf: FfiConverterTimestamp.read(from: &buf), 
+                windowDays: FfiConverterUInt32.read(from: &buf), 
+                complete: FfiConverterBool.read(from: &buf), 
+                treated: FfiConverterTypeGroupMeasure.read(from: &buf), 
+                holdout: FfiConverterTypeGroupMeasure.read(from: &buf), 
+                rateLift: FfiConverterDouble.read(from: &buf), 
+                rateLiftCi95: FfiConverterOptionSequenceDouble.read(from: &buf), 
+                revenueLift: FfiConverterString.read(from: &buf), 
+                members: FfiConverterSequenceTypeMemberOutcome.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: CampaignMeasure, into buf: inout [UInt8]) {
+        FfiConverterTimestamp.write(value.asOf, into: &buf)
+        FfiConverterUInt32.write(value.windowDays, into: &buf)
+        FfiConverterBool.write(value.complete, into: &buf)
+        FfiConverterTypeGroupMeasure.write(value.treated, into: &buf)
+        FfiConverterTypeGroupMeasure.write(value.holdout, into: &buf)
+        FfiConverterDouble.write(value.rateLift, into: &buf)
+        FfiConverterOptionSequenceDouble.write(value.rateLiftCi95, into: &buf)
+        FfiConverterString.write(value.revenueLift, into: &buf)
+        FfiConverterSequenceTypeMemberOutcome.write(value.members, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCampaignMeasure_lift(_ buf: RustBuffer) throws -> CampaignMeasure {
+    return try FfiConverterTypeCampaignMeasure.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCampaignMeasure_lower(_ value: CampaignMeasure) -> RustBuffer {
+    return FfiConverterTypeCampaignMeasure.lower(value)
+}
+
+
+/**
+ * One targeted customer of a campaign.
+ */
+public struct CampaignMember: Equatable, Hashable {
+    /**
+     * The customer's id.
+     */
+    public var customer: String
+    /**
+     * Held out: not to be contacted, the baseline of the measure.
+     */
+    public var holdout: Bool
+    /**
+     * When they were contacted.
+     */
+    public var contactedAt: Date?
+    /**
+     * Who contacted them.
+     */
+    public var contactedBy: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The customer's id.
+         */customer: String, 
+        /**
+         * Held out: not to be contacted, the baseline of the measure.
+         */holdout: Bool, 
+        /**
+         * When they were contacted.
+         */contactedAt: Date?, 
+        /**
+         * Who contacted them.
+         */contactedBy: String?) {
+        self.customer = customer
+        self.holdout = holdout
+        self.contactedAt = contactedAt
+        self.contactedBy = contactedBy
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension CampaignMember: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCampaignMember: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CampaignMember {
+        return
+            try CampaignMember(
+                customer: FfiConverterString.read(from: &buf), 
+                holdout: FfiConverterBool.read(from: &buf), 
+                contactedAt: FfiConverterOptionTimestamp.read(from: &buf), 
+                contactedBy: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: CampaignMember, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.customer, into: &buf)
+        FfiConverterBool.write(value.holdout, into: &buf)
+        FfiConverterOptionTimestamp.write(value.contactedAt, into: &buf)
+        FfiConverterOptionString.write(value.contactedBy, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCampaignMember_lift(_ buf: RustBuffer) throws -> CampaignMember {
+    return try FfiConverterTypeCampaignMember.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCampaignMember_lower(_ value: CampaignMember) -> RustBuffer {
+    return FfiConverterTypeCampaignMember.lower(value)
+}
+
+
+/**
+ * A care item due for a customer (`DueItem.care` of a `CARE` item).
+ */
+public struct CareDue: Equatable, Hashable {
+    /**
+     * The care rule's name.
+     */
+    public var rule: String
+    /**
+     * When it falls (or fell) due.
+     */
+    public var dueAt: Date
+    /**
+     * Why, in words: `"first purchase on 2026-01-05"`.
+     */
+    public var reason: String
+    /**
+     * The suggested action.
+     */
+    public var action: String
+    /**
+     * Which occurrence this is; `actOnCare` marks it handled.
+     */
+    public var occurrence: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The care rule's name.
+         */rule: String, 
+        /**
+         * When it falls (or fell) due.
+         */dueAt: Date, 
+        /**
+         * Why, in words: `"first purchase on 2026-01-05"`.
+         */reason: String, 
+        /**
+         * The suggested action.
+         */action: String, 
+        /**
+         * Which occurrence this is; `actOnCare` marks it handled.
+         */occurrence: String) {
+        self.rule = rule
+        self.dueAt = dueAt
+        self.reason = reason
+        self.action = action
+        self.occurrence = occurrence
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension CareDue: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCareDue: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CareDue {
+        return
+            try CareDue(
+                rule: FfiConverterString.read(from: &buf), 
+                dueAt: FfiConverterTimestamp.read(from: &buf), 
+                reason: FfiConverterString.read(from: &buf), 
+                action: FfiConverterString.read(from: &buf), 
+                occurrence: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: CareDue, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.rule, into: &buf)
+        FfiConverterTimestamp.write(value.dueAt, into: &buf)
+        FfiConverterString.write(value.reason, into: &buf)
+        FfiConverterString.write(value.action, into: &buf)
+        FfiConverterString.write(value.occurrence, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCareDue_lift(_ buf: RustBuffer) throws -> CareDue {
+    return try FfiConverterTypeCareDue.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCareDue_lower(_ value: CareDue) -> RustBuffer {
+    return FfiConverterTypeCareDue.lower(value)
+}
+
+
+/**
  * Money collected by one owner in one currency over a period (`collected`).
  */
 public struct Collected: Equatable, Hashable {
@@ -5568,6 +6627,26 @@ public struct Customer: Equatable, Hashable {
      */
     public var sourceLead: String?
     /**
+     * The customer's IANA time zone (`Europe/Berlin`), for yearly care items.
+     */
+    public var timeZone: String?
+    /**
+     * The RFM segment, once scored (`champions`, `at_risk`, ...).
+     */
+    public var segment: String?
+    /**
+     * When an activity was last logged on the customer.
+     */
+    public var lastContactAt: Date?
+    /**
+     * The loyalty account, once the customer has one (their first posting).
+     */
+    public var loyalty: Membership?
+    /**
+     * Care items handled: the occurrence last acted on, by care rule.
+     */
+    public var careDone: [String: String]
+    /**
      * Custom values as JSON text.
      */
     public var customJson: String
@@ -5638,6 +6717,21 @@ public struct Customer: Equatable, Hashable {
          * The lead this customer was converted from.
          */sourceLead: String?, 
         /**
+         * The customer's IANA time zone (`Europe/Berlin`), for yearly care items.
+         */timeZone: String?, 
+        /**
+         * The RFM segment, once scored (`champions`, `at_risk`, ...).
+         */segment: String?, 
+        /**
+         * When an activity was last logged on the customer.
+         */lastContactAt: Date?, 
+        /**
+         * The loyalty account, once the customer has one (their first posting).
+         */loyalty: Membership?, 
+        /**
+         * Care items handled: the occurrence last acted on, by care rule.
+         */careDone: [String: String], 
+        /**
          * Custom values as JSON text.
          */customJson: String) {
         self.id = id
@@ -5660,6 +6754,11 @@ public struct Customer: Equatable, Hashable {
         self.phone = phone
         self.email = email
         self.sourceLead = sourceLead
+        self.timeZone = timeZone
+        self.segment = segment
+        self.lastContactAt = lastContactAt
+        self.loyalty = loyalty
+        self.careDone = careDone
         self.customJson = customJson
     }
 
@@ -5699,6 +6798,11 @@ public struct FfiConverterTypeCustomer: FfiConverterRustBuffer {
                 phone: FfiConverterOptionString.read(from: &buf), 
                 email: FfiConverterOptionString.read(from: &buf), 
                 sourceLead: FfiConverterOptionString.read(from: &buf), 
+                timeZone: FfiConverterOptionString.read(from: &buf), 
+                segment: FfiConverterOptionString.read(from: &buf), 
+                lastContactAt: FfiConverterOptionTimestamp.read(from: &buf), 
+                loyalty: FfiConverterOptionTypeMembership.read(from: &buf), 
+                careDone: FfiConverterDictionaryStringString.read(from: &buf), 
                 customJson: FfiConverterString.read(from: &buf)
         )
     }
@@ -5724,6 +6828,11 @@ public struct FfiConverterTypeCustomer: FfiConverterRustBuffer {
         FfiConverterOptionString.write(value.phone, into: &buf)
         FfiConverterOptionString.write(value.email, into: &buf)
         FfiConverterOptionString.write(value.sourceLead, into: &buf)
+        FfiConverterOptionString.write(value.timeZone, into: &buf)
+        FfiConverterOptionString.write(value.segment, into: &buf)
+        FfiConverterOptionTimestamp.write(value.lastContactAt, into: &buf)
+        FfiConverterOptionTypeMembership.write(value.loyalty, into: &buf)
+        FfiConverterDictionaryStringString.write(value.careDone, into: &buf)
         FfiConverterString.write(value.customJson, into: &buf)
     }
 }
@@ -5953,6 +7062,10 @@ public struct DueItem: Equatable, Hashable {
      * Whether that is already past.
      */
     public var overdue: Bool
+    /**
+     * For a `CARE` item: the rule, the reason and the suggested action.
+     */
+    public var care: CareDue?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -5972,12 +7085,16 @@ public struct DueItem: Equatable, Hashable {
          */dueAt: Date, 
         /**
          * Whether that is already past.
-         */overdue: Bool) {
+         */overdue: Bool, 
+        /**
+         * For a `CARE` item: the rule, the reason and the suggested action.
+         */care: CareDue?) {
         self.subject = subject
         self.kind = kind
         self.title = title
         self.dueAt = dueAt
         self.overdue = overdue
+        self.care = care
     }
 
     
@@ -6000,7 +7117,8 @@ public struct FfiConverterTypeDueItem: FfiConverterRustBuffer {
                 kind: FfiConverterTypeDueKind.read(from: &buf), 
                 title: FfiConverterString.read(from: &buf), 
                 dueAt: FfiConverterTimestamp.read(from: &buf), 
-                overdue: FfiConverterBool.read(from: &buf)
+                overdue: FfiConverterBool.read(from: &buf), 
+                care: FfiConverterOptionTypeCareDue.read(from: &buf)
         )
     }
 
@@ -6010,6 +7128,7 @@ public struct FfiConverterTypeDueItem: FfiConverterRustBuffer {
         FfiConverterString.write(value.title, into: &buf)
         FfiConverterTimestamp.write(value.dueAt, into: &buf)
         FfiConverterBool.write(value.overdue, into: &buf)
+        FfiConverterOptionTypeCareDue.write(value.care, into: &buf)
     }
 }
 
@@ -6284,6 +7403,99 @@ public func FfiConverterTypeDuplicateMatch_lift(_ buf: RustBuffer) throws -> Dup
 #endif
 public func FfiConverterTypeDuplicateMatch_lower(_ value: DuplicateMatch) -> RustBuffer {
     return FfiConverterTypeDuplicateMatch.lower(value)
+}
+
+
+/**
+ * What a purchase earns, and why.
+ */
+public struct Earning: Equatable, Hashable {
+    /**
+     * Whole points earned (rounded down once, after the multipliers).
+     */
+    public var points: Int64
+    /**
+     * The lines' points before multipliers and rounding, a decimal string
+     * (`"161.50"`).
+     */
+    public var base: String
+    /**
+     * The product of the multipliers that applied, a decimal string
+     * (`"1"`, `"1.5"`).
+     */
+    public var multiplier: String
+    /**
+     * The rules that applied, in order: rates, then multipliers.
+     */
+    public var rules: [String]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Whole points earned (rounded down once, after the multipliers).
+         */points: Int64, 
+        /**
+         * The lines' points before multipliers and rounding, a decimal string
+         * (`"161.50"`).
+         */base: String, 
+        /**
+         * The product of the multipliers that applied, a decimal string
+         * (`"1"`, `"1.5"`).
+         */multiplier: String, 
+        /**
+         * The rules that applied, in order: rates, then multipliers.
+         */rules: [String]) {
+        self.points = points
+        self.base = base
+        self.multiplier = multiplier
+        self.rules = rules
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Earning: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeEarning: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Earning {
+        return
+            try Earning(
+                points: FfiConverterInt64.read(from: &buf), 
+                base: FfiConverterString.read(from: &buf), 
+                multiplier: FfiConverterString.read(from: &buf), 
+                rules: FfiConverterSequenceString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Earning, into buf: inout [UInt8]) {
+        FfiConverterInt64.write(value.points, into: &buf)
+        FfiConverterString.write(value.base, into: &buf)
+        FfiConverterString.write(value.multiplier, into: &buf)
+        FfiConverterSequenceString.write(value.rules, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeEarning_lift(_ buf: RustBuffer) throws -> Earning {
+    return try FfiConverterTypeEarning.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeEarning_lower(_ value: Earning) -> RustBuffer {
+    return FfiConverterTypeEarning.lower(value)
 }
 
 
@@ -6741,6 +7953,115 @@ public func FfiConverterTypeFieldMatch_lower(_ value: FieldMatch) -> RustBuffer 
 
 
 /**
+ * One group of a campaign (treated or held out), measured.
+ */
+public struct GroupMeasure: Equatable, Hashable {
+    /**
+     * Members in the group.
+     */
+    public var members: UInt64
+    /**
+     * Of them, contacted.
+     */
+    public var contacted: UInt64
+    /**
+     * Of them, who bought again inside the window.
+     */
+    public var repurchased: UInt64
+    /**
+     * `repurchased / members` (0 for an empty group).
+     */
+    public var repurchaseRate: Double
+    /**
+     * What they spent inside the window, a decimal string.
+     */
+    public var revenue: String
+    /**
+     * `revenue / members`, a decimal string in minor units.
+     */
+    public var revenuePerCustomer: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Members in the group.
+         */members: UInt64, 
+        /**
+         * Of them, contacted.
+         */contacted: UInt64, 
+        /**
+         * Of them, who bought again inside the window.
+         */repurchased: UInt64, 
+        /**
+         * `repurchased / members` (0 for an empty group).
+         */repurchaseRate: Double, 
+        /**
+         * What they spent inside the window, a decimal string.
+         */revenue: String, 
+        /**
+         * `revenue / members`, a decimal string in minor units.
+         */revenuePerCustomer: String) {
+        self.members = members
+        self.contacted = contacted
+        self.repurchased = repurchased
+        self.repurchaseRate = repurchaseRate
+        self.revenue = revenue
+        self.revenuePerCustomer = revenuePerCustomer
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension GroupMeasure: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeGroupMeasure: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> GroupMeasure {
+        return
+            try GroupMeasure(
+                members: FfiConverterUInt64.read(from: &buf), 
+                contacted: FfiConverterUInt64.read(from: &buf), 
+                repurchased: FfiConverterUInt64.read(from: &buf), 
+                repurchaseRate: FfiConverterDouble.read(from: &buf), 
+                revenue: FfiConverterString.read(from: &buf), 
+                revenuePerCustomer: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: GroupMeasure, into buf: inout [UInt8]) {
+        FfiConverterUInt64.write(value.members, into: &buf)
+        FfiConverterUInt64.write(value.contacted, into: &buf)
+        FfiConverterUInt64.write(value.repurchased, into: &buf)
+        FfiConverterDouble.write(value.repurchaseRate, into: &buf)
+        FfiConverterString.write(value.revenue, into: &buf)
+        FfiConverterString.write(value.revenuePerCustomer, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeGroupMeasure_lift(_ buf: RustBuffer) throws -> GroupMeasure {
+    return try FfiConverterTypeGroupMeasure.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeGroupMeasure_lower(_ value: GroupMeasure) -> RustBuffer {
+    return FfiConverterTypeGroupMeasure.lower(value)
+}
+
+
+/**
  * One installment of a split: how much falls due, and when.
  */
 public struct Installment: Equatable, Hashable {
@@ -7168,6 +8489,87 @@ public func FfiConverterTypeLead_lower(_ value: Lead) -> RustBuffer {
 
 
 /**
+ * A member's move from one level to another.
+ */
+public struct LevelChange: Equatable, Hashable {
+    /**
+     * The level before (`null`: none).
+     */
+    public var from: String?
+    /**
+     * The level after (`null`: none).
+     */
+    public var to: String?
+    /**
+     * Why, in words (`"311 points and 220.50 spent in the last 365 days
+     * reach gold"`).
+     */
+    public var reason: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The level before (`null`: none).
+         */from: String?, 
+        /**
+         * The level after (`null`: none).
+         */to: String?, 
+        /**
+         * Why, in words (`"311 points and 220.50 spent in the last 365 days
+         * reach gold"`).
+         */reason: String) {
+        self.from = from
+        self.to = to
+        self.reason = reason
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension LevelChange: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeLevelChange: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> LevelChange {
+        return
+            try LevelChange(
+                from: FfiConverterOptionString.read(from: &buf), 
+                to: FfiConverterOptionString.read(from: &buf), 
+                reason: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: LevelChange, into buf: inout [UInt8]) {
+        FfiConverterOptionString.write(value.from, into: &buf)
+        FfiConverterOptionString.write(value.to, into: &buf)
+        FfiConverterString.write(value.reason, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeLevelChange_lift(_ buf: RustBuffer) throws -> LevelChange {
+    return try FfiConverterTypeLevelChange.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeLevelChange_lower(_ value: LevelChange) -> RustBuffer {
+    return FfiConverterTypeLevelChange.lower(value)
+}
+
+
+/**
  * Filters of `list`; each left null matches every record.
  */
 public struct ListOptions: Equatable, Hashable {
@@ -7243,6 +8645,273 @@ public func FfiConverterTypeListOptions_lift(_ buf: RustBuffer) throws -> ListOp
 #endif
 public func FfiConverterTypeListOptions_lower(_ value: ListOptions) -> RustBuffer {
     return FfiConverterTypeListOptions.lower(value)
+}
+
+
+/**
+ * A credit with points left, consumed oldest first.
+ */
+public struct Lot: Equatable, Hashable {
+    /**
+     * The ledger entry that credited it.
+     */
+    public var entry: String
+    /**
+     * When it was credited.
+     */
+    public var earnedAt: Date
+    /**
+     * When what is left of it expires, if ever.
+     */
+    public var expiresAt: Date?
+    /**
+     * The points credited.
+     */
+    public var points: Int64
+    /**
+     * The points not yet consumed.
+     */
+    public var remaining: Int64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The ledger entry that credited it.
+         */entry: String, 
+        /**
+         * When it was credited.
+         */earnedAt: Date, 
+        /**
+         * When what is left of it expires, if ever.
+         */expiresAt: Date?, 
+        /**
+         * The points credited.
+         */points: Int64, 
+        /**
+         * The points not yet consumed.
+         */remaining: Int64) {
+        self.entry = entry
+        self.earnedAt = earnedAt
+        self.expiresAt = expiresAt
+        self.points = points
+        self.remaining = remaining
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Lot: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeLot: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Lot {
+        return
+            try Lot(
+                entry: FfiConverterString.read(from: &buf), 
+                earnedAt: FfiConverterTimestamp.read(from: &buf), 
+                expiresAt: FfiConverterOptionTimestamp.read(from: &buf), 
+                points: FfiConverterInt64.read(from: &buf), 
+                remaining: FfiConverterInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Lot, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.entry, into: &buf)
+        FfiConverterTimestamp.write(value.earnedAt, into: &buf)
+        FfiConverterOptionTimestamp.write(value.expiresAt, into: &buf)
+        FfiConverterInt64.write(value.points, into: &buf)
+        FfiConverterInt64.write(value.remaining, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeLot_lift(_ buf: RustBuffer) throws -> Lot {
+    return try FfiConverterTypeLot.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeLot_lower(_ value: Lot) -> RustBuffer {
+    return FfiConverterTypeLot.lower(value)
+}
+
+
+/**
+ * Points a debit took from one credit.
+ */
+public struct LotUse: Equatable, Hashable {
+    /**
+     * The ledger entry of the credit.
+     */
+    public var entry: String
+    /**
+     * How many points.
+     */
+    public var points: Int64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The ledger entry of the credit.
+         */entry: String, 
+        /**
+         * How many points.
+         */points: Int64) {
+        self.entry = entry
+        self.points = points
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension LotUse: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeLotUse: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> LotUse {
+        return
+            try LotUse(
+                entry: FfiConverterString.read(from: &buf), 
+                points: FfiConverterInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: LotUse, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.entry, into: &buf)
+        FfiConverterInt64.write(value.points, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeLotUse_lift(_ buf: RustBuffer) throws -> LotUse {
+    return try FfiConverterTypeLotUse.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeLotUse_lower(_ value: LotUse) -> RustBuffer {
+    return FfiConverterTypeLotUse.lower(value)
+}
+
+
+/**
+ * What `reviewLoyalty` did.
+ */
+public struct LoyaltyReview: Equatable, Hashable {
+    /**
+     * Members checked (those with something due).
+     */
+    public var checked: UInt64
+    /**
+     * Points expired (a positive number).
+     */
+    public var expiredPoints: Int64
+    /**
+     * Ledger entries written.
+     */
+    public var entries: UInt64
+    /**
+     * Level changes, by member.
+     */
+    public var levelChanges: [MemberLevelChange]
+    /**
+     * Commits made.
+     */
+    public var batches: UInt64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Members checked (those with something due).
+         */checked: UInt64, 
+        /**
+         * Points expired (a positive number).
+         */expiredPoints: Int64, 
+        /**
+         * Ledger entries written.
+         */entries: UInt64, 
+        /**
+         * Level changes, by member.
+         */levelChanges: [MemberLevelChange], 
+        /**
+         * Commits made.
+         */batches: UInt64) {
+        self.checked = checked
+        self.expiredPoints = expiredPoints
+        self.entries = entries
+        self.levelChanges = levelChanges
+        self.batches = batches
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension LoyaltyReview: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeLoyaltyReview: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> LoyaltyReview {
+        return
+            try LoyaltyReview(
+                checked: FfiConverterUInt64.read(from: &buf), 
+                expiredPoints: FfiConverterInt64.read(from: &buf), 
+                entries: FfiConverterUInt64.read(from: &buf), 
+                levelChanges: FfiConverterSequenceTypeMemberLevelChange.read(from: &buf), 
+                batches: FfiConverterUInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: LoyaltyReview, into buf: inout [UInt8]) {
+        FfiConverterUInt64.write(value.checked, into: &buf)
+        FfiConverterInt64.write(value.expiredPoints, into: &buf)
+        FfiConverterUInt64.write(value.entries, into: &buf)
+        FfiConverterSequenceTypeMemberLevelChange.write(value.levelChanges, into: &buf)
+        FfiConverterUInt64.write(value.batches, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeLoyaltyReview_lift(_ buf: RustBuffer) throws -> LoyaltyReview {
+    return try FfiConverterTypeLoyaltyReview.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeLoyaltyReview_lower(_ value: LoyaltyReview) -> RustBuffer {
+    return FfiConverterTypeLoyaltyReview.lower(value)
 }
 
 
@@ -7608,6 +9277,388 @@ public func FfiConverterTypeMatchRecord_lift(_ buf: RustBuffer) throws -> MatchR
 #endif
 public func FfiConverterTypeMatchRecord_lower(_ value: MatchRecord) -> RustBuffer {
     return FfiConverterTypeMatchRecord.lower(value)
+}
+
+
+/**
+ * One member's level change found by `reviewLoyalty`.
+ */
+public struct MemberLevelChange: Equatable, Hashable {
+    /**
+     * The customer's id.
+     */
+    public var customer: String
+    /**
+     * The change.
+     */
+    public var change: LevelChange
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The customer's id.
+         */customer: String, 
+        /**
+         * The change.
+         */change: LevelChange) {
+        self.customer = customer
+        self.change = change
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension MemberLevelChange: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeMemberLevelChange: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> MemberLevelChange {
+        return
+            try MemberLevelChange(
+                customer: FfiConverterString.read(from: &buf), 
+                change: FfiConverterTypeLevelChange.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: MemberLevelChange, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.customer, into: &buf)
+        FfiConverterTypeLevelChange.write(value.change, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMemberLevelChange_lift(_ buf: RustBuffer) throws -> MemberLevelChange {
+    return try FfiConverterTypeMemberLevelChange.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMemberLevelChange_lower(_ value: MemberLevelChange) -> RustBuffer {
+    return FfiConverterTypeMemberLevelChange.lower(value)
+}
+
+
+/**
+ * One member's outcome in a campaign.
+ */
+public struct MemberOutcome: Equatable, Hashable {
+    /**
+     * The customer's id.
+     */
+    public var customer: String
+    /**
+     * Held out.
+     */
+    public var holdout: Bool
+    /**
+     * Contacted.
+     */
+    public var contacted: Bool
+    /**
+     * Where their window starts (the contact, or the launch for the holdout
+     * and members not contacted).
+     */
+    public var start: Date
+    /**
+     * Purchases inside the window.
+     */
+    public var purchases: UInt64
+    /**
+     * What they spent inside the window, a decimal string.
+     */
+    public var revenue: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The customer's id.
+         */customer: String, 
+        /**
+         * Held out.
+         */holdout: Bool, 
+        /**
+         * Contacted.
+         */contacted: Bool, 
+        /**
+         * Where their window starts (the contact, or the launch for the holdout
+         * and members not contacted).
+         */start: Date, 
+        /**
+         * Purchases inside the window.
+         */purchases: UInt64, 
+        /**
+         * What they spent inside the window, a decimal string.
+         */revenue: String) {
+        self.customer = customer
+        self.holdout = holdout
+        self.contacted = contacted
+        self.start = start
+        self.purchases = purchases
+        self.revenue = revenue
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension MemberOutcome: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeMemberOutcome: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> MemberOutcome {
+        return
+            try MemberOutcome(
+                customer: FfiConverterString.read(from: &buf), 
+                holdout: FfiConverterBool.read(from: &buf), 
+                contacted: FfiConverterBool.read(from: &buf), 
+                start: FfiConverterTimestamp.read(from: &buf), 
+                purchases: FfiConverterUInt64.read(from: &buf), 
+                revenue: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: MemberOutcome, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.customer, into: &buf)
+        FfiConverterBool.write(value.holdout, into: &buf)
+        FfiConverterBool.write(value.contacted, into: &buf)
+        FfiConverterTimestamp.write(value.start, into: &buf)
+        FfiConverterUInt64.write(value.purchases, into: &buf)
+        FfiConverterString.write(value.revenue, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMemberOutcome_lift(_ buf: RustBuffer) throws -> MemberOutcome {
+    return try FfiConverterTypeMemberOutcome.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMemberOutcome_lower(_ value: MemberOutcome) -> RustBuffer {
+    return FfiConverterTypeMemberOutcome.lower(value)
+}
+
+
+/**
+ * A customer's loyalty account (`Customer.loyalty`): the balance and its
+ * open lots, the member level, and what the level and care rules read.
+ */
+public struct Membership: Equatable, Hashable {
+    /**
+     * When the customer joined (their first posting).
+     */
+    public var joinedAt: Date
+    /**
+     * Points available: the sum of every ledger entry.
+     */
+    public var balance: Int64
+    /**
+     * Points ever credited.
+     */
+    public var earned: Int64
+    /**
+     * Points ever redeemed (a positive number).
+     */
+    public var redeemed: Int64
+    /**
+     * Points ever expired (a positive number).
+     */
+    public var expired: Int64
+    /**
+     * The credits with points left, oldest first.
+     */
+    public var lots: [Lot]
+    /**
+     * The member level, if the program has levels.
+     */
+    public var level: String?
+    /**
+     * Since when.
+     */
+    public var levelSince: Date?
+    /**
+     * The level before.
+     */
+    public var previousLevel: String?
+    /**
+     * A downgrade waiting for its grace period.
+     */
+    public var downgrade: PendingDowngrade?
+    /**
+     * The postings inside the qualifying window.
+     */
+    public var window: [WindowItem]
+    /**
+     * The first purchase.
+     */
+    public var firstPurchaseAt: Date?
+    /**
+     * The last purchase.
+     */
+    public var lastPurchaseAt: Date?
+    /**
+     * Purchases recorded.
+     */
+    public var purchases: UInt64
+    /**
+     * When `reviewLoyalty` next has something to do for the member (an
+     * expiry, a downgrade, the window moving on).
+     */
+    public var nextCheckAt: Date?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * When the customer joined (their first posting).
+         */joinedAt: Date, 
+        /**
+         * Points available: the sum of every ledger entry.
+         */balance: Int64, 
+        /**
+         * Points ever credited.
+         */earned: Int64, 
+        /**
+         * Points ever redeemed (a positive number).
+         */redeemed: Int64, 
+        /**
+         * Points ever expired (a positive number).
+         */expired: Int64, 
+        /**
+         * The credits with points left, oldest first.
+         */lots: [Lot], 
+        /**
+         * The member level, if the program has levels.
+         */level: String?, 
+        /**
+         * Since when.
+         */levelSince: Date?, 
+        /**
+         * The level before.
+         */previousLevel: String?, 
+        /**
+         * A downgrade waiting for its grace period.
+         */downgrade: PendingDowngrade?, 
+        /**
+         * The postings inside the qualifying window.
+         */window: [WindowItem], 
+        /**
+         * The first purchase.
+         */firstPurchaseAt: Date?, 
+        /**
+         * The last purchase.
+         */lastPurchaseAt: Date?, 
+        /**
+         * Purchases recorded.
+         */purchases: UInt64, 
+        /**
+         * When `reviewLoyalty` next has something to do for the member (an
+         * expiry, a downgrade, the window moving on).
+         */nextCheckAt: Date?) {
+        self.joinedAt = joinedAt
+        self.balance = balance
+        self.earned = earned
+        self.redeemed = redeemed
+        self.expired = expired
+        self.lots = lots
+        self.level = level
+        self.levelSince = levelSince
+        self.previousLevel = previousLevel
+        self.downgrade = downgrade
+        self.window = window
+        self.firstPurchaseAt = firstPurchaseAt
+        self.lastPurchaseAt = lastPurchaseAt
+        self.purchases = purchases
+        self.nextCheckAt = nextCheckAt
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Membership: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeMembership: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Membership {
+        return
+            try Membership(
+                joinedAt: FfiConverterTimestamp.read(from: &buf), 
+                balance: FfiConverterInt64.read(from: &buf), 
+                earned: FfiConverterInt64.read(from: &buf), 
+                redeemed: FfiConverterInt64.read(from: &buf), 
+                expired: FfiConverterInt64.read(from: &buf), 
+                lots: FfiConverterSequenceTypeLot.read(from: &buf), 
+                level: FfiConverterOptionString.read(from: &buf), 
+                levelSince: FfiConverterOptionTimestamp.read(from: &buf), 
+                previousLevel: FfiConverterOptionString.read(from: &buf), 
+                downgrade: FfiConverterOptionTypePendingDowngrade.read(from: &buf), 
+                window: FfiConverterSequenceTypeWindowItem.read(from: &buf), 
+                firstPurchaseAt: FfiConverterOptionTimestamp.read(from: &buf), 
+                lastPurchaseAt: FfiConverterOptionTimestamp.read(from: &buf), 
+                purchases: FfiConverterUInt64.read(from: &buf), 
+                nextCheckAt: FfiConverterOptionTimestamp.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Membership, into buf: inout [UInt8]) {
+        FfiConverterTimestamp.write(value.joinedAt, into: &buf)
+        FfiConverterInt64.write(value.balance, into: &buf)
+        FfiConverterInt64.write(value.earned, into: &buf)
+        FfiConverterInt64.write(value.redeemed, into: &buf)
+        FfiConverterInt64.write(value.expired, into: &buf)
+        FfiConverterSequenceTypeLot.write(value.lots, into: &buf)
+        FfiConverterOptionString.write(value.level, into: &buf)
+        FfiConverterOptionTimestamp.write(value.levelSince, into: &buf)
+        FfiConverterOptionString.write(value.previousLevel, into: &buf)
+        FfiConverterOptionTypePendingDowngrade.write(value.downgrade, into: &buf)
+        FfiConverterSequenceTypeWindowItem.write(value.window, into: &buf)
+        FfiConverterOptionTimestamp.write(value.firstPurchaseAt, into: &buf)
+        FfiConverterOptionTimestamp.write(value.lastPurchaseAt, into: &buf)
+        FfiConverterUInt64.write(value.purchases, into: &buf)
+        FfiConverterOptionTimestamp.write(value.nextCheckAt, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMembership_lift(_ buf: RustBuffer) throws -> Membership {
+    return try FfiConverterTypeMembership.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMembership_lower(_ value: Membership) -> RustBuffer {
+    return FfiConverterTypeMembership.lower(value)
 }
 
 
@@ -8131,6 +10182,11 @@ public struct NewCustomer: Equatable, Hashable {
      * Custom values as JSON text (`null`: none).
      */
     public var customJson: String?
+    /**
+     * The customer's IANA time zone (`Europe/Rome`), for yearly care items
+     * (default: the loyalty program's).
+     */
+    public var timeZone: String?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -8164,7 +10220,11 @@ public struct NewCustomer: Equatable, Hashable {
          */email: String? = nil, 
         /**
          * Custom values as JSON text (`null`: none).
-         */customJson: String? = nil) {
+         */customJson: String? = nil, 
+        /**
+         * The customer's IANA time zone (`Europe/Rome`), for yearly care items
+         * (default: the loyalty program's).
+         */timeZone: String? = nil) {
         self.name = name
         self.kind = kind
         self.owner = owner
@@ -8175,6 +10235,7 @@ public struct NewCustomer: Equatable, Hashable {
         self.phone = phone
         self.email = email
         self.customJson = customJson
+        self.timeZone = timeZone
     }
 
     
@@ -8202,7 +10263,8 @@ public struct FfiConverterTypeNewCustomer: FfiConverterRustBuffer {
                 tags: FfiConverterSequenceString.read(from: &buf), 
                 phone: FfiConverterOptionString.read(from: &buf), 
                 email: FfiConverterOptionString.read(from: &buf), 
-                customJson: FfiConverterOptionString.read(from: &buf)
+                customJson: FfiConverterOptionString.read(from: &buf), 
+                timeZone: FfiConverterOptionString.read(from: &buf)
         )
     }
 
@@ -8217,6 +10279,7 @@ public struct FfiConverterTypeNewCustomer: FfiConverterRustBuffer {
         FfiConverterOptionString.write(value.phone, into: &buf)
         FfiConverterOptionString.write(value.email, into: &buf)
         FfiConverterOptionString.write(value.customJson, into: &buf)
+        FfiConverterOptionString.write(value.timeZone, into: &buf)
     }
 }
 
@@ -9649,6 +11712,75 @@ public func FfiConverterTypePaymentPlan_lower(_ value: PaymentPlan) -> RustBuffe
 
 
 /**
+ * A downgrade waiting for its grace period to end.
+ */
+public struct PendingDowngrade: Equatable, Hashable {
+    /**
+     * The level the member would move to (`null`: no level).
+     */
+    public var to: String?
+    /**
+     * When the grace period ends.
+     */
+    public var at: Date
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The level the member would move to (`null`: no level).
+         */to: String?, 
+        /**
+         * When the grace period ends.
+         */at: Date) {
+        self.to = to
+        self.at = at
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension PendingDowngrade: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePendingDowngrade: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PendingDowngrade {
+        return
+            try PendingDowngrade(
+                to: FfiConverterOptionString.read(from: &buf), 
+                at: FfiConverterTimestamp.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: PendingDowngrade, into buf: inout [UInt8]) {
+        FfiConverterOptionString.write(value.to, into: &buf)
+        FfiConverterTimestamp.write(value.at, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePendingDowngrade_lift(_ buf: RustBuffer) throws -> PendingDowngrade {
+    return try FfiConverterTypePendingDowngrade.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePendingDowngrade_lower(_ value: PendingDowngrade) -> RustBuffer {
+    return FfiConverterTypePendingDowngrade.lower(value)
+}
+
+
+/**
  * One installment of a contract's payment plan.
  */
 public struct PlanLine: Equatable, Hashable {
@@ -9803,6 +11935,362 @@ public func FfiConverterTypePlanLine_lift(_ buf: RustBuffer) throws -> PlanLine 
 #endif
 public func FfiConverterTypePlanLine_lower(_ value: PlanLine) -> RustBuffer {
     return FfiConverterTypePlanLine.lower(value)
+}
+
+
+/**
+ * One ledger entry; a customer's balance is the sum of their entries' points.
+ */
+public struct PointsEntry: Equatable, Hashable {
+    /**
+     * The entry's id.
+     */
+    public var id: String
+    /**
+     * Bumped by one on every write (an entry is written once).
+     */
+    public var version: UInt64
+    /**
+     * When it was created.
+     */
+    public var createdAt: Date
+    /**
+     * When it last changed.
+     */
+    public var updatedAt: Date
+    /**
+     * Who created it.
+     */
+    public var createdBy: String
+    /**
+     * Whom it is shared with.
+     */
+    public var shares: [Share]
+    /**
+     * The record this one was merged into, if it was.
+     */
+    public var mergedInto: RecordKey?
+    /**
+     * The customer's id.
+     */
+    public var customer: String
+    /**
+     * The customer's owner when it was posted (for data scopes).
+     */
+    public var owner: String?
+    /**
+     * The customer's team when it was posted.
+     */
+    public var team: String?
+    /**
+     * What moved the points.
+     */
+    public var kind: PointsKind
+    /**
+     * The points: above zero for a credit, below for a debit.
+     */
+    public var points: Int64
+    /**
+     * The balance after this entry.
+     */
+    public var balance: Int64
+    /**
+     * When it took effect.
+     */
+    public var at: Date
+    /**
+     * When a credit's points expire, if ever.
+     */
+    public var expiresAt: Date?
+    /**
+     * The host's reference: the purchase (order number), the reward's, the
+     * bonus's occasion.
+     */
+    public var reference: String?
+    /**
+     * The purchase's amount (`EARN`) or the amount refunded (`REVERSE`,
+     * negative).
+     */
+    public var amount: Money?
+    /**
+     * The rule, bonus event or reward behind it.
+     */
+    public var rule: String?
+    /**
+     * Why (adjustments always say).
+     */
+    public var reason: String?
+    /**
+     * The credits a debit took its points from, oldest first.
+     */
+    public var lots: [LotUse]
+    /**
+     * Custom values as JSON text.
+     */
+    public var customJson: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The entry's id.
+         */id: String, 
+        /**
+         * Bumped by one on every write (an entry is written once).
+         */version: UInt64, 
+        /**
+         * When it was created.
+         */createdAt: Date, 
+        /**
+         * When it last changed.
+         */updatedAt: Date, 
+        /**
+         * Who created it.
+         */createdBy: String, 
+        /**
+         * Whom it is shared with.
+         */shares: [Share], 
+        /**
+         * The record this one was merged into, if it was.
+         */mergedInto: RecordKey?, 
+        /**
+         * The customer's id.
+         */customer: String, 
+        /**
+         * The customer's owner when it was posted (for data scopes).
+         */owner: String?, 
+        /**
+         * The customer's team when it was posted.
+         */team: String?, 
+        /**
+         * What moved the points.
+         */kind: PointsKind, 
+        /**
+         * The points: above zero for a credit, below for a debit.
+         */points: Int64, 
+        /**
+         * The balance after this entry.
+         */balance: Int64, 
+        /**
+         * When it took effect.
+         */at: Date, 
+        /**
+         * When a credit's points expire, if ever.
+         */expiresAt: Date?, 
+        /**
+         * The host's reference: the purchase (order number), the reward's, the
+         * bonus's occasion.
+         */reference: String?, 
+        /**
+         * The purchase's amount (`EARN`) or the amount refunded (`REVERSE`,
+         * negative).
+         */amount: Money?, 
+        /**
+         * The rule, bonus event or reward behind it.
+         */rule: String?, 
+        /**
+         * Why (adjustments always say).
+         */reason: String?, 
+        /**
+         * The credits a debit took its points from, oldest first.
+         */lots: [LotUse], 
+        /**
+         * Custom values as JSON text.
+         */customJson: String) {
+        self.id = id
+        self.version = version
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+        self.createdBy = createdBy
+        self.shares = shares
+        self.mergedInto = mergedInto
+        self.customer = customer
+        self.owner = owner
+        self.team = team
+        self.kind = kind
+        self.points = points
+        self.balance = balance
+        self.at = at
+        self.expiresAt = expiresAt
+        self.reference = reference
+        self.amount = amount
+        self.rule = rule
+        self.reason = reason
+        self.lots = lots
+        self.customJson = customJson
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension PointsEntry: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePointsEntry: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PointsEntry {
+        return
+            try PointsEntry(
+                id: FfiConverterString.read(from: &buf), 
+                version: FfiConverterUInt64.read(from: &buf), 
+                createdAt: FfiConverterTimestamp.read(from: &buf), 
+                updatedAt: FfiConverterTimestamp.read(from: &buf), 
+                createdBy: FfiConverterString.read(from: &buf), 
+                shares: FfiConverterSequenceTypeShare.read(from: &buf), 
+                mergedInto: FfiConverterOptionTypeRecordKey.read(from: &buf), 
+                customer: FfiConverterString.read(from: &buf), 
+                owner: FfiConverterOptionString.read(from: &buf), 
+                team: FfiConverterOptionString.read(from: &buf), 
+                kind: FfiConverterTypePointsKind.read(from: &buf), 
+                points: FfiConverterInt64.read(from: &buf), 
+                balance: FfiConverterInt64.read(from: &buf), 
+                at: FfiConverterTimestamp.read(from: &buf), 
+                expiresAt: FfiConverterOptionTimestamp.read(from: &buf), 
+                reference: FfiConverterOptionString.read(from: &buf), 
+                amount: FfiConverterOptionTypeMoney.read(from: &buf), 
+                rule: FfiConverterOptionString.read(from: &buf), 
+                reason: FfiConverterOptionString.read(from: &buf), 
+                lots: FfiConverterSequenceTypeLotUse.read(from: &buf), 
+                customJson: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: PointsEntry, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterUInt64.write(value.version, into: &buf)
+        FfiConverterTimestamp.write(value.createdAt, into: &buf)
+        FfiConverterTimestamp.write(value.updatedAt, into: &buf)
+        FfiConverterString.write(value.createdBy, into: &buf)
+        FfiConverterSequenceTypeShare.write(value.shares, into: &buf)
+        FfiConverterOptionTypeRecordKey.write(value.mergedInto, into: &buf)
+        FfiConverterString.write(value.customer, into: &buf)
+        FfiConverterOptionString.write(value.owner, into: &buf)
+        FfiConverterOptionString.write(value.team, into: &buf)
+        FfiConverterTypePointsKind.write(value.kind, into: &buf)
+        FfiConverterInt64.write(value.points, into: &buf)
+        FfiConverterInt64.write(value.balance, into: &buf)
+        FfiConverterTimestamp.write(value.at, into: &buf)
+        FfiConverterOptionTimestamp.write(value.expiresAt, into: &buf)
+        FfiConverterOptionString.write(value.reference, into: &buf)
+        FfiConverterOptionTypeMoney.write(value.amount, into: &buf)
+        FfiConverterOptionString.write(value.rule, into: &buf)
+        FfiConverterOptionString.write(value.reason, into: &buf)
+        FfiConverterSequenceTypeLotUse.write(value.lots, into: &buf)
+        FfiConverterString.write(value.customJson, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePointsEntry_lift(_ buf: RustBuffer) throws -> PointsEntry {
+    return try FfiConverterTypePointsEntry.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePointsEntry_lower(_ value: PointsEntry) -> RustBuffer {
+    return FfiConverterTypePointsEntry.lower(value)
+}
+
+
+/**
+ * What a purchase, refund, redemption, adjustment or bonus did: the
+ * customer after it, the ledger entries written, what the purchase earned
+ * and the level change it caused.
+ */
+public struct PointsPosting: Equatable, Hashable {
+    /**
+     * The customer, with its `loyalty` account updated.
+     */
+    public var customer: Customer
+    /**
+     * The entries written, in order (a first purchase writes its `EARN` and
+     * the `first_purchase` `BONUS`).
+     */
+    public var entries: [PointsEntry]
+    /**
+     * What the purchase earned (purchases only).
+     */
+    public var earning: Earning?
+    /**
+     * The level change it caused, if any.
+     */
+    public var levelChange: LevelChange?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The customer, with its `loyalty` account updated.
+         */customer: Customer, 
+        /**
+         * The entries written, in order (a first purchase writes its `EARN` and
+         * the `first_purchase` `BONUS`).
+         */entries: [PointsEntry], 
+        /**
+         * What the purchase earned (purchases only).
+         */earning: Earning?, 
+        /**
+         * The level change it caused, if any.
+         */levelChange: LevelChange?) {
+        self.customer = customer
+        self.entries = entries
+        self.earning = earning
+        self.levelChange = levelChange
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension PointsPosting: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePointsPosting: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PointsPosting {
+        return
+            try PointsPosting(
+                customer: FfiConverterTypeCustomer.read(from: &buf), 
+                entries: FfiConverterSequenceTypePointsEntry.read(from: &buf), 
+                earning: FfiConverterOptionTypeEarning.read(from: &buf), 
+                levelChange: FfiConverterOptionTypeLevelChange.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: PointsPosting, into buf: inout [UInt8]) {
+        FfiConverterTypeCustomer.write(value.customer, into: &buf)
+        FfiConverterSequenceTypePointsEntry.write(value.entries, into: &buf)
+        FfiConverterOptionTypeEarning.write(value.earning, into: &buf)
+        FfiConverterOptionTypeLevelChange.write(value.levelChange, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePointsPosting_lift(_ buf: RustBuffer) throws -> PointsPosting {
+    return try FfiConverterTypePointsPosting.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePointsPosting_lower(_ value: PointsPosting) -> RustBuffer {
+    return FfiConverterTypePointsPosting.lower(value)
 }
 
 
@@ -10135,6 +12623,197 @@ public func FfiConverterTypePurchase_lift(_ buf: RustBuffer) throws -> Purchase 
 #endif
 public func FfiConverterTypePurchase_lower(_ value: Purchase) -> RustBuffer {
     return FfiConverterTypePurchase.lower(value)
+}
+
+
+/**
+ * A purchase to record: `recordPurchase`'s input.
+ */
+public struct PurchaseInput: Equatable, Hashable {
+    /**
+     * The customer's id.
+     */
+    public var customer: String
+    /**
+     * The host's reference (the order number), unique per customer.
+     */
+    public var reference: String
+    /**
+     * What was paid, in the program's currency.
+     */
+    public var amount: Money
+    /**
+     * When (default: now; never in the future).
+     */
+    public var at: Date?
+    /**
+     * The lines, for earning by product or category (default: the amount
+     * as one line); they must add up to the amount.
+     */
+    public var lines: [PurchaseLine]
+    /**
+     * The campaign the purchase was made in (its multiplier applies).
+     */
+    public var campaign: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The customer's id.
+         */customer: String, 
+        /**
+         * The host's reference (the order number), unique per customer.
+         */reference: String, 
+        /**
+         * What was paid, in the program's currency.
+         */amount: Money, 
+        /**
+         * When (default: now; never in the future).
+         */at: Date? = nil, 
+        /**
+         * The lines, for earning by product or category (default: the amount
+         * as one line); they must add up to the amount.
+         */lines: [PurchaseLine] = [], 
+        /**
+         * The campaign the purchase was made in (its multiplier applies).
+         */campaign: String? = nil) {
+        self.customer = customer
+        self.reference = reference
+        self.amount = amount
+        self.at = at
+        self.lines = lines
+        self.campaign = campaign
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension PurchaseInput: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePurchaseInput: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PurchaseInput {
+        return
+            try PurchaseInput(
+                customer: FfiConverterString.read(from: &buf), 
+                reference: FfiConverterString.read(from: &buf), 
+                amount: FfiConverterTypeMoney.read(from: &buf), 
+                at: FfiConverterOptionTimestamp.read(from: &buf), 
+                lines: FfiConverterSequenceTypePurchaseLine.read(from: &buf), 
+                campaign: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: PurchaseInput, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.customer, into: &buf)
+        FfiConverterString.write(value.reference, into: &buf)
+        FfiConverterTypeMoney.write(value.amount, into: &buf)
+        FfiConverterOptionTimestamp.write(value.at, into: &buf)
+        FfiConverterSequenceTypePurchaseLine.write(value.lines, into: &buf)
+        FfiConverterOptionString.write(value.campaign, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePurchaseInput_lift(_ buf: RustBuffer) throws -> PurchaseInput {
+    return try FfiConverterTypePurchaseInput.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePurchaseInput_lower(_ value: PurchaseInput) -> RustBuffer {
+    return FfiConverterTypePurchaseInput.lower(value)
+}
+
+
+/**
+ * One line of a purchase, for earning. The amount is a decimal string
+ * (`"20.50"`), never a float.
+ */
+public struct PurchaseLine: Equatable, Hashable {
+    /**
+     * The product (rate rules naming it apply first).
+     */
+    public var product: String?
+    /**
+     * The product's category (rate rules naming it apply next).
+     */
+    public var category: String?
+    /**
+     * What the line cost, a decimal string.
+     */
+    public var amount: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The product (rate rules naming it apply first).
+         */product: String? = nil, 
+        /**
+         * The product's category (rate rules naming it apply next).
+         */category: String? = nil, 
+        /**
+         * What the line cost, a decimal string.
+         */amount: String) {
+        self.product = product
+        self.category = category
+        self.amount = amount
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension PurchaseLine: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePurchaseLine: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PurchaseLine {
+        return
+            try PurchaseLine(
+                product: FfiConverterOptionString.read(from: &buf), 
+                category: FfiConverterOptionString.read(from: &buf), 
+                amount: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: PurchaseLine, into buf: inout [UInt8]) {
+        FfiConverterOptionString.write(value.product, into: &buf)
+        FfiConverterOptionString.write(value.category, into: &buf)
+        FfiConverterString.write(value.amount, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePurchaseLine_lift(_ buf: RustBuffer) throws -> PurchaseLine {
+    return try FfiConverterTypePurchaseLine.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePurchaseLine_lower(_ value: PurchaseLine) -> RustBuffer {
+    return FfiConverterTypePurchaseLine.lower(value)
 }
 
 
@@ -10639,7 +13318,8 @@ public func FfiConverterTypeReceivable_lower(_ value: Receivable) -> RustBuffer 
 public struct RecordKey: Equatable, Hashable {
     /**
      * The kind of record, lowercase: `customer`, `contact`, `lead`,
-     * `opportunity`, `contract`, `ticket`, `activity`, `task`, `user`, `team`.
+     * `opportunity`, `contract`, `ticket`, `activity`, `task`, `user`, `team`,
+     * `points_entry`, `campaign`.
      */
     public var kind: String
     /**
@@ -10652,7 +13332,8 @@ public struct RecordKey: Equatable, Hashable {
     public init(
         /**
          * The kind of record, lowercase: `customer`, `contact`, `lead`,
-         * `opportunity`, `contract`, `ticket`, `activity`, `task`, `user`, `team`.
+         * `opportunity`, `contract`, `ticket`, `activity`, `task`, `user`, `team`,
+         * `points_entry`, `campaign`.
          */kind: String, 
         /**
          * The record's id.
@@ -13552,6 +16233,87 @@ public func FfiConverterTypeWin_lower(_ value: Win) -> RustBuffer {
 
 
 /**
+ * One posting inside the qualifying window of member levels.
+ */
+public struct WindowItem: Equatable, Hashable {
+    /**
+     * When it was credited.
+     */
+    public var at: Date
+    /**
+     * Qualifying points (negative for a reversal).
+     */
+    public var points: Int64
+    /**
+     * Money spent (negative for a refund), in the program's currency, as a
+     * decimal string.
+     */
+    public var spend: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * When it was credited.
+         */at: Date, 
+        /**
+         * Qualifying points (negative for a reversal).
+         */points: Int64, 
+        /**
+         * Money spent (negative for a refund), in the program's currency, as a
+         * decimal string.
+         */spend: String) {
+        self.at = at
+        self.points = points
+        self.spend = spend
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension WindowItem: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeWindowItem: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> WindowItem {
+        return
+            try WindowItem(
+                at: FfiConverterTimestamp.read(from: &buf), 
+                points: FfiConverterInt64.read(from: &buf), 
+                spend: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: WindowItem, into buf: inout [UInt8]) {
+        FfiConverterTimestamp.write(value.at, into: &buf)
+        FfiConverterInt64.write(value.points, into: &buf)
+        FfiConverterString.write(value.spend, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWindowItem_lift(_ buf: RustBuffer) throws -> WindowItem {
+    return try FfiConverterTypeWindowItem.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWindowItem_lower(_ value: WindowItem) -> RustBuffer {
+    return FfiConverterTypeWindowItem.lower(value)
+}
+
+
+/**
  * A write-off of what was left of an installment.
  */
 public struct WriteOff: Equatable, Hashable {
@@ -13632,7 +16394,7 @@ public func FfiConverterTypeWriteOff_lower(_ value: WriteOff) -> RustBuffer {
 
 /**
  * Any one record, tagged with its kind: what the generic commands (`get`,
- * `transition`, `update`, `share`, `unshare`) return.
+ * `list`, `transition`, `update`, `share`, `unshare`) return.
  */
 
 public enum AnyRecord: Equatable, Hashable {
@@ -13717,6 +16479,22 @@ public enum AnyRecord: Equatable, Hashable {
          * The record.
          */record: Team
     )
+    /**
+     * A points ledger entry.
+     */
+    case pointsEntry(
+        /**
+         * The record.
+         */record: PointsEntry
+    )
+    /**
+     * A campaign.
+     */
+    case campaign(
+        /**
+         * The record.
+         */record: Campaign
+    )
 
 
 
@@ -13766,6 +16544,12 @@ public struct FfiConverterTypeAnyRecord: FfiConverterRustBuffer {
         )
         
         case 10: return .team(record: try FfiConverterTypeTeam.read(from: &buf)
+        )
+        
+        case 11: return .pointsEntry(record: try FfiConverterTypePointsEntry.read(from: &buf)
+        )
+        
+        case 12: return .campaign(record: try FfiConverterTypeCampaign.read(from: &buf)
         )
         
         default: throw UniffiInternalError.unexpectedEnumCase
@@ -13824,6 +16608,16 @@ public struct FfiConverterTypeAnyRecord: FfiConverterRustBuffer {
         case let .team(record):
             writeInt(&buf, Int32(10))
             FfiConverterTypeTeam.write(record, into: &buf)
+            
+        
+        case let .pointsEntry(record):
+            writeInt(&buf, Int32(11))
+            FfiConverterTypePointsEntry.write(record, into: &buf)
+            
+        
+        case let .campaign(record):
+            writeInt(&buf, Int32(12))
+            FfiConverterTypeCampaign.write(record, into: &buf)
             
         }
     }
@@ -14149,6 +16943,11 @@ public enum DueKind: Equatable, Hashable {
      * A closed ticket's satisfaction survey, to be sent.
      */
     case survey
+    /**
+     * A customer care item of the loyalty program (a thank-you call, a
+     * birthday, no contact for a while): `DueItem.care` says which.
+     */
+    case care
 
 
 
@@ -14185,6 +16984,8 @@ public struct FfiConverterTypeDueKind: FfiConverterRustBuffer {
         case 7: return .escalation
         
         case 8: return .survey
+        
+        case 9: return .care
         
         default: throw UniffiInternalError.unexpectedEnumCase
         }
@@ -14224,6 +17025,10 @@ public struct FfiConverterTypeDueKind: FfiConverterRustBuffer {
         
         case .survey:
             writeInt(&buf, Int32(8))
+        
+        
+        case .care:
+            writeInt(&buf, Int32(9))
         
         }
     }
@@ -14530,6 +17335,121 @@ public func FfiConverterTypeInstallmentStatus_lift(_ buf: RustBuffer) throws -> 
 #endif
 public func FfiConverterTypeInstallmentStatus_lower(_ value: InstallmentStatus) -> RustBuffer {
     return FfiConverterTypeInstallmentStatus.lower(value)
+}
+
+
+
+/**
+ * What moved a customer's points (`"earn"`, ... in the canonical JSON).
+ */
+
+public enum PointsKind: Equatable, Hashable {
+    
+    /**
+     * Earned by a purchase.
+     */
+    case earn
+    /**
+     * Given for an event (a survey answered, a first purchase, ...).
+     */
+    case bonus
+    /**
+     * Exchanged for a reward.
+     */
+    case redeem
+    /**
+     * Expired.
+     */
+    case expire
+    /**
+     * Corrected by hand, with a reason.
+     */
+    case adjust
+    /**
+     * Taken back because a purchase was refunded.
+     */
+    case reverse
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension PointsKind: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePointsKind: FfiConverterRustBuffer {
+    typealias SwiftType = PointsKind
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PointsKind {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .earn
+        
+        case 2: return .bonus
+        
+        case 3: return .redeem
+        
+        case 4: return .expire
+        
+        case 5: return .adjust
+        
+        case 6: return .reverse
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: PointsKind, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .earn:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .bonus:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .redeem:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .expire:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .adjust:
+            writeInt(&buf, Int32(5))
+        
+        
+        case .reverse:
+            writeInt(&buf, Int32(6))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePointsKind_lift(_ buf: RustBuffer) throws -> PointsKind {
+    return try FfiConverterTypePointsKind.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePointsKind_lower(_ value: PointsKind) -> RustBuffer {
+    return FfiConverterTypePointsKind.lower(value)
 }
 
 
@@ -15353,6 +18273,30 @@ fileprivate struct FfiConverterOptionTimestamp: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeCareDue: FfiConverterRustBuffer {
+    typealias SwiftType = CareDue?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeCareDue.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeCareDue.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionTypeConversion: FfiConverterRustBuffer {
     typealias SwiftType = Conversion?
 
@@ -15369,6 +18313,78 @@ fileprivate struct FfiConverterOptionTypeConversion: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterTypeConversion.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeEarning: FfiConverterRustBuffer {
+    typealias SwiftType = Earning?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeEarning.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeEarning.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeLevelChange: FfiConverterRustBuffer {
+    typealias SwiftType = LevelChange?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeLevelChange.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeLevelChange.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeMembership: FfiConverterRustBuffer {
+    typealias SwiftType = Membership?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeMembership.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeMembership.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -15417,6 +18433,30 @@ fileprivate struct FfiConverterOptionTypePaymentPlan: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterTypePaymentPlan.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypePendingDowngrade: FfiConverterRustBuffer {
+    typealias SwiftType = PendingDowngrade?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypePendingDowngrade.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypePendingDowngrade.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -15569,6 +18609,30 @@ fileprivate struct FfiConverterOptionSequenceUInt32: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionSequenceDouble: FfiConverterRustBuffer {
+    typealias SwiftType = [Double]?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterSequenceDouble.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterSequenceDouble.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceUInt16: FfiConverterRustBuffer {
     typealias SwiftType = [UInt16]
 
@@ -15669,6 +18733,56 @@ fileprivate struct FfiConverterSequenceInt64: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceDouble: FfiConverterRustBuffer {
+    typealias SwiftType = [Double]
+
+    public static func write(_ value: [Double], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterDouble.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Double] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Double]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterDouble.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceBool: FfiConverterRustBuffer {
+    typealias SwiftType = [Bool]
+
+    public static func write(_ value: [Bool], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterBool.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Bool] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Bool]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterBool.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceString: FfiConverterRustBuffer {
     typealias SwiftType = [String]
 
@@ -15736,6 +18850,31 @@ fileprivate struct FfiConverterSequenceTypeAllocation: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeAllocation.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeCampaignMember: FfiConverterRustBuffer {
+    typealias SwiftType = [CampaignMember]
+
+    public static func write(_ value: [CampaignMember], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeCampaignMember.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [CampaignMember] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [CampaignMember]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeCampaignMember.read(from: &buf))
         }
         return seq
     }
@@ -16019,6 +19158,56 @@ fileprivate struct FfiConverterSequenceTypeInstallment: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeLot: FfiConverterRustBuffer {
+    typealias SwiftType = [Lot]
+
+    public static func write(_ value: [Lot], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeLot.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Lot] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Lot]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeLot.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeLotUse: FfiConverterRustBuffer {
+    typealias SwiftType = [LotUse]
+
+    public static func write(_ value: [LotUse], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeLotUse.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [LotUse] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [LotUse]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeLotUse.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeMatchPair: FfiConverterRustBuffer {
     typealias SwiftType = [MatchPair]
 
@@ -16061,6 +19250,56 @@ fileprivate struct FfiConverterSequenceTypeMatchRecord: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeMatchRecord.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeMemberLevelChange: FfiConverterRustBuffer {
+    typealias SwiftType = [MemberLevelChange]
+
+    public static func write(_ value: [MemberLevelChange], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeMemberLevelChange.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [MemberLevelChange] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [MemberLevelChange]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeMemberLevelChange.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeMemberOutcome: FfiConverterRustBuffer {
+    typealias SwiftType = [MemberOutcome]
+
+    public static func write(_ value: [MemberOutcome], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeMemberOutcome.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [MemberOutcome] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [MemberOutcome]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeMemberOutcome.read(from: &buf))
         }
         return seq
     }
@@ -16144,6 +19383,31 @@ fileprivate struct FfiConverterSequenceTypePlanLine: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypePointsEntry: FfiConverterRustBuffer {
+    typealias SwiftType = [PointsEntry]
+
+    public static func write(_ value: [PointsEntry], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypePointsEntry.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [PointsEntry] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [PointsEntry]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypePointsEntry.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypePricedLine: FfiConverterRustBuffer {
     typealias SwiftType = [PricedLine]
 
@@ -16186,6 +19450,31 @@ fileprivate struct FfiConverterSequenceTypePurchase: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypePurchase.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypePurchaseLine: FfiConverterRustBuffer {
+    typealias SwiftType = [PurchaseLine]
+
+    public static func write(_ value: [PurchaseLine], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypePurchaseLine.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [PurchaseLine] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [PurchaseLine]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypePurchaseLine.read(from: &buf))
         }
         return seq
     }
@@ -16519,6 +19808,31 @@ fileprivate struct FfiConverterSequenceTypeTraceStep: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeWindowItem: FfiConverterRustBuffer {
+    typealias SwiftType = [WindowItem]
+
+    public static func write(_ value: [WindowItem], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeWindowItem.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [WindowItem] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [WindowItem]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeWindowItem.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeAnyRecord: FfiConverterRustBuffer {
     typealias SwiftType = [AnyRecord]
 
@@ -16632,6 +19946,52 @@ public func explainMatch(a: MatchRecord, b: MatchRecord, configJson: String? = n
         FfiConverterTypeMatchRecord_lower(a),
         FfiConverterTypeMatchRecord_lower(b),
         FfiConverterOptionString.lower(configJson),uniffiCallStatus
+    )
+})
+}
+/**
+ * A campaign's holdout draw: `n` flags, `true` for a member held out,
+ * `percent` of them (a decimal string, rounded to whole members), drawn by
+ * `seed` (the same seed always draws the same). A pure function.
+ *
+ * # Errors
+ *
+ * `Validation` on `percent` when it is not a decimal number, on
+ * `holdout_percent` when it is not from 0 to 100, on `n` above 10,000,000.
+ */
+public func drawHoldout(n: UInt32, percent: String, seed: UInt64)throws  -> [Bool]  {
+    return try  FfiConverterSequenceBool.lift(try rustCallWithError(FfiConverterTypeCrmError_lift) {
+        uniffiCallStatus in
+    uniffi_crm_ffi_fn_func_draw_holdout(
+        FfiConverterUInt32.lower(n),
+        FfiConverterString.lower(percent),
+        FfiConverterUInt64.lower(seed),uniffiCallStatus
+    )
+})
+}
+/**
+ * What a purchase of `lines` earns by the loyalty program `programJson`
+ * (the configuration's `"loyalty"` section as JSON text), for a member of
+ * `level` buying in `campaign`. A pure function: no engine, no store.
+ *
+ * Each line earns at the most specific rate rule that matches it (product,
+ * then category, then neither): `amount / per * points`; the sum is
+ * multiplied by every multiplier rule that applies and rounded down once.
+ *
+ * # Errors
+ *
+ * `Validation` on `program` for JSON that does not parse, on
+ * `lines[i].amount` for an amount that is not a decimal number; `Config`
+ * naming the path of a problem in the program (`loyalty.earn[1].per`, ...).
+ */
+public func loyaltyPoints(programJson: String, lines: [PurchaseLine], level: String? = nil, campaign: String? = nil)throws  -> Earning  {
+    return try  FfiConverterTypeEarning_lift(try rustCallWithError(FfiConverterTypeCrmError_lift) {
+        uniffiCallStatus in
+    uniffi_crm_ffi_fn_func_loyalty_points(
+        FfiConverterString.lower(programJson),
+        FfiConverterSequenceTypePurchaseLine.lower(lines),
+        FfiConverterOptionString.lower(level),
+        FfiConverterOptionString.lower(campaign),uniffiCallStatus
     )
 })
 }
@@ -16798,6 +20158,12 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.contractVersionMismatch
     }
     if (uniffi_crm_ffi_checksum_func_explain_match() != 52507) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_crm_ffi_checksum_func_draw_holdout() != 2700) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_crm_ffi_checksum_func_loyalty_points() != 62603) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_crm_ffi_checksum_func_price_quote() != 52795) {
@@ -16981,6 +20347,39 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_crm_ffi_checksum_method_crm_qualify_lead() != 24402) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_crm_ffi_checksum_method_crm_act_on_care() != 26058) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_crm_ffi_checksum_method_crm_adjust_points() != 25255) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_crm_ffi_checksum_method_crm_award_bonus() != 8995) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_crm_ffi_checksum_method_crm_campaign_results() != 2219) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_crm_ffi_checksum_method_crm_launch_campaign() != 38029) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_crm_ffi_checksum_method_crm_points_entries() != 60203) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_crm_ffi_checksum_method_crm_record_campaign_contacts() != 30012) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_crm_ffi_checksum_method_crm_record_purchase() != 25484) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_crm_ffi_checksum_method_crm_redeem_points() != 37292) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_crm_ffi_checksum_method_crm_refund_purchase() != 22654) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_crm_ffi_checksum_method_crm_review_loyalty() != 10385) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_crm_ffi_checksum_method_crm_collected() != 25720) {

@@ -558,6 +558,61 @@ RustBuffer uniffi_crm_ffi_fn_method_crm_log_activity(uint64_t ptr, RustBuffer ac
 RustBuffer uniffi_crm_ffi_fn_method_crm_qualify_lead(uint64_t ptr, RustBuffer actor, RustBuffer id, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_ACT_ON_CARE
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_ACT_ON_CARE
+RustBuffer uniffi_crm_ffi_fn_method_crm_act_on_care(uint64_t ptr, RustBuffer actor, RustBuffer customer, RustBuffer rule, RustBuffer kind, RustBuffer summary, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_ADJUST_POINTS
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_ADJUST_POINTS
+RustBuffer uniffi_crm_ffi_fn_method_crm_adjust_points(uint64_t ptr, RustBuffer actor, RustBuffer customer, int64_t points, RustBuffer reason, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_AWARD_BONUS
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_AWARD_BONUS
+RustBuffer uniffi_crm_ffi_fn_method_crm_award_bonus(uint64_t ptr, RustBuffer actor, RustBuffer customer, RustBuffer event, RustBuffer reference, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_CAMPAIGN_RESULTS
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_CAMPAIGN_RESULTS
+RustBuffer uniffi_crm_ffi_fn_method_crm_campaign_results(uint64_t ptr, RustBuffer actor, RustBuffer campaign, RustBuffer as_of, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_LAUNCH_CAMPAIGN
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_LAUNCH_CAMPAIGN
+RustBuffer uniffi_crm_ffi_fn_method_crm_launch_campaign(uint64_t ptr, RustBuffer actor, RustBuffer campaign, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_POINTS_ENTRIES
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_POINTS_ENTRIES
+RustBuffer uniffi_crm_ffi_fn_method_crm_points_entries(uint64_t ptr, RustBuffer actor, RustBuffer customer, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_RECORD_CAMPAIGN_CONTACTS
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_RECORD_CAMPAIGN_CONTACTS
+RustBuffer uniffi_crm_ffi_fn_method_crm_record_campaign_contacts(uint64_t ptr, RustBuffer actor, RustBuffer campaign, RustBuffer customers, RustBuffer at, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_RECORD_PURCHASE
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_RECORD_PURCHASE
+RustBuffer uniffi_crm_ffi_fn_method_crm_record_purchase(uint64_t ptr, RustBuffer actor, RustBuffer purchase, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_REDEEM_POINTS
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_REDEEM_POINTS
+RustBuffer uniffi_crm_ffi_fn_method_crm_redeem_points(uint64_t ptr, RustBuffer actor, RustBuffer customer, int64_t points, RustBuffer reward, RustBuffer reference, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_REFUND_PURCHASE
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_REFUND_PURCHASE
+RustBuffer uniffi_crm_ffi_fn_method_crm_refund_purchase(uint64_t ptr, RustBuffer actor, RustBuffer customer, RustBuffer reference, RustBuffer amount, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_REVIEW_LOYALTY
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_REVIEW_LOYALTY
+RustBuffer uniffi_crm_ffi_fn_method_crm_review_loyalty(uint64_t ptr, RustBuffer actor, RustBuffer now, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_COLLECTED
 #define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_COLLECTED
 RustBuffer uniffi_crm_ffi_fn_method_crm_collected(uint64_t ptr, RustBuffer actor, RustBuffer from_date, RustBuffer until, RustCallStatus *_Nonnull out_status
@@ -771,6 +826,16 @@ RustBuffer uniffi_crm_ffi_fn_method_planline_status(RustBuffer ptr, RustBuffer t
 #ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_FUNC_EXPLAIN_MATCH
 #define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_FUNC_EXPLAIN_MATCH
 RustBuffer uniffi_crm_ffi_fn_func_explain_match(RustBuffer a, RustBuffer b, RustBuffer config_json, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_FUNC_DRAW_HOLDOUT
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_FUNC_DRAW_HOLDOUT
+RustBuffer uniffi_crm_ffi_fn_func_draw_holdout(uint32_t n, RustBuffer percent, uint64_t seed, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_FUNC_LOYALTY_POINTS
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_FUNC_LOYALTY_POINTS
+RustBuffer uniffi_crm_ffi_fn_func_loyalty_points(RustBuffer program_json, RustBuffer lines, RustBuffer level, RustBuffer campaign, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_FUNC_PRICE_QUOTE
@@ -1061,6 +1126,18 @@ void ffi_crm_ffi_rust_future_complete_void(uint64_t handle, RustCallStatus *_Non
 #ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_FUNC_EXPLAIN_MATCH
 #define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_FUNC_EXPLAIN_MATCH
 uint16_t uniffi_crm_ffi_checksum_func_explain_match(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_FUNC_DRAW_HOLDOUT
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_FUNC_DRAW_HOLDOUT
+uint16_t uniffi_crm_ffi_checksum_func_draw_holdout(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_FUNC_LOYALTY_POINTS
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_FUNC_LOYALTY_POINTS
+uint16_t uniffi_crm_ffi_checksum_func_loyalty_points(void
     
 );
 #endif
@@ -1427,6 +1504,72 @@ uint16_t uniffi_crm_ffi_checksum_method_crm_log_activity(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_QUALIFY_LEAD
 #define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_QUALIFY_LEAD
 uint16_t uniffi_crm_ffi_checksum_method_crm_qualify_lead(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_ACT_ON_CARE
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_ACT_ON_CARE
+uint16_t uniffi_crm_ffi_checksum_method_crm_act_on_care(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_ADJUST_POINTS
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_ADJUST_POINTS
+uint16_t uniffi_crm_ffi_checksum_method_crm_adjust_points(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_AWARD_BONUS
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_AWARD_BONUS
+uint16_t uniffi_crm_ffi_checksum_method_crm_award_bonus(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_CAMPAIGN_RESULTS
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_CAMPAIGN_RESULTS
+uint16_t uniffi_crm_ffi_checksum_method_crm_campaign_results(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_LAUNCH_CAMPAIGN
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_LAUNCH_CAMPAIGN
+uint16_t uniffi_crm_ffi_checksum_method_crm_launch_campaign(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_POINTS_ENTRIES
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_POINTS_ENTRIES
+uint16_t uniffi_crm_ffi_checksum_method_crm_points_entries(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_RECORD_CAMPAIGN_CONTACTS
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_RECORD_CAMPAIGN_CONTACTS
+uint16_t uniffi_crm_ffi_checksum_method_crm_record_campaign_contacts(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_RECORD_PURCHASE
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_RECORD_PURCHASE
+uint16_t uniffi_crm_ffi_checksum_method_crm_record_purchase(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_REDEEM_POINTS
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_REDEEM_POINTS
+uint16_t uniffi_crm_ffi_checksum_method_crm_redeem_points(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_REFUND_PURCHASE
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_REFUND_PURCHASE
+uint16_t uniffi_crm_ffi_checksum_method_crm_refund_purchase(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_REVIEW_LOYALTY
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_REVIEW_LOYALTY
+uint16_t uniffi_crm_ffi_checksum_method_crm_review_loyalty(void
     
 );
 #endif

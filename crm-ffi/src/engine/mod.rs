@@ -6,7 +6,8 @@
 //! (duplicates in the store: find, merge, unmerge), `quotes.rs` (quote
 //! versions on deals), `payments.rs` (payment plans on contracts,
 //! receivables, collections), `desk.rs` (the service desk: SLA states,
-//! escalation, surveys).
+//! escalation, surveys), `loyalty.rs` (the points ledger, member levels,
+//! care items, campaigns).
 //!
 //! Every method is synchronous and, over a file or a server, blocks on I/O:
 //! the host calls it off its UI thread (Kotlin `Dispatchers.IO`, a Swift
@@ -18,6 +19,7 @@ mod dedupe;
 mod desk;
 mod directory;
 mod leads;
+mod loyalty;
 mod payments;
 mod quotes;
 mod service;

@@ -1,5 +1,6 @@
 //! Customers: the companies and people a business sells to.
 
+use std::collections::HashMap;
 use std::time::SystemTime;
 
 use crm::Customer as CoreCustomer;
@@ -7,6 +8,7 @@ use crm::Error as CoreError;
 use crm::NewCustomer as CoreNewCustomer;
 
 use crate::clock::{to_system_time, to_system_time_opt};
+use crate::loyalty::Membership;
 use crate::model::ids::opt_text;
 use crate::model::{
     RecordKey, Share, custom_json, opt_team, opt_user, parse_custom, parse_name_or_default, shares,
@@ -57,6 +59,16 @@ pub struct Customer {
     pub email: Option<String>,
     /// The lead this customer was converted from.
     pub source_lead: Option<String>,
+    /// The customer's IANA time zone (`Europe/Berlin`), for yearly care items.
+    pub time_zone: Option<String>,
+    /// The RFM segment, once scored (`champions`, `at_risk`, ...).
+    pub segment: Option<String>,
+    /// When an activity was last logged on the customer.
+    pub last_contact_at: Option<SystemTime>,
+    /// The loyalty account, once the customer has one (their first posting).
+    pub loyalty: Option<Membership>,
+    /// Care items handled: the occurrence last acted on, by care rule.
+    pub care_done: HashMap<String, String>,
     /// Custom values as JSON text.
     pub custom_json: String,
 }
@@ -84,6 +96,11 @@ impl From<CoreCustomer> for Customer {
             phone: customer.phone,
             email: customer.email,
             source_lead: opt_text(customer.source_lead),
+            time_zone: customer.time_zone,
+            segment: customer.segment,
+            last_contact_at: to_system_time_opt(customer.last_contact_at),
+            loyalty: customer.loyalty.map(Membership::from),
+            care_done: customer.care_done.into_iter().collect(),
             custom_json: custom_json(&customer.custom),
         }
     }
@@ -121,6 +138,10 @@ pub struct NewCustomer {
     /// Custom values as JSON text (`null`: none).
     #[uniffi(default)]
     pub custom_json: Option<String>,
+    /// The customer's IANA time zone (`Europe/Rome`), for yearly care items
+    /// (default: the loyalty program's).
+    #[uniffi(default)]
+    pub time_zone: Option<String>,
 }
 
 impl TryFrom<NewCustomer> for CoreNewCustomer {
@@ -138,6 +159,7 @@ impl TryFrom<NewCustomer> for CoreNewCustomer {
             phone: new.phone,
             email: new.email,
             custom: parse_custom(new.custom_json)?,
+            time_zone: new.time_zone,
         })
     }
 }

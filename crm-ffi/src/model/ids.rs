@@ -8,7 +8,8 @@ use crm::{TeamId, UserId};
 #[derive(Debug, Clone, PartialEq, Eq, Hash, uniffi::Record)]
 pub struct RecordKey {
     /// The kind of record, lowercase: `customer`, `contact`, `lead`,
-    /// `opportunity`, `contract`, `ticket`, `activity`, `task`, `user`, `team`.
+    /// `opportunity`, `contract`, `ticket`, `activity`, `task`, `user`, `team`,
+    /// `points_entry`, `campaign`.
     pub kind: String,
     /// The record's id.
     pub id: String,

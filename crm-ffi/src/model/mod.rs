@@ -17,6 +17,7 @@
 //!   `updated_at`, `created_by`, `shares`, `merged_into`.
 
 mod activity;
+mod campaign;
 mod contact;
 mod contract;
 mod customer;
@@ -24,11 +25,13 @@ mod ids;
 mod lead;
 mod money;
 mod opportunity;
+mod points;
 mod task;
 mod ticket;
 mod user;
 
 pub use activity::{Activity, NewActivity};
+pub use campaign::{Campaign, CampaignMember};
 pub use contact::{Contact, NewContact};
 pub use contract::Contract;
 pub use customer::{Customer, NewCustomer};
@@ -37,6 +40,7 @@ pub(crate) use ids::{opt_team, opt_text, opt_user, team, user};
 pub use lead::{Conversion, ConvertLeadOptions, Lead, NewLead};
 pub use money::Money;
 pub use opportunity::{NewOpportunity, Opportunity, Win};
+pub use points::PointsEntry;
 pub use task::{NewTask, Task, TaskLogEntry};
 pub use ticket::{NewTicket, Survey, SurveyAnswer, Ticket};
 pub use user::{Absence, Team, TeamInput, User, UserInput};
@@ -50,7 +54,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 /// Any one record, tagged with its kind: what the generic commands (`get`,
-/// `transition`, `update`, `share`, `unshare`) return.
+/// `list`, `transition`, `update`, `share`, `unshare`) return.
 #[derive(Debug, Clone, PartialEq, uniffi::Enum)]
 #[allow(clippy::large_enum_variant)]
 pub enum AnyRecord {
@@ -104,6 +108,16 @@ pub enum AnyRecord {
         /// The record.
         record: Team,
     },
+    /// A points ledger entry.
+    PointsEntry {
+        /// The record.
+        record: PointsEntry,
+    },
+    /// A campaign.
+    Campaign {
+        /// The record.
+        record: Campaign,
+    },
 }
 
 impl From<CoreAnyRecord> for AnyRecord {
@@ -137,6 +151,12 @@ impl From<CoreAnyRecord> for AnyRecord {
                 record: record.into(),
             },
             CoreAnyRecord::Team(record) => AnyRecord::Team {
+                record: record.into(),
+            },
+            CoreAnyRecord::PointsEntry(record) => AnyRecord::PointsEntry {
+                record: record.into(),
+            },
+            CoreAnyRecord::Campaign(record) => AnyRecord::Campaign {
                 record: record.into(),
             },
         }

@@ -677,6 +677,10 @@ internal object IntegrityCheckingUniffiLib {
     internal fun ensureInitialized() = Unit
     external fun uniffi_crm_ffi_checksum_func_explain_match(
     ): Int
+    external fun uniffi_crm_ffi_checksum_func_draw_holdout(
+    ): Int
+    external fun uniffi_crm_ffi_checksum_func_loyalty_points(
+    ): Int
     external fun uniffi_crm_ffi_checksum_func_price_quote(
     ): Int
     external fun uniffi_crm_ffi_checksum_func_reach_milestone(
@@ -798,6 +802,28 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_crm_ffi_checksum_method_crm_log_activity(
     ): Int
     external fun uniffi_crm_ffi_checksum_method_crm_qualify_lead(
+    ): Int
+    external fun uniffi_crm_ffi_checksum_method_crm_act_on_care(
+    ): Int
+    external fun uniffi_crm_ffi_checksum_method_crm_adjust_points(
+    ): Int
+    external fun uniffi_crm_ffi_checksum_method_crm_award_bonus(
+    ): Int
+    external fun uniffi_crm_ffi_checksum_method_crm_campaign_results(
+    ): Int
+    external fun uniffi_crm_ffi_checksum_method_crm_launch_campaign(
+    ): Int
+    external fun uniffi_crm_ffi_checksum_method_crm_points_entries(
+    ): Int
+    external fun uniffi_crm_ffi_checksum_method_crm_record_campaign_contacts(
+    ): Int
+    external fun uniffi_crm_ffi_checksum_method_crm_record_purchase(
+    ): Int
+    external fun uniffi_crm_ffi_checksum_method_crm_redeem_points(
+    ): Int
+    external fun uniffi_crm_ffi_checksum_method_crm_refund_purchase(
+    ): Int
+    external fun uniffi_crm_ffi_checksum_method_crm_review_loyalty(
     ): Int
     external fun uniffi_crm_ffi_checksum_method_crm_collected(
     ): Int
@@ -1019,6 +1045,28 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_crm_ffi_fn_method_crm_qualify_lead(`ptr`: Long,`actor`: RustBuffer.ByValue,`id`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_crm_ffi_fn_method_crm_act_on_care(`ptr`: Long,`actor`: RustBuffer.ByValue,`customer`: RustBuffer.ByValue,`rule`: RustBuffer.ByValue,`kind`: RustBuffer.ByValue,`summary`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_crm_ffi_fn_method_crm_adjust_points(`ptr`: Long,`actor`: RustBuffer.ByValue,`customer`: RustBuffer.ByValue,`points`: Long,`reason`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_crm_ffi_fn_method_crm_award_bonus(`ptr`: Long,`actor`: RustBuffer.ByValue,`customer`: RustBuffer.ByValue,`event`: RustBuffer.ByValue,`reference`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_crm_ffi_fn_method_crm_campaign_results(`ptr`: Long,`actor`: RustBuffer.ByValue,`campaign`: RustBuffer.ByValue,`asOf`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_crm_ffi_fn_method_crm_launch_campaign(`ptr`: Long,`actor`: RustBuffer.ByValue,`campaign`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_crm_ffi_fn_method_crm_points_entries(`ptr`: Long,`actor`: RustBuffer.ByValue,`customer`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_crm_ffi_fn_method_crm_record_campaign_contacts(`ptr`: Long,`actor`: RustBuffer.ByValue,`campaign`: RustBuffer.ByValue,`customers`: RustBuffer.ByValue,`at`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_crm_ffi_fn_method_crm_record_purchase(`ptr`: Long,`actor`: RustBuffer.ByValue,`purchase`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_crm_ffi_fn_method_crm_redeem_points(`ptr`: Long,`actor`: RustBuffer.ByValue,`customer`: RustBuffer.ByValue,`points`: Long,`reward`: RustBuffer.ByValue,`reference`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_crm_ffi_fn_method_crm_refund_purchase(`ptr`: Long,`actor`: RustBuffer.ByValue,`customer`: RustBuffer.ByValue,`reference`: RustBuffer.ByValue,`amount`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_crm_ffi_fn_method_crm_review_loyalty(`ptr`: Long,`actor`: RustBuffer.ByValue,`now`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_crm_ffi_fn_method_crm_collected(`ptr`: Long,`actor`: RustBuffer.ByValue,`fromDate`: RustBuffer.ByValue,`until`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_crm_ffi_fn_method_crm_reach_milestone(`ptr`: Long,`actor`: RustBuffer.ByValue,`contract`: RustBuffer.ByValue,`event`: RustBuffer.ByValue,`on`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -1104,6 +1152,10 @@ internal object UniffiLib {
     external fun uniffi_crm_ffi_fn_method_planline_status(`ptr`: RustBuffer.ByValue,`today`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_crm_ffi_fn_func_explain_match(`a`: RustBuffer.ByValue,`b`: RustBuffer.ByValue,`configJson`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_crm_ffi_fn_func_draw_holdout(`n`: Int,`percent`: RustBuffer.ByValue,`seed`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_crm_ffi_fn_func_loyalty_points(`programJson`: RustBuffer.ByValue,`lines`: RustBuffer.ByValue,`level`: RustBuffer.ByValue,`campaign`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_crm_ffi_fn_func_price_quote(`lines`: RustBuffer.ByValue,`currency`: RustBuffer.ByValue,`priceListJson`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -1235,6 +1287,12 @@ private fun uniffiCheckContractApiVersion(lib: IntegrityCheckingUniffiLib) {
 @Suppress("UNUSED_PARAMETER")
 private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_crm_ffi_checksum_func_explain_match() and 0xFFFF) != 52507) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_crm_ffi_checksum_func_draw_holdout() and 0xFFFF) != 2700) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_crm_ffi_checksum_func_loyalty_points() and 0xFFFF) != 62603) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_crm_ffi_checksum_func_price_quote() and 0xFFFF) != 52795) {
@@ -1418,6 +1476,39 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_crm_ffi_checksum_method_crm_qualify_lead() and 0xFFFF) != 24402) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_crm_ffi_checksum_method_crm_act_on_care() and 0xFFFF) != 26058) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_crm_ffi_checksum_method_crm_adjust_points() and 0xFFFF) != 25255) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_crm_ffi_checksum_method_crm_award_bonus() and 0xFFFF) != 8995) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_crm_ffi_checksum_method_crm_campaign_results() and 0xFFFF) != 2219) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_crm_ffi_checksum_method_crm_launch_campaign() and 0xFFFF) != 38029) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_crm_ffi_checksum_method_crm_points_entries() and 0xFFFF) != 60203) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_crm_ffi_checksum_method_crm_record_campaign_contacts() and 0xFFFF) != 30012) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_crm_ffi_checksum_method_crm_record_purchase() and 0xFFFF) != 25484) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_crm_ffi_checksum_method_crm_redeem_points() and 0xFFFF) != 37292) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_crm_ffi_checksum_method_crm_refund_purchase() and 0xFFFF) != 22654) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_crm_ffi_checksum_method_crm_review_loyalty() and 0xFFFF) != 10385) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_crm_ffi_checksum_method_crm_collected() and 0xFFFF) != 25720) {
@@ -3143,6 +3234,142 @@ public interface CrmInterface {
     fun `qualifyLead`(`actor`: Actor, `id`: kotlin.String): Lead
     
     /**
+     * Acts on the customer's due care item of `rule` (a `CARE` item of
+     * `dueWork`): logs an activity of `kind` (`"call"`, `"email"`, ...) with
+     * `summary` on the customer and marks the occurrence handled.
+     *
+     * # Errors
+     *
+     * `Validation` on `rule` (no item of that rule is due for the
+     * customer), `kind`, `summary`; `NotFound`, `Forbidden`.
+     */
+    fun `actOnCare`(`actor`: Actor, `customer`: kotlin.String, `rule`: kotlin.String, `kind`: kotlin.String, `summary`: kotlin.String): Activity
+    
+    /**
+     * Corrects a balance by hand (`points` above zero credits, below zero
+     * debits), with a reason: an `ADJUST` entry. Only the program's
+     * `adjust_roles` may (default `admin` and `supervisor`).
+     *
+     * # Errors
+     *
+     * `Forbidden` for another role; `Validation` on `points` (zero, or a
+     * debit beyond the balance), `reason` (blank); `NotFound`.
+     */
+    fun `adjustPoints`(`actor`: Actor, `customer`: kotlin.String, `points`: kotlin.Long, `reason`: kotlin.String): PointsPosting
+    
+    /**
+     * Gives the bonus the program sets for `event` (`"review"`, ...): a
+     * `BONUS` entry; with `reference`, at most once per reference.
+     *
+     * # Errors
+     *
+     * `Validation` on `event` (no bonus set for it), `reference` (given for
+     * this event already); `NotFound`, `Forbidden`.
+     */
+    fun `awardBonus`(`actor`: Actor, `customer`: kotlin.String, `event`: kotlin.String, `reference`: kotlin.String? = null): PointsPosting
+    
+    /**
+     * The campaign measured at `asOf` (default: the engine's clock): each
+     * group's repurchase rate and revenue inside the window, the lift of
+     * the treated over the holdout, and every member's outcome.
+     *
+     * # Errors
+     *
+     * `Validation` on `as_of`, `campaign_id`; `NotFound`, `Forbidden`
+     * (read); `Config` on `value_currency` when purchases are in several
+     * currencies and none is set.
+     */
+    fun `campaignResults`(`actor`: Actor, `campaign`: kotlin.String, `asOf`: java.time.Instant? = null): CampaignMeasure
+    
+    /**
+     * Launches a campaign: the customers matching its segment become its
+     * members, and `holdoutPercent` of them, drawn by `seed`, are held out
+     * (never to be contacted: the baseline of `campaignResults`).
+     *
+     * # Errors
+     *
+     * `Validation` on `segment` (JSON that does not parse), `holdout_percent`
+     * (not a decimal, not from 0 to 100), `name`, `window_days` (0);
+     * `Config` naming the path of a bad condition (`segment...`);
+     * `Forbidden`.
+     */
+    fun `launchCampaign`(`actor`: Actor, `campaign`: CampaignInput): Campaign
+    
+    /**
+     * The customer's ledger entries, oldest first.
+     *
+     * # Errors
+     *
+     * `Validation` on `customer_id`; `NotFound`, `Forbidden` (read).
+     */
+    fun `pointsEntries`(`actor`: Actor, `customer`: kotlin.String): List<PointsEntry>
+    
+    /**
+     * Records that the treated `customers` were contacted at `at` (default:
+     * now), by the actor.
+     *
+     * # Errors
+     *
+     * `Validation` on `customers` (not a member, or held out: the holdout is
+     * not to be contacted), `at` (in the future), `customer_id`;
+     * `NotFound`, `Forbidden` (edit the campaign).
+     */
+    fun `recordCampaignContacts`(`actor`: Actor, `campaign`: kotlin.String, `customers`: List<kotlin.String>, `at`: java.time.Instant? = null): Campaign
+    
+    /**
+     * Records a purchase on the customer's loyalty account, in one commit:
+     * an `EARN` entry with what its lines earn (`PointsPosting.earning`),
+     * the `first_purchase` bonus on the first one, and the member level it
+     * reaches (an upgrade applies at once: `PointsPosting.levelChange`).
+     *
+     * # Errors
+     *
+     * `Validation` on `reference` (blank, or already recorded for this
+     * customer), `amount` (not above zero, or another currency than the
+     * program's), `amount.amount` / `amount.currency` (malformed), `lines`
+     * (not adding up to the amount), `lines[i].amount`, `at` (in the
+     * future), `customer_id`; `NotFound`, `Forbidden` (edit the customer).
+     */
+    fun `recordPurchase`(`actor`: Actor, `purchase`: PurchaseInput): PointsPosting
+    
+    /**
+     * Exchanges `points` for `reward`: a `REDEEM` entry taking the points
+     * from the oldest credits first (its `lots` say which).
+     *
+     * # Errors
+     *
+     * `Validation` on `points` (not above zero, or more than the points
+     * available: the reason says the balance), `reward` (blank),
+     * `reference`; `NotFound`, `Forbidden`.
+     */
+    fun `redeemPoints`(`actor`: Actor, `customer`: kotlin.String, `points`: kotlin.Long, `reward`: kotlin.String, `reference`: kotlin.String? = null): PointsPosting
+    
+    /**
+     * Refunds `amount` of the purchase `reference`: its points are taken
+     * back in proportion (a `REVERSE` entry, never below a zero balance),
+     * and the refund counts against the qualifying spend.
+     *
+     * # Errors
+     *
+     * `Validation` on `reference` (no such purchase), `amount` (not above
+     * zero, or more than is left to refund), `amount.amount` /
+     * `amount.currency`; `NotFound`, `Forbidden`.
+     */
+    fun `refundPurchase`(`actor`: Actor, `customer`: kotlin.String, `reference`: kotlin.String, `amount`: Money): PointsPosting
+    
+    /**
+     * Reviews the members with something due at `now` (default: the
+     * engine's clock): expires points (`EXPIRE` entries), applies
+     * downgrades whose grace period ended, in batches of commits.
+     *
+     * # Errors
+     *
+     * `Validation` on `now` when the time is out of range; `Forbidden`
+     * unless the actor may edit the members it would change.
+     */
+    fun `reviewLoyalty`(`actor`: Actor, `now`: java.time.Instant? = null): LoyaltyReview
+    
+    /**
      * Money received from `fromDate` (inclusive) to `until` (exclusive),
      * both `YYYY-MM-DD`, per contract owner and currency, reversed payments
      * left out.
@@ -4862,6 +5089,311 @@ open class Crm: Disposable, AutoCloseable, CrmInterface
 
     
     /**
+     * Acts on the customer's due care item of `rule` (a `CARE` item of
+     * `dueWork`): logs an activity of `kind` (`"call"`, `"email"`, ...) with
+     * `summary` on the customer and marks the occurrence handled.
+     *
+     * # Errors
+     *
+     * `Validation` on `rule` (no item of that rule is due for the
+     * customer), `kind`, `summary`; `NotFound`, `Forbidden`.
+     */
+    @Throws(CrmException::class)override fun `actOnCare`(`actor`: Actor, `customer`: kotlin.String, `rule`: kotlin.String, `kind`: kotlin.String, `summary`: kotlin.String): Activity {
+            return FfiConverterTypeActivity.lift(
+    callWithHandle {
+    uniffiRustCallWithError(CrmException) { _status ->
+    UniffiLib.uniffi_crm_ffi_fn_method_crm_act_on_care(
+        it,
+        
+        FfiConverterTypeActor.lower(`actor`),
+        FfiConverterString.lower(`customer`),
+        FfiConverterString.lower(`rule`),
+        FfiConverterString.lower(`kind`),
+        FfiConverterString.lower(`summary`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Corrects a balance by hand (`points` above zero credits, below zero
+     * debits), with a reason: an `ADJUST` entry. Only the program's
+     * `adjust_roles` may (default `admin` and `supervisor`).
+     *
+     * # Errors
+     *
+     * `Forbidden` for another role; `Validation` on `points` (zero, or a
+     * debit beyond the balance), `reason` (blank); `NotFound`.
+     */
+    @Throws(CrmException::class)override fun `adjustPoints`(`actor`: Actor, `customer`: kotlin.String, `points`: kotlin.Long, `reason`: kotlin.String): PointsPosting {
+            return FfiConverterTypePointsPosting.lift(
+    callWithHandle {
+    uniffiRustCallWithError(CrmException) { _status ->
+    UniffiLib.uniffi_crm_ffi_fn_method_crm_adjust_points(
+        it,
+        
+        FfiConverterTypeActor.lower(`actor`),
+        FfiConverterString.lower(`customer`),
+        FfiConverterLong.lower(`points`),
+        FfiConverterString.lower(`reason`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Gives the bonus the program sets for `event` (`"review"`, ...): a
+     * `BONUS` entry; with `reference`, at most once per reference.
+     *
+     * # Errors
+     *
+     * `Validation` on `event` (no bonus set for it), `reference` (given for
+     * this event already); `NotFound`, `Forbidden`.
+     */
+    @Throws(CrmException::class)override fun `awardBonus`(`actor`: Actor, `customer`: kotlin.String, `event`: kotlin.String, `reference`: kotlin.String?): PointsPosting {
+            return FfiConverterTypePointsPosting.lift(
+    callWithHandle {
+    uniffiRustCallWithError(CrmException) { _status ->
+    UniffiLib.uniffi_crm_ffi_fn_method_crm_award_bonus(
+        it,
+        
+        FfiConverterTypeActor.lower(`actor`),
+        FfiConverterString.lower(`customer`),
+        FfiConverterString.lower(`event`),
+        FfiConverterOptionalString.lower(`reference`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The campaign measured at `asOf` (default: the engine's clock): each
+     * group's repurchase rate and revenue inside the window, the lift of
+     * the treated over the holdout, and every member's outcome.
+     *
+     * # Errors
+     *
+     * `Validation` on `as_of`, `campaign_id`; `NotFound`, `Forbidden`
+     * (read); `Config` on `value_currency` when purchases are in several
+     * currencies and none is set.
+     */
+    @Throws(CrmException::class)override fun `campaignResults`(`actor`: Actor, `campaign`: kotlin.String, `asOf`: java.time.Instant?): CampaignMeasure {
+            return FfiConverterTypeCampaignMeasure.lift(
+    callWithHandle {
+    uniffiRustCallWithError(CrmException) { _status ->
+    UniffiLib.uniffi_crm_ffi_fn_method_crm_campaign_results(
+        it,
+        
+        FfiConverterTypeActor.lower(`actor`),
+        FfiConverterString.lower(`campaign`),
+        FfiConverterOptionalTimestamp.lower(`asOf`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Launches a campaign: the customers matching its segment become its
+     * members, and `holdoutPercent` of them, drawn by `seed`, are held out
+     * (never to be contacted: the baseline of `campaignResults`).
+     *
+     * # Errors
+     *
+     * `Validation` on `segment` (JSON that does not parse), `holdout_percent`
+     * (not a decimal, not from 0 to 100), `name`, `window_days` (0);
+     * `Config` naming the path of a bad condition (`segment...`);
+     * `Forbidden`.
+     */
+    @Throws(CrmException::class)override fun `launchCampaign`(`actor`: Actor, `campaign`: CampaignInput): Campaign {
+            return FfiConverterTypeCampaign.lift(
+    callWithHandle {
+    uniffiRustCallWithError(CrmException) { _status ->
+    UniffiLib.uniffi_crm_ffi_fn_method_crm_launch_campaign(
+        it,
+        
+        FfiConverterTypeActor.lower(`actor`),
+        FfiConverterTypeCampaignInput.lower(`campaign`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The customer's ledger entries, oldest first.
+     *
+     * # Errors
+     *
+     * `Validation` on `customer_id`; `NotFound`, `Forbidden` (read).
+     */
+    @Throws(CrmException::class)override fun `pointsEntries`(`actor`: Actor, `customer`: kotlin.String): List<PointsEntry> {
+            return FfiConverterSequenceTypePointsEntry.lift(
+    callWithHandle {
+    uniffiRustCallWithError(CrmException) { _status ->
+    UniffiLib.uniffi_crm_ffi_fn_method_crm_points_entries(
+        it,
+        
+        FfiConverterTypeActor.lower(`actor`),
+        FfiConverterString.lower(`customer`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Records that the treated `customers` were contacted at `at` (default:
+     * now), by the actor.
+     *
+     * # Errors
+     *
+     * `Validation` on `customers` (not a member, or held out: the holdout is
+     * not to be contacted), `at` (in the future), `customer_id`;
+     * `NotFound`, `Forbidden` (edit the campaign).
+     */
+    @Throws(CrmException::class)override fun `recordCampaignContacts`(`actor`: Actor, `campaign`: kotlin.String, `customers`: List<kotlin.String>, `at`: java.time.Instant?): Campaign {
+            return FfiConverterTypeCampaign.lift(
+    callWithHandle {
+    uniffiRustCallWithError(CrmException) { _status ->
+    UniffiLib.uniffi_crm_ffi_fn_method_crm_record_campaign_contacts(
+        it,
+        
+        FfiConverterTypeActor.lower(`actor`),
+        FfiConverterString.lower(`campaign`),
+        FfiConverterSequenceString.lower(`customers`),
+        FfiConverterOptionalTimestamp.lower(`at`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Records a purchase on the customer's loyalty account, in one commit:
+     * an `EARN` entry with what its lines earn (`PointsPosting.earning`),
+     * the `first_purchase` bonus on the first one, and the member level it
+     * reaches (an upgrade applies at once: `PointsPosting.levelChange`).
+     *
+     * # Errors
+     *
+     * `Validation` on `reference` (blank, or already recorded for this
+     * customer), `amount` (not above zero, or another currency than the
+     * program's), `amount.amount` / `amount.currency` (malformed), `lines`
+     * (not adding up to the amount), `lines[i].amount`, `at` (in the
+     * future), `customer_id`; `NotFound`, `Forbidden` (edit the customer).
+     */
+    @Throws(CrmException::class)override fun `recordPurchase`(`actor`: Actor, `purchase`: PurchaseInput): PointsPosting {
+            return FfiConverterTypePointsPosting.lift(
+    callWithHandle {
+    uniffiRustCallWithError(CrmException) { _status ->
+    UniffiLib.uniffi_crm_ffi_fn_method_crm_record_purchase(
+        it,
+        
+        FfiConverterTypeActor.lower(`actor`),
+        FfiConverterTypePurchaseInput.lower(`purchase`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Exchanges `points` for `reward`: a `REDEEM` entry taking the points
+     * from the oldest credits first (its `lots` say which).
+     *
+     * # Errors
+     *
+     * `Validation` on `points` (not above zero, or more than the points
+     * available: the reason says the balance), `reward` (blank),
+     * `reference`; `NotFound`, `Forbidden`.
+     */
+    @Throws(CrmException::class)override fun `redeemPoints`(`actor`: Actor, `customer`: kotlin.String, `points`: kotlin.Long, `reward`: kotlin.String, `reference`: kotlin.String?): PointsPosting {
+            return FfiConverterTypePointsPosting.lift(
+    callWithHandle {
+    uniffiRustCallWithError(CrmException) { _status ->
+    UniffiLib.uniffi_crm_ffi_fn_method_crm_redeem_points(
+        it,
+        
+        FfiConverterTypeActor.lower(`actor`),
+        FfiConverterString.lower(`customer`),
+        FfiConverterLong.lower(`points`),
+        FfiConverterString.lower(`reward`),
+        FfiConverterOptionalString.lower(`reference`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Refunds `amount` of the purchase `reference`: its points are taken
+     * back in proportion (a `REVERSE` entry, never below a zero balance),
+     * and the refund counts against the qualifying spend.
+     *
+     * # Errors
+     *
+     * `Validation` on `reference` (no such purchase), `amount` (not above
+     * zero, or more than is left to refund), `amount.amount` /
+     * `amount.currency`; `NotFound`, `Forbidden`.
+     */
+    @Throws(CrmException::class)override fun `refundPurchase`(`actor`: Actor, `customer`: kotlin.String, `reference`: kotlin.String, `amount`: Money): PointsPosting {
+            return FfiConverterTypePointsPosting.lift(
+    callWithHandle {
+    uniffiRustCallWithError(CrmException) { _status ->
+    UniffiLib.uniffi_crm_ffi_fn_method_crm_refund_purchase(
+        it,
+        
+        FfiConverterTypeActor.lower(`actor`),
+        FfiConverterString.lower(`customer`),
+        FfiConverterString.lower(`reference`),
+        FfiConverterTypeMoney.lower(`amount`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Reviews the members with something due at `now` (default: the
+     * engine's clock): expires points (`EXPIRE` entries), applies
+     * downgrades whose grace period ended, in batches of commits.
+     *
+     * # Errors
+     *
+     * `Validation` on `now` when the time is out of range; `Forbidden`
+     * unless the actor may edit the members it would change.
+     */
+    @Throws(CrmException::class)override fun `reviewLoyalty`(`actor`: Actor, `now`: java.time.Instant?): LoyaltyReview {
+            return FfiConverterTypeLoyaltyReview.lift(
+    callWithHandle {
+    uniffiRustCallWithError(CrmException) { _status ->
+    UniffiLib.uniffi_crm_ffi_fn_method_crm_review_loyalty(
+        it,
+        
+        FfiConverterTypeActor.lower(`actor`),
+        FfiConverterOptionalTimestamp.lower(`now`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
      * Money received from `fromDate` (inclusive) to `until` (exclusive),
      * both `YYYY-MM-DD`, per contract owner and currency, reversed payments
      * left out.
@@ -6512,6 +7044,501 @@ public object FfiConverterTypeAllocation: FfiConverterRustBuffer<Allocation> {
 
 
 /**
+ * A retention or win-back campaign.
+ */
+data class Campaign (
+    /**
+     * The campaign's id.
+     */
+    var `id`: kotlin.String
+    , 
+    /**
+     * Bumped by one on every write.
+     */
+    var `version`: kotlin.ULong
+    , 
+    /**
+     * When it was created.
+     */
+    var `createdAt`: java.time.Instant
+    , 
+    /**
+     * When it last changed.
+     */
+    var `updatedAt`: java.time.Instant
+    , 
+    /**
+     * Who created it.
+     */
+    var `createdBy`: kotlin.String
+    , 
+    /**
+     * Whom it is shared with.
+     */
+    var `shares`: List<Share>
+    , 
+    /**
+     * The record this one was merged into, if it was.
+     */
+    var `mergedInto`: RecordKey?
+    , 
+    /**
+     * The campaign's name; also what purchases name to earn its multiplier.
+     */
+    var `name`: kotlin.String
+    , 
+    /**
+     * What the treated customers are offered or told.
+     */
+    var `action`: kotlin.String?
+    , 
+    /**
+     * Who runs it.
+     */
+    var `owner`: kotlin.String?
+    , 
+    /**
+     * Their team.
+     */
+    var `team`: kotlin.String?
+    , 
+    /**
+     * Which customers it targets: the condition as JSON text
+     * (`{"field":"tags","eq":"lapsed"}`).
+     */
+    var `segmentJson`: kotlin.String
+    , 
+    /**
+     * When the members were drawn.
+     */
+    var `launchedAt`: java.time.Instant
+    , 
+    /**
+     * The share held out, in percent, a decimal string (`"50"`).
+     */
+    var `holdoutPercent`: kotlin.String
+    , 
+    /**
+     * The seed of the holdout draw.
+     */
+    var `seed`: kotlin.ULong
+    , 
+    /**
+     * How many days after contact purchases count.
+     */
+    var `windowDays`: kotlin.UInt
+    , 
+    /**
+     * The targeted customers, by id.
+     */
+    var `members`: List<CampaignMember>
+    , 
+    /**
+     * Custom values as JSON text.
+     */
+    var `customJson`: kotlin.String
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeCampaign: FfiConverterRustBuffer<Campaign> {
+    override fun read(buf: ByteBuffer): Campaign {
+        return Campaign(
+            FfiConverterString.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterTimestamp.read(buf),
+            FfiConverterTimestamp.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterSequenceTypeShare.read(buf),
+            FfiConverterOptionalTypeRecordKey.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterTimestamp.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterSequenceTypeCampaignMember.read(buf),
+            FfiConverterString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Campaign) = (
+            FfiConverterString.allocationSize(value.`id`) +
+            FfiConverterULong.allocationSize(value.`version`) +
+            FfiConverterTimestamp.allocationSize(value.`createdAt`) +
+            FfiConverterTimestamp.allocationSize(value.`updatedAt`) +
+            FfiConverterString.allocationSize(value.`createdBy`) +
+            FfiConverterSequenceTypeShare.allocationSize(value.`shares`) +
+            FfiConverterOptionalTypeRecordKey.allocationSize(value.`mergedInto`) +
+            FfiConverterString.allocationSize(value.`name`) +
+            FfiConverterOptionalString.allocationSize(value.`action`) +
+            FfiConverterOptionalString.allocationSize(value.`owner`) +
+            FfiConverterOptionalString.allocationSize(value.`team`) +
+            FfiConverterString.allocationSize(value.`segmentJson`) +
+            FfiConverterTimestamp.allocationSize(value.`launchedAt`) +
+            FfiConverterString.allocationSize(value.`holdoutPercent`) +
+            FfiConverterULong.allocationSize(value.`seed`) +
+            FfiConverterUInt.allocationSize(value.`windowDays`) +
+            FfiConverterSequenceTypeCampaignMember.allocationSize(value.`members`) +
+            FfiConverterString.allocationSize(value.`customJson`)
+    )
+
+    override fun write(value: Campaign, buf: ByteBuffer) {
+            FfiConverterString.write(value.`id`, buf)
+            FfiConverterULong.write(value.`version`, buf)
+            FfiConverterTimestamp.write(value.`createdAt`, buf)
+            FfiConverterTimestamp.write(value.`updatedAt`, buf)
+            FfiConverterString.write(value.`createdBy`, buf)
+            FfiConverterSequenceTypeShare.write(value.`shares`, buf)
+            FfiConverterOptionalTypeRecordKey.write(value.`mergedInto`, buf)
+            FfiConverterString.write(value.`name`, buf)
+            FfiConverterOptionalString.write(value.`action`, buf)
+            FfiConverterOptionalString.write(value.`owner`, buf)
+            FfiConverterOptionalString.write(value.`team`, buf)
+            FfiConverterString.write(value.`segmentJson`, buf)
+            FfiConverterTimestamp.write(value.`launchedAt`, buf)
+            FfiConverterString.write(value.`holdoutPercent`, buf)
+            FfiConverterULong.write(value.`seed`, buf)
+            FfiConverterUInt.write(value.`windowDays`, buf)
+            FfiConverterSequenceTypeCampaignMember.write(value.`members`, buf)
+            FfiConverterString.write(value.`customJson`, buf)
+    }
+}
+
+
+
+/**
+ * A campaign to launch: `launchCampaign`'s input.
+ */
+data class CampaignInput (
+    /**
+     * The campaign's name (purchases name it to earn its multiplier).
+     */
+    var `name`: kotlin.String
+    , 
+    /**
+     * What the treated customers are offered or told.
+     */
+    var `action`: kotlin.String? = null 
+    , 
+    /**
+     * Which customers it targets: a condition on the customer's JSON as
+     * JSON text (`{"field": "tags", "eq": "lapsed"}`; fields such as
+     * `stage`, `tier`, `segment`, `loyalty.level`, `custom.NAME`).
+     */
+    var `segmentJson`: kotlin.String
+    , 
+    /**
+     * The share held out, in percent, a decimal string from `"0"` to `"100"`.
+     */
+    var `holdoutPercent`: kotlin.String
+    , 
+    /**
+     * The seed of the holdout draw (the same seed draws the same holdout).
+     */
+    var `seed`: kotlin.ULong
+    , 
+    /**
+     * How many days after contact purchases count (above 0).
+     */
+    var `windowDays`: kotlin.UInt
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeCampaignInput: FfiConverterRustBuffer<CampaignInput> {
+    override fun read(buf: ByteBuffer): CampaignInput {
+        return CampaignInput(
+            FfiConverterString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterUInt.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: CampaignInput) = (
+            FfiConverterString.allocationSize(value.`name`) +
+            FfiConverterOptionalString.allocationSize(value.`action`) +
+            FfiConverterString.allocationSize(value.`segmentJson`) +
+            FfiConverterString.allocationSize(value.`holdoutPercent`) +
+            FfiConverterULong.allocationSize(value.`seed`) +
+            FfiConverterUInt.allocationSize(value.`windowDays`)
+    )
+
+    override fun write(value: CampaignInput, buf: ByteBuffer) {
+            FfiConverterString.write(value.`name`, buf)
+            FfiConverterOptionalString.write(value.`action`, buf)
+            FfiConverterString.write(value.`segmentJson`, buf)
+            FfiConverterString.write(value.`holdoutPercent`, buf)
+            FfiConverterULong.write(value.`seed`, buf)
+            FfiConverterUInt.write(value.`windowDays`, buf)
+    }
+}
+
+
+
+/**
+ * A campaign measured against its holdout: what `campaignResults` returns.
+ */
+data class CampaignMeasure (
+    /**
+     * The time it was measured at.
+     */
+    var `asOf`: java.time.Instant
+    , 
+    /**
+     * The campaign's window, in days.
+     */
+    var `windowDays`: kotlin.UInt
+    , 
+    /**
+     * Whether every member's window has ended by `asOf`.
+     */
+    var `complete`: kotlin.Boolean
+    , 
+    /**
+     * The treated group.
+     */
+    var `treated`: GroupMeasure
+    , 
+    /**
+     * The holdout group.
+     */
+    var `holdout`: GroupMeasure
+    , 
+    /**
+     * Treated repurchase rate minus the holdout's.
+     */
+    var `rateLift`: kotlin.Double
+    , 
+    /**
+     * A 95 % confidence interval of `rateLift` (two numbers), when both
+     * groups have members.
+     */
+    var `rateLiftCi95`: List<kotlin.Double>?
+    , 
+    /**
+     * Treated revenue per customer minus the holdout's, a decimal string.
+     */
+    var `revenueLift`: kotlin.String
+    , 
+    /**
+     * Every member's outcome, in the campaign's order.
+     */
+    var `members`: List<MemberOutcome>
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeCampaignMeasure: FfiConverterRustBuffer<CampaignMeasure> {
+    override fun read(buf: ByteBuffer): CampaignMeasure {
+        return CampaignMeasure(
+            FfiConverterTimestamp.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterBoolean.read(buf),
+            FfiConverterTypeGroupMeasure.read(buf),
+            FfiConverterTypeGroupMeasure.read(buf),
+            FfiConverterDouble.read(buf),
+            FfiConverterOptionalSequenceDouble.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterSequenceTypeMemberOutcome.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: CampaignMeasure) = (
+            FfiConverterTimestamp.allocationSize(value.`asOf`) +
+            FfiConverterUInt.allocationSize(value.`windowDays`) +
+            FfiConverterBoolean.allocationSize(value.`complete`) +
+            FfiConverterTypeGroupMeasure.allocationSize(value.`treated`) +
+            FfiConverterTypeGroupMeasure.allocationSize(value.`holdout`) +
+            FfiConverterDouble.allocationSize(value.`rateLift`) +
+            FfiConverterOptionalSequenceDouble.allocationSize(value.`rateLiftCi95`) +
+            FfiConverterString.allocationSize(value.`revenueLift`) +
+            FfiConverterSequenceTypeMemberOutcome.allocationSize(value.`members`)
+    )
+
+    override fun write(value: CampaignMeasure, buf: ByteBuffer) {
+            FfiConverterTimestamp.write(value.`asOf`, buf)
+            FfiConverterUInt.write(value.`windowDays`, buf)
+            FfiConverterBoolean.write(value.`complete`, buf)
+            FfiConverterTypeGroupMeasure.write(value.`treated`, buf)
+            FfiConverterTypeGroupMeasure.write(value.`holdout`, buf)
+            FfiConverterDouble.write(value.`rateLift`, buf)
+            FfiConverterOptionalSequenceDouble.write(value.`rateLiftCi95`, buf)
+            FfiConverterString.write(value.`revenueLift`, buf)
+            FfiConverterSequenceTypeMemberOutcome.write(value.`members`, buf)
+    }
+}
+
+
+
+/**
+ * One targeted customer of a campaign.
+ */
+data class CampaignMember (
+    /**
+     * The customer's id.
+     */
+    var `customer`: kotlin.String
+    , 
+    /**
+     * Held out: not to be contacted, the baseline of the measure.
+     */
+    var `holdout`: kotlin.Boolean
+    , 
+    /**
+     * When they were contacted.
+     */
+    var `contactedAt`: java.time.Instant?
+    , 
+    /**
+     * Who contacted them.
+     */
+    var `contactedBy`: kotlin.String?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeCampaignMember: FfiConverterRustBuffer<CampaignMember> {
+    override fun read(buf: ByteBuffer): CampaignMember {
+        return CampaignMember(
+            FfiConverterString.read(buf),
+            FfiConverterBoolean.read(buf),
+            FfiConverterOptionalTimestamp.read(buf),
+            FfiConverterOptionalString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: CampaignMember) = (
+            FfiConverterString.allocationSize(value.`customer`) +
+            FfiConverterBoolean.allocationSize(value.`holdout`) +
+            FfiConverterOptionalTimestamp.allocationSize(value.`contactedAt`) +
+            FfiConverterOptionalString.allocationSize(value.`contactedBy`)
+    )
+
+    override fun write(value: CampaignMember, buf: ByteBuffer) {
+            FfiConverterString.write(value.`customer`, buf)
+            FfiConverterBoolean.write(value.`holdout`, buf)
+            FfiConverterOptionalTimestamp.write(value.`contactedAt`, buf)
+            FfiConverterOptionalString.write(value.`contactedBy`, buf)
+    }
+}
+
+
+
+/**
+ * A care item due for a customer (`DueItem.care` of a `CARE` item).
+ */
+data class CareDue (
+    /**
+     * The care rule's name.
+     */
+    var `rule`: kotlin.String
+    , 
+    /**
+     * When it falls (or fell) due.
+     */
+    var `dueAt`: java.time.Instant
+    , 
+    /**
+     * Why, in words: `"first purchase on 2026-01-05"`.
+     */
+    var `reason`: kotlin.String
+    , 
+    /**
+     * The suggested action.
+     */
+    var `action`: kotlin.String
+    , 
+    /**
+     * Which occurrence this is; `actOnCare` marks it handled.
+     */
+    var `occurrence`: kotlin.String
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeCareDue: FfiConverterRustBuffer<CareDue> {
+    override fun read(buf: ByteBuffer): CareDue {
+        return CareDue(
+            FfiConverterString.read(buf),
+            FfiConverterTimestamp.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: CareDue) = (
+            FfiConverterString.allocationSize(value.`rule`) +
+            FfiConverterTimestamp.allocationSize(value.`dueAt`) +
+            FfiConverterString.allocationSize(value.`reason`) +
+            FfiConverterString.allocationSize(value.`action`) +
+            FfiConverterString.allocationSize(value.`occurrence`)
+    )
+
+    override fun write(value: CareDue, buf: ByteBuffer) {
+            FfiConverterString.write(value.`rule`, buf)
+            FfiConverterTimestamp.write(value.`dueAt`, buf)
+            FfiConverterString.write(value.`reason`, buf)
+            FfiConverterString.write(value.`action`, buf)
+            FfiConverterString.write(value.`occurrence`, buf)
+    }
+}
+
+
+
+/**
  * Money collected by one owner in one currency over a period (`collected`).
  */
 data class Collected (
@@ -7162,6 +8189,31 @@ data class Customer (
     var `sourceLead`: kotlin.String?
     , 
     /**
+     * The customer's IANA time zone (`Europe/Berlin`), for yearly care items.
+     */
+    var `timeZone`: kotlin.String?
+    , 
+    /**
+     * The RFM segment, once scored (`champions`, `at_risk`, ...).
+     */
+    var `segment`: kotlin.String?
+    , 
+    /**
+     * When an activity was last logged on the customer.
+     */
+    var `lastContactAt`: java.time.Instant?
+    , 
+    /**
+     * The loyalty account, once the customer has one (their first posting).
+     */
+    var `loyalty`: Membership?
+    , 
+    /**
+     * Care items handled: the occurrence last acted on, by care rule.
+     */
+    var `careDone`: Map<kotlin.String, kotlin.String>
+    , 
+    /**
      * Custom values as JSON text.
      */
     var `customJson`: kotlin.String
@@ -7201,6 +8253,11 @@ public object FfiConverterTypeCustomer: FfiConverterRustBuffer<Customer> {
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalTimestamp.read(buf),
+            FfiConverterOptionalTypeMembership.read(buf),
+            FfiConverterMapStringString.read(buf),
             FfiConverterString.read(buf),
         )
     }
@@ -7226,6 +8283,11 @@ public object FfiConverterTypeCustomer: FfiConverterRustBuffer<Customer> {
             FfiConverterOptionalString.allocationSize(value.`phone`) +
             FfiConverterOptionalString.allocationSize(value.`email`) +
             FfiConverterOptionalString.allocationSize(value.`sourceLead`) +
+            FfiConverterOptionalString.allocationSize(value.`timeZone`) +
+            FfiConverterOptionalString.allocationSize(value.`segment`) +
+            FfiConverterOptionalTimestamp.allocationSize(value.`lastContactAt`) +
+            FfiConverterOptionalTypeMembership.allocationSize(value.`loyalty`) +
+            FfiConverterMapStringString.allocationSize(value.`careDone`) +
             FfiConverterString.allocationSize(value.`customJson`)
     )
 
@@ -7250,6 +8312,11 @@ public object FfiConverterTypeCustomer: FfiConverterRustBuffer<Customer> {
             FfiConverterOptionalString.write(value.`phone`, buf)
             FfiConverterOptionalString.write(value.`email`, buf)
             FfiConverterOptionalString.write(value.`sourceLead`, buf)
+            FfiConverterOptionalString.write(value.`timeZone`, buf)
+            FfiConverterOptionalString.write(value.`segment`, buf)
+            FfiConverterOptionalTimestamp.write(value.`lastContactAt`, buf)
+            FfiConverterOptionalTypeMembership.write(value.`loyalty`, buf)
+            FfiConverterMapStringString.write(value.`careDone`, buf)
             FfiConverterString.write(value.`customJson`, buf)
     }
 }
@@ -7423,6 +8490,11 @@ data class DueItem (
      * Whether that is already past.
      */
     var `overdue`: kotlin.Boolean
+    , 
+    /**
+     * For a `CARE` item: the rule, the reason and the suggested action.
+     */
+    var `care`: CareDue?
     
 ){
     
@@ -7444,6 +8516,7 @@ public object FfiConverterTypeDueItem: FfiConverterRustBuffer<DueItem> {
             FfiConverterString.read(buf),
             FfiConverterTimestamp.read(buf),
             FfiConverterBoolean.read(buf),
+            FfiConverterOptionalTypeCareDue.read(buf),
         )
     }
 
@@ -7452,7 +8525,8 @@ public object FfiConverterTypeDueItem: FfiConverterRustBuffer<DueItem> {
             FfiConverterTypeDueKind.allocationSize(value.`kind`) +
             FfiConverterString.allocationSize(value.`title`) +
             FfiConverterTimestamp.allocationSize(value.`dueAt`) +
-            FfiConverterBoolean.allocationSize(value.`overdue`)
+            FfiConverterBoolean.allocationSize(value.`overdue`) +
+            FfiConverterOptionalTypeCareDue.allocationSize(value.`care`)
     )
 
     override fun write(value: DueItem, buf: ByteBuffer) {
@@ -7461,6 +8535,7 @@ public object FfiConverterTypeDueItem: FfiConverterRustBuffer<DueItem> {
             FfiConverterString.write(value.`title`, buf)
             FfiConverterTimestamp.write(value.`dueAt`, buf)
             FfiConverterBoolean.write(value.`overdue`, buf)
+            FfiConverterOptionalTypeCareDue.write(value.`care`, buf)
     }
 }
 
@@ -7643,6 +8718,71 @@ public object FfiConverterTypeDuplicateMatch: FfiConverterRustBuffer<DuplicateMa
             FfiConverterDouble.write(value.`probability`, buf)
             FfiConverterOptionalString.write(value.`rule`, buf)
             FfiConverterTypeMatchExplanation.write(value.`explanation`, buf)
+    }
+}
+
+
+
+/**
+ * What a purchase earns, and why.
+ */
+data class Earning (
+    /**
+     * Whole points earned (rounded down once, after the multipliers).
+     */
+    var `points`: kotlin.Long
+    , 
+    /**
+     * The lines' points before multipliers and rounding, a decimal string
+     * (`"161.50"`).
+     */
+    var `base`: kotlin.String
+    , 
+    /**
+     * The product of the multipliers that applied, a decimal string
+     * (`"1"`, `"1.5"`).
+     */
+    var `multiplier`: kotlin.String
+    , 
+    /**
+     * The rules that applied, in order: rates, then multipliers.
+     */
+    var `rules`: List<kotlin.String>
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeEarning: FfiConverterRustBuffer<Earning> {
+    override fun read(buf: ByteBuffer): Earning {
+        return Earning(
+            FfiConverterLong.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterSequenceString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Earning) = (
+            FfiConverterLong.allocationSize(value.`points`) +
+            FfiConverterString.allocationSize(value.`base`) +
+            FfiConverterString.allocationSize(value.`multiplier`) +
+            FfiConverterSequenceString.allocationSize(value.`rules`)
+    )
+
+    override fun write(value: Earning, buf: ByteBuffer) {
+            FfiConverterLong.write(value.`points`, buf)
+            FfiConverterString.write(value.`base`, buf)
+            FfiConverterString.write(value.`multiplier`, buf)
+            FfiConverterSequenceString.write(value.`rules`, buf)
     }
 }
 
@@ -7977,6 +9117,85 @@ public object FfiConverterTypeFieldMatch: FfiConverterRustBuffer<FieldMatch> {
 
 
 /**
+ * One group of a campaign (treated or held out), measured.
+ */
+data class GroupMeasure (
+    /**
+     * Members in the group.
+     */
+    var `members`: kotlin.ULong
+    , 
+    /**
+     * Of them, contacted.
+     */
+    var `contacted`: kotlin.ULong
+    , 
+    /**
+     * Of them, who bought again inside the window.
+     */
+    var `repurchased`: kotlin.ULong
+    , 
+    /**
+     * `repurchased / members` (0 for an empty group).
+     */
+    var `repurchaseRate`: kotlin.Double
+    , 
+    /**
+     * What they spent inside the window, a decimal string.
+     */
+    var `revenue`: kotlin.String
+    , 
+    /**
+     * `revenue / members`, a decimal string in minor units.
+     */
+    var `revenuePerCustomer`: kotlin.String
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeGroupMeasure: FfiConverterRustBuffer<GroupMeasure> {
+    override fun read(buf: ByteBuffer): GroupMeasure {
+        return GroupMeasure(
+            FfiConverterULong.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterDouble.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: GroupMeasure) = (
+            FfiConverterULong.allocationSize(value.`members`) +
+            FfiConverterULong.allocationSize(value.`contacted`) +
+            FfiConverterULong.allocationSize(value.`repurchased`) +
+            FfiConverterDouble.allocationSize(value.`repurchaseRate`) +
+            FfiConverterString.allocationSize(value.`revenue`) +
+            FfiConverterString.allocationSize(value.`revenuePerCustomer`)
+    )
+
+    override fun write(value: GroupMeasure, buf: ByteBuffer) {
+            FfiConverterULong.write(value.`members`, buf)
+            FfiConverterULong.write(value.`contacted`, buf)
+            FfiConverterULong.write(value.`repurchased`, buf)
+            FfiConverterDouble.write(value.`repurchaseRate`, buf)
+            FfiConverterString.write(value.`revenue`, buf)
+            FfiConverterString.write(value.`revenuePerCustomer`, buf)
+    }
+}
+
+
+
+/**
  * One installment of a split: how much falls due, and when.
  */
 data class Installment (
@@ -8300,6 +9519,62 @@ public object FfiConverterTypeLead: FfiConverterRustBuffer<Lead> {
 
 
 /**
+ * A member's move from one level to another.
+ */
+data class LevelChange (
+    /**
+     * The level before (`null`: none).
+     */
+    var `from`: kotlin.String?
+    , 
+    /**
+     * The level after (`null`: none).
+     */
+    var `to`: kotlin.String?
+    , 
+    /**
+     * Why, in words (`"311 points and 220.50 spent in the last 365 days
+     * reach gold"`).
+     */
+    var `reason`: kotlin.String
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeLevelChange: FfiConverterRustBuffer<LevelChange> {
+    override fun read(buf: ByteBuffer): LevelChange {
+        return LevelChange(
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: LevelChange) = (
+            FfiConverterOptionalString.allocationSize(value.`from`) +
+            FfiConverterOptionalString.allocationSize(value.`to`) +
+            FfiConverterString.allocationSize(value.`reason`)
+    )
+
+    override fun write(value: LevelChange, buf: ByteBuffer) {
+            FfiConverterOptionalString.write(value.`from`, buf)
+            FfiConverterOptionalString.write(value.`to`, buf)
+            FfiConverterString.write(value.`reason`, buf)
+    }
+}
+
+
+
+/**
  * Filters of `list`; each left null matches every record.
  */
 data class ListOptions (
@@ -8349,6 +9624,195 @@ public object FfiConverterTypeListOptions: FfiConverterRustBuffer<ListOptions> {
             FfiConverterOptionalString.write(value.`owner`, buf)
             FfiConverterOptionalString.write(value.`status`, buf)
             FfiConverterOptionalUInt.write(value.`limit`, buf)
+    }
+}
+
+
+
+/**
+ * A credit with points left, consumed oldest first.
+ */
+data class Lot (
+    /**
+     * The ledger entry that credited it.
+     */
+    var `entry`: kotlin.String
+    , 
+    /**
+     * When it was credited.
+     */
+    var `earnedAt`: java.time.Instant
+    , 
+    /**
+     * When what is left of it expires, if ever.
+     */
+    var `expiresAt`: java.time.Instant?
+    , 
+    /**
+     * The points credited.
+     */
+    var `points`: kotlin.Long
+    , 
+    /**
+     * The points not yet consumed.
+     */
+    var `remaining`: kotlin.Long
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeLot: FfiConverterRustBuffer<Lot> {
+    override fun read(buf: ByteBuffer): Lot {
+        return Lot(
+            FfiConverterString.read(buf),
+            FfiConverterTimestamp.read(buf),
+            FfiConverterOptionalTimestamp.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterLong.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Lot) = (
+            FfiConverterString.allocationSize(value.`entry`) +
+            FfiConverterTimestamp.allocationSize(value.`earnedAt`) +
+            FfiConverterOptionalTimestamp.allocationSize(value.`expiresAt`) +
+            FfiConverterLong.allocationSize(value.`points`) +
+            FfiConverterLong.allocationSize(value.`remaining`)
+    )
+
+    override fun write(value: Lot, buf: ByteBuffer) {
+            FfiConverterString.write(value.`entry`, buf)
+            FfiConverterTimestamp.write(value.`earnedAt`, buf)
+            FfiConverterOptionalTimestamp.write(value.`expiresAt`, buf)
+            FfiConverterLong.write(value.`points`, buf)
+            FfiConverterLong.write(value.`remaining`, buf)
+    }
+}
+
+
+
+/**
+ * Points a debit took from one credit.
+ */
+data class LotUse (
+    /**
+     * The ledger entry of the credit.
+     */
+    var `entry`: kotlin.String
+    , 
+    /**
+     * How many points.
+     */
+    var `points`: kotlin.Long
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeLotUse: FfiConverterRustBuffer<LotUse> {
+    override fun read(buf: ByteBuffer): LotUse {
+        return LotUse(
+            FfiConverterString.read(buf),
+            FfiConverterLong.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: LotUse) = (
+            FfiConverterString.allocationSize(value.`entry`) +
+            FfiConverterLong.allocationSize(value.`points`)
+    )
+
+    override fun write(value: LotUse, buf: ByteBuffer) {
+            FfiConverterString.write(value.`entry`, buf)
+            FfiConverterLong.write(value.`points`, buf)
+    }
+}
+
+
+
+/**
+ * What `reviewLoyalty` did.
+ */
+data class LoyaltyReview (
+    /**
+     * Members checked (those with something due).
+     */
+    var `checked`: kotlin.ULong
+    , 
+    /**
+     * Points expired (a positive number).
+     */
+    var `expiredPoints`: kotlin.Long
+    , 
+    /**
+     * Ledger entries written.
+     */
+    var `entries`: kotlin.ULong
+    , 
+    /**
+     * Level changes, by member.
+     */
+    var `levelChanges`: List<MemberLevelChange>
+    , 
+    /**
+     * Commits made.
+     */
+    var `batches`: kotlin.ULong
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeLoyaltyReview: FfiConverterRustBuffer<LoyaltyReview> {
+    override fun read(buf: ByteBuffer): LoyaltyReview {
+        return LoyaltyReview(
+            FfiConverterULong.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterSequenceTypeMemberLevelChange.read(buf),
+            FfiConverterULong.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: LoyaltyReview) = (
+            FfiConverterULong.allocationSize(value.`checked`) +
+            FfiConverterLong.allocationSize(value.`expiredPoints`) +
+            FfiConverterULong.allocationSize(value.`entries`) +
+            FfiConverterSequenceTypeMemberLevelChange.allocationSize(value.`levelChanges`) +
+            FfiConverterULong.allocationSize(value.`batches`)
+    )
+
+    override fun write(value: LoyaltyReview, buf: ByteBuffer) {
+            FfiConverterULong.write(value.`checked`, buf)
+            FfiConverterLong.write(value.`expiredPoints`, buf)
+            FfiConverterULong.write(value.`entries`, buf)
+            FfiConverterSequenceTypeMemberLevelChange.write(value.`levelChanges`, buf)
+            FfiConverterULong.write(value.`batches`, buf)
     }
 }
 
@@ -8615,6 +10079,286 @@ public object FfiConverterTypeMatchRecord: FfiConverterRustBuffer<MatchRecord> {
             FfiConverterOptionalString.write(value.`company`, buf)
             FfiConverterOptionalString.write(value.`title`, buf)
             FfiConverterOptionalString.write(value.`city`, buf)
+    }
+}
+
+
+
+/**
+ * One member's level change found by `reviewLoyalty`.
+ */
+data class MemberLevelChange (
+    /**
+     * The customer's id.
+     */
+    var `customer`: kotlin.String
+    , 
+    /**
+     * The change.
+     */
+    var `change`: LevelChange
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeMemberLevelChange: FfiConverterRustBuffer<MemberLevelChange> {
+    override fun read(buf: ByteBuffer): MemberLevelChange {
+        return MemberLevelChange(
+            FfiConverterString.read(buf),
+            FfiConverterTypeLevelChange.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: MemberLevelChange) = (
+            FfiConverterString.allocationSize(value.`customer`) +
+            FfiConverterTypeLevelChange.allocationSize(value.`change`)
+    )
+
+    override fun write(value: MemberLevelChange, buf: ByteBuffer) {
+            FfiConverterString.write(value.`customer`, buf)
+            FfiConverterTypeLevelChange.write(value.`change`, buf)
+    }
+}
+
+
+
+/**
+ * One member's outcome in a campaign.
+ */
+data class MemberOutcome (
+    /**
+     * The customer's id.
+     */
+    var `customer`: kotlin.String
+    , 
+    /**
+     * Held out.
+     */
+    var `holdout`: kotlin.Boolean
+    , 
+    /**
+     * Contacted.
+     */
+    var `contacted`: kotlin.Boolean
+    , 
+    /**
+     * Where their window starts (the contact, or the launch for the holdout
+     * and members not contacted).
+     */
+    var `start`: java.time.Instant
+    , 
+    /**
+     * Purchases inside the window.
+     */
+    var `purchases`: kotlin.ULong
+    , 
+    /**
+     * What they spent inside the window, a decimal string.
+     */
+    var `revenue`: kotlin.String
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeMemberOutcome: FfiConverterRustBuffer<MemberOutcome> {
+    override fun read(buf: ByteBuffer): MemberOutcome {
+        return MemberOutcome(
+            FfiConverterString.read(buf),
+            FfiConverterBoolean.read(buf),
+            FfiConverterBoolean.read(buf),
+            FfiConverterTimestamp.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: MemberOutcome) = (
+            FfiConverterString.allocationSize(value.`customer`) +
+            FfiConverterBoolean.allocationSize(value.`holdout`) +
+            FfiConverterBoolean.allocationSize(value.`contacted`) +
+            FfiConverterTimestamp.allocationSize(value.`start`) +
+            FfiConverterULong.allocationSize(value.`purchases`) +
+            FfiConverterString.allocationSize(value.`revenue`)
+    )
+
+    override fun write(value: MemberOutcome, buf: ByteBuffer) {
+            FfiConverterString.write(value.`customer`, buf)
+            FfiConverterBoolean.write(value.`holdout`, buf)
+            FfiConverterBoolean.write(value.`contacted`, buf)
+            FfiConverterTimestamp.write(value.`start`, buf)
+            FfiConverterULong.write(value.`purchases`, buf)
+            FfiConverterString.write(value.`revenue`, buf)
+    }
+}
+
+
+
+/**
+ * A customer's loyalty account (`Customer.loyalty`): the balance and its
+ * open lots, the member level, and what the level and care rules read.
+ */
+data class Membership (
+    /**
+     * When the customer joined (their first posting).
+     */
+    var `joinedAt`: java.time.Instant
+    , 
+    /**
+     * Points available: the sum of every ledger entry.
+     */
+    var `balance`: kotlin.Long
+    , 
+    /**
+     * Points ever credited.
+     */
+    var `earned`: kotlin.Long
+    , 
+    /**
+     * Points ever redeemed (a positive number).
+     */
+    var `redeemed`: kotlin.Long
+    , 
+    /**
+     * Points ever expired (a positive number).
+     */
+    var `expired`: kotlin.Long
+    , 
+    /**
+     * The credits with points left, oldest first.
+     */
+    var `lots`: List<Lot>
+    , 
+    /**
+     * The member level, if the program has levels.
+     */
+    var `level`: kotlin.String?
+    , 
+    /**
+     * Since when.
+     */
+    var `levelSince`: java.time.Instant?
+    , 
+    /**
+     * The level before.
+     */
+    var `previousLevel`: kotlin.String?
+    , 
+    /**
+     * A downgrade waiting for its grace period.
+     */
+    var `downgrade`: PendingDowngrade?
+    , 
+    /**
+     * The postings inside the qualifying window.
+     */
+    var `window`: List<WindowItem>
+    , 
+    /**
+     * The first purchase.
+     */
+    var `firstPurchaseAt`: java.time.Instant?
+    , 
+    /**
+     * The last purchase.
+     */
+    var `lastPurchaseAt`: java.time.Instant?
+    , 
+    /**
+     * Purchases recorded.
+     */
+    var `purchases`: kotlin.ULong
+    , 
+    /**
+     * When `reviewLoyalty` next has something to do for the member (an
+     * expiry, a downgrade, the window moving on).
+     */
+    var `nextCheckAt`: java.time.Instant?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeMembership: FfiConverterRustBuffer<Membership> {
+    override fun read(buf: ByteBuffer): Membership {
+        return Membership(
+            FfiConverterTimestamp.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterSequenceTypeLot.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalTimestamp.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalTypePendingDowngrade.read(buf),
+            FfiConverterSequenceTypeWindowItem.read(buf),
+            FfiConverterOptionalTimestamp.read(buf),
+            FfiConverterOptionalTimestamp.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterOptionalTimestamp.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Membership) = (
+            FfiConverterTimestamp.allocationSize(value.`joinedAt`) +
+            FfiConverterLong.allocationSize(value.`balance`) +
+            FfiConverterLong.allocationSize(value.`earned`) +
+            FfiConverterLong.allocationSize(value.`redeemed`) +
+            FfiConverterLong.allocationSize(value.`expired`) +
+            FfiConverterSequenceTypeLot.allocationSize(value.`lots`) +
+            FfiConverterOptionalString.allocationSize(value.`level`) +
+            FfiConverterOptionalTimestamp.allocationSize(value.`levelSince`) +
+            FfiConverterOptionalString.allocationSize(value.`previousLevel`) +
+            FfiConverterOptionalTypePendingDowngrade.allocationSize(value.`downgrade`) +
+            FfiConverterSequenceTypeWindowItem.allocationSize(value.`window`) +
+            FfiConverterOptionalTimestamp.allocationSize(value.`firstPurchaseAt`) +
+            FfiConverterOptionalTimestamp.allocationSize(value.`lastPurchaseAt`) +
+            FfiConverterULong.allocationSize(value.`purchases`) +
+            FfiConverterOptionalTimestamp.allocationSize(value.`nextCheckAt`)
+    )
+
+    override fun write(value: Membership, buf: ByteBuffer) {
+            FfiConverterTimestamp.write(value.`joinedAt`, buf)
+            FfiConverterLong.write(value.`balance`, buf)
+            FfiConverterLong.write(value.`earned`, buf)
+            FfiConverterLong.write(value.`redeemed`, buf)
+            FfiConverterLong.write(value.`expired`, buf)
+            FfiConverterSequenceTypeLot.write(value.`lots`, buf)
+            FfiConverterOptionalString.write(value.`level`, buf)
+            FfiConverterOptionalTimestamp.write(value.`levelSince`, buf)
+            FfiConverterOptionalString.write(value.`previousLevel`, buf)
+            FfiConverterOptionalTypePendingDowngrade.write(value.`downgrade`, buf)
+            FfiConverterSequenceTypeWindowItem.write(value.`window`, buf)
+            FfiConverterOptionalTimestamp.write(value.`firstPurchaseAt`, buf)
+            FfiConverterOptionalTimestamp.write(value.`lastPurchaseAt`, buf)
+            FfiConverterULong.write(value.`purchases`, buf)
+            FfiConverterOptionalTimestamp.write(value.`nextCheckAt`, buf)
     }
 }
 
@@ -9012,6 +10756,12 @@ data class NewCustomer (
      * Custom values as JSON text (`null`: none).
      */
     var `customJson`: kotlin.String? = null 
+    , 
+    /**
+     * The customer's IANA time zone (`Europe/Rome`), for yearly care items
+     * (default: the loyalty program's).
+     */
+    var `timeZone`: kotlin.String? = null 
     
 ){
     
@@ -9038,6 +10788,7 @@ public object FfiConverterTypeNewCustomer: FfiConverterRustBuffer<NewCustomer> {
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
         )
     }
 
@@ -9051,7 +10802,8 @@ public object FfiConverterTypeNewCustomer: FfiConverterRustBuffer<NewCustomer> {
             FfiConverterSequenceString.allocationSize(value.`tags`) +
             FfiConverterOptionalString.allocationSize(value.`phone`) +
             FfiConverterOptionalString.allocationSize(value.`email`) +
-            FfiConverterOptionalString.allocationSize(value.`customJson`)
+            FfiConverterOptionalString.allocationSize(value.`customJson`) +
+            FfiConverterOptionalString.allocationSize(value.`timeZone`)
     )
 
     override fun write(value: NewCustomer, buf: ByteBuffer) {
@@ -9065,6 +10817,7 @@ public object FfiConverterTypeNewCustomer: FfiConverterRustBuffer<NewCustomer> {
             FfiConverterOptionalString.write(value.`phone`, buf)
             FfiConverterOptionalString.write(value.`email`, buf)
             FfiConverterOptionalString.write(value.`customJson`, buf)
+            FfiConverterOptionalString.write(value.`timeZone`, buf)
     }
 }
 
@@ -10145,6 +11898,53 @@ public object FfiConverterTypePaymentPlan: FfiConverterRustBuffer<PaymentPlan> {
 
 
 /**
+ * A downgrade waiting for its grace period to end.
+ */
+data class PendingDowngrade (
+    /**
+     * The level the member would move to (`null`: no level).
+     */
+    var `to`: kotlin.String?
+    , 
+    /**
+     * When the grace period ends.
+     */
+    var `at`: java.time.Instant
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypePendingDowngrade: FfiConverterRustBuffer<PendingDowngrade> {
+    override fun read(buf: ByteBuffer): PendingDowngrade {
+        return PendingDowngrade(
+            FfiConverterOptionalString.read(buf),
+            FfiConverterTimestamp.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: PendingDowngrade) = (
+            FfiConverterOptionalString.allocationSize(value.`to`) +
+            FfiConverterTimestamp.allocationSize(value.`at`)
+    )
+
+    override fun write(value: PendingDowngrade, buf: ByteBuffer) {
+            FfiConverterOptionalString.write(value.`to`, buf)
+            FfiConverterTimestamp.write(value.`at`, buf)
+    }
+}
+
+
+
+/**
  * One installment of a contract's payment plan.
  */
 data class PlanLine (
@@ -10263,6 +12063,273 @@ public object FfiConverterTypePlanLine: FfiConverterRustBuffer<PlanLine> {
             FfiConverterTypeMoney.write(value.`paid`, buf)
             FfiConverterOptionalTypeWriteOff.write(value.`writtenOff`, buf)
             FfiConverterBoolean.write(value.`replaced`, buf)
+    }
+}
+
+
+
+/**
+ * One ledger entry; a customer's balance is the sum of their entries' points.
+ */
+data class PointsEntry (
+    /**
+     * The entry's id.
+     */
+    var `id`: kotlin.String
+    , 
+    /**
+     * Bumped by one on every write (an entry is written once).
+     */
+    var `version`: kotlin.ULong
+    , 
+    /**
+     * When it was created.
+     */
+    var `createdAt`: java.time.Instant
+    , 
+    /**
+     * When it last changed.
+     */
+    var `updatedAt`: java.time.Instant
+    , 
+    /**
+     * Who created it.
+     */
+    var `createdBy`: kotlin.String
+    , 
+    /**
+     * Whom it is shared with.
+     */
+    var `shares`: List<Share>
+    , 
+    /**
+     * The record this one was merged into, if it was.
+     */
+    var `mergedInto`: RecordKey?
+    , 
+    /**
+     * The customer's id.
+     */
+    var `customer`: kotlin.String
+    , 
+    /**
+     * The customer's owner when it was posted (for data scopes).
+     */
+    var `owner`: kotlin.String?
+    , 
+    /**
+     * The customer's team when it was posted.
+     */
+    var `team`: kotlin.String?
+    , 
+    /**
+     * What moved the points.
+     */
+    var `kind`: PointsKind
+    , 
+    /**
+     * The points: above zero for a credit, below for a debit.
+     */
+    var `points`: kotlin.Long
+    , 
+    /**
+     * The balance after this entry.
+     */
+    var `balance`: kotlin.Long
+    , 
+    /**
+     * When it took effect.
+     */
+    var `at`: java.time.Instant
+    , 
+    /**
+     * When a credit's points expire, if ever.
+     */
+    var `expiresAt`: java.time.Instant?
+    , 
+    /**
+     * The host's reference: the purchase (order number), the reward's, the
+     * bonus's occasion.
+     */
+    var `reference`: kotlin.String?
+    , 
+    /**
+     * The purchase's amount (`EARN`) or the amount refunded (`REVERSE`,
+     * negative).
+     */
+    var `amount`: Money?
+    , 
+    /**
+     * The rule, bonus event or reward behind it.
+     */
+    var `rule`: kotlin.String?
+    , 
+    /**
+     * Why (adjustments always say).
+     */
+    var `reason`: kotlin.String?
+    , 
+    /**
+     * The credits a debit took its points from, oldest first.
+     */
+    var `lots`: List<LotUse>
+    , 
+    /**
+     * Custom values as JSON text.
+     */
+    var `customJson`: kotlin.String
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypePointsEntry: FfiConverterRustBuffer<PointsEntry> {
+    override fun read(buf: ByteBuffer): PointsEntry {
+        return PointsEntry(
+            FfiConverterString.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterTimestamp.read(buf),
+            FfiConverterTimestamp.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterSequenceTypeShare.read(buf),
+            FfiConverterOptionalTypeRecordKey.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterTypePointsKind.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterTimestamp.read(buf),
+            FfiConverterOptionalTimestamp.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalTypeMoney.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterSequenceTypeLotUse.read(buf),
+            FfiConverterString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: PointsEntry) = (
+            FfiConverterString.allocationSize(value.`id`) +
+            FfiConverterULong.allocationSize(value.`version`) +
+            FfiConverterTimestamp.allocationSize(value.`createdAt`) +
+            FfiConverterTimestamp.allocationSize(value.`updatedAt`) +
+            FfiConverterString.allocationSize(value.`createdBy`) +
+            FfiConverterSequenceTypeShare.allocationSize(value.`shares`) +
+            FfiConverterOptionalTypeRecordKey.allocationSize(value.`mergedInto`) +
+            FfiConverterString.allocationSize(value.`customer`) +
+            FfiConverterOptionalString.allocationSize(value.`owner`) +
+            FfiConverterOptionalString.allocationSize(value.`team`) +
+            FfiConverterTypePointsKind.allocationSize(value.`kind`) +
+            FfiConverterLong.allocationSize(value.`points`) +
+            FfiConverterLong.allocationSize(value.`balance`) +
+            FfiConverterTimestamp.allocationSize(value.`at`) +
+            FfiConverterOptionalTimestamp.allocationSize(value.`expiresAt`) +
+            FfiConverterOptionalString.allocationSize(value.`reference`) +
+            FfiConverterOptionalTypeMoney.allocationSize(value.`amount`) +
+            FfiConverterOptionalString.allocationSize(value.`rule`) +
+            FfiConverterOptionalString.allocationSize(value.`reason`) +
+            FfiConverterSequenceTypeLotUse.allocationSize(value.`lots`) +
+            FfiConverterString.allocationSize(value.`customJson`)
+    )
+
+    override fun write(value: PointsEntry, buf: ByteBuffer) {
+            FfiConverterString.write(value.`id`, buf)
+            FfiConverterULong.write(value.`version`, buf)
+            FfiConverterTimestamp.write(value.`createdAt`, buf)
+            FfiConverterTimestamp.write(value.`updatedAt`, buf)
+            FfiConverterString.write(value.`createdBy`, buf)
+            FfiConverterSequenceTypeShare.write(value.`shares`, buf)
+            FfiConverterOptionalTypeRecordKey.write(value.`mergedInto`, buf)
+            FfiConverterString.write(value.`customer`, buf)
+            FfiConverterOptionalString.write(value.`owner`, buf)
+            FfiConverterOptionalString.write(value.`team`, buf)
+            FfiConverterTypePointsKind.write(value.`kind`, buf)
+            FfiConverterLong.write(value.`points`, buf)
+            FfiConverterLong.write(value.`balance`, buf)
+            FfiConverterTimestamp.write(value.`at`, buf)
+            FfiConverterOptionalTimestamp.write(value.`expiresAt`, buf)
+            FfiConverterOptionalString.write(value.`reference`, buf)
+            FfiConverterOptionalTypeMoney.write(value.`amount`, buf)
+            FfiConverterOptionalString.write(value.`rule`, buf)
+            FfiConverterOptionalString.write(value.`reason`, buf)
+            FfiConverterSequenceTypeLotUse.write(value.`lots`, buf)
+            FfiConverterString.write(value.`customJson`, buf)
+    }
+}
+
+
+
+/**
+ * What a purchase, refund, redemption, adjustment or bonus did: the
+ * customer after it, the ledger entries written, what the purchase earned
+ * and the level change it caused.
+ */
+data class PointsPosting (
+    /**
+     * The customer, with its `loyalty` account updated.
+     */
+    var `customer`: Customer
+    , 
+    /**
+     * The entries written, in order (a first purchase writes its `EARN` and
+     * the `first_purchase` `BONUS`).
+     */
+    var `entries`: List<PointsEntry>
+    , 
+    /**
+     * What the purchase earned (purchases only).
+     */
+    var `earning`: Earning?
+    , 
+    /**
+     * The level change it caused, if any.
+     */
+    var `levelChange`: LevelChange?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypePointsPosting: FfiConverterRustBuffer<PointsPosting> {
+    override fun read(buf: ByteBuffer): PointsPosting {
+        return PointsPosting(
+            FfiConverterTypeCustomer.read(buf),
+            FfiConverterSequenceTypePointsEntry.read(buf),
+            FfiConverterOptionalTypeEarning.read(buf),
+            FfiConverterOptionalTypeLevelChange.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: PointsPosting) = (
+            FfiConverterTypeCustomer.allocationSize(value.`customer`) +
+            FfiConverterSequenceTypePointsEntry.allocationSize(value.`entries`) +
+            FfiConverterOptionalTypeEarning.allocationSize(value.`earning`) +
+            FfiConverterOptionalTypeLevelChange.allocationSize(value.`levelChange`)
+    )
+
+    override fun write(value: PointsPosting, buf: ByteBuffer) {
+            FfiConverterTypeCustomer.write(value.`customer`, buf)
+            FfiConverterSequenceTypePointsEntry.write(value.`entries`, buf)
+            FfiConverterOptionalTypeEarning.write(value.`earning`, buf)
+            FfiConverterOptionalTypeLevelChange.write(value.`levelChange`, buf)
     }
 }
 
@@ -10502,6 +12569,142 @@ public object FfiConverterTypePurchase: FfiConverterRustBuffer<Purchase> {
     override fun write(value: Purchase, buf: ByteBuffer) {
             FfiConverterString.write(value.`customer`, buf)
             FfiConverterTimestamp.write(value.`at`, buf)
+            FfiConverterString.write(value.`amount`, buf)
+    }
+}
+
+
+
+/**
+ * A purchase to record: `recordPurchase`'s input.
+ */
+data class PurchaseInput (
+    /**
+     * The customer's id.
+     */
+    var `customer`: kotlin.String
+    , 
+    /**
+     * The host's reference (the order number), unique per customer.
+     */
+    var `reference`: kotlin.String
+    , 
+    /**
+     * What was paid, in the program's currency.
+     */
+    var `amount`: Money
+    , 
+    /**
+     * When (default: now; never in the future).
+     */
+    var `at`: java.time.Instant? = null 
+    , 
+    /**
+     * The lines, for earning by product or category (default: the amount
+     * as one line); they must add up to the amount.
+     */
+    var `lines`: List<PurchaseLine> = listOf() 
+    , 
+    /**
+     * The campaign the purchase was made in (its multiplier applies).
+     */
+    var `campaign`: kotlin.String? = null 
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypePurchaseInput: FfiConverterRustBuffer<PurchaseInput> {
+    override fun read(buf: ByteBuffer): PurchaseInput {
+        return PurchaseInput(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterTypeMoney.read(buf),
+            FfiConverterOptionalTimestamp.read(buf),
+            FfiConverterSequenceTypePurchaseLine.read(buf),
+            FfiConverterOptionalString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: PurchaseInput) = (
+            FfiConverterString.allocationSize(value.`customer`) +
+            FfiConverterString.allocationSize(value.`reference`) +
+            FfiConverterTypeMoney.allocationSize(value.`amount`) +
+            FfiConverterOptionalTimestamp.allocationSize(value.`at`) +
+            FfiConverterSequenceTypePurchaseLine.allocationSize(value.`lines`) +
+            FfiConverterOptionalString.allocationSize(value.`campaign`)
+    )
+
+    override fun write(value: PurchaseInput, buf: ByteBuffer) {
+            FfiConverterString.write(value.`customer`, buf)
+            FfiConverterString.write(value.`reference`, buf)
+            FfiConverterTypeMoney.write(value.`amount`, buf)
+            FfiConverterOptionalTimestamp.write(value.`at`, buf)
+            FfiConverterSequenceTypePurchaseLine.write(value.`lines`, buf)
+            FfiConverterOptionalString.write(value.`campaign`, buf)
+    }
+}
+
+
+
+/**
+ * One line of a purchase, for earning. The amount is a decimal string
+ * (`"20.50"`), never a float.
+ */
+data class PurchaseLine (
+    /**
+     * The product (rate rules naming it apply first).
+     */
+    var `product`: kotlin.String? = null 
+    , 
+    /**
+     * The product's category (rate rules naming it apply next).
+     */
+    var `category`: kotlin.String? = null 
+    , 
+    /**
+     * What the line cost, a decimal string.
+     */
+    var `amount`: kotlin.String
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypePurchaseLine: FfiConverterRustBuffer<PurchaseLine> {
+    override fun read(buf: ByteBuffer): PurchaseLine {
+        return PurchaseLine(
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: PurchaseLine) = (
+            FfiConverterOptionalString.allocationSize(value.`product`) +
+            FfiConverterOptionalString.allocationSize(value.`category`) +
+            FfiConverterString.allocationSize(value.`amount`)
+    )
+
+    override fun write(value: PurchaseLine, buf: ByteBuffer) {
+            FfiConverterOptionalString.write(value.`product`, buf)
+            FfiConverterOptionalString.write(value.`category`, buf)
             FfiConverterString.write(value.`amount`, buf)
     }
 }
@@ -10875,7 +13078,8 @@ public object FfiConverterTypeReceivable: FfiConverterRustBuffer<Receivable> {
 data class RecordKey (
     /**
      * The kind of record, lowercase: `customer`, `contact`, `lead`,
-     * `opportunity`, `contract`, `ticket`, `activity`, `task`, `user`, `team`.
+     * `opportunity`, `contract`, `ticket`, `activity`, `task`, `user`, `team`,
+     * `points_entry`, `campaign`.
      */
     var `kind`: kotlin.String
     , 
@@ -13150,6 +15354,62 @@ public object FfiConverterTypeWin: FfiConverterRustBuffer<Win> {
 
 
 /**
+ * One posting inside the qualifying window of member levels.
+ */
+data class WindowItem (
+    /**
+     * When it was credited.
+     */
+    var `at`: java.time.Instant
+    , 
+    /**
+     * Qualifying points (negative for a reversal).
+     */
+    var `points`: kotlin.Long
+    , 
+    /**
+     * Money spent (negative for a refund), in the program's currency, as a
+     * decimal string.
+     */
+    var `spend`: kotlin.String
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeWindowItem: FfiConverterRustBuffer<WindowItem> {
+    override fun read(buf: ByteBuffer): WindowItem {
+        return WindowItem(
+            FfiConverterTimestamp.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: WindowItem) = (
+            FfiConverterTimestamp.allocationSize(value.`at`) +
+            FfiConverterLong.allocationSize(value.`points`) +
+            FfiConverterString.allocationSize(value.`spend`)
+    )
+
+    override fun write(value: WindowItem, buf: ByteBuffer) {
+            FfiConverterTimestamp.write(value.`at`, buf)
+            FfiConverterLong.write(value.`points`, buf)
+            FfiConverterString.write(value.`spend`, buf)
+    }
+}
+
+
+
+/**
  * A write-off of what was left of an installment.
  */
 data class WriteOff (
@@ -13206,7 +15466,7 @@ public object FfiConverterTypeWriteOff: FfiConverterRustBuffer<WriteOff> {
 
 /**
  * Any one record, tagged with its kind: what the generic commands (`get`,
- * `transition`, `update`, `share`, `unshare`) return.
+ * `list`, `transition`, `update`, `share`, `unshare`) return.
  */
 sealed class AnyRecord {
     
@@ -13360,6 +15620,36 @@ sealed class AnyRecord {
         companion object
     }
     
+    /**
+     * A points ledger entry.
+     */
+    data class PointsEntry(
+        /**
+         * The record.
+         */
+        val `record`: uniffi.crm_ffi.PointsEntry) : AnyRecord()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * A campaign.
+     */
+    data class Campaign(
+        /**
+         * The record.
+         */
+        val `record`: uniffi.crm_ffi.Campaign) : AnyRecord()
+        
+    {
+        
+
+        companion object
+    }
+    
 
     
 
@@ -13405,6 +15695,12 @@ public object FfiConverterTypeAnyRecord : FfiConverterRustBuffer<AnyRecord>{
                 )
             10 -> AnyRecord.Team(
                 FfiConverterTypeTeam.read(buf),
+                )
+            11 -> AnyRecord.PointsEntry(
+                FfiConverterTypePointsEntry.read(buf),
+                )
+            12 -> AnyRecord.Campaign(
+                FfiConverterTypeCampaign.read(buf),
                 )
             else -> throw RuntimeException("invalid enum value, something is very wrong!!")
         }
@@ -13481,6 +15777,20 @@ public object FfiConverterTypeAnyRecord : FfiConverterRustBuffer<AnyRecord>{
                 + FfiConverterTypeTeam.allocationSize(value.`record`)
             )
         }
+        is AnyRecord.PointsEntry -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterTypePointsEntry.allocationSize(value.`record`)
+            )
+        }
+        is AnyRecord.Campaign -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterTypeCampaign.allocationSize(value.`record`)
+            )
+        }
     }
 
     override fun write(value: AnyRecord, buf: ByteBuffer) {
@@ -13533,6 +15843,16 @@ public object FfiConverterTypeAnyRecord : FfiConverterRustBuffer<AnyRecord>{
             is AnyRecord.Team -> {
                 buf.putInt(10)
                 FfiConverterTypeTeam.write(value.`record`, buf)
+                Unit
+            }
+            is AnyRecord.PointsEntry -> {
+                buf.putInt(11)
+                FfiConverterTypePointsEntry.write(value.`record`, buf)
+                Unit
+            }
+            is AnyRecord.Campaign -> {
+                buf.putInt(12)
+                FfiConverterTypeCampaign.write(value.`record`, buf)
                 Unit
             }
         }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
@@ -13935,7 +16255,12 @@ enum class DueKind {
     /**
      * A closed ticket's satisfaction survey, to be sent.
      */
-    SURVEY;
+    SURVEY,
+    /**
+     * A customer care item of the loyalty program (a thank-you call, a
+     * birthday, no contact for a while): `DueItem.care` says which.
+     */
+    CARE;
 
     
 
@@ -14162,6 +16487,65 @@ public object FfiConverterTypeInstallmentStatus: FfiConverterRustBuffer<Installm
     override fun allocationSize(value: InstallmentStatus) = 4UL
 
     override fun write(value: InstallmentStatus, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
+ * What moved a customer's points (`"earn"`, ... in the canonical JSON).
+ */
+
+enum class PointsKind {
+    
+    /**
+     * Earned by a purchase.
+     */
+    EARN,
+    /**
+     * Given for an event (a survey answered, a first purchase, ...).
+     */
+    BONUS,
+    /**
+     * Exchanged for a reward.
+     */
+    REDEEM,
+    /**
+     * Expired.
+     */
+    EXPIRE,
+    /**
+     * Corrected by hand, with a reason.
+     */
+    ADJUST,
+    /**
+     * Taken back because a purchase was refunded.
+     */
+    REVERSE;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypePointsKind: FfiConverterRustBuffer<PointsKind> {
+    override fun read(buf: ByteBuffer) = try {
+        PointsKind.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: PointsKind) = 4UL
+
+    override fun write(value: PointsKind, buf: ByteBuffer) {
         buf.putInt(value.ordinal + 1)
     }
 }
@@ -14751,6 +17135,38 @@ public object FfiConverterOptionalTimestamp: FfiConverterRustBuffer<java.time.In
 /**
  * @suppress
  */
+public object FfiConverterOptionalTypeCareDue: FfiConverterRustBuffer<CareDue?> {
+    override fun read(buf: ByteBuffer): CareDue? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeCareDue.read(buf)
+    }
+
+    override fun allocationSize(value: CareDue?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeCareDue.allocationSize(value)
+        }
+    }
+
+    override fun write(value: CareDue?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeCareDue.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterOptionalTypeConversion: FfiConverterRustBuffer<Conversion?> {
     override fun read(buf: ByteBuffer): Conversion? {
         if (buf.get().toInt() == 0) {
@@ -14773,6 +17189,102 @@ public object FfiConverterOptionalTypeConversion: FfiConverterRustBuffer<Convers
         } else {
             buf.put(1)
             FfiConverterTypeConversion.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeEarning: FfiConverterRustBuffer<Earning?> {
+    override fun read(buf: ByteBuffer): Earning? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeEarning.read(buf)
+    }
+
+    override fun allocationSize(value: Earning?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeEarning.allocationSize(value)
+        }
+    }
+
+    override fun write(value: Earning?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeEarning.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeLevelChange: FfiConverterRustBuffer<LevelChange?> {
+    override fun read(buf: ByteBuffer): LevelChange? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeLevelChange.read(buf)
+    }
+
+    override fun allocationSize(value: LevelChange?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeLevelChange.allocationSize(value)
+        }
+    }
+
+    override fun write(value: LevelChange?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeLevelChange.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeMembership: FfiConverterRustBuffer<Membership?> {
+    override fun read(buf: ByteBuffer): Membership? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeMembership.read(buf)
+    }
+
+    override fun allocationSize(value: Membership?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeMembership.allocationSize(value)
+        }
+    }
+
+    override fun write(value: Membership?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeMembership.write(value, buf)
         }
     }
 }
@@ -14837,6 +17349,38 @@ public object FfiConverterOptionalTypePaymentPlan: FfiConverterRustBuffer<Paymen
         } else {
             buf.put(1)
             FfiConverterTypePaymentPlan.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypePendingDowngrade: FfiConverterRustBuffer<PendingDowngrade?> {
+    override fun read(buf: ByteBuffer): PendingDowngrade? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypePendingDowngrade.read(buf)
+    }
+
+    override fun allocationSize(value: PendingDowngrade?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypePendingDowngrade.allocationSize(value)
+        }
+    }
+
+    override fun write(value: PendingDowngrade?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypePendingDowngrade.write(value, buf)
         }
     }
 }
@@ -15039,6 +17583,38 @@ public object FfiConverterOptionalSequenceUInt: FfiConverterRustBuffer<List<kotl
 /**
  * @suppress
  */
+public object FfiConverterOptionalSequenceDouble: FfiConverterRustBuffer<List<kotlin.Double>?> {
+    override fun read(buf: ByteBuffer): List<kotlin.Double>? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterSequenceDouble.read(buf)
+    }
+
+    override fun allocationSize(value: List<kotlin.Double>?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterSequenceDouble.allocationSize(value)
+        }
+    }
+
+    override fun write(value: List<kotlin.Double>?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterSequenceDouble.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterSequenceUShort: FfiConverterRustBuffer<List<kotlin.UShort>> {
     override fun read(buf: ByteBuffer): List<kotlin.UShort> {
         val len = buf.getInt()
@@ -15151,6 +17727,62 @@ public object FfiConverterSequenceLong: FfiConverterRustBuffer<List<kotlin.Long>
 /**
  * @suppress
  */
+public object FfiConverterSequenceDouble: FfiConverterRustBuffer<List<kotlin.Double>> {
+    override fun read(buf: ByteBuffer): List<kotlin.Double> {
+        val len = buf.getInt()
+        return List<kotlin.Double>(len) {
+            FfiConverterDouble.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<kotlin.Double>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterDouble.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<kotlin.Double>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterDouble.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceBoolean: FfiConverterRustBuffer<List<kotlin.Boolean>> {
+    override fun read(buf: ByteBuffer): List<kotlin.Boolean> {
+        val len = buf.getInt()
+        return List<kotlin.Boolean>(len) {
+            FfiConverterBoolean.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<kotlin.Boolean>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterBoolean.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<kotlin.Boolean>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterBoolean.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterSequenceString: FfiConverterRustBuffer<List<kotlin.String>> {
     override fun read(buf: ByteBuffer): List<kotlin.String> {
         val len = buf.getInt()
@@ -15225,6 +17857,34 @@ public object FfiConverterSequenceTypeAllocation: FfiConverterRustBuffer<List<Al
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypeAllocation.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeCampaignMember: FfiConverterRustBuffer<List<CampaignMember>> {
+    override fun read(buf: ByteBuffer): List<CampaignMember> {
+        val len = buf.getInt()
+        return List<CampaignMember>(len) {
+            FfiConverterTypeCampaignMember.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<CampaignMember>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeCampaignMember.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<CampaignMember>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeCampaignMember.write(it, buf)
         }
     }
 }
@@ -15543,6 +18203,62 @@ public object FfiConverterSequenceTypeInstallment: FfiConverterRustBuffer<List<I
 /**
  * @suppress
  */
+public object FfiConverterSequenceTypeLot: FfiConverterRustBuffer<List<Lot>> {
+    override fun read(buf: ByteBuffer): List<Lot> {
+        val len = buf.getInt()
+        return List<Lot>(len) {
+            FfiConverterTypeLot.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<Lot>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeLot.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<Lot>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeLot.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeLotUse: FfiConverterRustBuffer<List<LotUse>> {
+    override fun read(buf: ByteBuffer): List<LotUse> {
+        val len = buf.getInt()
+        return List<LotUse>(len) {
+            FfiConverterTypeLotUse.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<LotUse>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeLotUse.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<LotUse>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeLotUse.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterSequenceTypeMatchPair: FfiConverterRustBuffer<List<MatchPair>> {
     override fun read(buf: ByteBuffer): List<MatchPair> {
         val len = buf.getInt()
@@ -15589,6 +18305,62 @@ public object FfiConverterSequenceTypeMatchRecord: FfiConverterRustBuffer<List<M
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypeMatchRecord.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeMemberLevelChange: FfiConverterRustBuffer<List<MemberLevelChange>> {
+    override fun read(buf: ByteBuffer): List<MemberLevelChange> {
+        val len = buf.getInt()
+        return List<MemberLevelChange>(len) {
+            FfiConverterTypeMemberLevelChange.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<MemberLevelChange>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeMemberLevelChange.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<MemberLevelChange>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeMemberLevelChange.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeMemberOutcome: FfiConverterRustBuffer<List<MemberOutcome>> {
+    override fun read(buf: ByteBuffer): List<MemberOutcome> {
+        val len = buf.getInt()
+        return List<MemberOutcome>(len) {
+            FfiConverterTypeMemberOutcome.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<MemberOutcome>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeMemberOutcome.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<MemberOutcome>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeMemberOutcome.write(it, buf)
         }
     }
 }
@@ -15683,6 +18455,34 @@ public object FfiConverterSequenceTypePlanLine: FfiConverterRustBuffer<List<Plan
 /**
  * @suppress
  */
+public object FfiConverterSequenceTypePointsEntry: FfiConverterRustBuffer<List<PointsEntry>> {
+    override fun read(buf: ByteBuffer): List<PointsEntry> {
+        val len = buf.getInt()
+        return List<PointsEntry>(len) {
+            FfiConverterTypePointsEntry.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<PointsEntry>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypePointsEntry.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<PointsEntry>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypePointsEntry.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterSequenceTypePricedLine: FfiConverterRustBuffer<List<PricedLine>> {
     override fun read(buf: ByteBuffer): List<PricedLine> {
         val len = buf.getInt()
@@ -15729,6 +18529,34 @@ public object FfiConverterSequenceTypePurchase: FfiConverterRustBuffer<List<Purc
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypePurchase.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypePurchaseLine: FfiConverterRustBuffer<List<PurchaseLine>> {
+    override fun read(buf: ByteBuffer): List<PurchaseLine> {
+        val len = buf.getInt()
+        return List<PurchaseLine>(len) {
+            FfiConverterTypePurchaseLine.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<PurchaseLine>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypePurchaseLine.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<PurchaseLine>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypePurchaseLine.write(it, buf)
         }
     }
 }
@@ -16103,6 +18931,34 @@ public object FfiConverterSequenceTypeTraceStep: FfiConverterRustBuffer<List<Tra
 /**
  * @suppress
  */
+public object FfiConverterSequenceTypeWindowItem: FfiConverterRustBuffer<List<WindowItem>> {
+    override fun read(buf: ByteBuffer): List<WindowItem> {
+        val len = buf.getInt()
+        return List<WindowItem>(len) {
+            FfiConverterTypeWindowItem.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<WindowItem>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeWindowItem.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<WindowItem>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeWindowItem.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterSequenceTypeAnyRecord: FfiConverterRustBuffer<List<AnyRecord>> {
     override fun read(buf: ByteBuffer): List<AnyRecord> {
         val len = buf.getInt()
@@ -16237,6 +19093,60 @@ public object FfiConverterMapStringString: FfiConverterRustBuffer<Map<kotlin.Str
         FfiConverterTypeMatchRecord.lower(`a`),
         FfiConverterTypeMatchRecord.lower(`b`),
         FfiConverterOptionalString.lower(`configJson`),_status)
+}
+    )
+    }
+    
+
+        /**
+         * A campaign's holdout draw: `n` flags, `true` for a member held out,
+         * `percent` of them (a decimal string, rounded to whole members), drawn by
+         * `seed` (the same seed always draws the same). A pure function.
+         *
+         * # Errors
+         *
+         * `Validation` on `percent` when it is not a decimal number, on
+         * `holdout_percent` when it is not from 0 to 100, on `n` above 10,000,000.
+         */
+    @Throws(CrmException::class) fun `drawHoldout`(`n`: kotlin.UInt, `percent`: kotlin.String, `seed`: kotlin.ULong): List<kotlin.Boolean> {
+            return FfiConverterSequenceBoolean.lift(
+    uniffiRustCallWithError(CrmException) { _status ->
+    UniffiLib.uniffi_crm_ffi_fn_func_draw_holdout(
+    
+        
+        FfiConverterUInt.lower(`n`),
+        FfiConverterString.lower(`percent`),
+        FfiConverterULong.lower(`seed`),_status)
+}
+    )
+    }
+    
+
+        /**
+         * What a purchase of `lines` earns by the loyalty program `programJson`
+         * (the configuration's `"loyalty"` section as JSON text), for a member of
+         * `level` buying in `campaign`. A pure function: no engine, no store.
+         *
+         * Each line earns at the most specific rate rule that matches it (product,
+         * then category, then neither): `amount / per * points`; the sum is
+         * multiplied by every multiplier rule that applies and rounded down once.
+         *
+         * # Errors
+         *
+         * `Validation` on `program` for JSON that does not parse, on
+         * `lines[i].amount` for an amount that is not a decimal number; `Config`
+         * naming the path of a problem in the program (`loyalty.earn[1].per`, ...).
+         */
+    @Throws(CrmException::class) fun `loyaltyPoints`(`programJson`: kotlin.String, `lines`: List<PurchaseLine>, `level`: kotlin.String? = null, `campaign`: kotlin.String? = null): Earning {
+            return FfiConverterTypeEarning.lift(
+    uniffiRustCallWithError(CrmException) { _status ->
+    UniffiLib.uniffi_crm_ffi_fn_func_loyalty_points(
+    
+        
+        FfiConverterString.lower(`programJson`),
+        FfiConverterSequenceTypePurchaseLine.lower(`lines`),
+        FfiConverterOptionalString.lower(`level`),
+        FfiConverterOptionalString.lower(`campaign`),_status)
 }
     )
     }
