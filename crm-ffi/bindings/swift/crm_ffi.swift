@@ -19957,7 +19957,7 @@ public func explainMatch(a: MatchRecord, b: MatchRecord, configJson: String? = n
  * # Errors
  *
  * `Validation` on `percent` when it is not a decimal number, on
- * `holdout_percent` when it is not from 0 to 100, on `n` above 10,000,000.
+ * `holdout_percent` when it is not from 0 to 100, on `n` above 100,000,000.
  */
 public func drawHoldout(n: UInt32, percent: String, seed: UInt64)throws  -> [Bool]  {
     return try  FfiConverterSequenceBool.lift(try rustCallWithError(FfiConverterTypeCrmError_lift) {
@@ -20160,7 +20160,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_crm_ffi_checksum_func_explain_match() != 52507) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_crm_ffi_checksum_func_draw_holdout() != 2700) {
+    if (uniffi_crm_ffi_checksum_func_draw_holdout() != 24267) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_crm_ffi_checksum_func_loyalty_points() != 62603) {

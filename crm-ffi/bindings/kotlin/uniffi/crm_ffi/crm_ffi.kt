@@ -1289,7 +1289,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_crm_ffi_checksum_func_explain_match() and 0xFFFF) != 52507) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_crm_ffi_checksum_func_draw_holdout() and 0xFFFF) != 2700) {
+    if ((lib.uniffi_crm_ffi_checksum_func_draw_holdout() and 0xFFFF) != 24267) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_crm_ffi_checksum_func_loyalty_points() and 0xFFFF) != 62603) {
@@ -19106,7 +19106,7 @@ public object FfiConverterMapStringString: FfiConverterRustBuffer<Map<kotlin.Str
          * # Errors
          *
          * `Validation` on `percent` when it is not a decimal number, on
-         * `holdout_percent` when it is not from 0 to 100, on `n` above 10,000,000.
+         * `holdout_percent` when it is not from 0 to 100, on `n` above 100,000,000.
          */
     @Throws(CrmException::class) fun `drawHoldout`(`n`: kotlin.UInt, `percent`: kotlin.String, `seed`: kotlin.ULong): List<kotlin.Boolean> {
             return FfiConverterSequenceBoolean.lift(
