@@ -58,6 +58,7 @@
 #![deny(missing_docs)]
 
 pub mod access;
+pub mod analytics;
 pub mod assign;
 pub mod backup;
 mod clock;
