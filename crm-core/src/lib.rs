@@ -77,10 +77,11 @@ pub mod store;
 
 pub use clock::{Clock, FixedClock};
 pub use engine::{
-    CampaignInput, Collected, Config, ConvertLead, Crm, DealFromLead, DueItem, DueKind, DueWork,
-    DuplicateMatch, LoyaltyReview, MemberLevelChange, MergeInput, MergeOutcome, PaymentInput,
-    PointsPosting, PurchaseInput, QuoteInput, Receivable, Reclaim, ReclaimTo, SurveyAnswer,
-    SurvivorRule, TeamInput, TicketEscalation, TransitionInput, UserInput, ValueRefresh,
+    CampaignInput, ClvReport, ClvRow, Collected, Config, ConvertLead, Crm, DealFromLead, DueItem,
+    DueKind, DueWork, DuplicateMatch, LoyaltyReview, MemberLevelChange, MergeInput, MergeOutcome,
+    Metric, MetricQuery, PaymentInput, PointsPosting, PurchaseInput, QuoteInput, Receivable,
+    Reclaim, ReclaimTo, Scope, SurveyAnswer, SurvivorRule, TeamInput, TicketEscalation,
+    TransitionInput, UserInput, ValueRefresh,
 };
 pub use error::{Error, ErrorKind, Result};
 pub use event::{Event, FieldChange, OutboxMessage};

@@ -96,6 +96,7 @@ impl<S: Store> Crm<S> {
             status: self.initial_state(EntityKind::Lead)?,
             source: new.source,
             channel: new.channel,
+            campaign: new.campaign,
             company: new.company,
             contact_name: new.contact_name,
             title: new.title,

@@ -1,6 +1,7 @@
 //! The engine: commands that check access, apply a lifecycle transition and
 //! write records, events and outbox messages in one commit.
 
+mod analytics;
 mod assignment;
 mod deals;
 mod dedupe;
@@ -31,6 +32,7 @@ use crate::model::{
 };
 use crate::store::{ChangeSet, Query, Store};
 
+pub use analytics::{ClvReport, ClvRow, Metric, MetricQuery, Scope};
 pub use assignment::{DueItem, DueKind, DueWork, Reclaim, ReclaimTo};
 pub use dedupe::{DuplicateMatch, MergeInput, MergeOutcome, SurvivorRule};
 pub use desk::{SurveyAnswer, TicketEscalation};
@@ -1463,6 +1465,8 @@ fn strip_personal(message: &str) -> String {
     out
 }
 
+#[cfg(test)]
+mod analytics_tests;
 #[cfg(test)]
 mod assignment_tests;
 #[cfg(test)]

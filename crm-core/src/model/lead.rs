@@ -36,6 +36,9 @@ pub struct Lead {
     pub source: Option<String>,
     /// The channel (phone, email, chat, ...).
     pub channel: Option<String>,
+    /// The marketing campaign it came from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub campaign: Option<String>,
     /// The company's name.
     pub company: Option<String>,
     /// The person's name.
@@ -80,6 +83,8 @@ pub struct NewLead {
     pub source: Option<String>,
     /// The channel.
     pub channel: Option<String>,
+    /// The marketing campaign it came from.
+    pub campaign: Option<String>,
     /// The company's name.
     pub company: Option<String>,
     /// The person's name.
@@ -186,6 +191,7 @@ impl Record for Lead {
         for (field, value) in [
             ("source", &self.source),
             ("channel", &self.channel),
+            ("campaign", &self.campaign),
             ("company", &self.company),
             ("contact_name", &self.contact_name),
             ("title", &self.title),

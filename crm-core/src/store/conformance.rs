@@ -118,6 +118,7 @@ pub fn sample_lead(n: u128, owner: Option<&str>) -> Lead {
         status: "new".into(),
         source: Some("web".into()),
         channel: None,
+        campaign: Some("spring fair".into()),
         company: Some(format!("Company {n}")),
         contact_name: Some(format!("Person {n}")),
         title: None,
