@@ -66,6 +66,7 @@ pub mod dedupe;
 mod engine;
 mod error;
 pub mod event;
+pub mod import;
 pub mod lifecycle;
 pub mod loyalty;
 pub mod model;

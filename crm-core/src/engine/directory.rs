@@ -1,7 +1,7 @@
 //! Users, teams, customers and contacts.
 
 use crate::access::{Actor, Permission};
-use crate::engine::{Crm, Note};
+use crate::engine::{Crm, Note, Tx};
 use crate::error::{Error, Result};
 use crate::model::{
     Absence, AnyRecord, Contact, ContactId, Customer, CustomerId, EntityKind, NewContact,
@@ -171,6 +171,20 @@ impl<S: Store> Crm<S> {
     /// custom values.
     pub fn create_customer(&mut self, actor: &Actor, new: NewCustomer) -> Result<Customer> {
         let mut tx = self.begin(actor);
+        let customer = self.build_customer(&tx, actor, new)?;
+        let customer = self.put(&mut tx, None, customer, Note::action("create"))?;
+        self.finish(tx)?;
+        Ok(customer)
+    }
+
+    /// A new customer as [`Crm::create_customer`] makes it, checked for
+    /// the actor's permission, not yet written.
+    pub(super) fn build_customer(
+        &mut self,
+        tx: &Tx,
+        actor: &Actor,
+        new: NewCustomer,
+    ) -> Result<Customer> {
         let owner = new.owner.or_else(|| Some(actor.user.clone()));
         let team = match new.team {
             Some(team) => Some(team),
@@ -178,7 +192,7 @@ impl<S: Store> Crm<S> {
         };
         let customer = Customer {
             id: CustomerId::from_uuid(self.next_id(tx.now)),
-            meta: self.new_meta(&tx),
+            meta: self.new_meta(tx),
             kind: new.kind,
             name: new.name,
             stage: self.initial_state(EntityKind::Customer)?,
@@ -200,8 +214,6 @@ impl<S: Store> Crm<S> {
             custom: new.custom,
         };
         self.authorize_create(actor, &customer)?;
-        let customer = self.put(&mut tx, None, customer, Note::action("create"))?;
-        self.finish(tx)?;
         Ok(customer)
     }
 
@@ -214,14 +226,28 @@ impl<S: Store> Crm<S> {
     /// [`Error::Forbidden`] unless the actor may create contacts there,
     /// [`Error::Validation`] for a blank name, bad phones or emails.
     pub fn add_contact(&mut self, actor: &Actor, new: NewContact) -> Result<Contact> {
+        let mut tx = self.begin(actor);
+        let contact = self.build_contact(&tx, actor, new)?;
+        let contact = self.put(&mut tx, None, contact, Note::action("create"))?;
+        self.finish(tx)?;
+        Ok(contact)
+    }
+
+    /// A new contact as [`Crm::add_contact`] makes it, checked for the
+    /// actor's permission, not yet written.
+    pub(super) fn build_contact(
+        &mut self,
+        tx: &Tx,
+        actor: &Actor,
+        new: NewContact,
+    ) -> Result<Contact> {
         let customer_id = new
             .customer
             .ok_or_else(|| Error::invalid("customer", "a contact belongs to a customer"))?;
         let customer: Customer = self.load(&RecordKey::from(customer_id))?;
-        let mut tx = self.begin(actor);
         let contact = Contact {
             id: ContactId::from_uuid(self.next_id(tx.now)),
-            meta: self.new_meta(&tx),
+            meta: self.new_meta(tx),
             customer: customer_id,
             name: new.name,
             title: new.title,
@@ -232,8 +258,6 @@ impl<S: Store> Crm<S> {
             custom: new.custom,
         };
         self.authorize_create(actor, &contact)?;
-        let contact = self.put(&mut tx, None, contact, Note::action("create"))?;
-        self.finish(tx)?;
         Ok(contact)
     }
 

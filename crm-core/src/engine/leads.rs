@@ -85,14 +85,38 @@ impl<S: Store> Crm<S> {
     /// ```
     pub fn create_lead(&mut self, actor: &Actor, new: crate::model::NewLead) -> Result<Lead> {
         let mut tx = self.begin(actor);
+        let mut lead = self.build_lead(&tx, actor, new)?;
+        // Scored and routed by the configured rules (the rules, not the
+        // actor, choose the owner: creating into the pool is enough).
+        let payload = self.place_new_lead(&mut tx, &mut lead)?;
+        let duplicates = self.duplicates_payload(actor, &lead.match_records(), None)?;
+        let payload = super::dedupe::with_duplicates(payload, duplicates);
+        let note = Note {
+            action: "create",
+            reason: None,
+            payload,
+        };
+        let lead = self.put(&mut tx, None, lead, note)?;
+        self.finish(tx)?;
+        Ok(lead)
+    }
+
+    /// A new lead as [`Crm::create_lead`] makes it before scoring and
+    /// routing, checked for the actor's permission, not yet written.
+    pub(super) fn build_lead(
+        &mut self,
+        tx: &Tx,
+        actor: &Actor,
+        new: crate::model::NewLead,
+    ) -> Result<Lead> {
         let team = match new.team {
             Some(team) => Some(team),
             None => self.team_of(new.owner.as_ref(), actor)?,
         };
         let assigned = new.owner.is_some();
-        let mut lead = Lead {
+        let lead = Lead {
             id: LeadId::from_uuid(self.next_id(tx.now)),
-            meta: self.new_meta(&tx),
+            meta: self.new_meta(tx),
             status: self.initial_state(EntityKind::Lead)?,
             source: new.source,
             channel: new.channel,
@@ -123,18 +147,6 @@ impl<S: Store> Crm<S> {
         {
             self.authorize(actor, Permission::Assign, &lead)?;
         }
-        // Scored and routed by the configured rules (the rules, not the
-        // actor, choose the owner: creating into the pool is enough).
-        let payload = self.place_new_lead(&mut tx, &mut lead)?;
-        let duplicates = self.duplicates_payload(actor, &lead.match_records(), None)?;
-        let payload = super::dedupe::with_duplicates(payload, duplicates);
-        let note = Note {
-            action: "create",
-            reason: None,
-            payload,
-        };
-        let lead = self.put(&mut tx, None, lead, note)?;
-        self.finish(tx)?;
         Ok(lead)
     }
 

@@ -925,7 +925,7 @@ impl<S: Store> Crm<S> {
             .collect())
     }
 
-    fn check_currency(&self, amount: &Money) -> Result<()> {
+    pub(super) fn check_currency(&self, amount: &Money) -> Result<()> {
         if let Some(currency) = &self.config.loyalty.currency {
             if amount.currency() != *currency {
                 return Err(Error::invalid(

@@ -7,6 +7,7 @@ mod deals;
 mod dedupe;
 mod desk;
 mod directory;
+mod import;
 mod leads;
 mod loyalty;
 mod payments;
