@@ -159,6 +159,7 @@ impl Runner {
                 NewLead {
                     source: opt(args, "source")?,
                     channel: opt(args, "channel")?,
+                    campaign: opt(args, "campaign")?,
                     company: opt(args, "company")?,
                     contact_name: opt(args, "contact_name")?,
                     title: opt(args, "title")?,
@@ -378,6 +379,32 @@ impl Runner {
                     .map_err(|_| Error::invalid("percent", "is not a number"))?,
                 arg(args, "seed")?,
             )?),
+            "metric" => {
+                let query: crm::MetricQuery =
+                    serde_json::from_value(Value::Object(args.clone()))
+                        .map_err(|e| Error::invalid("query", e.to_string()))?;
+                out(crm.metric(&actor(), &query)?)
+            }
+            "customer_lifetime_value" => out(crm.customer_lifetime_value(
+                &actor(),
+                arg(args, "as_of")?,
+                &opt(args, "options")?.unwrap_or_default(),
+                &opt(args, "scope")?.unwrap_or_default(),
+            )?),
+            "fit_clv" => {
+                let purchases: Vec<crm::rfm::Purchase> = arg(args, "purchases")?;
+                out(crm::analytics::fit_clv(
+                    &purchases,
+                    arg(args, "as_of")?,
+                    &opt(args, "options")?.unwrap_or_default(),
+                )?)
+            }
+            "import_rows" => {
+                let spec =
+                    crm::import::ImportSpec::from_json(&arg::<Value>(args, "spec")?.to_string())?;
+                let data = arg::<String>(args, "data")?.into_bytes();
+                out(crm.import_rows(&actor(), &spec, &data, &mut |_| true)?)
+            }
             "assign_ticket" => {
                 out(crm.assign_ticket(&actor(), id(args)?, user(args, "assignee")?)?)
             }

@@ -568,3 +568,39 @@ pub fn predict(
         })
         .collect())
 }
+
+/// The lifetime-value models fitted on purchases, with each customer's
+/// prediction.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClvModel {
+    /// The BG/NBD model.
+    pub bg_nbd: BgNbd,
+    /// The Gamma-Gamma model.
+    pub gamma_gamma: GammaGamma,
+    /// One row per customer, by customer id.
+    pub customers: Vec<ClvPrediction>,
+}
+
+/// Summarises the purchases up to `as_of`, fits both models and predicts
+/// every customer ([`summarize`], [`BgNbd::fit`], [`GammaGamma::fit`],
+/// [`predict`]).
+///
+/// # Errors
+///
+/// As those functions: [`Error::Validation`] on `data` when there is too
+/// little history to fit, on the options.
+pub fn fit_clv(
+    purchases: &[Purchase],
+    as_of: DateTime<Utc>,
+    options: &ClvOptions,
+) -> Result<ClvModel> {
+    let summary = summarize(purchases, as_of);
+    let bg_nbd = BgNbd::fit(&summary)?;
+    let gamma_gamma = GammaGamma::fit(&summary)?;
+    let customers = predict(&bg_nbd, &gamma_gamma, &summary, options)?;
+    Ok(ClvModel {
+        bg_nbd,
+        gamma_gamma,
+        customers,
+    })
+}

@@ -17,7 +17,9 @@ mod table;
 #[cfg(test)]
 mod tests;
 
-pub use clv::{BgNbd, ClvOptions, ClvPrediction, ClvSummary, GammaGamma, predict, summarize};
+pub use clv::{
+    BgNbd, ClvModel, ClvOptions, ClvPrediction, ClvSummary, GammaGamma, fit_clv, predict, summarize,
+};
 pub use metrics::{Cost, Period, SalesTarget};
 pub(crate) use table::columns;
 pub use table::{Column, ColumnKind, Table, TableRow};
