@@ -11,6 +11,7 @@ use crm::store::MemoryStore;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyMapping, PyString, PyTuple};
 
+use crate::analytics::{self, PyClvReport, PyImportReport, PyTable};
 use crate::convert::{
     ToPy, extract_count, extract_date, extract_decimal, extract_money, extract_opt_date,
     extract_opt_money, extract_opt_time, extract_time, to_json,
@@ -63,12 +64,31 @@ use crate::rfm::text;
 pub struct PyCrm {
     inner: Mutex<Engine>,
     clock: Option<crm::FixedClock>,
+    /// The thread running an import while its progress callback may run:
+    /// a call back into this engine from there would wait on itself.
+    importing: Mutex<Option<std::thread::ThreadId>>,
 }
 
 type Engine = crm::Crm<crm::DynStore>;
 
 impl PyCrm {
-    fn engine(&self) -> MutexGuard<'_, Engine> {
+    /// Refuses a call from an import's progress callback into the engine
+    /// that is importing (it holds the engine; the call would never return).
+    fn not_reentrant(&self) -> PyResult<()> {
+        let importing = *self
+            .importing
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if importing == Some(std::thread::current().id()) {
+            return Err(invalid(
+                "progress",
+                "may not call the engine that is importing; it is busy until import_rows returns",
+            ));
+        }
+        Ok(())
+    }
+
+    fn locked(&self) -> MutexGuard<'_, Engine> {
         // A panic inside the engine would poison the lock; the engine does not
         // panic, and a poisoned lock still holds a consistent store (commits are
         // all or nothing), so carry on with it.
@@ -83,7 +103,8 @@ impl PyCrm {
         py: Python<'_>,
         work: impl FnOnce(&mut Engine) -> crm::Result<T> + Send,
     ) -> PyResult<T> {
-        py.detach(|| work(&mut self.engine())).map_err(to_py)
+        self.not_reentrant()?;
+        py.detach(|| work(&mut self.locked())).map_err(to_py)
     }
 }
 
@@ -108,6 +129,7 @@ impl PyCrm {
         Ok(PyCrm {
             inner: Mutex::new(engine.map_err(to_py)?),
             clock,
+            importing: Mutex::new(None),
         })
     }
 }
@@ -505,8 +527,8 @@ impl PyCrm {
     }
 
     /// The engine's current time.
-    fn now(&self) -> chrono::DateTime<chrono::Utc> {
-        self.engine().now()
+    fn now(&self, py: Python<'_>) -> PyResult<chrono::DateTime<chrono::Utc>> {
+        self.run(py, |crm| Ok(crm.now()))
     }
 
     /// Moves a fixed clock on.
@@ -659,7 +681,7 @@ impl PyCrm {
     // ----- leads ---------------------------------------------------------------
 
     /// Records a new lead; with an owner it is assigned, without one it goes to the pool.
-    #[pyo3(signature = (actor, *, source = None, channel = None, company = None, contact_name = None, title = None, phone = None, email = None, region = None, product_line = None, owner = None, team = None, quality_score = None))]
+    #[pyo3(signature = (actor, *, source = None, channel = None, campaign = None, company = None, contact_name = None, title = None, phone = None, email = None, region = None, product_line = None, owner = None, team = None, quality_score = None))]
     #[allow(clippy::too_many_arguments)]
     fn create_lead(
         &self,
@@ -667,6 +689,7 @@ impl PyCrm {
         actor: &PyActor,
         source: Option<String>,
         channel: Option<String>,
+        campaign: Option<String>,
         company: Option<String>,
         contact_name: Option<String>,
         title: Option<String>,
@@ -681,6 +704,7 @@ impl PyCrm {
         let new = crm::NewLead {
             source,
             channel,
+            campaign,
             company,
             contact_name,
             title,
@@ -2159,6 +2183,155 @@ impl PyCrm {
             .map(PyScore)
     }
 
+    // ----- analytics and import -----------------------------------------------
+
+    /// Computes a metric over the records the actor may read, in a scope and
+    /// a period, as a `crm.Table`.
+    ///
+    /// `metric` is one of `"lead_conversion"`, `"stage_conversion"`,
+    /// `"time_in_stage"`, `"win_rate"`, `"lost_reasons"`, `"cycle_time"`,
+    /// `"forecast"`, `"churn"`, `"service"`, `"channel_roi"`, `"targets"`,
+    /// `"clv"`. `from_` and `until` (aware `datetime`, `until` excluded) bound
+    /// the period (default: all time until now); `scope` is `None` or
+    /// `"all"`, `{"user": id}`, `{"team": id}` or `{"region": name}`;
+    /// `group_by` (`service`) is `"priority"`, `"category"` or `"all"`;
+    /// `costs` (`channel_roi`) dicts with `channel`, `campaign` and `amount`
+    /// (a `crm.Money`); `targets` (`targets`) dicts with `user` or `team`,
+    /// `from` and `until` (`datetime`), `amount` (a `crm.Money`),
+    /// `new_customers`, `activities`; `clv` (`clv`) a dict with `months` and
+    /// `monthly_discount`.
+    ///
+    /// Raises `crm.ValidationError` on `query` (an unknown metric, a bad cost
+    /// or target), `until` (not after `from_`), `group_by`, `scope`;
+    /// `crm.ForbiddenError`.
+    #[pyo3(signature = (actor, metric, *, from_ = None, until = None, scope = None, group_by = None, costs = None, targets = None, clv = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn metric(
+        &self,
+        py: Python<'_>,
+        actor: &PyActor,
+        metric: &Bound<'_, PyAny>,
+        from_: Option<&Bound<'_, PyAny>>,
+        until: Option<&Bound<'_, PyAny>>,
+        scope: Option<&Bound<'_, PyAny>>,
+        group_by: Option<String>,
+        costs: Option<&Bound<'_, PyAny>>,
+        targets: Option<&Bound<'_, PyAny>>,
+        clv: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PyTable> {
+        let query =
+            analytics::metric_query(metric, from_, until, scope, group_by, costs, targets, clv)?;
+        let actor = actor.0.clone();
+        self.run(py, move |crm| crm.metric(&actor, &query))
+            .map(PyTable)
+    }
+
+    /// The lifetime value of each customer the actor may read (in `scope`,
+    /// as `metric` takes it): the money received so far and, when there is
+    /// enough history, the BG/NBD and Gamma-Gamma predictions fitted on
+    /// their purchases up to `as_of` (default: the engine's clock), over
+    /// `months` of 30 days discounted by `monthly_discount` a month. Returns
+    /// a `crm.ClvReport`.
+    ///
+    /// Raises `crm.ValidationError` on `months`, `monthly_discount`, `scope`;
+    /// `crm.ConfigError` on `value_currency` when purchases are in several
+    /// currencies and none is configured.
+    #[pyo3(
+        signature = (actor, *, as_of = None, months = None, monthly_discount = None, scope = None),
+        text_signature = "($self, actor, *, as_of=None, months=12, monthly_discount=0.01, scope=None)"
+    )]
+    fn customer_lifetime_value(
+        &self,
+        py: Python<'_>,
+        actor: &PyActor,
+        as_of: Option<&Bound<'_, PyAny>>,
+        months: Option<&Bound<'_, PyAny>>,
+        monthly_discount: Option<&Bound<'_, PyAny>>,
+        scope: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PyClvReport> {
+        let as_of = extract_opt_time("as_of", as_of)?;
+        let options = crm::analytics::ClvOptions {
+            months: analytics::months_of(months)?,
+            monthly_discount: analytics::discount_of(monthly_discount)?,
+            ..Default::default()
+        };
+        let (scope, actor) = (analytics::scope_of(scope)?, actor.0.clone());
+        self.run(py, move |crm| {
+            let as_of = as_of.unwrap_or_else(|| crm.now());
+            crm.customer_lifetime_value(&actor, as_of, &options, &scope)
+        })
+        .map(PyClvReport)
+    }
+
+    /// Imports a file of customers, contacts, leads or purchases.
+    ///
+    /// `spec` (a dict or a str of JSON): `kind` (`"customer"`, `"contact"`,
+    /// `"lead"`, `"purchase"`), `format` (`"csv"`, `"jsonl"`, `"xlsx"`),
+    /// `mapping` (field to column), `mode` (`"all_or_nothing"`, the default,
+    /// or `"best_effort"`), `duplicates` (`"reject"`, the default, or
+    /// `"allow"`), `delimiter`, `sheet`, `batch_size`. `source` is the file:
+    /// a path (`str` or `os.PathLike`) or its contents (`bytes`). Each row is
+    /// checked as the matching command would check it, with the actor's
+    /// permissions; refused rows are reported (`crm.RejectedRow`: row,
+    /// field, reason). Returns a `crm.ImportReport`.
+    ///
+    /// `progress`, when given, is called after each batch with a
+    /// `crm.ImportProgress`, in this thread: returning `None` or a true value
+    /// goes on, a false value stops the import (`cancelled` in the report;
+    /// batches written stay written), and an exception it raises stops the
+    /// import and is raised here. It may not call this engine.
+    ///
+    /// Raises `crm.ConfigError` on the spec (`import`, `import.mapping.x`),
+    /// `crm.StorageError` when the file cannot be read, `crm.ValidationError`
+    /// on `source`, `progress`, `sheet`.
+    ///
+    /// >>> from datetime import datetime, timezone
+    /// >>> import crm
+    /// >>> engine = crm.Crm(now=datetime(2026, 1, 5, 9, tzinfo=timezone.utc), seed=1)
+    /// >>> root = crm.Actor("root", roles=["admin"])
+    /// >>> spec = {"kind": "customer", "format": "csv", "mode": "best_effort", "mapping": {"name": "Company"}}
+    /// >>> report = engine.import_rows(root, spec, b"Company,email\nAcme,hi@acme.example\nBeta,nope\n")
+    /// >>> report
+    /// ImportReport(rows=2, imported=1, duplicates=0, batches=1, cancelled=False)
+    /// >>> report.rejected
+    /// [RejectedRow(row=3, field='email', reason='is not an email address')]
+    #[pyo3(signature = (actor, spec, source, *, progress = None))]
+    fn import_rows(
+        &self,
+        py: Python<'_>,
+        actor: &PyActor,
+        spec: &Bound<'_, PyAny>,
+        source: &Bound<'_, PyAny>,
+        progress: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PyImportReport> {
+        let spec = analytics::import_spec(spec)?;
+        let source = analytics::ImportSource::extract(source)?;
+        let callback = analytics::progress_of(progress)?;
+        let actor = actor.0.clone();
+        self.not_reentrant()?;
+        let mut failure: Option<PyErr> = None;
+        *self
+            .importing
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(std::thread::current().id());
+        let report = py.detach(|| {
+            let mut on_progress = |p: &crm::import::Progress| match &callback {
+                Some(callback) => analytics::report_progress(callback, p, &mut failure),
+                None => true,
+            };
+            self.locked()
+                .import_rows(&actor, &spec, source.source(), &mut on_progress)
+        });
+        *self
+            .importing
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = None;
+        if let Some(err) = failure {
+            return Err(err);
+        }
+        report.map(PyImportReport).map_err(to_py)
+    }
+
     /// Takes up to `limit` outbox messages to perform (leased for a while).
     fn take_outbox(
         &self,
@@ -2179,15 +2352,16 @@ impl PyCrm {
         self.run(py, move |crm| crm.ack_outbox(&ids))
     }
 
-    fn __repr__(&self) -> String {
-        format!(
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        let now = self.run(py, |crm| Ok(crm.now()))?;
+        Ok(format!(
             "Crm(now='{}', clock={})",
-            self.engine().now(),
+            now,
             if self.clock.is_some() {
                 "fixed"
             } else {
                 "system"
             }
-        )
+        ))
     }
 }

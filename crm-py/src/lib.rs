@@ -8,8 +8,10 @@
 //! engine's payment plans, quote versions and receivables, [`desk`] wraps
 //! working calendars and the service desk's SLA clocks, escalations and
 //! surveys, [`loyalty`] wraps the points ledger, member levels, care items
-//! and campaigns. No CRM rule lives here.
+//! and campaigns, [`analytics`] wraps metrics as tables, lifetime value and
+//! bulk import. No CRM rule lives here.
 
+mod analytics;
 mod convert;
 mod dedupe;
 mod desk;
@@ -108,5 +110,14 @@ fn _crm(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<loyalty::PyCampaignMeasure>()?;
     m.add_function(wrap_pyfunction!(loyalty::loyalty_points, m)?)?;
     m.add_function(wrap_pyfunction!(loyalty::draw_holdout, m)?)?;
+    m.add_class::<analytics::PyTable>()?;
+    m.add_class::<analytics::PyBgNbd>()?;
+    m.add_class::<analytics::PyGammaGamma>()?;
+    m.add_class::<analytics::PyClvModel>()?;
+    m.add_class::<analytics::PyClvReport>()?;
+    m.add_class::<analytics::PyRejectedRow>()?;
+    m.add_class::<analytics::PyImportProgress>()?;
+    m.add_class::<analytics::PyImportReport>()?;
+    m.add_function(wrap_pyfunction!(analytics::fit_clv, m)?)?;
     Ok(())
 }

@@ -138,6 +138,7 @@ record_class!(
         status,
         source,
         channel,
+        campaign,
         company,
         contact_name,
         title,

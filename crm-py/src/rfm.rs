@@ -737,7 +737,7 @@ struct Names<'a> {
     amount: &'a str,
 }
 
-fn need_pyarrow<'py>(py: Python<'py>, function: &str) -> PyResult<Bound<'py, PyAny>> {
+pub(crate) fn need_pyarrow<'py>(py: Python<'py>, function: &str) -> PyResult<Bound<'py, PyAny>> {
     let missing = || {
         PyImportError::new_err(format!(
             "crm.{function} needs pyarrow 14 or later (pip install 'pyarrow>=14')"
@@ -912,7 +912,7 @@ fn check_time_type(data_type: &DataType, field: &str) -> crm::Result<()> {
     }
 }
 
-fn is_int(data_type: &DataType) -> bool {
+pub(crate) fn is_int(data_type: &DataType) -> bool {
     matches!(
         data_type,
         DataType::Int8
@@ -1008,7 +1008,7 @@ fn try_refill<'a, T: Copy>(
 
 /// Integers as i64: an int64 column's own values (no copy), other widths
 /// converted into `buf`.
-fn ints<'a>(
+pub(crate) fn ints<'a>(
     array: &'a ArrayRef,
     field: &str,
     offset: usize,
@@ -1066,7 +1066,7 @@ fn scaled<'a, T: Copy + Into<i64>>(
 /// copy); other units are converted into `buf`. Nanoseconds round down,
 /// except that a time after `as_of` stays after it. Nulls are refused unless
 /// `nullable` (their slots then hold anything).
-fn micros<'a>(
+pub(crate) fn micros<'a>(
     array: &'a ArrayRef,
     field: &str,
     offset: usize,
@@ -1288,7 +1288,7 @@ struct SortedNames {
     large: bool,
 }
 
-fn is_text(data_type: &DataType) -> bool {
+pub(crate) fn is_text(data_type: &DataType) -> bool {
     matches!(
         data_type,
         DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
@@ -1785,11 +1785,11 @@ fn customer_column(customers: &[i64], names: Option<&SortedNames>) -> (ArrayRef,
     }
 }
 
-fn arrow_err(err: ArrowError) -> crm::Error {
+pub(crate) fn arrow_err(err: ArrowError) -> crm::Error {
     crm::Error::invalid("data", err.to_string())
 }
 
-fn utc_micros() -> DataType {
+pub(crate) fn utc_micros() -> DataType {
     DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()))
 }
 
@@ -1944,7 +1944,7 @@ fn skipped_of(batch: &RecordBatch) -> Skipped {
     }
 }
 
-fn to_pyarrow<'py>(
+pub(crate) fn to_pyarrow<'py>(
     py: Python<'py>,
     pyarrow: &Bound<'py, PyAny>,
     batch: RecordBatch,

@@ -219,9 +219,45 @@ def native_args(command: str, args: Dict[str, Any]) -> Dict[str, Any]:
             out[name] = [decimals(line) for line in value]
         elif name == "price_list" and command in ("price_quote", "add_quote") and value is not None:
             out[name] = {**value, "prices": {product: Decimal(price) for product, price in value["prices"].items()}}
+        elif command == "metric" and name in ("from", "until") and value is not None:
+            out["from_" if name == "from" else name] = time(value)  # `from` is a Python keyword
+        elif command == "metric" and name == "costs":
+            out[name] = [{**cost, "amount": money(cost["amount"])} for cost in value]
+        elif command == "metric" and name == "targets":
+            out[name] = [target_args(target) for target in value]
+        elif command == "customer_lifetime_value" and name == "as_of":
+            out[name] = time(value)
+        elif command == "customer_lifetime_value" and name == "options" and value is not None:
+            out.update(value)  # months, monthly_discount: keywords in Python
+        elif command == "import_rows" and name == "data":
+            out["source"] = value.encode()  # the file's bytes (a path works too)
         else:
             out[name] = value
     return out
+
+
+def money(value: Dict[str, str]) -> crm.Money:
+    return crm.Money(Decimal(value["amount"]), value["currency"])
+
+
+def target_args(target: Dict[str, Any]) -> Dict[str, Any]:
+    """A sales target with its period as datetimes and its amount as ``crm.Money``."""
+    out = {**target, "from": time(target["from"]), "until": time(target["until"])}
+    if target.get("amount") is not None:
+        out["amount"] = money(target["amount"])
+    return out
+
+
+def fit_clv(purchases: List[Dict[str, str]], as_of: str, options: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+    """The `fit_clv` command: the purchases as three columns, the model in the vectors' shape."""
+    model = crm.fit_clv(
+        [p["customer"] for p in purchases],
+        [time(p["at"]) for p in purchases],
+        [Decimal(p["amount"]) for p in purchases],
+        as_of=time(as_of),
+        **(options or {}),
+    )
+    return {"bg_nbd": model.bg_nbd, "gamma_gamma": model.gamma_gamma, "customers": model.customers.rows()}
 
 
 def decimals(line: Dict[str, Any]) -> Dict[str, Any]:
@@ -268,6 +304,7 @@ FUNCTIONS: Dict[str, Callable[..., Any]] = {
     "price_quote": crm.price_quote,
     "loyalty_points": crm.loyalty_points,
     "draw_holdout": crm.draw_holdout,
+    "fit_clv": fit_clv,
 }
 
 

@@ -192,6 +192,40 @@ Earning(points=161, base=Decimal('161.50'), multiplier=Decimal('1'), rules=['cof
 ([('earn', 161), ('bonus', 50)], 211)
 >>> engine.redeem_points(root, mia.id, 200, "mug").customer.loyalty.balance
 11
+
+Analytics and import
+--------------------
+
+``Crm.metric(actor, metric, from_=..., until=..., scope=..., group_by=...,
+costs=..., targets=..., clv=...)`` computes a metric (``"lead_conversion"``,
+``"stage_conversion"``, ``"time_in_stage"``, ``"win_rate"``,
+``"lost_reasons"``, ``"cycle_time"``, ``"forecast"``, ``"churn"``,
+``"service"``, ``"channel_roi"``, ``"targets"``, ``"clv"``) over the records
+the actor may read as a ``crm.Table``: ``columns`` as ``(name, kind)``,
+``rows()`` as dicts (``Decimal`` for money, aware ``datetime`` for times),
+and ``to_arrow()`` / ``to_pandas()`` / ``to_polars()`` (decimal columns as
+``decimal128(38, s)``, exact; times ``timestamp[us, UTC]``).
+``Crm.customer_lifetime_value(actor, as_of=..., months=12,
+monthly_discount=0.01)`` gives a ``crm.ClvReport`` (historic value, and the
+BG/NBD and Gamma-Gamma predictions when there is enough history), and
+``crm.fit_clv(customers, at, amounts, as_of=...)`` fits the same models on
+three columns (lists, NumPy arrays, pandas or polars Series, pyarrow arrays)
+into a ``crm.ClvModel``. ``Crm.import_rows(actor, spec, source,
+progress=None)`` imports customers, contacts, leads or purchases from a CSV,
+JSON Lines or Excel file (a path, or its bytes), refusing rows with their
+number, field and reason (``crm.ImportReport``); ``progress`` gets a
+``crm.ImportProgress`` after each batch and stops the import by returning
+``False`` (or raising).
+
+>>> engine = crm.Crm(now=datetime(2026, 1, 5, 9, tzinfo=timezone.utc), seed=1)
+>>> spec = {"kind": "lead", "format": "csv", "mode": "best_effort"}
+>>> report = engine.import_rows(root, spec, b"company,source,email\\nAcme,web,a@acme.example\\nBeta,web,nope\\n")
+>>> report.imported, [(r.row, r.field) for r in report.rejected]
+(1, [(3, 'email')])
+>>> engine.advance_clock(hours=1)
+>>> table = engine.metric(root, "lead_conversion")
+>>> table.rows()[0]["source"], table.rows()[0]["leads"], len(table)
+('web', 1, 1)
 """
 
 from ._crm import (
@@ -200,11 +234,14 @@ from ._crm import (
     Actor,
     Aging,
     Allocation,
+    BgNbd,
     Calendar,
     Campaign,
     CampaignMeasure,
     CampaignMember,
     CareDue,
+    ClvModel,
+    ClvReport,
     Collected,
     Contact,
     Contract,
@@ -219,7 +256,10 @@ from ._crm import (
     Escalated,
     Event,
     FieldChange,
+    GammaGamma,
     GroupMeasure,
+    ImportProgress,
+    ImportReport,
     Installment,
     Lead,
     LevelChange,
@@ -244,6 +284,7 @@ from ._crm import (
     QuoteVersion,
     Receivable,
     RecordKey,
+    RejectedRow,
     Reversal,
     RfmResult,
     RfmSkipped,
@@ -253,6 +294,7 @@ from ._crm import (
     Share,
     Skipped,
     Survey,
+    Table,
     TargetClock,
     TargetState,
     Task,
@@ -269,6 +311,7 @@ from ._crm import (
     dedupe,
     draw_holdout,
     explain_match,
+    fit_clv,
     loyalty_points,
     price_quote,
     reach_milestone,
@@ -298,11 +341,14 @@ __all__ = [
     "Actor",
     "Aging",
     "Allocation",
+    "BgNbd",
     "Calendar",
     "Campaign",
     "CampaignMeasure",
     "CampaignMember",
     "CareDue",
+    "ClvModel",
+    "ClvReport",
     "Collected",
     "ConfigError",
     "ConflictError",
@@ -321,7 +367,10 @@ __all__ = [
     "Event",
     "FieldChange",
     "ForbiddenError",
+    "GammaGamma",
     "GroupMeasure",
+    "ImportProgress",
+    "ImportReport",
     "Installment",
     "InvalidTransitionError",
     "Lead",
@@ -348,6 +397,7 @@ __all__ = [
     "QuoteVersion",
     "Receivable",
     "RecordKey",
+    "RejectedRow",
     "Reversal",
     "RfmResult",
     "RfmSkipped",
@@ -358,6 +408,7 @@ __all__ = [
     "Skipped",
     "StorageError",
     "Survey",
+    "Table",
     "TargetClock",
     "TargetState",
     "Task",
@@ -375,6 +426,7 @@ __all__ = [
     "dedupe",
     "draw_holdout",
     "explain_match",
+    "fit_clv",
     "loyalty_points",
     "open",
     "price_quote",

@@ -4,9 +4,10 @@ Checked against the built module by ``mypy.stubtest`` in the test command, so
 they cannot drift from what the module really exports.
 """
 
+import os
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Dict, Iterable, List, Literal, Mapping, Optional, Protocol, Sequence, Tuple, TypedDict, Union, final, overload
+from typing import Any, Callable, Dict, Iterable, List, Literal, Mapping, Optional, Protocol, Sequence, Tuple, TypedDict, Union, final, overload
 
 __all__ = [
     "Absence",
@@ -14,11 +15,14 @@ __all__ = [
     "Actor",
     "Aging",
     "Allocation",
+    "BgNbd",
     "Calendar",
     "Campaign",
     "CampaignMeasure",
     "CampaignMember",
     "CareDue",
+    "ClvModel",
+    "ClvReport",
     "Collected",
     "Contact",
     "Contract",
@@ -33,7 +37,10 @@ __all__ = [
     "Escalated",
     "Event",
     "FieldChange",
+    "GammaGamma",
     "GroupMeasure",
+    "ImportProgress",
+    "ImportReport",
     "Installment",
     "Lead",
     "LevelChange",
@@ -58,6 +65,7 @@ __all__ = [
     "QuoteVersion",
     "Receivable",
     "RecordKey",
+    "RejectedRow",
     "Reversal",
     "RfmResult",
     "RfmSkipped",
@@ -67,6 +75,7 @@ __all__ = [
     "Share",
     "Skipped",
     "Survey",
+    "Table",
     "TargetClock",
     "TargetState",
     "Task",
@@ -83,6 +92,7 @@ __all__ = [
     "dedupe",
     "draw_holdout",
     "explain_match",
+    "fit_clv",
     "loyalty_points",
     "price_quote",
     "reach_milestone",
@@ -414,6 +424,9 @@ class Lead(_Record):
     def source(self) -> Optional[str]: ...
     @property
     def channel(self) -> Optional[str]: ...
+    @property
+    def campaign(self) -> Optional[str]:
+        """The marketing campaign it came from."""
     @property
     def company(self) -> Optional[str]: ...
     @property
@@ -793,7 +806,7 @@ class Crm:
     def save_user(self, actor: Actor, id: str, name: str, *, email: Optional[str] = None, team: Optional[str] = None, region: Optional[str] = None, roles: List[str] = ..., active: bool = True, away: Optional[Sequence[Union[Absence, _AbsenceDict]]] = None) -> User: ...
     def create_customer(self, actor: Actor, name: str, *, kind: str = "company", owner: Optional[str] = None, team: Optional[str] = None, region: Optional[str] = None, industry: Optional[str] = None, phone: Optional[str] = None, email: Optional[str] = None, tags: List[str] = ..., time_zone: Optional[str] = None) -> Customer: ...
     def add_contact(self, actor: Actor, customer: str, name: str, *, title: Optional[str] = None, phones: List[str] = ..., emails: List[str] = ...) -> Contact: ...
-    def create_lead(self, actor: Actor, *, source: Optional[str] = None, channel: Optional[str] = None, company: Optional[str] = None, contact_name: Optional[str] = None, title: Optional[str] = None, phone: Optional[str] = None, email: Optional[str] = None, region: Optional[str] = None, product_line: Optional[str] = None, owner: Optional[str] = None, team: Optional[str] = None, quality_score: Optional[int] = None) -> Lead: ...
+    def create_lead(self, actor: Actor, *, source: Optional[str] = None, channel: Optional[str] = None, campaign: Optional[str] = None, company: Optional[str] = None, contact_name: Optional[str] = None, title: Optional[str] = None, phone: Optional[str] = None, email: Optional[str] = None, region: Optional[str] = None, product_line: Optional[str] = None, owner: Optional[str] = None, team: Optional[str] = None, quality_score: Optional[int] = None) -> Lead: ...
     def assign_lead(self, actor: Actor, id: str, owner: str) -> Lead: ...
     def log_activity(self, actor: Actor, subject_kind: str, subject_id: str, kind: str, summary: str, *, occurred_at: Optional[datetime] = None, next_follow_up_at: Optional[datetime] = None) -> Activity: ...
     def qualify_lead(self, actor: Actor, id: str) -> Lead: ...
@@ -1092,6 +1105,39 @@ class Crm:
         """Records that treated members were contacted (the holdout may not be)."""
     def campaign_results(self, actor: Actor, campaign: str, *, as_of: Optional[datetime] = None) -> CampaignMeasure:
         """Measures a campaign at ``as_of``: treated against holdout."""
+    def metric(
+        self,
+        actor: Actor,
+        metric: _MetricName,
+        *,
+        from_: Optional[datetime] = None,
+        until: Optional[datetime] = None,
+        scope: Optional[_ScopeLike] = None,
+        group_by: Optional[str] = None,
+        costs: Optional[Sequence[_CostDict]] = None,
+        targets: Optional[Sequence[_TargetDict]] = None,
+        clv: Optional[_ClvOptionsDict] = None,
+    ) -> Table:
+        """A metric over the records the actor may read, in a scope and a period, as a table."""
+    def customer_lifetime_value(
+        self,
+        actor: Actor,
+        *,
+        as_of: Optional[datetime] = None,
+        months: int = 12,
+        monthly_discount: float = 0.01,
+        scope: Optional[_ScopeLike] = None,
+    ) -> ClvReport:
+        """Each customer's lifetime value: historic, and predicted when there is enough history."""
+    def import_rows(
+        self,
+        actor: Actor,
+        spec: Union[str, Mapping[str, Any]],
+        source: Union[str, "os.PathLike[str]", bytes, bytearray],
+        *,
+        progress: Optional[Callable[[ImportProgress], Optional[bool]]] = None,
+    ) -> ImportReport:
+        """Imports a file (a path, or its bytes) of customers, contacts, leads or purchases."""
     def take_outbox(self, limit: int) -> List[OutboxMessage]: ...
     def ack_outbox(self, ids: List[str]) -> int: ...
 
@@ -2472,3 +2518,247 @@ def loyalty_points(program: _ProgramLike, lines: Iterable[_PurchaseLineLike], le
 
 def draw_holdout(n: int, percent: _Decimalish, seed: int) -> List[bool]:
     """A campaign's seeded holdout draw: ``True`` marks the holdout."""
+
+_MetricName = Literal[
+    "lead_conversion", "stage_conversion", "time_in_stage", "win_rate", "lost_reasons", "cycle_time",
+    "forecast", "churn", "service", "channel_roi", "targets", "clv",
+]
+_ColumnKind = Literal["text", "integer", "float", "decimal", "time", "date", "bool"]
+_Cell = Union[str, int, float, Decimal, datetime, bool, None]
+
+class _ScopeUser(TypedDict):
+    user: str
+
+class _ScopeTeam(TypedDict):
+    team: str
+
+class _ScopeRegion(TypedDict):
+    region: str
+
+_ScopeLike = Union[Literal["all"], _ScopeUser, _ScopeTeam, _ScopeRegion]
+
+class _CostDict(TypedDict, total=False):
+    channel: Optional[str]
+    campaign: Optional[str]
+    amount: Money
+
+_TargetPeriod = TypedDict("_TargetPeriod", {"from": datetime, "until": datetime})
+
+class _TargetDict(_TargetPeriod, total=False):
+    user: str
+    team: str
+    amount: Money
+    new_customers: int
+    activities: int
+
+class _ClvOptionsDict(TypedDict, total=False):
+    months: int
+    monthly_discount: float
+
+class _ColumnDict(TypedDict):
+    name: str
+    kind: _ColumnKind
+
+class _TableDict(TypedDict):
+    metric: str
+    columns: List[_ColumnDict]
+    rows: List[List[_Cell]]
+
+@final
+class Table:
+    """A metric's result: named, typed columns and rows."""
+
+    @property
+    def metric(self) -> str: ...
+    @property
+    def columns(self) -> List[Tuple[str, _ColumnKind]]:
+        """``(name, kind)`` pairs, in order."""
+    def rows(self) -> List[Dict[str, _Cell]]:
+        """One dict per row: ``Decimal`` for decimal columns, aware ``datetime`` for times, ``str`` for dates."""
+    def to_dict(self) -> _TableDict:
+        """``{"metric", "columns": [{"name", "kind"}], "rows": [[value per column]]}``."""
+    def to_arrow(self) -> Any:
+        """A pyarrow ``Table`` (decimals as decimal128, times as timestamp[us, UTC])."""
+    def to_pandas(self) -> Any:
+        """A pandas ``DataFrame`` (through pyarrow)."""
+    def to_polars(self) -> Any:
+        """A polars ``DataFrame`` (through pyarrow)."""
+    def __len__(self) -> int: ...
+    def __eq__(self, other: object, /) -> bool: ...
+
+class _BgNbdDict(TypedDict):
+    r: float
+    alpha: float
+    a: float
+    b: float
+    log_likelihood: float
+    iterations: int
+
+@final
+class BgNbd:
+    """The fitted BG/NBD model: purchase rates Gamma(r, alpha), drop-out Beta(a, b)."""
+
+    @property
+    def r(self) -> float: ...
+    @property
+    def alpha(self) -> float: ...
+    @property
+    def a(self) -> float: ...
+    @property
+    def b(self) -> float: ...
+    @property
+    def log_likelihood(self) -> float: ...
+    @property
+    def iterations(self) -> int: ...
+    def to_dict(self) -> _BgNbdDict: ...
+    def __eq__(self, other: object, /) -> bool: ...
+
+class _GammaGammaDict(TypedDict):
+    p: float
+    q: float
+    v: float
+    log_likelihood: float
+    iterations: int
+
+@final
+class GammaGamma:
+    """The fitted Gamma-Gamma model of the spend per purchase."""
+
+    @property
+    def p(self) -> float: ...
+    @property
+    def q(self) -> float: ...
+    @property
+    def v(self) -> float: ...
+    @property
+    def log_likelihood(self) -> float: ...
+    @property
+    def iterations(self) -> int: ...
+    def to_dict(self) -> _GammaGammaDict: ...
+    def __eq__(self, other: object, /) -> bool: ...
+
+class _ClvModelDict(TypedDict):
+    bg_nbd: BgNbd
+    gamma_gamma: GammaGamma
+    customers: List[Dict[str, _Cell]]
+
+@final
+class ClvModel:
+    """The lifetime-value models fitted on purchases, with each customer's prediction."""
+
+    @property
+    def bg_nbd(self) -> BgNbd: ...
+    @property
+    def gamma_gamma(self) -> GammaGamma: ...
+    @property
+    def customers(self) -> Table:
+        """One row per customer: frequency, recency, t, monetary, p_alive, expected_purchases, expected_value, clv."""
+    def to_dict(self) -> _ClvModelDict: ...
+    def __len__(self) -> int: ...
+    def __eq__(self, other: object, /) -> bool: ...
+
+class _ClvReportDict(TypedDict):
+    currency: Optional[str]
+    bg_nbd: Optional[BgNbd]
+    gamma_gamma: Optional[GammaGamma]
+    not_fitted: Optional[str]
+    rows: List[Dict[str, _Cell]]
+
+@final
+class ClvReport:
+    """The customers' lifetime value, with the fitted models (``None`` when too little history)."""
+
+    @property
+    def currency(self) -> Optional[str]: ...
+    @property
+    def bg_nbd(self) -> Optional[BgNbd]: ...
+    @property
+    def gamma_gamma(self) -> Optional[GammaGamma]: ...
+    @property
+    def not_fitted(self) -> Optional[str]:
+        """Why the models could not be fitted."""
+    @property
+    def rows(self) -> Table:
+        """One row per customer with a purchase."""
+    def to_dict(self) -> _ClvReportDict: ...
+    def __len__(self) -> int: ...
+    def __eq__(self, other: object, /) -> bool: ...
+
+_ColumnLike = Union[Iterable[Any], _ArrowStream]
+
+def fit_clv(
+    customers: _ColumnLike,
+    at: _ColumnLike,
+    amounts: _ColumnLike,
+    *,
+    as_of: datetime,
+    months: int = 12,
+    monthly_discount: float = 0.01,
+) -> ClvModel:
+    """Fits BG/NBD and Gamma-Gamma on purchases given as three columns, and predicts each customer."""
+
+class _RejectedRowDict(TypedDict):
+    row: int
+    field: Optional[str]
+    reason: str
+
+@final
+class RejectedRow:
+    """A row an import refused: its number in the file, the field at fault, why."""
+
+    @property
+    def row(self) -> int: ...
+    @property
+    def field(self) -> Optional[str]: ...
+    @property
+    def reason(self) -> str: ...
+    def to_dict(self) -> _RejectedRowDict: ...
+    def __eq__(self, other: object, /) -> bool: ...
+
+class _ImportProgressDict(TypedDict):
+    rows: int
+    imported: int
+    rejected: int
+    checking: bool
+
+@final
+class ImportProgress:
+    """Where an import stands, after each batch."""
+
+    @property
+    def rows(self) -> int: ...
+    @property
+    def imported(self) -> int: ...
+    @property
+    def rejected(self) -> int: ...
+    @property
+    def checking(self) -> bool: ...
+    def to_dict(self) -> _ImportProgressDict: ...
+    def __eq__(self, other: object, /) -> bool: ...
+
+class _ImportReportDict(TypedDict):
+    rows: int
+    imported: int
+    duplicates: int
+    rejected: List[RejectedRow]
+    batches: int
+    cancelled: bool
+
+@final
+class ImportReport:
+    """What an import did."""
+
+    @property
+    def rows(self) -> int: ...
+    @property
+    def imported(self) -> int: ...
+    @property
+    def duplicates(self) -> int: ...
+    @property
+    def rejected(self) -> List[RejectedRow]: ...
+    @property
+    def batches(self) -> int: ...
+    @property
+    def cancelled(self) -> bool: ...
+    def to_dict(self) -> _ImportReportDict: ...
+    def __eq__(self, other: object, /) -> bool: ...
