@@ -129,6 +129,51 @@ export declare class Calendar {
  */
 export declare class Crm {
   /**
+   * Computes a metric over the records the actor may read, in the query's
+   * scope and period, as a `Table`: `{ metric, columns: [{ name, kind }],
+   * rows: [{ [column]: value }] }`, decimals (money) as strings, times as
+   * RFC 3339 strings.
+   *
+   * @example
+   * ```js
+   * const table = crm.metric(ana, { metric: 'win_rate', from: '2026-01-01T00:00:00Z' })
+   * table.columns.map((c) => c.name) // ['owner', 'won', 'lost', 'win_rate']
+   * table.rows[0].win_rate           // 0.5
+   * ```
+   *
+   * @throws {Error} `validation` on `query` for an unknown metric, on
+   * `scope`, on `from` or `until` (malformed, or `until` not after `from`),
+   * on `group_by` (`service`: not `priority`, `category` or `all`), on
+   * `targets[i].from` (etc.), on `amount` or `currency` of a cost or a
+   * target; `forbidden` when the actor may not read what the metric
+   * reads; `config` on `value_currency` (`clv`: purchases in several
+   * currencies and none set).
+   */
+  metric(actor: Actor, query: MetricQuery): Table
+  /**
+   * `metric` off the main thread: a Promise of the table, rejected with the
+   * `Error` that `metric` throws.
+   */
+  metricAsync(actor: Actor, query: MetricQuery): Promise<Table>
+  /**
+   * Lifetime value of each customer the actor may read (in the scope): the
+   * money received so far (signed contracts and recorded purchases, less
+   * refunds) and, when there is enough history, the BG/NBD and Gamma-Gamma
+   * predictions (as `fitClv` fits them) on those customers' purchases up to
+   * `asOf`. Without enough history the models are `null` and `notFitted`
+   * says why.
+   *
+   * @throws {Error} `validation` on `as_of`, `scope`, `months`,
+   * `monthly_discount`; `config` on `value_currency` when purchases are in
+   * several currencies and none is set; `forbidden` (read customers).
+   */
+  customerLifetimeValue(actor: Actor, options?: LifetimeValueOptions | undefined | null): ClvReport
+  /**
+   * `customerLifetimeValue` off the main thread: a Promise of the report,
+   * rejected with the `Error` that `customerLifetimeValue` throws.
+   */
+  customerLifetimeValueAsync(actor: Actor, options?: LifetimeValueOptions | undefined | null): Promise<ClvReport>
+  /**
    * Routes records of one kind by the assignment rules, in one commit: each
    * goes to the user the first matching rule chooses, or to its team's pool
    * with the reason. Leads are decided best score first. Returns a routing
@@ -603,6 +648,51 @@ export declare class Crm {
    * with the `Error` that `addContact` throws.
    */
   addContactAsync(actor: Actor, contact: NewContact): Promise<Contact>
+  /**
+   * Imports a file of customers, contacts, leads or purchases: `source` is
+   * a path (a string) or the file's bytes (a `Buffer` or a `Uint8Array`).
+   *
+   * Each row is mapped (`spec.mapping`: field to column), read and checked
+   * as the matching command would (`createCustomer`, `addContact`,
+   * `createLead`, `recordPurchase`), with the actor's permissions; a row
+   * repeating an earlier row's email or phone, or matching a stored record,
+   * is refused as a duplicate unless `duplicates` is `allow`. Refused rows
+   * come back as `{ row, field, reason }`. Records are written `batchSize`
+   * rows per commit, each with an `import` event. `all_or_nothing` (the
+   * default) checks every row first and writes nothing unless all pass.
+   *
+   * `progress`, when given, is called after each batch, on this thread,
+   * with `{ rows, imported, rejected, checking }`: returning `false` stops
+   * the import (`cancelled` in the report; batches written stay written);
+   * any other return value goes on. An exception thrown in it stops the
+   * import too, and `importRows` rethrows it. The callback must not call
+   * this engine's synchronous methods (they throw `internal`: the import
+   * holds the engine).
+   *
+   * @example
+   * ```js
+   * const report = crm.importRows(root, {
+   *   kind: 'customer', format: 'csv', mode: 'best_effort',
+   *   mapping: { name: 'Company', email: 'E-mail' },
+   * }, 'customers.csv', (p) => { console.log(p.rows) })
+   * report.rejected // [{ row: 3, field: 'email', reason: 'is not an email address' }]
+   * ```
+   *
+   * @throws {Error} `config` naming the setting (`import`,
+   * `import.mapping.<field>`, `import.batch_size`) when the spec does not
+   * read; `validation` on `source` (not a path or bytes), on `progress`
+   * (not a function), on `batch_size` (not a whole number), on `sheet`
+   * (no such sheet); `storage` when the file cannot be read or the store
+   * fails; whatever the progress callback throws.
+   */
+  importRows(actor: Actor, spec: ImportSpec, source: string | Buffer | Uint8Array, progress?: (progress: ImportProgress) => boolean | void): ImportReport
+  /**
+   * `importRows` off the main thread, without a progress callback: a
+   * Promise of the report, rejected with the `Error` that `importRows`
+   * throws. A `Buffer` source is copied before the Promise exists, so
+   * changing it afterwards does not change the import.
+   */
+  importRowsAsync(actor: Actor, spec: ImportSpec, source: string | Buffer | Uint8Array): Promise<ImportReport>
   /**
    * Creates a lead (status `new`). With an `owner`, the first contact is due
    * within 24 hours; without one the lead waits in the team's pool.
@@ -1722,6 +1812,22 @@ export interface AnyRecord {
   campaign?: Campaign
 }
 
+/** The fitted BG/NBD model of repeat purchases (JS numbers). */
+export interface BgNbd {
+  /** The shape of the purchase rate's gamma distribution. */
+  r: number
+  /** Its scale, in days. */
+  alpha: number
+  /** The first shape of the dropout probability's beta distribution. */
+  a: number
+  /** Its second shape. */
+  b: number
+  /** The mean log-likelihood at the fit. */
+  logLikelihood: number
+  /** The optimiser's iterations. */
+  iterations: number
+}
+
 /** What one blocking key contributed to a scan. */
 export interface BlockReport {
   /** The key. */
@@ -1876,6 +1982,16 @@ export interface CareDue {
   occurrence: string
 }
 
+/** What a channel (and campaign) cost, for the `channel_roi` metric. */
+export interface ChannelCost {
+  /** The channel (absent: any). */
+  channel?: string
+  /** The campaign (absent: any). */
+  campaign?: string
+  /** What it cost: `{ amount: '250.00', currency: 'EUR' }`. */
+  amount: Money
+}
+
 /**
  * How far to move a fixed clock: the parts add up. Each is a whole number;
  * negative numbers move the clock back.
@@ -1887,6 +2003,119 @@ export interface ClockAdvance {
   hours?: number
   /** Days (of 24 hours) to add. */
   days?: number
+}
+
+/** What `fitClv` returns: both models and every customer's prediction. */
+export interface ClvModel {
+  /** The BG/NBD model. */
+  bgNbd: BgNbd
+  /** The Gamma-Gamma model. */
+  gammaGamma: GammaGamma
+  /** One entry per customer, ordered by id. */
+  customers: Array<ClvPrediction>
+}
+
+/**
+ * How lifetime value is predicted: the horizon, the discount and (for
+ * `fitClv`) the rounding of money. Every key is optional.
+ */
+export interface ClvOptions {
+  /**
+   * The horizon, in months of 30 days (a whole number, 1 to 1200; default
+   * 12).
+   */
+  months?: number
+  /**
+   * The monthly discount rate, a JS number (a rate, not money; default
+   * 0.01).
+   */
+  monthlyDiscount?: number
+  /**
+   * The minor units money is rounded to (default 2). In the engine (the
+   * `clv` metric) the purchases' currency decides, when there is one.
+   */
+  minorUnits?: number
+}
+
+/**
+ * One customer's summary (in days, purchases grouped by calendar day in
+ * UTC) and predicted value.
+ */
+export interface ClvPrediction {
+  /** The customer's id. */
+  customer: string
+  /** Repeat purchase days (purchase days less one). */
+  frequency: number
+  /** Days from the first purchase day to the last. */
+  recency: number
+  /** Days from the first purchase day to `asOf`. */
+  t: number
+  /**
+   * The mean day total after the first day, a decimal string (`'0'`
+   * without repeat days).
+   */
+  monetary: string
+  /** The probability the customer is still active, a JS number. */
+  pAlive: number
+  /** Purchases expected in the horizon, a JS number. */
+  expectedPurchases: number
+  /**
+   * The expected spend per purchase, a decimal string rounded to the minor
+   * unit.
+   */
+  expectedValue: string
+  /**
+   * The discounted value of the horizon's purchases, a decimal string
+   * rounded to the minor unit.
+   */
+  clv: string
+}
+
+/**
+ * What `customerLifetimeValue` returns: the models (when there is enough
+ * history to fit them) and one row per customer with a purchase.
+ */
+export interface ClvReport {
+  /** The currency of the amounts (`null` without purchases). */
+  currency: string | null
+  /** The BG/NBD model, or `null` when it could not be fitted. */
+  bgNbd: BgNbd | null
+  /** The Gamma-Gamma model, or `null`. */
+  gammaGamma: GammaGamma | null
+  /** Why the models could not be fitted, or `null`. */
+  notFitted: string | null
+  /** One row per customer with a purchase, ordered by id. */
+  rows: Array<ClvRow>
+}
+
+/**
+ * One customer's lifetime value: what they paid, and what the models
+ * predict (`null` when the models could not be fitted).
+ */
+export interface ClvRow {
+  /** The customer's id. */
+  customer: string
+  /**
+   * Money received so far (purchases less refunds, signed contracts), a
+   * decimal string.
+   */
+  historic: string
+  /** Repeat purchase days. */
+  frequency: number
+  /** Days from the first purchase day to the last. */
+  recency: number
+  /** Days from the first purchase day to `asOf`. */
+  t: number
+  /** The mean spend on the repeat days, a decimal string. */
+  monetary: string
+  /** The chance the customer is still active, a JS number. */
+  pAlive: number | null
+  /** Purchases expected in the horizon, a JS number. */
+  expectedPurchases: number | null
+  /** Expected spend per purchase, a decimal string. */
+  expectedValue: string | null
+  /** The discounted value of the horizon's purchases, a decimal string. */
+  clv: string | null
 }
 
 /** Money collected by one owner in one currency over a period. */
@@ -2444,6 +2673,54 @@ export interface FieldExplanation {
 }
 
 /**
+ * Fits lifetime value on purchases, as the `lifetimes` package does:
+ * summarises them per customer up to `asOf` (purchases grouped by calendar
+ * day in UTC; frequency is the repeat days, recency and `t` in days,
+ * monetary the mean repeat-day total), fits the BG/NBD and Gamma-Gamma
+ * models by maximum likelihood, and values every customer over the horizon
+ * (`options.months`, default 12, discounted by `options.monthlyDiscount`
+ * per month, default 0.01).
+ *
+ * `purchases` are `{ customer, at, amount }` as `scoreRfm` takes them
+ * (amounts as decimal strings, never JS numbers; times as RFC 3339 strings
+ * or `Date`s); those after `asOf` are left out.
+ *
+ * @example
+ * ```js
+ * const { fitClv } = require('crm')
+ * const model = fitClv(purchases, '2026-04-01T00:00:00Z', { months: 6 })
+ * model.bgNbd.r              // a JS number
+ * model.customers[0].clv     // '123.45', a decimal string
+ * ```
+ *
+ * @throws {Error} `validation` on `data` when there is too little history to
+ * fit (no repeat purchases), on `as_of`, on `purchases[i].at` or
+ * `purchases[i].amount`, on `months` (not a whole number, 0 or above 1200),
+ * on `monthly_discount` (negative or not finite), on `minor_units`.
+ */
+export declare function fitClv(purchases: Array<Purchase>, asOf: string | Date, options?: ClvOptions | undefined | null): ClvModel
+
+/**
+ * `fitClv` off the main thread: a Promise of the model, rejected with the
+ * `Error` that `fitClv` throws.
+ */
+export declare function fitClvAsync(purchases: Array<Purchase>, asOf: string | Date, options?: ClvOptions | undefined | null): Promise<ClvModel>
+
+/** The fitted Gamma-Gamma model of spend per purchase (JS numbers). */
+export interface GammaGamma {
+  /** The shape of the spend's gamma distribution. */
+  p: number
+  /** The shape of its scale's gamma distribution. */
+  q: number
+  /** The scale of that distribution. */
+  v: number
+  /** The mean log-likelihood at the fit. */
+  logLikelihood: number
+  /** The optimiser's iterations. */
+  iterations: number
+}
+
+/**
  * Whom a record is shared with: exactly one of `user` and `team` is set.
  * `share` and `unshare` take the same shape.
  */
@@ -2474,6 +2751,77 @@ export interface GroupMeasure {
    * decimal string.
    */
   revenuePerCustomer: string
+}
+
+/**
+ * Where an import stands: what the progress callback of `importRows` is
+ * given after each batch.
+ */
+export interface ImportProgress {
+  /** Rows read so far. */
+  rows: number
+  /** Rows written. */
+  imported: number
+  /** Rows refused. */
+  rejected: number
+  /**
+   * `true` while an `all_or_nothing` import checks the file (its first
+   * pass, nothing written), `false` while it writes.
+   */
+  checking: boolean
+}
+
+/** What an import did. */
+export interface ImportReport {
+  /** Rows read. */
+  rows: number
+  /** Rows written. */
+  imported: number
+  /** Of the refused rows, how many as duplicates. */
+  duplicates: number
+  /** The refused rows, in file order. */
+  rejected: Array<RejectedRow>
+  /** Commits made. */
+  batches: number
+  /**
+   * Whether the progress callback stopped the import (batches written
+   * before stay written).
+   */
+  cancelled: boolean
+}
+
+/** How to import a file, for `importRows`. */
+export interface ImportSpec {
+  /** What the rows are. */
+  kind: 'customer' | 'contact' | 'lead' | 'purchase'
+  /**
+   * The file's format: `csv` (a header row names the columns), `jsonl`
+   * (one object per line) or `xlsx` (a sheet with a header row).
+   */
+  format: 'csv' | 'jsonl' | 'xlsx'
+  /**
+   * Field to column: `{ name: 'Company', email: 'E-mail' }`. A field not
+   * mapped is read from the column of its own name. Field names in
+   * snake_case (`contact_name`) or camelCase (`contactName`).
+   */
+  mapping?: Record<string, string>
+  /**
+   * `all_or_nothing` (the default: every row is checked first, nothing is
+   * written unless all pass) or `best_effort` (good rows are written, bad
+   * ones reported).
+   */
+  mode?: 'all_or_nothing' | 'best_effort'
+  /**
+   * `reject` (the default: a row matching a stored record or an earlier
+   * row is refused) or `allow`.
+   */
+  duplicates?: 'reject' | 'allow'
+  /** The CSV delimiter, one character (default `,`). */
+  delimiter?: string
+  /** The workbook's sheet (default: the first). */
+  sheet?: string
+  /** Rows per commit, 1 to 100,000 (default 1000). */
+  batchSize?: number
 }
 
 /** One installment of a split. */
@@ -2527,6 +2875,11 @@ export interface Lead {
   source: string | null
   /** The channel it came through. */
   channel: string | null
+  /**
+   * The marketing campaign it came from (`channelRoi` and
+   * `leadConversion` metrics group by it).
+   */
+  campaign: string | null
   /** The company's name. */
   company: string | null
   /** The person's name. */
@@ -2574,6 +2927,21 @@ export interface LevelChange {
    * reach gold'`).
    */
   reason: string
+}
+
+/** Options of `customerLifetimeValue`; every key optional. */
+export interface LifetimeValueOptions {
+  /** The end of the history (an RFC 3339 string or a `Date`; default: now). */
+  asOf?: string | Date
+  /** The horizon, in months of 30 days (a whole number; default 12). */
+  months?: number
+  /** The monthly discount rate, a JS number (default 0.01). */
+  monthlyDiscount?: number
+  /**
+   * Whose customers: `'all'` (the default), `{ user }`, `{ team }` or `{
+   * region }`.
+   */
+  scope?: 'all' | { user: string } | { team: string } | { region: string }
 }
 
 /** Options of `list`: filters on the records listed. */
@@ -2858,6 +3226,37 @@ export interface MergeOutcome {
 }
 
 /**
+ * What `metric` computes: the metric, over a period and a scope, with what
+ * some metrics need (costs, targets, the CLV horizon).
+ */
+export interface MetricQuery {
+  /**
+   * The metric: `lead_conversion` (by source, channel and campaign),
+   * `stage_conversion`, `time_in_stage`, `win_rate` (by owner),
+   * `lost_reasons`, `cycle_time`, `forecast` (the weighted pipeline by
+   * close month), `churn`, `service`, `channel_roi`, `targets` or `clv`.
+   */
+  metric: 'lead_conversion' | 'stage_conversion' | 'time_in_stage' | 'win_rate' | 'lost_reasons' | 'cycle_time' | 'forecast' | 'churn' | 'service' | 'channel_roi' | 'targets' | 'clv'
+  /** The period's start (default: the beginning of time). */
+  from?: string | Date
+  /** The period's end, excluded (default: now). */
+  until?: string | Date
+  /**
+   * Whose records (within what the actor may read): `'all'` (the default),
+   * `{ user: 'ana' }`, `{ team: 'east' }` or `{ region: 'north' }`.
+   */
+  scope?: 'all' | { user: string } | { team: string } | { region: string }
+  /** `service` only: group by `priority` or `category` (or `all`). */
+  groupBy?: 'priority' | 'category' | 'all'
+  /** `channel_roi` only: what each channel and campaign cost. */
+  costs?: Array<ChannelCost>
+  /** `targets` only: the targets to measure. */
+  targets?: Array<SalesTarget>
+  /** `clv` only: the horizon and discount. */
+  clv?: ClvOptions
+}
+
+/**
  * An amount of money: a decimal **string** and an ISO 4217 currency code,
  * `{ amount: '12000.50', currency: 'EUR' }`.
  *
@@ -2946,6 +3345,11 @@ export interface NewLead {
   source?: string
   /** The channel it came through. */
   channel?: string
+  /**
+   * The marketing campaign it came from (`channelRoi` and
+   * `leadConversion` metrics group by it).
+   */
+  campaign?: string
   /** The company's name. */
   company?: string
   /** The person's name. */
@@ -3616,6 +4020,19 @@ export interface RecordKey {
   id: string
 }
 
+/** A refused row: its number in the file, the field at fault and why. */
+export interface RejectedRow {
+  /**
+   * The row's number in the file: in a CSV or a sheet the header is row 1
+   * and the first data row row 2; in JSON Lines the first line is row 1.
+   */
+  row: number
+  /** The field at fault (`email`, ...), or `null` for the row as a whole. */
+  field: string | null
+  /** Why (`is not an email address`, `repeats the email of row 2`, ...). */
+  reason: string
+}
+
 /** A payment undone (it bounced). */
 export interface Reversal {
   /** When, `YYYY-MM-DD`. */
@@ -3734,6 +4151,27 @@ export interface Routing {
   poolReason: string | null
   /** Every rule tried, in order. */
   trace: Array<TraceStep>
+}
+
+/**
+ * A sales target, for the `targets` metric: a user's or a team's, over a
+ * period, on any of contract amounts, new customers and activities.
+ */
+export interface SalesTarget {
+  /** The user (or give a team). */
+  user?: string
+  /** The team. */
+  team?: string
+  /** The period's start (an RFC 3339 string or a `Date`). */
+  from: string | Date
+  /** Its end, excluded. */
+  until: string | Date
+  /** Contract amounts to sign: `{ amount: '4000.00', currency: 'EUR' }`. */
+  amount?: Money
+  /** New customers to win (a whole number). */
+  newCustomers?: number
+  /** Activities to log (a whole number). */
+  activities?: number
 }
 
 /**
@@ -3963,6 +4401,43 @@ export interface SurveyAnswer {
   feedback?: 'inquiry' | 'suggestion' | 'complaint' | 'praise'
   /** In their words. */
   comment?: string
+}
+
+/**
+ * A metric's result as a table: typed columns, and one plain object per row
+ * keyed by column name.
+ *
+ * Values keep the binding's policies: decimals (money) are strings, never JS
+ * numbers; times RFC 3339 strings; integers and floats JS numbers; `null`
+ * where there is none. `columns` gives the order and the kinds, for a grid
+ * or a data frame.
+ */
+export interface Table {
+  /** The metric's name (`lead_conversion`, `win_rate`, ...). */
+  metric: string
+  /** The columns, in order. */
+  columns: Array<TableColumn>
+  /** The rows: `{ [column name]: value }`, the keys in column order. */
+  rows: Array<Record<string, string | number | boolean | null>>
+}
+
+/**
+ * One column of a `Table`: its name (the key of the rows' values) and what
+ * it holds.
+ */
+export interface TableColumn {
+  /**
+   * The column's name, in snake_case as the core names it
+   * (`conversion_rate`): the key of its value in each row.
+   */
+  name: string
+  /**
+   * What its values are: `text` (strings), `integer` and `float` (JS
+   * numbers), `decimal` (exact decimal strings such as `'1000.00'`), `time`
+   * (RFC 3339 strings in UTC), `date` (`2026-03-10`, or a month `2026-03`)
+   * or `bool`; `null` where a row has no value.
+   */
+  kind: 'text' | 'integer' | 'float' | 'decimal' | 'time' | 'date' | 'bool'
 }
 
 /** One SLA target's clock on a ticket. */

@@ -25,6 +25,7 @@ for (const [name, readmePath, heading] of [
   ['crm-node/README.md', join(packageDir, 'README.md'), '### Quotes and payment plans on deals and contracts'],
   ['crm-node/README.md', join(packageDir, 'README.md'), '## Service desk: working calendars, SLAs, escalation, surveys'],
   ['crm-node/README.md', join(packageDir, 'README.md'), '## Loyalty: points, levels, care and campaigns'],
+  ['crm-node/README.md', join(packageDir, 'README.md'), '## Analytics and imports'],
   ['README.md', join(packageDir, '..', 'README.md'), '## In Node.js'],
 ]) test(`the example of ${name} (${heading.replace(/^#+ /, '')}) runs`, () => {
   const readme = readFileSync(readmePath, 'utf8')

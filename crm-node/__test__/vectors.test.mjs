@@ -147,10 +147,28 @@ const commands = {
   // Pure functions of the module: the program as a plain object.
   loyalty_points: (a) => [a.program, a.lines, a.level, a.campaign],
   draw_holdout: (a) => [a.n, a.percent, a.seed],
+  // Analytics: the query as an object with camelCase keys (its costs,
+  // targets and CLV options too; money as `{ amount, currency }`, times as
+  // RFC 3339 strings); `customerLifetimeValue` takes its options and `asOf` in
+  // one object; `fitClv` is a pure function of the module.
+  metric: (a) => [
+    {
+      ...camelKeys(a),
+      costs: a.costs?.map(camelKeys),
+      targets: a.targets?.map(camelKeys),
+      clv: a.clv && camelKeys(a.clv),
+    },
+  ],
+  customer_lifetime_value: (a) => [{ asOf: a.as_of, ...camelKeys(a.options ?? {}), scope: a.scope }],
+  fit_clv: (a) => [a.purchases, a.as_of, a.options && camelKeys(a.options)],
+  // Imports: the spec with camelCase keys (`batchSize`), the file's text as
+  // the bytes of a Buffer (a string would be a path).
+  import_rows: (a) => [camelKeys(a.spec), Buffer.from(a.data, 'utf8')],
 }
 const withoutActor = new Set(['take_outbox', 'ack_outbox', 'advance_clock'])
 const moduleFunctions = new Set([
   'score_rfm', 'dedupe', 'explain_match', 'split_payments', 'price_quote', 'loyalty_points', 'draw_holdout',
+  'fit_clv',
 ])
 // Pure functions of a `Calendar` (no engine, no actor): the method each calls
 // on `new Calendar(calendar)`, built inside the call so that a bad calendar is
@@ -166,6 +184,16 @@ const results = {
     clusters: scan.clusters(),
     candidatePairs: scan.candidatePairs,
     explanation: a.explain ? scan.explain(...a.explain) : null,
+  }),
+  // A table's rows are objects keyed by column name; the vectors hold them as
+  // arrays in column order.
+  metric: (table) => ({
+    metric: table.metric,
+    columns: table.columns,
+    rows: table.rows.map((row) => {
+      assert.deepEqual(Object.keys(row), table.columns.map((column) => column.name), 'a row has one key per column, in order')
+      return table.columns.map((column) => row[column.name])
+    }),
   }),
 }
 // Commands that return a record tagged with its kind (`AnyRecord`), and those

@@ -32,6 +32,9 @@
 //! - [`loyalty`]: loyalty as module-level functions: what a purchase earns
 //!   under a program (`loyaltyPoints`) and a campaign's seeded holdout draw
 //!   (`drawHoldout`).
+//! - [`analytics`]: metric results as tables (`Table`, what the engine's
+//!   `metric` returns) and predictive lifetime value as a module-level
+//!   function (`fitClv`: BG/NBD and Gamma-Gamma fitted on purchases).
 //! - [`calendar`]: working calendars as a class (`new Calendar(calendar)`):
 //!   working time added and measured across weekends, holidays and
 //!   daylight-saving changes, as the SLA clocks count it.
@@ -76,6 +79,9 @@ pub mod payments;
 // then loyalty, functions of the module that name only the loyalty types of
 // the records,
 pub mod loyalty;
+// then analytics, the tables and lifetime-value models of the module, whose
+// `fitClv` names the purchases of customer value,
+pub mod analytics;
 // then working calendars, a class that names nothing else,
 pub mod calendar;
 // then the engine, which names them all.

@@ -218,7 +218,15 @@ fn score_rows(
 ) -> crm::Result<JsRfmResult> {
     let config = rfm_config(config)?;
     let as_of = time("as_of", as_of)?;
-    let purchases = purchases
+    let purchases = core_purchases(purchases)?;
+    crm::rfm::score(&purchases, as_of, &config).map(JsRfmResult::from)
+}
+
+/// The purchases as the core takes them, each time and amount read and
+/// refused naming its row (`purchases[1].amount`): what `scoreRfm` and
+/// `fitClv` read.
+pub(crate) fn core_purchases(purchases: Vec<JsPurchase>) -> crm::Result<Vec<Purchase>> {
+    purchases
         .into_iter()
         .enumerate()
         .map(|(row, purchase)| {
@@ -234,8 +242,7 @@ fn score_rows(
             })?;
             Ok(Purchase::new(purchase.customer, at, amount))
         })
-        .collect::<crm::Result<Vec<_>>>()?;
-    crm::rfm::score(&purchases, as_of, &config).map(JsRfmResult::from)
+        .collect()
 }
 
 /// A column of `scoreRfmColumns`, as JS passes it: one of the typed arrays the

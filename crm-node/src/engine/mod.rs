@@ -4,8 +4,9 @@
 //!
 //! The methods live beside the core's: `leads.rs`, `deals.rs`, `quotes.rs`,
 //! `payments.rs`, `service.rs`, `desk.rs`, `tasks.rs`, `directory.rs`,
-//! `assignment.rs`, `value.rs`, `dedupe.rs` and `loyalty.rs` hold the typed
-//! commands, this file the engine's setup, the clock, the
+//! `assignment.rs`, `value.rs`, `dedupe.rs`, `loyalty.rs`, `analytics.rs`
+//! (metrics as tables, lifetime value) and `import.rs` (bulk import) hold the
+//! typed commands, this file the engine's setup, the clock, the
 //! generic commands and the outbox, and `pool.rs` what runs the `...Async`
 //! methods on the libuv thread pool.
 //!
@@ -36,11 +37,15 @@ use crate::model::{JsAnyRecord, JsGrantee, record_key};
 
 use pool::{Command, execute};
 
+pub use analytics::{
+    JsChannelCost, JsClvReport, JsClvRow, JsLifetimeValueOptions, JsMetricQuery, JsSalesTarget,
+};
 pub use assignment::JsTransferWork;
 pub use deals::JsWin;
 pub use dedupe::{JsDuplicateMatch, JsMergeInput, JsMergeOutcome, JsUnmergeOptions};
 pub use desk::JsSurveyAnswer;
 pub use directory::{JsTeamInput, JsUserInput};
+pub use import::{JsImportProgress, JsImportReport, JsImportSpec, JsRejectedRow, SourceInput};
 pub use leads::JsConvertLead;
 pub use loyalty::{
     JsCampaignInput, JsCampaignMeasure, JsGroupMeasure, JsLoyaltyReview, JsMemberLevelChange,
@@ -116,11 +121,13 @@ pub struct JsCrm {
 
 // The commands by concept. Declared after `JsCrm`: napi attaches an impl
 // block's methods to the JS class it has already seen.
+mod analytics;
 mod assignment;
 mod deals;
 mod dedupe;
 mod desk;
 mod directory;
+mod import;
 mod leads;
 mod loyalty;
 mod payments;
@@ -206,7 +213,14 @@ impl JsCrm {
     /// Runs a command on the main thread: core errors become JS errors (see
     /// `error.rs`), and a panic (a bug) is caught rather than aborting the
     /// process. Waits while an `...Async` command holds the engine.
-    fn run<T>(&self, env: &Env, command: Command<T>) -> napi::Result<T> {
+    ///
+    /// The command need not be `Send` (it runs here): `importRows` calls its
+    /// JS progress callback from inside it.
+    fn run<T>(
+        &self,
+        env: &Env,
+        command: impl FnOnce(&mut Engine) -> crm::Result<T>,
+    ) -> napi::Result<T> {
         if self.running.replace(true) {
             return Err(Failure::Busy.into_js(env));
         }

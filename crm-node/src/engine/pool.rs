@@ -79,7 +79,10 @@ pub(crate) fn guarded<T>(work: impl FnOnce() -> crm::Result<T>) -> Outcome<T> {
 /// The lock is not poisoned by a panicking command ([`guarded`] catches it
 /// before the guard drops); should it be anyway, the engine is used as it is,
 /// as the single-threaded binding did after a caught panic.
-pub(crate) fn execute<T>(engine: &Mutex<Engine>, command: Command<T>) -> Outcome<T> {
+pub(crate) fn execute<T>(
+    engine: &Mutex<Engine>,
+    command: impl FnOnce(&mut Engine) -> crm::Result<T>,
+) -> Outcome<T> {
     let mut engine = engine.lock().unwrap_or_else(PoisonError::into_inner);
     guarded(|| command(&mut engine))
 }

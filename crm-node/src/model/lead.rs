@@ -61,6 +61,9 @@ pub struct JsLead {
     pub source: Option<String>,
     /// The channel it came through.
     pub channel: Option<String>,
+    /// The marketing campaign it came from (`channelRoi` and
+    /// `leadConversion` metrics group by it).
+    pub campaign: Option<String>,
     /// The company's name.
     pub company: Option<String>,
     /// The person's name.
@@ -112,6 +115,7 @@ impl From<Lead> for JsLead {
             status: lead.status,
             source: lead.source,
             channel: lead.channel,
+            campaign: lead.campaign,
             company: lead.company,
             contact_name: lead.contact_name,
             title: lead.title,
@@ -140,6 +144,9 @@ pub struct JsNewLead {
     pub source: Option<String>,
     /// The channel it came through.
     pub channel: Option<String>,
+    /// The marketing campaign it came from (`channelRoi` and
+    /// `leadConversion` metrics group by it).
+    pub campaign: Option<String>,
     /// The company's name.
     pub company: Option<String>,
     /// The person's name.
@@ -171,6 +178,7 @@ impl JsNewLead {
         Ok(NewLead {
             source: self.source,
             channel: self.channel,
+            campaign: self.campaign,
             company: self.company,
             contact_name: self.contact_name,
             title: self.title,
