@@ -79,7 +79,8 @@ pub struct MetricQuery {
     /// The period's start (default: the beginning of time).
     #[serde(default)]
     pub from: Option<DateTime<Utc>>,
-    /// The period's end, excluded (default: now).
+    /// The period's end, excluded (default: just after now, so that what
+    /// happened now counts).
     #[serde(default)]
     pub until: Option<DateTime<Utc>>,
     /// Whose records (default: all the actor may read).
@@ -219,7 +220,10 @@ impl<S: Store> Crm<S> {
     pub fn metric(&self, actor: &Actor, query: &MetricQuery) -> Result<Table> {
         let period = Period {
             from: query.from.unwrap_or(DateTime::<Utc>::MIN_UTC),
-            until: query.until.unwrap_or_else(|| self.now()),
+            // By default everything up to now, now included.
+            until: query
+                .until
+                .unwrap_or_else(|| self.now() + chrono::Duration::microseconds(1)),
         };
         if period.until <= period.from {
             return Err(
