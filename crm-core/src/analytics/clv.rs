@@ -504,6 +504,30 @@ fn default_minor() -> u32 {
     2
 }
 
+impl ClvOptions {
+    /// Checks the options.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Validation`] on `monthly_discount` (negative or not finite),
+    /// `months` (0 or more than 1200), `minor_units` (more than 28).
+    pub fn validate(&self) -> Result<()> {
+        if !self.monthly_discount.is_finite() || self.monthly_discount < 0.0 {
+            return Err(Error::invalid("monthly_discount", "must be zero or more")
+                .with_value(self.monthly_discount));
+        }
+        if self.months == 0 || self.months > 1200 {
+            return Err(Error::invalid("months", "must be from 1 to 1200").with_value(self.months));
+        }
+        if self.minor_units > 28 {
+            return Err(
+                Error::invalid("minor_units", "must be at most 28").with_value(self.minor_units)
+            );
+        }
+        Ok(())
+    }
+}
+
 impl Default for ClvOptions {
     fn default() -> Self {
         ClvOptions {
@@ -530,13 +554,7 @@ pub fn predict(
     rows: &[ClvSummary],
     options: &ClvOptions,
 ) -> Result<Vec<ClvPrediction>> {
-    if !options.monthly_discount.is_finite() || options.monthly_discount < 0.0 {
-        return Err(Error::invalid("monthly_discount", "must be zero or more")
-            .with_value(options.monthly_discount));
-    }
-    if options.months == 0 || options.months > 1200 {
-        return Err(Error::invalid("months", "must be from 1 to 1200").with_value(options.months));
-    }
+    options.validate()?;
     let money = |value: f64| {
         Decimal::from_f64(value)
             .unwrap_or_default()

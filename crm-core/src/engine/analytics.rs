@@ -358,6 +358,7 @@ impl<S: Store> Crm<S> {
         options: &ClvOptions,
         scope: &Scope,
     ) -> Result<ClvReport> {
+        options.validate()?;
         let customers: Vec<crate::model::Customer> = self.scoped(actor, scope)?;
         let ids: HashSet<String> = customers.iter().map(|c| c.id.to_string()).collect();
         let (purchases, currency) = self.purchases()?;

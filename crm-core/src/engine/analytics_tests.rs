@@ -515,6 +515,16 @@ fn lifetime_value_reports_the_money_received_and_why_no_model_was_fitted() {
             .contains("repeat purchase"),
         "{report:?}"
     );
+    // Bad options are refused even when there is nothing to fit.
+    let zero = crate::analytics::ClvOptions {
+        months: 0,
+        ..Default::default()
+    };
+    let err = h
+        .crm
+        .customer_lifetime_value(&h.ana, day(30), &zero, &Scope::All)
+        .unwrap_err();
+    assert!(err.to_string().starts_with("invalid months"), "{err}");
     let table = h.crm.metric(&h.ana, &query(Metric::Clv, 0, 30)).unwrap();
     assert_eq!(table.rows.len(), 1);
     let bad = MetricQuery::from_json(r#"{"metric": "win_rates"}"#).unwrap_err();

@@ -13,7 +13,7 @@ use crate::import::{
     Duplicates, ImportKind, ImportReport, ImportSpec, Mode, Parsed, Progress, Rejected, Source,
     map_row, parse, reason_of, rows,
 };
-use crate::model::{AnyRecord, Record};
+use crate::model::{AnyRecord, EntityKind, Record};
 use crate::store::Store;
 
 /// What one pass remembers of the rows before: their strong keys (email,
@@ -72,6 +72,19 @@ impl<S: Store> Crm<S> {
         progress: &mut dyn FnMut(&Progress) -> bool,
     ) -> Result<ImportReport> {
         spec.validate()?;
+        // An actor who may not create this kind of record at all is told so
+        // once, not on every row.
+        let kind = match spec.kind {
+            ImportKind::Customer => Some(EntityKind::Customer),
+            ImportKind::Contact => Some(EntityKind::Contact),
+            ImportKind::Lead => Some(EntityKind::Lead),
+            ImportKind::Purchase => None,
+        };
+        if let Some(kind) = kind {
+            self.config
+                .policy
+                .check(actor, kind, crate::access::Permission::Create, None)?;
+        }
         if spec.mode == Mode::AllOrNothing {
             let check = self.import_pass(actor, spec, source, progress, false)?;
             if !check.rejected.is_empty() || check.cancelled {
