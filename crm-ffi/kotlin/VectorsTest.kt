@@ -13,7 +13,10 @@
 // department tasks) comes back typed and names the field of bad input, that
 // loyalty (the points ledger, care items, campaigns and their holdout,
 // loyaltyPoints, drawHoldout) comes back typed and names the field of bad
-// input, and that `Crm.open` keeps what was written in an SQLite file across objects. No
+// input, that analytics (metric tables with typed cells, customerLifetimeValue,
+// fitClv) and importRows (a file with a refused row, the progress listener)
+// come back typed and name the field of bad input, and that `Crm.open` keeps
+// what was written in an SQLite file across objects. No
 // Gradle, no JUnit: a plain main that prints one line per failure and ends
 // with "N passed, M failed"; it exits non-zero when anything failed.
 //
@@ -164,6 +167,8 @@ fun canonical(value: Any?): Any? = when (value) {
     is UByte -> value.toLong()
     is Instant -> value.toString()
     is RfmTier -> value.name
+    // A metric's cell: its value (decimals stay strings), null for Null.
+    is MetricValue -> metricCell(value)
     is Enum<*> -> value.name.lowercase()
     is List<*> -> value.map(::canonical)
     is Map<*, *> -> value.entries.associate { (k, v) -> k as String to canonical(v) }  // built by the runner
@@ -179,6 +184,18 @@ fun canonical(value: Any?): Any? = when (value) {
         is Grantee.Team -> mapOf("team" to value.id)
     }
     else -> recordFields(value)
+}
+
+/** A metric table's cell in the canonical form: decimals and dates as text, times as RFC 3339. */
+fun metricCell(cell: MetricValue): Any? = when (cell) {
+    MetricValue.Null -> null
+    is MetricValue.Text -> cell.value
+    is MetricValue.Integer -> cell.value
+    is MetricValue.Float -> cell.value
+    is MetricValue.Decimal -> cell.value
+    is MetricValue.Time -> cell.value.toString()
+    is MetricValue.Date -> cell.value
+    is MetricValue.Bool -> cell.value
 }
 
 fun anyRecord(any: AnyRecord): Any? {
@@ -298,6 +315,8 @@ class Args(private val map: Map<String, Any?>) {
     @Suppress("UNCHECKED_CAST")
     fun matchRecords(name: String): List<MatchRecord> = (map[name] as List<Map<String, Any?>>).map(::matchRecordOf)
     fun raw(name: String): Any? = map[name]
+    /** Every argument (a command whose arguments are one JSON object: `metric`'s query). */
+    fun all(): Map<String, Any?> = map
     fun uints(name: String): List<UInt>? = (map[name] as List<*>?)?.map { (it as Number).toLong().toUInt() }
     @Suppress("UNCHECKED_CAST")
     fun quoteLines(name: String): List<QuoteLine> = (map[name] as List<Map<String, Any?>>).map(::quoteLineOf)
@@ -391,7 +410,7 @@ fun runCommand(crm: Crm, command: String, actor: Actor?, a: Args): Any? {
             phones = a.strings("phones") ?: listOf(), emails = a.strings("emails") ?: listOf(),
         ))
         "create_lead" -> crm.createLead(who, NewLead(
-            source = a.str("source"), channel = a.str("channel"), company = a.str("company"),
+            source = a.str("source"), channel = a.str("channel"), campaign = a.str("campaign"), company = a.str("company"),
             contactName = a.str("contact_name"), title = a.str("title"), phone = a.str("phone"), email = a.str("email"),
             region = a.str("region"), productLine = a.str("product_line"), owner = a.str("owner"), team = a.str("team"),
             qualityScore = a.long("quality_score")?.toUByte(),
@@ -525,8 +544,38 @@ fun runCommand(crm: Crm, command: String, actor: Actor?, a: Args): Any? {
         // Loyalty's free functions: no engine, no actor.
         "loyalty_points" -> loyaltyPoints(toJson(a.raw("program")), a.purchaseLines("lines")!!, a.str("level"), a.str("campaign"))
         "draw_holdout" -> drawHoldout(a.long("n")!!.toUInt(), a.decimal("percent"), a.long("seed")!!.toULong())
+        // Analytics: the metric's query is the step's arguments, as JSON text; cells come back typed.
+        "metric" -> crm.metric(who, toJson(a.all()))
+        "customer_lifetime_value" -> (a.raw("options") as Map<*, *>?).let { options ->
+            crm.customerLifetimeValue(
+                who, a.instant("as_of"),
+                months = (options?.get("months") as Number?)?.toLong()?.toUInt() ?: 12u,
+                monthlyDiscount = (options?.get("monthly_discount") as Number?)?.toDouble() ?: 0.01,
+                scope = scopeOf(a.raw("scope")),
+            )
+        }
+        // A free function: no engine, no actor.
+        "fit_clv" -> (a.raw("options") as Map<*, *>?).let { options ->
+            fitClv(
+                a.purchases("purchases")!!, a.instant("as_of")!!,
+                months = (options?.get("months") as Number?)?.toLong()?.toUInt() ?: 12u,
+                monthlyDiscount = (options?.get("monthly_discount") as Number?)?.toDouble() ?: 0.01,
+            )
+        }
+        // Import: the spec as JSON text, the file's text as bytes.
+        "import_rows" -> crm.importRows(who, toJson(a.raw("spec")), data = a.req("data").toByteArray(Charsets.UTF_8))
         else -> error("unknown command `$command` in a vector")
     }
+}
+
+/** A vector's scope (`"all"`, `{"user": id}`, `{"team": id}`, `{"region": name}`) as a MetricScope. */
+fun scopeOf(value: Any?): MetricScope? = when {
+    value == null -> null
+    value == "all" -> MetricScope.All
+    value is Map<*, *> && value.keys == setOf("user") -> MetricScope.User(value["user"] as String)
+    value is Map<*, *> && value.keys == setOf("team") -> MetricScope.Team(value["team"] as String)
+    value is Map<*, *> && value.keys == setOf("region") -> MetricScope.Region(value["region"] as String)
+    else -> error("unknown scope $value")
 }
 
 fun resolve(value: Any?, saved: Map<String, Any?>): Any? = when (value) {
@@ -1545,6 +1594,192 @@ fun loyalty(tally: Tally) {
     fieldsOf("loyalty: loyaltyPoints program", listOf("program")) { loyaltyPoints("[", listOf()) }
 }
 
+// ----- analytics and import: typed tables, lifetime value, a file with a refused row ------
+
+fun analytics(tally: Tally) {
+    val crm = Crm(now = Instant.parse("2026-01-05T09:00:00Z"), seed = 31uL)
+    val root = Actor(user = "root", roles = listOf("admin"))
+    val ana = Actor(user = "ana", roles = listOf("sales"))
+    val alpha = crm.createLead(ana, NewLead(source = "web", channel = "online", campaign = "spring", company = "Alpha", contactName = "Al", owner = "ana"))
+    tally.check("analytics: a lead keeps its campaign", alpha.campaign == "spring") { "${alpha.campaign}" }
+    crm.createLead(ana, NewLead(source = "web", channel = "online", campaign = "spring", company = "Beta", owner = "ana"))
+    crm.qualifyLead(ana, alpha.id)
+    val converted = crm.convertLead(ana, alpha.id, ConvertLeadOptions(expectedAmount = Money("1000.00", "EUR")))
+    val period = """"from": "2026-01-01T00:00:00Z", "until": "2026-02-01T00:00:00Z""""
+
+    // A metric is a table: named, typed columns and rows of typed cells.
+    val conversion = crm.metric(ana, """{"metric": "lead_conversion", $period}""")
+    tally.check("analytics: lead conversion's columns", conversion.metric == "lead_conversion" &&
+        conversion.columns.map { it.name } == listOf("source", "channel", "campaign", "leads", "converted", "discarded", "conversion_rate") &&
+        conversion.columns.map { it.kind } == listOf(ColumnKind.TEXT, ColumnKind.TEXT, ColumnKind.TEXT, ColumnKind.INTEGER,
+            ColumnKind.INTEGER, ColumnKind.INTEGER, ColumnKind.FLOAT)) { "${conversion.columns}" }
+    tally.check("analytics: lead conversion's rows are typed cells", conversion.rows == listOf(listOf<MetricValue>(
+        MetricValue.Text("web"), MetricValue.Text("online"), MetricValue.Text("spring"),
+        MetricValue.Integer(2L), MetricValue.Integer(1L), MetricValue.Integer(0L), MetricValue.Float(0.5),
+    ))) { "${conversion.rows}" }
+    // A `when` over the cells is exhaustive, with no JSON parser.
+    val shown = conversion.rows[0].joinToString(" ") { cell ->
+        when (cell) {
+            MetricValue.Null -> "-"
+            is MetricValue.Text -> cell.value
+            is MetricValue.Integer -> cell.value.toString()
+            is MetricValue.Float -> "%.2f".format(java.util.Locale.ROOT, cell.value)
+            is MetricValue.Decimal -> cell.value
+            is MetricValue.Time -> cell.value.toString()
+            is MetricValue.Date -> cell.value
+            is MetricValue.Bool -> cell.value.toString()
+        }
+    }
+    tally.check("analytics: cells read by a when", shown == "web online spring 2 1 0 0.50") { shown }
+
+    // Money stays decimal: a decimal column's cells are strings, never doubles.
+    val roi = crm.metric(ana, """{"metric": "channel_roi", $period,
+        "costs": [{"channel": "online", "campaign": "spring", "amount": {"amount": "250.00", "currency": "EUR"}}]}""")
+    val cost = roi.columns.indexOfFirst { it.name == "cost" }
+    val perLead = roi.columns.indexOfFirst { it.name == "cost_per_lead" }
+    tally.check("analytics: a decimal column", cost >= 0 && roi.columns[cost].kind == ColumnKind.DECIMAL &&
+        roi.rows.size == 1 && roi.rows[0][cost] == MetricValue.Decimal("250.00") &&
+        roi.rows[0][perLead] == MetricValue.Decimal("125.00")) { "$roi" }
+    // Times are Instants.
+    val targets = crm.metric(root, """{"metric": "targets", "targets": [{"user": "ana", $period,
+        "amount": {"amount": "4000.00", "currency": "EUR"}, "new_customers": 4}]}""")
+    val from = targets.columns.indexOfFirst { it.name == "from" }
+    tally.check("analytics: a time column", from >= 0 && targets.columns[from].kind == ColumnKind.TIME &&
+        targets.rows.single()[from] == MetricValue.Time(Instant.parse("2026-01-01T00:00:00Z"))) { "$targets" }
+
+    // Bad queries name the field.
+    fun fieldsOf(name: String, expected: List<String>, block: () -> Unit) {
+        expectError<CrmException.Validation>(tally, name, block)?.let {
+            tally.check("$name names ${expected.joinToString()}", it.fields == expected) { "${it.fields}" }
+        }
+    }
+    fieldsOf("analytics: an unknown metric", listOf("query")) { crm.metric(ana, """{"metric": "win_rates"}""") }
+    fieldsOf("analytics: a query that is not JSON", listOf("query")) { crm.metric(ana, "{") }
+    fieldsOf("analytics: a bad group_by", listOf("group_by")) { crm.metric(ana, """{"metric": "service", "group_by": "colour"}""") }
+    fieldsOf("analytics: until before from", listOf("until")) {
+        crm.metric(ana, """{"metric": "win_rate", "from": "2026-02-01T00:00:00Z", "until": "2026-01-01T00:00:00Z"}""")
+    }
+
+    // Lifetime value in the engine: too little history to fit, so no models, and no rows without purchases.
+    val report = crm.customerLifetimeValue(ana, asOf = Instant.parse("2026-02-01T00:00:00Z"))
+    tally.check("analytics: lifetime value without history", report.bgNbd == null && report.gammaGamma == null &&
+        report.notFitted != null && report.rows.isEmpty()) { "$report" }
+    // A won deal's signed contract is money received.
+    val deal = converted.opportunity!!
+    crm.advanceOpportunity(ana, deal)
+    crm.advanceOpportunity(ana, deal)
+    crm.signContract(root, crm.winOpportunity(ana, deal).contract.id)
+    val byAna = crm.customerLifetimeValue(ana, scope = MetricScope.User("ana"))
+    val byBob = crm.customerLifetimeValue(root, scope = MetricScope.User("bob"))
+    tally.check("analytics: lifetime value by scope", byAna.rows.size == 1 && byAna.rows[0].customer == converted.customer &&
+        byAna.rows[0].historic == "1000.00" && byAna.rows[0].frequency == 0u && byAna.rows[0].clv == null &&
+        byAna.currency == "EUR" && byBob.rows.isEmpty()) { "$byAna / $byBob" }
+    fieldsOf("analytics: a malformed scope", listOf("user_id")) { crm.customerLifetimeValue(ana, scope = MetricScope.User("")) }
+
+    // fitClv: a pure function over purchase rows; typed models and rows, amounts as decimal strings.
+    fun buy(customer: String, at: String, amount: String) = Purchase(customer, Instant.parse(at), amount)
+    val purchases = listOf(
+        buy("a", "2026-01-02T10:00:00Z", "10.00"), buy("a", "2026-01-20T10:00:00Z", "30.00"),
+        buy("a", "2026-02-25T10:00:00Z", "50.00"), buy("b", "2026-01-05T10:00:00Z", "20.00"),
+        buy("b", "2026-01-05T18:00:00Z", "5.00"), buy("c", "2026-02-01T10:00:00Z", "12.00"),
+        buy("c", "2026-03-15T10:00:00Z", "8.00"), buy("d", "2026-03-01T10:00:00Z", "99.00"),
+    )
+    val model = fitClv(purchases, Instant.parse("2026-04-01T00:00:00Z"))
+    val a = model.customers[0]
+    tally.check("analytics: fitClv's summary", model.customers.map { it.customer } == listOf("a", "b", "c", "d") &&
+        a.frequency == 2u && a.recency == 54u && a.t == 89u && a.monetary == "40.00") { "$a" }
+    tally.check("analytics: fitClv's models", model.bgNbd.r > 0 && model.bgNbd.alpha > 0 && model.gammaGamma.p > 0 &&
+        model.customers.all { it.pAlive in 0.0..1.0 } && model.customers.all { java.math.BigDecimal(it.clv).scale() == 2 }) { "$model" }
+    val shorter = fitClv(purchases, Instant.parse("2026-04-01T00:00:00Z"), months = 1u, monthlyDiscount = 0.0, minorUnits = 0u)
+    tally.check("analytics: a shorter horizon is worth less, rounded to the minor unit",
+        java.math.BigDecimal(shorter.customers[0].clv) < java.math.BigDecimal(a.clv) && !shorter.customers[0].clv.contains('.')) {
+        "${shorter.customers[0]}"
+    }
+    fieldsOf("analytics: fitClv without repeat purchases", listOf("data")) { fitClv(purchases.take(1), Instant.parse("2026-04-01T00:00:00Z")) }
+    fieldsOf("analytics: fitClv amount", listOf("purchases[1].amount")) {
+        fitClv(listOf(purchases[0], buy("a", "2026-01-20T10:00:00Z", "3.0e1")), Instant.parse("2026-04-01T00:00:00Z"))
+    }
+    fieldsOf("analytics: fitClv discount", listOf("monthly_discount")) {
+        fitClv(purchases, Instant.parse("2026-04-01T00:00:00Z"), monthlyDiscount = Double.NaN)
+    }
+
+    // importRows from a file path: a refused row comes back as (row, field, reason).
+    val dir = java.nio.file.Files.createTempDirectory("crm-import")
+    try {
+        val csv = dir.resolve("customers.csv").toFile()
+        csv.writeText("Company,E-mail\nOmega,hi@omega.example\nPsi,not-an-email\nOmega two,HI@omega.example\n")
+        val spec = """{"kind": "customer", "format": "csv", "mode": "best_effort", "mapping": {"name": "Company", "email": "E-mail"}}"""
+        val imported = crm.importRows(root, spec, path = csv.path)
+        tally.check("import: rows, imported, duplicates", imported.rows == 3uL && imported.imported == 1uL &&
+            imported.duplicates == 1uL && imported.batches == 1uL && !imported.cancelled) { "$imported" }
+        tally.check("import: the refused rows", imported.rejected == listOf(
+            RejectedRow(row = 3uL, field = "email", reason = "is not an email address"),
+            RejectedRow(row = 4uL, field = "email", reason = "repeats the email of row 2"),
+        )) { "${imported.rejected}" }
+        tally.check("import: the good row is a customer", crm.list(root, "customer").any { (it as AnyRecord.Customer).record.name == "Omega" })
+
+        // All or nothing: one bad row, nothing written.
+        val before = crm.list(root, "lead").size
+        val leads = crm.importRows(root, """{"kind": "lead", "format": "jsonl"}""",
+            data = "{\"company\": \"Zeta\"}\n{\"source\": \"web\"}\n".toByteArray())
+        tally.check("import: all or nothing", leads.imported == 0uL && crm.list(root, "lead").size == before &&
+            leads.rejected.single() == RejectedRow(2uL, "company", "a lead needs a company or a contact_name")) { "$leads" }
+
+        // The progress listener: told after each batch; false stops the import.
+        val seen = ArrayList<ImportProgress>()
+        val three = "{\"company\": \"K1\"}\n{\"company\": \"K2\"}\n{\"company\": \"K3\"}\n".toByteArray()
+        val stopped = crm.importRows(root, """{"kind": "lead", "format": "jsonl", "mode": "best_effort", "batch_size": 1}""",
+            data = three, progress = object : ImportProgressListener {
+                override fun onProgress(progress: ImportProgress): Boolean {
+                    seen.add(progress)
+                    return progress.imported < 2uL
+                }
+            })
+        tally.check("import: the listener stops it", stopped.cancelled && stopped.imported == 2uL &&
+            seen.map { it.imported } == listOf(1uL, 2uL) && seen.none { it.checking }) { "$stopped $seen" }
+
+        // A listener that throws stops the import; the call throws, typed, naming `progress`.
+        fieldsOf("import: a listener that throws", listOf("progress")) {
+            crm.importRows(root, """{"kind": "lead", "format": "jsonl"}""", data = three, progress = object : ImportProgressListener {
+                override fun onProgress(progress: ImportProgress): Boolean = throw IllegalStateException("boom")
+            })
+        }
+        // A CrmException thrown in it comes back as it is.
+        val own = expectError<CrmException.Forbidden>(tally, "import: the listener's own CrmException") {
+            crm.importRows(root, """{"kind": "lead", "format": "jsonl"}""", data = three, progress = object : ImportProgressListener {
+                override fun onProgress(progress: ImportProgress): Boolean =
+                    throw CrmException.Forbidden(actor = "host", action = "import", entity = "lead", id = null)
+            })
+        }
+        tally.check("import: ... with its fields", own?.actor == "host") { "$own" }
+        // Calling the same Crm from the listener fails (it would wait for itself), and the import goes on.
+        var inner: CrmException? = null
+        val reentrant = crm.importRows(root, """{"kind": "lead", "format": "jsonl", "mode": "best_effort"}""",
+            data = "{\"company\": \"R1\"}\n".toByteArray(), progress = object : ImportProgressListener {
+                override fun onProgress(progress: ImportProgress): Boolean {
+                    try { crm.now() } catch (err: CrmException) { inner = err }
+                    return true
+                }
+            })
+        tally.check("import: no call back into the Crm", reentrant.imported == 1uL &&
+            (inner as? CrmException.Validation)?.fields == listOf("progress")) { "$reentrant $inner" }
+        tally.check("import: the Crm works after", crm.now() == Instant.parse("2026-01-05T09:00:00Z"))
+
+        fieldsOf("import: both a path and data", listOf("source")) {
+            crm.importRows(root, spec, path = csv.path, data = ByteArray(0))
+        }
+        fieldsOf("import: neither", listOf("source")) { crm.importRows(root, spec) }
+        expectError<CrmException.Config>(tally, "import: an unknown field") {
+            crm.importRows(root, """{"kind": "customer", "format": "csv", "mapping": {"colour": "C"}}""", data = ByteArray(0))
+        }?.let { tally.check("import: ... names it", it.path == "import.mapping.colour") { it.path } }
+        expectError<CrmException.Storage>(tally, "import: a missing file") {
+            crm.importRows(root, spec, path = dir.resolve("missing.csv").toString())
+        }
+    } finally {
+        dir.toFile().deleteRecursively()
+    }
+}
+
 fun fileStore(tally: Tally) {
     val dir = java.nio.file.Files.createTempDirectory("crm-ffi-test").toFile()
     try {
@@ -1658,6 +1893,11 @@ fun main(args: Array<String>) {
         loyalty(tally)
     } catch (err: Throwable) {
         tally.check("loyalty", false) { "crashed: $err" }
+    }
+    try {
+        analytics(tally)
+    } catch (err: Throwable) {
+        tally.check("analytics", false) { "crashed: $err" }
     }
     try {
         fileStore(tally)

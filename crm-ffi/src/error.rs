@@ -112,6 +112,20 @@ fn id_suffix(id: &Option<String>) -> String {
     id.as_ref().map(|id| format!(" {id}")).unwrap_or_default()
 }
 
+/// A host callback (an import's progress listener) that threw something
+/// other than a `CrmError`: a validation error on `progress`, so that no
+/// panic crosses the boundary.
+impl From<uniffi::UnexpectedUniFFICallbackError> for CrmError {
+    fn from(err: uniffi::UnexpectedUniFFICallbackError) -> Self {
+        let shown: String = err.reason.chars().take(200).collect();
+        CrmError::Validation {
+            fields: vec!["progress".into()],
+            value: None,
+            reason: format!("the progress listener failed: {shown}"),
+        }
+    }
+}
+
 impl From<CoreError> for CrmError {
     fn from(err: CoreError) -> Self {
         // No wildcard: a new kind in the core must be mapped here.

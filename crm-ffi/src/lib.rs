@@ -42,6 +42,14 @@
 //! ([`CareDue`] on a due item), and `launchCampaign` ([`CampaignInput`]),
 //! `recordCampaignContacts` and `campaignResults` ([`CampaignMeasure`]) run
 //! [`Campaign`]s against a holdout.
+//! Analytics: `metric` (the query as JSON text) returns a [`MetricTable`]
+//! ([`MetricColumn`]s of a [`ColumnKind`], rows of typed [`MetricValue`]
+//! cells), `customerLifetimeValue` a [`ClvReport`] ([`ClvRow`]s, the fitted
+//! [`BgNbd`] and [`GammaGamma`] models; [`MetricScope`]); the free function
+//! `fitClv` fits both models on [`Purchase`] rows into a [`ClvModel`]
+//! ([`ClvPrediction`]s). `importRows` imports a file (a path or bytes) by a
+//! spec (JSON text) into an [`ImportReport`] ([`RejectedRow`]s), telling an
+//! [`ImportProgressListener`] the [`ImportProgress`] after each batch.
 //! See `crm-ffi/README.md` for the type mappings and Kotlin examples.
 //!
 //! This crate converts and never decides: every rule lives in `crm-core`.
@@ -57,12 +65,14 @@
 #![warn(missing_docs)]
 
 mod access;
+mod analytics;
 mod assign;
 mod clock;
 mod dedupe;
 mod engine;
 mod error;
 mod event;
+mod import;
 mod loyalty;
 mod model;
 mod payments;
@@ -71,6 +81,10 @@ mod rfm;
 mod sla;
 
 pub use access::Actor;
+pub use analytics::{
+    BgNbd, ClvModel, ClvPrediction, ClvReport, ClvRow, ColumnKind, GammaGamma, MetricColumn,
+    MetricScope, MetricTable, MetricValue, fit_clv,
+};
 pub use assign::{
     DueItem, DueKind, DueWork, Routing, Score, ScorePart, SkipReason, Skipped, StepResult,
     TraceStep,
@@ -82,6 +96,7 @@ pub use dedupe::{
 pub use engine::{FfiCrm, ListOptions, TransitionOptions};
 pub use error::CrmError;
 pub use event::{Event, FieldChange, OutboxMessage};
+pub use import::{ImportProgress, ImportProgressListener, ImportReport, RejectedRow};
 pub use loyalty::{
     CampaignInput, CampaignMeasure, CareDue, Earning, GroupMeasure, LevelChange, Lot, LotUse,
     LoyaltyReview, MemberLevelChange, MemberOutcome, Membership, PendingDowngrade, PointsKind,

@@ -260,7 +260,7 @@ fn rfm_config(json: Option<String>) -> Result<RfmConfig, CoreError> {
 ///
 /// A validation error on `purchases[row].at` for a time out of range, on
 /// `purchases[row].amount` for an amount that is not a decimal number.
-fn purchase(row: usize, purchase: Purchase) -> Result<CorePurchase, CoreError> {
+pub(crate) fn purchase(row: usize, purchase: Purchase) -> Result<CorePurchase, CoreError> {
     let at = from_system_time(&format!("purchases[{row}].at"), purchase.at)?;
     let amount = Decimal::from_str_exact(purchase.amount.trim()).map_err(|_| {
         let shown: String = purchase.amount.chars().take(40).collect();

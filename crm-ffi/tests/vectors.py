@@ -21,8 +21,14 @@ _AGING_BUCKETS = {"days_1_to_30": "days_1_30", "days_31_to_60": "days_31_60", "d
 
 def canonical(value):
     """A result in the canonical form of tests/vectors/README.md."""
-    if value is None or isinstance(value, (str, bool, int, float)):
+    if value is None or isinstance(value, (str, bool, int)):
         return value
+    if isinstance(value, float):
+        # As its shortest text, the way the vectors write it: 0.3333333333333333
+        # (a Decimal here) is then equal to the float the core computed.
+        return Decimal(repr(value))
+    if isinstance(value, ffi.MetricValue):  # a metric's cell: its value; decimals stay strings
+        return None if value.is_NULL() else canonical(value.value)
     if isinstance(value, ffi.RfmTier):  # tiers keep their capital: RfmTier.A -> "A"
         return value.name
     if isinstance(value, enum.Enum):  # StepResult.NOT_MATCHED -> "not_matched"
@@ -130,6 +136,29 @@ def _dedupe(a):
     }
 
 
+def _scope(value):
+    """A vector's scope ("all", {"user": id}, {"team": id}, {"region": name}) as a MetricScope."""
+    if value is None:
+        return None
+    if value == "all":
+        return ffi.MetricScope.ALL()
+    (kind, name), = value.items()
+    if kind == "region":
+        return ffi.MetricScope.REGION(name=name)
+    return {"user": ffi.MetricScope.USER, "team": ffi.MetricScope.TEAM}[kind](id=name)
+
+
+def _clv_options(options):
+    """A vector's CLV options ({months, monthly_discount}) as keyword arguments."""
+    options = options or {}
+    out = {}
+    if "months" in options:
+        out["months"] = options["months"]
+    if "monthly_discount" in options:
+        out["monthly_discount"] = float(options["monthly_discount"])
+    return out
+
+
 def _grantee(a):
     if a.get("user") is not None and a.get("team") is None:
         return ffi.Grantee.USER(id=a["user"])
@@ -159,7 +188,7 @@ def run_command(crm, command, actor, a):
             customer=a["customer"], name=a["name"], title=a.get("title"),
             phones=a.get("phones", []), emails=a.get("emails", [])))
     if command == "create_lead":
-        keys = ("source", "channel", "company", "contact_name", "title", "phone", "email", "region",
+        keys = ("source", "channel", "campaign", "company", "contact_name", "title", "phone", "email", "region",
                 "product_line", "owner", "team", "quality_score")
         return crm.create_lead(actor, ffi.NewLead(**{k: a.get(k) for k in keys}))
     if command == "log_activity":
@@ -322,6 +351,17 @@ def run_command(crm, command, actor, a):
                                   level=a.get("level"), campaign=a.get("campaign"))
     if command == "draw_holdout":
         return ffi.draw_holdout(a["n"], str(a["percent"]), a["seed"])
+    # Analytics: the metric's query is the step's arguments, as JSON text (a
+    # Decimal, a JSON number with a fraction, goes back as a number).
+    if command == "metric":
+        return crm.metric(actor, json.dumps(a, default=float))
+    if command == "customer_lifetime_value":
+        return crm.customer_lifetime_value(actor, _time(a.get("as_of")), scope=_scope(a.get("scope")),
+                                           **_clv_options(a.get("options")))
+    if command == "fit_clv":  # a free function: no engine, no actor
+        return ffi.fit_clv(_purchases(a["purchases"]), _time(a["as_of"]), **_clv_options(a.get("options")))
+    if command == "import_rows":  # the spec as JSON text, the file's text as bytes
+        return crm.import_rows(actor, json.dumps(a["spec"]), data=a["data"].encode())
     # The commands that take an id and, at most, one more string argument.
     second = {"assign_lead": "owner", "discard_lead": "reason", "lose_opportunity": "reason",
               "terminate_contract": "reason", "assign_ticket": "assignee", "resolve_ticket": "resolution",

@@ -460,7 +460,13 @@ fileprivate final class UniffiHandleMap<T>: @unchecked Sendable {
 
 
 // Public interface members begin here.
-
+// Magic number for the Rust proxy to call using the same mechanism as every other method,
+// to free the callback once it's dropped by Rust.
+private let IDX_CALLBACK_FREE: Int32 = 0
+// Callback return codes
+private let UNIFFI_CALLBACK_SUCCESS: Int32 = 0
+private let UNIFFI_CALLBACK_ERROR: Int32 = 1
+private let UNIFFI_CALLBACK_UNEXPECTED_ERROR: Int32 = 2
 
 #if swift(>=5.8)
 @_documentation(visibility: private)
@@ -861,6 +867,46 @@ public protocol CrmProtocol: AnyObject, Sendable {
     func update(actor: CrmActor, kind: String, id: String, expectedVersion: UInt64, fieldsJson: String) throws  -> AnyRecord
     
     /**
+     * The lifetime value of each customer the actor may read in `scope`
+     * (default: all): the money received so far (signed contracts and
+     * recorded purchases, less refunds) and, when there is enough history,
+     * the BG/NBD and Gamma-Gamma predictions fitted on those customers'
+     * purchases up to `asOf` (default: the engine's clock), over `months`
+     * of 30 days discounted by `monthlyDiscount` a month.
+     *
+     * # Errors
+     *
+     * `Validation` on `as_of` for a time out of range, on `months` (0 or
+     * above 1200), `monthly_discount` (negative or not finite), `user_id` /
+     * `team_id` (a malformed scope); `Config` on `value_currency` when
+     * purchases are in several currencies and none is set; `Forbidden`.
+     */
+    func customerLifetimeValue(actor: CrmActor, asOf: Date?, months: UInt32, monthlyDiscount: Double, scope: MetricScope?) throws  -> ClvReport
+    
+    /**
+     * Computes a metric over the records the actor may read, as a table.
+     * `queryJson` is the query object: `metric` (`lead_conversion`,
+     * `stage_conversion`, `time_in_stage`, `win_rate`, `lost_reasons`,
+     * `cycle_time`, `forecast`, `churn`, `service`, `channel_roi`,
+     * `targets`, `clv`), and optionally `from` and `until` (RFC 3339; the
+     * period, `until` excluded, by default all time up to now), `scope`
+     * (`"all"`, `{"user": id}`, `{"team": id}`, `{"region": name}`),
+     * `group_by` (`service`: `priority`, `category` or `all`), `costs`
+     * (`channel_roi`: `[{"channel", "campaign", "amount": {"amount":
+     * "250.00", "currency": "EUR"}}]`), `targets` (`targets`) and `clv`
+     * (`{"months", "monthly_discount"}`).
+     *
+     * # Errors
+     *
+     * `Validation` on `query` for JSON that does not parse, an unknown
+     * metric or key; on `until` when it is not after `from`; on
+     * `group_by`; `Forbidden` when the actor may not read what the metric
+     * reads; `Config` on `value_currency` (`clv`) when purchases are in
+     * several currencies and none is set.
+     */
+    func metric(actor: CrmActor, queryJson: String) throws  -> MetricTable
+    
+    /**
      * Takes a record from the pool: it becomes the actor's. Anyone who may
      * create records of the kind may claim from their own team's pool (or
      * from records in no team's pool); another team's pool needs the assign
@@ -1222,6 +1268,33 @@ public protocol CrmProtocol: AnyObject, Sendable {
      * `Forbidden`.
      */
     func saveUser(actor: CrmActor, user: UserInput) throws  -> User
+    
+    /**
+     * Imports a file of customers, contacts, leads or purchases: from the
+     * file at `path`, or from `data` (the file's bytes); exactly one of them.
+     *
+     * `specJson` is the spec: `{"kind": "customer" | "contact" | "lead" |
+     * "purchase", "format": "csv" | "jsonl" | "xlsx", "mapping": {field:
+     * column}, "mode": "all_or_nothing" (default) | "best_effort",
+     * "duplicates": "reject" (default) | "allow", "delimiter", "sheet",
+     * "batch_size" (default 1000)}`. Each row is checked as the matching
+     * command would check it, with the actor's permissions; refused rows
+     * come back in `ImportReport.rejected` (row, field, reason), and
+     * `all_or_nothing` writes nothing unless every row passes.
+     *
+     * `progress`, when given, is called on this thread after each batch;
+     * returning `false` stops the import (`cancelled`; the batches written
+     * stay written). It must not call this `Crm`.
+     *
+     * # Errors
+     *
+     * `Validation` on `source` unless exactly one of `path` and `data` is
+     * given, on `sheet`, on `progress` when the listener threw something
+     * other than a `CrmException` (which is thrown as it is) or called this
+     * `Crm`; `Config` on `import...` for a bad spec; `Storage` when the
+     * file cannot be read or the store fails.
+     */
+    func importRows(actor: CrmActor, specJson: String, path: String?, data: Data?, progress: ImportProgressListener?) throws  -> ImportReport
     
     /**
      * Gives a lead to an owner (from the pool, or from another owner).
@@ -2123,6 +2196,67 @@ open func update(actor: CrmActor, kind: String, id: String, expectedVersion: UIn
 }
     
     /**
+     * The lifetime value of each customer the actor may read in `scope`
+     * (default: all): the money received so far (signed contracts and
+     * recorded purchases, less refunds) and, when there is enough history,
+     * the BG/NBD and Gamma-Gamma predictions fitted on those customers'
+     * purchases up to `asOf` (default: the engine's clock), over `months`
+     * of 30 days discounted by `monthlyDiscount` a month.
+     *
+     * # Errors
+     *
+     * `Validation` on `as_of` for a time out of range, on `months` (0 or
+     * above 1200), `monthly_discount` (negative or not finite), `user_id` /
+     * `team_id` (a malformed scope); `Config` on `value_currency` when
+     * purchases are in several currencies and none is set; `Forbidden`.
+     */
+open func customerLifetimeValue(actor: CrmActor, asOf: Date? = nil, months: UInt32 = UInt32(12), monthlyDiscount: Double = Double(0.01), scope: MetricScope? = nil)throws  -> ClvReport  {
+    return try  FfiConverterTypeClvReport_lift(try rustCallWithError(FfiConverterTypeCrmError_lift) {
+        uniffiCallStatus in
+    uniffi_crm_ffi_fn_method_crm_customer_lifetime_value(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeCrmActor_lower(actor),
+        FfiConverterOptionTimestamp.lower(asOf),
+        FfiConverterUInt32.lower(months),
+        FfiConverterDouble.lower(monthlyDiscount),
+        FfiConverterOptionTypeMetricScope.lower(scope),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Computes a metric over the records the actor may read, as a table.
+     * `queryJson` is the query object: `metric` (`lead_conversion`,
+     * `stage_conversion`, `time_in_stage`, `win_rate`, `lost_reasons`,
+     * `cycle_time`, `forecast`, `churn`, `service`, `channel_roi`,
+     * `targets`, `clv`), and optionally `from` and `until` (RFC 3339; the
+     * period, `until` excluded, by default all time up to now), `scope`
+     * (`"all"`, `{"user": id}`, `{"team": id}`, `{"region": name}`),
+     * `group_by` (`service`: `priority`, `category` or `all`), `costs`
+     * (`channel_roi`: `[{"channel", "campaign", "amount": {"amount":
+     * "250.00", "currency": "EUR"}}]`), `targets` (`targets`) and `clv`
+     * (`{"months", "monthly_discount"}`).
+     *
+     * # Errors
+     *
+     * `Validation` on `query` for JSON that does not parse, an unknown
+     * metric or key; on `until` when it is not after `from`; on
+     * `group_by`; `Forbidden` when the actor may not read what the metric
+     * reads; `Config` on `value_currency` (`clv`) when purchases are in
+     * several currencies and none is set.
+     */
+open func metric(actor: CrmActor, queryJson: String)throws  -> MetricTable  {
+    return try  FfiConverterTypeMetricTable_lift(try rustCallWithError(FfiConverterTypeCrmError_lift) {
+        uniffiCallStatus in
+    uniffi_crm_ffi_fn_method_crm_metric(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeCrmActor_lower(actor),
+        FfiConverterString.lower(queryJson),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * Takes a record from the pool: it becomes the actor's. Anyone who may
      * create records of the kind may claim from their own team's pool (or
      * from records in no team's pool); another team's pool needs the assign
@@ -2759,6 +2893,45 @@ open func saveUser(actor: CrmActor, user: UserInput)throws  -> User  {
             self.uniffiCloneHandle(),
         FfiConverterTypeCrmActor_lower(actor),
         FfiConverterTypeUserInput_lower(user),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Imports a file of customers, contacts, leads or purchases: from the
+     * file at `path`, or from `data` (the file's bytes); exactly one of them.
+     *
+     * `specJson` is the spec: `{"kind": "customer" | "contact" | "lead" |
+     * "purchase", "format": "csv" | "jsonl" | "xlsx", "mapping": {field:
+     * column}, "mode": "all_or_nothing" (default) | "best_effort",
+     * "duplicates": "reject" (default) | "allow", "delimiter", "sheet",
+     * "batch_size" (default 1000)}`. Each row is checked as the matching
+     * command would check it, with the actor's permissions; refused rows
+     * come back in `ImportReport.rejected` (row, field, reason), and
+     * `all_or_nothing` writes nothing unless every row passes.
+     *
+     * `progress`, when given, is called on this thread after each batch;
+     * returning `false` stops the import (`cancelled`; the batches written
+     * stay written). It must not call this `Crm`.
+     *
+     * # Errors
+     *
+     * `Validation` on `source` unless exactly one of `path` and `data` is
+     * given, on `sheet`, on `progress` when the listener threw something
+     * other than a `CrmException` (which is thrown as it is) or called this
+     * `Crm`; `Config` on `import...` for a bad spec; `Storage` when the
+     * file cannot be read or the store fails.
+     */
+open func importRows(actor: CrmActor, specJson: String, path: String? = nil, data: Data? = nil, progress: ImportProgressListener? = nil)throws  -> ImportReport  {
+    return try  FfiConverterTypeImportReport_lift(try rustCallWithError(FfiConverterTypeCrmError_lift) {
+        uniffiCallStatus in
+    uniffi_crm_ffi_fn_method_crm_import_rows(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeCrmActor_lower(actor),
+        FfiConverterString.lower(specJson),
+        FfiConverterOptionString.lower(path),
+        FfiConverterOptionData.lower(data),
+        FfiConverterOptionCallbackInterfaceImportProgressListener.lower(progress),uniffiCallStatus
     )
 })
 }
@@ -4822,6 +4995,116 @@ public func FfiConverterTypeAllocation_lower(_ value: Allocation) -> RustBuffer 
 
 
 /**
+ * The BG/NBD model of repeat purchases (Fader, Hardie and Lee), fitted by
+ * maximum likelihood.
+ */
+public struct BgNbd: Equatable, Hashable {
+    /**
+     * The shape of the purchase rate's gamma distribution.
+     */
+    public var r: Double
+    /**
+     * Its scale (in days).
+     */
+    public var alpha: Double
+    /**
+     * The dropout probability's beta distribution: `a`.
+     */
+    public var a: Double
+    /**
+     * And `b`.
+     */
+    public var b: Double
+    /**
+     * The mean log-likelihood at the optimum.
+     */
+    public var logLikelihood: Double
+    /**
+     * The optimiser's iterations.
+     */
+    public var iterations: UInt32
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The shape of the purchase rate's gamma distribution.
+         */r: Double, 
+        /**
+         * Its scale (in days).
+         */alpha: Double, 
+        /**
+         * The dropout probability's beta distribution: `a`.
+         */a: Double, 
+        /**
+         * And `b`.
+         */b: Double, 
+        /**
+         * The mean log-likelihood at the optimum.
+         */logLikelihood: Double, 
+        /**
+         * The optimiser's iterations.
+         */iterations: UInt32) {
+        self.r = r
+        self.alpha = alpha
+        self.a = a
+        self.b = b
+        self.logLikelihood = logLikelihood
+        self.iterations = iterations
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension BgNbd: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeBgNbd: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> BgNbd {
+        return
+            try BgNbd(
+                r: FfiConverterDouble.read(from: &buf), 
+                alpha: FfiConverterDouble.read(from: &buf), 
+                a: FfiConverterDouble.read(from: &buf), 
+                b: FfiConverterDouble.read(from: &buf), 
+                logLikelihood: FfiConverterDouble.read(from: &buf), 
+                iterations: FfiConverterUInt32.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: BgNbd, into buf: inout [UInt8]) {
+        FfiConverterDouble.write(value.r, into: &buf)
+        FfiConverterDouble.write(value.alpha, into: &buf)
+        FfiConverterDouble.write(value.a, into: &buf)
+        FfiConverterDouble.write(value.b, into: &buf)
+        FfiConverterDouble.write(value.logLikelihood, into: &buf)
+        FfiConverterUInt32.write(value.iterations, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBgNbd_lift(_ buf: RustBuffer) throws -> BgNbd {
+    return try FfiConverterTypeBgNbd.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBgNbd_lower(_ value: BgNbd) -> RustBuffer {
+    return FfiConverterTypeBgNbd.lower(value)
+}
+
+
+/**
  * A retention or win-back campaign.
  */
 public struct Campaign: Equatable, Hashable {
@@ -5491,6 +5774,483 @@ public func FfiConverterTypeCareDue_lift(_ buf: RustBuffer) throws -> CareDue {
 #endif
 public func FfiConverterTypeCareDue_lower(_ value: CareDue) -> RustBuffer {
     return FfiConverterTypeCareDue.lower(value)
+}
+
+
+/**
+ * What `fitClv` returns: both models and every customer's prediction.
+ */
+public struct ClvModel: Equatable, Hashable {
+    /**
+     * The BG/NBD model.
+     */
+    public var bgNbd: BgNbd
+    /**
+     * The Gamma-Gamma model.
+     */
+    public var gammaGamma: GammaGamma
+    /**
+     * One row per customer, by customer id.
+     */
+    public var customers: [ClvPrediction]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The BG/NBD model.
+         */bgNbd: BgNbd, 
+        /**
+         * The Gamma-Gamma model.
+         */gammaGamma: GammaGamma, 
+        /**
+         * One row per customer, by customer id.
+         */customers: [ClvPrediction]) {
+        self.bgNbd = bgNbd
+        self.gammaGamma = gammaGamma
+        self.customers = customers
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ClvModel: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeClvModel: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ClvModel {
+        return
+            try ClvModel(
+                bgNbd: FfiConverterTypeBgNbd.read(from: &buf), 
+                gammaGamma: FfiConverterTypeGammaGamma.read(from: &buf), 
+                customers: FfiConverterSequenceTypeClvPrediction.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ClvModel, into buf: inout [UInt8]) {
+        FfiConverterTypeBgNbd.write(value.bgNbd, into: &buf)
+        FfiConverterTypeGammaGamma.write(value.gammaGamma, into: &buf)
+        FfiConverterSequenceTypeClvPrediction.write(value.customers, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeClvModel_lift(_ buf: RustBuffer) throws -> ClvModel {
+    return try FfiConverterTypeClvModel.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeClvModel_lower(_ value: ClvModel) -> RustBuffer {
+    return FfiConverterTypeClvModel.lower(value)
+}
+
+
+/**
+ * One customer's summary and predicted value, from `fitClv`.
+ */
+public struct ClvPrediction: Equatable, Hashable {
+    /**
+     * The customer's id.
+     */
+    public var customer: String
+    /**
+     * Repeat purchase days.
+     */
+    public var frequency: UInt32
+    /**
+     * Days from the first purchase day to the last.
+     */
+    public var recency: UInt32
+    /**
+     * Days from the first purchase day to `asOf`.
+     */
+    public var t: UInt32
+    /**
+     * The mean day total after the first day (`"0"` without repeat days),
+     * a decimal string.
+     */
+    public var monetary: String
+    /**
+     * The chance the customer is still active.
+     */
+    public var pAlive: Double
+    /**
+     * Purchases expected in the horizon.
+     */
+    public var expectedPurchases: Double
+    /**
+     * Expected spend per purchase, rounded to the minor unit, a decimal
+     * string.
+     */
+    public var expectedValue: String
+    /**
+     * The discounted value of the horizon's purchases, rounded to the minor
+     * unit, a decimal string.
+     */
+    public var clv: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The customer's id.
+         */customer: String, 
+        /**
+         * Repeat purchase days.
+         */frequency: UInt32, 
+        /**
+         * Days from the first purchase day to the last.
+         */recency: UInt32, 
+        /**
+         * Days from the first purchase day to `asOf`.
+         */t: UInt32, 
+        /**
+         * The mean day total after the first day (`"0"` without repeat days),
+         * a decimal string.
+         */monetary: String, 
+        /**
+         * The chance the customer is still active.
+         */pAlive: Double, 
+        /**
+         * Purchases expected in the horizon.
+         */expectedPurchases: Double, 
+        /**
+         * Expected spend per purchase, rounded to the minor unit, a decimal
+         * string.
+         */expectedValue: String, 
+        /**
+         * The discounted value of the horizon's purchases, rounded to the minor
+         * unit, a decimal string.
+         */clv: String) {
+        self.customer = customer
+        self.frequency = frequency
+        self.recency = recency
+        self.t = t
+        self.monetary = monetary
+        self.pAlive = pAlive
+        self.expectedPurchases = expectedPurchases
+        self.expectedValue = expectedValue
+        self.clv = clv
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ClvPrediction: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeClvPrediction: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ClvPrediction {
+        return
+            try ClvPrediction(
+                customer: FfiConverterString.read(from: &buf), 
+                frequency: FfiConverterUInt32.read(from: &buf), 
+                recency: FfiConverterUInt32.read(from: &buf), 
+                t: FfiConverterUInt32.read(from: &buf), 
+                monetary: FfiConverterString.read(from: &buf), 
+                pAlive: FfiConverterDouble.read(from: &buf), 
+                expectedPurchases: FfiConverterDouble.read(from: &buf), 
+                expectedValue: FfiConverterString.read(from: &buf), 
+                clv: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ClvPrediction, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.customer, into: &buf)
+        FfiConverterUInt32.write(value.frequency, into: &buf)
+        FfiConverterUInt32.write(value.recency, into: &buf)
+        FfiConverterUInt32.write(value.t, into: &buf)
+        FfiConverterString.write(value.monetary, into: &buf)
+        FfiConverterDouble.write(value.pAlive, into: &buf)
+        FfiConverterDouble.write(value.expectedPurchases, into: &buf)
+        FfiConverterString.write(value.expectedValue, into: &buf)
+        FfiConverterString.write(value.clv, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeClvPrediction_lift(_ buf: RustBuffer) throws -> ClvPrediction {
+    return try FfiConverterTypeClvPrediction.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeClvPrediction_lower(_ value: ClvPrediction) -> RustBuffer {
+    return FfiConverterTypeClvPrediction.lower(value)
+}
+
+
+/**
+ * What `customerLifetimeValue` returns: one row per customer with a
+ * purchase, and the models (`null`, with `notFitted` saying why, when there
+ * is too little history to fit them).
+ */
+public struct ClvReport: Equatable, Hashable {
+    /**
+     * The currency of the amounts (`null`: no purchases).
+     */
+    public var currency: String?
+    /**
+     * The BG/NBD model.
+     */
+    public var bgNbd: BgNbd?
+    /**
+     * The Gamma-Gamma model.
+     */
+    public var gammaGamma: GammaGamma?
+    /**
+     * Why the models could not be fitted.
+     */
+    public var notFitted: String?
+    /**
+     * One row per customer, by customer id.
+     */
+    public var rows: [ClvRow]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The currency of the amounts (`null`: no purchases).
+         */currency: String?, 
+        /**
+         * The BG/NBD model.
+         */bgNbd: BgNbd?, 
+        /**
+         * The Gamma-Gamma model.
+         */gammaGamma: GammaGamma?, 
+        /**
+         * Why the models could not be fitted.
+         */notFitted: String?, 
+        /**
+         * One row per customer, by customer id.
+         */rows: [ClvRow]) {
+        self.currency = currency
+        self.bgNbd = bgNbd
+        self.gammaGamma = gammaGamma
+        self.notFitted = notFitted
+        self.rows = rows
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ClvReport: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeClvReport: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ClvReport {
+        return
+            try ClvReport(
+                currency: FfiConverterOptionString.read(from: &buf), 
+                bgNbd: FfiConverterOptionTypeBgNbd.read(from: &buf), 
+                gammaGamma: FfiConverterOptionTypeGammaGamma.read(from: &buf), 
+                notFitted: FfiConverterOptionString.read(from: &buf), 
+                rows: FfiConverterSequenceTypeClvRow.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ClvReport, into buf: inout [UInt8]) {
+        FfiConverterOptionString.write(value.currency, into: &buf)
+        FfiConverterOptionTypeBgNbd.write(value.bgNbd, into: &buf)
+        FfiConverterOptionTypeGammaGamma.write(value.gammaGamma, into: &buf)
+        FfiConverterOptionString.write(value.notFitted, into: &buf)
+        FfiConverterSequenceTypeClvRow.write(value.rows, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeClvReport_lift(_ buf: RustBuffer) throws -> ClvReport {
+    return try FfiConverterTypeClvReport.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeClvReport_lower(_ value: ClvReport) -> RustBuffer {
+    return FfiConverterTypeClvReport.lower(value)
+}
+
+
+/**
+ * One customer's lifetime value in the engine: what they paid, their
+ * summary (in days) and, when the models were fitted, the predictions.
+ */
+public struct ClvRow: Equatable, Hashable {
+    /**
+     * The customer's id.
+     */
+    public var customer: String
+    /**
+     * Money received so far (purchases less refunds, signed contracts), a
+     * decimal string in the report's currency.
+     */
+    public var historic: String
+    /**
+     * Repeat purchase days.
+     */
+    public var frequency: UInt32
+    /**
+     * Days from the first purchase day to the last.
+     */
+    public var recency: UInt32
+    /**
+     * Days from the first purchase day to `asOf`.
+     */
+    public var t: UInt32
+    /**
+     * The mean spend on the repeat days, a decimal string.
+     */
+    public var monetary: String
+    /**
+     * The chance the customer is still active (`null`: not fitted).
+     */
+    public var pAlive: Double?
+    /**
+     * Purchases expected in the horizon.
+     */
+    public var expectedPurchases: Double?
+    /**
+     * Expected spend per purchase, a decimal string.
+     */
+    public var expectedValue: String?
+    /**
+     * The discounted value of the horizon's purchases, a decimal string.
+     */
+    public var clv: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The customer's id.
+         */customer: String, 
+        /**
+         * Money received so far (purchases less refunds, signed contracts), a
+         * decimal string in the report's currency.
+         */historic: String, 
+        /**
+         * Repeat purchase days.
+         */frequency: UInt32, 
+        /**
+         * Days from the first purchase day to the last.
+         */recency: UInt32, 
+        /**
+         * Days from the first purchase day to `asOf`.
+         */t: UInt32, 
+        /**
+         * The mean spend on the repeat days, a decimal string.
+         */monetary: String, 
+        /**
+         * The chance the customer is still active (`null`: not fitted).
+         */pAlive: Double?, 
+        /**
+         * Purchases expected in the horizon.
+         */expectedPurchases: Double?, 
+        /**
+         * Expected spend per purchase, a decimal string.
+         */expectedValue: String?, 
+        /**
+         * The discounted value of the horizon's purchases, a decimal string.
+         */clv: String?) {
+        self.customer = customer
+        self.historic = historic
+        self.frequency = frequency
+        self.recency = recency
+        self.t = t
+        self.monetary = monetary
+        self.pAlive = pAlive
+        self.expectedPurchases = expectedPurchases
+        self.expectedValue = expectedValue
+        self.clv = clv
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ClvRow: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeClvRow: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ClvRow {
+        return
+            try ClvRow(
+                customer: FfiConverterString.read(from: &buf), 
+                historic: FfiConverterString.read(from: &buf), 
+                frequency: FfiConverterUInt32.read(from: &buf), 
+                recency: FfiConverterUInt32.read(from: &buf), 
+                t: FfiConverterUInt32.read(from: &buf), 
+                monetary: FfiConverterString.read(from: &buf), 
+                pAlive: FfiConverterOptionDouble.read(from: &buf), 
+                expectedPurchases: FfiConverterOptionDouble.read(from: &buf), 
+                expectedValue: FfiConverterOptionString.read(from: &buf), 
+                clv: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ClvRow, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.customer, into: &buf)
+        FfiConverterString.write(value.historic, into: &buf)
+        FfiConverterUInt32.write(value.frequency, into: &buf)
+        FfiConverterUInt32.write(value.recency, into: &buf)
+        FfiConverterUInt32.write(value.t, into: &buf)
+        FfiConverterString.write(value.monetary, into: &buf)
+        FfiConverterOptionDouble.write(value.pAlive, into: &buf)
+        FfiConverterOptionDouble.write(value.expectedPurchases, into: &buf)
+        FfiConverterOptionString.write(value.expectedValue, into: &buf)
+        FfiConverterOptionString.write(value.clv, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeClvRow_lift(_ buf: RustBuffer) throws -> ClvRow {
+    return try FfiConverterTypeClvRow.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeClvRow_lower(_ value: ClvRow) -> RustBuffer {
+    return FfiConverterTypeClvRow.lower(value)
 }
 
 
@@ -7953,6 +8713,106 @@ public func FfiConverterTypeFieldMatch_lower(_ value: FieldMatch) -> RustBuffer 
 
 
 /**
+ * The Gamma-Gamma model of spend per purchase, fitted by maximum
+ * likelihood.
+ */
+public struct GammaGamma: Equatable, Hashable {
+    /**
+     * The shape of the spend's gamma distribution.
+     */
+    public var p: Double
+    /**
+     * The shape of its scale's gamma distribution.
+     */
+    public var q: Double
+    /**
+     * That distribution's scale.
+     */
+    public var v: Double
+    /**
+     * The mean log-likelihood at the optimum.
+     */
+    public var logLikelihood: Double
+    /**
+     * The optimiser's iterations.
+     */
+    public var iterations: UInt32
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The shape of the spend's gamma distribution.
+         */p: Double, 
+        /**
+         * The shape of its scale's gamma distribution.
+         */q: Double, 
+        /**
+         * That distribution's scale.
+         */v: Double, 
+        /**
+         * The mean log-likelihood at the optimum.
+         */logLikelihood: Double, 
+        /**
+         * The optimiser's iterations.
+         */iterations: UInt32) {
+        self.p = p
+        self.q = q
+        self.v = v
+        self.logLikelihood = logLikelihood
+        self.iterations = iterations
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension GammaGamma: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeGammaGamma: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> GammaGamma {
+        return
+            try GammaGamma(
+                p: FfiConverterDouble.read(from: &buf), 
+                q: FfiConverterDouble.read(from: &buf), 
+                v: FfiConverterDouble.read(from: &buf), 
+                logLikelihood: FfiConverterDouble.read(from: &buf), 
+                iterations: FfiConverterUInt32.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: GammaGamma, into buf: inout [UInt8]) {
+        FfiConverterDouble.write(value.p, into: &buf)
+        FfiConverterDouble.write(value.q, into: &buf)
+        FfiConverterDouble.write(value.v, into: &buf)
+        FfiConverterDouble.write(value.logLikelihood, into: &buf)
+        FfiConverterUInt32.write(value.iterations, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeGammaGamma_lift(_ buf: RustBuffer) throws -> GammaGamma {
+    return try FfiConverterTypeGammaGamma.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeGammaGamma_lower(_ value: GammaGamma) -> RustBuffer {
+    return FfiConverterTypeGammaGamma.lower(value)
+}
+
+
+/**
  * One group of a campaign (treated or held out), measured.
  */
 public struct GroupMeasure: Equatable, Hashable {
@@ -8058,6 +8918,208 @@ public func FfiConverterTypeGroupMeasure_lift(_ buf: RustBuffer) throws -> Group
 #endif
 public func FfiConverterTypeGroupMeasure_lower(_ value: GroupMeasure) -> RustBuffer {
     return FfiConverterTypeGroupMeasure.lower(value)
+}
+
+
+/**
+ * Where an import stands: given to the listener after each batch.
+ */
+public struct ImportProgress: Equatable, Hashable {
+    /**
+     * Rows read so far.
+     */
+    public var rows: UInt64
+    /**
+     * Rows written.
+     */
+    public var imported: UInt64
+    /**
+     * Rows refused.
+     */
+    public var rejected: UInt64
+    /**
+     * `true` in an all-or-nothing import's first pass (checking, nothing
+     * written), `false` while writing.
+     */
+    public var checking: Bool
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Rows read so far.
+         */rows: UInt64, 
+        /**
+         * Rows written.
+         */imported: UInt64, 
+        /**
+         * Rows refused.
+         */rejected: UInt64, 
+        /**
+         * `true` in an all-or-nothing import's first pass (checking, nothing
+         * written), `false` while writing.
+         */checking: Bool) {
+        self.rows = rows
+        self.imported = imported
+        self.rejected = rejected
+        self.checking = checking
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ImportProgress: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeImportProgress: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ImportProgress {
+        return
+            try ImportProgress(
+                rows: FfiConverterUInt64.read(from: &buf), 
+                imported: FfiConverterUInt64.read(from: &buf), 
+                rejected: FfiConverterUInt64.read(from: &buf), 
+                checking: FfiConverterBool.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ImportProgress, into buf: inout [UInt8]) {
+        FfiConverterUInt64.write(value.rows, into: &buf)
+        FfiConverterUInt64.write(value.imported, into: &buf)
+        FfiConverterUInt64.write(value.rejected, into: &buf)
+        FfiConverterBool.write(value.checking, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeImportProgress_lift(_ buf: RustBuffer) throws -> ImportProgress {
+    return try FfiConverterTypeImportProgress.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeImportProgress_lower(_ value: ImportProgress) -> RustBuffer {
+    return FfiConverterTypeImportProgress.lower(value)
+}
+
+
+/**
+ * What `importRows` did.
+ */
+public struct ImportReport: Equatable, Hashable {
+    /**
+     * Rows read.
+     */
+    public var rows: UInt64
+    /**
+     * Rows written.
+     */
+    public var imported: UInt64
+    /**
+     * Of the refused, how many as duplicates.
+     */
+    public var duplicates: UInt64
+    /**
+     * The refused rows, in file order.
+     */
+    public var rejected: [RejectedRow]
+    /**
+     * Commits made.
+     */
+    public var batches: UInt64
+    /**
+     * Whether the progress listener stopped it (the batches written before
+     * stay written).
+     */
+    public var cancelled: Bool
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Rows read.
+         */rows: UInt64, 
+        /**
+         * Rows written.
+         */imported: UInt64, 
+        /**
+         * Of the refused, how many as duplicates.
+         */duplicates: UInt64, 
+        /**
+         * The refused rows, in file order.
+         */rejected: [RejectedRow], 
+        /**
+         * Commits made.
+         */batches: UInt64, 
+        /**
+         * Whether the progress listener stopped it (the batches written before
+         * stay written).
+         */cancelled: Bool) {
+        self.rows = rows
+        self.imported = imported
+        self.duplicates = duplicates
+        self.rejected = rejected
+        self.batches = batches
+        self.cancelled = cancelled
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ImportReport: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeImportReport: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ImportReport {
+        return
+            try ImportReport(
+                rows: FfiConverterUInt64.read(from: &buf), 
+                imported: FfiConverterUInt64.read(from: &buf), 
+                duplicates: FfiConverterUInt64.read(from: &buf), 
+                rejected: FfiConverterSequenceTypeRejectedRow.read(from: &buf), 
+                batches: FfiConverterUInt64.read(from: &buf), 
+                cancelled: FfiConverterBool.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ImportReport, into buf: inout [UInt8]) {
+        FfiConverterUInt64.write(value.rows, into: &buf)
+        FfiConverterUInt64.write(value.imported, into: &buf)
+        FfiConverterUInt64.write(value.duplicates, into: &buf)
+        FfiConverterSequenceTypeRejectedRow.write(value.rejected, into: &buf)
+        FfiConverterUInt64.write(value.batches, into: &buf)
+        FfiConverterBool.write(value.cancelled, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeImportReport_lift(_ buf: RustBuffer) throws -> ImportReport {
+    return try FfiConverterTypeImportReport.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeImportReport_lower(_ value: ImportReport) -> RustBuffer {
+    return FfiConverterTypeImportReport.lower(value)
 }
 
 
@@ -8213,6 +9275,10 @@ public struct Lead: Equatable, Hashable {
      */
     public var channel: String?
     /**
+     * The marketing campaign it came from.
+     */
+    public var campaign: String?
+    /**
      * The company's name.
      */
     public var company: String?
@@ -8316,6 +9382,9 @@ public struct Lead: Equatable, Hashable {
          * The channel (phone, email, chat, ...).
          */channel: String?, 
         /**
+         * The marketing campaign it came from.
+         */campaign: String?, 
+        /**
          * The company's name.
          */company: String?, 
         /**
@@ -8376,6 +9445,7 @@ public struct Lead: Equatable, Hashable {
         self.status = status
         self.source = source
         self.channel = channel
+        self.campaign = campaign
         self.company = company
         self.contactName = contactName
         self.title = title
@@ -8421,6 +9491,7 @@ public struct FfiConverterTypeLead: FfiConverterRustBuffer {
                 status: FfiConverterString.read(from: &buf), 
                 source: FfiConverterOptionString.read(from: &buf), 
                 channel: FfiConverterOptionString.read(from: &buf), 
+                campaign: FfiConverterOptionString.read(from: &buf), 
                 company: FfiConverterOptionString.read(from: &buf), 
                 contactName: FfiConverterOptionString.read(from: &buf), 
                 title: FfiConverterOptionString.read(from: &buf), 
@@ -8452,6 +9523,7 @@ public struct FfiConverterTypeLead: FfiConverterRustBuffer {
         FfiConverterString.write(value.status, into: &buf)
         FfiConverterOptionString.write(value.source, into: &buf)
         FfiConverterOptionString.write(value.channel, into: &buf)
+        FfiConverterOptionString.write(value.campaign, into: &buf)
         FfiConverterOptionString.write(value.company, into: &buf)
         FfiConverterOptionString.write(value.contactName, into: &buf)
         FfiConverterOptionString.write(value.title, into: &buf)
@@ -9846,6 +10918,155 @@ public func FfiConverterTypeMergeOutcome_lower(_ value: MergeOutcome) -> RustBuf
 
 
 /**
+ * One column of a metric's table.
+ */
+public struct MetricColumn: Equatable, Hashable {
+    /**
+     * Its name, snake_case as in the core (`"conversion_rate"`).
+     */
+    public var name: String
+    /**
+     * What it holds.
+     */
+    public var kind: ColumnKind
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Its name, snake_case as in the core (`"conversion_rate"`).
+         */name: String, 
+        /**
+         * What it holds.
+         */kind: ColumnKind) {
+        self.name = name
+        self.kind = kind
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension MetricColumn: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeMetricColumn: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> MetricColumn {
+        return
+            try MetricColumn(
+                name: FfiConverterString.read(from: &buf), 
+                kind: FfiConverterTypeColumnKind.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: MetricColumn, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.name, into: &buf)
+        FfiConverterTypeColumnKind.write(value.kind, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMetricColumn_lift(_ buf: RustBuffer) throws -> MetricColumn {
+    return try FfiConverterTypeMetricColumn.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMetricColumn_lower(_ value: MetricColumn) -> RustBuffer {
+    return FfiConverterTypeMetricColumn.lower(value)
+}
+
+
+/**
+ * What `metric` returns: the metric's name, its columns, and its rows
+ * (each one cell per column, in column order).
+ */
+public struct MetricTable: Equatable, Hashable {
+    /**
+     * The metric (`"lead_conversion"`, ...).
+     */
+    public var metric: String
+    /**
+     * The columns.
+     */
+    public var columns: [MetricColumn]
+    /**
+     * The rows: one [`MetricValue`] per column, in column order.
+     */
+    public var rows: [[MetricValue]]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The metric (`"lead_conversion"`, ...).
+         */metric: String, 
+        /**
+         * The columns.
+         */columns: [MetricColumn], 
+        /**
+         * The rows: one [`MetricValue`] per column, in column order.
+         */rows: [[MetricValue]]) {
+        self.metric = metric
+        self.columns = columns
+        self.rows = rows
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension MetricTable: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeMetricTable: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> MetricTable {
+        return
+            try MetricTable(
+                metric: FfiConverterString.read(from: &buf), 
+                columns: FfiConverterSequenceTypeMetricColumn.read(from: &buf), 
+                rows: FfiConverterSequenceSequenceTypeMetricValue.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: MetricTable, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.metric, into: &buf)
+        FfiConverterSequenceTypeMetricColumn.write(value.columns, into: &buf)
+        FfiConverterSequenceSequenceTypeMetricValue.write(value.rows, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMetricTable_lift(_ buf: RustBuffer) throws -> MetricTable {
+    return try FfiConverterTypeMetricTable.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMetricTable_lower(_ value: MetricTable) -> RustBuffer {
+    return FfiConverterTypeMetricTable.lower(value)
+}
+
+
+/**
  * An amount of money: `Money(amount = "1200.50", currency = "EUR")`.
  *
  * The amount is a decimal string so that no binary float ever rounds a
@@ -10313,6 +11534,11 @@ public struct NewLead: Equatable, Hashable {
      */
     public var channel: String?
     /**
+     * The marketing campaign it came from (`leadConversion` and
+     * `channelRoi` count by it).
+     */
+    public var campaign: String?
+    /**
      * The company's name.
      */
     public var company: String?
@@ -10367,6 +11593,10 @@ public struct NewLead: Equatable, Hashable {
          * The channel.
          */channel: String? = nil, 
         /**
+         * The marketing campaign it came from (`leadConversion` and
+         * `channelRoi` count by it).
+         */campaign: String? = nil, 
+        /**
          * The company's name.
          */company: String? = nil, 
         /**
@@ -10401,6 +11631,7 @@ public struct NewLead: Equatable, Hashable {
          */customJson: String? = nil) {
         self.source = source
         self.channel = channel
+        self.campaign = campaign
         self.company = company
         self.contactName = contactName
         self.title = title
@@ -10432,6 +11663,7 @@ public struct FfiConverterTypeNewLead: FfiConverterRustBuffer {
             try NewLead(
                 source: FfiConverterOptionString.read(from: &buf), 
                 channel: FfiConverterOptionString.read(from: &buf), 
+                campaign: FfiConverterOptionString.read(from: &buf), 
                 company: FfiConverterOptionString.read(from: &buf), 
                 contactName: FfiConverterOptionString.read(from: &buf), 
                 title: FfiConverterOptionString.read(from: &buf), 
@@ -10449,6 +11681,7 @@ public struct FfiConverterTypeNewLead: FfiConverterRustBuffer {
     public static func write(_ value: NewLead, into buf: inout [UInt8]) {
         FfiConverterOptionString.write(value.source, into: &buf)
         FfiConverterOptionString.write(value.channel, into: &buf)
+        FfiConverterOptionString.write(value.campaign, into: &buf)
         FfiConverterOptionString.write(value.company, into: &buf)
         FfiConverterOptionString.write(value.contactName, into: &buf)
         FfiConverterOptionString.write(value.title, into: &buf)
@@ -13382,6 +14615,87 @@ public func FfiConverterTypeRecordKey_lift(_ buf: RustBuffer) throws -> RecordKe
 #endif
 public func FfiConverterTypeRecordKey_lower(_ value: RecordKey) -> RustBuffer {
     return FfiConverterTypeRecordKey.lower(value)
+}
+
+
+/**
+ * One refused row.
+ */
+public struct RejectedRow: Equatable, Hashable {
+    /**
+     * The row's number in the file (a CSV's or a sheet's header is row 1,
+     * its first data row row 2; a JSON Lines file's first line is row 1).
+     */
+    public var row: UInt64
+    /**
+     * The field at fault (`null`: the row as a whole).
+     */
+    public var field: String?
+    /**
+     * Why (`"is not an email address"`, `"repeats the email of row 2"`).
+     */
+    public var reason: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The row's number in the file (a CSV's or a sheet's header is row 1,
+         * its first data row row 2; a JSON Lines file's first line is row 1).
+         */row: UInt64, 
+        /**
+         * The field at fault (`null`: the row as a whole).
+         */field: String?, 
+        /**
+         * Why (`"is not an email address"`, `"repeats the email of row 2"`).
+         */reason: String) {
+        self.row = row
+        self.field = field
+        self.reason = reason
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension RejectedRow: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRejectedRow: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RejectedRow {
+        return
+            try RejectedRow(
+                row: FfiConverterUInt64.read(from: &buf), 
+                field: FfiConverterOptionString.read(from: &buf), 
+                reason: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: RejectedRow, into buf: inout [UInt8]) {
+        FfiConverterUInt64.write(value.row, into: &buf)
+        FfiConverterOptionString.write(value.field, into: &buf)
+        FfiConverterString.write(value.reason, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRejectedRow_lift(_ buf: RustBuffer) throws -> RejectedRow {
+    return try FfiConverterTypeRejectedRow.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRejectedRow_lower(_ value: RejectedRow) -> RustBuffer {
+    return FfiConverterTypeRejectedRow.lower(value)
 }
 
 
@@ -16641,6 +17955,132 @@ public func FfiConverterTypeAnyRecord_lower(_ value: AnyRecord) -> RustBuffer {
 
 
 /**
+ * What a metric's column holds.
+ */
+
+public enum ColumnKind: Equatable, Hashable {
+    
+    /**
+     * Text ([`MetricValue::Text`]).
+     */
+    case text
+    /**
+     * Whole numbers ([`MetricValue::Integer`]).
+     */
+    case integer
+    /**
+     * Rates, shares, durations in days ([`MetricValue::Float`]).
+     */
+    case float
+    /**
+     * Exact decimals, money amounts ([`MetricValue::Decimal`], a string).
+     */
+    case decimal
+    /**
+     * Instants ([`MetricValue::Time`]).
+     */
+    case time
+    /**
+     * Calendar dates or months (`"2026-03-10"`, `"2026-03"`:
+     * [`MetricValue::Date`]).
+     */
+    case date
+    /**
+     * True or false ([`MetricValue::Bool`]).
+     */
+    case bool
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension ColumnKind: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeColumnKind: FfiConverterRustBuffer {
+    typealias SwiftType = ColumnKind
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ColumnKind {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .text
+        
+        case 2: return .integer
+        
+        case 3: return .float
+        
+        case 4: return .decimal
+        
+        case 5: return .time
+        
+        case 6: return .date
+        
+        case 7: return .bool
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: ColumnKind, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .text:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .integer:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .float:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .decimal:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .time:
+            writeInt(&buf, Int32(5))
+        
+        
+        case .date:
+            writeInt(&buf, Int32(6))
+        
+        
+        case .bool:
+            writeInt(&buf, Int32(7))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeColumnKind_lift(_ buf: RustBuffer) throws -> ColumnKind {
+    return try FfiConverterTypeColumnKind.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeColumnKind_lower(_ value: ColumnKind) -> RustBuffer {
+    return FfiConverterTypeColumnKind.lower(value)
+}
+
+
+
+/**
  * Everything that can go wrong in crm: one case per stable kind.
  *
  * Match on the case, not on the message: the wording may improve between
@@ -17335,6 +18775,300 @@ public func FfiConverterTypeInstallmentStatus_lift(_ buf: RustBuffer) throws -> 
 #endif
 public func FfiConverterTypeInstallmentStatus_lower(_ value: InstallmentStatus) -> RustBuffer {
     return FfiConverterTypeInstallmentStatus.lower(value)
+}
+
+
+
+/**
+ * Whose customers `customerLifetimeValue` counts (within what the actor
+ * may read). In `metric`'s query JSON the same scope is `"all"`,
+ * `{"user": id}`, `{"team": id}` or `{"region": name}`.
+ */
+
+public enum MetricScope: Equatable, Hashable {
+    
+    /**
+     * Everything the actor may read.
+     */
+    case all
+    /**
+     * Records owned by this user.
+     */
+    case user(
+        /**
+         * The user's id.
+         */id: String
+    )
+    /**
+     * Records of this team.
+     */
+    case team(
+        /**
+         * The team's id.
+         */id: String
+    )
+    /**
+     * Records of this region.
+     */
+    case region(
+        /**
+         * The region's name.
+         */name: String
+    )
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension MetricScope: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeMetricScope: FfiConverterRustBuffer {
+    typealias SwiftType = MetricScope
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> MetricScope {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .all
+        
+        case 2: return .user(id: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 3: return .team(id: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 4: return .region(name: try FfiConverterString.read(from: &buf)
+        )
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: MetricScope, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .all:
+            writeInt(&buf, Int32(1))
+        
+        
+        case let .user(id):
+            writeInt(&buf, Int32(2))
+            FfiConverterString.write(id, into: &buf)
+            
+        
+        case let .team(id):
+            writeInt(&buf, Int32(3))
+            FfiConverterString.write(id, into: &buf)
+            
+        
+        case let .region(name):
+            writeInt(&buf, Int32(4))
+            FfiConverterString.write(name, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMetricScope_lift(_ buf: RustBuffer) throws -> MetricScope {
+    return try FfiConverterTypeMetricScope.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMetricScope_lower(_ value: MetricScope) -> RustBuffer {
+    return FfiConverterTypeMetricScope.lower(value)
+}
+
+
+
+/**
+ * One cell of a metric's table: the case of its column's kind, or `Null`
+ * where there is no value.
+ */
+
+public enum MetricValue: Equatable, Hashable {
+    
+    /**
+     * No value (a lead without a campaign, a rate over nothing).
+     */
+    case null
+    /**
+     * Text.
+     */
+    case text(
+        /**
+         * The text.
+         */value: String
+    )
+    /**
+     * A whole number.
+     */
+    case integer(
+        /**
+         * The number.
+         */value: Int64
+    )
+    /**
+     * A floating-point number: rates, shares, days (never money).
+     */
+    case float(
+        /**
+         * The number.
+         */value: Double
+    )
+    /**
+     * An exact decimal as a string (`"1000.00"`), as [`Money`](crate::Money)
+     * amounts are: never a float.
+     */
+    case decimal(
+        /**
+         * The decimal's text.
+         */value: String
+    )
+    /**
+     * An instant.
+     */
+    case time(
+        /**
+         * The instant.
+         */value: Date
+    )
+    /**
+     * A calendar date (`"2026-03-10"`) or month (`"2026-03"`).
+     */
+    case date(
+        /**
+         * The date's text.
+         */value: String
+    )
+    /**
+     * True or false.
+     */
+    case bool(
+        /**
+         * The value.
+         */value: Bool
+    )
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension MetricValue: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeMetricValue: FfiConverterRustBuffer {
+    typealias SwiftType = MetricValue
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> MetricValue {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .null
+        
+        case 2: return .text(value: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 3: return .integer(value: try FfiConverterInt64.read(from: &buf)
+        )
+        
+        case 4: return .float(value: try FfiConverterDouble.read(from: &buf)
+        )
+        
+        case 5: return .decimal(value: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 6: return .time(value: try FfiConverterTimestamp.read(from: &buf)
+        )
+        
+        case 7: return .date(value: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 8: return .bool(value: try FfiConverterBool.read(from: &buf)
+        )
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: MetricValue, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .null:
+            writeInt(&buf, Int32(1))
+        
+        
+        case let .text(value):
+            writeInt(&buf, Int32(2))
+            FfiConverterString.write(value, into: &buf)
+            
+        
+        case let .integer(value):
+            writeInt(&buf, Int32(3))
+            FfiConverterInt64.write(value, into: &buf)
+            
+        
+        case let .float(value):
+            writeInt(&buf, Int32(4))
+            FfiConverterDouble.write(value, into: &buf)
+            
+        
+        case let .decimal(value):
+            writeInt(&buf, Int32(5))
+            FfiConverterString.write(value, into: &buf)
+            
+        
+        case let .time(value):
+            writeInt(&buf, Int32(6))
+            FfiConverterTimestamp.write(value, into: &buf)
+            
+        
+        case let .date(value):
+            writeInt(&buf, Int32(7))
+            FfiConverterString.write(value, into: &buf)
+            
+        
+        case let .bool(value):
+            writeInt(&buf, Int32(8))
+            FfiConverterBool.write(value, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMetricValue_lift(_ buf: RustBuffer) throws -> MetricValue {
+    return try FfiConverterTypeMetricValue.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMetricValue_lower(_ value: MetricValue) -> RustBuffer {
+    return FfiConverterTypeMetricValue.lower(value)
 }
 
 
@@ -18102,6 +19836,155 @@ public func FfiConverterTypeTargetStatus_lower(_ value: TargetStatus) -> RustBuf
 }
 
 
+
+
+
+/**
+ * The host's progress listener of `importRows` (a Kotlin interface, a
+ * Swift protocol), called on the calling thread after each batch.
+ *
+ * It must not call the `Crm` running the import (that call fails with
+ * `Validation` on `progress`); an exception thrown in it stops the import
+ * and `importRows` throws: a `CrmException` as it is, any other as
+ * `CrmException.Validation` on `progress`.
+ */
+public protocol ImportProgressListener: AnyObject, Sendable {
+    
+    /**
+     * Where the import stands; `true` goes on, `false` stops it
+     * (`ImportReport.cancelled`; the batches written stay written).
+     */
+    func onProgress(progress: ImportProgress) throws  -> Bool
+    
+}
+
+
+// Put the implementation in a struct so we don't pollute the top-level namespace
+fileprivate struct UniffiCallbackInterfaceImportProgressListener {
+
+    // Create the VTable using a series of closures.
+    // Swift automatically converts these into C callback functions.
+    //
+    // Store the vtable directly.
+    static let vtable: UniffiVTableCallbackInterfaceImportProgressListener = UniffiVTableCallbackInterfaceImportProgressListener(
+        uniffiFree: { (uniffiHandle: UInt64) -> () in
+            do {
+                try FfiConverterCallbackInterfaceImportProgressListener.handleMap.remove(handle: uniffiHandle)
+            } catch {
+                print("Uniffi callback interface ImportProgressListener: handle missing in uniffiFree")
+            }
+        },
+        uniffiClone: { (uniffiHandle: UInt64) -> UInt64 in
+            do {
+                return try FfiConverterCallbackInterfaceImportProgressListener.handleMap.clone(handle: uniffiHandle)
+            } catch {
+                fatalError("Uniffi callback interface ImportProgressListener: handle missing in uniffiClone")
+            }
+        },
+        onProgress: { (
+            uniffiHandle: UInt64,
+            progress: RustBuffer,
+            uniffiOutReturn: UnsafeMutablePointer<Int8>,
+            uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
+        ) in
+            let makeCall = {
+                () throws -> Bool in
+                guard let uniffiObj = try? FfiConverterCallbackInterfaceImportProgressListener.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return try uniffiObj.onProgress(
+                     progress: try FfiConverterTypeImportProgress_lift(progress)
+                )
+            }
+
+            
+            let writeReturn = { uniffiOutReturn.pointee = FfiConverterBool.lower($0) }
+            uniffiTraitInterfaceCallWithError(
+                callStatus: uniffiCallStatus,
+                makeCall: makeCall,
+                writeReturn: writeReturn,
+                lowerError: FfiConverterTypeCrmError_lower
+            )
+        }
+    )
+
+    // Rust stores this pointer for future callback invocations, so it must live
+    // for the process lifetime (not just for the init function call).
+    //
+    // `nonisolated(unsafe)` is needed under Swift 6 strict concurrency.
+    // This is safe because the pointee is initialized once during static init
+    // and never mutated by either side of the FFI.  Its fields are C function pointers.
+    nonisolated(unsafe) static let vtablePtr: UnsafePointer<UniffiVTableCallbackInterfaceImportProgressListener> = {
+        let ptr = UnsafeMutablePointer<UniffiVTableCallbackInterfaceImportProgressListener>.allocate(capacity: 1)
+        ptr.initialize(to: vtable)
+        return UnsafePointer(ptr)
+    }()
+}
+
+private func uniffiCallbackInitImportProgressListener() {
+    uniffi_crm_ffi_fn_init_callback_vtable_importprogresslistener(UniffiCallbackInterfaceImportProgressListener.vtablePtr)
+}
+
+// FfiConverter protocol for callback interfaces
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterCallbackInterfaceImportProgressListener {
+    fileprivate static let handleMap = UniffiHandleMap<ImportProgressListener>()
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+extension FfiConverterCallbackInterfaceImportProgressListener : FfiConverter {
+    typealias SwiftType = ImportProgressListener
+    typealias FfiType = UInt64
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public static func lift(_ handle: UInt64) throws -> SwiftType {
+        try handleMap.get(handle: handle)
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public static func lower(_ v: SwiftType) -> UInt64 {
+        return handleMap.insert(obj: v)
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public static func write(_ v: SwiftType, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(v))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterCallbackInterfaceImportProgressListener_lift(_ handle: UInt64) throws -> ImportProgressListener {
+    return try FfiConverterCallbackInterfaceImportProgressListener.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterCallbackInterfaceImportProgressListener_lower(_ v: ImportProgressListener) -> UInt64 {
+    return FfiConverterCallbackInterfaceImportProgressListener.lower(v)
+}
+
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
@@ -18249,6 +20132,30 @@ fileprivate struct FfiConverterOptionString: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionData: FfiConverterRustBuffer {
+    typealias SwiftType = Data?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterData.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterData.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionTimestamp: FfiConverterRustBuffer {
     typealias SwiftType = Date?
 
@@ -18265,6 +20172,30 @@ fileprivate struct FfiConverterOptionTimestamp: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterTimestamp.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeBgNbd: FfiConverterRustBuffer {
+    typealias SwiftType = BgNbd?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeBgNbd.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeBgNbd.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -18337,6 +20268,30 @@ fileprivate struct FfiConverterOptionTypeEarning: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterTypeEarning.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeGammaGamma: FfiConverterRustBuffer {
+    typealias SwiftType = GammaGamma?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeGammaGamma.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeGammaGamma.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -18577,6 +20532,54 @@ fileprivate struct FfiConverterOptionTypeWriteOff: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterTypeWriteOff.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeMetricScope: FfiConverterRustBuffer {
+    typealias SwiftType = MetricScope?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeMetricScope.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeMetricScope.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionCallbackInterfaceImportProgressListener: FfiConverterRustBuffer {
+    typealias SwiftType = ImportProgressListener?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterCallbackInterfaceImportProgressListener.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterCallbackInterfaceImportProgressListener.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -18875,6 +20878,56 @@ fileprivate struct FfiConverterSequenceTypeCampaignMember: FfiConverterRustBuffe
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeCampaignMember.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeClvPrediction: FfiConverterRustBuffer {
+    typealias SwiftType = [ClvPrediction]
+
+    public static func write(_ value: [ClvPrediction], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeClvPrediction.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [ClvPrediction] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [ClvPrediction]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeClvPrediction.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeClvRow: FfiConverterRustBuffer {
+    typealias SwiftType = [ClvRow]
+
+    public static func write(_ value: [ClvRow], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeClvRow.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [ClvRow] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [ClvRow]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeClvRow.read(from: &buf))
         }
         return seq
     }
@@ -19308,6 +21361,31 @@ fileprivate struct FfiConverterSequenceTypeMemberOutcome: FfiConverterRustBuffer
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeMetricColumn: FfiConverterRustBuffer {
+    typealias SwiftType = [MetricColumn]
+
+    public static func write(_ value: [MetricColumn], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeMetricColumn.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [MetricColumn] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [MetricColumn]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeMetricColumn.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeOutboxMessage: FfiConverterRustBuffer {
     typealias SwiftType = [OutboxMessage]
 
@@ -19575,6 +21653,31 @@ fileprivate struct FfiConverterSequenceTypeRecordKey: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeRecordKey.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeRejectedRow: FfiConverterRustBuffer {
+    typealias SwiftType = [RejectedRow]
+
+    public static func write(_ value: [RejectedRow], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeRejectedRow.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [RejectedRow] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [RejectedRow]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeRejectedRow.read(from: &buf))
         }
         return seq
     }
@@ -19858,6 +21961,31 @@ fileprivate struct FfiConverterSequenceTypeAnyRecord: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeMetricValue: FfiConverterRustBuffer {
+    typealias SwiftType = [MetricValue]
+
+    public static func write(_ value: [MetricValue], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeMetricValue.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [MetricValue] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [MetricValue]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeMetricValue.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeRfmSignal: FfiConverterRustBuffer {
     typealias SwiftType = [RfmSignal]
 
@@ -19908,6 +22036,31 @@ fileprivate struct FfiConverterSequenceTypeRfmTier: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceSequenceTypeMetricValue: FfiConverterRustBuffer {
+    typealias SwiftType = [[MetricValue]]
+
+    public static func write(_ value: [[MetricValue]], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterSequenceTypeMetricValue.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [[MetricValue]] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [[MetricValue]]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterSequenceTypeMetricValue.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterDictionaryStringString: FfiConverterRustBuffer {
     public static func write(_ value: [String: String], into buf: inout [UInt8]) {
         let len = Int32(value.count)
@@ -19929,6 +22082,35 @@ fileprivate struct FfiConverterDictionaryStringString: FfiConverterRustBuffer {
         }
         return dict
     }
+}
+/**
+ * Predicts customer lifetime value from purchases, a pure function: the
+ * purchases up to `asOf` are summarised per customer (as `lifetimes` does,
+ * by calendar day), the BG/NBD and Gamma-Gamma models fitted by maximum
+ * likelihood, and each customer valued over `months` of 30 days,
+ * discounted by `monthlyDiscount` a month. Amounts are decimal strings, as
+ * for `scoreRfm` (a negative one is a refund); `minorUnits` is the
+ * currency's decimal places, for rounding the values.
+ *
+ * # Errors
+ *
+ * `Validation` on `data` when there is too little history to fit (at least
+ * one repeat purchase is needed), on `months` (0 or above 1200), on
+ * `monthly_discount` (negative or not finite), on `as_of` or
+ * `purchases[i].at` for a time out of range, on `purchases[i].amount` for
+ * an amount that is not a decimal number.
+ */
+public func fitClv(purchases: [Purchase], asOf: Date, months: UInt32 = UInt32(12), monthlyDiscount: Double = Double(0.01), minorUnits: UInt32 = UInt32(2))throws  -> ClvModel  {
+    return try  FfiConverterTypeClvModel_lift(try rustCallWithError(FfiConverterTypeCrmError_lift) {
+        uniffiCallStatus in
+    uniffi_crm_ffi_fn_func_fit_clv(
+        FfiConverterSequenceTypePurchase.lower(purchases),
+        FfiConverterTimestamp.lower(asOf),
+        FfiConverterUInt32.lower(months),
+        FfiConverterDouble.lower(monthlyDiscount),
+        FfiConverterUInt32.lower(minorUnits),uniffiCallStatus
+    )
+})
 }
 /**
  * Why records `a` and `b` do or do not match, by the configuration's
@@ -20157,6 +22339,9 @@ private let initializationResult: InitializationResult = {
     if bindings_contract_version != scaffolding_contract_version {
         return InitializationResult.contractVersionMismatch
     }
+    if (uniffi_crm_ffi_checksum_func_fit_clv() != 58162) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_crm_ffi_checksum_func_explain_match() != 52507) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -20244,6 +22429,12 @@ private let initializationResult: InitializationResult = {
     if (uniffi_crm_ffi_checksum_method_crm_update() != 30382) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_crm_ffi_checksum_method_crm_customer_lifetime_value() != 19610) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_crm_ffi_checksum_method_crm_metric() != 28652) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_crm_ffi_checksum_method_crm_claim() != 6035) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -20329,6 +22520,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_crm_ffi_checksum_method_crm_save_user() != 52671) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_crm_ffi_checksum_method_crm_import_rows() != 22176) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_crm_ffi_checksum_method_crm_assign_lead() != 47416) {
@@ -20493,7 +22687,11 @@ private let initializationResult: InitializationResult = {
     if (uniffi_crm_ffi_checksum_constructor_calendar_new() != 24772) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_crm_ffi_checksum_method_importprogresslistener_on_progress() != 56762) {
+        return InitializationResult.apiChecksumMismatch
+    }
 
+    uniffiCallbackInitImportProgressListener()
     return InitializationResult.ok
 }()
 

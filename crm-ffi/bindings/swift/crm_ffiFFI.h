@@ -243,6 +243,22 @@ typedef void (*UniffiForeignFutureCompleteVoid)(uint64_t, UniffiForeignFutureRes
     );
 
 #endif
+#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_IMPORT_PROGRESS_LISTENER_METHOD0
+#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_IMPORT_PROGRESS_LISTENER_METHOD0
+typedef void (*UniffiCallbackInterfaceImportProgressListenerMethod0)(uint64_t, RustBuffer, int8_t* _Nonnull, 
+        RustCallStatus *_Nonnull uniffiCallStatus
+    );
+
+#endif
+#ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_IMPORT_PROGRESS_LISTENER
+#define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_IMPORT_PROGRESS_LISTENER
+typedef struct UniffiVTableCallbackInterfaceImportProgressListener {
+    UniffiCallbackInterfaceFree _Nonnull uniffiFree;
+    UniffiCallbackInterfaceClone _Nonnull uniffiClone;
+    UniffiCallbackInterfaceImportProgressListenerMethod0 _Nonnull onProgress;
+} UniffiVTableCallbackInterfaceImportProgressListener;
+
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_CLONE_DEDUPESCAN
 #define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_CLONE_DEDUPESCAN
 uint64_t uniffi_crm_ffi_fn_clone_dedupescan(uint64_t handle, RustCallStatus *_Nonnull out_status
@@ -381,6 +397,16 @@ RustBuffer uniffi_crm_ffi_fn_method_crm_unshare(uint64_t ptr, RustBuffer actor, 
 #ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_UPDATE
 #define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_UPDATE
 RustBuffer uniffi_crm_ffi_fn_method_crm_update(uint64_t ptr, RustBuffer actor, RustBuffer kind, RustBuffer id, uint64_t expected_version, RustBuffer fields_json, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_CUSTOMER_LIFETIME_VALUE
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_CUSTOMER_LIFETIME_VALUE
+RustBuffer uniffi_crm_ffi_fn_method_crm_customer_lifetime_value(uint64_t ptr, RustBuffer actor, RustBuffer as_of, uint32_t months, double monthly_discount, RustBuffer scope, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_METRIC
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_METRIC
+RustBuffer uniffi_crm_ffi_fn_method_crm_metric(uint64_t ptr, RustBuffer actor, RustBuffer query_json, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_CLAIM
@@ -526,6 +552,11 @@ RustBuffer uniffi_crm_ffi_fn_method_crm_save_team(uint64_t ptr, RustBuffer actor
 #ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_SAVE_USER
 #define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_SAVE_USER
 RustBuffer uniffi_crm_ffi_fn_method_crm_save_user(uint64_t ptr, RustBuffer actor, RustBuffer user, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_IMPORT_ROWS
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_IMPORT_ROWS
+RustBuffer uniffi_crm_ffi_fn_method_crm_import_rows(uint64_t ptr, RustBuffer actor, RustBuffer spec_json, RustBuffer path, RustBuffer data, RustBuffer progress, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRM_ASSIGN_LEAD
@@ -793,6 +824,11 @@ RustBuffer uniffi_crm_ffi_fn_method_calendar_time_zone(uint64_t ptr, RustCallSta
 RustBuffer uniffi_crm_ffi_fn_method_calendar_to_json(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_INIT_CALLBACK_VTABLE_IMPORTPROGRESSLISTENER
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_INIT_CALLBACK_VTABLE_IMPORTPROGRESSLISTENER
+void uniffi_crm_ffi_fn_init_callback_vtable_importprogresslistener(const UniffiVTableCallbackInterfaceImportProgressListener* _Nonnull vtable
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRMERROR_UNIFFI_TRAIT_DISPLAY
 #define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_CRMERROR_UNIFFI_TRAIT_DISPLAY
 RustBuffer uniffi_crm_ffi_fn_method_crmerror_uniffi_trait_display(RustBuffer ptr, RustCallStatus *_Nonnull out_status
@@ -821,6 +857,11 @@ RustBuffer uniffi_crm_ffi_fn_method_paymentplan_total(RustBuffer ptr, RustCallSt
 #ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_PLANLINE_STATUS
 #define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_METHOD_PLANLINE_STATUS
 RustBuffer uniffi_crm_ffi_fn_method_planline_status(RustBuffer ptr, RustBuffer today, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_FUNC_FIT_CLV
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_FUNC_FIT_CLV
+RustBuffer uniffi_crm_ffi_fn_func_fit_clv(RustBuffer purchases, RustBuffer as_of, uint32_t months, double monthly_discount, uint32_t minor_units, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_FN_FUNC_EXPLAIN_MATCH
@@ -1123,6 +1164,12 @@ void ffi_crm_ffi_rust_future_free_void(uint64_t handle
 void ffi_crm_ffi_rust_future_complete_void(uint64_t handle, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_FUNC_FIT_CLV
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_FUNC_FIT_CLV
+uint16_t uniffi_crm_ffi_checksum_func_fit_clv(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_FUNC_EXPLAIN_MATCH
 #define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_FUNC_EXPLAIN_MATCH
 uint16_t uniffi_crm_ffi_checksum_func_explain_match(void
@@ -1297,6 +1344,18 @@ uint16_t uniffi_crm_ffi_checksum_method_crm_update(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_CUSTOMER_LIFETIME_VALUE
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_CUSTOMER_LIFETIME_VALUE
+uint16_t uniffi_crm_ffi_checksum_method_crm_customer_lifetime_value(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_METRIC
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_METRIC
+uint16_t uniffi_crm_ffi_checksum_method_crm_metric(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_CLAIM
 #define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_CLAIM
 uint16_t uniffi_crm_ffi_checksum_method_crm_claim(void
@@ -1468,6 +1527,12 @@ uint16_t uniffi_crm_ffi_checksum_method_crm_save_team(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_SAVE_USER
 #define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_SAVE_USER
 uint16_t uniffi_crm_ffi_checksum_method_crm_save_user(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_IMPORT_ROWS
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_CRM_IMPORT_ROWS
+uint16_t uniffi_crm_ffi_checksum_method_crm_import_rows(void
     
 );
 #endif
@@ -1792,6 +1857,12 @@ uint16_t uniffi_crm_ffi_checksum_constructor_crm_open(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_CONSTRUCTOR_CALENDAR_NEW
 #define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_CONSTRUCTOR_CALENDAR_NEW
 uint16_t uniffi_crm_ffi_checksum_constructor_calendar_new(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_IMPORTPROGRESSLISTENER_ON_PROGRESS
+#define UNIFFI_FFIDEF_UNIFFI_CRM_FFI_CHECKSUM_METHOD_IMPORTPROGRESSLISTENER_ON_PROGRESS
+uint16_t uniffi_crm_ffi_checksum_method_importprogresslistener_on_progress(void
     
 );
 #endif

@@ -7,17 +7,20 @@
 //! versions on deals), `payments.rs` (payment plans on contracts,
 //! receivables, collections), `desk.rs` (the service desk: SLA states,
 //! escalation, surveys), `loyalty.rs` (the points ledger, member levels,
-//! care items, campaigns).
+//! care items, campaigns), `analytics.rs` (metrics as tables, lifetime
+//! value), `import.rs` (bulk import).
 //!
 //! Every method is synchronous and, over a file or a server, blocks on I/O:
 //! the host calls it off its UI thread (Kotlin `Dispatchers.IO`, a Swift
 //! background task). The crate README says why there are no `async` variants.
 
+mod analytics;
 mod assignment;
 mod deals;
 mod dedupe;
 mod desk;
 mod directory;
+mod import;
 mod leads;
 mod loyalty;
 mod payments;
@@ -26,6 +29,7 @@ mod service;
 mod tasks;
 mod value;
 
+use std::cell::Cell;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::SystemTime;
 
@@ -76,9 +80,33 @@ impl FfiCrm {
     /// [`CrmError::Storage`] when an earlier call panicked half-way (a bug):
     /// the store may then be inconsistent, so it is not used again.
     pub(crate) fn engine(&self) -> Result<MutexGuard<'_, CoreCrm<DynStore>>, CrmError> {
+        // A host callback (an import's progress listener) runs while this
+        // engine is locked: a call back into it would wait for itself.
+        if CALLING_BACK.with(Cell::get) == self.address() {
+            return Err(CoreError::invalid(
+                "progress",
+                "the progress listener may not call the Crm running the import",
+            )
+            .into());
+        }
         self.engine.lock().map_err(|_| CrmError::Storage {
             reason: "an earlier call failed half-way; this engine can no longer be used".into(),
         })
+    }
+
+    /// This object's address, which marks it in [`CALLING_BACK`].
+    fn address(&self) -> usize {
+        std::ptr::from_ref(self) as usize
+    }
+
+    /// Runs a host callback while this engine is locked by the calling
+    /// thread: until it returns, that thread's calls to this object fail
+    /// (see [`FfiCrm::engine`]) rather than deadlock.
+    pub(crate) fn calling_back<T>(&self, callback: impl FnOnce() -> T) -> T {
+        let before = CALLING_BACK.with(|c| c.replace(self.address()));
+        let result = callback();
+        CALLING_BACK.with(|c| c.set(before));
+        result
     }
 
     /// An engine over `store`, on a fixed clock at `now` or the system clock,
@@ -128,6 +156,12 @@ impl FfiCrm {
             )
         })
     }
+}
+
+thread_local! {
+    /// The address of the `Crm` whose host callback runs on this thread (0:
+    /// none).
+    static CALLING_BACK: Cell<usize> = const { Cell::new(0) };
 }
 
 /// The engine's configuration: the Config JSON (`crm::Config::from_json`), or

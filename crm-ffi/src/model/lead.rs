@@ -41,6 +41,8 @@ pub struct Lead {
     pub source: Option<String>,
     /// The channel (phone, email, chat, ...).
     pub channel: Option<String>,
+    /// The marketing campaign it came from.
+    pub campaign: Option<String>,
     /// The company's name.
     pub company: Option<String>,
     /// The person's name.
@@ -90,6 +92,7 @@ impl From<CoreLead> for Lead {
             status: lead.status,
             source: lead.source,
             channel: lead.channel,
+            campaign: lead.campaign,
             company: lead.company,
             contact_name: lead.contact_name,
             title: lead.title,
@@ -121,6 +124,10 @@ pub struct NewLead {
     /// The channel.
     #[uniffi(default)]
     pub channel: Option<String>,
+    /// The marketing campaign it came from (`leadConversion` and
+    /// `channelRoi` count by it).
+    #[uniffi(default)]
+    pub campaign: Option<String>,
     /// The company's name.
     #[uniffi(default)]
     pub company: Option<String>,
@@ -163,6 +170,7 @@ impl TryFrom<NewLead> for CoreNewLead {
         Ok(CoreNewLead {
             source: new.source,
             channel: new.channel,
+            campaign: new.campaign,
             company: new.company,
             contact_name: new.contact_name,
             title: new.title,

@@ -650,6 +650,28 @@ internal open class UniffiForeignFutureResultVoid(
 internal interface UniffiForeignFutureCompleteVoid : com.sun.jna.Callback {
     fun callback(`callbackData`: Long,`result`: UniffiForeignFutureResultVoid.UniffiByValue,)
 }
+internal interface UniffiCallbackInterfaceImportProgressListenerMethod0 : com.sun.jna.Callback {
+    fun callback(`uniffiHandle`: Long,`progress`: RustBuffer.ByValue,`uniffiOutReturn`: ByteByReference,uniffiCallStatus: UniffiRustCallStatus,)
+}
+@Structure.FieldOrder("uniffiFree", "uniffiClone", "onProgress")
+internal open class UniffiVTableCallbackInterfaceImportProgressListener(
+    @JvmField internal var `uniffiFree`: UniffiCallbackInterfaceFree? = null,
+    @JvmField internal var `uniffiClone`: UniffiCallbackInterfaceClone? = null,
+    @JvmField internal var `onProgress`: UniffiCallbackInterfaceImportProgressListenerMethod0? = null,
+) : Structure() {
+    class UniffiByValue(
+        `uniffiFree`: UniffiCallbackInterfaceFree? = null,
+        `uniffiClone`: UniffiCallbackInterfaceClone? = null,
+        `onProgress`: UniffiCallbackInterfaceImportProgressListenerMethod0? = null,
+    ): UniffiVTableCallbackInterfaceImportProgressListener(`uniffiFree`,`uniffiClone`,`onProgress`,), Structure.ByValue
+
+   internal fun uniffiSetValue(other: UniffiVTableCallbackInterfaceImportProgressListener) {
+        `uniffiFree` = other.`uniffiFree`
+        `uniffiClone` = other.`uniffiClone`
+        `onProgress` = other.`onProgress`
+    }
+
+}
 
 // A JNA Library to expose the extern-C FFI definitions.
 // This is an implementation detail which will be called internally by the public API.
@@ -675,6 +697,8 @@ internal object IntegrityCheckingUniffiLib {
     }
 
     internal fun ensureInitialized() = Unit
+    external fun uniffi_crm_ffi_checksum_func_fit_clv(
+    ): Int
     external fun uniffi_crm_ffi_checksum_func_explain_match(
     ): Int
     external fun uniffi_crm_ffi_checksum_func_draw_holdout(
@@ -733,6 +757,10 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_crm_ffi_checksum_method_crm_update(
     ): Int
+    external fun uniffi_crm_ffi_checksum_method_crm_customer_lifetime_value(
+    ): Int
+    external fun uniffi_crm_ffi_checksum_method_crm_metric(
+    ): Int
     external fun uniffi_crm_ffi_checksum_method_crm_claim(
     ): Int
     external fun uniffi_crm_ffi_checksum_method_crm_due_work(
@@ -790,6 +818,8 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_crm_ffi_checksum_method_crm_save_team(
     ): Int
     external fun uniffi_crm_ffi_checksum_method_crm_save_user(
+    ): Int
+    external fun uniffi_crm_ffi_checksum_method_crm_import_rows(
     ): Int
     external fun uniffi_crm_ffi_checksum_method_crm_assign_lead(
     ): Int
@@ -899,6 +929,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_crm_ffi_checksum_constructor_calendar_new(
     ): Int
+    external fun uniffi_crm_ffi_checksum_method_importprogresslistener_on_progress(
+    ): Int
     external fun ffi_crm_ffi_uniffi_contract_version(
     ): Int
 
@@ -915,6 +947,7 @@ internal object UniffiLib {
 
     init {
         Native.register(UniffiLib::class.java, findLibraryName(componentName = "crm_ffi"))
+        uniffiCallbackInterfaceImportProgressListener.register(this)
         
     }
 
@@ -975,6 +1008,10 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_crm_ffi_fn_method_crm_update(`ptr`: Long,`actor`: RustBuffer.ByValue,`kind`: RustBuffer.ByValue,`id`: RustBuffer.ByValue,`expectedVersion`: Long,`fieldsJson`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_crm_ffi_fn_method_crm_customer_lifetime_value(`ptr`: Long,`actor`: RustBuffer.ByValue,`asOf`: RustBuffer.ByValue,`months`: Int,`monthlyDiscount`: Double,`scope`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_crm_ffi_fn_method_crm_metric(`ptr`: Long,`actor`: RustBuffer.ByValue,`queryJson`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_crm_ffi_fn_method_crm_claim(`ptr`: Long,`actor`: RustBuffer.ByValue,`kind`: RustBuffer.ByValue,`id`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_crm_ffi_fn_method_crm_due_work(`ptr`: Long,`actor`: RustBuffer.ByValue,`now`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -1032,6 +1069,8 @@ internal object UniffiLib {
     external fun uniffi_crm_ffi_fn_method_crm_save_team(`ptr`: Long,`actor`: RustBuffer.ByValue,`team`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_crm_ffi_fn_method_crm_save_user(`ptr`: Long,`actor`: RustBuffer.ByValue,`user`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_crm_ffi_fn_method_crm_import_rows(`ptr`: Long,`actor`: RustBuffer.ByValue,`specJson`: RustBuffer.ByValue,`path`: RustBuffer.ByValue,`data`: RustBuffer.ByValue,`progress`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_crm_ffi_fn_method_crm_assign_lead(`ptr`: Long,`actor`: RustBuffer.ByValue,`id`: RustBuffer.ByValue,`owner`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -1139,6 +1178,8 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_crm_ffi_fn_method_calendar_to_json(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_crm_ffi_fn_init_callback_vtable_importprogresslistener(`vtable`: UniffiVTableCallbackInterfaceImportProgressListener,
+    ): Unit
     external fun uniffi_crm_ffi_fn_method_crmerror_uniffi_trait_display(`ptr`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_crm_ffi_fn_method_paymentplan_is_settled(`ptr`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -1150,6 +1191,8 @@ internal object UniffiLib {
     external fun uniffi_crm_ffi_fn_method_paymentplan_total(`ptr`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_crm_ffi_fn_method_planline_status(`ptr`: RustBuffer.ByValue,`today`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_crm_ffi_fn_func_fit_clv(`purchases`: RustBuffer.ByValue,`asOf`: RustBuffer.ByValue,`months`: Int,`monthlyDiscount`: Double,`minorUnits`: Int,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_crm_ffi_fn_func_explain_match(`a`: RustBuffer.ByValue,`b`: RustBuffer.ByValue,`configJson`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -1286,6 +1329,9 @@ private fun uniffiCheckContractApiVersion(lib: IntegrityCheckingUniffiLib) {
 }
 @Suppress("UNUSED_PARAMETER")
 private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
+    if ((lib.uniffi_crm_ffi_checksum_func_fit_clv() and 0xFFFF) != 58162) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_crm_ffi_checksum_func_explain_match() and 0xFFFF) != 52507) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1373,6 +1419,12 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_crm_ffi_checksum_method_crm_update() and 0xFFFF) != 30382) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_crm_ffi_checksum_method_crm_customer_lifetime_value() and 0xFFFF) != 19610) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_crm_ffi_checksum_method_crm_metric() and 0xFFFF) != 28652) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_crm_ffi_checksum_method_crm_claim() and 0xFFFF) != 6035) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1458,6 +1510,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_crm_ffi_checksum_method_crm_save_user() and 0xFFFF) != 52671) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_crm_ffi_checksum_method_crm_import_rows() and 0xFFFF) != 22176) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_crm_ffi_checksum_method_crm_assign_lead() and 0xFFFF) != 47416) {
@@ -1622,6 +1677,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_crm_ffi_checksum_constructor_calendar_new() and 0xFFFF) != 24772) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_crm_ffi_checksum_method_importprogresslistener_on_progress() and 0xFFFF) != 56762) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
 }
 
 /**
@@ -1713,7 +1771,38 @@ object UniffiWithHandle
  *
  * @suppress
  * */
-object NoHandle
+object NoHandle// Magic number for the Rust proxy to call using the same mechanism as every other method,
+// to free the callback once it's dropped by Rust.
+internal const val IDX_CALLBACK_FREE = 0
+// Callback return codes
+internal const val UNIFFI_CALLBACK_SUCCESS = 0
+internal const val UNIFFI_CALLBACK_ERROR = 1
+internal const val UNIFFI_CALLBACK_UNEXPECTED_ERROR = 2
+
+/**
+ * @suppress
+ */
+public abstract class FfiConverterCallbackInterface<CallbackInterface: Any>: FfiConverter<CallbackInterface, Long> {
+    internal val handleMap = UniffiHandleMap<CallbackInterface>()
+
+    internal fun drop(handle: Long) {
+        handleMap.remove(handle)
+    }
+
+    override fun lift(value: Long): CallbackInterface {
+        return handleMap.get(value)
+    }
+
+    override fun read(buf: ByteBuffer) = lift(buf.getLong())
+
+    override fun lower(value: CallbackInterface) = handleMap.insert(value)
+
+    override fun allocationSize(value: CallbackInterface) = 8UL
+
+    override fun write(value: CallbackInterface, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
 /**
  * The cleaner interface for Object finalization code to run.
  * This is the entry point to any implementation that we're using.
@@ -2809,6 +2898,46 @@ public interface CrmInterface {
     fun `update`(`actor`: Actor, `kind`: kotlin.String, `id`: kotlin.String, `expectedVersion`: kotlin.ULong, `fieldsJson`: kotlin.String): AnyRecord
     
     /**
+     * The lifetime value of each customer the actor may read in `scope`
+     * (default: all): the money received so far (signed contracts and
+     * recorded purchases, less refunds) and, when there is enough history,
+     * the BG/NBD and Gamma-Gamma predictions fitted on those customers'
+     * purchases up to `asOf` (default: the engine's clock), over `months`
+     * of 30 days discounted by `monthlyDiscount` a month.
+     *
+     * # Errors
+     *
+     * `Validation` on `as_of` for a time out of range, on `months` (0 or
+     * above 1200), `monthly_discount` (negative or not finite), `user_id` /
+     * `team_id` (a malformed scope); `Config` on `value_currency` when
+     * purchases are in several currencies and none is set; `Forbidden`.
+     */
+    fun `customerLifetimeValue`(`actor`: Actor, `asOf`: java.time.Instant? = null, `months`: kotlin.UInt = 12u, `monthlyDiscount`: kotlin.Double = 0.01, `scope`: MetricScope? = null): ClvReport
+    
+    /**
+     * Computes a metric over the records the actor may read, as a table.
+     * `queryJson` is the query object: `metric` (`lead_conversion`,
+     * `stage_conversion`, `time_in_stage`, `win_rate`, `lost_reasons`,
+     * `cycle_time`, `forecast`, `churn`, `service`, `channel_roi`,
+     * `targets`, `clv`), and optionally `from` and `until` (RFC 3339; the
+     * period, `until` excluded, by default all time up to now), `scope`
+     * (`"all"`, `{"user": id}`, `{"team": id}`, `{"region": name}`),
+     * `group_by` (`service`: `priority`, `category` or `all`), `costs`
+     * (`channel_roi`: `[{"channel", "campaign", "amount": {"amount":
+     * "250.00", "currency": "EUR"}}]`), `targets` (`targets`) and `clv`
+     * (`{"months", "monthly_discount"}`).
+     *
+     * # Errors
+     *
+     * `Validation` on `query` for JSON that does not parse, an unknown
+     * metric or key; on `until` when it is not after `from`; on
+     * `group_by`; `Forbidden` when the actor may not read what the metric
+     * reads; `Config` on `value_currency` (`clv`) when purchases are in
+     * several currencies and none is set.
+     */
+    fun `metric`(`actor`: Actor, `queryJson`: kotlin.String): MetricTable
+    
+    /**
      * Takes a record from the pool: it becomes the actor's. Anyone who may
      * create records of the kind may claim from their own team's pool (or
      * from records in no team's pool); another team's pool needs the assign
@@ -3170,6 +3299,33 @@ public interface CrmInterface {
      * `Forbidden`.
      */
     fun `saveUser`(`actor`: Actor, `user`: UserInput): User
+    
+    /**
+     * Imports a file of customers, contacts, leads or purchases: from the
+     * file at `path`, or from `data` (the file's bytes); exactly one of them.
+     *
+     * `specJson` is the spec: `{"kind": "customer" | "contact" | "lead" |
+     * "purchase", "format": "csv" | "jsonl" | "xlsx", "mapping": {field:
+     * column}, "mode": "all_or_nothing" (default) | "best_effort",
+     * "duplicates": "reject" (default) | "allow", "delimiter", "sheet",
+     * "batch_size" (default 1000)}`. Each row is checked as the matching
+     * command would check it, with the actor's permissions; refused rows
+     * come back in `ImportReport.rejected` (row, field, reason), and
+     * `all_or_nothing` writes nothing unless every row passes.
+     *
+     * `progress`, when given, is called on this thread after each batch;
+     * returning `false` stops the import (`cancelled`; the batches written
+     * stay written). It must not call this `Crm`.
+     *
+     * # Errors
+     *
+     * `Validation` on `source` unless exactly one of `path` and `data` is
+     * given, on `sheet`, on `progress` when the listener threw something
+     * other than a `CrmException` (which is thrown as it is) or called this
+     * `Crm`; `Config` on `import...` for a bad spec; `Storage` when the
+     * file cannot be read or the store fails.
+     */
+    fun `importRows`(`actor`: Actor, `specJson`: kotlin.String, `path`: kotlin.String? = null, `data`: kotlin.ByteArray? = null, `progress`: ImportProgressListener? = null): ImportReport
     
     /**
      * Gives a lead to an owner (from the pool, or from another owner).
@@ -4154,6 +4310,77 @@ open class Crm: Disposable, AutoCloseable, CrmInterface
 
     
     /**
+     * The lifetime value of each customer the actor may read in `scope`
+     * (default: all): the money received so far (signed contracts and
+     * recorded purchases, less refunds) and, when there is enough history,
+     * the BG/NBD and Gamma-Gamma predictions fitted on those customers'
+     * purchases up to `asOf` (default: the engine's clock), over `months`
+     * of 30 days discounted by `monthlyDiscount` a month.
+     *
+     * # Errors
+     *
+     * `Validation` on `as_of` for a time out of range, on `months` (0 or
+     * above 1200), `monthly_discount` (negative or not finite), `user_id` /
+     * `team_id` (a malformed scope); `Config` on `value_currency` when
+     * purchases are in several currencies and none is set; `Forbidden`.
+     */
+    @Throws(CrmException::class)override fun `customerLifetimeValue`(`actor`: Actor, `asOf`: java.time.Instant?, `months`: kotlin.UInt, `monthlyDiscount`: kotlin.Double, `scope`: MetricScope?): ClvReport {
+            return FfiConverterTypeClvReport.lift(
+    callWithHandle {
+    uniffiRustCallWithError(CrmException) { _status ->
+    UniffiLib.uniffi_crm_ffi_fn_method_crm_customer_lifetime_value(
+        it,
+        
+        FfiConverterTypeActor.lower(`actor`),
+        FfiConverterOptionalTimestamp.lower(`asOf`),
+        FfiConverterUInt.lower(`months`),
+        FfiConverterDouble.lower(`monthlyDiscount`),
+        FfiConverterOptionalTypeMetricScope.lower(`scope`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Computes a metric over the records the actor may read, as a table.
+     * `queryJson` is the query object: `metric` (`lead_conversion`,
+     * `stage_conversion`, `time_in_stage`, `win_rate`, `lost_reasons`,
+     * `cycle_time`, `forecast`, `churn`, `service`, `channel_roi`,
+     * `targets`, `clv`), and optionally `from` and `until` (RFC 3339; the
+     * period, `until` excluded, by default all time up to now), `scope`
+     * (`"all"`, `{"user": id}`, `{"team": id}`, `{"region": name}`),
+     * `group_by` (`service`: `priority`, `category` or `all`), `costs`
+     * (`channel_roi`: `[{"channel", "campaign", "amount": {"amount":
+     * "250.00", "currency": "EUR"}}]`), `targets` (`targets`) and `clv`
+     * (`{"months", "monthly_discount"}`).
+     *
+     * # Errors
+     *
+     * `Validation` on `query` for JSON that does not parse, an unknown
+     * metric or key; on `until` when it is not after `from`; on
+     * `group_by`; `Forbidden` when the actor may not read what the metric
+     * reads; `Config` on `value_currency` (`clv`) when purchases are in
+     * several currencies and none is set.
+     */
+    @Throws(CrmException::class)override fun `metric`(`actor`: Actor, `queryJson`: kotlin.String): MetricTable {
+            return FfiConverterTypeMetricTable.lift(
+    callWithHandle {
+    uniffiRustCallWithError(CrmException) { _status ->
+    UniffiLib.uniffi_crm_ffi_fn_method_crm_metric(
+        it,
+        
+        FfiConverterTypeActor.lower(`actor`),
+        FfiConverterString.lower(`queryJson`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
      * Takes a record from the pool: it becomes the actor's. Anyone who may
      * create records of the kind may claim from their own team's pool (or
      * from records in no team's pool); another team's pool needs the assign
@@ -4932,6 +5159,50 @@ open class Crm: Disposable, AutoCloseable, CrmInterface
         
         FfiConverterTypeActor.lower(`actor`),
         FfiConverterTypeUserInput.lower(`user`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Imports a file of customers, contacts, leads or purchases: from the
+     * file at `path`, or from `data` (the file's bytes); exactly one of them.
+     *
+     * `specJson` is the spec: `{"kind": "customer" | "contact" | "lead" |
+     * "purchase", "format": "csv" | "jsonl" | "xlsx", "mapping": {field:
+     * column}, "mode": "all_or_nothing" (default) | "best_effort",
+     * "duplicates": "reject" (default) | "allow", "delimiter", "sheet",
+     * "batch_size" (default 1000)}`. Each row is checked as the matching
+     * command would check it, with the actor's permissions; refused rows
+     * come back in `ImportReport.rejected` (row, field, reason), and
+     * `all_or_nothing` writes nothing unless every row passes.
+     *
+     * `progress`, when given, is called on this thread after each batch;
+     * returning `false` stops the import (`cancelled`; the batches written
+     * stay written). It must not call this `Crm`.
+     *
+     * # Errors
+     *
+     * `Validation` on `source` unless exactly one of `path` and `data` is
+     * given, on `sheet`, on `progress` when the listener threw something
+     * other than a `CrmException` (which is thrown as it is) or called this
+     * `Crm`; `Config` on `import...` for a bad spec; `Storage` when the
+     * file cannot be read or the store fails.
+     */
+    @Throws(CrmException::class)override fun `importRows`(`actor`: Actor, `specJson`: kotlin.String, `path`: kotlin.String?, `data`: kotlin.ByteArray?, `progress`: ImportProgressListener?): ImportReport {
+            return FfiConverterTypeImportReport.lift(
+    callWithHandle {
+    uniffiRustCallWithError(CrmException) { _status ->
+    UniffiLib.uniffi_crm_ffi_fn_method_crm_import_rows(
+        it,
+        
+        FfiConverterTypeActor.lower(`actor`),
+        FfiConverterString.lower(`specJson`),
+        FfiConverterOptionalString.lower(`path`),
+        FfiConverterOptionalByteArray.lower(`data`),
+        FfiConverterOptionalTypeImportProgressListener.lower(`progress`),_status)
 }
     }
     )
@@ -7044,6 +7315,86 @@ public object FfiConverterTypeAllocation: FfiConverterRustBuffer<Allocation> {
 
 
 /**
+ * The BG/NBD model of repeat purchases (Fader, Hardie and Lee), fitted by
+ * maximum likelihood.
+ */
+data class BgNbd (
+    /**
+     * The shape of the purchase rate's gamma distribution.
+     */
+    var `r`: kotlin.Double
+    , 
+    /**
+     * Its scale (in days).
+     */
+    var `alpha`: kotlin.Double
+    , 
+    /**
+     * The dropout probability's beta distribution: `a`.
+     */
+    var `a`: kotlin.Double
+    , 
+    /**
+     * And `b`.
+     */
+    var `b`: kotlin.Double
+    , 
+    /**
+     * The mean log-likelihood at the optimum.
+     */
+    var `logLikelihood`: kotlin.Double
+    , 
+    /**
+     * The optimiser's iterations.
+     */
+    var `iterations`: kotlin.UInt
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeBgNbd: FfiConverterRustBuffer<BgNbd> {
+    override fun read(buf: ByteBuffer): BgNbd {
+        return BgNbd(
+            FfiConverterDouble.read(buf),
+            FfiConverterDouble.read(buf),
+            FfiConverterDouble.read(buf),
+            FfiConverterDouble.read(buf),
+            FfiConverterDouble.read(buf),
+            FfiConverterUInt.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: BgNbd) = (
+            FfiConverterDouble.allocationSize(value.`r`) +
+            FfiConverterDouble.allocationSize(value.`alpha`) +
+            FfiConverterDouble.allocationSize(value.`a`) +
+            FfiConverterDouble.allocationSize(value.`b`) +
+            FfiConverterDouble.allocationSize(value.`logLikelihood`) +
+            FfiConverterUInt.allocationSize(value.`iterations`)
+    )
+
+    override fun write(value: BgNbd, buf: ByteBuffer) {
+            FfiConverterDouble.write(value.`r`, buf)
+            FfiConverterDouble.write(value.`alpha`, buf)
+            FfiConverterDouble.write(value.`a`, buf)
+            FfiConverterDouble.write(value.`b`, buf)
+            FfiConverterDouble.write(value.`logLikelihood`, buf)
+            FfiConverterUInt.write(value.`iterations`, buf)
+    }
+}
+
+
+
+/**
  * A retention or win-back campaign.
  */
 data class Campaign (
@@ -7533,6 +7884,353 @@ public object FfiConverterTypeCareDue: FfiConverterRustBuffer<CareDue> {
             FfiConverterString.write(value.`reason`, buf)
             FfiConverterString.write(value.`action`, buf)
             FfiConverterString.write(value.`occurrence`, buf)
+    }
+}
+
+
+
+/**
+ * What `fitClv` returns: both models and every customer's prediction.
+ */
+data class ClvModel (
+    /**
+     * The BG/NBD model.
+     */
+    var `bgNbd`: BgNbd
+    , 
+    /**
+     * The Gamma-Gamma model.
+     */
+    var `gammaGamma`: GammaGamma
+    , 
+    /**
+     * One row per customer, by customer id.
+     */
+    var `customers`: List<ClvPrediction>
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeClvModel: FfiConverterRustBuffer<ClvModel> {
+    override fun read(buf: ByteBuffer): ClvModel {
+        return ClvModel(
+            FfiConverterTypeBgNbd.read(buf),
+            FfiConverterTypeGammaGamma.read(buf),
+            FfiConverterSequenceTypeClvPrediction.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ClvModel) = (
+            FfiConverterTypeBgNbd.allocationSize(value.`bgNbd`) +
+            FfiConverterTypeGammaGamma.allocationSize(value.`gammaGamma`) +
+            FfiConverterSequenceTypeClvPrediction.allocationSize(value.`customers`)
+    )
+
+    override fun write(value: ClvModel, buf: ByteBuffer) {
+            FfiConverterTypeBgNbd.write(value.`bgNbd`, buf)
+            FfiConverterTypeGammaGamma.write(value.`gammaGamma`, buf)
+            FfiConverterSequenceTypeClvPrediction.write(value.`customers`, buf)
+    }
+}
+
+
+
+/**
+ * One customer's summary and predicted value, from `fitClv`.
+ */
+data class ClvPrediction (
+    /**
+     * The customer's id.
+     */
+    var `customer`: kotlin.String
+    , 
+    /**
+     * Repeat purchase days.
+     */
+    var `frequency`: kotlin.UInt
+    , 
+    /**
+     * Days from the first purchase day to the last.
+     */
+    var `recency`: kotlin.UInt
+    , 
+    /**
+     * Days from the first purchase day to `asOf`.
+     */
+    var `t`: kotlin.UInt
+    , 
+    /**
+     * The mean day total after the first day (`"0"` without repeat days),
+     * a decimal string.
+     */
+    var `monetary`: kotlin.String
+    , 
+    /**
+     * The chance the customer is still active.
+     */
+    var `pAlive`: kotlin.Double
+    , 
+    /**
+     * Purchases expected in the horizon.
+     */
+    var `expectedPurchases`: kotlin.Double
+    , 
+    /**
+     * Expected spend per purchase, rounded to the minor unit, a decimal
+     * string.
+     */
+    var `expectedValue`: kotlin.String
+    , 
+    /**
+     * The discounted value of the horizon's purchases, rounded to the minor
+     * unit, a decimal string.
+     */
+    var `clv`: kotlin.String
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeClvPrediction: FfiConverterRustBuffer<ClvPrediction> {
+    override fun read(buf: ByteBuffer): ClvPrediction {
+        return ClvPrediction(
+            FfiConverterString.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterDouble.read(buf),
+            FfiConverterDouble.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ClvPrediction) = (
+            FfiConverterString.allocationSize(value.`customer`) +
+            FfiConverterUInt.allocationSize(value.`frequency`) +
+            FfiConverterUInt.allocationSize(value.`recency`) +
+            FfiConverterUInt.allocationSize(value.`t`) +
+            FfiConverterString.allocationSize(value.`monetary`) +
+            FfiConverterDouble.allocationSize(value.`pAlive`) +
+            FfiConverterDouble.allocationSize(value.`expectedPurchases`) +
+            FfiConverterString.allocationSize(value.`expectedValue`) +
+            FfiConverterString.allocationSize(value.`clv`)
+    )
+
+    override fun write(value: ClvPrediction, buf: ByteBuffer) {
+            FfiConverterString.write(value.`customer`, buf)
+            FfiConverterUInt.write(value.`frequency`, buf)
+            FfiConverterUInt.write(value.`recency`, buf)
+            FfiConverterUInt.write(value.`t`, buf)
+            FfiConverterString.write(value.`monetary`, buf)
+            FfiConverterDouble.write(value.`pAlive`, buf)
+            FfiConverterDouble.write(value.`expectedPurchases`, buf)
+            FfiConverterString.write(value.`expectedValue`, buf)
+            FfiConverterString.write(value.`clv`, buf)
+    }
+}
+
+
+
+/**
+ * What `customerLifetimeValue` returns: one row per customer with a
+ * purchase, and the models (`null`, with `notFitted` saying why, when there
+ * is too little history to fit them).
+ */
+data class ClvReport (
+    /**
+     * The currency of the amounts (`null`: no purchases).
+     */
+    var `currency`: kotlin.String?
+    , 
+    /**
+     * The BG/NBD model.
+     */
+    var `bgNbd`: BgNbd?
+    , 
+    /**
+     * The Gamma-Gamma model.
+     */
+    var `gammaGamma`: GammaGamma?
+    , 
+    /**
+     * Why the models could not be fitted.
+     */
+    var `notFitted`: kotlin.String?
+    , 
+    /**
+     * One row per customer, by customer id.
+     */
+    var `rows`: List<ClvRow>
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeClvReport: FfiConverterRustBuffer<ClvReport> {
+    override fun read(buf: ByteBuffer): ClvReport {
+        return ClvReport(
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalTypeBgNbd.read(buf),
+            FfiConverterOptionalTypeGammaGamma.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterSequenceTypeClvRow.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ClvReport) = (
+            FfiConverterOptionalString.allocationSize(value.`currency`) +
+            FfiConverterOptionalTypeBgNbd.allocationSize(value.`bgNbd`) +
+            FfiConverterOptionalTypeGammaGamma.allocationSize(value.`gammaGamma`) +
+            FfiConverterOptionalString.allocationSize(value.`notFitted`) +
+            FfiConverterSequenceTypeClvRow.allocationSize(value.`rows`)
+    )
+
+    override fun write(value: ClvReport, buf: ByteBuffer) {
+            FfiConverterOptionalString.write(value.`currency`, buf)
+            FfiConverterOptionalTypeBgNbd.write(value.`bgNbd`, buf)
+            FfiConverterOptionalTypeGammaGamma.write(value.`gammaGamma`, buf)
+            FfiConverterOptionalString.write(value.`notFitted`, buf)
+            FfiConverterSequenceTypeClvRow.write(value.`rows`, buf)
+    }
+}
+
+
+
+/**
+ * One customer's lifetime value in the engine: what they paid, their
+ * summary (in days) and, when the models were fitted, the predictions.
+ */
+data class ClvRow (
+    /**
+     * The customer's id.
+     */
+    var `customer`: kotlin.String
+    , 
+    /**
+     * Money received so far (purchases less refunds, signed contracts), a
+     * decimal string in the report's currency.
+     */
+    var `historic`: kotlin.String
+    , 
+    /**
+     * Repeat purchase days.
+     */
+    var `frequency`: kotlin.UInt
+    , 
+    /**
+     * Days from the first purchase day to the last.
+     */
+    var `recency`: kotlin.UInt
+    , 
+    /**
+     * Days from the first purchase day to `asOf`.
+     */
+    var `t`: kotlin.UInt
+    , 
+    /**
+     * The mean spend on the repeat days, a decimal string.
+     */
+    var `monetary`: kotlin.String
+    , 
+    /**
+     * The chance the customer is still active (`null`: not fitted).
+     */
+    var `pAlive`: kotlin.Double?
+    , 
+    /**
+     * Purchases expected in the horizon.
+     */
+    var `expectedPurchases`: kotlin.Double?
+    , 
+    /**
+     * Expected spend per purchase, a decimal string.
+     */
+    var `expectedValue`: kotlin.String?
+    , 
+    /**
+     * The discounted value of the horizon's purchases, a decimal string.
+     */
+    var `clv`: kotlin.String?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeClvRow: FfiConverterRustBuffer<ClvRow> {
+    override fun read(buf: ByteBuffer): ClvRow {
+        return ClvRow(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ClvRow) = (
+            FfiConverterString.allocationSize(value.`customer`) +
+            FfiConverterString.allocationSize(value.`historic`) +
+            FfiConverterUInt.allocationSize(value.`frequency`) +
+            FfiConverterUInt.allocationSize(value.`recency`) +
+            FfiConverterUInt.allocationSize(value.`t`) +
+            FfiConverterString.allocationSize(value.`monetary`) +
+            FfiConverterOptionalDouble.allocationSize(value.`pAlive`) +
+            FfiConverterOptionalDouble.allocationSize(value.`expectedPurchases`) +
+            FfiConverterOptionalString.allocationSize(value.`expectedValue`) +
+            FfiConverterOptionalString.allocationSize(value.`clv`)
+    )
+
+    override fun write(value: ClvRow, buf: ByteBuffer) {
+            FfiConverterString.write(value.`customer`, buf)
+            FfiConverterString.write(value.`historic`, buf)
+            FfiConverterUInt.write(value.`frequency`, buf)
+            FfiConverterUInt.write(value.`recency`, buf)
+            FfiConverterUInt.write(value.`t`, buf)
+            FfiConverterString.write(value.`monetary`, buf)
+            FfiConverterOptionalDouble.write(value.`pAlive`, buf)
+            FfiConverterOptionalDouble.write(value.`expectedPurchases`, buf)
+            FfiConverterOptionalString.write(value.`expectedValue`, buf)
+            FfiConverterOptionalString.write(value.`clv`, buf)
     }
 }
 
@@ -9117,6 +9815,78 @@ public object FfiConverterTypeFieldMatch: FfiConverterRustBuffer<FieldMatch> {
 
 
 /**
+ * The Gamma-Gamma model of spend per purchase, fitted by maximum
+ * likelihood.
+ */
+data class GammaGamma (
+    /**
+     * The shape of the spend's gamma distribution.
+     */
+    var `p`: kotlin.Double
+    , 
+    /**
+     * The shape of its scale's gamma distribution.
+     */
+    var `q`: kotlin.Double
+    , 
+    /**
+     * That distribution's scale.
+     */
+    var `v`: kotlin.Double
+    , 
+    /**
+     * The mean log-likelihood at the optimum.
+     */
+    var `logLikelihood`: kotlin.Double
+    , 
+    /**
+     * The optimiser's iterations.
+     */
+    var `iterations`: kotlin.UInt
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeGammaGamma: FfiConverterRustBuffer<GammaGamma> {
+    override fun read(buf: ByteBuffer): GammaGamma {
+        return GammaGamma(
+            FfiConverterDouble.read(buf),
+            FfiConverterDouble.read(buf),
+            FfiConverterDouble.read(buf),
+            FfiConverterDouble.read(buf),
+            FfiConverterUInt.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: GammaGamma) = (
+            FfiConverterDouble.allocationSize(value.`p`) +
+            FfiConverterDouble.allocationSize(value.`q`) +
+            FfiConverterDouble.allocationSize(value.`v`) +
+            FfiConverterDouble.allocationSize(value.`logLikelihood`) +
+            FfiConverterUInt.allocationSize(value.`iterations`)
+    )
+
+    override fun write(value: GammaGamma, buf: ByteBuffer) {
+            FfiConverterDouble.write(value.`p`, buf)
+            FfiConverterDouble.write(value.`q`, buf)
+            FfiConverterDouble.write(value.`v`, buf)
+            FfiConverterDouble.write(value.`logLikelihood`, buf)
+            FfiConverterUInt.write(value.`iterations`, buf)
+    }
+}
+
+
+
+/**
  * One group of a campaign (treated or held out), measured.
  */
 data class GroupMeasure (
@@ -9190,6 +9960,150 @@ public object FfiConverterTypeGroupMeasure: FfiConverterRustBuffer<GroupMeasure>
             FfiConverterDouble.write(value.`repurchaseRate`, buf)
             FfiConverterString.write(value.`revenue`, buf)
             FfiConverterString.write(value.`revenuePerCustomer`, buf)
+    }
+}
+
+
+
+/**
+ * Where an import stands: given to the listener after each batch.
+ */
+data class ImportProgress (
+    /**
+     * Rows read so far.
+     */
+    var `rows`: kotlin.ULong
+    , 
+    /**
+     * Rows written.
+     */
+    var `imported`: kotlin.ULong
+    , 
+    /**
+     * Rows refused.
+     */
+    var `rejected`: kotlin.ULong
+    , 
+    /**
+     * `true` in an all-or-nothing import's first pass (checking, nothing
+     * written), `false` while writing.
+     */
+    var `checking`: kotlin.Boolean
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeImportProgress: FfiConverterRustBuffer<ImportProgress> {
+    override fun read(buf: ByteBuffer): ImportProgress {
+        return ImportProgress(
+            FfiConverterULong.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterBoolean.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ImportProgress) = (
+            FfiConverterULong.allocationSize(value.`rows`) +
+            FfiConverterULong.allocationSize(value.`imported`) +
+            FfiConverterULong.allocationSize(value.`rejected`) +
+            FfiConverterBoolean.allocationSize(value.`checking`)
+    )
+
+    override fun write(value: ImportProgress, buf: ByteBuffer) {
+            FfiConverterULong.write(value.`rows`, buf)
+            FfiConverterULong.write(value.`imported`, buf)
+            FfiConverterULong.write(value.`rejected`, buf)
+            FfiConverterBoolean.write(value.`checking`, buf)
+    }
+}
+
+
+
+/**
+ * What `importRows` did.
+ */
+data class ImportReport (
+    /**
+     * Rows read.
+     */
+    var `rows`: kotlin.ULong
+    , 
+    /**
+     * Rows written.
+     */
+    var `imported`: kotlin.ULong
+    , 
+    /**
+     * Of the refused, how many as duplicates.
+     */
+    var `duplicates`: kotlin.ULong
+    , 
+    /**
+     * The refused rows, in file order.
+     */
+    var `rejected`: List<RejectedRow>
+    , 
+    /**
+     * Commits made.
+     */
+    var `batches`: kotlin.ULong
+    , 
+    /**
+     * Whether the progress listener stopped it (the batches written before
+     * stay written).
+     */
+    var `cancelled`: kotlin.Boolean
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeImportReport: FfiConverterRustBuffer<ImportReport> {
+    override fun read(buf: ByteBuffer): ImportReport {
+        return ImportReport(
+            FfiConverterULong.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterSequenceTypeRejectedRow.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterBoolean.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ImportReport) = (
+            FfiConverterULong.allocationSize(value.`rows`) +
+            FfiConverterULong.allocationSize(value.`imported`) +
+            FfiConverterULong.allocationSize(value.`duplicates`) +
+            FfiConverterSequenceTypeRejectedRow.allocationSize(value.`rejected`) +
+            FfiConverterULong.allocationSize(value.`batches`) +
+            FfiConverterBoolean.allocationSize(value.`cancelled`)
+    )
+
+    override fun write(value: ImportReport, buf: ByteBuffer) {
+            FfiConverterULong.write(value.`rows`, buf)
+            FfiConverterULong.write(value.`imported`, buf)
+            FfiConverterULong.write(value.`duplicates`, buf)
+            FfiConverterSequenceTypeRejectedRow.write(value.`rejected`, buf)
+            FfiConverterULong.write(value.`batches`, buf)
+            FfiConverterBoolean.write(value.`cancelled`, buf)
     }
 }
 
@@ -9326,6 +10240,11 @@ data class Lead (
     var `channel`: kotlin.String?
     , 
     /**
+     * The marketing campaign it came from.
+     */
+    var `campaign`: kotlin.String?
+    , 
+    /**
      * The company's name.
      */
     var `company`: kotlin.String?
@@ -9444,6 +10363,7 @@ public object FfiConverterTypeLead: FfiConverterRustBuffer<Lead> {
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
             FfiConverterOptionalUByte.read(buf),
             FfiConverterOptionalTimestamp.read(buf),
             FfiConverterOptionalTimestamp.read(buf),
@@ -9466,6 +10386,7 @@ public object FfiConverterTypeLead: FfiConverterRustBuffer<Lead> {
             FfiConverterString.allocationSize(value.`status`) +
             FfiConverterOptionalString.allocationSize(value.`source`) +
             FfiConverterOptionalString.allocationSize(value.`channel`) +
+            FfiConverterOptionalString.allocationSize(value.`campaign`) +
             FfiConverterOptionalString.allocationSize(value.`company`) +
             FfiConverterOptionalString.allocationSize(value.`contactName`) +
             FfiConverterOptionalString.allocationSize(value.`title`) +
@@ -9496,6 +10417,7 @@ public object FfiConverterTypeLead: FfiConverterRustBuffer<Lead> {
             FfiConverterString.write(value.`status`, buf)
             FfiConverterOptionalString.write(value.`source`, buf)
             FfiConverterOptionalString.write(value.`channel`, buf)
+            FfiConverterOptionalString.write(value.`campaign`, buf)
             FfiConverterOptionalString.write(value.`company`, buf)
             FfiConverterOptionalString.write(value.`contactName`, buf)
             FfiConverterOptionalString.write(value.`title`, buf)
@@ -10494,6 +11416,109 @@ public object FfiConverterTypeMergeOutcome: FfiConverterRustBuffer<MergeOutcome>
 
 
 /**
+ * One column of a metric's table.
+ */
+data class MetricColumn (
+    /**
+     * Its name, snake_case as in the core (`"conversion_rate"`).
+     */
+    var `name`: kotlin.String
+    , 
+    /**
+     * What it holds.
+     */
+    var `kind`: ColumnKind
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeMetricColumn: FfiConverterRustBuffer<MetricColumn> {
+    override fun read(buf: ByteBuffer): MetricColumn {
+        return MetricColumn(
+            FfiConverterString.read(buf),
+            FfiConverterTypeColumnKind.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: MetricColumn) = (
+            FfiConverterString.allocationSize(value.`name`) +
+            FfiConverterTypeColumnKind.allocationSize(value.`kind`)
+    )
+
+    override fun write(value: MetricColumn, buf: ByteBuffer) {
+            FfiConverterString.write(value.`name`, buf)
+            FfiConverterTypeColumnKind.write(value.`kind`, buf)
+    }
+}
+
+
+
+/**
+ * What `metric` returns: the metric's name, its columns, and its rows
+ * (each one cell per column, in column order).
+ */
+data class MetricTable (
+    /**
+     * The metric (`"lead_conversion"`, ...).
+     */
+    var `metric`: kotlin.String
+    , 
+    /**
+     * The columns.
+     */
+    var `columns`: List<MetricColumn>
+    , 
+    /**
+     * The rows: one [`MetricValue`] per column, in column order.
+     */
+    var `rows`: List<List<MetricValue>>
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeMetricTable: FfiConverterRustBuffer<MetricTable> {
+    override fun read(buf: ByteBuffer): MetricTable {
+        return MetricTable(
+            FfiConverterString.read(buf),
+            FfiConverterSequenceTypeMetricColumn.read(buf),
+            FfiConverterSequenceSequenceTypeMetricValue.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: MetricTable) = (
+            FfiConverterString.allocationSize(value.`metric`) +
+            FfiConverterSequenceTypeMetricColumn.allocationSize(value.`columns`) +
+            FfiConverterSequenceSequenceTypeMetricValue.allocationSize(value.`rows`)
+    )
+
+    override fun write(value: MetricTable, buf: ByteBuffer) {
+            FfiConverterString.write(value.`metric`, buf)
+            FfiConverterSequenceTypeMetricColumn.write(value.`columns`, buf)
+            FfiConverterSequenceSequenceTypeMetricValue.write(value.`rows`, buf)
+    }
+}
+
+
+
+/**
  * An amount of money: `Money(amount = "1200.50", currency = "EUR")`.
  *
  * The amount is a decimal string so that no binary float ever rounds a
@@ -10839,6 +11864,12 @@ data class NewLead (
     var `channel`: kotlin.String? = null 
     , 
     /**
+     * The marketing campaign it came from (`leadConversion` and
+     * `channelRoi` count by it).
+     */
+    var `campaign`: kotlin.String? = null 
+    , 
+    /**
      * The company's name.
      */
     var `company`: kotlin.String? = null 
@@ -10919,6 +11950,7 @@ public object FfiConverterTypeNewLead: FfiConverterRustBuffer<NewLead> {
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
             FfiConverterOptionalUByte.read(buf),
             FfiConverterOptionalString.read(buf),
         )
@@ -10927,6 +11959,7 @@ public object FfiConverterTypeNewLead: FfiConverterRustBuffer<NewLead> {
     override fun allocationSize(value: NewLead) = (
             FfiConverterOptionalString.allocationSize(value.`source`) +
             FfiConverterOptionalString.allocationSize(value.`channel`) +
+            FfiConverterOptionalString.allocationSize(value.`campaign`) +
             FfiConverterOptionalString.allocationSize(value.`company`) +
             FfiConverterOptionalString.allocationSize(value.`contactName`) +
             FfiConverterOptionalString.allocationSize(value.`title`) +
@@ -10943,6 +11976,7 @@ public object FfiConverterTypeNewLead: FfiConverterRustBuffer<NewLead> {
     override fun write(value: NewLead, buf: ByteBuffer) {
             FfiConverterOptionalString.write(value.`source`, buf)
             FfiConverterOptionalString.write(value.`channel`, buf)
+            FfiConverterOptionalString.write(value.`campaign`, buf)
             FfiConverterOptionalString.write(value.`company`, buf)
             FfiConverterOptionalString.write(value.`contactName`, buf)
             FfiConverterOptionalString.write(value.`title`, buf)
@@ -13116,6 +14150,62 @@ public object FfiConverterTypeRecordKey: FfiConverterRustBuffer<RecordKey> {
     override fun write(value: RecordKey, buf: ByteBuffer) {
             FfiConverterString.write(value.`kind`, buf)
             FfiConverterString.write(value.`id`, buf)
+    }
+}
+
+
+
+/**
+ * One refused row.
+ */
+data class RejectedRow (
+    /**
+     * The row's number in the file (a CSV's or a sheet's header is row 1,
+     * its first data row row 2; a JSON Lines file's first line is row 1).
+     */
+    var `row`: kotlin.ULong
+    , 
+    /**
+     * The field at fault (`null`: the row as a whole).
+     */
+    var `field`: kotlin.String?
+    , 
+    /**
+     * Why (`"is not an email address"`, `"repeats the email of row 2"`).
+     */
+    var `reason`: kotlin.String
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeRejectedRow: FfiConverterRustBuffer<RejectedRow> {
+    override fun read(buf: ByteBuffer): RejectedRow {
+        return RejectedRow(
+            FfiConverterULong.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: RejectedRow) = (
+            FfiConverterULong.allocationSize(value.`row`) +
+            FfiConverterOptionalString.allocationSize(value.`field`) +
+            FfiConverterString.allocationSize(value.`reason`)
+    )
+
+    override fun write(value: RejectedRow, buf: ByteBuffer) {
+            FfiConverterULong.write(value.`row`, buf)
+            FfiConverterOptionalString.write(value.`field`, buf)
+            FfiConverterString.write(value.`reason`, buf)
     }
 }
 
@@ -15863,6 +16953,70 @@ public object FfiConverterTypeAnyRecord : FfiConverterRustBuffer<AnyRecord>{
 
 
 
+/**
+ * What a metric's column holds.
+ */
+
+enum class ColumnKind {
+    
+    /**
+     * Text ([`MetricValue::Text`]).
+     */
+    TEXT,
+    /**
+     * Whole numbers ([`MetricValue::Integer`]).
+     */
+    INTEGER,
+    /**
+     * Rates, shares, durations in days ([`MetricValue::Float`]).
+     */
+    FLOAT,
+    /**
+     * Exact decimals, money amounts ([`MetricValue::Decimal`], a string).
+     */
+    DECIMAL,
+    /**
+     * Instants ([`MetricValue::Time`]).
+     */
+    TIME,
+    /**
+     * Calendar dates or months (`"2026-03-10"`, `"2026-03"`:
+     * [`MetricValue::Date`]).
+     */
+    DATE,
+    /**
+     * True or false ([`MetricValue::Bool`]).
+     */
+    BOOL;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeColumnKind: FfiConverterRustBuffer<ColumnKind> {
+    override fun read(buf: ByteBuffer) = try {
+        ColumnKind.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: ColumnKind) = 4UL
+
+    override fun write(value: ColumnKind, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
 
 
 /**
@@ -16496,6 +17650,420 @@ public object FfiConverterTypeInstallmentStatus: FfiConverterRustBuffer<Installm
 
 
 /**
+ * Whose customers `customerLifetimeValue` counts (within what the actor
+ * may read). In `metric`'s query JSON the same scope is `"all"`,
+ * `{"user": id}`, `{"team": id}` or `{"region": name}`.
+ */
+sealed class MetricScope {
+    
+    /**
+     * Everything the actor may read.
+     */
+    object All : MetricScope()
+    
+    
+    /**
+     * Records owned by this user.
+     */
+    data class User(
+        /**
+         * The user's id.
+         */
+        val `id`: kotlin.String) : MetricScope()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * Records of this team.
+     */
+    data class Team(
+        /**
+         * The team's id.
+         */
+        val `id`: kotlin.String) : MetricScope()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * Records of this region.
+     */
+    data class Region(
+        /**
+         * The region's name.
+         */
+        val `name`: kotlin.String) : MetricScope()
+        
+    {
+        
+
+        companion object
+    }
+    
+
+    
+
+    
+    
+
+
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeMetricScope : FfiConverterRustBuffer<MetricScope>{
+    override fun read(buf: ByteBuffer): MetricScope {
+        return when(buf.getInt()) {
+            1 -> MetricScope.All
+            2 -> MetricScope.User(
+                FfiConverterString.read(buf),
+                )
+            3 -> MetricScope.Team(
+                FfiConverterString.read(buf),
+                )
+            4 -> MetricScope.Region(
+                FfiConverterString.read(buf),
+                )
+            else -> throw RuntimeException("invalid enum value, something is very wrong!!")
+        }
+    }
+
+    override fun allocationSize(value: MetricScope): ULong = when(value) {
+        is MetricScope.All -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+        is MetricScope.User -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterString.allocationSize(value.`id`)
+            )
+        }
+        is MetricScope.Team -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterString.allocationSize(value.`id`)
+            )
+        }
+        is MetricScope.Region -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterString.allocationSize(value.`name`)
+            )
+        }
+    }
+
+    override fun write(value: MetricScope, buf: ByteBuffer) {
+        when(value) {
+            is MetricScope.All -> {
+                buf.putInt(1)
+                Unit
+            }
+            is MetricScope.User -> {
+                buf.putInt(2)
+                FfiConverterString.write(value.`id`, buf)
+                Unit
+            }
+            is MetricScope.Team -> {
+                buf.putInt(3)
+                FfiConverterString.write(value.`id`, buf)
+                Unit
+            }
+            is MetricScope.Region -> {
+                buf.putInt(4)
+                FfiConverterString.write(value.`name`, buf)
+                Unit
+            }
+        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
+    }
+}
+
+
+
+
+
+/**
+ * One cell of a metric's table: the case of its column's kind, or `Null`
+ * where there is no value.
+ */
+sealed class MetricValue {
+    
+    /**
+     * No value (a lead without a campaign, a rate over nothing).
+     */
+    object Null : MetricValue()
+    
+    
+    /**
+     * Text.
+     */
+    data class Text(
+        /**
+         * The text.
+         */
+        val `value`: kotlin.String) : MetricValue()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * A whole number.
+     */
+    data class Integer(
+        /**
+         * The number.
+         */
+        val `value`: kotlin.Long) : MetricValue()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * A floating-point number: rates, shares, days (never money).
+     */
+    data class Float(
+        /**
+         * The number.
+         */
+        val `value`: kotlin.Double) : MetricValue()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * An exact decimal as a string (`"1000.00"`), as [`Money`](crate::Money)
+     * amounts are: never a float.
+     */
+    data class Decimal(
+        /**
+         * The decimal's text.
+         */
+        val `value`: kotlin.String) : MetricValue()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * An instant.
+     */
+    data class Time(
+        /**
+         * The instant.
+         */
+        val `value`: java.time.Instant) : MetricValue()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * A calendar date (`"2026-03-10"`) or month (`"2026-03"`).
+     */
+    data class Date(
+        /**
+         * The date's text.
+         */
+        val `value`: kotlin.String) : MetricValue()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * True or false.
+     */
+    data class Bool(
+        /**
+         * The value.
+         */
+        val `value`: kotlin.Boolean) : MetricValue()
+        
+    {
+        
+
+        companion object
+    }
+    
+
+    
+
+    
+    
+
+
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeMetricValue : FfiConverterRustBuffer<MetricValue>{
+    override fun read(buf: ByteBuffer): MetricValue {
+        return when(buf.getInt()) {
+            1 -> MetricValue.Null
+            2 -> MetricValue.Text(
+                FfiConverterString.read(buf),
+                )
+            3 -> MetricValue.Integer(
+                FfiConverterLong.read(buf),
+                )
+            4 -> MetricValue.Float(
+                FfiConverterDouble.read(buf),
+                )
+            5 -> MetricValue.Decimal(
+                FfiConverterString.read(buf),
+                )
+            6 -> MetricValue.Time(
+                FfiConverterTimestamp.read(buf),
+                )
+            7 -> MetricValue.Date(
+                FfiConverterString.read(buf),
+                )
+            8 -> MetricValue.Bool(
+                FfiConverterBoolean.read(buf),
+                )
+            else -> throw RuntimeException("invalid enum value, something is very wrong!!")
+        }
+    }
+
+    override fun allocationSize(value: MetricValue): ULong = when(value) {
+        is MetricValue.Null -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+        is MetricValue.Text -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterString.allocationSize(value.`value`)
+            )
+        }
+        is MetricValue.Integer -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterLong.allocationSize(value.`value`)
+            )
+        }
+        is MetricValue.Float -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterDouble.allocationSize(value.`value`)
+            )
+        }
+        is MetricValue.Decimal -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterString.allocationSize(value.`value`)
+            )
+        }
+        is MetricValue.Time -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterTimestamp.allocationSize(value.`value`)
+            )
+        }
+        is MetricValue.Date -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterString.allocationSize(value.`value`)
+            )
+        }
+        is MetricValue.Bool -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterBoolean.allocationSize(value.`value`)
+            )
+        }
+    }
+
+    override fun write(value: MetricValue, buf: ByteBuffer) {
+        when(value) {
+            is MetricValue.Null -> {
+                buf.putInt(1)
+                Unit
+            }
+            is MetricValue.Text -> {
+                buf.putInt(2)
+                FfiConverterString.write(value.`value`, buf)
+                Unit
+            }
+            is MetricValue.Integer -> {
+                buf.putInt(3)
+                FfiConverterLong.write(value.`value`, buf)
+                Unit
+            }
+            is MetricValue.Float -> {
+                buf.putInt(4)
+                FfiConverterDouble.write(value.`value`, buf)
+                Unit
+            }
+            is MetricValue.Decimal -> {
+                buf.putInt(5)
+                FfiConverterString.write(value.`value`, buf)
+                Unit
+            }
+            is MetricValue.Time -> {
+                buf.putInt(6)
+                FfiConverterTimestamp.write(value.`value`, buf)
+                Unit
+            }
+            is MetricValue.Date -> {
+                buf.putInt(7)
+                FfiConverterString.write(value.`value`, buf)
+                Unit
+            }
+            is MetricValue.Bool -> {
+                buf.putInt(8)
+                FfiConverterBoolean.write(value.`value`, buf)
+                Unit
+            }
+        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
+    }
+}
+
+
+
+
+
+/**
  * What moved a customer's points (`"earn"`, ... in the canonical JSON).
  */
 
@@ -16908,6 +18476,84 @@ public object FfiConverterTypeTargetStatus: FfiConverterRustBuffer<TargetStatus>
 
 
 
+
+/**
+ * The host's progress listener of `importRows` (a Kotlin interface, a
+ * Swift protocol), called on the calling thread after each batch.
+ *
+ * It must not call the `Crm` running the import (that call fails with
+ * `Validation` on `progress`); an exception thrown in it stops the import
+ * and `importRows` throws: a `CrmException` as it is, any other as
+ * `CrmException.Validation` on `progress`.
+ */
+public interface ImportProgressListener {
+    
+    /**
+     * Where the import stands; `true` goes on, `false` stops it
+     * (`ImportReport.cancelled`; the batches written stay written).
+     */
+    fun `onProgress`(`progress`: ImportProgress): kotlin.Boolean
+    
+    companion object
+}
+
+
+
+// Put the implementation in an object so we don't pollute the top-level namespace
+internal object uniffiCallbackInterfaceImportProgressListener {
+    internal object `onProgress`: UniffiCallbackInterfaceImportProgressListenerMethod0 {
+        override fun callback(`uniffiHandle`: Long,`progress`: RustBuffer.ByValue,`uniffiOutReturn`: ByteByReference,uniffiCallStatus: UniffiRustCallStatus,) {
+            val uniffiObj = FfiConverterTypeImportProgressListener.handleMap.get(uniffiHandle)
+            val makeCall = { ->
+                uniffiObj.`onProgress`(
+                    FfiConverterTypeImportProgress.lift(`progress`),
+                )
+            }
+            val writeReturn = { value: kotlin.Boolean -> uniffiOutReturn.setValue(FfiConverterBoolean.lower(value)) }
+            uniffiTraitInterfaceCallWithError(
+                uniffiCallStatus,
+                makeCall,
+                writeReturn,
+                { e: CrmException -> FfiConverterTypeCrmError.lower(e) }
+            )
+        }
+    }
+
+    internal object uniffiFree: UniffiCallbackInterfaceFree {
+        override fun callback(handle: Long) {
+            FfiConverterTypeImportProgressListener.handleMap.remove(handle)
+        }
+    }
+
+    internal object uniffiClone: UniffiCallbackInterfaceClone {
+        override fun callback(handle: Long): Long {
+            return FfiConverterTypeImportProgressListener.handleMap.clone(handle)
+        }
+    }
+
+    internal var vtable = UniffiVTableCallbackInterfaceImportProgressListener.UniffiByValue(
+        uniffiFree,
+        uniffiClone,
+        `onProgress`,
+    )
+
+    // Registers the foreign callback with the Rust side.
+    // This method is generated for each callback interface.
+    internal fun register(lib: UniffiLib) {
+        lib.uniffi_crm_ffi_fn_init_callback_vtable_importprogresslistener(vtable)
+    }
+}
+
+/**
+ * The ffiConverter which transforms the Callbacks in to handles to pass to Rust.
+ *
+ * @suppress
+ */
+public object FfiConverterTypeImportProgressListener: FfiConverterCallbackInterface<ImportProgressListener>()
+
+
+
+
 /**
  * @suppress
  */
@@ -17103,6 +18749,38 @@ public object FfiConverterOptionalString: FfiConverterRustBuffer<kotlin.String?>
 /**
  * @suppress
  */
+public object FfiConverterOptionalByteArray: FfiConverterRustBuffer<kotlin.ByteArray?> {
+    override fun read(buf: ByteBuffer): kotlin.ByteArray? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterByteArray.read(buf)
+    }
+
+    override fun allocationSize(value: kotlin.ByteArray?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterByteArray.allocationSize(value)
+        }
+    }
+
+    override fun write(value: kotlin.ByteArray?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterByteArray.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterOptionalTimestamp: FfiConverterRustBuffer<java.time.Instant?> {
     override fun read(buf: ByteBuffer): java.time.Instant? {
         if (buf.get().toInt() == 0) {
@@ -17125,6 +18803,38 @@ public object FfiConverterOptionalTimestamp: FfiConverterRustBuffer<java.time.In
         } else {
             buf.put(1)
             FfiConverterTimestamp.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeBgNbd: FfiConverterRustBuffer<BgNbd?> {
+    override fun read(buf: ByteBuffer): BgNbd? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeBgNbd.read(buf)
+    }
+
+    override fun allocationSize(value: BgNbd?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeBgNbd.allocationSize(value)
+        }
+    }
+
+    override fun write(value: BgNbd?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeBgNbd.write(value, buf)
         }
     }
 }
@@ -17221,6 +18931,38 @@ public object FfiConverterOptionalTypeEarning: FfiConverterRustBuffer<Earning?> 
         } else {
             buf.put(1)
             FfiConverterTypeEarning.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeGammaGamma: FfiConverterRustBuffer<GammaGamma?> {
+    override fun read(buf: ByteBuffer): GammaGamma? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeGammaGamma.read(buf)
+    }
+
+    override fun allocationSize(value: GammaGamma?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeGammaGamma.allocationSize(value)
+        }
+    }
+
+    override fun write(value: GammaGamma?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeGammaGamma.write(value, buf)
         }
     }
 }
@@ -17541,6 +19283,70 @@ public object FfiConverterOptionalTypeWriteOff: FfiConverterRustBuffer<WriteOff?
         } else {
             buf.put(1)
             FfiConverterTypeWriteOff.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeMetricScope: FfiConverterRustBuffer<MetricScope?> {
+    override fun read(buf: ByteBuffer): MetricScope? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeMetricScope.read(buf)
+    }
+
+    override fun allocationSize(value: MetricScope?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeMetricScope.allocationSize(value)
+        }
+    }
+
+    override fun write(value: MetricScope?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeMetricScope.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeImportProgressListener: FfiConverterRustBuffer<ImportProgressListener?> {
+    override fun read(buf: ByteBuffer): ImportProgressListener? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeImportProgressListener.read(buf)
+    }
+
+    override fun allocationSize(value: ImportProgressListener?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeImportProgressListener.allocationSize(value)
+        }
+    }
+
+    override fun write(value: ImportProgressListener?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeImportProgressListener.write(value, buf)
         }
     }
 }
@@ -17885,6 +19691,62 @@ public object FfiConverterSequenceTypeCampaignMember: FfiConverterRustBuffer<Lis
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypeCampaignMember.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeClvPrediction: FfiConverterRustBuffer<List<ClvPrediction>> {
+    override fun read(buf: ByteBuffer): List<ClvPrediction> {
+        val len = buf.getInt()
+        return List<ClvPrediction>(len) {
+            FfiConverterTypeClvPrediction.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<ClvPrediction>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeClvPrediction.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<ClvPrediction>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeClvPrediction.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeClvRow: FfiConverterRustBuffer<List<ClvRow>> {
+    override fun read(buf: ByteBuffer): List<ClvRow> {
+        val len = buf.getInt()
+        return List<ClvRow>(len) {
+            FfiConverterTypeClvRow.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<ClvRow>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeClvRow.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<ClvRow>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeClvRow.write(it, buf)
         }
     }
 }
@@ -18371,6 +20233,34 @@ public object FfiConverterSequenceTypeMemberOutcome: FfiConverterRustBuffer<List
 /**
  * @suppress
  */
+public object FfiConverterSequenceTypeMetricColumn: FfiConverterRustBuffer<List<MetricColumn>> {
+    override fun read(buf: ByteBuffer): List<MetricColumn> {
+        val len = buf.getInt()
+        return List<MetricColumn>(len) {
+            FfiConverterTypeMetricColumn.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<MetricColumn>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeMetricColumn.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<MetricColumn>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeMetricColumn.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterSequenceTypeOutboxMessage: FfiConverterRustBuffer<List<OutboxMessage>> {
     override fun read(buf: ByteBuffer): List<OutboxMessage> {
         val len = buf.getInt()
@@ -18669,6 +20559,34 @@ public object FfiConverterSequenceTypeRecordKey: FfiConverterRustBuffer<List<Rec
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypeRecordKey.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeRejectedRow: FfiConverterRustBuffer<List<RejectedRow>> {
+    override fun read(buf: ByteBuffer): List<RejectedRow> {
+        val len = buf.getInt()
+        return List<RejectedRow>(len) {
+            FfiConverterTypeRejectedRow.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<RejectedRow>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeRejectedRow.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<RejectedRow>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeRejectedRow.write(it, buf)
         }
     }
 }
@@ -18987,6 +20905,34 @@ public object FfiConverterSequenceTypeAnyRecord: FfiConverterRustBuffer<List<Any
 /**
  * @suppress
  */
+public object FfiConverterSequenceTypeMetricValue: FfiConverterRustBuffer<List<MetricValue>> {
+    override fun read(buf: ByteBuffer): List<MetricValue> {
+        val len = buf.getInt()
+        return List<MetricValue>(len) {
+            FfiConverterTypeMetricValue.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<MetricValue>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeMetricValue.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<MetricValue>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeMetricValue.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterSequenceTypeRfmSignal: FfiConverterRustBuffer<List<RfmSignal>> {
     override fun read(buf: ByteBuffer): List<RfmSignal> {
         val len = buf.getInt()
@@ -19043,6 +20989,34 @@ public object FfiConverterSequenceTypeRfmTier: FfiConverterRustBuffer<List<RfmTi
 /**
  * @suppress
  */
+public object FfiConverterSequenceSequenceTypeMetricValue: FfiConverterRustBuffer<List<List<MetricValue>>> {
+    override fun read(buf: ByteBuffer): List<List<MetricValue>> {
+        val len = buf.getInt()
+        return List<List<MetricValue>>(len) {
+            FfiConverterSequenceTypeMetricValue.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<List<MetricValue>>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterSequenceTypeMetricValue.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<List<MetricValue>>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterSequenceTypeMetricValue.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterMapStringString: FfiConverterRustBuffer<Map<kotlin.String, kotlin.String>> {
     override fun read(buf: ByteBuffer): Map<kotlin.String, kotlin.String> {
         val len = buf.getInt()
@@ -19075,6 +21049,39 @@ public object FfiConverterMapStringString: FfiConverterRustBuffer<Map<kotlin.Str
         }
     }
 }
+        /**
+         * Predicts customer lifetime value from purchases, a pure function: the
+         * purchases up to `asOf` are summarised per customer (as `lifetimes` does,
+         * by calendar day), the BG/NBD and Gamma-Gamma models fitted by maximum
+         * likelihood, and each customer valued over `months` of 30 days,
+         * discounted by `monthlyDiscount` a month. Amounts are decimal strings, as
+         * for `scoreRfm` (a negative one is a refund); `minorUnits` is the
+         * currency's decimal places, for rounding the values.
+         *
+         * # Errors
+         *
+         * `Validation` on `data` when there is too little history to fit (at least
+         * one repeat purchase is needed), on `months` (0 or above 1200), on
+         * `monthly_discount` (negative or not finite), on `as_of` or
+         * `purchases[i].at` for a time out of range, on `purchases[i].amount` for
+         * an amount that is not a decimal number.
+         */
+    @Throws(CrmException::class) fun `fitClv`(`purchases`: List<Purchase>, `asOf`: java.time.Instant, `months`: kotlin.UInt = 12u, `monthlyDiscount`: kotlin.Double = 0.01, `minorUnits`: kotlin.UInt = 2u): ClvModel {
+            return FfiConverterTypeClvModel.lift(
+    uniffiRustCallWithError(CrmException) { _status ->
+    UniffiLib.uniffi_crm_ffi_fn_func_fit_clv(
+    
+        
+        FfiConverterSequenceTypePurchase.lower(`purchases`),
+        FfiConverterTimestamp.lower(`asOf`),
+        FfiConverterUInt.lower(`months`),
+        FfiConverterDouble.lower(`monthlyDiscount`),
+        FfiConverterUInt.lower(`minorUnits`),_status)
+}
+    )
+    }
+    
+
         /**
          * Why records `a` and `b` do or do not match, by the configuration's
          * `model` (or the default one: nothing is trained on two records) and
