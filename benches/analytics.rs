@@ -10,7 +10,8 @@
 //!   (summary, BG/NBD and Gamma-Gamma) over that many purchases of 100,000
 //!   customers.
 //! - `import/customers_N`: `crm.import_rows` of `CRM_BENCH_IMPORT_ROWS`
-//!   people (default 100,000; about a tenth repeat an earlier row's email or
+//!   people (default 50,000; `cargo run --release --example import_rate`
+//!   imports a million once; about a tenth repeat an earlier row's email or
 //!   phone in another form) from CSV into an SQLite file, best effort, with
 //!   duplicate checking in the file and against the store, in batches of
 //!   1,000.
@@ -36,9 +37,8 @@ use crm::import::ImportSpec;
 use crm::rfm::Purchase;
 use crm::store::conformance::every_kind;
 use crm::{
-    Activity, AnyRecord, Config, Crm, Customer, CustomerId, EntityKind, EventId, FixedClock,
-    Lead, LeadId, Money, Opportunity, OpportunityId, RecordKey, SeededIds, Ticket, TicketId,
-    UserId,
+    Activity, AnyRecord, Config, Crm, Customer, CustomerId, EntityKind, EventId, FixedClock, Lead,
+    LeadId, Money, Opportunity, OpportunityId, RecordKey, SeededIds, Ticket, TicketId, UserId,
 };
 use crm_sqlite::SqliteStore;
 use rust_decimal::Decimal;
@@ -78,7 +78,14 @@ fn count() -> usize {
         .unwrap_or(1_000_000)
 }
 
-fn event(n: u64, kind: EntityKind, id: String, at: DateTime<Utc>, from: Option<&str>, to: &str) -> Event {
+fn event(
+    n: u64,
+    kind: EntityKind,
+    id: String,
+    at: DateTime<Utc>,
+    from: Option<&str>,
+    to: &str,
+) -> Event {
     Event {
         id: EventId::from_uuid(uuid_of(n)),
         seq: n,
@@ -108,13 +115,31 @@ fn metrics_group(c: &mut Criterion) {
     for d in 0..deals_count as u64 {
         let id = OpportunityId::from_uuid(uuid_of(d)).to_string();
         let mut at = start() + Duration::hours(rng.below(300 * 24) as i64);
-        deal_events.push(event(d * 5, EntityKind::Opportunity, id.clone(), at, None, stages[0]));
+        deal_events.push(event(
+            d * 5,
+            EntityKind::Opportunity,
+            id.clone(),
+            at,
+            None,
+            stages[0],
+        ));
         let mut from = stages[0];
         for step in 1..5 {
             at += Duration::hours(rng.below(240) as i64 + 1);
-            let to = if step == 4 { stages[3 + (rng.below(2) as usize)] } else { stages[step.min(2)] };
+            let to = if step == 4 {
+                stages[3 + (rng.below(2) as usize)]
+            } else {
+                stages[step.min(2)]
+            };
             let to = if step == 3 { stages[2] } else { to };
-            deal_events.push(event(d * 5 + step as u64, EntityKind::Opportunity, id.clone(), at, Some(from), to));
+            deal_events.push(event(
+                d * 5 + step as u64,
+                EntityKind::Opportunity,
+                id.clone(),
+                at,
+                Some(from),
+                to,
+            ));
             from = to;
         }
     }
@@ -164,12 +189,18 @@ fn metrics_group(c: &mut Criterion) {
         })
         .collect();
     group.throughput(Throughput::Elements(deals.len() as u64));
-    group.bench_function("win_rate", |b| b.iter(|| black_box(metrics::win_rate(&deals, year))));
+    group.bench_function("win_rate", |b| {
+        b.iter(|| black_box(metrics::win_rate(&deals, year)))
+    });
     group.bench_function("lost_reasons", |b| {
         b.iter(|| black_box(metrics::lost_reasons(&deals, year)))
     });
-    group.bench_function("cycle_time", |b| b.iter(|| black_box(metrics::cycle_time(&deals, year))));
-    group.bench_function("forecast", |b| b.iter(|| black_box(metrics::forecast(&deals))));
+    group.bench_function("cycle_time", |b| {
+        b.iter(|| black_box(metrics::cycle_time(&deals, year)))
+    });
+    group.bench_function("forecast", |b| {
+        b.iter(|| black_box(metrics::forecast(&deals)))
+    });
 
     // Leads, with conversions into those deals.
     let lead: Lead = template(EntityKind::Lead, |r| match r {
@@ -243,7 +274,14 @@ fn metrics_group(c: &mut Criterion) {
         .collect();
     group.throughput(Throughput::Elements(customer_events.len() as u64));
     group.bench_function("churn", |b| {
-        b.iter(|| black_box(metrics::churn(&customers, &customer_events, &purchases, year)))
+        b.iter(|| {
+            black_box(metrics::churn(
+                &customers,
+                &customer_events,
+                &purchases,
+                year,
+            ))
+        })
     });
     drop(customer_events);
 
@@ -292,7 +330,15 @@ fn metrics_group(c: &mut Criterion) {
         .collect();
     group.throughput(Throughput::Elements(activities.len() as u64));
     group.bench_function("targets", |b| {
-        b.iter(|| black_box(metrics::targets(&targets, &[], &customers, &activities, &|_| None)))
+        b.iter(|| {
+            black_box(metrics::targets(
+                &targets,
+                &[],
+                &customers,
+                &activities,
+                &|_| None,
+            ))
+        })
     });
     drop(activities);
 
@@ -310,7 +356,13 @@ fn metrics_group(c: &mut Criterion) {
         .collect();
     group.throughput(Throughput::Elements(purchases.len() as u64));
     group.bench_function("clv_fit", |b| {
-        b.iter(|| black_box(fit_clv(&purchases, start() + Duration::days(366), &ClvOptions::default())))
+        b.iter(|| {
+            black_box(fit_clv(
+                &purchases,
+                start() + Duration::days(366),
+                &ClvOptions::default(),
+            ))
+        })
     });
     group.finish();
 }
@@ -368,7 +420,7 @@ fn import_group(c: &mut Criterion) {
     let rows: usize = std::env::var("CRM_BENCH_IMPORT_ROWS")
         .ok()
         .and_then(|n| n.parse().ok())
-        .unwrap_or(100_000);
+        .unwrap_or(50_000);
     let data = people_csv(rows);
     let spec = ImportSpec::from_json(
         r#"{"kind": "customer", "format": "csv", "mode": "best_effort", "batch_size": 1000}"#,
@@ -387,13 +439,18 @@ fn import_group(c: &mut Criterion) {
                 let dir = TempDir::new("import");
                 let store = SqliteStore::open(dir.path().join("crm.db")).expect("open");
                 let clock = FixedClock::new(Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap());
-                let mut crm = Crm::new(store, Config::default(), clock, SeededIds::new(1)).expect("engine");
+                let mut crm =
+                    Crm::new(store, Config::default(), clock, SeededIds::new(1)).expect("engine");
                 let began = std::time::Instant::now();
                 let report = crm
                     .import_rows(&root, &spec, &data, &mut |_| true)
                     .expect("import");
                 total += began.elapsed();
-                assert!(report.duplicates > rows / 20, "{} duplicates", report.duplicates);
+                assert!(
+                    report.duplicates > rows / 20,
+                    "{} duplicates",
+                    report.duplicates
+                );
                 black_box(report);
             }
             total

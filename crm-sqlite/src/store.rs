@@ -536,12 +536,16 @@ impl Store for SqliteStore {
             ("key", &query.match_key),
         ] {
             if let Some(value) = value {
+                // Driven from the contact point's index, then the records'
+                // primary key: a lookup, not a scan of every record of the
+                // kind (which EXISTS made SQLite do).
                 sql.push_str(
-                    " AND EXISTS (SELECT 1 FROM contact_points AS c
-                        WHERE c.channel = ? AND c.value = ? AND c.kind = r.kind AND c.id = r.id)",
+                    " AND r.id IN (SELECT c.id FROM contact_points AS c
+                        WHERE c.channel = ? AND c.value = ? AND c.kind = ?)",
                 );
                 values.push(Value::Text(channel.to_string()));
                 values.push(Value::Text(value.clone()));
+                values.push(Value::Text(query.kind.as_str().to_string()));
             }
         }
         if let Some(parent) = &query.parent {
