@@ -392,9 +392,10 @@ def test_bad_imports_name_the_setting() -> None:
     assert invalid.value.fields == ["progress"]
     with pytest.raises(crm.StorageError):
         engine.import_rows(ROOT, SPEC, "/no/such/file.csv")
-    # A row the actor may not write is refused, row by row.
-    guest = engine.import_rows(crm.Actor("guest", roles=[]), SPEC, CSV.encode())
-    assert guest.imported == 0 and guest.rejected and engine.list(ROOT, "customer") == []
+    # An actor who may not create customers at all is refused once, before any row.
+    with pytest.raises(crm.ForbiddenError):
+        engine.import_rows(crm.Actor("guest", roles=[]), SPEC, CSV.encode())
+    assert engine.list(ROOT, "customer") == []
 
 
 def test_import_then_measure() -> None:
