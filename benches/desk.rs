@@ -18,8 +18,9 @@
 //!
 //! Criterion's `thrpt` line is computations (or tickets looked at) per second.
 
+mod support;
+
 use std::hint::black_box;
-use std::path::{Path, PathBuf};
 use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
@@ -32,23 +33,12 @@ use crm::{
     UserId,
 };
 use crm_sqlite::SqliteStore;
+use support::{Rng, TempDir};
 
 const OFFICE: &str = r#"{"time_zone": "Europe/Berlin",
     "hours": {"mon-fri": [["09:00", "12:00"], ["13:00", "17:00"]]},
     "holidays": ["2026-01-01", "2026-04-03", "2026-04-06", "2026-05-01", "2026-05-14",
                  "2026-05-25", "2026-10-03", "2026-12-24", "2026-12-25", "2026-12-26"]}"#;
-
-/// A small, fixed pseudo-random sequence (xorshift), so runs compare.
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % n
-    }
-}
 
 fn year_start() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap()
@@ -88,32 +78,6 @@ fn calendar(c: &mut Criterion) {
         })
     });
     group.finish();
-}
-
-/// A temporary directory, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(label: &str) -> TempDir {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0);
-        let path =
-            std::env::temp_dir().join(format!("crm-bench-{label}-{}-{nanos}", std::process::id()));
-        std::fs::create_dir_all(&path).expect("temporary directory");
-        TempDir(path)
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 fn sla_config() -> SlaConfig {

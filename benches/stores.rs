@@ -24,8 +24,10 @@
 //!
 //! Criterion's `thrpt` line is commands (or contacts) per second.
 
+mod support;
+
 use std::hint::black_box;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration as StdDuration, Instant};
 
 use chrono::{DateTime, Duration, Utc};
@@ -39,34 +41,9 @@ use crm::{
 };
 use crm_postgres::PostgresStore;
 use crm_sqlite::{SqliteOptions, SqliteStore, Synchronous};
+use support::TempDir;
 
 // ----- helpers ------------------------------------------------------------------
-
-/// A temporary directory, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(label: &str) -> TempDir {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0);
-        let path =
-            std::env::temp_dir().join(format!("crm-bench-{label}-{}-{nanos}", std::process::id()));
-        std::fs::create_dir_all(&path).expect("temporary directory");
-        TempDir(path)
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 fn pg_url() -> Option<String> {
     let url = std::env::var("CRM_PG_URL")
