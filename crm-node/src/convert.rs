@@ -15,7 +15,8 @@ pub(crate) const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 /// At most this many characters of a rejected value are echoed in an error.
 const SHOWN: usize = 40;
 
-fn shown(text: &str) -> String {
+/// `text` cut to what an error echoes.
+pub(crate) fn shown(text: &str) -> String {
     text.chars().take(SHOWN).collect()
 }
 
@@ -78,6 +79,11 @@ pub(crate) fn number(value: u64) -> i64 {
     i64::try_from(value).unwrap_or(i64::MAX)
 }
 
+/// A count (of rows, entries, members) as a JS number.
+pub(crate) fn counted(value: usize) -> i64 {
+    number(u64::try_from(value).unwrap_or(u64::MAX))
+}
+
 /// A calendar date, `YYYY-MM-DD`.
 pub(crate) fn date(field: &str, text: &str) -> crm::Result<NaiveDate> {
     NaiveDate::parse_from_str(text, "%Y-%m-%d")
@@ -129,6 +135,40 @@ pub(crate) fn fields(value: Value) -> crm::Result<serde_json::Map<String, Value>
         _ => Err(Error::invalid(
             "fields",
             "must be an object of field names and values",
+        )),
+    }
+}
+
+/// A JSON value's type in words.
+pub(crate) fn type_of(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an Array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// A decimal string, read as the core's JSON reader reads it.
+pub(crate) fn decimal<T: std::str::FromStr>(field: &str, text: &str) -> crm::Result<T> {
+    text.trim()
+        .parse()
+        .map_err(|_| Error::invalid(field, "is not a decimal number").with_value(shown(text)))
+}
+
+/// A decimal given as a JS value: a string, never a JS number (a double
+/// cannot hold every decimal exactly).
+pub(crate) fn decimal_value<T: std::str::FromStr>(field: &str, value: Value) -> crm::Result<T> {
+    match value {
+        Value::String(text) => decimal(field, &text),
+        other => Err(Error::invalid(
+            field,
+            format!(
+                "must be a decimal string such as '50' (never a JS number), not {}",
+                type_of(&other)
+            ),
         )),
     }
 }

@@ -25,16 +25,9 @@ use crm::Error;
 use crm::loyalty::{self, PurchaseLine};
 
 use crate::config::{ConfigInput, loyalty_program};
-use crate::convert::{count, size};
+use crate::convert::{count, decimal, decimal_value, shown, size, type_of};
 use crate::engine::{Job, Pending, guarded};
 use crate::model::JsEarning;
-
-/// At most this many characters of a rejected value are echoed in an error.
-const SHOWN: usize = 40;
-
-fn shown(text: &str) -> String {
-    text.chars().take(SHOWN).collect()
-}
 
 /// One line of a purchase, for earning (`loyaltyPoints`, `recordPurchase`):
 /// its product and category select the rate rule, its amount is what the line
@@ -166,40 +159,6 @@ fn holdout(n: f64, percent: Value, seed: f64) -> crm::Result<Vec<bool>> {
     let percent = decimal_value("percent", percent)?;
     let seed = count("seed", seed)?;
     loyalty::draw_holdout(n, percent, seed)
-}
-
-/// A JSON value's type in words.
-fn type_of(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an Array",
-        Value::Object(_) => "an object",
-    }
-}
-
-/// A decimal string, read as the core's JSON reader reads it.
-fn decimal<T: std::str::FromStr>(field: &str, text: &str) -> crm::Result<T> {
-    text.trim()
-        .parse()
-        .map_err(|_| Error::invalid(field, "is not a decimal number").with_value(shown(text)))
-}
-
-/// A decimal given as a JS value: a string, never a JS number (a double
-/// cannot hold every decimal exactly).
-pub(crate) fn decimal_value<T: std::str::FromStr>(field: &str, value: Value) -> crm::Result<T> {
-    match value {
-        Value::String(text) => decimal(field, &text),
-        other => Err(Error::invalid(
-            field,
-            format!(
-                "must be a decimal string such as '50' (never a JS number), not {}",
-                type_of(&other)
-            ),
-        )),
-    }
 }
 
 /// The purchase lines: an array of plain objects whose keys are among

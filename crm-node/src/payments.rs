@@ -32,16 +32,9 @@ use crm::schedule::{self, Installment};
 use crm::{Currency, Error};
 
 use crate::config::{ConfigInput, price_list, terms};
-use crate::convert::date;
+use crate::convert::{date, decimal, shown, type_of};
 use crate::engine::{Job, Pending, guarded};
 use crate::model::{JsMoney, JsPricedQuote};
-
-/// At most this many characters of a rejected value are echoed in an error.
-const SHOWN: usize = 40;
-
-fn shown(text: &str) -> String {
-    text.chars().take(SHOWN).collect()
-}
 
 /// One installment of a split.
 #[napi(
@@ -239,18 +232,6 @@ const LINE_FIELDS: [(&str, &str); 7] = [
     ("taxPercent", "tax_percent"),
 ];
 
-/// A JSON value's type in words.
-fn type_of(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an Array",
-        Value::Object(_) => "an object",
-    }
-}
-
 /// The quote lines: an array of plain objects whose keys are among
 /// [`LINE_FIELDS`] (`priceQuote`, and the engine's `addQuote`).
 pub(crate) fn quote_lines(lines: Value) -> crm::Result<Vec<QuoteLine>> {
@@ -318,11 +299,4 @@ fn quote_line(row: usize, line: Value) -> crm::Result<QuoteLine> {
         }
     }
     Ok(out)
-}
-
-/// A decimal string, read as the core's JSON reader reads it.
-fn decimal<T: std::str::FromStr>(field: &str, text: &str) -> crm::Result<T> {
-    text.trim()
-        .parse()
-        .map_err(|_| Error::invalid(field, "is not a decimal number").with_value(shown(text)))
 }

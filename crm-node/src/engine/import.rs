@@ -25,7 +25,7 @@ use crm::Error;
 use crm::import::{ImportReport, ImportSpec, Progress, Rejected};
 
 use crate::access::JsActor;
-use crate::convert::{count, number, snake_case};
+use crate::convert::{count, counted, snake_case};
 use crate::engine::{Command, JsCrm, Pending};
 use crate::error;
 
@@ -112,11 +112,6 @@ pub struct JsImportProgress {
     /// `true` while an `all_or_nothing` import checks the file (its first
     /// pass, nothing written), `false` while it writes.
     pub checking: bool,
-}
-
-/// A count as a JS number.
-fn counted(value: usize) -> i64 {
-    number(u64::try_from(value).unwrap_or(u64::MAX))
 }
 
 impl From<&Progress> for JsImportProgress {

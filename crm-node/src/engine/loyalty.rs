@@ -21,9 +21,9 @@ use crm::{
 
 use crate::access::JsActor;
 use crate::clock::{TimeInput, opt_time, rfc3339};
-use crate::convert::{count, count_u32, integer, number};
+use crate::convert::{count, count_u32, counted, decimal_value, integer, number};
 use crate::engine::{Command, JsCrm, Pending};
-use crate::loyalty::{decimal_value, purchase_lines};
+use crate::loyalty::purchase_lines;
 use crate::model::{
     JsActivity, JsCampaign, JsCustomer, JsEarning, JsLevelChange, JsMoney, JsPointsEntry,
 };
@@ -172,11 +172,6 @@ pub struct JsLoyaltyReview {
     pub level_changes: Vec<JsMemberLevelChange>,
     /// Commits made (500 customers per commit).
     pub batches: i64,
-}
-
-/// A count as a JS number.
-fn counted(value: usize) -> i64 {
-    number(u64::try_from(value).unwrap_or(u64::MAX))
 }
 
 impl From<LoyaltyReview> for JsLoyaltyReview {

@@ -13,7 +13,7 @@ use crm::{Collected, PaymentInput, Receivable};
 
 use crate::access::JsActor;
 use crate::config::{ConfigInput, terms};
-use crate::convert::{count_u32, date, number};
+use crate::convert::{count_u32, counted, date};
 use crate::engine::{Command, Engine, JsCrm, Pending};
 use crate::model::{JsContract, JsMoney, opt_string};
 
@@ -158,7 +158,7 @@ impl From<Collected> for JsCollected {
         JsCollected {
             owner: opt_string(collected.owner),
             amount: collected.amount.into(),
-            payments: number(u64::try_from(collected.payments).unwrap_or(u64::MAX)),
+            payments: counted(collected.payments),
         }
     }
 }

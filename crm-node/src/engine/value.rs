@@ -9,7 +9,7 @@ use crm::ValueRefresh;
 
 use crate::access::JsActor;
 use crate::clock::{TimeInput, opt_time};
-use crate::convert::number;
+use crate::convert::counted;
 use crate::engine::{Command, JsCrm, Pending};
 use crate::rfm::JsRfmSkipped;
 
@@ -32,12 +32,11 @@ pub struct JsValueRefresh {
 
 impl From<ValueRefresh> for JsValueRefresh {
     fn from(refresh: ValueRefresh) -> Self {
-        let count = |value: usize| number(u64::try_from(value).unwrap_or(u64::MAX));
         JsValueRefresh {
-            scored: count(refresh.scored),
-            tiers_changed: count(refresh.tiers_changed),
-            stages_changed: count(refresh.stages_changed),
-            batches: count(refresh.batches),
+            scored: counted(refresh.scored),
+            tiers_changed: counted(refresh.tiers_changed),
+            stages_changed: counted(refresh.stages_changed),
+            batches: counted(refresh.batches),
             skipped: refresh.skipped.into(),
         }
     }
