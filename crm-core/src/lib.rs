@@ -71,6 +71,7 @@ pub mod lifecycle;
 pub mod loyalty;
 pub mod model;
 pub mod quote;
+mod random;
 pub mod rfm;
 pub mod schedule;
 pub mod sla;

@@ -2,18 +2,15 @@ use chrono::{Duration, TimeZone, Utc};
 use rust_decimal::Decimal;
 
 use super::clv::*;
+use crate::random::SplitMix64;
 use crate::rfm::Purchase;
 
-/// A seeded generator for simulated customers (SplitMix64).
-struct Rng(u64);
+/// A seeded generator for simulated customers.
+struct Rng(SplitMix64);
 
 impl Rng {
     fn next(&mut self) -> f64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
+        self.0.unit()
     }
 
     fn normal(&mut self) -> f64 {
@@ -47,7 +44,7 @@ impl Rng {
 /// drop-out Beta(a, b) after each repeat purchase, observed for 200 to 500
 /// days.
 fn simulate(n: usize, r: f64, alpha: f64, a: f64, b: f64, seed: u64) -> Vec<ClvSummary> {
-    let mut rng = Rng(seed);
+    let mut rng = Rng(SplitMix64(seed));
     (0..n)
         .map(|i| {
             let rate = rng.gamma(r) / alpha;
@@ -160,7 +157,7 @@ fn predictions_behave_as_the_model_says() {
 #[test]
 fn gamma_gamma_recovers_its_spend_parameters() {
     let (p, q, v) = (6.0, 4.0, 15.0);
-    let mut rng = Rng(7);
+    let mut rng = Rng(SplitMix64(7));
     let rows: Vec<ClvSummary> = (0..20_000)
         .map(|i| {
             // Each customer's scale nu ~ Gamma(q, rate v); spends ~ Gamma(p, rate nu).

@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use crate::error::{Error, Result};
 use crate::model::EntityKind;
+use crate::random::SplitMix64;
 
 macro_rules! record_id {
     ($(#[$doc:meta])* $name:ident => $kind:ident) => {
@@ -342,7 +343,7 @@ pub trait IdGenerator: Send {
 /// ```
 #[derive(Debug, Clone)]
 pub struct SeededIds {
-    state: u64,
+    random: SplitMix64,
     last_millis: u64,
     counter: u16,
 }
@@ -351,19 +352,10 @@ impl SeededIds {
     /// A generator whose random bits come from `seed`.
     pub fn new(seed: u64) -> Self {
         Self {
-            state: seed,
+            random: SplitMix64(seed),
             last_millis: 0,
             counter: 0,
         }
-    }
-
-    fn next_random(&mut self) -> u64 {
-        // SplitMix64 (Steele, Lea, Flood 2014).
-        self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
     }
 }
 
@@ -374,7 +366,7 @@ impl IdGenerator for SeededIds {
             self.last_millis = millis;
             // Start each millisecond at a random counter in the lower half, so
             // there is room to count up.
-            self.counter = (self.next_random() & 0x7FF) as u16;
+            self.counter = (self.random.next() & 0x7FF) as u16;
         } else if self.counter >= 0xFFF {
             // Counter exhausted (or the clock went back): borrow the next millisecond.
             self.last_millis += 1;
@@ -382,7 +374,7 @@ impl IdGenerator for SeededIds {
         } else {
             self.counter += 1;
         }
-        let rand_b = self.next_random() & ((1 << 62) - 1);
+        let rand_b = self.random.next() & ((1 << 62) - 1);
         let value = (u128::from(self.last_millis) << 80)
             | (0x7 << 76)
             | (u128::from(self.counter) << 64)
