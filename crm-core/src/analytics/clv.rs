@@ -22,6 +22,7 @@
 //! purchase and a positive monetary value. On the same data the parameters
 //! agree with `lifetimes` 0.11 to within 0.1 % (`scripts/compare-clv`).
 
+use crate::analytics::table::columns;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
 use serde::{Deserialize, Serialize};
@@ -476,6 +477,10 @@ pub struct ClvPrediction {
     /// currency's minor unit.
     pub clv: Decimal,
 }
+columns!(ClvPrediction, {
+    customer: Text, frequency: Integer, recency: Integer, t: Integer, monetary: Decimal,
+    p_alive: Float, expected_purchases: Float, expected_value: Decimal, clv: Decimal
+});
 
 /// How [`predict`] values customers.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]

@@ -240,3 +240,54 @@ fn bad_data_and_options_are_refused_with_the_field() {
     let out = predict(&bg, &gg, &rows, &ClvOptions::default()).unwrap();
     assert!(out[0].clv > Decimal::ZERO && out[0].clv.scale() <= 2);
 }
+
+#[test]
+fn predictions_read_as_a_table_keep_every_value_under_its_column() {
+    let bg = BgNbd {
+        r: 0.25,
+        alpha: 4.0,
+        a: 0.8,
+        b: 2.5,
+        log_likelihood: 0.0,
+        iterations: 0,
+    };
+    let gg = GammaGamma {
+        p: 6.0,
+        q: 4.0,
+        v: 15.0,
+        log_likelihood: 0.0,
+        iterations: 0,
+    };
+    let rows = [ClvSummary {
+        customer: "c1".into(),
+        frequency: 3,
+        recency: 30,
+        t: 40,
+        monetary: Decimal::new(2050, 2),
+    }];
+    let out = predict(&bg, &gg, &rows, &ClvOptions::default()).unwrap();
+    let table = crate::analytics::Table::from_rows("clv", &out);
+    let names: Vec<&str> = table.columns.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "customer",
+            "frequency",
+            "recency",
+            "t",
+            "monetary",
+            "p_alive",
+            "expected_purchases",
+            "expected_value",
+            "clv"
+        ]
+    );
+    let row = &table.rows[0];
+    assert_eq!(row[0], serde_json::json!("c1"));
+    assert_eq!(row[1], serde_json::json!(3));
+    assert_eq!(row[4], serde_json::json!("20.50"));
+    assert_eq!(row[5], serde_json::json!(out[0].p_alive));
+    assert_eq!(row[6], serde_json::json!(out[0].expected_purchases));
+    assert_eq!(row[7], serde_json::json!(out[0].expected_value.to_string()));
+    assert_eq!(row[8], serde_json::json!(out[0].clv.to_string()));
+}
