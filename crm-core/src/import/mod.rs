@@ -290,6 +290,12 @@ impl<T: Read + Seek> ReadSeek for T {}
 
 impl Source for Path {
     fn open(&self) -> std::io::Result<Box<dyn ReadSeek + '_>> {
+        if self.as_os_str().is_empty() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "must not be an empty path",
+            ));
+        }
         Ok(Box::new(std::fs::File::open(self)?))
     }
 }
@@ -333,7 +339,11 @@ pub fn rows<'a>(
     spec: &ImportSpec,
     source: &'a dyn Source,
 ) -> Result<Box<dyn Iterator<Item = Result<Row>> + 'a>> {
-    let reader = source.open().map_err(|e| io_error("open", e))?;
+    let reader = source.open().map_err(|e| match e.kind() {
+        // What the source refused before any I/O (an empty path).
+        std::io::ErrorKind::InvalidInput => Error::invalid("source", e.to_string()),
+        _ => io_error("open", e),
+    })?;
     match spec.format {
         Format::Csv => {
             let mut csv = csv::ReaderBuilder::new()

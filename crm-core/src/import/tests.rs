@@ -261,3 +261,23 @@ fn progress_is_told_after_each_batch_and_can_stop_the_import() {
         "{err}"
     );
 }
+
+#[test]
+fn an_empty_path_is_refused_on_source_and_a_missing_file_is_a_storage_error() {
+    let (mut crm, root) = engine("{}");
+    let s = spec(json!({"kind": "customer", "format": "csv"}));
+    let err = crm
+        .import_rows(&root, &s, &std::path::PathBuf::new(), &mut |_| true)
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("invalid source: must not be an empty path"),
+        "{err}"
+    );
+    let missing = std::env::temp_dir().join("crm-import-no-such-file.csv");
+    let err = crm
+        .import_rows(&root, &s, &missing, &mut |_| true)
+        .unwrap_err();
+    assert!(matches!(err, crate::Error::Storage { .. }), "{err}");
+    assert_eq!(count(&crm, EntityKind::Customer), 0);
+}

@@ -302,12 +302,7 @@ impl Source<'_> {
         import: impl FnOnce(&dyn crm::import::Source) -> crm::Result<T>,
     ) -> crm::Result<T> {
         match self {
-            Source::Path(path) => {
-                if path.as_os_str().is_empty() {
-                    return Err(Error::invalid("source", "must not be an empty path"));
-                }
-                import(path)
-            }
+            Source::Path(path) => import(path),
             Source::Bytes(bytes) => {
                 let bytes: &[u8] = bytes;
                 import(&bytes)
