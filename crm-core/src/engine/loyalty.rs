@@ -102,7 +102,6 @@ pub struct CampaignInput {
 /// A points movement being prepared in one command.
 struct Post {
     before: Customer,
-    after: Customer,
     account: Membership,
     entries: Vec<PointsEntry>,
 }
@@ -958,7 +957,6 @@ impl<S: Store> Crm<S> {
             .clone()
             .unwrap_or_else(|| Membership::new(tx.now));
         let mut post = Post {
-            after: customer.clone(),
             before: customer,
             account,
             entries: Vec::new(),
@@ -1072,7 +1070,6 @@ impl<S: Store> Crm<S> {
     ) -> Result<(Customer, Vec<PointsEntry>, Option<LevelChange>)> {
         let Post {
             before,
-            mut after,
             mut account,
             entries,
         } = post;
@@ -1081,57 +1078,54 @@ impl<S: Store> Crm<S> {
         for entry in entries {
             written.push(self.put(tx, None, entry, Note::action("create"))?);
         }
-        let before_level = before.loyalty.as_ref().and_then(|m| m.level.clone());
-        after.loyalty = Some(account.clone());
-        if let Some(change) = &change {
-            // The points first, then the level, each with its event.
-            if let Some(m) = after.loyalty.as_mut() {
-                m.level = before_level;
-                m.level_since = before.loyalty.as_ref().and_then(|m| m.level_since);
-                m.previous_level = before
-                    .loyalty
-                    .as_ref()
-                    .and_then(|m| m.previous_level.clone());
-            }
-            let mut payload = payload;
-            payload["entries"] = json!(written.iter().map(|e| e.id).collect::<Vec<_>>());
-            let mid = self.put(
-                tx,
-                Some(&before),
-                after,
-                Note {
-                    action: "points",
-                    reason,
-                    payload,
-                },
-            )?;
-            let mut last = mid.clone();
-            last.loyalty = Some(account);
-            let note = Note {
-                action: "level",
-                reason: Some(change.reason.clone()),
-                payload: json!({ "from": change.from, "to": change.to, "via": action }),
-            };
-            let after = self.put(tx, Some(&mid), last, note)?;
-            return Ok((after, written, Some(change.clone())));
-        }
-        if written.is_empty() && before.loyalty.as_ref() == Some(&account) {
+        if change.is_none() && written.is_empty() && before.loyalty.as_ref() == Some(&account) {
             return Ok((before, written, None));
         }
         let mut payload = payload;
         payload["entries"] = json!(written.iter().map(|e| e.id).collect::<Vec<_>>());
         payload["via"] = json!(action);
-        let after = self.put(
-            tx,
-            Some(&before),
-            after,
-            Note {
-                action: "points",
-                reason,
-                payload,
-            },
-        )?;
-        Ok((after, written, None))
+        let mut after = before.clone();
+        after.loyalty = Some(account);
+        let note = Note {
+            action: "points",
+            reason,
+            payload,
+        };
+        let after = self.put_reviewed(tx, &before, after, change.as_ref(), note, action)?;
+        Ok((after, written, change))
+    }
+
+    /// Writes `after` (whose account was just reviewed, giving `change`) with
+    /// `note`; when the level moved, the level is written after it with a
+    /// `level` event of its own, so that the history shows the cause first.
+    pub(super) fn put_reviewed(
+        &mut self,
+        tx: &mut Tx,
+        before: &Customer,
+        mut after: Customer,
+        change: Option<&LevelChange>,
+        note: Note,
+        via: &str,
+    ) -> Result<Customer> {
+        let Some(change) = change else {
+            return self.put(tx, Some(before), after, note);
+        };
+        let reviewed = after.loyalty.clone();
+        if let Some(m) = after.loyalty.as_mut() {
+            let old = before.loyalty.as_ref();
+            m.level = old.and_then(|m| m.level.clone());
+            m.level_since = old.and_then(|m| m.level_since);
+            m.previous_level = old.and_then(|m| m.previous_level.clone());
+        }
+        let mid = self.put(tx, Some(before), after, note)?;
+        let mut last = mid.clone();
+        last.loyalty = reviewed;
+        let note = Note {
+            action: "level",
+            reason: Some(change.reason.clone()),
+            payload: json!({ "from": change.from, "to": change.to, "via": via }),
+        };
+        self.put(tx, Some(&mid), last, note)
     }
 
     /// The purchases the engine knows: signed contracts (their amount, at

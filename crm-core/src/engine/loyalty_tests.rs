@@ -11,7 +11,7 @@ use crate::assign::Condition;
 use crate::loyalty::PurchaseLine;
 use crate::model::{
     ActivityKind, Customer, CustomerId, FieldValue, Money, NewCustomer, NewOpportunity, NewTicket,
-    PointsEntry, PointsKind, TicketPriority,
+    PointsEntry, PointsKind, TicketPriority, Tier,
 };
 use crate::store::MemoryStore;
 use crate::{ErrorKind, FixedClock, SeededIds};
@@ -582,4 +582,74 @@ fn a_campaign_draws_its_holdout_and_measures_the_lift() {
             .map(|m| m.holdout)
             .collect::<Vec<_>>()
     );
+}
+
+#[test]
+fn an_rfm_tier_reaches_a_level_and_losing_it_starts_the_grace_period() {
+    const TIERED: &str = r#"{
+      "loyalty": {
+        "currency": "EUR",
+        "earn": [{"name": "base", "per": "1.00", "points": 1}],
+        "levels": [{"name": "member"}, {"name": "gold", "rfm_tiers": ["A"]}],
+        "grace_days": 30
+      },
+      "rfm": {
+        "bins": 3,
+        "thresholds": {"recency_days": [7, 30], "frequency": [2, 5], "monetary": ["10.00", "100.00"]},
+        "segments": {"rules": [{"name": "recent", "r": [3, 3]}, {"name": "older", "r": [1, 2]}],
+                     "default": "other"},
+        "tiers": {"a": ["recent"], "b": ["older"]}
+      }
+    }"#;
+    let start = utc(2026, 1, 5, 9);
+    let clock = FixedClock::new(start);
+    let config = Config::from_json(TIERED).unwrap();
+    let mut crm = Crm::new(MemoryStore::new(), config, clock.clone(), SeededIds::new(8)).unwrap();
+    let root = Actor::new(UserId::new("root").unwrap()).with_role("admin");
+    let mia = crm
+        .create_customer(
+            &root,
+            NewCustomer {
+                name: "Mia Rossi".into(),
+                ..NewCustomer::default()
+            },
+        )
+        .unwrap();
+    crm.record_purchase(&root, purchase(mia.id, "R-1", "20.00"))
+        .unwrap();
+    let account = |crm: &Crm<MemoryStore>| {
+        let c: Customer = crm.get(&root, mia.id).unwrap();
+        (c.tier, c.loyalty.unwrap())
+    };
+    assert_eq!(account(&crm).1.level.as_deref(), Some("member"));
+
+    // Bought yesterday: tier A, and with it gold, in a `level` event after
+    // the refresh's own.
+    clock.set(start + Duration::days(1));
+    crm.refresh_customer_value(&root, clock.now()).unwrap();
+    let (tier, m) = account(&crm);
+    assert_eq!((tier, m.level.as_deref()), (Some(Tier::A), Some("gold")));
+    let actions: Vec<String> = crm
+        .history(&root, mia.id)
+        .unwrap()
+        .into_iter()
+        .rev()
+        .take(2)
+        .map(|e| e.action)
+        .collect();
+    assert_eq!(actions, ["level", "value"]);
+
+    // Forty days later: tier B. Gold is kept for the grace period, and the
+    // pending move is stored with the refresh so that a review finds it.
+    let later = start + Duration::days(41);
+    clock.set(later);
+    crm.refresh_customer_value(&root, later).unwrap();
+    let (tier, m) = account(&crm);
+    assert_eq!((tier, m.level.as_deref()), (Some(Tier::B), Some("gold")));
+    let pending = m.downgrade.expect("a pending downgrade");
+    assert_eq!(
+        (pending.to.as_deref(), pending.at),
+        (Some("member"), later + Duration::days(30))
+    );
+    assert_eq!(m.next_check_at, Some(later + Duration::days(30)));
 }

@@ -120,26 +120,15 @@ impl<S: Store> Crm<S> {
                     reason: Some(reason),
                     payload: json!({ "value": value, "as_of": as_of, "path": actions }),
                 };
-                let written = self.put(&mut tx, Some(&before), after, note)?;
-                // A new RFM tier may reach (or lose) a member level.
-                if before.tier != written.tier {
-                    if let Some(mut account) = written.loyalty.clone() {
-                        if let Some(change) =
-                            self.config
-                                .loyalty
-                                .review(&mut account, written.tier, tx.now)
-                        {
-                            let mut after = written.clone();
-                            after.loyalty = Some(account);
-                            let note = Note {
-                                action: "level",
-                                reason: Some(change.reason.clone()),
-                                payload: json!({ "from": change.from, "to": change.to, "via": "value" }),
-                            };
-                            self.put(&mut tx, Some(&written), after, note)?;
-                        }
+                // A new RFM tier may reach (or lose) a member level: the
+                // account is reviewed under it and written with the refresh.
+                let mut change = None;
+                if before.tier != after.tier {
+                    if let Some(account) = after.loyalty.as_mut() {
+                        change = self.config.loyalty.review(account, after.tier, tx.now);
                     }
                 }
+                self.put_reviewed(&mut tx, &before, after, change.as_ref(), note, "value")?;
             }
             self.finish(tx)?;
             refresh.batches += 1;
