@@ -164,7 +164,8 @@ impl<S: Store> Crm<S> {
                 let outcome = if write {
                     self.record_purchase(actor, input).map(|_| ())
                 } else {
-                    self.check_purchase(actor, &input)
+                    let now = self.now();
+                    self.check_purchase(actor, &input, now).map(|_| ())
                 };
                 match outcome {
                     Ok(()) if write => {
@@ -310,27 +311,6 @@ impl<S: Store> Crm<S> {
         put.map_err(|e| refuse(&e))?;
         for (_, key) in keys {
             seen.entry(hashed(&key)).or_insert(number);
-        }
-        Ok(())
-    }
-
-    /// A purchase row checked without writing: the customer exists and may
-    /// be edited, the amount is positive and in the program's currency, and
-    /// its reference is new.
-    fn check_purchase(&self, actor: &Actor, input: &crate::PurchaseInput) -> Result<()> {
-        if input.amount.amount() <= rust_decimal::Decimal::ZERO {
-            return Err(
-                Error::invalid("amount", "must be above zero").with_value(input.amount.amount())
-            );
-        }
-        self.check_currency(&input.amount)?;
-        let customer: crate::model::Customer =
-            self.load(&crate::model::RecordKey::from(input.customer))?;
-        self.authorize(actor, crate::access::Permission::Edit, &customer)?;
-        if let Some(at) = input.at {
-            if at > self.now() {
-                return Err(Error::invalid("at", "is in the future").with_value(at.to_rfc3339()));
-            }
         }
         Ok(())
     }

@@ -99,6 +99,14 @@ pub struct CampaignInput {
     pub window_days: u32,
 }
 
+/// A purchase that passed its checks.
+pub(super) struct CheckedPurchase {
+    reference: String,
+    lines: Vec<PurchaseLine>,
+    customer: Customer,
+    at: DateTime<Utc>,
+}
+
 /// A points movement being prepared in one command.
 struct Post {
     before: Customer,
@@ -127,43 +135,14 @@ impl<S: Store> Crm<S> {
         actor: &Actor,
         input: PurchaseInput,
     ) -> Result<PointsPosting> {
-        let reference = clean("reference", &input.reference)?;
-        if input.amount.amount() <= Decimal::ZERO {
-            return Err(
-                Error::invalid("amount", "must be above zero").with_value(input.amount.amount())
-            );
-        }
-        self.check_currency(&input.amount)?;
-        let lines = if input.lines.is_empty() {
-            vec![PurchaseLine {
-                product: None,
-                category: None,
-                amount: input.amount.amount(),
-            }]
-        } else {
-            let sum: Decimal = input.lines.iter().map(|l| l.amount).sum();
-            if sum != input.amount.amount() {
-                return Err(Error::invalid(
-                    "lines",
-                    format!("add up to {sum}, not the amount {}", input.amount.amount()),
-                ));
-            }
-            input.lines.clone()
-        };
-        let customer = self.member(actor, input.customer)?;
-        if self
-            .entries_of(input.customer, PointsKind::Earn)?
-            .iter()
-            .any(|e| e.reference.as_deref() == Some(reference.as_str()))
-        {
-            return Err(
-                Error::invalid("reference", "was recorded already for this customer")
-                    .with_value(reference),
-            );
-        }
         let mut tx = self.begin(actor);
         let now = tx.now;
-        let at = self.past_or_now("at", input.at, now)?;
+        let CheckedPurchase {
+            reference,
+            lines,
+            customer,
+            at,
+        } = self.check_purchase(actor, &input, now)?;
         let mut post = self.start_post(&mut tx, customer, now);
         let earning = self.config.loyalty.points_for(
             &lines,
@@ -935,6 +914,57 @@ impl<S: Store> Crm<S> {
             }
         }
         Ok(())
+    }
+
+    /// Everything [`record_purchase`](Self::record_purchase) checks before it
+    /// writes; an import's check pass runs the same.
+    pub(super) fn check_purchase(
+        &self,
+        actor: &Actor,
+        input: &PurchaseInput,
+        now: DateTime<Utc>,
+    ) -> Result<CheckedPurchase> {
+        let reference = clean("reference", &input.reference)?;
+        if input.amount.amount() <= Decimal::ZERO {
+            return Err(
+                Error::invalid("amount", "must be above zero").with_value(input.amount.amount())
+            );
+        }
+        self.check_currency(&input.amount)?;
+        let lines = if input.lines.is_empty() {
+            vec![PurchaseLine {
+                product: None,
+                category: None,
+                amount: input.amount.amount(),
+            }]
+        } else {
+            let sum: Decimal = input.lines.iter().map(|l| l.amount).sum();
+            if sum != input.amount.amount() {
+                return Err(Error::invalid(
+                    "lines",
+                    format!("add up to {sum}, not the amount {}", input.amount.amount()),
+                ));
+            }
+            input.lines.clone()
+        };
+        let customer = self.member(actor, input.customer)?;
+        if self
+            .entries_of(input.customer, PointsKind::Earn)?
+            .iter()
+            .any(|e| e.reference.as_deref() == Some(reference.as_str()))
+        {
+            return Err(
+                Error::invalid("reference", "was recorded already for this customer")
+                    .with_value(reference),
+            );
+        }
+        let at = self.past_or_now("at", input.at, now)?;
+        Ok(CheckedPurchase {
+            reference,
+            lines,
+            customer,
+            at,
+        })
     }
 
     fn past_or_now(

@@ -230,6 +230,22 @@ fn purchases_post_points_once_per_reference() {
     assert_eq!(report.rejected[1].field.as_deref(), Some("amount"));
     let stored: Customer = crm.get(&root, mia.id).unwrap();
     assert_eq!(stored.loyalty.unwrap().balance, 15);
+
+    // All or nothing: a reference already on the ledger is found by the
+    // check pass, so the new A-4 is not written either.
+    let data = format!(
+        "customer,reference,amount,currency\n{0},A-4,7,EUR\n{0},A-3,5,EUR\n",
+        mia.id
+    );
+    let s = spec(json!({"kind": "purchase", "format": "csv", "mode": "all_or_nothing"}));
+    let report = run(&mut crm, &root, &s, data.as_bytes());
+    assert_eq!(report.imported, 0);
+    assert_eq!(
+        (report.rejected[0].row, report.rejected[0].field.as_deref()),
+        (3, Some("reference"))
+    );
+    let stored: Customer = crm.get(&root, mia.id).unwrap();
+    assert_eq!(stored.loyalty.unwrap().balance, 15);
 }
 
 #[test]
