@@ -13,7 +13,7 @@ use crate::import::{
     Duplicates, ImportKind, ImportReport, ImportSpec, Mode, Parsed, Progress, Rejected, Source,
     map_row, parse, reason_of, rows,
 };
-use crate::model::{AnyRecord, EntityKind, Record};
+use crate::model::{AnyRecord, Record};
 use crate::store::Store;
 
 /// What one pass remembers of the rows before: their strong keys (email,
@@ -74,13 +74,7 @@ impl<S: Store> Crm<S> {
         spec.validate()?;
         // An actor who may not create this kind of record at all is told so
         // once, not on every row.
-        let kind = match spec.kind {
-            ImportKind::Customer => Some(EntityKind::Customer),
-            ImportKind::Contact => Some(EntityKind::Contact),
-            ImportKind::Lead => Some(EntityKind::Lead),
-            ImportKind::Purchase => None,
-        };
-        if let Some(kind) = kind {
+        if let Some(kind) = spec.kind.entity_kind() {
             self.config
                 .policy
                 .check(actor, kind, crate::access::Permission::Create, None)?;
@@ -219,7 +213,7 @@ impl<S: Store> Crm<S> {
             duplicates,
             check_store,
         } = rules;
-        let refuse = |e: &Error| (rejected_of(number, kind_label(kind), e), false);
+        let refuse = |e: &Error| (rejected_of(number, kind.as_str(), e), false);
         let record: AnyRecord = match parsed {
             Parsed::Customer(new) => self
                 .build_customer(tx, actor, new)
@@ -268,12 +262,7 @@ impl<S: Store> Crm<S> {
         // writing an all-or-nothing import: its check pass did, before any
         // of its rows was stored).
         if duplicates == Duplicates::Reject && check_store {
-            let views = match &record {
-                AnyRecord::Customer(c) => c.match_records(),
-                AnyRecord::Contact(c) => c.match_records(),
-                AnyRecord::Lead(l) => l.match_records(),
-                _ => Vec::new(),
-            };
+            let views = super::dedupe::match_views(&record).unwrap_or_default();
             let found = self
                 .duplicates_of(actor, &views, None)
                 .map_err(|e| refuse(&e))?;
@@ -313,15 +302,6 @@ impl<S: Store> Crm<S> {
             seen.entry(hashed(&key)).or_insert(number);
         }
         Ok(())
-    }
-}
-
-fn kind_label(kind: ImportKind) -> &'static str {
-    match kind {
-        ImportKind::Customer => "customer",
-        ImportKind::Contact => "contact",
-        ImportKind::Lead => "lead",
-        ImportKind::Purchase => "purchase",
     }
 }
 

@@ -67,6 +67,30 @@ pub enum ImportKind {
     Purchase,
 }
 
+impl ImportKind {
+    /// Its name, as in the spec (`"customer"`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ImportKind::Customer => "customer",
+            ImportKind::Contact => "contact",
+            ImportKind::Lead => "lead",
+            ImportKind::Purchase => "purchase",
+        }
+    }
+
+    /// The kind of record a row becomes (`None`: a purchase, which is a
+    /// ledger posting on its customer).
+    pub fn entity_kind(self) -> Option<crate::model::EntityKind> {
+        use crate::model::EntityKind;
+        match self {
+            ImportKind::Customer => Some(EntityKind::Customer),
+            ImportKind::Contact => Some(EntityKind::Contact),
+            ImportKind::Lead => Some(EntityKind::Lead),
+            ImportKind::Purchase => None,
+        }
+    }
+}
+
 /// The file's format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -173,7 +197,7 @@ impl ImportSpec {
                     format!("import.mapping.{field}"),
                     format!(
                         "is not a field of a {}: {}",
-                        kind_name(self.kind),
+                        self.kind.as_str(),
                         fields.join(", ")
                     ),
                 ));
@@ -186,15 +210,6 @@ impl ImportSpec {
             ));
         }
         Ok(())
-    }
-}
-
-fn kind_name(kind: ImportKind) -> &'static str {
-    match kind {
-        ImportKind::Customer => "customer",
-        ImportKind::Contact => "contact",
-        ImportKind::Lead => "lead",
-        ImportKind::Purchase => "purchase",
     }
 }
 
