@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
-use chrono::{DateTime, Datelike, Duration, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Duration, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -11,6 +11,7 @@ use crate::assign::condition::Node;
 use crate::assign::{Caps, Facts, FieldIndex, Names, RuleSet, Schedule, Strategy};
 use crate::error::Result;
 use crate::model::{EntityKind, RecordKey, TeamId, UserId};
+use crate::sla::local_midnight;
 
 /// Someone the rules can assign to, as the router sees them.
 #[derive(Debug, Clone, PartialEq)]
@@ -948,17 +949,10 @@ impl Router {
 /// The start and end of the local day `now` falls in.
 fn day_span(zone: &Tz, now: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
     let date = now.with_timezone(zone).date_naive();
-    let start_of = |date: chrono::NaiveDate| {
-        let midnight = date.and_hms_opt(0, 0, 0).unwrap_or_default();
-        zone.from_local_datetime(&midnight)
-            .earliest()
-            .map(|t| t.with_timezone(&Utc))
-    };
-    let start = start_of(date).unwrap_or(now - Duration::hours(24));
+    let start = local_midnight(*zone, date);
     let end = date
         .succ_opt()
-        .and_then(start_of)
-        .unwrap_or(now + Duration::hours(1));
+        .map_or(now + Duration::hours(1), |next| local_midnight(*zone, next));
     (start, end.max(now + Duration::nanoseconds(1)))
 }
 

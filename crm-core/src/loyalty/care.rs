@@ -6,13 +6,14 @@
 //! what it returns in `due_work` and marks an item handled when someone acts on
 //! it (which records an activity).
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 use crate::assign::Condition;
 use crate::error::{Error, Result};
 use crate::model::{Customer, FieldValue};
+use crate::sla::local_midnight;
 
 /// What starts a care item. In JSON, one key of the rule:
 /// `"yearly": "custom.birthday"`, `"no_contact_days": 30`,
@@ -245,7 +246,7 @@ fn occurrence(
                 }
             }
             let (day, due_day) = found?;
-            let due_at = local_midnight(zone, due_day)?;
+            let due_at = local_midnight(zone, due_day);
             let what = match field.as_str() {
                 "member_since" => "membership anniversary".to_string(),
                 "first_purchase" => "first purchase anniversary".to_string(),
@@ -340,16 +341,4 @@ fn date_of(customer: &Customer, field: &str, zone: Tz) -> Option<NaiveDate> {
 fn anniversary(date: NaiveDate, year: i32) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(year, date.month(), date.day())
         .or_else(|| NaiveDate::from_ymd_opt(year, date.month(), date.day() - 1))
-}
-
-/// The first moment of a local day (after a gap, when the clocks say it is).
-fn local_midnight(zone: Tz, day: NaiveDate) -> Option<DateTime<Utc>> {
-    let mut at = day.and_hms_opt(0, 0, 0)?;
-    for _ in 0..48 {
-        if let Some(t) = zone.from_local_datetime(&at).earliest() {
-            return Some(t.with_timezone(&Utc));
-        }
-        at += Duration::minutes(30);
-    }
-    None
 }

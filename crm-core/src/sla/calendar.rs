@@ -478,6 +478,12 @@ impl Calendar {
     }
 }
 
+/// The first instant of a local day in `zone` (after a gap at midnight, when
+/// the clocks first read a time of that day).
+pub(crate) fn local_midnight(zone: Tz, day: NaiveDate) -> DateTime<Utc> {
+    resolve(zone, day.and_time(NaiveTime::MIN))
+}
+
 /// A local time as an instant in `zone`: in a gap, the first instant after
 /// it; when ambiguous, the earlier.
 fn resolve(zone: Tz, local: NaiveDateTime) -> DateTime<Utc> {

@@ -381,3 +381,30 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_day_whose_midnight_is_skipped_starts_when_the_clocks_read_one() {
+    use chrono::{NaiveDate, TimeZone};
+    let zone: chrono_tz::Tz = "America/Santiago".parse().unwrap();
+    // Chile moves its clocks forward at midnight: find that day in 2026.
+    let day = NaiveDate::from_ymd_opt(2026, 1, 1)
+        .unwrap()
+        .iter_days()
+        .take(366)
+        .find(|d| {
+            zone.from_local_datetime(&d.and_hms_opt(0, 0, 0).unwrap())
+                .earliest()
+                .is_none()
+        })
+        .expect("a day without a midnight");
+    let start = super::calendar::local_midnight(zone, day);
+    let local = start.with_timezone(&zone);
+    assert_eq!(
+        (local.date_naive(), local.time()),
+        (day, chrono::NaiveTime::from_hms_opt(1, 0, 0).unwrap())
+    );
+    // An ordinary day starts at its midnight.
+    let plain = NaiveDate::from_ymd_opt(2026, 1, 15).unwrap();
+    let start = super::calendar::local_midnight(zone, plain).with_timezone(&zone);
+    assert_eq!(start.time(), chrono::NaiveTime::MIN);
+}

@@ -9,6 +9,7 @@ mod policy;
 mod policy_tests;
 
 pub use calendar::Calendar;
+pub(crate) use calendar::local_midnight;
 pub(crate) use policy::survey_delay;
 pub use policy::{
     Escalated, EscalationAction, EscalationRule, OnReopen, Policy, SlaConfig, SurveyConfig, Target,
