@@ -1183,13 +1183,13 @@ impl<S: Store> Crm<S> {
                 rows.push((contract.customer.to_string(), signed_at, contract.amount));
             }
         }
-        for record in self.store.query(&Query::new(EntityKind::PointsEntry))? {
+        let postings = Query::new(EntityKind::PointsEntry)
+            .status(PointsKind::Earn.as_str())
+            .status(PointsKind::Reverse.as_str());
+        for record in self.store.query(&postings)? {
             let AnyRecord::PointsEntry(entry) = record else {
                 continue;
             };
-            if !matches!(entry.kind, PointsKind::Earn | PointsKind::Reverse) {
-                continue;
-            }
             let (Some(amount), Some(reference)) = (entry.amount, &entry.reference) else {
                 continue;
             };

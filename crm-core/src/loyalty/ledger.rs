@@ -193,12 +193,7 @@ impl Membership {
             return Err(Error::invalid("points", "must be above zero").with_value(points));
         }
         let live = |lot: &Lot| lot.expires_at.is_none_or(|e| e > at) && lot.remaining > 0;
-        let available: i64 = self
-            .lots
-            .iter()
-            .filter(|l| live(l))
-            .map(|l| l.remaining)
-            .sum();
+        let available = self.available(at);
         if points > available {
             return Err(Error::invalid(
                 "points",

@@ -265,14 +265,6 @@ impl LoyaltyConfig {
         Ok(config)
     }
 
-    /// Whether any part of the program is set up.
-    pub fn is_active(&self) -> bool {
-        !self.earn.is_empty()
-            || !self.bonuses.is_empty()
-            || !self.levels.is_empty()
-            || !self.care.is_empty()
-    }
-
     /// Checks the program.
     ///
     /// # Errors
