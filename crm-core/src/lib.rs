@@ -62,6 +62,7 @@ pub mod analytics;
 pub mod assign;
 pub mod backup;
 mod clock;
+mod decimal_json;
 pub mod dedupe;
 mod engine;
 mod error;

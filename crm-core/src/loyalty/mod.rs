@@ -78,13 +78,25 @@ pub struct EarnRule {
     /// The rule's name, shown in the earning's breakdown.
     pub name: String,
     /// A rate: `points` for every `per` spent.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "opt_decimal")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::decimal_json::opt"
+    )]
     pub per: Option<Decimal>,
     /// A rate: the points for every `per` spent.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "opt_decimal")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::decimal_json::opt"
+    )]
     pub points: Option<Decimal>,
     /// A multiplier of the purchase's points.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "opt_decimal")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::decimal_json::opt"
+    )]
     pub multiply: Option<Decimal>,
     /// A rate for lines of this product only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -106,7 +118,11 @@ pub struct EarnRule {
 pub struct Benefits {
     /// A discount in percent on quote lines that carry no discount of their
     /// own (applied by `add_quote`).
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "opt_decimal")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::decimal_json::opt"
+    )]
     pub quote_discount_percent: Option<Decimal>,
     /// Ticket categories served free: a ticket in one of them is not flagged
     /// out of scope when its warranty has ended (applied by `open_ticket`).
@@ -128,7 +144,11 @@ pub struct Level {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min_points: Option<i64>,
     /// Reached with this much spent in the window.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "opt_decimal")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::decimal_json::opt"
+    )]
     pub min_spend: Option<Decimal>,
     /// Reached with one of these RFM tiers.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -628,45 +648,5 @@ impl LoyaltyConfig {
         .into_iter()
         .flatten()
         .min()
-    }
-}
-
-/// Optional decimals written as text, read from text or numbers.
-mod opt_decimal {
-    use rust_decimal::Decimal;
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(
-        value: &Option<Decimal>,
-        s: S,
-    ) -> std::result::Result<S::Ok, S::Error> {
-        match value {
-            Some(d) => s.serialize_str(&d.normalize().to_string()),
-            None => s.serialize_none(),
-        }
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(
-        d: D,
-    ) -> std::result::Result<Option<Decimal>, D::Error> {
-        let value = Option::<serde_json::Value>::deserialize(d)?;
-        match value {
-            None | Some(serde_json::Value::Null) => Ok(None),
-            Some(serde_json::Value::String(text)) => text
-                .trim()
-                .parse()
-                .map(Some)
-                .map_err(|_| serde::de::Error::custom(format!("`{text}` is not a number"))),
-            Some(serde_json::Value::Number(n)) => {
-                let text = n.to_string();
-                Decimal::from_str_exact(&text)
-                    .or_else(|_| Decimal::from_scientific(&text))
-                    .map(Some)
-                    .map_err(|_| serde::de::Error::custom(format!("{text} is not an exact number")))
-            }
-            Some(other) => Err(serde::de::Error::custom(format!(
-                "must be a number, not {other}"
-            ))),
-        }
     }
 }

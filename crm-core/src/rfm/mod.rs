@@ -125,7 +125,7 @@ pub struct Thresholds {
     /// Frequency cuts in purchases.
     pub frequency: Vec<u64>,
     /// Monetary cuts, in the currency (`"100.00"` or `100`).
-    #[serde(with = "decimals")]
+    #[serde(with = "crate::decimal_json::list")]
     pub monetary: Vec<Decimal>,
 }
 
@@ -181,13 +181,13 @@ pub struct TierMap {
 #[serde(deny_unknown_fields, default)]
 pub struct Signals {
     /// Gaps of silence before a customer is at risk (default 2).
-    #[serde(with = "decimal")]
+    #[serde(with = "crate::decimal_json")]
     pub at_risk_after: Decimal,
     /// Gaps before dormant (default 4).
-    #[serde(with = "decimal")]
+    #[serde(with = "crate::decimal_json")]
     pub dormant_after: Decimal,
     /// Gaps before churned (default 8).
-    #[serde(with = "decimal")]
+    #[serde(with = "crate::decimal_json")]
     pub churned_after: Decimal,
     /// The smallest gap assumed, in days (default 7).
     pub min_gap_days: u32,
@@ -503,57 +503,4 @@ fn to_minor(amount: Decimal, minor_units: u32) -> Result<i64> {
 /// Minor units as an amount.
 pub(crate) fn from_minor(minor: i64, minor_units: u32) -> Decimal {
     Decimal::new(minor, minor_units)
-}
-
-/// A decimal from JSON text (`"2.5"`) or a JSON number (`2.5`), read exactly
-/// from its digits; written as text.
-mod decimal {
-    use std::str::FromStr;
-
-    use rust_decimal::Decimal;
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(value: &Decimal, s: S) -> std::result::Result<S::Ok, S::Error> {
-        s.serialize_str(&value.to_string())
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Decimal, D::Error> {
-        let value = serde_json::Value::deserialize(d)?;
-        parse(&value).map_err(serde::de::Error::custom)
-    }
-
-    pub(super) fn parse(value: &serde_json::Value) -> std::result::Result<Decimal, String> {
-        let text = match value {
-            serde_json::Value::String(text) => text.clone(),
-            serde_json::Value::Number(number) => number.to_string(),
-            other => return Err(format!("{other} is not a number")),
-        };
-        Decimal::from_str(&text)
-            .or_else(|_| Decimal::from_scientific(&text))
-            .map_err(|_| format!("{text:?} is not a number"))
-    }
-}
-
-/// A list of [`decimal`]s.
-mod decimals {
-    use rust_decimal::Decimal;
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(
-        values: &[Decimal],
-        s: S,
-    ) -> std::result::Result<S::Ok, S::Error> {
-        s.collect_seq(values.iter().map(|v| v.to_string()))
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(
-        d: D,
-    ) -> std::result::Result<Vec<Decimal>, D::Error> {
-        let values = Vec::<serde_json::Value>::deserialize(d)?;
-        values
-            .iter()
-            .map(super::decimal::parse)
-            .collect::<std::result::Result<_, _>>()
-            .map_err(serde::de::Error::custom)
-    }
 }
