@@ -526,8 +526,10 @@ fn the_measure_counts_purchases_in_each_members_window() {
     assert_eq!(m.holdout.revenue_per_customer, Decimal::new(1000, 2));
     assert!((m.rate_lift - (2.0 / 3.0 - 0.5)).abs() < 1e-12);
     assert_eq!(m.revenue_lift, Decimal::new(1333, 2));
+    // Wald: 1/6 -+ 1.96 * sqrt((2/3)(1/3)/3 + (1/2)(1/2)/2).
     let [lo, hi] = m.rate_lift_ci95.unwrap();
-    assert!(lo < m.rate_lift && m.rate_lift < hi);
+    assert!((lo - -0.707_824_532_730_655_8).abs() < 1e-12, "{lo}");
+    assert!((hi - 1.041_157_866_063_989).abs() < 1e-12, "{hi}");
     assert!(m.complete);
     // Measured early, the windows are cut at as_of.
     let early = measure_campaign(&members, &purchases, 30, day(10), 2);
