@@ -39,7 +39,7 @@
 
 use std::collections::BTreeMap;
 
-use rust_decimal::{Decimal, RoundingStrategy};
+use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -176,10 +176,7 @@ pub struct QuoteVersion {
 
 fn round(amount: Decimal, currency: Currency) -> Result<Money> {
     Money::new(
-        amount.round_dp_with_strategy(
-            currency.minor_units(),
-            RoundingStrategy::MidpointAwayFromZero,
-        ),
+        crate::model::round_minor(amount, currency.minor_units()),
         currency,
     )
 }

@@ -31,6 +31,7 @@ use statrs::function::gamma::{digamma, ln_gamma};
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::error::{Error, Result};
+use crate::model::round_minor;
 use crate::rfm::Purchase;
 
 /// One customer's summary, in days.
@@ -561,12 +562,10 @@ pub fn predict(
 ) -> Result<Vec<ClvPrediction>> {
     options.validate()?;
     let money = |value: f64| {
-        Decimal::from_f64(value)
-            .unwrap_or_default()
-            .round_dp_with_strategy(
-                options.minor_units,
-                rust_decimal::RoundingStrategy::MidpointAwayFromZero,
-            )
+        round_minor(
+            Decimal::from_f64(value).unwrap_or_default(),
+            options.minor_units,
+        )
     };
     Ok(rows
         .iter()

@@ -5,14 +5,14 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, Datelike, Utc};
-use rust_decimal::{Decimal, RoundingStrategy};
+use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::analytics::table::columns;
 use crate::event::Event;
 use crate::model::{
     Activity, Contract, Currency, Customer, CustomerId, Lead, LeadId, Money, Opportunity, TeamId,
-    Ticket, UserId,
+    Ticket, UserId, round_minor,
 };
 use crate::sla::Target;
 
@@ -415,11 +415,10 @@ pub fn forecast(deals: &[Opportunity]) -> Vec<ForecastRow> {
             .expected_close_date
             .map(|d| format!("{:04}-{:02}", d.year(), d.month()));
         let currency = amount.currency();
-        let weighted = (amount.amount() * Decimal::from(deal.probability) / Decimal::ONE_HUNDRED)
-            .round_dp_with_strategy(
-                currency.minor_units(),
-                RoundingStrategy::MidpointAwayFromZero,
-            );
+        let weighted = round_minor(
+            amount.amount() * Decimal::from(deal.probability) / Decimal::ONE_HUNDRED,
+            currency.minor_units(),
+        );
         let entry = rows
             .entry((
                 month,
@@ -751,10 +750,7 @@ pub fn channel_roi(
                 .sum();
             let minor = currency.map_or(2, |c| c.minor_units());
             let per = |n: usize| {
-                (n > 0 && currency.is_some()).then(|| {
-                    (cost / Decimal::from(n))
-                        .round_dp_with_strategy(minor, RoundingStrategy::MidpointAwayFromZero)
-                })
+                (n > 0 && currency.is_some()).then(|| round_minor(cost / Decimal::from(n), minor))
             };
             ChannelRow {
                 currency: currency.map(|c| c.to_string()),

@@ -398,7 +398,7 @@ impl<S: Store> Crm<S> {
                     frequency: s.frequency,
                     recency: s.recency,
                     t: s.t,
-                    monetary: s.monetary.round_dp(options.minor_units),
+                    monetary: crate::model::round_minor(s.monetary, options.minor_units),
                     p_alive: p.map(|p| p.p_alive),
                     expected_purchases: p.map(|p| p.expected_purchases),
                     expected_value: p.map(|p| p.expected_value),

@@ -9,6 +9,7 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::model::round_minor;
 use crate::random::SplitMix64;
 use crate::rfm::Purchase;
 
@@ -196,8 +197,7 @@ pub fn measure_campaign(
         let per = if members == 0 {
             Decimal::ZERO
         } else {
-            (revenue / Decimal::from(members))
-                .round_dp_with_strategy(minor_units, RoundingStrategy::MidpointAwayFromZero)
+            round_minor(revenue / Decimal::from(members), minor_units)
         };
         GroupMeasure {
             members,

@@ -77,6 +77,7 @@ pub use ids::{
     OpportunityId, PointsEntryId, RecordKey, SeededIds, TaskId, TeamId, TicketId, UserId,
 };
 pub use lead::{Conversion, Lead, NewLead};
+pub(crate) use money::round_minor;
 pub use money::{Currency, Money};
 pub use normalize::{normalize_email, normalize_phone};
 pub use opportunity::{NewOpportunity, Opportunity};

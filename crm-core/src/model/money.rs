@@ -211,6 +211,15 @@ impl Currency {
     }
 }
 
+/// `amount` rounded to `minor_units` decimal places, half away from zero (as
+/// money is rounded everywhere here: quotes, forecasts, measures).
+pub(crate) fn round_minor(amount: Decimal, minor_units: u32) -> Decimal {
+    amount.round_dp_with_strategy(
+        minor_units,
+        rust_decimal::RoundingStrategy::MidpointAwayFromZero,
+    )
+}
+
 impl FromStr for Currency {
     type Err = Error;
 
