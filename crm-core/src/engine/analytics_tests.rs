@@ -3,6 +3,7 @@
 //! three tickets on a 24/7 calendar, costs and targets.
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
 use super::*;
@@ -13,7 +14,7 @@ use crate::model::{
     TicketPriority,
 };
 use crate::store::MemoryStore;
-use crate::{FixedClock, SeededIds};
+use crate::{FixedClock, SeededIds, TeamId};
 
 fn day(d: i64) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap() + Duration::days(d)
@@ -533,4 +534,137 @@ fn lifetime_value_reports_the_money_received_and_why_no_model_was_fitted() {
             .starts_with("invalid query: unknown variant `win_rates`"),
         "{bad}"
     );
+}
+
+#[test]
+fn a_team_or_region_scope_keeps_that_team_or_regions_records() {
+    let clock = FixedClock::new(day(0));
+    let mut crm = Crm::new(
+        MemoryStore::new(),
+        Config::default(),
+        clock,
+        SeededIds::new(9),
+    )
+    .unwrap();
+    let root = Actor::new(UserId::new("root").unwrap()).with_role("admin");
+    for (company, team, region) in [
+        ("North One", Some("north"), Some("eu")),
+        ("North Two", Some("north"), None),
+        ("South One", Some("south"), Some("eu")),
+        ("Nowhere", None, None),
+    ] {
+        crm.create_lead(
+            &root,
+            NewLead {
+                source: Some("web".into()),
+                company: Some(company.into()),
+                team: team.map(|t| TeamId::new(t).unwrap()),
+                region: region.map(Into::into),
+                ..NewLead::default()
+            },
+        )
+        .unwrap();
+    }
+    let leads = |scope: Scope| {
+        let mut q = query(Metric::LeadConversion, 0, 30);
+        q.scope = scope;
+        let table = crm.metric(&root, &q).unwrap();
+        rows(&table)
+            .iter()
+            .map(|r| r["leads"].as_u64().unwrap())
+            .sum::<u64>()
+    };
+    assert_eq!(leads(Scope::All), 4);
+    assert_eq!(leads(Scope::Team(TeamId::new("north").unwrap())), 2);
+    assert_eq!(leads(Scope::Team(TeamId::new("south").unwrap())), 1);
+    assert_eq!(leads(Scope::Region("eu".into())), 2);
+    assert_eq!(leads(Scope::Region("us".into())), 0);
+}
+
+#[test]
+fn a_fitted_lifetime_value_is_the_models_fit_on_the_customers_purchases() {
+    let end = day(400);
+    let clock = FixedClock::new(end);
+    let mut crm = Crm::new(
+        MemoryStore::new(),
+        Config::default(),
+        clock,
+        SeededIds::new(11),
+    )
+    .unwrap();
+    let root = Actor::new(UserId::new("root").unwrap()).with_role("admin");
+    let as_of = day(365);
+    let mut purchases = Vec::new();
+    let mut seed = 7_u64;
+    let mut next = |n: u64| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed % n
+    };
+    for c in 0..60 {
+        let customer = crm
+            .create_customer(
+                &root,
+                NewCustomer {
+                    name: format!("Customer {c}"),
+                    ..NewCustomer::default()
+                },
+            )
+            .unwrap();
+        let mut at = day(i64::try_from(next(120)).unwrap());
+        for k in 0..(1 + next(6)) {
+            if at > end {
+                break;
+            }
+            let amount = Decimal::new(1000 + i64::try_from(next(9000)).unwrap(), 2);
+            crm.record_purchase(
+                &root,
+                crate::PurchaseInput {
+                    customer: customer.id,
+                    reference: format!("R-{c}-{k}"),
+                    amount: Money::new(amount, "EUR".parse().unwrap()).unwrap(),
+                    at: Some(at),
+                    lines: Vec::new(),
+                    campaign: None,
+                },
+            )
+            .unwrap();
+            if at <= as_of {
+                purchases.push(crate::rfm::Purchase {
+                    customer: customer.id.to_string(),
+                    at,
+                    amount,
+                });
+            }
+            at += Duration::days(i64::try_from(5 + next(90)).unwrap());
+        }
+    }
+    let options = crate::analytics::ClvOptions::default();
+    let report = crm
+        .customer_lifetime_value(&root, as_of, &options, &Scope::All)
+        .unwrap();
+    let model = crate::analytics::fit_clv(&purchases, as_of, &options).unwrap();
+    assert_eq!(report.not_fitted, None);
+    assert_eq!(report.bg_nbd, Some(model.bg_nbd));
+    assert_eq!(report.gamma_gamma, Some(model.gamma_gamma));
+    assert_eq!(report.rows.len(), model.customers.len());
+    for (row, p) in report.rows.iter().zip(&model.customers) {
+        assert_eq!(row.customer, p.summary.customer);
+        assert_eq!(
+            (row.frequency, row.recency, row.t),
+            (p.summary.frequency, p.summary.recency, p.summary.t)
+        );
+        assert_eq!(row.p_alive, Some(p.p_alive));
+        assert_eq!(row.expected_value, Some(p.expected_value));
+        assert_eq!(row.clv, Some(p.clv));
+        // What was paid up to as_of (purchases after it are left out).
+        let paid: Decimal = purchases
+            .iter()
+            .filter(|q| q.customer == row.customer)
+            .map(|q| q.amount)
+            .sum();
+        assert_eq!(row.historic, paid);
+    }
+    assert!(report.rows.iter().any(|r| r.frequency > 0));
 }
