@@ -11,10 +11,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
+use arrow_array::types::ArrowPrimitiveType;
 use arrow_array::types::{Decimal32Type, Decimal64Type, Decimal128Type};
 use arrow_array::{
-    ArrayRef, BooleanArray, Decimal128Array, Float64Array, Int64Array, RecordBatch, StringArray,
-    TimestampMicrosecondArray,
+    Array, ArrayAccessor, ArrayRef, BooleanArray, Decimal128Array, Float64Array, Int64Array,
+    PrimitiveArray, RecordBatch, StringArray, TimestampMicrosecondArray,
 };
 use arrow_schema::{DataType, Field, Schema};
 use chrono::{DateTime, Utc};
@@ -31,12 +32,13 @@ use rust_decimal::Decimal;
 use serde_json::Value;
 
 use crate::convert::{
-    ToPy, extract_count, extract_decimal, extract_opt_time, extract_time, to_json,
+    ToPy, column, extract_count, extract_decimal, extract_opt_time, extract_time, extract_u32,
+    same_length, to_json,
 };
 use crate::error::{invalid, to_py};
 use crate::plans::value_class;
 use crate::rfm::{
-    arrow_err, ints, is_int, is_text, micros, module_of, need_pyarrow, text, to_pyarrow,
+    arrow_err, ints, is_int, is_text, micros, module_of, need_pyarrow, row_field, text, to_pyarrow,
 };
 
 // ----- tables ------------------------------------------------------------------------
@@ -267,12 +269,6 @@ fn table_batch(table: &Table) -> crm::Result<RecordBatch> {
 #[derive(Clone, PartialEq)]
 pub struct PyTable(pub Table);
 
-impl From<Table> for PyTable {
-    fn from(table: Table) -> Self {
-        Self(table)
-    }
-}
-
 #[pymethods]
 impl PyTable {
     /// The metric's name (`"win_rate"`, `"clv"`, ...).
@@ -356,13 +352,13 @@ impl PyTable {
     /// The table as a pandas `DataFrame` (through pyarrow; decimal columns
     /// hold `decimal.Decimal` objects).
     fn to_pandas<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        need_module(py, "pandas", "Table.to_pandas", "pandas")?;
+        need_module(py, "pandas", "Table.to_pandas")?;
         self.to_arrow(py)?.call_method0("to_pandas")
     }
 
     /// The table as a polars `DataFrame` (through pyarrow).
     fn to_polars<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let polars = need_module(py, "polars", "Table.to_polars", "polars")?;
+        let polars = need_module(py, "polars", "Table.to_polars")?;
         let table = self.to_arrow(py)?;
         polars.call_method1("from_arrow", (table,))
     }
@@ -387,15 +383,10 @@ impl PyTable {
     }
 }
 
-fn need_module<'py>(
-    py: Python<'py>,
-    module: &str,
-    function: &str,
-    package: &str,
-) -> PyResult<Bound<'py, PyAny>> {
+fn need_module<'py>(py: Python<'py>, module: &str, function: &str) -> PyResult<Bound<'py, PyAny>> {
     py.import(module).map(Bound::into_any).map_err(|_| {
         PyImportError::new_err(format!(
-            "crm.{function} needs {package} (pip install {package}) and pyarrow 14 or later"
+            "crm.{function} needs {module} (pip install {module}) and pyarrow 14 or later"
         ))
     })
 }
@@ -420,44 +411,6 @@ value_class!(
     repr: [p, q, v],
     extra: {}
 );
-
-/// The columns of `ClvModel.customers`.
-const PREDICTION_COLUMNS: &[(&str, ColumnKind)] = &[
-    ("customer", ColumnKind::Text),
-    ("frequency", ColumnKind::Integer),
-    ("recency", ColumnKind::Integer),
-    ("t", ColumnKind::Integer),
-    ("monetary", ColumnKind::Decimal),
-    ("p_alive", ColumnKind::Float),
-    ("expected_purchases", ColumnKind::Float),
-    ("expected_value", ColumnKind::Decimal),
-    ("clv", ColumnKind::Decimal),
-];
-
-fn predictions_table(model: &ClvModel) -> Table {
-    let rows = model
-        .customers
-        .iter()
-        .map(|prediction| {
-            let value = serde_json::to_value(prediction).unwrap_or(Value::Null);
-            PREDICTION_COLUMNS
-                .iter()
-                .map(|(name, _)| value.get(*name).cloned().unwrap_or(Value::Null))
-                .collect()
-        })
-        .collect();
-    Table {
-        metric: "clv".to_string(),
-        columns: PREDICTION_COLUMNS
-            .iter()
-            .map(|(name, kind)| crm::analytics::Column {
-                name: (*name).to_string(),
-                kind: *kind,
-            })
-            .collect(),
-        rows,
-    }
-}
 
 /// The lifetime-value models fitted on purchases (`crm.fit_clv`): `bg_nbd`,
 /// `gamma_gamma`, and `customers`, a `crm.Table` with one row per customer
@@ -484,7 +437,7 @@ impl PyClvModel {
     /// One row per customer, by customer id.
     #[getter]
     fn customers(&self) -> PyTable {
-        PyTable(predictions_table(&self.0))
+        PyTable(Table::from_rows("clv", &self.0.customers))
     }
 
     /// Every attribute, as a dict (`customers` as `Table.rows()`).
@@ -600,6 +553,16 @@ pub(crate) fn months_of(value: Option<&Bound<'_, PyAny>>) -> PyResult<u32> {
     })
 }
 
+/// The currency's minor units money is rounded to, from an `int` (at most
+/// 28, checked by the core).
+fn minor_units_of(value: Option<&Bound<'_, PyAny>>) -> PyResult<u32> {
+    value
+        .filter(|v| !v.is_none())
+        .map_or(Ok(ClvOptions::default().minor_units), |v| {
+            extract_u32("minor_units", v)
+        })
+}
+
 /// The monthly discount rate, from a `float` (or an `int`, a `Decimal`).
 pub(crate) fn discount_of(value: Option<&Bound<'_, PyAny>>) -> PyResult<f64> {
     let Some(value) = value.filter(|v| !v.is_none()) else {
@@ -669,18 +632,7 @@ fn column_data<'py>(
             .map_err(|e| invalid(field, format!("cannot be read as an Arrow array: {e}")))?;
         return arrow(&array);
     }
-    if value.cast::<PyString>().is_ok()
-        || value.cast::<PyMapping>().is_ok()
-        || value.cast::<PyBytes>().is_ok()
-    {
-        return Err(invalid(field, shape));
-    }
-    let items = value.try_iter().map_err(|_| invalid(field, shape))?;
-    Ok(ColumnData::Items(items.collect::<PyResult<_>>()?))
-}
-
-fn row(field: &str, at: usize) -> String {
-    format!("{field}[{at}]")
+    column(field, value, shape).map(ColumnData::Items)
 }
 
 /// The customer ids: strings, or integers (as their text).
@@ -693,7 +645,7 @@ fn customer_ids(field: &str, data: &ColumnData<'_>) -> PyResult<Vec<String>> {
                 if item.is_instance_of::<PyInt>() && !item.is_instance_of::<PyBool>() {
                     return Ok(item.str()?.to_string());
                 }
-                text(&row(field, at), item)
+                text(&row_field(field, at), item)
             })
             .collect(),
         ColumnData::Arrow(chunks) => {
@@ -713,23 +665,42 @@ fn customer_ids(field: &str, data: &ColumnData<'_>) -> PyResult<Vec<String>> {
                         format!("is a column of {data_type}; expects strings or integers"),
                     ));
                 }
-                for i in 0..chunk.len() {
-                    if chunk.is_null(i) {
-                        return Err(invalid(&row(field, offset + i), "is null"));
-                    }
-                    out.push(text_at(chunk, i).to_string());
-                }
+                each_text(chunk, field, offset, |_, id| {
+                    out.push(id.to_string());
+                    Ok(())
+                })?;
             }
             Ok(out)
         }
     }
 }
 
-fn text_at(chunk: &ArrayRef, i: usize) -> &str {
+/// Calls `each` with the row (in the chunk) and value of every string of a
+/// chunk of `is_text` type, downcast once; a null is an error naming its row.
+fn each_text(
+    chunk: &ArrayRef,
+    field: &str,
+    offset: usize,
+    mut each: impl FnMut(usize, &str) -> PyResult<()>,
+) -> PyResult<()> {
+    fn visit<'a>(
+        values: impl ArrayAccessor<Item = &'a str>,
+        field: &str,
+        offset: usize,
+        each: &mut impl FnMut(usize, &str) -> PyResult<()>,
+    ) -> PyResult<()> {
+        for i in 0..values.len() {
+            if values.is_null(i) {
+                return Err(invalid(&row_field(field, offset + i), "is null"));
+            }
+            each(i, values.value(i))?;
+        }
+        Ok(())
+    }
     match chunk.data_type() {
-        DataType::LargeUtf8 => chunk.as_string::<i64>().value(i),
-        DataType::Utf8View => chunk.as_string_view().value(i),
-        _ => chunk.as_string::<i32>().value(i),
+        DataType::LargeUtf8 => visit(chunk.as_string::<i64>(), field, offset, &mut each),
+        DataType::Utf8View => visit(chunk.as_string_view(), field, offset, &mut each),
+        _ => visit(chunk.as_string::<i32>(), field, offset, &mut each),
     }
 }
 
@@ -744,7 +715,7 @@ fn purchase_times(
         ColumnData::Items(items) => items
             .iter()
             .enumerate()
-            .map(|(at, item)| extract_time(&row(field, at), item))
+            .map(|(at, item)| extract_time(&row_field(field, at), item))
             .collect(),
         ColumnData::Arrow(chunks) => {
             let mut out = Vec::with_capacity(data.len());
@@ -763,7 +734,7 @@ fn purchase_times(
                 for (i, us) in values.iter().enumerate() {
                     let time = DateTime::from_timestamp_micros(*us).ok_or_else(|| {
                         to_py(
-                            crm::Error::invalid(row(field, offset + i), "is out of range")
+                            crm::Error::invalid(row_field(field, offset + i), "is out of range")
                                 .with_value(*us),
                         )
                     })?;
@@ -775,18 +746,45 @@ fn purchase_times(
     }
 }
 
-fn scaled_decimal(field: &str, mantissa: i128, scale: i8) -> crm::Result<Decimal> {
-    let out_of_range =
-        || crm::Error::invalid(field, "is out of range").with_value(mantissa.to_string());
+/// A decimal of `mantissa` at Arrow's `scale` (a negative scale multiplies);
+/// `None` when it does not fit.
+fn scaled_decimal(mantissa: i128, scale: i8) -> Option<Decimal> {
     let (mantissa, scale) = if scale >= 0 {
         (mantissa, u32::from(scale.unsigned_abs()))
     } else {
-        let factor = 10i128
-            .checked_pow(u32::from(scale.unsigned_abs()))
-            .ok_or_else(out_of_range)?;
-        (mantissa.checked_mul(factor).ok_or_else(out_of_range)?, 0)
+        let factor = 10i128.checked_pow(u32::from(scale.unsigned_abs()))?;
+        (mantissa.checked_mul(factor)?, 0)
     };
-    Decimal::try_from_i128_with_scale(mantissa, scale).map_err(|_| out_of_range())
+    Decimal::try_from_i128_with_scale(mantissa, scale).ok()
+}
+
+/// The values of an Arrow decimal chunk at `scale`, onto `out`; a null or a
+/// value out of range is an error naming its row.
+fn decimals<T>(
+    values: &PrimitiveArray<T>,
+    scale: i8,
+    field: &str,
+    offset: usize,
+    out: &mut Vec<Decimal>,
+) -> PyResult<()>
+where
+    T: ArrowPrimitiveType,
+    T::Native: Into<i128>,
+{
+    for i in 0..values.len() {
+        if values.is_null(i) {
+            return Err(invalid(&row_field(field, offset + i), "is null"));
+        }
+        let mantissa: i128 = values.value(i).into();
+        let amount = scaled_decimal(mantissa, scale).ok_or_else(|| {
+            to_py(
+                crm::Error::invalid(row_field(field, offset + i), "is out of range")
+                    .with_value(mantissa),
+            )
+        })?;
+        out.push(amount);
+    }
+    Ok(())
 }
 
 /// The amounts, exactly: `Decimal`, `int` or `str` objects, or an Arrow
@@ -796,62 +794,57 @@ fn amounts_of(field: &str, data: &ColumnData<'_>) -> PyResult<Vec<Decimal>> {
         ColumnData::Items(items) => items
             .iter()
             .enumerate()
-            .map(|(at, item)| extract_decimal(&row(field, at), item))
+            .map(|(at, item)| extract_decimal(&row_field(field, at), item))
             .collect(),
         ColumnData::Arrow(chunks) => {
             let mut out: Vec<Decimal> = Vec::with_capacity(data.len());
             for chunk in chunks {
-                let data_type = chunk.data_type().clone();
-                if is_int(&data_type) {
-                    let mut buf = Vec::new();
-                    let values = ints(chunk, field, out.len(), &mut buf).map_err(to_py)?;
-                    out.extend(values.iter().map(|v| Decimal::from(*v)));
-                    continue;
-                }
-                for i in 0..chunk.len() {
-                    let at = row(field, out.len());
-                    if chunk.is_null(i) {
-                        return Err(invalid(&at, "is null"));
+                let offset = out.len();
+                match chunk.data_type() {
+                    t if is_int(t) => {
+                        let mut buf = Vec::new();
+                        let values = ints(chunk, field, offset, &mut buf).map_err(to_py)?;
+                        out.extend(values.iter().map(|v| Decimal::from(*v)));
                     }
-                    let amount = match &data_type {
-                        DataType::Decimal128(_, scale) => scaled_decimal(
-                            &at,
-                            chunk.as_primitive::<Decimal128Type>().value(i),
-                            *scale,
-                        ),
-                        DataType::Decimal64(_, scale) => scaled_decimal(
-                            &at,
-                            i128::from(chunk.as_primitive::<Decimal64Type>().value(i)),
-                            *scale,
-                        ),
-                        DataType::Decimal32(_, scale) => scaled_decimal(
-                            &at,
-                            i128::from(chunk.as_primitive::<Decimal32Type>().value(i)),
-                            *scale,
-                        ),
-                        t if is_text(t) => {
-                            let text = text_at(chunk, i);
-                            Decimal::from_str_exact(text.trim()).map_err(|_| {
-                                crm::Error::invalid(&at, "is not a decimal number")
-                                    .with_value(text.chars().take(40).collect::<String>())
-                            })
-                        }
-                        DataType::Float16 | DataType::Float32 | DataType::Float64 => {
-                            return Err(invalid(
-                                field,
-                                format!(
-                                    "is a float column ({data_type}); floats cannot hold money exactly: pass decimal.Decimal values or a decimal column"
-                                ),
-                            ));
-                        }
-                        other => {
-                            return Err(invalid(
-                                field,
-                                format!("is a column of {other}; expects decimals"),
-                            ));
-                        }
-                    };
-                    out.push(amount.map_err(to_py)?);
+                    DataType::Decimal128(_, scale) => {
+                        let values = chunk.as_primitive::<Decimal128Type>();
+                        decimals(values, *scale, field, offset, &mut out)?;
+                    }
+                    DataType::Decimal64(_, scale) => {
+                        let values = chunk.as_primitive::<Decimal64Type>();
+                        decimals(values, *scale, field, offset, &mut out)?;
+                    }
+                    DataType::Decimal32(_, scale) => {
+                        let values = chunk.as_primitive::<Decimal32Type>();
+                        decimals(values, *scale, field, offset, &mut out)?;
+                    }
+                    t if is_text(t) => each_text(chunk, field, offset, |i, text| {
+                        let amount = Decimal::from_str_exact(text.trim()).map_err(|_| {
+                            to_py(
+                                crm::Error::invalid(
+                                    row_field(field, offset + i),
+                                    "is not a decimal number",
+                                )
+                                .with_value(text.chars().take(40).collect::<String>()),
+                            )
+                        })?;
+                        out.push(amount);
+                        Ok(())
+                    })?,
+                    t @ (DataType::Float16 | DataType::Float32 | DataType::Float64) => {
+                        return Err(invalid(
+                            field,
+                            format!(
+                                "is a float column ({t}); floats cannot hold money exactly: pass decimal.Decimal values or a decimal column"
+                            ),
+                        ));
+                    }
+                    other => {
+                        return Err(invalid(
+                            field,
+                            format!("is a column of {other}; expects decimals"),
+                        ));
+                    }
                 }
             }
             Ok(out)
@@ -859,20 +852,12 @@ fn amounts_of(field: &str, data: &ColumnData<'_>) -> PyResult<Vec<Decimal>> {
     }
 }
 
-fn same_length(field: &str, expected: usize, found: usize) -> PyResult<()> {
-    if expected == found {
-        return Ok(());
-    }
-    Err(to_py(
-        crm::Error::invalid(field, format!("must be as long as customers ({expected})"))
-            .with_value(found),
-    ))
-}
-
 /// Fits the lifetime-value models (BG/NBD for purchases, Gamma-Gamma for
 /// spend, by maximum likelihood as the `lifetimes` package does) on
 /// purchases given as three columns of the same length, and predicts every
-/// customer over `months` (of 30 days) discounted by `monthly_discount`.
+/// customer over `months` (of 30 days) discounted by `monthly_discount`,
+/// rounding `expected_value` and `clv` to `minor_units` decimal places (the
+/// currency's minor units: 2 for EUR, 0 for JPY).
 ///
 /// `customers` holds ids (`str`, or integers), `at` aware `datetime` objects,
 /// `amounts` exact amounts (`decimal.Decimal`, `int` or `str`; a `float` is
@@ -884,8 +869,8 @@ fn same_length(field: &str, expected: usize, found: usize) -> PyResult<()> {
 ///
 /// Returns a `crm.ClvModel`. Raises `crm.ValidationError` naming the column
 /// and row (`amounts[3]`), on `data` when there is too little history to fit
-/// (fewer than two customers, or no repeat purchase), on `months` or
-/// `monthly_discount`.
+/// (fewer than two customers, or no repeat purchase), on `months`,
+/// `monthly_discount` or `minor_units` (more than 28).
 ///
 /// >>> from datetime import datetime, timezone
 /// >>> from decimal import Decimal
@@ -899,9 +884,10 @@ fn same_length(field: &str, expected: usize, found: usize) -> PyResult<()> {
 /// [('a', 2, Decimal('40.00')), ('b', 0, Decimal('0')), ('c', 1, Decimal('8.00')), ('d', 0, Decimal('0'))]
 #[pyfunction]
 #[pyo3(
-    signature = (customers, at, amounts, *, as_of, months = None, monthly_discount = None),
-    text_signature = "(customers, at, amounts, *, as_of, months=12, monthly_discount=0.01)"
+    signature = (customers, at, amounts, *, as_of, months = None, monthly_discount = None, minor_units = None),
+    text_signature = "(customers, at, amounts, *, as_of, months=12, monthly_discount=0.01, minor_units=2)"
 )]
+#[allow(clippy::too_many_arguments)]
 pub fn fit_clv(
     py: Python<'_>,
     customers: &Bound<'_, PyAny>,
@@ -910,18 +896,24 @@ pub fn fit_clv(
     as_of: &Bound<'_, PyAny>,
     months: Option<&Bound<'_, PyAny>>,
     monthly_discount: Option<&Bound<'_, PyAny>>,
+    minor_units: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<PyClvModel> {
     let as_of = extract_time("as_of", as_of)?;
     let options = ClvOptions {
         months: months_of(months)?,
         monthly_discount: discount_of(monthly_discount)?,
-        ..ClvOptions::default()
+        minor_units: minor_units_of(minor_units)?,
     };
     let customers_data = column_data(py, "customers", customers)?;
     let at_data = column_data(py, "at", at)?;
     let amounts_data = column_data(py, "amounts", amounts)?;
-    same_length("at", customers_data.len(), at_data.len())?;
-    same_length("amounts", customers_data.len(), amounts_data.len())?;
+    same_length("at", "customers", customers_data.len(), at_data.len())?;
+    same_length(
+        "amounts",
+        "customers",
+        customers_data.len(),
+        amounts_data.len(),
+    )?;
     let ids = customer_ids("customers", &customers_data)?;
     let times = purchase_times("at", &at_data, as_of)?;
     let values = amounts_of("amounts", &amounts_data)?;
@@ -937,10 +929,6 @@ pub fn fit_clv(
 }
 
 // ----- metric queries ----------------------------------------------------------------
-
-fn stamp(at: DateTime<Utc>) -> Value {
-    Value::String(at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
-}
 
 /// A scope: `None` or `"all"`, or a dict `{"user": id}`, `{"team": id}` or
 /// `{"region": name}`.
@@ -985,7 +973,7 @@ fn dict_list(field: &str, value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<V
         .enumerate()
         .map(|(at, item)| {
             let item = item?;
-            let name = row(field, at);
+            let name = row_field(field, at);
             if item.cast::<PyDict>().is_err() {
                 return Err(invalid(
                     &name,
@@ -998,7 +986,8 @@ fn dict_list(field: &str, value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<V
     Ok(Some(Value::Array(items)))
 }
 
-/// The `clv` options of a query: a dict with `months` and `monthly_discount`.
+/// The `clv` options of a query: a dict with `months`, `monthly_discount`
+/// and `minor_units`, each read as `fit_clv` reads it.
 fn clv_options(value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<ClvOptions>> {
     let Some(value) = value.filter(|v| !v.is_none()) else {
         return Ok(None);
@@ -1007,7 +996,7 @@ fn clv_options(value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<ClvOptions>>
         return Err(invalid(
             "clv",
             format!(
-                "expects a dict with months and monthly_discount, got {}",
+                "expects a dict with months, monthly_discount and minor_units, got {}",
                 value.get_type().name()?
             ),
         ));
@@ -1015,12 +1004,12 @@ fn clv_options(value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<ClvOptions>>
     for key in dict.keys() {
         let known = key
             .extract::<String>()
-            .is_ok_and(|k| matches!(k.as_str(), "months" | "monthly_discount"));
+            .is_ok_and(|k| matches!(k.as_str(), "months" | "monthly_discount" | "minor_units"));
         if !known {
             return Err(invalid(
                 "clv",
                 format!(
-                    "has the unknown key {}; expected months, monthly_discount",
+                    "has the unknown key {}; expected months, monthly_discount, minor_units",
                     key.repr()?
                 ),
             ));
@@ -1029,7 +1018,7 @@ fn clv_options(value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<ClvOptions>>
     Ok(Some(ClvOptions {
         months: months_of(dict.get_item("months")?.as_ref())?,
         monthly_discount: discount_of(dict.get_item("monthly_discount")?.as_ref())?,
-        ..ClvOptions::default()
+        minor_units: minor_units_of(dict.get_item("minor_units")?.as_ref())?,
     }))
 }
 
@@ -1048,12 +1037,8 @@ pub(crate) fn metric_query(
 ) -> PyResult<crm::MetricQuery> {
     let mut json = serde_json::Map::new();
     json.insert("metric".into(), Value::String(text("metric", metric)?));
-    if let Some(from) = extract_opt_time("from_", from)? {
-        json.insert("from".into(), stamp(from));
-    }
-    if let Some(until) = extract_opt_time("until", until)? {
-        json.insert("until".into(), stamp(until));
-    }
+    let from = extract_opt_time("from_", from)?;
+    let until = extract_opt_time("until", until)?;
     if let Some(group_by) = group_by {
         json.insert("group_by".into(), Value::String(group_by));
     }
@@ -1064,6 +1049,7 @@ pub(crate) fn metric_query(
         json.insert("targets".into(), targets);
     }
     let mut query = crm::MetricQuery::from_json(&Value::Object(json).to_string()).map_err(to_py)?;
+    (query.from, query.until) = (from, until);
     query.scope = scope_of(scope)?;
     query.clv = clv_options(clv)?;
     Ok(query)

@@ -5,7 +5,9 @@
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use pyo3::IntoPyObjectExt;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyDate, PyDateTime, PyDict, PyFloat, PyInt, PyList, PyString};
+use pyo3::types::{
+    PyBool, PyBytes, PyDate, PyDateTime, PyDict, PyFloat, PyInt, PyList, PyMapping, PyString,
+};
 use rust_decimal::Decimal;
 use serde_json::Value;
 
@@ -379,6 +381,72 @@ pub fn extract_count(field: &str, value: &Bound<'_, PyAny>) -> PyResult<u64> {
     })
 }
 
+/// A whole number (signed) from an `int`, a NumPy integer too; `bool` and
+/// `float` are refused.
+pub(crate) fn whole(field: &str, value: &Bound<'_, PyAny>) -> PyResult<i64> {
+    if value.is_instance_of::<PyBool>() || value.is_instance_of::<PyFloat>() {
+        return Err(invalid(
+            field,
+            format!("expects an int, got {}", type_name(value)),
+        ));
+    }
+    value.extract::<i64>().map_err(|_| {
+        if value.is_instance_of::<PyInt>() {
+            to_core(
+                crm::Error::invalid(field, "is out of range")
+                    .with_value(value.str().map(|s| s.to_string()).unwrap_or_default()),
+            )
+        } else {
+            invalid(field, format!("expects an int, got {}", type_name(value)))
+        }
+    })
+}
+
+/// A number (a version, an installment, a count of minor units) from an
+/// `int` that fits in a `u32`.
+pub(crate) fn extract_u32(field: &str, value: &Bound<'_, PyAny>) -> PyResult<u32> {
+    let count = extract_count(field, value)?;
+    u32::try_from(count)
+        .map_err(|_| to_core(crm::Error::invalid(field, "is out of range").with_value(count)))
+}
+
+/// The items of a column given as an iterable (a list, a tuple, a pandas
+/// Series, a NumPy array); a `str`, `bytes` or a mapping is refused with
+/// `expects` (what the argument takes).
+pub(crate) fn column<'py>(
+    field: &str,
+    value: &Bound<'py, PyAny>,
+    expects: &str,
+) -> PyResult<Vec<Bound<'py, PyAny>>> {
+    if value.is_instance_of::<PyString>()
+        || value.is_instance_of::<PyBytes>()
+        || value.cast::<PyMapping>().is_ok()
+    {
+        return Err(invalid(field, expects));
+    }
+    value
+        .try_iter()
+        .map_err(|_| invalid(field, expects))?
+        .collect()
+}
+
+/// An error on `field` unless a column is as long as the first one
+/// (`first`, what the message calls it).
+pub(crate) fn same_length(field: &str, first: &str, expected: usize, found: usize) -> PyResult<()> {
+    if expected == found {
+        return Ok(());
+    }
+    Err(to_core(
+        crm::Error::invalid(field, format!("must be as long as {first} ({expected})"))
+            .with_value(found),
+    ))
+}
+
+/// A time as in the canonical JSON: RFC 3339 in UTC, with a `Z`.
+pub(crate) fn stamp(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+}
+
 /// Money from a `crm.Money`.
 pub fn extract_money(field: &str, value: &Bound<'_, PyAny>) -> PyResult<crm::Money> {
     match value.cast::<model::PyMoney>() {
@@ -427,9 +495,7 @@ pub fn to_json(field: &str, value: &Bound<'_, PyAny>) -> PyResult<Value> {
         return Ok(Value::String(value.extract()?));
     }
     if value.is_instance_of::<PyDateTime>() {
-        return Ok(Value::String(
-            extract_time(field, value)?.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
-        ));
+        return Ok(Value::String(stamp(extract_time(field, value)?)));
     }
     if value.is_instance_of::<PyDate>() {
         return Ok(Value::String(extract_date(field, value)?.to_string()));

@@ -12,10 +12,10 @@
 use chrono::{DateTime, Utc, Weekday};
 use pyo3::IntoPyObjectExt;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyDate, PyDict, PyList, PyMapping, PyString, PyTuple};
+use pyo3::types::{PyDate, PyDict, PyList, PyMapping, PyString, PyTuple};
 use serde_json::Value;
 
-use crate::convert::{ToPy, extract_time, to_json};
+use crate::convert::{ToPy, column, extract_time, same_length, to_json, whole};
 use crate::error::{invalid, to_py};
 use crate::plans::value_class;
 
@@ -154,13 +154,13 @@ impl PyCalendar {
         starts: &Bound<'_, PyAny>,
         minutes: &Bound<'_, PyAny>,
     ) -> PyResult<Vec<Option<DateTime<Utc>>>> {
-        let starts = column("starts", starts)?;
+        let starts = column("starts", starts, ITERABLE)?;
         let minutes: Vec<Bound<'_, PyAny>> =
             if minutes.is_instance_of::<pyo3::types::PyInt>() || minutes.is_none() {
                 vec![minutes.clone(); starts.len()]
             } else {
-                let minutes = column("minutes", minutes)?;
-                same_length("minutes", starts.len(), minutes.len())?;
+                let minutes = column("minutes", minutes, ITERABLE)?;
+                same_length("minutes", FIRST, starts.len(), minutes.len())?;
                 minutes
             };
         starts
@@ -190,8 +190,11 @@ impl PyCalendar {
         froms: &Bound<'_, PyAny>,
         tos: &Bound<'_, PyAny>,
     ) -> PyResult<Vec<Option<i64>>> {
-        let (froms, tos) = (column("froms", froms)?, column("tos", tos)?);
-        same_length("tos", froms.len(), tos.len())?;
+        let (froms, tos) = (
+            column("froms", froms, ITERABLE)?,
+            column("tos", tos, ITERABLE)?,
+        );
+        same_length("tos", FIRST, froms.len(), tos.len())?;
         froms
             .iter()
             .zip(&tos)
@@ -297,53 +300,9 @@ fn calendar_json(field: &str, value: &Bound<'_, PyAny>) -> PyResult<Value> {
     to_json(field, value)
 }
 
-/// A whole number from an `int` (a NumPy integer too); `bool` and `float`
-/// are refused.
-fn whole(field: &str, value: &Bound<'_, PyAny>) -> PyResult<i64> {
-    if value.is_instance_of::<PyBool>() || value.is_instance_of::<pyo3::types::PyFloat>() {
-        return Err(invalid(
-            field,
-            format!("expects an int, got {}", value.get_type().name()?),
-        ));
-    }
-    value
-        .extract::<i64>()
-        .map_err(|_| match value.get_type().name() {
-            Ok(name) if value.is_instance_of::<pyo3::types::PyInt>() => {
-                to_py(crm::Error::invalid(field, "is out of range").with_value(name))
-            }
-            Ok(name) => invalid(field, format!("expects an int, got {name}")),
-            Err(err) => err,
-        })
-}
-
-/// The items of an iterable (a list, a tuple, a pandas Series, a NumPy
-/// array); a str or a mapping is refused.
-fn column<'py>(field: &str, value: &Bound<'py, PyAny>) -> PyResult<Vec<Bound<'py, PyAny>>> {
-    if value.cast::<PyString>().is_ok() || value.cast::<PyMapping>().is_ok() {
-        return Err(invalid(
-            field,
-            "expects a list or another iterable of values",
-        ));
-    }
-    value
-        .try_iter()
-        .map_err(|_| invalid(field, "expects a list or another iterable of values"))?
-        .collect()
-}
-
-fn same_length(field: &str, expected: usize, found: usize) -> PyResult<()> {
-    if expected == found {
-        return Ok(());
-    }
-    Err(to_py(
-        crm::Error::invalid(
-            field,
-            format!("must be as long as the first column ({expected})"),
-        )
-        .with_value(found),
-    ))
-}
+/// What a column argument takes, and what a second column must be as long as.
+const ITERABLE: &str = "expects a list or another iterable of values";
+const FIRST: &str = "the first column";
 
 // ----- SLA clocks, escalations, surveys -----------------------------------------
 

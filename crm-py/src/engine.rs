@@ -14,13 +14,12 @@ use pyo3::types::{PyDict, PyMapping, PyString, PyTuple};
 use crate::analytics::{self, PyClvReport, PyImportReport, PyTable};
 use crate::convert::{
     ToPy, extract_count, extract_date, extract_decimal, extract_money, extract_opt_date,
-    extract_opt_money, extract_opt_time, extract_time, to_json,
+    extract_opt_money, extract_opt_time, extract_time, extract_u32, to_json, whole,
 };
 use crate::desk::{PyTargetState, PyTicketEscalation, feedback_kind, survey_score};
 use crate::error::{invalid, to_py};
 use crate::loyalty::{
-    PyCampaignMeasure, PyLoyaltyReview, PyPointsPosting, points_of, purchase_lines, seed_of,
-    segment_of,
+    PyCampaignMeasure, PyLoyaltyReview, PyPointsPosting, purchase_lines, segment_of,
 };
 use crate::model::{
     PyAbsence, PyActivity, PyActor, PyCampaign, PyContact, PyContract, PyConversion, PyCustomer,
@@ -323,13 +322,6 @@ fn id_in<T: std::str::FromStr<Err = crm::Error>>(field: &str, text: &str) -> PyR
     text.parse().map_err(|err| to_py_in(err, field))
 }
 
-/// A number of the plan or the quote (a version, an installment) from an `int`.
-fn number(field: &str, value: &Bound<'_, PyAny>) -> PyResult<u32> {
-    let count = extract_count(field, value)?;
-    u32::try_from(count)
-        .map_err(|_| to_py(crm::Error::invalid(field, "is out of range").with_value(count)))
-}
-
 /// The installment numbers a payment goes to, from a list of `int`.
 fn installments(value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Vec<u32>>> {
     let Some(value) = value.filter(|v| !v.is_none()) else {
@@ -343,7 +335,7 @@ fn installments(value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Vec<u32>>> 
         .map_err(|_| invalid("to", "expects a list of installment numbers"))?;
     items
         .enumerate()
-        .map(|(at, item)| number(&format!("to[{at}]"), &item?))
+        .map(|(at, item)| extract_u32(&format!("to[{at}]"), &item?))
         .collect::<PyResult<Vec<_>>>()
         .map(Some)
 }
@@ -983,7 +975,7 @@ impl PyCrm {
         opportunity: &str,
         version: &Bound<'_, PyAny>,
     ) -> PyResult<PyOpportunity> {
-        let version = number("version", version)?;
+        let version = extract_u32("version", version)?;
         let (id, actor) = (id_in("opportunity", opportunity)?, actor.0.clone());
         self.run(py, move |crm| crm.accept_quote(&actor, id, version))
             .map(PyOpportunity)
@@ -1080,7 +1072,7 @@ impl PyCrm {
         installment: &Bound<'_, PyAny>,
         reason: String,
     ) -> PyResult<PyContract> {
-        let installment = number("installment", installment)?;
+        let installment = extract_u32("installment", installment)?;
         let (contract, actor) = (id_in("contract", contract)?, actor.0.clone());
         self.run(py, move |crm| {
             crm.write_off_installment(&actor, contract, installment, &reason)
@@ -1963,7 +1955,7 @@ impl PyCrm {
         reward: String,
         reference: Option<String>,
     ) -> PyResult<PyPointsPosting> {
-        let points = points_of("points", points)?;
+        let points = whole("points", points)?;
         let (customer, actor) = (id_in("customer", customer)?, actor.0.clone());
         self.run(py, move |crm| {
             crm.redeem_points(&actor, customer, points, &reward, reference.as_deref())
@@ -1983,7 +1975,7 @@ impl PyCrm {
         points: &Bound<'_, PyAny>,
         reason: String,
     ) -> PyResult<PyPointsPosting> {
-        let points = points_of("points", points)?;
+        let points = whole("points", points)?;
         let (customer, actor) = (id_in("customer", customer)?, actor.0.clone());
         self.run(py, move |crm| {
             crm.adjust_points(&actor, customer, points, &reason)
@@ -2089,8 +2081,8 @@ impl PyCrm {
             action,
             segment: segment_of(segment)?,
             holdout_percent: extract_decimal("holdout_percent", holdout_percent)?,
-            seed: seed_of(seed)?,
-            window_days: number("window_days", window_days)?,
+            seed: extract_count("seed", seed)?,
+            window_days: extract_u32("window_days", window_days)?,
         };
         let actor = actor.0.clone();
         self.run(py, move |crm| crm.launch_campaign(&actor, input))
@@ -2198,12 +2190,13 @@ impl PyCrm {
     /// `costs` (`channel_roi`) dicts with `channel`, `campaign` and `amount`
     /// (a `crm.Money`); `targets` (`targets`) dicts with `user` or `team`,
     /// `from` and `until` (`datetime`), `amount` (a `crm.Money`),
-    /// `new_customers`, `activities`; `clv` (`clv`) a dict with `months` and
-    /// `monthly_discount`.
+    /// `new_customers`, `activities`; `clv` (`clv`) a dict with `months`,
+    /// `monthly_discount` and `minor_units` (as `crm.fit_clv` takes them;
+    /// the purchases' currency, when there is one, decides the minor units).
     ///
     /// Raises `crm.ValidationError` on `query` (an unknown metric, a bad cost
-    /// or target), `until` (not after `from_`), `group_by`, `scope`;
-    /// `crm.ForbiddenError`.
+    /// or target), `until` (not after `from_`), `group_by`, `scope`, `clv`
+    /// (an unknown key) or the `clv` key at fault; `crm.ForbiddenError`.
     #[pyo3(signature = (actor, metric, *, from_ = None, until = None, scope = None, group_by = None, costs = None, targets = None, clv = None))]
     #[allow(clippy::too_many_arguments)]
     fn metric(

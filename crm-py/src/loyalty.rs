@@ -13,7 +13,7 @@
 
 use pyo3::IntoPyObjectExt;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyDict, PyInt, PyList, PyMapping, PyString, PyTuple};
+use pyo3::types::{PyDict, PyList, PyMapping, PyString, PyTuple};
 use serde_json::Value;
 
 use crate::convert::{ToPy, extract_count, extract_decimal, to_json};
@@ -487,39 +487,6 @@ fn purchase_line(item: &Bound<'_, PyAny>, at: usize) -> PyResult<crm::loyalty::P
     })
 }
 
-/// A whole number of points (signed) from an `int`; `bool`, `float` and
-/// others are refused.
-pub(crate) fn points_of(field: &str, value: &Bound<'_, PyAny>) -> PyResult<i64> {
-    if !value.is_instance_of::<PyInt>() || value.is_instance_of::<PyBool>() {
-        return Err(invalid(
-            field,
-            format!("expects an int, got {}", value.get_type().name()?),
-        ));
-    }
-    value.extract::<i64>().map_err(|_| {
-        to_py(
-            crm::Error::invalid(field, "is out of range")
-                .with_value(value.str().map(|s| s.to_string()).unwrap_or_default()),
-        )
-    })
-}
-
-/// A seed from an `int` from 0 to 2**64 - 1.
-pub(crate) fn seed_of(value: &Bound<'_, PyAny>) -> PyResult<u64> {
-    if !value.is_instance_of::<PyInt>() || value.is_instance_of::<PyBool>() {
-        return Err(invalid(
-            "seed",
-            format!("expects an int, got {}", value.get_type().name()?),
-        ));
-    }
-    value.extract::<u64>().map_err(|_| {
-        to_py(
-            crm::Error::invalid("seed", "must be a whole number from 0 to 2**64 - 1")
-                .with_value(value.str().map(|s| s.to_string()).unwrap_or_default()),
-        )
-    })
-}
-
 /// A campaign's segment: a condition as a dict (`{"field": "tags", "eq":
 /// "lapsed"}`, `{"all": [...]}`), checked by the core; errors on `segment`.
 pub(crate) fn segment_of(value: &Bound<'_, PyAny>) -> PyResult<crm::assign::Condition> {
@@ -606,9 +573,14 @@ pub fn draw_holdout(
     let n = usize::try_from(n)
         .map_err(|_| to_py(crm::Error::invalid("n", "is out of range").with_value(n)))?;
     let percent = extract_decimal("percent", percent)?;
-    let seed = seed_of(seed)?;
-    // The core names the campaign's field; here the argument is `percent`.
-    crm::loyalty::draw_holdout(n, percent, seed).map_err(|e| to_py(e.in_field("percent")))
+    let seed = extract_count("seed", seed)?;
+    crm::loyalty::draw_holdout(n, percent, seed).map_err(|e| match e {
+        // The core names the campaign's field; here the argument is `percent`.
+        crm::Error::Validation { ref fields, .. } if fields == &["holdout_percent"] => {
+            to_py(e.in_field("percent"))
+        }
+        other => to_py(other),
+    })
 }
 
 /// `"earn"`, `"bonus"`, `"redeem"`, `"expire"`, `"adjust"` or `"reverse"`.

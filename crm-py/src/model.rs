@@ -7,7 +7,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use rust_decimal::Decimal;
 
-use crate::convert::{ToPy, extract_decimal, extract_time};
+use crate::convert::{ToPy, extract_decimal, extract_time, stamp};
 use crate::error::to_py;
 use crate::rfm::PyRfmSkipped;
 
@@ -1288,11 +1288,6 @@ impl PyScorePart {
             self.0.rule, self.0.points
         )
     }
-}
-
-/// A time as in the canonical JSON: RFC 3339 in UTC, with a `Z`.
-fn stamp(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
 }
 
 fn quoted(value: Option<&str>) -> String {

@@ -38,7 +38,7 @@ use pyo3::types::{PyDict, PyList, PyMapping, PyString, PyTuple};
 use pyo3_arrow::{PyRecordBatchReader, PyTable};
 use rust_decimal::Decimal;
 
-use crate::convert::{extract_decimal, extract_time};
+use crate::convert::{extract_decimal, extract_time, stamp};
 use crate::error::{invalid, to_py};
 
 // ----- the row API ---------------------------------------------------------------
@@ -964,7 +964,7 @@ fn check_amount_type(data_type: &DataType, field: &str, unit: Unit) -> crm::Resu
     }
 }
 
-fn row_field(field: &str, row: usize) -> String {
+pub(crate) fn row_field(field: &str, row: usize) -> String {
     format!("{field}[{row}]")
 }
 
@@ -1977,9 +1977,4 @@ fn callers_kind<'py>(
         return Ok(frame);
     }
     Ok(table)
-}
-
-/// A time as in the canonical JSON: RFC 3339 in UTC, with a `Z`.
-fn stamp(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
 }

@@ -252,4 +252,7 @@ def test_the_pure_functions() -> None:
     assert len(draw) == 10 and draw.count(True) == 2
     assert draw == crm.draw_holdout(10, Decimal("20"), 7)
     assert refused(lambda: crm.draw_holdout(10, 120, 7)).fields == ["percent"]
+    # Only the percent is renamed: the core's limit on n stays on n.
+    assert refused(lambda: crm.draw_holdout(200_000_000, 10, 1)).fields == ["n"]
+    assert refused(lambda: crm.draw_holdout(10, -1, 1)).fields == ["percent"]
     assert refused(lambda: crm.draw_holdout(-1, 20, 7)).fields == ["n"]

@@ -208,9 +208,9 @@ and ``to_arrow()`` / ``to_pandas()`` / ``to_polars()`` (decimal columns as
 ``Crm.customer_lifetime_value(actor, as_of=..., months=12,
 monthly_discount=0.01)`` gives a ``crm.ClvReport`` (historic value, and the
 BG/NBD and Gamma-Gamma predictions when there is enough history), and
-``crm.fit_clv(customers, at, amounts, as_of=...)`` fits the same models on
-three columns (lists, NumPy arrays, pandas or polars Series, pyarrow arrays)
-into a ``crm.ClvModel``. ``Crm.import_rows(actor, spec, source,
+``crm.fit_clv(customers, at, amounts, as_of=..., minor_units=2)`` fits the
+same models on three columns (lists, NumPy arrays, pandas or polars Series,
+pyarrow arrays) into a ``crm.ClvModel``, rounding money to ``minor_units``. ``Crm.import_rows(actor, spec, source,
 progress=None)`` imports customers, contacts, leads or purchases from a CSV,
 JSON Lines or Excel file (a path, or its bytes), refusing rows with their
 number, field and reason (``crm.ImportReport``); ``progress`` gets a

@@ -2554,6 +2554,7 @@ class _TargetDict(_TargetPeriod, total=False):
 class _ClvOptionsDict(TypedDict, total=False):
     months: int
     monthly_discount: float
+    minor_units: int
 
 class _ColumnDict(TypedDict):
     name: str
@@ -2694,6 +2695,7 @@ def fit_clv(
     as_of: datetime,
     months: int = 12,
     monthly_discount: float = 0.01,
+    minor_units: int = 2,
 ) -> ClvModel:
     """Fits BG/NBD and Gamma-Gamma on purchases given as three columns, and predicts each customer."""
 
