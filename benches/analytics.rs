@@ -11,8 +11,8 @@
 //!   customers.
 //! - `import/customers_N`: `crm.import_rows` of `CRM_BENCH_IMPORT_ROWS`
 //!   people (default 50,000; `cargo run --release --example import_rate`
-//!   imports a million once; about a tenth repeat an earlier row's email or
-//!   phone in another form) from CSV into an SQLite file, best effort, with
+//!   imports a million once; about a tenth repeat an earlier row's email, in
+//!   upper case, and phone) from CSV into an SQLite file, best effort, with
 //!   duplicate checking in the file and against the store, in batches of
 //!   1,000.
 //!
@@ -43,14 +43,10 @@ use crm::{
 };
 use crm_sqlite::SqliteStore;
 use rust_decimal::Decimal;
-use support::{Rng, TempDir};
+use support::{Rng, TempDir, uuid_of};
 
 fn start() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap()
-}
-
-fn uuid_of(n: u64) -> uuid::Uuid {
-    uuid::Uuid::from_u128((0x0190_0000_0000_7000_8000_u128 << 48) | u128::from(n))
 }
 
 fn template<T>(kind: EntityKind, pick: impl Fn(AnyRecord) -> Option<T>) -> T {
@@ -77,7 +73,7 @@ fn event(
     to: &str,
 ) -> Event {
     Event {
-        id: EventId::from_uuid(uuid_of(n)),
+        id: EventId::from_uuid(uuid_of(u128::from(n))),
         seq: n,
         at,
         actor: UserId::new("ana").expect("user"),
@@ -103,7 +99,7 @@ fn metrics_group(c: &mut Criterion) {
     let mut deal_events = Vec::with_capacity(n);
     let deals_count = n / 5;
     for d in 0..deals_count as u64 {
-        let id = OpportunityId::from_uuid(uuid_of(d)).to_string();
+        let id = OpportunityId::from_uuid(uuid_of(u128::from(d))).to_string();
         let mut at = start() + Duration::hours(rng.below(300 * 24) as i64);
         deal_events.push(event(
             d * 5,
@@ -155,7 +151,7 @@ fn metrics_group(c: &mut Criterion) {
     let deals: Vec<Opportunity> = (0..n as u64)
         .map(|i| {
             let mut o = deal.clone();
-            o.id = OpportunityId::from_uuid(uuid_of(i));
+            o.id = OpportunityId::from_uuid(uuid_of(u128::from(i)));
             o.meta.created_at = start() + Duration::hours(rng.below(300 * 24) as i64);
             o.owner = Some(UserId::new(format!("rep{}", i % 50)).expect("user"));
             o.probability = [10, 30, 60, 90][(i % 4) as usize];
@@ -201,7 +197,7 @@ fn metrics_group(c: &mut Criterion) {
     let leads: Vec<Lead> = (0..n as u64)
         .map(|i| {
             let mut l = lead.clone();
-            l.id = LeadId::from_uuid(uuid_of(i));
+            l.id = LeadId::from_uuid(uuid_of(u128::from(i)));
             l.meta.created_at = start() + Duration::hours(rng.below(300 * 24) as i64);
             l.channel = Some(channels[(i % 4) as usize].into());
             l.campaign = Some(format!("c{}", i % 20));
@@ -238,7 +234,7 @@ fn metrics_group(c: &mut Criterion) {
     let customers: Vec<Customer> = (0..(n / 5) as u64)
         .map(|i| {
             let mut c = customer.clone();
-            c.id = CustomerId::from_uuid(uuid_of(i));
+            c.id = CustomerId::from_uuid(uuid_of(u128::from(i)));
             c.meta.created_at = start() - Duration::days(rng.below(700) as i64);
             c
         })
@@ -251,7 +247,7 @@ fn metrics_group(c: &mut Criterion) {
             event(
                 i,
                 EntityKind::Customer,
-                CustomerId::from_uuid(uuid_of(c)).to_string(),
+                CustomerId::from_uuid(uuid_of(u128::from(c))).to_string(),
                 start() + Duration::days((c % 300) as i64 + step as i64 * 10),
                 (step > 0).then(|| path[step - 1]),
                 path[step],
@@ -283,7 +279,7 @@ fn metrics_group(c: &mut Criterion) {
     let tickets: Vec<Ticket> = (0..(n / 5) as u64)
         .map(|i| {
             let mut t = ticket.clone();
-            t.id = TicketId::from_uuid(uuid_of(i));
+            t.id = TicketId::from_uuid(uuid_of(u128::from(i)));
             t.meta.created_at = start() + Duration::hours(rng.below(300 * 24) as i64);
             t
         })
@@ -357,27 +353,11 @@ fn metrics_group(c: &mut Criterion) {
     group.finish();
 }
 
-/// People as CSV: about one row in ten repeats an earlier row's email (in
-/// upper case) or phone (in another format).
+/// People as CSV (see [`support::write_people`]).
 fn people_csv(rows: usize) -> Vec<u8> {
-    let mut rng = Rng(11);
-    let mut out = String::from("name,email,phone,kind,region\n");
-    for i in 0..rows {
-        let (n, upper) = if i > 10 && rng.below(10) == 0 {
-            (rng.below(i as u64) as usize, true)
-        } else {
-            (i, false)
-        };
-        let email = format!("person{n}@example.com");
-        out.push_str(&format!(
-            "Person {i},{},+44 20 7{:03} {:04},person,r{}\n",
-            if upper { email.to_uppercase() } else { email },
-            n / 10_000 % 1000,
-            n % 10_000,
-            i % 7
-        ));
-    }
-    out.into_bytes()
+    let mut out = Vec::new();
+    support::write_people(&mut out, rows).expect("writing to memory");
+    out
 }
 
 fn import_group(c: &mut Criterion) {

@@ -32,7 +32,7 @@ use crm::{
 };
 use crm_sqlite::SqliteStore;
 use rust_decimal::Decimal;
-use support::{Rng, TempDir};
+use support::{Rng, TempDir, uuid_of};
 
 const PROGRAM: &str = r#"{
   "currency": "EUR",
@@ -208,10 +208,6 @@ fn customers(count: usize, now: DateTime<Utc>) -> Vec<Customer> {
             customer
         })
         .collect()
-}
-
-fn uuid_of(n: u128) -> uuid::Uuid {
-    uuid::Uuid::from_u128((0x0190_0000_0000_7000_8000_u128 << 48) | n)
 }
 
 fn care(c: &mut Criterion) {

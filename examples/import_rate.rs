@@ -9,7 +9,10 @@
 //! ```
 //!
 //! (`cargo bench --bench analytics -- import` measures the same import of
-//! 100,000 rows with criterion.)
+//! 50,000 rows, or `CRM_BENCH_IMPORT_ROWS`, with criterion.)
+
+#[path = "../benches/support/mod.rs"]
+mod support;
 
 use std::io::Write;
 
@@ -29,27 +32,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let csv = dir.join("people.csv");
     {
         let mut out = std::io::BufWriter::new(std::fs::File::create(&csv)?);
-        writeln!(out, "name,email,phone,kind,region")?;
-        let mut x: u64 = 11;
-        for i in 0..rows {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            let (n, upper) = if i > 10 && x % 10 == 0 {
-                ((x / 10) as usize % i, true)
-            } else {
-                (i, false)
-            };
-            let email = format!("person{n}@example.com");
-            writeln!(
-                out,
-                "Person {i},{},+44 20 7{:03} {:04},person,r{}",
-                if upper { email.to_uppercase() } else { email },
-                n / 10_000 % 1000,
-                n % 10_000,
-                i % 7
-            )?;
-        }
+        support::write_people(&mut out, rows)?;
+        out.flush()?;
     }
     let store = SqliteStore::open(dir.join("crm.db"))?;
     let clock = FixedClock::new(Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap());

@@ -1,5 +1,6 @@
-//! What the benchmarks share: a temporary directory for their store files and
-//! a fixed pseudo-random sequence for their data.
+//! What the benchmarks share: a temporary directory for their store files, a
+//! fixed pseudo-random sequence and record ids for their data, and the people
+//! CSV that the import bench and `examples/import_rate` both read.
 
 // Each bench is its own crate and uses only part of this.
 #![allow(dead_code)]
@@ -46,4 +47,36 @@ impl Rng {
         self.0 ^= self.0 << 17;
         self.0 % n
     }
+}
+
+/// A fixed UUIDv7-shaped id, numbered.
+pub fn uuid_of(n: u128) -> uuid::Uuid {
+    uuid::Uuid::from_u128((0x0190_0000_0000_7000_8000_u128 << 48) | n)
+}
+
+/// `rows` people as CSV (`name,email,phone,kind,region`): about one row in
+/// ten repeats an earlier row's email, in upper case, and its phone.
+pub fn write_people(out: &mut impl std::io::Write, rows: usize) -> std::io::Result<()> {
+    writeln!(out, "name,email,phone,kind,region")?;
+    let mut x: u64 = 11;
+    for i in 0..rows {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let (n, upper) = if i > 10 && x % 10 == 0 {
+            ((x / 10) as usize % i, true)
+        } else {
+            (i, false)
+        };
+        let email = format!("person{n}@example.com");
+        writeln!(
+            out,
+            "Person {i},{},+44 20 7{:03} {:04},person,r{}",
+            if upper { email.to_uppercase() } else { email },
+            n / 10_000 % 1000,
+            n % 10_000,
+            i % 7
+        )?;
+    }
+    Ok(())
 }

@@ -998,15 +998,11 @@ pub fn outbox_ids_are_unique<S: Store>(store: &mut S) {
 
 /// A small deterministic random stream (SplitMix64) for the checks below:
 /// the same cases on every backend and every run.
-struct Rng(u64);
+struct Rng(crate::random::SplitMix64);
 
 impl Rng {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        self.0.next()
     }
 
     fn below(&mut self, n: u64) -> u64 {
@@ -1086,7 +1082,7 @@ fn random_query(rng: &mut Rng) -> Query {
 /// record for record, in the same order, within the same limit.
 pub fn queries_agree_with_memory<S: Store>(store: &mut S) {
     let mut memory = crate::store::MemoryStore::new();
-    let mut rng = Rng(0x5EED_0001);
+    let mut rng = Rng(crate::random::SplitMix64(0x5EED_0001));
     let (mut leads, mut contacts) = (0u128, 0u128);
     for _ in 0..24 {
         let mut changes = ChangeSet::default();
@@ -1157,7 +1153,7 @@ fn outcome(result: crate::Result<()>) -> String {
 /// the same states and the same log.
 pub fn commits_agree_with_memory<S: Store>(store: &mut S) {
     let mut memory = crate::store::MemoryStore::new();
-    let mut rng = Rng(0x5EED_0002);
+    let mut rng = Rng(crate::random::SplitMix64(0x5EED_0002));
     for set in 0..60u128 {
         let mut changes = ChangeSet::default();
         let first = u128::from(rng.below(4)) + 1;
