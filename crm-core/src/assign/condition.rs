@@ -298,11 +298,17 @@ impl Condition {
         }
     }
 
-    /// Whether a record (as JSON) passes the condition.
+    /// Whether a record (as JSON) passes the condition. To test many
+    /// records, [`compile`](Self::compile) it once.
     pub fn matches(&self, record: &Value) -> bool {
+        self.compile().matches(record)
+    }
+
+    /// The condition compiled for testing many records.
+    pub fn compile(&self) -> Matcher {
         let mut fields = FieldIndex::default();
         let node = Node::compile(self, &mut fields);
-        node.eval(&fields.facts(record))
+        Matcher { fields, node }
     }
 
     /// Every field the condition reads, in order of first use.
@@ -465,6 +471,21 @@ impl fmt::Display for Fact {
                 f.write_str("]")
             }
         }
+    }
+}
+
+/// A [`Condition`] compiled once ([`Condition::compile`]), to test many
+/// records.
+#[derive(Debug, Clone)]
+pub struct Matcher {
+    fields: FieldIndex,
+    node: Node,
+}
+
+impl Matcher {
+    /// Whether a record (as JSON) passes the condition.
+    pub fn matches(&self, record: &Value) -> bool {
+        self.node.eval(&self.fields.facts(record))
     }
 }
 

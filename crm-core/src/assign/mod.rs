@@ -59,7 +59,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use crate::error::{Error, Result};
 use crate::model::{EntityKind, TeamId, UserId};
 
-pub use condition::{Condition, Fact, Facts, FieldIndex, Scalar, Test};
+pub use condition::{Condition, Fact, Facts, FieldIndex, Matcher, Scalar, Test};
 pub use router::{
     Agent, Decision, Item, Outcome, Router, RouterState, Routing, RuleState, SkipReason, Skipped,
     Step, StepResult, TraceStep, Who,

@@ -694,6 +694,7 @@ impl<S: Store> Crm<S> {
     /// `holdout_percent`, `window_days`; [`Error::Forbidden`] (create
     /// campaigns).
     pub fn launch_campaign(&mut self, actor: &Actor, input: CampaignInput) -> Result<Campaign> {
+        let segment = input.segment.compile();
         let mut targets = Vec::new();
         for record in self.list(actor, &Query::new(EntityKind::Customer))? {
             if let AnyRecord::Customer(customer) = record {
@@ -704,7 +705,7 @@ impl<S: Store> Crm<S> {
                     message: format!("cannot read customer {}: {e}", customer.id),
                     source: None,
                 })?;
-                if input.segment.matches(&json) {
+                if segment.matches(&json) {
                     targets.push(customer.id);
                 }
             }
