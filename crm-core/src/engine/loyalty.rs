@@ -163,7 +163,6 @@ impl<S: Store> Crm<S> {
         );
         let mut qualifying = 0;
         if earning.points > 0 {
-            let expires_at = self.config.loyalty.expiry(at);
             self.credit(
                 &mut tx,
                 &mut post,
@@ -174,7 +173,6 @@ impl<S: Store> Crm<S> {
                     e.reference = Some(reference.clone());
                     e.amount = Some(input.amount);
                     e.rule = Some(earning.rules.join(", "));
-                    e.expires_at = expires_at;
                 },
             )?;
             qualifying += earning.points;
@@ -188,11 +186,9 @@ impl<S: Store> Crm<S> {
         }
         if first {
             if let Some(&points) = self.config.loyalty.bonuses.get("first_purchase") {
-                let expires_at = self.config.loyalty.expiry(at);
                 self.credit(&mut tx, &mut post, PointsKind::Bonus, points, at, |e| {
                     e.rule = Some("first_purchase".into());
                     e.reference = Some(reference.clone());
-                    e.expires_at = expires_at;
                 })?;
                 qualifying += points;
             }
@@ -401,10 +397,8 @@ impl<S: Store> Crm<S> {
         let now = tx.now;
         let mut post = self.start_post(&mut tx, record, now);
         if points > 0 {
-            let expires_at = self.config.loyalty.expiry(now);
             self.credit(&mut tx, &mut post, PointsKind::Adjust, points, now, |e| {
                 e.reason = Some(reason.clone());
-                e.expires_at = expires_at;
             })?;
         } else {
             let uses = post.account.debit(-points, now, None)?;
@@ -481,11 +475,9 @@ impl<S: Store> Crm<S> {
         }
         let now = tx.now;
         let mut post = self.start_post(tx, customer, now);
-        let expires_at = self.config.loyalty.expiry(now);
         self.credit(tx, &mut post, PointsKind::Bonus, points, now, |e| {
             e.rule = Some(event.to_string());
             e.reference = reference.map(str::to_string);
-            e.expires_at = expires_at;
         })?;
         post.account.window.push(WindowItem {
             at: now,
@@ -1025,7 +1017,8 @@ impl<S: Store> Crm<S> {
         }
     }
 
-    /// Credits points as a new lot with its entry.
+    /// Credits points as a new lot with its entry, expiring as the program
+    /// says.
     fn credit(
         &mut self,
         tx: &mut Tx,
@@ -1035,10 +1028,13 @@ impl<S: Store> Crm<S> {
         at: DateTime<Utc>,
         fill: impl FnOnce(&mut PointsEntry),
     ) -> Result<()> {
-        let id = PointsEntryId::from_uuid(self.next_id(tx.now));
-        let mut entry = self.entry(tx, post, kind, points, at, fill);
-        entry.id = id;
-        post.account.credit(id, points, at, entry.expires_at)?;
+        let expires_at = self.config.loyalty.expiry(at);
+        let mut entry = self.entry(tx, post, kind, points, at, |e| {
+            e.expires_at = expires_at;
+            fill(e);
+        });
+        post.account
+            .credit(entry.id, points, at, entry.expires_at)?;
         entry.balance = post.account.balance;
         post.entries.push(entry);
         Ok(())
