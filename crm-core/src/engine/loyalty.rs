@@ -201,14 +201,11 @@ impl<S: Store> Crm<S> {
         // Expired already (a purchase recorded late): posted at once.
         self.expire_lots(&mut tx, &mut post, now);
         let payload = json!({ "reference": reference, "earning": earning });
-        let (customer, entries, level_change) =
-            self.finish_post(&mut tx, post, "purchase", None, payload)?;
+        let posting = self.finish_post(&mut tx, post, "purchase", None, payload)?;
         self.finish(tx)?;
         Ok(PointsPosting {
-            customer,
-            entries,
             earning: Some(earning),
-            level_change,
+            ..posting
         })
     }
 
@@ -306,15 +303,9 @@ impl<S: Store> Crm<S> {
             spend: -amount.amount(),
         });
         let payload = json!({ "reference": reference, "refunded": amount.amount(), "points": take, "due": due });
-        let (customer, entries, level_change) =
-            self.finish_post(&mut tx, post, "refund", reason, payload)?;
+        let posting = self.finish_post(&mut tx, post, "refund", reason, payload)?;
         self.finish(tx)?;
-        Ok(PointsPosting {
-            customer,
-            entries,
-            earning: None,
-            level_change,
-        })
+        Ok(posting)
     }
 
     /// Exchanges points for a reward (a gift, a discount), oldest points first.
@@ -350,15 +341,9 @@ impl<S: Store> Crm<S> {
         });
         post.entries.push(entry);
         let payload = json!({ "reward": reward, "points": points });
-        let (customer, entries, level_change) =
-            self.finish_post(&mut tx, post, "redeem", None, payload)?;
+        let posting = self.finish_post(&mut tx, post, "redeem", None, payload)?;
         self.finish(tx)?;
-        Ok(PointsPosting {
-            customer,
-            entries,
-            earning: None,
-            level_change,
-        })
+        Ok(posting)
     }
 
     /// Corrects a balance by hand (above zero: a credit that expires like
@@ -409,15 +394,9 @@ impl<S: Store> Crm<S> {
             post.entries.push(entry);
         }
         let payload = json!({ "points": points });
-        let (customer, entries, level_change) =
-            self.finish_post(&mut tx, post, "adjust", Some(reason), payload)?;
+        let posting = self.finish_post(&mut tx, post, "adjust", Some(reason), payload)?;
         self.finish(tx)?;
-        Ok(PointsPosting {
-            customer,
-            entries,
-            earning: None,
-            level_change,
-        })
+        Ok(posting)
     }
 
     /// Gives the bonus set for `event` in the program's `bonuses` (once per
@@ -485,14 +464,8 @@ impl<S: Store> Crm<S> {
             spend: Decimal::ZERO,
         });
         let payload = json!({ "event": event, "points": points });
-        let (customer, entries, level_change) =
-            self.finish_post(tx, post, "bonus", None, payload)?;
-        Ok(Some(PointsPosting {
-            customer,
-            entries,
-            earning: None,
-            level_change,
-        }))
+        let posting = self.finish_post(tx, post, "bonus", None, payload)?;
+        Ok(Some(posting))
     }
 
     /// A customer's ledger, oldest first.
@@ -1081,9 +1054,16 @@ impl<S: Store> Crm<S> {
         action: &str,
         reason: Option<String>,
         payload: serde_json::Value,
-    ) -> Result<(Customer, Vec<PointsEntry>, Option<LevelChange>)> {
+    ) -> Result<PointsPosting> {
         let now = tx.now;
-        self.finish_post_at(tx, post, action, reason, payload, now)
+        let (customer, entries, level_change) =
+            self.finish_post_at(tx, post, action, reason, payload, now)?;
+        Ok(PointsPosting {
+            customer,
+            entries,
+            earning: None,
+            level_change,
+        })
     }
 
     fn finish_post_at(
