@@ -43,24 +43,10 @@ use crate::rfm::{
 
 // ----- tables ------------------------------------------------------------------------
 
-/// A column kind's name: `"text"`, `"integer"`, `"float"`, `"decimal"`,
-/// `"time"`, `"date"` or `"bool"`.
-fn kind_name(kind: ColumnKind) -> &'static str {
-    match kind {
-        ColumnKind::Text => "text",
-        ColumnKind::Integer => "integer",
-        ColumnKind::Float => "float",
-        ColumnKind::Decimal => "decimal",
-        ColumnKind::Time => "time",
-        ColumnKind::Date => "date",
-        ColumnKind::Bool => "bool",
-    }
-}
-
 fn bad_cell(column: &str, kind: ColumnKind, value: &Value) -> crm::Error {
     crm::Error::invalid(
         column,
-        format!("holds {value}, which is not a {} value", kind_name(kind)),
+        format!("holds {value}, which is not a {} value", kind.as_str()),
     )
 }
 
@@ -283,7 +269,7 @@ impl PyTable {
         self.0
             .columns
             .iter()
-            .map(|c| (c.name.clone(), kind_name(c.kind)))
+            .map(|c| (c.name.clone(), c.kind.as_str()))
             .collect()
     }
 
@@ -318,7 +304,7 @@ impl PyTable {
             .map(|c| {
                 let column = PyDict::new(py);
                 column.set_item("name", &c.name)?;
-                column.set_item("kind", kind_name(c.kind))?;
+                column.set_item("kind", c.kind.as_str())?;
                 Ok(column)
             })
             .collect::<PyResult<Vec<_>>>()?;

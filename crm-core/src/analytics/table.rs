@@ -25,6 +25,21 @@ pub enum ColumnKind {
     Bool,
 }
 
+impl ColumnKind {
+    /// Its name, as in JSON (`"decimal"`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ColumnKind::Text => "text",
+            ColumnKind::Integer => "integer",
+            ColumnKind::Float => "float",
+            ColumnKind::Decimal => "decimal",
+            ColumnKind::Time => "time",
+            ColumnKind::Date => "date",
+            ColumnKind::Bool => "bool",
+        }
+    }
+}
+
 /// One column.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Column {

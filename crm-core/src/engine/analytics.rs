@@ -62,6 +62,59 @@ pub enum Metric {
     Clv,
 }
 
+impl Metric {
+    /// Every metric, in the order above.
+    pub const ALL: [Metric; 12] = [
+        Metric::LeadConversion,
+        Metric::StageConversion,
+        Metric::TimeInStage,
+        Metric::WinRate,
+        Metric::LostReasons,
+        Metric::CycleTime,
+        Metric::Forecast,
+        Metric::Churn,
+        Metric::Service,
+        Metric::ChannelRoi,
+        Metric::Targets,
+        Metric::Clv,
+    ];
+
+    /// Its name, as in a query (`"win_rate"`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Metric::LeadConversion => "lead_conversion",
+            Metric::StageConversion => "stage_conversion",
+            Metric::TimeInStage => "time_in_stage",
+            Metric::WinRate => "win_rate",
+            Metric::LostReasons => "lost_reasons",
+            Metric::CycleTime => "cycle_time",
+            Metric::Forecast => "forecast",
+            Metric::Churn => "churn",
+            Metric::Service => "service",
+            Metric::ChannelRoi => "channel_roi",
+            Metric::Targets => "targets",
+            Metric::Clv => "clv",
+        }
+    }
+}
+
+impl std::str::FromStr for Metric {
+    type Err = Error;
+
+    /// A metric by its name; an unknown name is an error on `metric` that
+    /// lists the names.
+    fn from_str(name: &str) -> Result<Metric> {
+        Metric::ALL
+            .into_iter()
+            .find(|m| m.as_str() == name)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Metric::ALL.iter().map(|m| m.as_str()).collect();
+                Error::invalid("metric", format!("is not one of {}", names.join(", ")))
+                    .with_value(name.chars().take(40).collect::<String>())
+            })
+    }
+}
+
 /// What [`Crm::metric`] computes. In JSON:
 ///
 /// ```json
@@ -231,40 +284,37 @@ impl<S: Store> Crm<S> {
             );
         }
         let scope = &query.scope;
-        let name = serde_json::to_value(query.metric)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default();
+        let name = query.metric.as_str();
         Ok(match query.metric {
             Metric::LeadConversion => {
                 let leads = self.scoped(actor, scope)?;
-                Table::from_rows(&name, &metrics::lead_conversion(&leads, period))
+                Table::from_rows(name, &metrics::lead_conversion(&leads, period))
             }
             Metric::StageConversion | Metric::TimeInStage => {
                 let deals: Vec<crate::model::Opportunity> = self.scoped(actor, scope)?;
                 let ids: HashSet<String> = deals.iter().map(|d| d.id.to_string()).collect();
                 let events = self.events_of(EntityKind::Opportunity, &ids)?;
                 if query.metric == Metric::StageConversion {
-                    Table::from_rows(&name, &metrics::stage_moves(&events, period))
+                    Table::from_rows(name, &metrics::stage_moves(&events, period))
                 } else {
-                    Table::from_rows(&name, &metrics::time_in_stage(&events, period))
+                    Table::from_rows(name, &metrics::time_in_stage(&events, period))
                 }
             }
             Metric::WinRate => {
                 let deals: Vec<crate::model::Opportunity> = self.scoped(actor, scope)?;
-                Table::from_rows(&name, &metrics::win_rate(&deals, period))
+                Table::from_rows(name, &metrics::win_rate(&deals, period))
             }
             Metric::LostReasons => {
                 let deals: Vec<crate::model::Opportunity> = self.scoped(actor, scope)?;
-                Table::from_rows(&name, &metrics::lost_reasons(&deals, period))
+                Table::from_rows(name, &metrics::lost_reasons(&deals, period))
             }
             Metric::CycleTime => {
                 let deals: Vec<crate::model::Opportunity> = self.scoped(actor, scope)?;
-                Table::from_rows(&name, &metrics::cycle_time(&deals, period))
+                Table::from_rows(name, &metrics::cycle_time(&deals, period))
             }
             Metric::Forecast => {
                 let deals: Vec<crate::model::Opportunity> = self.scoped(actor, scope)?;
-                Table::from_rows(&name, &metrics::forecast(&deals))
+                Table::from_rows(name, &metrics::forecast(&deals))
             }
             Metric::Churn => {
                 let customers: Vec<crate::model::Customer> = self.scoped(actor, scope)?;
@@ -277,7 +327,7 @@ impl<S: Store> Crm<S> {
                     .filter_map(|p| Some((p.customer.parse().ok()?, p.at)))
                     .collect();
                 let row = metrics::churn(&customers, &events, &times, period);
-                Table::from_rows(&name, &[row])
+                Table::from_rows(name, &[row])
             }
             Metric::Service => {
                 if let Some(by) = query
@@ -292,7 +342,7 @@ impl<S: Store> Crm<S> {
                 }
                 let tickets: Vec<crate::model::Ticket> = self.scoped(actor, scope)?;
                 Table::from_rows(
-                    &name,
+                    name,
                     &metrics::service(&tickets, period, query.group_by.as_deref()),
                 )
             }
@@ -301,7 +351,7 @@ impl<S: Store> Crm<S> {
                 let deals: Vec<crate::model::Opportunity> = self.scoped(actor, &Scope::All)?;
                 let contracts: Vec<crate::model::Contract> = self.scoped(actor, &Scope::All)?;
                 Table::from_rows(
-                    &name,
+                    name,
                     &metrics::channel_roi(&leads, &deals, &contracts, &query.costs, period),
                 )
             }
@@ -319,7 +369,7 @@ impl<S: Store> Crm<S> {
                     users.into_iter().map(|u| (u.id, u.team)).collect();
                 let team_of = |user: &UserId| teams.get(user).cloned().flatten();
                 Table::from_rows(
-                    &name,
+                    name,
                     &metrics::targets(
                         &query.targets,
                         &contracts,
@@ -336,7 +386,7 @@ impl<S: Store> Crm<S> {
                     &query.clv.unwrap_or_default(),
                     scope,
                 )?;
-                Table::from_rows(&name, &report.rows)
+                Table::from_rows(name, &report.rows)
             }
         })
     }

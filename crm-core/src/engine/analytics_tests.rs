@@ -668,3 +668,32 @@ fn a_fitted_lifetime_value_is_the_models_fit_on_the_customers_purchases() {
     }
     assert!(report.rows.iter().any(|r| r.frequency > 0));
 }
+
+#[test]
+fn metric_and_column_names_are_their_json_names() {
+    for metric in Metric::ALL {
+        assert_eq!(
+            serde_json::to_value(metric).unwrap(),
+            json!(metric.as_str())
+        );
+        assert_eq!(metric.as_str().parse::<Metric>().unwrap(), metric);
+    }
+    let err = "win_rates".parse::<Metric>().unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("invalid metric: is not one of lead_conversion, "),
+        "{err}"
+    );
+    use crate::analytics::ColumnKind;
+    for kind in [
+        ColumnKind::Text,
+        ColumnKind::Integer,
+        ColumnKind::Float,
+        ColumnKind::Decimal,
+        ColumnKind::Time,
+        ColumnKind::Date,
+        ColumnKind::Bool,
+    ] {
+        assert_eq!(serde_json::to_value(kind).unwrap(), json!(kind.as_str()));
+    }
+}
