@@ -436,15 +436,6 @@ impl From<CoreClvModel> for ClvModel {
     }
 }
 
-/// The CLV options of the foreign side (the minor units default to 2).
-pub(crate) fn clv_options(months: u32, monthly_discount: f64, minor_units: u32) -> ClvOptions {
-    ClvOptions {
-        months,
-        monthly_discount,
-        minor_units,
-    }
-}
-
 /// Predicts customer lifetime value from purchases, a pure function: the
 /// purchases up to `asOf` are summarised per customer (as `lifetimes` does,
 /// by calendar day), the BG/NBD and Gamma-Gamma models fitted by maximum
@@ -474,7 +465,11 @@ pub fn fit_clv(
         .enumerate()
         .map(|(row, p)| purchase(row, p))
         .collect::<Result<Vec<_>, CoreError>>()?;
-    let options = clv_options(months, monthly_discount, minor_units);
+    let options = ClvOptions {
+        months,
+        monthly_discount,
+        minor_units,
+    };
     Ok(crm::analytics::fit_clv(&purchases, as_of, &options)?.into())
 }
 

@@ -25,7 +25,7 @@ use crm::dedupe::{
 };
 
 use crate::error::CrmError;
-use crate::model::{AnyRecord, RecordKey};
+use crate::model::{AnyRecord, RecordKey, count};
 
 /// One record to match: a person (first and last name, or one full name)
 /// and/or a company, with contact points. Every field may be left out
@@ -108,7 +108,7 @@ impl From<CoreCluster> for DuplicateCluster {
         DuplicateCluster {
             id: cluster.id,
             rows: cluster.rows,
-            pairs: u64::try_from(cluster.pairs).unwrap_or(u64::MAX),
+            pairs: count(cluster.pairs),
             min_probability: cluster.min_probability,
         }
     }
@@ -426,7 +426,7 @@ impl DedupeScan {
     // here is one more generated function in three languages.
     #[allow(clippy::len_without_is_empty)]
     pub fn len(&self) -> u64 {
-        u64::try_from(self.scan.len()).unwrap_or(u64::MAX)
+        count(self.scan.len())
     }
 }
 

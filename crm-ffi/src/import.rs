@@ -9,10 +9,7 @@ use crm::import::{
 };
 
 use crate::error::CrmError;
-
-fn count(n: usize) -> u64 {
-    u64::try_from(n).unwrap_or(u64::MAX)
-}
+use crate::model::count;
 
 /// One refused row.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]

@@ -33,13 +33,8 @@ use crm::{
 
 use crate::clock::{from_system_time_opt, to_system_time, to_system_time_opt};
 use crate::error::CrmError;
-use crate::model::{Customer, Money, PointsEntry, parse_json};
-use crate::payments::{decimal, prefixed};
-
-/// A count as `u64` for the foreign side.
-fn count(n: usize) -> u64 {
-    u64::try_from(n).unwrap_or(u64::MAX)
-}
+use crate::model::{Customer, Money, PointsEntry, count, money_at, parse_json};
+use crate::payments::decimal;
 
 /// What moved a customer's points (`"earn"`, ... in the canonical JSON).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
@@ -433,7 +428,7 @@ impl TryFrom<PurchaseInput> for CorePurchaseInput {
         Ok(CorePurchaseInput {
             customer: input.customer.parse()?,
             reference: input.reference,
-            amount: amount(input.amount)?,
+            amount: money_at("amount.", &input.amount)?,
             at: from_system_time_opt("at", input.at)?,
             lines: lines(input.lines)?,
             campaign: input.campaign,
@@ -620,12 +615,6 @@ pub fn draw_holdout(n: u32, percent: String, seed: u64) -> Result<Vec<bool>, Crm
     let percent = decimal("percent", &percent)?;
     let n = usize::try_from(n).unwrap_or(usize::MAX);
     Ok(crm::loyalty::draw_holdout(n, percent, seed)?)
-}
-
-/// A purchase's or a refund's amount, checked; a malformed one is named
-/// under `amount.` (`amount.amount`, `amount.currency`), as for payments.
-pub(crate) fn amount(money: Money) -> Result<crm::Money, CoreError> {
-    crm::Money::try_from(money).map_err(|err| prefixed(err, "amount."))
 }
 
 #[cfg(test)]

@@ -12,7 +12,6 @@
 //! form the core reads.
 
 use crm::Error as CoreError;
-use crm::Money as CoreMoney;
 use crm::quote::{
     PriceList, PricedLine as CorePricedLine, PricedQuote as CorePricedQuote,
     QuoteLine as CoreQuoteLine,
@@ -22,7 +21,7 @@ use rust_decimal::Decimal;
 
 use crate::clock::{date_text, parse_date};
 use crate::error::CrmError;
-use crate::model::Money;
+use crate::model::{Money, money_at};
 
 /// One installment of a split: how much falls due, and when.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, uniffi::Record)]
@@ -63,7 +62,7 @@ impl Installment {
     /// `installments[row].due_date` or `installments[row].due`.
     fn into_core(self, row: usize) -> Result<CoreInstallment, CoreError> {
         let at = |field: &str| format!("installments[{row}].{field}");
-        let amount = CoreMoney::try_from(self.amount).map_err(|e| prefixed(e, &at("")))?;
+        let amount = money_at(&at(""), &self.amount)?;
         let due_date = self
             .due_date
             .map(|date| parse_date(&at("due_date"), &date))
@@ -275,7 +274,7 @@ pub fn split_payments(
     terms_json: String,
     base: Option<String>,
 ) -> Result<Vec<Installment>, CrmError> {
-    let total = CoreMoney::try_from(total).map_err(|e| prefixed(e, "total."))?;
+    let total = money_at("total.", &total)?;
     let terms = Terms::from_json(&terms_json)?;
     let base = base.map(|date| parse_date("base", &date)).transpose()?;
     let plan = crm::schedule::split(&total, &terms, base)?;

@@ -15,7 +15,6 @@ use std::collections::{BTreeMap, HashMap};
 use std::time::SystemTime;
 
 use crm::Error as CoreError;
-use crm::Money as CoreMoney;
 use crm::quote::{QuoteStatus as CoreQuoteStatus, QuoteVersion as CoreQuoteVersion};
 use crm::schedule::{
     Aging as CoreAging, Allocation as CoreAllocation, Due,
@@ -26,19 +25,13 @@ use crm::schedule::{
 
 use crate::clock::{date_text, parse_date, to_system_time};
 use crate::error::CrmError;
-use crate::model::{Money, opt_text};
-use crate::payments::{PricedQuote, QuoteLine, prefixed, price_list, quote_lines};
+use crate::model::{Money, count, money_at, opt_text};
+use crate::payments::{PricedQuote, QuoteLine, price_list, quote_lines};
 
 /// An installment's due rule as JSON text, as the terms template writes it.
 pub(crate) fn due_json(due: &Due) -> String {
     // A due rule is a plain enum of numbers and strings: it always serialises.
     serde_json::to_string(due).unwrap_or_else(|_| "null".to_owned())
-}
-
-/// Money read back from a record, errors named under `prefix`
-/// (`installments[0].amount`, `installments[0].currency`).
-fn money(prefix: &str, money: &Money) -> Result<CoreMoney, CoreError> {
-    CoreMoney::try_from(money.clone()).map_err(|e| prefixed(e, prefix))
 }
 
 /// Where an installment stands on a day (`PlanLine.status(today)`).
@@ -139,14 +132,14 @@ impl PlanLine {
             Some(w) => Some(CoreWriteOff {
                 on: parse_date(&at("written_off.on"), &w.on)?,
                 reason: w.reason.clone(),
-                amount: money(&at("written_off."), &w.amount)?,
+                amount: money_at(&at("written_off."), &w.amount)?,
             }),
             None => None,
         };
         Ok(CorePlanLine {
             number: self.number,
             label: self.label.clone(),
-            amount: money(&at(""), &self.amount)?,
+            amount: money_at(&at(""), &self.amount)?,
             due_date: self
                 .due_date
                 .as_deref()
@@ -155,7 +148,7 @@ impl PlanLine {
             milestone: self.milestone.clone(),
             due: serde_json::from_str(&self.due_json)
                 .map_err(|e| CoreError::invalid(at("due"), format!("is not a due rule: {e}")))?,
-            paid: money(&at("paid."), &self.paid)?,
+            paid: money_at(&at("paid."), &self.paid)?,
             written_off,
             replaced: self.replaced,
         })
@@ -242,7 +235,7 @@ impl Payment {
         Ok(CorePayment {
             id: self.id.clone(),
             on: parse_date(&at("on"), &self.on)?,
-            amount: money(&at(""), &self.amount)?,
+            amount: money_at(&at(""), &self.amount)?,
             allocations: self
                 .allocations
                 .iter()
@@ -250,11 +243,11 @@ impl Payment {
                 .map(|(i, a)| {
                     Ok(CoreAllocation {
                         installment: a.installment,
-                        amount: money(&at(&format!("allocations[{i}].")), &a.amount)?,
+                        amount: money_at(&at(&format!("allocations[{i}].")), &a.amount)?,
                     })
                 })
                 .collect::<Result<_, CoreError>>()?,
-            credit: money(&at("credit."), &self.credit)?,
+            credit: money_at(&at("credit."), &self.credit)?,
             reversed: match &self.reversed {
                 Some(r) => Some(CoreReversal {
                     on: parse_date(&at("reversed.on"), &r.on)?,
@@ -329,7 +322,7 @@ impl PaymentPlan {
                 .enumerate()
                 .map(|(row, payment)| payment.to_core(row))
                 .collect::<Result<_, _>>()?,
-            credit: money("credit.", &self.credit)?,
+            credit: money_at("credit.", &self.credit)?,
             milestones,
         })
     }
@@ -457,7 +450,7 @@ impl From<crm::Collected> for Collected {
         Collected {
             owner: opt_text(c.owner),
             amount: c.amount.into(),
-            payments: u64::try_from(c.payments).unwrap_or(u64::MAX),
+            payments: count(c.payments),
         }
     }
 }
@@ -485,7 +478,7 @@ impl TryFrom<PaymentInput> for crm::PaymentInput {
     /// A validation error on `amount.amount` / `amount.currency`, on `on`.
     fn try_from(input: PaymentInput) -> Result<Self, CoreError> {
         Ok(crm::PaymentInput {
-            amount: money("amount.", &input.amount)?,
+            amount: money_at("amount.", &input.amount)?,
             on: input.on.map(|d| parse_date("on", &d)).transpose()?,
             id: input.id,
             to: input.to,
@@ -595,6 +588,7 @@ impl TryFrom<QuoteInput> for crm::QuoteInput {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crm::Money as CoreMoney;
     use crm::schedule::{Terms, split};
 
     fn eur(amount: &str) -> Money {

@@ -18,6 +18,7 @@ use rust_decimal::Decimal;
 
 use crate::clock::{from_system_time, to_system_time};
 use crate::error::CrmError;
+use crate::model::count;
 
 /// One purchase, or with a negative amount a refund.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
@@ -113,7 +114,6 @@ pub struct ValueRefresh {
 
 impl From<CoreValueRefresh> for ValueRefresh {
     fn from(refresh: CoreValueRefresh) -> Self {
-        let count = |n: usize| u64::try_from(n).unwrap_or(u64::MAX);
         ValueRefresh {
             scored: count(refresh.scored),
             tiers_changed: count(refresh.tiers_changed),

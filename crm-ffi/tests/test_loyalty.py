@@ -177,6 +177,8 @@ def test_the_pure_functions():
     assert ffi.loyalty_points(program, [ffi.PurchaseLine(amount="9.99")]).points == 9
     draw = ffi.draw_holdout(10, "20", 7)
     assert sum(draw) == 2 and draw == ffi.draw_holdout(10, "20", 7)
+    other = ffi.draw_holdout(10, "20", 8)  # another seed draws other members
+    assert sum(other) == 2 and other != draw
     assert validation_fields(ffi.draw_holdout, 10, "0.2e2", 7) == ["percent"]
     assert validation_fields(ffi.draw_holdout, 10, "101", 7) == ["holdout_percent"]
     assert validation_fields(ffi.loyalty_points, "[", []) == ["program"]

@@ -151,6 +151,21 @@ test('bad queries are validation errors naming the field', () => {
   )
 })
 
+test('metric refuses an unknown key in costs and targets, naming it', async () => {
+  const { crm } = setup()
+  // napi would drop `campaing`, and the cost would apply to every campaign.
+  const misspelt = { metric: 'channel_roi', ...january, costs: [{ channel: 'online', campaing: 'spring', amount: eur('250.00') }] }
+  assert.throws(() => crm.metric(ana, misspelt), invalid('costs[0].campaing'))
+  await assert.rejects(crm.metricAsync(ana, misspelt), invalid('costs[0].campaing'))
+  assert.throws(
+    () => crm.metric(root, { metric: 'targets', targets: [{ user: 'ana', ...january }, { user: 'bo', ...january, new_customers: 4 }] }),
+    (err) => invalid('targets[1].new_customers')(err) && /newCustomers/.test(err.message),
+  )
+  // A key whose value is undefined is absent, as everywhere in JS.
+  const cost = crm.metric(ana, { metric: 'channel_roi', ...january, costs: [{ channel: 'online', campaing: undefined, amount: eur('250.00') }] })
+  assert.equal(cost.rows.find((row) => row.channel === 'online').cost, '250.00')
+})
+
 test('metricAsync resolves the same table and rejects with the same error', async () => {
   const { crm } = setup()
   const query = { metric: 'lead_conversion', ...january }

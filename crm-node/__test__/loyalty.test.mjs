@@ -385,6 +385,10 @@ test('loyaltyPoints and drawHoldout, with their Async twins and their errors', a
   assert.equal(draw.length, 10)
   assert.equal(draw.filter(Boolean).length, 2)
   assert.deepEqual(await drawHoldoutAsync(10, '20', 7), draw)
+  // Another seed draws other members (as many).
+  const other = drawHoldout(10, '20', 8)
+  assert.equal(other.filter(Boolean).length, 2)
+  assert.notDeepEqual(other, draw)
   assert.equal(drawHoldout(10, '25', 7).filter(Boolean).length, 3, 'half up: 2.5 holds out 3')
   assert.deepEqual(drawHoldout(0, '50', 1), [])
   assert.throws(() => drawHoldout(10, '20', -1), invalid('seed'))

@@ -14,6 +14,8 @@
 //! Model parameters, probabilities and expected counts are JS numbers; money
 //! (monetary, expected value, CLV) decimal strings.
 
+use std::ffi::CString;
+
 use napi::bindgen_prelude::{AsyncTask, JsObjectValue, Object, ToNapiValue, TypeName};
 use napi::{Env, JsValue, ValueType, sys};
 use napi_derive::napi;
@@ -43,13 +45,9 @@ pub struct JsTableColumn {
 
 impl From<Column> for JsTableColumn {
     fn from(column: Column) -> Self {
-        let kind = serde_json::to_value(column.kind)
-            .ok()
-            .and_then(|kind| kind.as_str().map(str::to_owned))
-            .unwrap_or_default();
         JsTableColumn {
             name: column.name,
-            kind,
+            kind: column.kind.as_str().to_owned(),
         }
     }
 }
@@ -69,32 +67,34 @@ pub struct JsTable {
     pub columns: Vec<JsTableColumn>,
     /// The rows: `{ [column name]: value }`, the keys in column order.
     #[napi(ts_type = "Array<Record<string, string | number | boolean | null>>")]
-    pub rows: Vec<TableRow>,
+    pub rows: TableRows,
 }
 
 impl From<Table> for JsTable {
     fn from(table: Table) -> Self {
-        let names: Vec<String> = table.columns.iter().map(|c| c.name.clone()).collect();
-        let rows = table
-            .rows
-            .into_iter()
-            .map(|values| TableRow(names.iter().cloned().zip(values).collect()))
-            .collect();
+        let names = table.columns.iter().map(|c| c.name.clone()).collect();
         JsTable {
             metric: table.metric,
             columns: table.columns.into_iter().map(JsTableColumn::from).collect(),
-            rows,
+            rows: TableRows {
+                names,
+                rows: table.rows,
+            },
         }
     }
 }
 
-/// One row of a table, for JS: a plain object whose keys are the column
-/// names in column order (a JSON map would sort them).
-pub struct TableRow(Vec<(String, Value)>);
+/// The rows of a table, for JS: an array of plain objects whose keys are the
+/// column names in column order (a JSON map would sort them). The names are
+/// made property keys once, for every row.
+pub struct TableRows {
+    names: Vec<String>,
+    rows: Vec<Vec<Value>>,
+}
 
-impl TypeName for TableRow {
+impl TypeName for TableRows {
     fn type_name() -> &'static str {
-        "Record<string, string | number | boolean | null>"
+        "Array<Record<string, string | number | boolean | null>>"
     }
 
     fn value_type() -> ValueType {
@@ -102,13 +102,24 @@ impl TypeName for TableRow {
     }
 }
 
-impl ToNapiValue for TableRow {
-    unsafe fn to_napi_value(env: sys::napi_env, row: Self) -> napi::Result<sys::napi_value> {
-        let mut object = Object::new(&Env::from_raw(env))?;
-        for (name, value) in row.0 {
-            object.set_named_property(&name, value)?;
+impl ToNapiValue for TableRows {
+    unsafe fn to_napi_value(env: sys::napi_env, table: Self) -> napi::Result<sys::napi_value> {
+        let env = Env::from_raw(env);
+        let keys = table
+            .names
+            .into_iter()
+            .map(CString::new)
+            .collect::<Result<Vec<_>, _>>()?;
+        let len = u32::try_from(table.rows.len()).unwrap_or(u32::MAX);
+        let mut array = env.create_array(len)?;
+        for (index, values) in (0..len).zip(table.rows) {
+            let mut object = Object::new(&env)?;
+            for (key, value) in keys.iter().zip(values) {
+                object.set_c_named_property(key, value)?;
+            }
+            array.set(index, object)?;
         }
-        Ok(object.raw())
+        Ok(array.raw())
     }
 }
 

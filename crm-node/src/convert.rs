@@ -5,6 +5,8 @@
 //! error like any other, never a panic.
 
 use chrono::NaiveDate;
+use napi::bindgen_prelude::{FromNapiValue, Object, TypeName};
+use napi::{Unknown, ValueType, sys};
 use serde_json::Value;
 
 use crm::{CustomFields, Error};
@@ -170,5 +172,69 @@ pub(crate) fn decimal_value<T: std::str::FromStr>(field: &str, value: Value) -> 
                 type_of(&other)
             ),
         )),
+    }
+}
+
+/// The keys a plain JS object read as a [`Strict`] may have.
+pub trait Fields {
+    /// What the object is, for an error (`"a channel cost"`).
+    const WHAT: &'static str;
+    /// Its keys as JS writes them (camelCase), in declaration order.
+    const FIELDS: &'static [&'static str];
+}
+
+/// A plain JS object read as `T` (a `#[napi(object)]`), remembering its first
+/// key that is not one of `T`'s [`Fields`]: napi drops unknown keys, so a
+/// misspelt optional key would silently mean "absent". A key whose value is
+/// `undefined` counts as absent, as everywhere in JS.
+pub struct Strict<T> {
+    value: T,
+    unknown: Option<String>,
+}
+
+impl<T: Fields> Strict<T> {
+    /// The object, or a `validation` error on `{at}.{key}` for a key that is
+    /// not one of its fields (`costs[0].campaing`).
+    pub(crate) fn checked(self, at: &str) -> crm::Result<T> {
+        match self.unknown {
+            None => Ok(self.value),
+            Some(key) => {
+                let (last, rest) = T::FIELDS.split_last().unwrap_or((&"", &[]));
+                Err(Error::invalid(
+                    format!("{at}.{}", shown(&key)),
+                    format!(
+                        "is not a field of {}: {} or {last}",
+                        T::WHAT,
+                        rest.join(", ")
+                    ),
+                ))
+            }
+        }
+    }
+}
+
+impl<T: TypeName> TypeName for Strict<T> {
+    fn type_name() -> &'static str {
+        T::type_name()
+    }
+
+    fn value_type() -> ValueType {
+        T::value_type()
+    }
+}
+
+impl<T: FromNapiValue + Fields> FromNapiValue for Strict<T> {
+    unsafe fn from_napi_value(env: sys::napi_env, raw: sys::napi_value) -> napi::Result<Self> {
+        // `T` refuses what is not an object, as before.
+        let value = unsafe { T::from_napi_value(env, raw) }?;
+        let object = unsafe { Object::from_napi_value(env, raw) }?;
+        let mut unknown = None;
+        for key in Object::keys(&object)? {
+            if !T::FIELDS.contains(&key.as_str()) && object.get::<Unknown>(&key)?.is_some() {
+                unknown = Some(key);
+                break;
+            }
+        }
+        Ok(Strict { value, unknown })
     }
 }

@@ -5,9 +5,10 @@
 use std::time::SystemTime;
 
 use crm::MetricQuery;
+use crm::analytics::ClvOptions;
 
 use crate::access::Actor;
-use crate::analytics::{ClvReport, MetricScope, MetricTable, clv_options};
+use crate::analytics::{ClvReport, MetricScope, MetricTable};
 use crate::clock::from_system_time_opt;
 use crate::engine::{FfiCrm, actor};
 use crate::error::CrmError;
@@ -68,7 +69,11 @@ impl FfiCrm {
             .transpose()?
             .unwrap_or_default();
         // The engine rounds to the purchases' currency; 2 until it knows it.
-        let options = clv_options(months, monthly_discount, 2);
+        let options = ClvOptions {
+            months,
+            monthly_discount,
+            minor_units: 2,
+        };
         let engine = self.engine()?;
         let as_of = as_of.unwrap_or_else(|| engine.now());
         Ok(engine

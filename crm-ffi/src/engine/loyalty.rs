@@ -6,27 +6,15 @@
 
 use std::time::SystemTime;
 
+use crm::CustomerId;
 use crm::Error as CoreError;
-use crm::{CampaignId, CustomerId};
 
 use crate::access::Actor;
 use crate::clock::from_system_time_opt;
 use crate::engine::{FfiCrm, actor};
 use crate::error::CrmError;
-use crate::loyalty::{
-    CampaignInput, CampaignMeasure, LoyaltyReview, PointsPosting, PurchaseInput, amount,
-};
-use crate::model::{Activity, Campaign, Money, PointsEntry};
-
-/// A customer id from the foreign side.
-fn customer(id: &str) -> Result<CustomerId, CoreError> {
-    id.parse()
-}
-
-/// A campaign id from the foreign side.
-fn campaign(id: &str) -> Result<CampaignId, CoreError> {
-    id.parse()
-}
+use crate::loyalty::{CampaignInput, CampaignMeasure, LoyaltyReview, PointsPosting, PurchaseInput};
+use crate::model::{Activity, Campaign, Money, PointsEntry, money_at};
 
 #[uniffi::export(name = "Crm")]
 impl FfiCrm {
@@ -69,8 +57,8 @@ impl FfiCrm {
         amount: Money,
     ) -> Result<PointsPosting, CrmError> {
         let actor = self::actor(actor)?;
-        let customer = self::customer(&customer)?;
-        let amount = self::amount(amount)?;
+        let customer = customer.parse()?;
+        let amount = money_at("amount.", &amount)?;
         Ok(self
             .engine()?
             .refund_purchase(&actor, customer, &reference, amount)?
@@ -95,7 +83,7 @@ impl FfiCrm {
         reference: Option<String>,
     ) -> Result<PointsPosting, CrmError> {
         let actor = self::actor(actor)?;
-        let customer = self::customer(&customer)?;
+        let customer = customer.parse()?;
         Ok(self
             .engine()?
             .redeem_points(&actor, customer, points, &reward, reference.as_deref())?
@@ -118,7 +106,7 @@ impl FfiCrm {
         reason: String,
     ) -> Result<PointsPosting, CrmError> {
         let actor = self::actor(actor)?;
-        let customer = self::customer(&customer)?;
+        let customer = customer.parse()?;
         Ok(self
             .engine()?
             .adjust_points(&actor, customer, points, &reason)?
@@ -141,7 +129,7 @@ impl FfiCrm {
         reference: Option<String>,
     ) -> Result<PointsPosting, CrmError> {
         let actor = self::actor(actor)?;
-        let customer = self::customer(&customer)?;
+        let customer = customer.parse()?;
         Ok(self
             .engine()?
             .award_bonus(&actor, customer, &event, reference.as_deref())?
@@ -159,7 +147,7 @@ impl FfiCrm {
         customer: String,
     ) -> Result<Vec<PointsEntry>, CrmError> {
         let actor = self::actor(actor)?;
-        let customer = self::customer(&customer)?;
+        let customer = customer.parse()?;
         let entries = self.engine()?.points_entries(&actor, customer)?;
         Ok(entries.into_iter().map(PointsEntry::from).collect())
     }
@@ -202,7 +190,7 @@ impl FfiCrm {
         summary: String,
     ) -> Result<Activity, CrmError> {
         let actor = self::actor(actor)?;
-        let customer = self::customer(&customer)?;
+        let customer = customer.parse()?;
         let kind: crm::ActivityKind = kind.parse()?;
         Ok(self
             .engine()?
@@ -247,11 +235,11 @@ impl FfiCrm {
         at: Option<SystemTime>,
     ) -> Result<Campaign, CrmError> {
         let actor = self::actor(actor)?;
-        let campaign = self::campaign(&campaign)?;
+        let campaign = campaign.parse()?;
         let customers = customers
             .iter()
-            .map(|id| self::customer(id))
-            .collect::<Result<Vec<_>, CoreError>>()?;
+            .map(|id| id.parse())
+            .collect::<Result<Vec<CustomerId>, CoreError>>()?;
         let at = from_system_time_opt("at", at)?;
         Ok(self
             .engine()?
@@ -276,7 +264,7 @@ impl FfiCrm {
         as_of: Option<SystemTime>,
     ) -> Result<CampaignMeasure, CrmError> {
         let actor = self::actor(actor)?;
-        let campaign = self::campaign(&campaign)?;
+        let campaign = campaign.parse()?;
         let as_of = from_system_time_opt("as_of", as_of)?;
         let engine = self.engine()?;
         let as_of = as_of.unwrap_or_else(|| engine.now());

@@ -46,7 +46,7 @@ use crate::access::Actor;
 use crate::clock::{from_system_time, from_system_time_opt, to_system_time};
 use crate::error::CrmError;
 use crate::event::{Event, OutboxMessage};
-use crate::model::{AnyRecord, Grantee, parse_json};
+use crate::model::{AnyRecord, Grantee, count, parse_json};
 
 /// The CRM engine over a store: in memory (`Crm(...)`), or an SQLite file or
 /// a PostgreSQL database (`Crm.open(location, ...)`).
@@ -528,7 +528,7 @@ impl FfiCrm {
             .map(|id| id.parse())
             .collect::<Result<Vec<EventId>, CoreError>>()?;
         let acked = self.engine()?.ack_outbox(&ids)?;
-        Ok(u64::try_from(acked).unwrap_or(u64::MAX))
+        Ok(count(acked))
     }
 }
 

@@ -39,6 +39,7 @@ pub use ids::RecordKey;
 pub(crate) use ids::{opt_team, opt_text, opt_user, team, user};
 pub use lead::{Conversion, ConvertLeadOptions, Lead, NewLead};
 pub use money::Money;
+pub(crate) use money::money_at;
 pub use opportunity::{NewOpportunity, Opportunity, Win};
 pub use points::PointsEntry;
 pub use task::{NewTask, Task, TaskLogEntry};
@@ -214,6 +215,11 @@ impl From<CoreShare> for Share {
             access: share.access.to_string(),
         }
     }
+}
+
+/// A count (rows, members, batches) as `u64` for the foreign side.
+pub(crate) fn count(n: usize) -> u64 {
+    u64::try_from(n).unwrap_or(u64::MAX)
 }
 
 /// The shares of a record's meta.

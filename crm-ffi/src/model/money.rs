@@ -3,6 +3,8 @@
 use crm::Error as CoreError;
 use crm::Money as CoreMoney;
 
+use crate::payments::prefixed;
+
 /// An amount of money: `Money(amount = "1200.50", currency = "EUR")`.
 ///
 /// The amount is a decimal string so that no binary float ever rounds a
@@ -45,6 +47,17 @@ impl TryFrom<Money> for CoreMoney {
 /// As `TryFrom<Money>`.
 pub(crate) fn opt_money(money: Option<Money>) -> Result<Option<CoreMoney>, CoreError> {
     money.map(CoreMoney::try_from).transpose()
+}
+
+/// An amount, checked, its errors named under `prefix`: `"amount."` names
+/// them `amount.amount` and `amount.currency`, `"installments[0]."`
+/// `installments[0].amount`.
+///
+/// # Errors
+///
+/// As `TryFrom<Money>`, the fields prefixed.
+pub(crate) fn money_at(prefix: &str, money: &Money) -> Result<CoreMoney, CoreError> {
+    CoreMoney::parse(&money.amount, &money.currency).map_err(|err| prefixed(err, prefix))
 }
 
 #[cfg(test)]

@@ -14,9 +14,9 @@ use crm::analytics::{ClvOptions, Cost, SalesTarget};
 use crm::{ClvReport, ClvRow, Error, Metric, MetricQuery, Scope, TeamId, UserId};
 
 use crate::access::JsActor;
-use crate::analytics::{JsBgNbd, JsClvOptions, JsGammaGamma, JsTable, clv_options};
+use crate::analytics::{JsBgNbd, JsClvOptions, JsGammaGamma, JsTable};
 use crate::clock::{TimeInput, opt_time, time};
-use crate::convert::count_u32;
+use crate::convert::{Fields, Strict, count_u32};
 use crate::engine::{Command, JsCrm, Pending};
 use crate::model::JsMoney;
 
@@ -29,6 +29,11 @@ pub struct JsChannelCost {
     pub campaign: Option<String>,
     /// What it cost: `{ amount: '250.00', currency: 'EUR' }`.
     pub amount: JsMoney,
+}
+
+impl Fields for JsChannelCost {
+    const WHAT: &'static str = "a channel cost";
+    const FIELDS: &'static [&'static str] = &["channel", "campaign", "amount"];
 }
 
 impl JsChannelCost {
@@ -61,6 +66,19 @@ pub struct JsSalesTarget {
     pub new_customers: Option<f64>,
     /// Activities to log (a whole number).
     pub activities: Option<f64>,
+}
+
+impl Fields for JsSalesTarget {
+    const WHAT: &'static str = "a sales target";
+    const FIELDS: &'static [&'static str] = &[
+        "user",
+        "team",
+        "from",
+        "until",
+        "amount",
+        "newCustomers",
+        "activities",
+    ];
 }
 
 impl JsSalesTarget {
@@ -110,9 +128,11 @@ pub struct JsMetricQuery {
     #[napi(ts_type = "'priority' | 'category' | 'all'")]
     pub group_by: Option<String>,
     /// `channel_roi` only: what each channel and campaign cost.
-    pub costs: Option<Vec<JsChannelCost>>,
+    #[napi(ts_type = "Array<ChannelCost>")]
+    pub costs: Option<Vec<Strict<JsChannelCost>>>,
     /// `targets` only: the targets to measure.
-    pub targets: Option<Vec<JsSalesTarget>>,
+    #[napi(ts_type = "Array<SalesTarget>")]
+    pub targets: Option<Vec<Strict<JsSalesTarget>>>,
     /// `clv` only: the horizon and discount.
     pub clv: Option<JsClvOptions>,
 }
@@ -150,14 +170,15 @@ impl JsMetricQuery {
                 .costs
                 .unwrap_or_default()
                 .into_iter()
-                .map(JsChannelCost::into_core)
+                .enumerate()
+                .map(|(row, cost)| cost.checked(&format!("costs[{row}]"))?.into_core())
                 .collect::<crm::Result<_>>()?,
             targets: self
                 .targets
                 .unwrap_or_default()
                 .into_iter()
                 .enumerate()
-                .map(|(row, target)| target.into_core(row))
+                .map(|(row, target)| target.checked(&format!("targets[{row}]"))?.into_core(row))
                 .collect::<crm::Result<_>>()?,
             clv: self.clv.map(JsClvOptions::into_core).transpose()?,
         })
@@ -348,11 +369,12 @@ fn customer_lifetime_value(
             None => (None, ClvOptions::default(), None),
             Some(options) => (
                 opt_time("as_of", options.as_of)?,
-                clv_options(Some(JsClvOptions {
+                JsClvOptions {
                     months: options.months,
                     monthly_discount: options.monthly_discount,
                     minor_units: None,
-                }))?,
+                }
+                .into_core()?,
                 options.scope,
             ),
         };
