@@ -93,14 +93,7 @@ impl FromNapiValue for TimeInput {
 }
 
 fn check(status: sys::napi_status) -> napi::Result<()> {
-    if status == sys::Status::napi_ok {
-        Ok(())
-    } else {
-        Err(napi::Error::new(
-            napi::Status::from(status),
-            "could not read a time value",
-        ))
-    }
+    crate::convert::napi_ok(status, "could not read a time value")
 }
 
 /// Reads a time from JS, naming `field` when it is not one.

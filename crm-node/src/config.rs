@@ -127,14 +127,7 @@ unsafe fn property(
 }
 
 fn check(status: sys::napi_status) -> napi::Result<()> {
-    if status == sys::Status::napi_ok {
-        Ok(())
-    } else {
-        Err(napi::Error::new(
-            napi::Status::from(status),
-            "could not read the configuration",
-        ))
-    }
+    crate::convert::napi_ok(status, "could not read the configuration")
 }
 
 /// The engine's configuration: the default without one; otherwise the JSON

@@ -238,3 +238,13 @@ impl<T: FromNapiValue + Fields> FromNapiValue for Strict<T> {
         Ok(Strict { value, unknown })
     }
 }
+
+/// A raw napi call's status as a result: an error saying what could not be
+/// read (`"could not read a column"`) unless it is `napi_ok`.
+pub(crate) fn napi_ok(status: sys::napi_status, what: &str) -> napi::Result<()> {
+    if status == sys::Status::napi_ok {
+        Ok(())
+    } else {
+        Err(napi::Error::new(napi::Status::from(status), what))
+    }
+}

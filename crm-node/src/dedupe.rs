@@ -251,14 +251,7 @@ unsafe fn record(
 }
 
 fn check(status: sys::napi_status) -> napi::Result<()> {
-    if status == sys::Status::napi_ok {
-        Ok(())
-    } else {
-        Err(napi::Error::new(
-            napi::Status::from(status),
-            "could not read a record",
-        ))
-    }
+    crate::convert::napi_ok(status, "could not read a record")
 }
 
 /// Options of `dedupe`.

@@ -314,14 +314,7 @@ impl FromNapiValue for ColumnInput {
 }
 
 fn check(status: sys::napi_status) -> napi::Result<()> {
-    if status == sys::Status::napi_ok {
-        Ok(())
-    } else {
-        Err(napi::Error::new(
-            napi::Status::from(status),
-            "could not read a column",
-        ))
-    }
+    crate::convert::napi_ok(status, "could not read a column")
 }
 
 impl ColumnInput {

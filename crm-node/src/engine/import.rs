@@ -209,14 +209,7 @@ impl TypeName for SourceInput {
 }
 
 fn check(status: sys::napi_status) -> napi::Result<()> {
-    if status == sys::Status::napi_ok {
-        Ok(())
-    } else {
-        Err(napi::Error::new(
-            napi::Status::from(status),
-            "could not read the import source",
-        ))
-    }
+    crate::convert::napi_ok(status, "could not read the import source")
 }
 
 impl FromNapiValue for SourceInput {
