@@ -257,9 +257,7 @@ pub(crate) fn loyalty_program(input: Option<ConfigInput>) -> crm::Result<Loyalty
             "is required: a loyalty program (a JSON string or an object)",
         ));
     };
-    let value: serde_json::Value = serde_json::from_str(&text)
-        .map_err(|err| Error::config("loyalty", format!("is not JSON: {err}")))?;
-    LoyaltyConfig::from_value(value)
+    LoyaltyConfig::from_json(&text)
 }
 
 /// The JSON text of a configuration, `None` when absent; a value that is no

@@ -156,8 +156,9 @@ fn config(value: Option<&Bound<'_, PyAny>>) -> PyResult<crm::Config> {
 }
 
 /// `json.dumps(value)`, with nested `Mapping`s as objects, a `crm.Calendar`
-/// as its JSON, `date` and aware `datetime` as ISO text, and no NaN; what it
-/// cannot write is a `crm.ConfigError` at `path`.
+/// as its JSON, `date` and aware `datetime` as ISO text, a `Decimal` as its
+/// exact text, and no NaN; what it cannot write is a `crm.ConfigError` at
+/// `path`.
 pub(crate) fn dumps(value: &Bound<'_, PyAny>, path: &str) -> PyResult<String> {
     let py = value.py();
     let as_object = pyo3::types::PyCFunction::new_closure(
@@ -171,6 +172,10 @@ pub(crate) fn dumps(value: &Bound<'_, PyAny>, path: &str) -> PyResult<String> {
             }
             if let Ok(calendar) = item.cast::<crate::desk::PyCalendar>() {
                 return calendar.get().0.to_json().to_py(item.py());
+            }
+            let decimal = item.py().import("decimal")?.getattr("Decimal")?;
+            if item.is_instance(&decimal)? {
+                return Ok(item.str()?.into_any().unbind());
             }
             if item.is_instance_of::<pyo3::types::PyDate>() {
                 // A naive datetime is refused, as everywhere.

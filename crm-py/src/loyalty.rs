@@ -14,11 +14,9 @@
 use pyo3::IntoPyObjectExt;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyMapping, PyString, PyTuple};
-use serde_json::Value;
 
 use crate::convert::{ToPy, extract_count, extract_decimal, to_json};
 use crate::error::{invalid, to_py};
-use crate::payments::json_object;
 use crate::plans::value_class;
 use crate::rfm::text;
 
@@ -503,17 +501,23 @@ pub(crate) fn segment_of(value: &Bound<'_, PyAny>) -> PyResult<crm::assign::Cond
     crm::assign::Condition::from_value(&json, "segment").map_err(to_py)
 }
 
-/// The loyalty program from a `str` of JSON or a `Mapping` (what the
-/// engine's config holds under `"loyalty"`; `Decimal` as exact text).
+/// The loyalty program from a `str` of JSON or a `Mapping`, read as the
+/// engine's config reads its `"loyalty"` key.
 fn program_of(value: &Bound<'_, PyAny>) -> PyResult<crm::loyalty::LoyaltyConfig> {
-    let json = if value.cast::<PyString>().is_ok() {
-        let text: String = value.extract()?;
-        serde_json::from_str::<Value>(&text)
-            .map_err(|e| to_py(crm::Error::config("loyalty", format!("is not JSON: {e}"))))?
+    let text = if value.cast::<PyString>().is_ok() {
+        value.extract::<String>()?
+    } else if value.cast::<PyMapping>().is_ok() {
+        crate::engine::dumps(value, "loyalty")?
     } else {
-        Value::Object(json_object("program", value, "earn")?)
+        return Err(to_py(crm::Error::config(
+            "loyalty",
+            format!(
+                "must be a str of JSON or a Mapping, got {}",
+                value.get_type().name()?
+            ),
+        )));
     };
-    crm::loyalty::LoyaltyConfig::from_value(json).map_err(to_py)
+    crm::loyalty::LoyaltyConfig::from_json(&text).map_err(to_py)
 }
 
 // ----- pure functions ------------------------------------------------------------

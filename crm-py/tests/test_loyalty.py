@@ -247,6 +247,16 @@ def test_the_pure_functions() -> None:
     assert refused(lambda: crm.loyalty_points(program, [{"amount": Decimal("1"), "sku": "x"}])).fields == [
         "lines[0].sku"
     ]
+    # The program is read as the engine's config reads it: a Decimal as its
+    # exact text, a float multiplier as its digits, in either place.
+    floaty = {"earn": [{"name": "base", "per": Decimal("1.00"), "points": 1},
+                       {"name": "summer", "campaign": "summer", "multiply": 1.5}]}
+    assert crm.loyalty_points(floaty, [{"amount": Decimal("9.99")}], campaign="summer").points == 14
+    engine = crm.Crm(now=datetime(2026, 1, 5, tzinfo=timezone.utc), config={"loyalty": floaty})
+    mia = engine.create_customer(crm.Actor("root", roles=["admin"]), "Mia")
+    posting = engine.record_purchase(crm.Actor("root", roles=["admin"]), mia.id, "R-1",
+                                     crm.Money(Decimal("9.99"), "EUR"), campaign="summer")
+    assert posting.earning is not None and posting.earning.points == 14
 
     draw = crm.draw_holdout(10, "20", 7)
     assert len(draw) == 10 and draw.count(True) == 2

@@ -272,6 +272,19 @@ pub struct LevelChange {
 }
 
 impl LoyaltyConfig {
+    /// Reads a program from JSON text (what the engine's config holds under
+    /// `"loyalty"`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] on `loyalty` when the text is not JSON, else as
+    /// [`from_value`](Self::from_value).
+    pub fn from_json(text: &str) -> Result<Self> {
+        let value: serde_json::Value = serde_json::from_str(text)
+            .map_err(|e| Error::config("loyalty", format!("is not JSON: {e}")))?;
+        Self::from_value(value)
+    }
+
     /// Reads the `"loyalty"` section.
     ///
     /// # Errors
