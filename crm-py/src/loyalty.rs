@@ -15,7 +15,7 @@ use pyo3::IntoPyObjectExt;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyMapping, PyString, PyTuple};
 
-use crate::convert::{ToPy, extract_count, extract_decimal, to_json};
+use crate::convert::{ToPy, column, extract_count, extract_decimal, to_json};
 use crate::error::{invalid, to_py};
 use crate::plans::value_class;
 use crate::rfm::text;
@@ -426,17 +426,11 @@ pub(crate) fn purchase_lines(
     let Some(value) = value.filter(|v| !v.is_none()) else {
         return Ok(Vec::new());
     };
-    if value.cast::<PyString>().is_ok() || value.cast::<PyMapping>().is_ok() {
-        return Err(invalid("lines", "expects a list of dicts"));
-    }
-    let items = value
-        .try_iter()
-        .map_err(|_| invalid("lines", "expects a list of dicts"))?;
-    let mut out = Vec::new();
-    for (at, item) in items.enumerate() {
-        out.push(purchase_line(&item?, at)?);
-    }
-    Ok(out)
+    column("lines", value, "expects a list of dicts")?
+        .iter()
+        .enumerate()
+        .map(|(at, item)| purchase_line(item, at))
+        .collect()
 }
 
 fn purchase_line(item: &Bound<'_, PyAny>, at: usize) -> PyResult<crm::loyalty::PurchaseLine> {

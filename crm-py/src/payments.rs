@@ -13,7 +13,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyMapping, PyString, PyTuple};
 use serde_json::Value;
 
-use crate::convert::{ToPy, extract_date, extract_decimal, extract_money, to_json};
+use crate::convert::{ToPy, column, extract_date, extract_decimal, extract_money, to_json};
 use crate::error::{invalid, to_py};
 use crate::rfm::text;
 
@@ -382,17 +382,11 @@ pub fn price_quote(
 }
 
 pub(crate) fn quote_lines(lines: &Bound<'_, PyAny>) -> PyResult<Vec<QuoteLine>> {
-    if lines.cast::<PyString>().is_ok() || lines.cast::<PyMapping>().is_ok() {
-        return Err(invalid("lines", "expects a list of dicts"));
-    }
-    let items = lines
-        .try_iter()
-        .map_err(|_| invalid("lines", "expects a list of dicts"))?;
-    let mut out = Vec::new();
-    for (at, item) in items.enumerate() {
-        out.push(quote_line(&item?, at)?);
-    }
-    Ok(out)
+    column("lines", lines, "expects a list of dicts")?
+        .iter()
+        .enumerate()
+        .map(|(at, item)| quote_line(item, at))
+        .collect()
 }
 
 fn quote_line(item: &Bound<'_, PyAny>, at: usize) -> PyResult<QuoteLine> {
