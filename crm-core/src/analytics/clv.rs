@@ -122,6 +122,12 @@ pub struct GammaGamma {
     pub iterations: u32,
 }
 
+/// A step that lowers the objective by less than this (relative) is flat.
+const FLAT: f64 = 1e-10;
+/// So many flat steps in a row end the search: the point is as good as the
+/// arithmetic tells apart from the supremum.
+const FLAT_ITERATIONS: u32 = 20;
+
 /// Minimises `f` (value and gradient) from `x0` by BFGS with a backtracking
 /// line search. Returns the point, the value and the iterations.
 fn bfgs(
@@ -143,6 +149,10 @@ fn bfgs(
     for (i, row) in h.iter_mut().enumerate() {
         row[i] = 1.0;
     }
+    // Iterations in a row that barely lowered the objective: on a likelihood
+    // whose supremum lies at infinity (customers all alike, so a rate's
+    // variance runs to zero) the steps go on for ever along a flat ridge.
+    let mut flat = 0;
     for iteration in 0..max_iterations {
         let norm = g.iter().fold(0.0f64, |m, v| m.max(v.abs()));
         if norm < 1e-10 {
@@ -184,6 +194,11 @@ fn bfgs(
         let y: Vec<f64> = gn.iter().zip(&g).map(|(a, b)| a - b).collect();
         let sy: f64 = s.iter().zip(&y).map(|(a, b)| a * b).sum();
         let converged = (fx - fn_).abs() <= 1e-15 * fx.abs().max(1.0);
+        flat = if (fx - fn_).abs() <= FLAT * fx.abs().max(1.0) {
+            flat + 1
+        } else {
+            0
+        };
         x = xn;
         fx = fn_;
         g = gn;
@@ -201,7 +216,7 @@ fn bfgs(
                 }
             }
         }
-        if converged && norm < 1e-6 {
+        if (converged && norm < 1e-6) || flat >= FLAT_ITERATIONS {
             return Ok((x, fx, iteration + 1));
         }
     }
